@@ -1,0 +1,98 @@
+// swift-tools-version: 6.0
+//
+// visioncraft: a per-user daemon (visioncraftd) and client (vcctl) for the
+// VisionCraft image-generation API.
+//
+// Rules of this manifest (see ../shared/design.md and README.md):
+// - No package dependencies: the toolchain and system C libraries only.
+// - No product imports a Foundation module; test targets may.
+// - Each library owns one concern and has its own test target. Executables are
+//   one short file over a library.
+// - Targets are listed in three sorted sections: libraries, executables,
+//   tests. A library's test target is named after it with a `Tests` suffix.
+
+import PackageDescription
+
+let package = Package(
+    name: "visioncraft",
+    products: [
+        .executable(name: "vcctl", targets: ["vcctl"]),
+        .executable(name: "visioncraft-bench", targets: ["visioncraft-bench"]),
+        .executable(name: "visioncraftd", targets: ["visioncraftd"]),
+    ],
+    targets: [
+        // MARK: Libraries
+
+        /// Orchestrates the benchmarks: starts servers, drives the load
+        /// generator, prints tables with ratios against peers.
+        .target(name: "Benchmarks", dependencies: ["JSON", "Posix"]),
+
+        /// Connects to the daemon (starting it when needed) and calls methods.
+        .target(name: "Client", dependencies: ["JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]),
+
+        /// A small command-line framework: command trees, options, help, usage errors.
+        .target(name: "CommandLineKit"),
+
+        /// C shims for Posix: epoll/kqueue headers, peer credentials, spawn flags.
+        .target(name: "CPosix"),
+
+        /// The protocol documents under `Protocol/`, embedded at build time.
+        .target(name: "CProtocolDocuments"),
+
+        /// The daemon: configuration, lifecycle, socket ownership, RPC handlers.
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "CommandLineKit", "JSON", "JSONRPC", "Posix", "StreamServer", "VisionCraftProtocol",
+            ]
+        ),
+
+        /// JSON values, a strict parser and a fast serializer (no Foundation).
+        .target(name: "JSON"),
+
+        /// JSON-RPC 2.0: messages, errors, NDJSON framing, dispatch, server and client connections.
+        .target(name: "JSONRPC", dependencies: ["JSON", "Posix", "StreamServer"]),
+
+        /// System calls and POSIX types: descriptors, sockets, credentials, signals, processes.
+        .target(name: "Posix", dependencies: ["CPosix"]),
+
+        /// Non-blocking stream servers: event loops over epoll/kqueue, listeners, connections.
+        .target(name: "StreamServer", dependencies: ["Posix"]),
+
+        /// The vcctl command line.
+        .target(
+            name: "VCCtl",
+            dependencies: ["Client", "CommandLineKit", "JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]
+        ),
+
+        /// The daemon's wire protocol: method catalog, error reasons, socket location.
+        .target(name: "VisionCraftProtocol", dependencies: ["CProtocolDocuments", "JSON", "JSONRPC"]),
+
+        // MARK: Executables
+
+        /// The fully static client; see README ("Start-up").
+        .executableTarget(
+            name: "vcctl",
+            dependencies: ["VCCtl"],
+            linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux]))]
+        ),
+        .executableTarget(name: "visioncraft-bench", dependencies: ["Benchmarks"]),
+        .executableTarget(name: "visioncraftd", dependencies: ["Daemon"]),
+
+        // MARK: Tests
+
+        /// Helpers shared by the test targets (never linked into a product).
+        .target(name: "TestSupport", dependencies: ["Posix"], path: "Tests/TestSupport"),
+        .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Daemon", "JSON", "JSONRPC", "Posix"]),
+        /// Runs the built binaries as processes: visioncraftd, vcctl.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["JSON", "Posix", "TestSupport", "VisionCraftProtocol"]
+        ),
+        .testTarget(name: "JSONRPCTests", dependencies: ["TestSupport", "JSON", "JSONRPC", "Posix", "StreamServer"]),
+        .testTarget(name: "PosixTests", dependencies: ["TestSupport", "Posix"]),
+        .testTarget(name: "StreamServerTests", dependencies: ["TestSupport", "Posix", "StreamServer"]),
+        .testTarget(name: "VisionCraftProtocolTests", dependencies: ["JSON", "VisionCraftProtocol"]),
+    ],
+    cLanguageStandard: .c2x
+)

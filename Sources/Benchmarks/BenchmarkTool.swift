@@ -1,0 +1,73 @@
+import Posix
+
+/// `visioncraft-bench`: runs the benchmarks and prints tables.
+///
+/// ```
+/// swift build -c release && .build/release/visioncraft-bench [rpc] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
+/// ```
+public enum BenchmarkTool {
+    /// Runs the tool with `arguments` (without argv[0]); returns the exit status.
+    public static func main(_ arguments: [String]) -> Int32 {
+        var settings = RPCBenchmark.Settings()
+        var index = 0
+        func fail(_ message: String) -> Int32 {
+            write(to: .standardError, "visioncraft-bench: \(message)\nUsage: visioncraft-bench [rpc] [--duration SECONDS] [--connections 1,8,64] [--no-aria2] [--no-startup]\n")
+            return 64
+        }
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "rpc": break
+            case "-h", "--help":
+                write(to: .standardOutput, """
+                    Usage: visioncraft-bench [rpc] [options]
+
+                    Measures JSON-RPC round trips on visioncraftd against aria2's JSON-RPC and a C
+                    floor with one load generator, idle memory, and vcctl start-up against tsp.
+                    Build first: swift build -c release
+
+                    Options:
+                      --duration SECONDS     measuring time per run (default 3)
+                      --connections LIST     connection counts (default 1,8,64)
+                      --no-aria2             skip aria2
+                      --no-startup           skip the vcctl/tsp start-up comparison
+
+                    """)
+                return 0
+            case "--duration":
+                index += 1
+                guard index < arguments.count, let seconds = Double(arguments[index]), seconds > 0 else {
+                    return fail("--duration needs a positive number of seconds")
+                }
+                settings.duration = .milliseconds(Int64(seconds * 1000))
+            case "--connections":
+                index += 1
+                let counts = index < arguments.count ? arguments[index].split(separator: ",").compactMap { Int($0) } : []
+                guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else {
+                    return fail("--connections needs a list of positive counts such as 1,8,64")
+                }
+                settings.connectionCounts = counts
+            case "--no-aria2": settings.includeAria2 = false
+            case "--no-startup": settings.includeStartup = false
+            default: return fail("unknown argument '\(argument)'")
+            }
+            index += 1
+        }
+        Signals.ignoreBrokenPipe()
+        do {
+            let benchmark = RPCBenchmark(settings: settings, binaries: try BenchmarkBinaries()) {
+                write(to: .standardError, $0 + "\n")
+            }
+            let report = try benchmark.run()
+            write(to: .standardOutput, report + "\n")
+            return 0
+        } catch {
+            write(to: .standardError, "visioncraft-bench: \(error)\n")
+            return 1
+        }
+    }
+
+    private static func write(to fd: FileDescriptor, _ text: String) {
+        try? fd.writeAll(Array(text.utf8))
+    }
+}

@@ -1,0 +1,188 @@
+import JSON
+import Posix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The JSON-RPC benchmark of the foundation: `daemon.status` round trips on
+/// visioncraftd against the same load on aria2's JSON-RPC
+/// (`aria2.getVersion`) and on the floor (a C server that answers every line
+/// with a fixed reply), plus idle memory and `vcctl status` start-up against
+/// `tsp -l`.
+public struct RPCBenchmark {
+    public struct Settings: Sendable {
+        public var duration: Duration = .seconds(3)
+        public var connectionCounts = [1, 8, 64]
+        public var includeAria2 = true
+        public var includeStartup = true
+        public init() {}
+    }
+
+    /// One server's figures.
+    struct ServerFigures {
+        var name: String
+        var idleKilobytes: Int?
+        var results: [Int: LoadResult] = [:]
+    }
+
+    public let settings: Settings
+    public let binaries: BenchmarkBinaries
+    private let print: (String) -> Void
+
+    public init(settings: Settings, binaries: BenchmarkBinaries, print: @escaping (String) -> Void) {
+        self.settings = settings
+        self.binaries = binaries
+        self.print = print
+    }
+
+    /// Runs everything and returns the report.
+    public func run() throws -> String {
+        let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
+        defer { removeTree(folder) }
+        let loadgen = LoadGenerator(executable: try binaries.ours("visioncraft-loadgen"), duration: settings.duration)
+        let request = #"{"jsonrpc":"2.0","id":1,"method":"daemon.status"}"#
+
+        var figures: [ServerFigures] = []
+
+        // visioncraftd
+        let daemonSocket = "\(folder)/d/visioncraftd.sock"
+        let daemon = try startDaemon(socket: daemonSocket)
+        defer { daemon.stop() }
+        figures.append(try measure("visioncraftd", daemon, loadgen, .unix(path: daemonSocket, line: request)))
+
+        // The floor
+        let floorSocket = "\(folder)/floor.sock"
+        let floor = try ServerProcess.start(
+            name: "visioncraft-bench-floor",
+            .init(executable: try binaries.ours("visioncraft-bench-floor"), arguments: ["--socket", floorSocket])
+        ) { (try? FileSystem.status(floorSocket))?.kind == .socket && canConnect(unix: floorSocket) }
+        defer { floor.stop() }
+        figures.append(try measure("floor (C)", floor, loadgen, .unix(path: floorSocket, line: request)))
+
+        // aria2
+        if settings.includeAria2 {
+            let aria2c = try BenchmarkBinaries.peer("aria2c", package: "aria2")
+            let port = try TCPSocket.freePort()
+            let aria2 = try ServerProcess.start(
+                name: "aria2c",
+                .init(
+                    executable: aria2c,
+                    arguments: [
+                        "--enable-rpc", "--rpc-listen-port=\(port)", "--rpc-listen-all=false", "--no-conf",
+                        "--quiet", "--disable-ipv6", "--dir=\(folder)",
+                    ]
+                )
+            ) { canConnect(tcp: port) }
+            defer { aria2.stop() }
+            let body = #"{"jsonrpc":"2.0","id":1,"method":"aria2.getVersion"}"#
+            figures.append(try measure("aria2", aria2, loadgen, .http(port: port, path: "/jsonrpc", body: body)))
+        }
+
+        var report = rpcTable(figures)
+        if settings.includeStartup {
+            report += "\n\n" + (try startupTable(socket: daemonSocket, folder: folder))
+        }
+        return report
+    }
+
+    // MARK: Private
+
+    private func startDaemon(socket: String) throws -> ServerProcess {
+        let ready = try FileDescriptor.pipe()
+        var options = ChildProcess.Options(
+            executable: try binaries.ours("visioncraftd"),
+            arguments: ["--socket", socket, "--ready-fd", "3", "--log-level", "warning"]
+        )
+        options.extraDescriptors = [3: ready.write]
+        let child = try ChildProcess.spawn(options)
+        try? ready.write.close()
+        defer { try? ready.read.close() }
+        guard try Poll.wait(for: ready.read, events: .readable, timeout: .seconds(10)),
+            try ready.read.readAll() == [0x0A]
+        else {
+            child.send(.kill)
+            throw BenchmarkError("visioncraftd did not become ready")
+        }
+        return ServerProcess(name: "visioncraftd", child: child)
+    }
+
+    private func measure(_ name: String, _ server: ServerProcess, _ loadgen: LoadGenerator, _ target: LoadGenerator.Target) throws -> ServerFigures {
+        var figures = ServerFigures(name: name, idleKilobytes: server.residentKilobytes())
+        for connections in settings.connectionCounts {
+            print("  \(name): \(connections) connection(s) for \(Format.fixed(settings.duration.seconds, 1)) s ...")
+            figures.results[connections] = try loadgen.run(target, connections: connections)
+        }
+        return figures
+    }
+
+    private func rpcTable(_ figures: [ServerFigures]) -> String {
+        let ours = figures[0]
+        let peers = Array(figures.dropFirst())
+        var header = ["JSON-RPC round trips"] + figures.map(\.name)
+        header += peers.map { "ours vs \($0.name)" }
+        var table = TextTable(header: header)
+        func row(_ label: String, _ value: (ServerFigures) -> Double?, format: (Double) -> String, lowerIsBetter: Bool) {
+            var cells = [label] + figures.map { value($0).map(format) ?? "-" }
+            for peer in peers {
+                guard let mine = value(ours), let theirs = value(peer), mine > 0, theirs > 0 else {
+                    cells.append("-")
+                    continue
+                }
+                // Ratios read "how many times better": >1 means ours wins.
+                cells.append(Format.ratio(lowerIsBetter ? theirs / mine : mine / theirs))
+            }
+            table.append(cells)
+        }
+        let single = settings.connectionCounts.first ?? 1
+        row("p50 latency, \(single) conn", { $0.results[single]?.p50Microseconds }, format: Format.micros, lowerIsBetter: true)
+        row("p99 latency, \(single) conn", { $0.results[single]?.p99Microseconds }, format: Format.micros, lowerIsBetter: true)
+        for count in settings.connectionCounts {
+            row("throughput, \(count) conn", { $0.results[count]?.requestsPerSecond }, format: Format.rate, lowerIsBetter: false)
+        }
+        row("idle resident memory", { $0.idleKilobytes.map(Double.init) }, format: { Format.megabytes(kilobytes: Int($0)) }, lowerIsBetter: true)
+        return table.render() + "\n(ratios: peer/ours for latency and memory, ours/peer for throughput; above 1.00x means ours is better)"
+    }
+
+    private func startupTable(socket: String, folder: String) throws -> String {
+        let hyperfine = try Hyperfine()
+        let tsp = try BenchmarkBinaries.peer("tsp", package: "task-spooler")
+        let vcctl = try binaries.ours("vcctl")
+        var environment = ProcessEnvironment.variables()
+        environment["TS_SOCKET"] = "\(folder)/tsp.sock"
+        print("  vcctl status vs tsp -l (hyperfine) ...")
+        let timings = try hyperfine.time(
+            ["\(vcctl) --no-start --socket \(socket) status", "\(tsp) -l"],
+            runs: 500, warmup: 50, exportTo: "\(folder)/hyperfine.json", environment: environment
+        )
+        var kill = ChildProcess.Options(executable: tsp, arguments: ["-K"], environment: environment)
+        kill.standardOutput = .null
+        kill.standardError = .null
+        _ = try? ChildProcess.spawn(kill).wait()
+        guard timings.count == 2 else { throw BenchmarkError("hyperfine returned \(timings.count) results") }
+        var table = TextTable(header: ["start-up (hyperfine, 500 runs)", "mean", "median", "min", "ours vs tsp (mean)"])
+        table.append(["vcctl status", Format.millis(timings[0].meanSeconds * 1000), Format.millis(timings[0].medianSeconds * 1000), Format.millis(timings[0].minSeconds * 1000), Format.ratio(timings[1].meanSeconds / timings[0].meanSeconds)])
+        table.append(["tsp -l", Format.millis(timings[1].meanSeconds * 1000), Format.millis(timings[1].medianSeconds * 1000), Format.millis(timings[1].minSeconds * 1000), ""])
+        return table.render()
+    }
+
+    private func removeTree(_ path: String) {
+        _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", path])).wait()
+    }
+}
+
+/// True if something accepts connections on the Unix socket.
+func canConnect(unix path: String) -> Bool {
+    guard let fd = try? UnixSocket.connect(to: path) else { return false }
+    try? fd.close()
+    return true
+}
+
+/// True if something accepts connections on 127.0.0.1:`port`.
+func canConnect(tcp port: UInt16) -> Bool {
+    guard let fd = try? TCPSocket.connect(port: port) else { return false }
+    try? fd.close()
+    return true
+}

@@ -1,0 +1,80 @@
+import Posix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A server started for a benchmark, stopped (SIGTERM, then SIGKILL) at the end.
+public final class ServerProcess: @unchecked Sendable {
+    public let name: String
+    public let child: ChildProcess
+
+    init(name: String, child: ChildProcess) {
+        self.name = name
+        self.child = child
+    }
+
+    /// Starts `options` and waits until `ready` says so (bounded).
+    static func start(
+        name: String,
+        _ options: ChildProcess.Options,
+        readyWithin timeout: Duration = .seconds(10),
+        ready: () throws -> Bool
+    ) throws -> ServerProcess {
+        let child = try ChildProcess.spawn(options)
+        let server = ServerProcess(name: name, child: child)
+        let deadline = ContinuousClock().now.advanced(by: timeout)
+        while ContinuousClock().now < deadline {
+            if let ended = try child.poll() { throw BenchmarkError("\(name) \(ended) before it was ready") }
+            if try ready() { return server }
+            var pause = timespec(tv_sec: 0, tv_nsec: 5_000_000)
+            nanosleep(&pause, nil)
+        }
+        server.stop()
+        throw BenchmarkError("\(name) was not ready within \(timeout.seconds) s")
+    }
+
+    /// The server's resident memory in kilobytes.
+    public func residentKilobytes() -> Int? {
+        ResidentMemory.kilobytes(of: child.pid)
+    }
+
+    /// Stops the server: SIGTERM, and SIGKILL if it lingers.
+    public func stop() {
+        child.send(.terminate)
+        let deadline = ContinuousClock().now.advanced(by: .seconds(5))
+        while ContinuousClock().now < deadline {
+            if (try? child.poll()) != nil { return }
+            var pause = timespec(tv_sec: 0, tv_nsec: 5_000_000)
+            nanosleep(&pause, nil)
+        }
+        child.send(.kill)
+        _ = try? child.wait()
+    }
+}
+
+/// Resident memory of a process.
+public enum ResidentMemory {
+    /// VmRSS from /proc on Linux; `ps -o rss=` elsewhere.
+    public static func kilobytes(of pid: pid_t) -> Int? {
+        #if os(Linux)
+        guard let bytes = try? FileSystem.readFile("/proc/\(pid)/status") else { return nil }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return Int(line.dropFirst(6).split(separator: " ").first ?? "")
+        }
+        return nil
+        #else
+        guard let output = try? FileDescriptor.pipe() else { return nil }
+        var options = ChildProcess.Options(executable: "/bin/ps", arguments: ["-o", "rss=", "-p", String(pid)])
+        options.standardOutput = .descriptor(output.write)
+        guard let child = try? ChildProcess.spawn(options) else { return nil }
+        try? output.write.close()
+        let text = (try? output.read.readAll()).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        try? output.read.close()
+        _ = try? child.wait()
+        return Int(text.filter { $0.isNumber })
+        #endif
+    }
+}

@@ -1,0 +1,143 @@
+#define _GNU_SOURCE 1
+#include "cposix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
+#if defined(__APPLE__)
+#include <sys/ucred.h>
+#endif
+
+int cposix_peer_credentials(int fd, uid_t *uid, gid_t *gid, pid_t *pid) {
+#if defined(__linux__)
+    struct ucred cred;
+    socklen_t length = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) return -1;
+    *uid = cred.uid;
+    *gid = cred.gid;
+    *pid = cred.pid;
+    return 0;
+#else
+    if (getpeereid(fd, uid, gid) != 0) return -1;
+    *pid = -1;
+#if defined(LOCAL_PEERPID)
+    pid_t peer = -1;
+    socklen_t length = sizeof(peer);
+    if (getsockopt(fd, SOL_LOCAL, LOCAL_PEERPID, &peer, &length) == 0) *pid = peer;
+#endif
+    return 0;
+#endif
+}
+
+int cposix_spawnattr_setsid(posix_spawnattr_t *attr) {
+#if defined(POSIX_SPAWN_SETSID)
+    short flags = 0;
+    int result = posix_spawnattr_getflags(attr, &flags);
+    if (result != 0) return result;
+    return posix_spawnattr_setflags(attr, flags | POSIX_SPAWN_SETSID);
+#else
+    (void)attr;
+    return ENOTSUP;
+#endif
+}
+
+int cposix_spawn_close_from(posix_spawn_file_actions_t *actions, posix_spawnattr_t *attr, int lowest) {
+#if defined(__linux__) && defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    (void)attr;
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+#elif defined(POSIX_SPAWN_CLOEXEC_DEFAULT)
+    // Every descriptor not named in the file actions is closed; the actions
+    // must inherit 0..lowest-1 explicitly (the caller dup2s them).
+    (void)actions;
+    (void)lowest;
+    short flags = 0;
+    int result = posix_spawnattr_getflags(attr, &flags);
+    if (result != 0) return result;
+    return posix_spawnattr_setflags(attr, flags | POSIX_SPAWN_CLOEXEC_DEFAULT);
+#else
+    (void)actions;
+    (void)attr;
+    (void)lowest;
+    return ENOTSUP;
+#endif
+}
+
+int cposix_exit_status(int status, int *code) {
+    if (WIFEXITED(status)) {
+        *code = WEXITSTATUS(status);
+        return 1;
+    }
+    return 0;
+}
+
+int cposix_termination_signal(int status, int *signal) {
+    if (WIFSIGNALED(status)) {
+        *signal = WTERMSIG(status);
+        return 1;
+    }
+    return 0;
+}
+
+int cposix_accept(int listener) {
+#if defined(__linux__)
+    return accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+#else
+    int fd = accept(listener, NULL, NULL);
+    if (fd < 0) return fd;
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+#if defined(SO_NOSIGPIPE)
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof(one));
+#endif
+    return fd;
+#endif
+}
+
+int cposix_pipe(int fds[2]) {
+#if defined(__linux__)
+    return pipe2(fds, O_CLOEXEC);
+#else
+    if (pipe(fds) != 0) return -1;
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+#endif
+}
+
+void cposix_set_thread_name(const char *name) {
+#if defined(__linux__)
+    char truncated[16];
+    size_t i = 0;
+    for (; i < 15 && name[i] != 0; i++) truncated[i] = name[i];
+    truncated[i] = 0;
+    pthread_setname_np(pthread_self(), truncated);
+#elif defined(__APPLE__)
+    pthread_setname_np(name);
+#else
+    (void)name;
+#endif
+}
+
+size_t cposix_sun_path_capacity(void) {
+    struct sockaddr_un address;
+    return sizeof(address.sun_path);
+}
+
+uint64_t cposix_thread_id(void) {
+#if defined(__linux__)
+    return (uint64_t)syscall(SYS_gettid);
+#elif defined(__APPLE__)
+    uint64_t id = 0;
+    pthread_threadid_np(NULL, &id);
+    return id;
+#else
+    return (uint64_t)(uintptr_t)pthread_self();
+#endif
+}

@@ -1,0 +1,53 @@
+// C shims for the Posix module: the system headers that the Swift Glibc/Darwin
+// modules leave out, and small functions for what differs between Linux and
+// macOS or needs _GNU_SOURCE. Everything here is plain C types.
+#ifndef CPOSIX_H
+#define CPOSIX_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <spawn.h>
+
+#if defined(__linux__)
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#elif defined(__APPLE__) || defined(__FreeBSD__)
+#include <sys/event.h>
+#endif
+
+/// Reads the credentials of the peer of a connected Unix socket.
+/// Linux: SO_PEERCRED. macOS: getpeereid, and LOCAL_PEERPID for the pid.
+/// `pid` is set to -1 where the platform cannot tell. Returns 0 or -1 (errno set).
+int cposix_peer_credentials(int fd, uid_t *uid, gid_t *gid, pid_t *pid);
+
+/// Adds POSIX_SPAWN_SETSID to the attributes' flags (the child starts a new
+/// session, detached from the terminal). Returns 0 or an errno value.
+int cposix_spawnattr_setsid(posix_spawnattr_t *attr);
+
+/// Makes the child close every descriptor >= `lowest` that the file actions do
+/// not set up (Linux: posix_spawn_file_actions_addclosefrom_np; macOS:
+/// POSIX_SPAWN_CLOEXEC_DEFAULT). Returns 0 or an errno value.
+int cposix_spawn_close_from(posix_spawn_file_actions_t *actions, posix_spawnattr_t *attr, int lowest);
+
+/// Decodes a waitpid status: 1 and the code when the child exited, else 0.
+int cposix_exit_status(int status, int *code);
+/// Decodes a waitpid status: 1 and the signal when the child was killed, else 0.
+int cposix_termination_signal(int status, int *signal);
+
+/// Accepts a connection from a listening socket; the new descriptor is
+/// close-on-exec (and SO_NOSIGPIPE on macOS). Returns it, or -1 (errno set).
+int cposix_accept(int listener);
+
+/// Creates a pipe with both ends close-on-exec. Returns 0 or -1 (errno set).
+int cposix_pipe(int fds[2]);
+
+/// Names the calling thread (Linux keeps the first 15 bytes).
+void cposix_set_thread_name(const char *name);
+
+/// The capacity of sockaddr_un.sun_path on this platform (108 on Linux, 104 on macOS).
+size_t cposix_sun_path_capacity(void);
+
+/// The calling thread's id for log lines (gettid on Linux, pthread_threadid_np on macOS).
+uint64_t cposix_thread_id(void);
+
+#endif

@@ -1,0 +1,182 @@
+/// Parses a command line against a command tree.
+///
+/// Rules: `--name value`, `--name=value`, `-n value`, `-nVALUE`, combined
+/// short flags `-ab`; `--` ends options; a lone `-` is positional (stdin);
+/// a token like `-1` is a value or positional unless a short option `-1`
+/// exists; the first positional of a group names its subcommand; inherited
+/// options are valid anywhere below the command that declares them.
+struct ArgumentParser {
+    /// Where parsing got to: the command reached, for help and error hints.
+    private(set) var path: [any Command.Type]
+    private(set) var helpRequested = false
+    private(set) var versionRequested = false
+
+    init(root: any Command.Type) {
+        path = [root]
+    }
+
+    var commandNames: [String] { path.map { $0.configuration.name } }
+
+    /// Options valid for the command reached: its own and every inherited
+    /// one of its ancestors.
+    var validOptions: [Option] {
+        var options = path.last!.configuration.options
+        for ancestor in path.dropLast() {
+            options += ancestor.configuration.options.filter(\.inherited)
+        }
+        return options
+    }
+
+    mutating func parse(_ tokens: [String]) throws(UsageError) -> ParsedArguments {
+        var optionValues: [String: [String]] = [:]
+        var flags: Set<String> = []
+        var positionals: [String] = []
+        var index = 0
+        var optionsEnded = false
+
+        func record(_ option: Option, value: String?) {
+            if let value {
+                if option.repeatable {
+                    optionValues[option.long, default: []].append(value)
+                } else {
+                    optionValues[option.long] = [value]
+                }
+            } else {
+                flags.insert(option.long)
+            }
+        }
+
+        while index < tokens.count {
+            let token = tokens[index]
+            index += 1
+            if optionsEnded || token == "-" || !token.hasPrefix("-") || isNegativeNumber(token) {
+                if !optionsEnded, positionals.isEmpty, let group = path.last?.configuration, group.isGroup {
+                    guard let sub = group.subcommands.first(where: { $0.configuration.name == token }) else {
+                        let names = group.subcommands.map { $0.configuration.name }
+                        var message = "unknown command '\(token)' for '\(commandNames.joined(separator: " "))'"
+                        if let close = Suggestions.closest(to: token, in: names) { message += ". Did you mean '\(close)'?" }
+                        throw UsageError(message, commandPath: commandNames)
+                    }
+                    path.append(sub)
+                    continue
+                }
+                positionals.append(token)
+                continue
+            }
+            if token == "--" {
+                optionsEnded = true
+                continue
+            }
+            if token.hasPrefix("--") {
+                var name = String(token.dropFirst(2))
+                var inline: String?
+                if let equals = name.firstIndex(of: "=") {
+                    inline = String(name[name.index(after: equals)...])
+                    name = String(name[..<equals])
+                }
+                if name == "help" {
+                    helpRequested = true
+                    continue
+                }
+                if name == "version" {
+                    versionRequested = true
+                    continue
+                }
+                guard let option = validOptions.first(where: { $0.long == name }) else {
+                    throw unknownOption("--\(name)")
+                }
+                if option.isFlag {
+                    if inline != nil { throw UsageError("option '--\(name)' takes no value", commandPath: commandNames) }
+                    record(option, value: nil)
+                } else if let inline {
+                    record(option, value: inline)
+                } else {
+                    guard index < tokens.count else {
+                        throw UsageError("option '--\(name)' needs a value (\(option.valueName!))", commandPath: commandNames)
+                    }
+                    record(option, value: tokens[index])
+                    index += 1
+                }
+                continue
+            }
+            // Short options, possibly combined: -ab, -nVALUE, -n VALUE.
+            var letters = Substring(token.dropFirst())
+            while let letter = letters.first {
+                letters = letters.dropFirst()
+                if letter == "h" {
+                    helpRequested = true
+                    continue
+                }
+                guard let option = validOptions.first(where: { $0.short == letter }) else {
+                    throw unknownOption("-\(letter)")
+                }
+                if option.isFlag {
+                    record(option, value: nil)
+                    continue
+                }
+                if !letters.isEmpty {
+                    record(option, value: String(letters))
+                } else {
+                    guard index < tokens.count else {
+                        throw UsageError("option '-\(letter)' needs a value (\(option.valueName!))", commandPath: commandNames)
+                    }
+                    record(option, value: tokens[index])
+                    index += 1
+                }
+                break
+            }
+        }
+
+        let command = path.last!.configuration
+        if helpRequested || versionRequested {
+            return ParsedArguments(commandPath: commandNames, optionValues: optionValues, flags: flags, positionals: [:])
+        }
+        if command.isGroup {
+            let names = command.subcommands.map { $0.configuration.name }.joined(separator: ", ")
+            throw UsageError("missing command for '\(commandNames.joined(separator: " "))' (one of: \(names))", commandPath: commandNames)
+        }
+        return ParsedArguments(
+            commandPath: commandNames, optionValues: optionValues, flags: flags,
+            positionals: try assign(positionals, to: command.arguments)
+        )
+    }
+
+    private func assign(_ values: [String], to arguments: [Argument]) throws(UsageError) -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        var remaining = values[...]
+        for argument in arguments {
+            if argument.variadic {
+                if remaining.isEmpty, !argument.optional {
+                    throw UsageError("missing argument \(argument.name)", commandPath: commandNames)
+                }
+                result[argument.name] = Array(remaining)
+                remaining = []
+            } else if let value = remaining.first {
+                result[argument.name] = [value]
+                remaining = remaining.dropFirst()
+            } else if !argument.optional {
+                throw UsageError("missing argument \(argument.name)", commandPath: commandNames)
+            }
+        }
+        if let extra = remaining.first {
+            throw UsageError("unexpected argument '\(extra)'", commandPath: commandNames)
+        }
+        return result
+    }
+
+    private func unknownOption(_ written: String) -> UsageError {
+        var message = "unknown option '\(written)' for '\(commandNames.joined(separator: " "))'"
+        let names = validOptions.filter { !$0.hidden }.map { "--\($0.long)" } + ["--help"]
+        if let close = Suggestions.closest(to: written.hasPrefix("--") ? written : "--\(written.dropFirst())", in: names) {
+            message += ". Did you mean '\(close)'?"
+        }
+        return UsageError(message, commandPath: commandNames)
+    }
+
+    /// "-1", "-0.5": values, not options (unless a short option is a digit).
+    private func isNegativeNumber(_ token: String) -> Bool {
+        guard token.count > 1, Double(token) != nil else { return false }
+        let letter = token.dropFirst().first!
+        return !validOptions.contains { $0.short == letter }
+    }
+}

@@ -1,0 +1,53 @@
+/// A command of a command-line tool: a leaf that runs, or a group whose
+/// subcommands run (a group's `run` is never called: a group invoked alone
+/// prints its help and exits with a usage error).
+///
+/// Parsing happens in three steps, as in swift-argument-parser: the tool
+/// parses the arguments against `configuration`, `init(_:)` reads and checks
+/// the typed values (throw `UsageError` for bad ones), then `run` does the work.
+public protocol Command {
+    /// The command's name, options, arguments and subcommands.
+    static var configuration: CommandConfiguration { get }
+    /// Reads typed values from the parsed arguments.
+    ///
+    /// - Throws: `UsageError` when a value is malformed or out of range.
+    init(_ arguments: ParsedArguments) throws
+    /// Runs the command.
+    ///
+    /// - Throws: `CommandFailure` for failures with their own exit code and
+    ///   message; `UsageError`; anything else exits 1 with its description.
+    func run(_ context: CommandContext) throws -> ExitCode
+}
+
+/// What a command is: its name, help texts, options, arguments, subcommands.
+public struct CommandConfiguration: @unchecked Sendable {
+    // `subcommands` holds metatypes, which are immutable; the struct is
+    // built once, statically.
+    public var name: String
+    /// One line, shown in lists of commands and under the usage line.
+    public var abstract: String
+    /// Paragraphs shown in the command's help.
+    public var discussion: String?
+    public var options: [Option]
+    public var arguments: [Argument]
+    public var subcommands: [any Command.Type]
+
+    public init(
+        name: String,
+        abstract: String,
+        discussion: String? = nil,
+        options: [Option] = [],
+        arguments: [Argument] = [],
+        subcommands: [any Command.Type] = []
+    ) {
+        self.name = name
+        self.abstract = abstract
+        self.discussion = discussion
+        self.options = options
+        self.arguments = arguments
+        self.subcommands = subcommands
+    }
+
+    /// True for a group of subcommands.
+    public var isGroup: Bool { !subcommands.isEmpty }
+}

@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+import Synchronization
+
+/// Somewhere to write text.
+public protocol TextOutput: Sendable {
+    func write(_ text: String)
+}
+
+/// Writes to a file descriptor with `write(2)`, looping over partial writes
+/// and EINTR. Errors (a closed pipe) are ignored: there is nowhere to report them.
+public struct DescriptorOutput: TextOutput {
+    public let descriptor: Int32
+
+    public init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    public func write(_ text: String) {
+        var copy = text
+        copy.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+}
+
+/// Collects everything written (for tests).
+public final class BufferedOutput: TextOutput {
+    private let storage = Mutex("")
+
+    public init() {}
+
+    public func write(_ text: String) {
+        storage.withLock { $0 += text }
+    }
+
+    /// Everything written so far.
+    public var text: String { storage.withLock { $0 } }
+}
+
+/// What a command runs with: where its output goes, the environment, and
+/// whether it talks to a terminal.
+public struct CommandContext: Sendable {
+    /// Data only.
+    public var stdout: any TextOutput
+    /// Messages, progress and errors.
+    public var stderr: any TextOutput
+    public var environment: [String: String]
+    public var isStandardOutputTerminal: Bool
+    public var isStandardErrorTerminal: Bool
+
+    public init(
+        stdout: any TextOutput,
+        stderr: any TextOutput,
+        environment: [String: String] = [:],
+        isStandardOutputTerminal: Bool = false,
+        isStandardErrorTerminal: Bool = false
+    ) {
+        self.stdout = stdout
+        self.stderr = stderr
+        self.environment = environment
+        self.isStandardOutputTerminal = isStandardOutputTerminal
+        self.isStandardErrorTerminal = isStandardErrorTerminal
+    }
+
+    /// The process's own standard output and error.
+    public static func standard(environment: [String: String]) -> CommandContext {
+        CommandContext(
+            stdout: DescriptorOutput(descriptor: 1),
+            stderr: DescriptorOutput(descriptor: 2),
+            environment: environment,
+            isStandardOutputTerminal: isatty(1) == 1,
+            isStandardErrorTerminal: isatty(2) == 1
+        )
+    }
+}
+
+@inline(__always)
+private func systemWrite(_ fd: Int32, _ buffer: UnsafePointer<UInt8>, _ count: Int) -> Int {
+    write(fd, buffer, count)
+}

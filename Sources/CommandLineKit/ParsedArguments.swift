@@ -1,0 +1,81 @@
+/// The result of parsing: which options were given with which values, and
+/// the positional arguments by name. Typed accessors throw `UsageError`s
+/// that name the option and the expected form.
+public struct ParsedArguments: Sendable, Equatable {
+    /// The command's path: ["vcctl", "daemon", "start"].
+    public let commandPath: [String]
+    var optionValues: [String: [String]]
+    var flags: Set<String>
+    var positionals: [String: [String]]
+
+    init(commandPath: [String], optionValues: [String: [String]], flags: Set<String>, positionals: [String: [String]]) {
+        self.commandPath = commandPath
+        self.optionValues = optionValues
+        self.flags = flags
+        self.positionals = positionals
+    }
+
+    /// True if the flag `--long` was given.
+    public func flag(_ long: String) -> Bool {
+        flags.contains(long)
+    }
+
+    /// The value of `--long` (the last one, if given several times).
+    public func value(_ long: String) -> String? {
+        optionValues[long]?.last
+    }
+
+    /// Every value of a repeatable option, in order.
+    public func values(_ long: String) -> [String] {
+        optionValues[long] ?? []
+    }
+
+    /// A positional argument's value.
+    public func argument(_ name: String) -> String? {
+        positionals[name]?.first
+    }
+
+    /// A variadic argument's values.
+    public func arguments(_ name: String) -> [String] {
+        positionals[name] ?? []
+    }
+
+    /// `--long` as an integer, optionally within `range`.
+    public func int(_ long: String, in range: ClosedRange<Int>? = nil) throws(UsageError) -> Int? {
+        guard let text = value(long) else { return nil }
+        guard let number = Int(text) else {
+            throw UsageError("option '--\(long)' expects an integer\(Self.describe(range)), got '\(text)'")
+        }
+        if let range, !range.contains(number) {
+            throw UsageError("option '--\(long)' expects an integer\(Self.describe(range)), got \(number)")
+        }
+        return number
+    }
+
+    /// `--long` as a number, optionally within `range`.
+    public func double(_ long: String, in range: ClosedRange<Double>? = nil) throws(UsageError) -> Double? {
+        guard let text = value(long) else { return nil }
+        guard let number = Double(text), number.isFinite else {
+            throw UsageError("option '--\(long)' expects a number\(Self.describe(range)), got '\(text)'")
+        }
+        if let range, !range.contains(number) {
+            throw UsageError("option '--\(long)' expects a number\(Self.describe(range)), got \(text)")
+        }
+        return number
+    }
+
+    /// `--long` as one of `choices`.
+    public func choice(_ long: String, from choices: [String]) throws(UsageError) -> String? {
+        guard let text = value(long) else { return nil }
+        guard choices.contains(text) else {
+            var message = "option '--\(long)' expects one of \(choices.joined(separator: ", ")), got '\(text)'"
+            if let close = Suggestions.closest(to: text, in: choices) { message += ". Did you mean '\(close)'?" }
+            throw UsageError(message)
+        }
+        return text
+    }
+
+    private static func describe<T>(_ range: ClosedRange<T>?) -> String {
+        range.map { " from \($0.lowerBound) to \($0.upperBound)" } ?? ""
+    }
+}

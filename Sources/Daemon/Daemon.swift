@@ -1,0 +1,211 @@
+import JSON
+import JSONRPC
+import Posix
+import StreamServer
+import Synchronization
+import VisionCraftProtocol
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The daemon's lifecycle: own the socket, serve until asked to stop, stop
+/// gracefully.
+///
+/// `run()` blocks the calling thread (the process's main thread in
+/// `visioncraftd`; a thread of its own in tests). Signals are the caller's
+/// business: `VisionCraftDaemonCommand` turns SIGTERM and SIGINT into
+/// `requestStop`.
+public final class Daemon: Sendable {
+    /// Why the daemon stops.
+    public enum StopReason: Sendable, Equatable, CustomStringConvertible {
+        case signal(Signal)
+        case request(connectionID: UInt64, peer: PeerCredentials?)
+
+        public var description: String {
+            switch self {
+            case .signal(let signal): "received \(signal)"
+            case .request(let id, let peer): "daemon.shutdown from connection \(id)" + (peer.map { " (\($0))" } ?? "")
+            }
+        }
+    }
+
+    /// Where the daemon is in its life, for tests and the entry point.
+    public enum Phase: Sendable, Equatable {
+        case starting, serving, stopping, stopped
+    }
+
+    public let options: DaemonOptions
+    public let log: Logger
+    private let environment: [String: String]
+    private let stop = ThreadCondition<StopReason?>(nil)
+    private let phase = ThreadCondition<Phase>(.starting)
+    private let socket = Mutex<DaemonSocket?>(nil)
+
+    public init(options: DaemonOptions, environment: [String: String], log: Logger) {
+        self.options = options
+        self.environment = environment
+        self.log = log
+    }
+
+    /// Serves until `requestStop`, then stops gracefully.
+    ///
+    /// - Returns: the process exit status (0 after a graceful stop).
+    public func run() -> Int32 {
+        let startInstant = ContinuousClock().now
+        let startedAt = WallClock.now()
+        let socket: DaemonSocket
+        do {
+            socket = try openSocket()
+        } catch {
+            log.error(error.message)
+            phase.update { $0 = .stopped }
+            return error.exitStatus
+        }
+        self.socket.withLock { $0 = socket }
+        defer { self.socket.withLock { $0 = nil } }
+
+        let document: JSON
+        do {
+            document = try ProtocolDocuments.openRPC()
+        } catch {
+            log.error("the embedded Protocol/openrpc.json is not valid JSON (\(error)); this build is broken")
+            socket.close()
+            phase.update { $0 = .stopped }
+            return 70
+        }
+
+        let serverBox = Mutex<RPCServer?>(nil)
+        let methods = DaemonMethods(
+            startedAt: startedAt,
+            startInstant: startInstant,
+            socketPath: socket.path,
+            connectionCount: { serverBox.withLock { $0?.connectionCount ?? 0 } },
+            requestStop: { [self] reason in requestStop(reason) },
+            discoveryDocument: document,
+            enableTestMethods: options.enableTestMethods
+        )
+        let log = self.log
+        let dispatcher = RPCDispatcher(methods: methods.table()) { method, error in
+            log.error("\(method) failed: \(error)")
+        }
+        let owner = getuid()
+        let server: RPCServer
+        do {
+            server = try RPCServer(
+                listening: socket.descriptor,
+                dispatcher: dispatcher,
+                configuration: .init(maximumMessageBytes: options.maximumMessageBytes),
+                log: { log.warning($0) },
+                admit: { id, peer in
+                    guard let peer else {
+                        log.warning("refused connection \(id): its peer credentials cannot be read")
+                        return false
+                    }
+                    guard peer.isTrusted(by: owner) else {
+                        log.warning("refused connection \(id) from \(peer): only uid \(owner) and root may use this daemon")
+                        return false
+                    }
+                    log.debug("connection \(id) from \(peer)")
+                    return true
+                }
+            )
+            serverBox.withLock { $0 = server }
+            try server.start()
+        } catch {
+            log.error("cannot serve \(socket.path): \(error)")
+            socket.close()
+            phase.update { $0 = .stopped }
+            return 71
+        }
+
+        log.info("visioncraftd \(VisionCraftVersion.current) listening on \(socket.path) (\(socket.origin == .activated ? "socket activation" : "bound"), pid \(getpid()))")
+        phase.update { $0 = .serving }
+        signalReady()
+
+        stop.wait { $0 != nil }
+        let reason = stop.read { $0! }
+        log.info("stopping: \(reason)")
+        phase.update { $0 = .stopping }
+        if !server.drain(timeout: options.shutdownTimeout) {
+            log.warning("\(server.connectionCount) connection(s) still busy after \(options.shutdownTimeout.seconds) s; closing them")
+        }
+        server.stop()
+        socket.close()
+        log.info("stopped")
+        phase.update { $0 = .stopped }
+        return 0
+    }
+
+    /// Asks the daemon to stop gracefully. Safe from any thread.
+    ///
+    /// - Returns: true if a stop was already under way.
+    @discardableResult
+    public func requestStop(_ reason: StopReason) -> Bool {
+        stop.update { current in
+            if current != nil { return true }
+            current = reason
+            return false
+        }
+    }
+
+    /// Removes the socket file (if ours) and ends the process at once: for a
+    /// second SIGINT/SIGTERM while a graceful stop is under way.
+    public func forceExit() -> Never {
+        log.warning("stopping at once (second signal)")
+        socket.withLock { $0?.removeFileIfOurs() }
+        _exit(1)
+    }
+
+    /// Blocks until the daemon reaches `phase` or later, or `timeout` passes.
+    @discardableResult
+    public func wait(for target: Phase, timeout: Duration? = nil) -> Bool {
+        phase.wait(timeout: timeout) { current in
+            switch (target, current) {
+            case (.starting, _): true
+            case (.serving, .serving), (.serving, .stopping), (.serving, .stopped): true
+            case (.stopping, .stopping), (.stopping, .stopped): true
+            case (.stopped, .stopped): true
+            default: false
+            }
+        }
+    }
+
+    // MARK: Private
+
+    private func openSocket() throws(DaemonError) -> DaemonSocket {
+        if let activated = try DaemonSocket.activated(environment: environment, log: log) {
+            return activated
+        }
+        let location = SocketLocation.resolve(
+            flag: options.socketPath,
+            environment: environment,
+            userID: UInt32(getuid()),
+            workingDirectory: currentDirectory()
+        )
+        return try DaemonSocket.bind(location, log: log)
+    }
+
+    /// Writes a newline to the ready descriptor and closes it.
+    private func signalReady() {
+        guard let number = options.readyDescriptor else { return }
+        let fd = FileDescriptor(rawValue: number)
+        do {
+            try fd.writeAll([0x0A])
+            try fd.close()
+        } catch {
+            log.warning("--ready-fd \(number): \(error)")
+        }
+    }
+}
+
+/// The working directory (`getcwd`), or "/" if it cannot be read.
+func currentDirectory() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    guard getcwd(&buffer, buffer.count) != nil else { return "/" }
+    return String(cString: buffer)
+}

@@ -1,0 +1,34 @@
+/// Why the daemon cannot start or run, in words a user can act on.
+public struct DaemonError: Error, Sendable, CustomStringConvertible {
+    /// The kinds of failure, each with its exit status.
+    public enum Kind: Sendable, Equatable {
+        /// Another daemon owns the socket.
+        case alreadyRunning
+        /// The socket's folder or path is unsafe or unusable (permissions,
+        /// owner, not a socket, too long).
+        case unsafeLocation
+        /// Inherited sockets (LISTEN_FDS) are not usable.
+        case activation
+        /// A system call failed.
+        case system
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    /// The process exit status for this failure (see visioncraftd(8)).
+    public var exitStatus: Int32 {
+        switch kind {
+        case .alreadyRunning: 1
+        case .unsafeLocation, .activation: 78  // EX_CONFIG
+        case .system: 71  // EX_OSERR
+        }
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,40 @@
+import JSON
+import JSONRPC
+import Posix
+import VisionCraftProtocol
+
+/// The handlers of the daemon's methods.
+struct DaemonMethods: Sendable {
+    let startedAt: WallClock
+    let startInstant: ContinuousClock.Instant
+    let socketPath: String
+    let connectionCount: @Sendable () -> Int
+    let requestStop: @Sendable (Daemon.StopReason) -> Void
+    let discoveryDocument: JSON
+    let enableTestMethods: Bool
+
+    /// Every method, registered. A test checks this list against
+    /// `Protocol/openrpc.json` both ways.
+    func table() -> RPCMethodTable {
+        var table = RPCMethodTable()
+        table.register(DaemonStatus.self) { _, _ in status() }
+        table.register(DaemonShutdown.self) { _, context in
+            requestStop(.request(connectionID: context.connectionID, peer: context.peer))
+            return DaemonShutdown.Result(stopping: true)
+        }
+        table.register(RPCDiscover.self) { _, _ in AnyResult(discoveryDocument) }
+        if enableTestMethods { TestMethods.register(in: &table) }
+        return table
+    }
+
+    func status() -> DaemonStatus.Result {
+        DaemonStatus.Result(
+            version: VisionCraftVersion.current,
+            pid: Int(ProcessEnvironment.processID),
+            uptimeSeconds: startInstant.duration(to: ContinuousClock().now).seconds,
+            startedAt: startedAt.iso8601,
+            socket: socketPath,
+            connections: connectionCount()
+        )
+    }
+}

@@ -1,0 +1,23 @@
+/// How the daemon runs; set from the command line (see visioncraftd(8)).
+public struct DaemonOptions: Sendable, Equatable {
+    /// `--socket PATH`; nil resolves the default (see `SocketLocation`).
+    public var socketPath: String?
+    /// `--log-file PATH`; nil logs to standard error.
+    public var logFile: String?
+    /// `--log-level LEVEL`.
+    public var logLevel: Logger.Level = .info
+    /// `--ready-fd N`: a descriptor to write one newline to, then close, once
+    /// the socket accepts connections (how `vcctl` knows a daemon it started
+    /// is ready, without polling).
+    public var readyDescriptor: Int32?
+    /// `--max-message-bytes N`: the longest request line accepted.
+    public var maximumMessageBytes: Int = 16 << 20
+    /// `--shutdown-timeout SECONDS`: how long a graceful stop waits for
+    /// requests in flight before closing their connections.
+    public var shutdownTimeout: Duration = .seconds(10)
+    /// `--enable-test-methods` (hidden): registers `test.sleep` and
+    /// `test.fail` for the test suite.
+    public var enableTestMethods = false
+
+    public init() {}
+}

@@ -1,0 +1,145 @@
+import JSON
+import Posix
+
+/// A blocking JSON-RPC client over one stream socket: writes a request line,
+/// reads lines until the matching response comes, keeps notifications that
+/// arrive meanwhile.
+///
+/// For command-line tools and tests. Not thread-safe: one caller at a time.
+/// Blocks the calling thread: never use it on Swift's cooperative pool.
+public final class RPCClient {
+    /// The socket.
+    public let descriptor: FileDescriptor
+    private var nextID = 1
+    private var buffer: [UInt8] = []
+    private var notifications: [RPCNotification] = []
+    private var isClosed = false
+
+    /// Uses a connected socket; the client closes it in `close()`.
+    public init(descriptor: FileDescriptor) {
+        self.descriptor = descriptor
+    }
+
+    deinit { close() }
+
+    /// Calls a typed method.
+    public func call<Method: RPCMethod>(
+        _ method: Method.Type,
+        _ parameters: Method.Parameters,
+        timeout: Duration? = nil
+    ) throws(RPCClientError) -> Method.Result {
+        let result = try call(Method.name, params: parameters.params, timeout: timeout)
+        do {
+            return try Method.Result(result: result)
+        } catch {
+            throw .malformedReply("\(Method.name): \(error)")
+        }
+    }
+
+    /// Calls `method` and returns its result.
+    ///
+    /// - Throws: `.server` with the error object when the server answers with one.
+    public func call(_ method: String, params: JSON? = nil, timeout: Duration? = nil) throws(RPCClientError) -> JSON {
+        let id = RPCID(nextID)
+        nextID += 1
+        try send(RPCRequest(id: id, method: method, params: params).json)
+        let deadline = timeout.map { ContinuousClock().now.advanced(by: $0) }
+        while true {
+            let message = try readMessage(until: deadline, timeout: timeout)
+            if let response = RPCResponse(json: message) {
+                guard response.id == id else { continue }  // an answer to an earlier, abandoned call
+                switch response.outcome {
+                case .success(let result): return result
+                case .failure(let error): throw .server(error)
+                }
+            } else if let notification = RPCNotification(json: message) {
+                notifications.append(notification)
+            } else {
+                throw .malformedReply("expected a response, got \(message)")
+            }
+        }
+    }
+
+    /// Sends a notification (no reply will come).
+    public func notify(_ method: String, params: JSON? = nil) throws(RPCClientError) {
+        try send(RPCRequest(id: nil, method: method, params: params).json)
+    }
+
+    /// The next notification from the server: one kept from earlier calls, or
+    /// the next to arrive within `timeout` (nil waits forever).
+    ///
+    /// - Returns: nil on timeout.
+    public func nextNotification(timeout: Duration?) throws(RPCClientError) -> RPCNotification? {
+        if !notifications.isEmpty { return notifications.removeFirst() }
+        let deadline = timeout.map { ContinuousClock().now.advanced(by: $0) }
+        while true {
+            let message: JSON
+            do {
+                message = try readMessage(until: deadline, timeout: timeout)
+            } catch .timedOut {
+                return nil
+            }
+            if let notification = RPCNotification(json: message) { return notification }
+        }
+    }
+
+    /// Closes the connection.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        try? descriptor.close()
+    }
+
+    // MARK: Private
+
+    private func send(_ message: JSON) throws(RPCClientError) {
+        var bytes = JSONSerializer.serialize(message)
+        bytes.append(0x0A)
+        do {
+            try UnixSocket.sendAll(descriptor, bytes)
+        } catch {
+            throw error.isDisconnect ? .connectionClosed : .io(error)
+        }
+    }
+
+    private func readMessage(until deadline: ContinuousClock.Instant?, timeout: Duration?) throws(RPCClientError) -> JSON {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = Array(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                do {
+                    return try JSONParser.parse(line)
+                } catch {
+                    throw .malformedReply("not JSON (\(error))")
+                }
+            }
+            try fill(until: deadline, timeout: timeout)
+        }
+    }
+
+    private func fill(until deadline: ContinuousClock.Instant?, timeout: Duration?) throws(RPCClientError) {
+        do {
+            let left = deadline.map { ContinuousClock().now.duration(to: $0) }
+            if let left, left <= .zero { throw RPCClientError.timedOut(timeout ?? .zero) }
+            guard try Poll.wait(for: descriptor, events: .readable, timeout: left) else {
+                throw RPCClientError.timedOut(timeout ?? .zero)
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let result = try chunk.withUnsafeMutableBytes { buffer in
+                Result { () throws(SystemError) in try descriptor.read(into: buffer) }
+            }.get()
+            switch result {
+            case .bytes(let count): buffer.append(contentsOf: chunk[0..<count])
+            case .endOfFile: throw RPCClientError.connectionClosed
+            case .wouldBlock: break
+            }
+        } catch let error as RPCClientError {
+            throw error
+        } catch let error as SystemError {
+            throw error.isDisconnect ? .connectionClosed : .io(error)
+        } catch {
+            throw .malformedReply("\(error)")
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import JSON
+
+/// The methods a server answers, by name, with their handlers. Built before
+/// the server starts and immutable afterwards.
+///
+/// Two kinds of handler:
+/// - synchronous ones run on the connection's event-loop thread and answer at
+///   once, with no thread hop (the fast path: `daemon.status`). They must not
+///   block or take long.
+/// - asynchronous ones run in a task; the reply goes out when they finish,
+///   possibly after replies to later requests.
+public struct RPCMethodTable: Sendable {
+    enum Handler: Sendable {
+        case immediate(@Sendable (JSON?, RPCRequestContext) throws -> JSON)
+        case deferred(@Sendable (JSON?, RPCRequestContext) async throws -> JSON)
+    }
+
+    private(set) var handlers: [String: Handler] = [:]
+
+    public init() {}
+
+    /// The registered method names, sorted.
+    public var methodNames: [String] { handlers.keys.sorted() }
+
+    /// Registers a synchronous handler for `method`.
+    ///
+    /// - Important: the handler runs on an event-loop thread: it must not
+    ///   block (no file or network I/O, no waiting on locks held for long).
+    public mutating func register<Method: RPCMethod>(
+        _ method: Method.Type,
+        _ handler: @escaping @Sendable (Method.Parameters, RPCRequestContext) throws -> Method.Result
+    ) {
+        precondition(handlers[Method.name] == nil, "method \(Method.name) registered twice")
+        handlers[Method.name] = .immediate { params, context in
+            try handler(try Method.Parameters(params: params), context).result
+        }
+    }
+
+    /// Registers an asynchronous handler for `method`.
+    public mutating func register<Method: RPCMethod>(
+        _ method: Method.Type,
+        async handler: @escaping @Sendable (Method.Parameters, RPCRequestContext) async throws -> Method.Result
+    ) {
+        precondition(handlers[Method.name] == nil, "method \(Method.name) registered twice")
+        handlers[Method.name] = .deferred { params, context in
+            try await handler(try Method.Parameters(params: params), context).result
+        }
+    }
+
+    /// The registered name closest to `name` (a likely typo), if any is close.
+    func suggestion(for name: String) -> String? {
+        var best: (name: String, distance: Int)?
+        for candidate in handlers.keys {
+            let distance = editDistance(name, candidate)
+            if distance <= max(2, candidate.count / 4), distance < (best?.distance ?? .max) {
+                best = (candidate, distance)
+            }
+        }
+        return best?.name
+    }
+}
+
+/// Levenshtein distance over Unicode scalars.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let left = Array(a.unicodeScalars)
+    let right = Array(b.unicodeScalars)
+    if left.isEmpty { return right.count }
+    if right.isEmpty { return left.count }
+    var previous = Array(0...right.count)
+    var current = [Int](repeating: 0, count: right.count + 1)
+    for i in 1...left.count {
+        current[0] = i
+        for j in 1...right.count {
+            let cost = left[i - 1] == right[j - 1] ? 0 : 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+        }
+        swap(&previous, &current)
+    }
+    return previous[right.count]
+}

@@ -1,0 +1,115 @@
+import Posix
+import StreamServer
+import Synchronization
+
+/// A JSON-RPC 2.0 server over a listening stream socket: one `RPCSession`
+/// per connection, all on a `StreamServer`'s event loops.
+public final class RPCServer: Sendable {
+    /// Limits and threading.
+    public struct Configuration: Sendable {
+        /// The longest message (line) accepted, in bytes; default 16 MiB.
+        public var maximumMessageBytes: Int
+        /// Asynchronous requests in flight per connection before reading pauses.
+        public var maximumInFlightPerConnection: Int
+        public var dispatch: RPCDispatcher.Limits
+        public var stream: StreamServer.Configuration
+
+        public init(
+            maximumMessageBytes: Int = 16 << 20,
+            maximumInFlightPerConnection: Int = 128,
+            dispatch: RPCDispatcher.Limits = .init(),
+            stream: StreamServer.Configuration = .init()
+        ) {
+            self.maximumMessageBytes = maximumMessageBytes
+            self.maximumInFlightPerConnection = maximumInFlightPerConnection
+            self.dispatch = dispatch
+            self.stream = stream
+        }
+    }
+
+    /// Decides whether a new connection is served (checks the peer); logs
+    /// refusals itself.
+    public typealias Admission = @Sendable (_ connectionID: UInt64, _ peer: PeerCredentials?) -> Bool
+
+    public let configuration: Configuration
+    private let stream: StreamServer
+    private let sessions = SessionTable()
+
+    /// Creates a server for `socket` (bound and listening; the caller closes
+    /// it after `stop()`).
+    ///
+    /// - Parameters:
+    ///   - dispatcher: the methods and message limits.
+    ///   - admit: called for every new connection before anything is read.
+    ///   - log: one-line messages about trouble the server handled.
+    public init(
+        listening socket: FileDescriptor,
+        dispatcher: RPCDispatcher,
+        configuration: Configuration = Configuration(),
+        log: @escaping @Sendable (String) -> Void = { _ in },
+        admit: @escaping Admission = { _, _ in true }
+    ) throws(SystemError) {
+        self.configuration = configuration
+        let sessions = self.sessions
+        stream = try StreamServer(listening: socket, configuration: configuration.stream, log: log) { connection in
+            guard admit(connection.id, connection.peer) else { return nil }
+            let session = RPCSession(
+                connection: connection,
+                dispatcher: dispatcher,
+                maximumLineLength: configuration.maximumMessageBytes,
+                maximumInFlight: configuration.maximumInFlightPerConnection,
+                onClose: { closed in sessions.remove(closed.connectionID) }
+            )
+            sessions.insert(session)
+            return session
+        }
+    }
+
+    /// Starts the event loops and accepting.
+    public func start() throws(SystemError) {
+        try stream.start()
+    }
+
+    /// Connections open now.
+    public var connectionCount: Int { stream.connectionCount }
+
+    /// The sessions open now.
+    public var openSessions: [RPCSession] {
+        sessions.all
+    }
+
+    /// Stops accepting, lets every connection finish the requests it has in
+    /// flight (no new ones are read), and waits until all are closed or
+    /// `timeout` passes. Then `stop()` closes whatever is left.
+    ///
+    /// - Returns: true if every connection finished in time.
+    /// - Important: blocks; call from a thread of your own.
+    @discardableResult
+    public func drain(timeout: Duration) -> Bool {
+        stream.stopAccepting()
+        for session in openSessions { session.beginDrain() }
+        return stream.waitUntilIdle(timeout: timeout)
+    }
+
+    /// Closes every connection and stops the event loops.
+    public func stop() {
+        stream.stop()
+    }
+}
+
+/// The open sessions by connection id, shared with the acceptor closure.
+private final class SessionTable: Sendable {
+    private let storage = Mutex<[UInt64: RPCSession]>([:])
+
+    func insert(_ session: RPCSession) {
+        storage.withLock { $0[session.connectionID] = session }
+    }
+
+    func remove(_ connectionID: UInt64) {
+        storage.withLock { _ = $0.removeValue(forKey: connectionID) }
+    }
+
+    var all: [RPCSession] {
+        storage.withLock { Array($0.values) }
+    }
+}

@@ -1,0 +1,206 @@
+import CPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A process started with `posix_spawn`, and how it ended.
+///
+/// The child starts with default signal dispositions and an empty signal mask
+/// (the daemon blocks signals in its own threads; children must not inherit
+/// that), and with no descriptors but the ones `Options` names.
+public final class ChildProcess: Sendable {
+    /// How a child ended.
+    public enum Termination: Sendable, Equatable, CustomStringConvertible {
+        case exited(Int32)
+        case signaled(Signal)
+
+        public var description: String {
+            switch self {
+            case .exited(let code): "exited with status \(code)"
+            case .signaled(let signal): "killed by \(signal)"
+            }
+        }
+    }
+
+    /// Where one of the child's standard streams goes.
+    public enum Stream: Sendable {
+        /// The same descriptor as this process.
+        case inherit
+        /// /dev/null.
+        case null
+        /// A descriptor of this process (the caller keeps and closes its copy).
+        case descriptor(FileDescriptor)
+    }
+
+    /// What to run and how.
+    public struct Options: Sendable {
+        /// The executable's path (no PATH search: see ProcessEnvironment.findExecutable).
+        public var executable: String
+        /// Arguments after argv[0] (argv[0] is the executable's path).
+        public var arguments: [String]
+        /// The complete environment; nil inherits this process's.
+        public var environment: [String: String]?
+        public var standardInput: Stream = .inherit
+        public var standardOutput: Stream = .inherit
+        public var standardError: Stream = .inherit
+        /// More descriptors for the child: child number -> this process's descriptor.
+        public var extraDescriptors: [Int32: FileDescriptor] = [:]
+        /// Start a new session (`setsid`), detached from the terminal.
+        public var newSession = false
+
+        public init(executable: String, arguments: [String] = [], environment: [String: String]? = nil) {
+            self.executable = executable
+            self.arguments = arguments
+            self.environment = environment
+        }
+    }
+
+    /// The child's process id.
+    public let pid: pid_t
+    private let termination = Mutex<Termination?>(nil)
+
+    private init(pid: pid_t) {
+        self.pid = pid
+    }
+
+    /// Starts a child.
+    public static func spawn(_ options: Options) throws(SystemError) -> ChildProcess {
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+        }
+
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var flags = Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+        posix_spawnattr_setflags(&attributes, flags)
+        if options.newSession {
+            let result = cposix_spawnattr_setsid(&attributes)
+            if result != 0 { throw SystemError(code: result, function: "posix_spawnattr_setflags(SETSID)") }
+        }
+        posix_spawnattr_getflags(&attributes, &flags)
+
+        // Map each target descriptor; dup2 clears close-on-exec on the copy.
+        var mapping: [(target: Int32, source: Int32?)] = []
+        let streams = [options.standardInput, options.standardOutput, options.standardError]
+        for (number, stream) in streams.enumerated() {
+            switch stream {
+            case .inherit: mapping.append((Int32(number), Int32(number)))
+            case .null: mapping.append((Int32(number), nil))
+            case .descriptor(let fd): mapping.append((Int32(number), fd.rawValue))
+            }
+        }
+        for (target, fd) in options.extraDescriptors.sorted(by: { $0.key < $1.key }) {
+            mapping.append((target, fd.rawValue))
+        }
+        // Sources that are also targets of another mapping would be
+        // overwritten before they are copied: move every source above the
+        // highest target first.
+        let highest = (mapping.map(\.target).max() ?? 2) + 1
+        var staged: [Int32: Int32] = [:]
+        var nextStage = max(highest, 64)
+        for entry in mapping {
+            guard let source = entry.source, source != entry.target, staged[source] == nil else { continue }
+            staged[source] = nextStage
+            posix_spawn_file_actions_adddup2(&actions, source, nextStage)
+            nextStage += 1
+        }
+        for entry in mapping {
+            if let source = entry.source {
+                if source == entry.target {
+                    // Inherit as is: dup2 onto itself does not clear
+                    // close-on-exec, so copy through a staged number.
+                    let stage = nextStage
+                    nextStage += 1
+                    posix_spawn_file_actions_adddup2(&actions, source, stage)
+                    posix_spawn_file_actions_adddup2(&actions, stage, entry.target)
+                    posix_spawn_file_actions_addclose(&actions, stage)
+                } else {
+                    posix_spawn_file_actions_adddup2(&actions, staged[source]!, entry.target)
+                }
+            } else {
+                posix_spawn_file_actions_addopen(&actions, entry.target, "/dev/null", O_RDWR, 0)
+            }
+        }
+        for stage in Set(staged.values) { posix_spawn_file_actions_addclose(&actions, stage) }
+        _ = cposix_spawn_close_from(&actions, &attributes, highest)
+
+        let argv = [options.executable] + options.arguments
+        let environment = options.environment ?? ProcessEnvironment.variables()
+        let envp = environment.map { "\($0.key)=\($0.value)" }.sorted()
+
+        var pid: pid_t = 0
+        let result = withCStrings(argv) { argvPointers in
+            withCStrings(envp) { envPointers in
+                posix_spawn(&pid, options.executable, &actions, &attributes, argvPointers, envPointers)
+            }
+        }
+        if result != 0 {
+            throw SystemError(code: result, function: "posix_spawn", subject: options.executable)
+        }
+        return ChildProcess(pid: pid)
+    }
+
+    /// Waits for the child to end and reaps it (`waitpid`). Blocks: call it
+    /// from a thread of your own, not from Swift's cooperative pool.
+    @discardableResult
+    public func wait() throws(SystemError) -> Termination {
+        if let known = termination.withLock({ $0 }) { return known }
+        var status: Int32 = 0
+        _ = try retryingInterrupts("waitpid", "pid \(pid)") { waitpid(pid, &status, 0) }
+        return record(status)
+    }
+
+    /// Reaps the child if it has ended, without waiting.
+    public func poll() throws(SystemError) -> Termination? {
+        if let known = termination.withLock({ $0 }) { return known }
+        var status: Int32 = 0
+        let result = try retryingInterrupts("waitpid", "pid \(pid)") { waitpid(pid, &status, WNOHANG) }
+        return result == 0 ? nil : record(status)
+    }
+
+    /// Sends `signal` to the child (ignored if it was already reaped).
+    public func send(_ signal: Signal) {
+        guard termination.withLock({ $0 }) == nil else { return }
+        _ = kill(pid, signal.rawValue)
+    }
+
+    private func record(_ status: Int32) -> Termination {
+        var value: Int32 = 0
+        let ended: Termination
+        if cposix_exit_status(status, &value) != 0 {
+            ended = .exited(value)
+        } else if cposix_termination_signal(status, &value) != 0 {
+            ended = .signaled(Signal(rawValue: value))
+        } else {
+            ended = .exited(-1)
+        }
+        termination.withLock { $0 = ended }
+        return ended
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings.
+private func withCStrings<Result>(
+    _ strings: [String],
+    _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> Result
+) -> Result {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for pointer in pointers { free(pointer) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// File-system calls on paths.
+public enum FileSystem {
+    /// The status of the file at `path`, following symbolic links (`stat(2)`);
+    /// nil when nothing is there.
+    public static func status(_ path: String) throws(SystemError) -> FileStatus? {
+        var buffer = stat()
+        if system_stat(path, &buffer) == 0 { return FileStatus(buffer) }
+        if errno == ENOENT || errno == ENOTDIR { return nil }
+        throw SystemError.last("stat", path)
+    }
+
+    /// The status of the file at `path` itself, not following a final
+    /// symbolic link (`lstat(2)`); nil when nothing is there.
+    public static func linkStatus(_ path: String) throws(SystemError) -> FileStatus? {
+        var buffer = stat()
+        if system_lstat(path, &buffer) == 0 { return FileStatus(buffer) }
+        if errno == ENOENT || errno == ENOTDIR { return nil }
+        throw SystemError.last("lstat", path)
+    }
+
+    /// Creates one directory (`mkdir(2)`); false if something already exists there.
+    @discardableResult
+    public static func makeDirectory(_ path: String, permissions: mode_t) throws(SystemError) -> Bool {
+        if mkdir(path, permissions) == 0 { return true }
+        if errno == EEXIST { return false }
+        throw SystemError.last("mkdir", path)
+    }
+
+    /// Creates a directory and its missing parents; the new ones get `permissions`.
+    public static func makeDirectories(_ path: String, permissions: mode_t) throws(SystemError) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            if try status(prefix) == nil {
+                try makeDirectory(prefix, permissions: permissions)
+            }
+            prefix += "/"
+        }
+    }
+
+    /// Removes a file (`unlink(2)`); false if there was none.
+    @discardableResult
+    public static func removeFile(_ path: String) throws(SystemError) -> Bool {
+        if unlink(path) == 0 { return true }
+        if errno == ENOENT { return false }
+        throw SystemError.last("unlink", path)
+    }
+
+    /// Removes an empty directory (`rmdir(2)`); false if there was none.
+    @discardableResult
+    public static func removeDirectory(_ path: String) throws(SystemError) -> Bool {
+        if rmdir(path) == 0 { return true }
+        if errno == ENOENT { return false }
+        throw SystemError.last("rmdir", path)
+    }
+
+    /// Sets permission bits (`chmod(2)`).
+    public static func setPermissions(_ path: String, _ permissions: mode_t) throws(SystemError) {
+        _ = try retryingInterrupts("chmod", path) { chmod(path, permissions) }
+    }
+
+    /// The whole content of a file.
+    public static func readFile(_ path: String, limit: Int = Int.max) throws(SystemError) -> [UInt8] {
+        let fd = try FileDescriptor.open(path, O_RDONLY)
+        defer { try? fd.close() }
+        return try fd.readAll(limit: limit)
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file in the same folder,
+    /// fsync, rename over the target, fsync of the folder. A crash leaves
+    /// either the old file or the new one, never a mix.
+    public static func writeFileAtomically(_ path: String, _ bytes: [UInt8], permissions: mode_t = 0o600) throws(SystemError) {
+        let temporary = "\(path).tmp-\(getpid())"
+        let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: permissions)
+        do {
+            try fd.writeAll(bytes)
+            try fd.synchronize()
+            try fd.close()
+        } catch {
+            try? fd.close()
+            _ = try? removeFile(temporary)
+            throw error
+        }
+        do {
+            _ = try retryingInterrupts("rename", path) { rename(temporary, path) }
+        } catch {
+            _ = try? removeFile(temporary)
+            throw error
+        }
+        let folder = parentDirectory(of: path)
+        if let directory = try? FileDescriptor.open(folder, O_RDONLY) {
+            try? directory.synchronize()
+            try? directory.close()
+        }
+    }
+
+    /// The folder part of a path: "/a/b/c" -> "/a/b", "c" -> ".", "/c" -> "/".
+    public static func parentDirectory(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        if slash == trimmed.startIndex { return "/" }
+        return String(trimmed[..<slash])
+    }
+
+    /// The last component of a path: "/a/b/c" -> "c".
+    public static func lastComponent(of path: String) -> String {
+        let parts = path.split(separator: "/")
+        return parts.last.map(String.init) ?? path
+    }
+
+    /// The target of a symbolic link (`readlink(2)`).
+    public static func readLink(_ path: String) throws(SystemError) -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        if count < 0 { throw SystemError.last("readlink", path) }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// True if `path` names an executable file for this user (`access(2)`).
+    public static func isExecutable(_ path: String) -> Bool {
+        guard let status = try? status(path), status.kind == .regular else { return false }
+        return access(path, X_OK) == 0
+    }
+
+    /// Creates a fresh private directory from a template ending in "XXXXXX" (`mkdtemp(3)`).
+    public static func makeTemporaryDirectory(prefix: String = "/tmp/visioncraft-") throws(SystemError) -> String {
+        var template = Array((prefix + "XXXXXX").utf8CString)
+        let result = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        guard result != nil else { throw SystemError.last("mkdtemp", prefix) }
+        return String(cString: template.map { UInt8(bitPattern: $0) })
+    }
+}

@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A POSIX signal number with a name.
+public struct Signal: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    public static let hangup = Signal(rawValue: SIGHUP)
+    public static let interrupt = Signal(rawValue: SIGINT)
+    public static let kill = Signal(rawValue: SIGKILL)
+    public static let terminate = Signal(rawValue: SIGTERM)
+    public static let brokenPipe = Signal(rawValue: SIGPIPE)
+    public static let child = Signal(rawValue: SIGCHLD)
+
+    public var description: String {
+        switch self {
+        case .hangup: "SIGHUP"
+        case .interrupt: "SIGINT"
+        case .kill: "SIGKILL"
+        case .terminate: "SIGTERM"
+        case .brokenPipe: "SIGPIPE"
+        case .child: "SIGCHLD"
+        default: "signal \(rawValue)"
+        }
+    }
+}
+
+/// Process-wide signal dispositions and masks.
+public enum Signals {
+    /// Ignores SIGPIPE: a write to a closed socket then fails with EPIPE
+    /// instead of killing the process.
+    public static func ignoreBrokenPipe() {
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Blocks `signals` in the calling thread, and so in every thread it
+    /// creates afterwards. Call first thing in `main`, before any thread
+    /// exists, then receive them with `SignalWaiter`.
+    public static func block(_ signals: [Signal]) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in signals { sigaddset(&set, signal.rawValue) }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// Sends `signal` to process `pid` (`kill(2)`).
+    public static func send(_ signal: Signal, to pid: pid_t) throws(SystemError) {
+        _ = try retryingInterrupts("kill", "pid \(pid)") { kill(pid, signal.rawValue) }
+    }
+}
+
+/// Receives blocked signals synchronously on a thread of its own (`sigwait`),
+/// so handlers are ordinary code, not async-signal-safe code.
+public final class SignalWaiter: Sendable {
+    private let thread: OSThread
+
+    /// Starts waiting for `signals` (which the caller has blocked with
+    /// `Signals.block` before creating any thread) and calls `handler` on the
+    /// waiter's thread for each one that arrives. Runs until the process ends.
+    public init(_ signals: [Signal], handler: @escaping @Sendable (Signal) -> Void) throws(SystemError) {
+        let numbers = signals.map(\.rawValue)
+        thread = try OSThread.spawn(name: "vc-signals", stackSize: 128 * 1024) {
+            var set = sigset_t()
+            sigemptyset(&set)
+            for number in numbers { sigaddset(&set, number) }
+            while true {
+                var received: Int32 = 0
+                if sigwait(&set, &received) == 0 {
+                    handler(Signal(rawValue: received))
+                }
+            }
+        }
+        thread.detach()
+    }
+}

@@ -1,0 +1,24 @@
+import Client
+import CommandLineKit
+import JSONRPC
+
+/// How client errors become vcctl exit codes (see vcctl(1), EXIT STATUS).
+enum Failure {
+    static func from(_ error: DaemonClientError) -> CommandFailure {
+        switch error {
+        case .unavailable, .startFailed:
+            return CommandFailure(error.description, exitCode: .unavailable)
+        case .untrustedServer:
+            return CommandFailure(error.description, exitCode: .noPermission)
+        case .invalidPath:
+            return CommandFailure(error.description, exitCode: .config)
+        case .call(let callError):
+            switch callError {
+            case .timedOut: return CommandFailure(callError.description, exitCode: .temporaryFailure)
+            case .malformedReply: return CommandFailure(callError.description, exitCode: .software)
+            case .server(let rpcError): return CommandFailure(rpcError.description, exitCode: .failure)
+            case .connectionClosed, .io: return CommandFailure(callError.description, exitCode: .unavailable)
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Client
+import CommandLineKit
+
+/// The options every vcctl command takes, before or after its name.
+struct GlobalOptions {
+    static let socket = Option(
+        long: "socket", valueName: "PATH",
+        help: "The daemon's socket (default: $VISIONCRAFT_SOCKET, else $XDG_RUNTIME_DIR/visioncraft/visioncraftd.sock, else /tmp/visioncraft-$UID/visioncraftd.sock).",
+        inherited: true, completion: .file
+    )
+    static let json = Option(long: "json", help: "Print data as JSON (for scripts).", inherited: true)
+    static let noStart = Option(long: "no-start", help: "Do not start a daemon when none answers; exit 69 instead.", inherited: true)
+
+    static let all = [socket, json, noStart]
+
+    var socketPath: String?
+    var json: Bool
+    var noStart: Bool
+
+    init(_ arguments: ParsedArguments) {
+        socketPath = arguments.value("socket")
+        json = arguments.flag("json")
+        noStart = arguments.flag("no-start")
+    }
+
+    /// Client options for this invocation.
+    func clientOptions(_ context: CommandContext, autoStart: Bool? = nil) -> DaemonClient.Options {
+        var options = DaemonClient.Options(socketFlag: socketPath, environment: context.environment)
+        options.autoStart = autoStart ?? !noStart
+        return options
+    }
+
+    /// Connects, turning failures into messages and exit codes.
+    func connect(_ context: CommandContext, autoStart: Bool? = nil) throws(CommandFailure) -> DaemonClient {
+        do {
+            return try DaemonClient.connect(clientOptions(context, autoStart: autoStart))
+        } catch {
+            throw Failure.from(error)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import CommandLineKit
+import JSON
+import JSONRPC
+import VisionCraftProtocol
+
+/// `vcctl status`: the daemon's version, pid, uptime, socket and connections.
+struct StatusCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "status",
+        abstract: "Show the daemon's version, process id, uptime, socket and connections."
+    )
+
+    let global: GlobalOptions
+
+    init(_ arguments: ParsedArguments) throws {
+        global = GlobalOptions(arguments)
+    }
+
+    func run(_ context: CommandContext) throws -> ExitCode {
+        let client = try global.connect(context)
+        defer { client.close() }
+        let status: DaemonStatus.Result
+        do {
+            status = try client.call(DaemonStatus.self, NoParameters())
+        } catch {
+            throw Failure.from(error)
+        }
+        if global.json {
+            context.stdout.write(Output.json(status.result, context: context))
+            return .success
+        }
+        context.stdout.write(
+            """
+            visioncraftd \(status.version)
+              pid          \(status.pid)
+              uptime       \(Output.duration(seconds: status.uptimeSeconds))
+              started      \(status.startedAt)
+              socket       \(status.socket)
+              connections  \(status.connections)
+
+            """
+        )
+        return .success
+    }
+}

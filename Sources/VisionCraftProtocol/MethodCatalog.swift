@@ -1,0 +1,12 @@
+import JSONRPC
+
+/// Every method of the daemon's protocol, for checks that the server, the
+/// documents and the clients agree.
+public enum MethodCatalog {
+    /// The methods' wire names, sorted.
+    public static let names: [String] = [
+        DaemonShutdown.name,
+        DaemonStatus.name,
+        RPCDiscover.name,
+    ].sorted()
+}

@@ -1,0 +1,44 @@
+@testable import Daemon
+import JSON
+import JSONRPC
+import Posix
+import Testing
+import VisionCraftProtocol
+
+@Suite struct MethodRegistryTests {
+    func methods(testMethods: Bool) throws -> DaemonMethods {
+        DaemonMethods(
+            startedAt: WallClock.now(),
+            startInstant: ContinuousClock().now,
+            socketPath: "/tmp/x.sock",
+            connectionCount: { 3 },
+            requestStop: { _ in },
+            discoveryDocument: try ProtocolDocuments.openRPC(),
+            enableTestMethods: testMethods
+        )
+    }
+
+    @Test func everyRegisteredMethodIsDocumentedAndTheOtherWayRound() throws {
+        let registered = Set(try methods(testMethods: false).table().methodNames)
+        let documented = Set(try ProtocolDocuments.documentedMethodNames())
+        #expect(registered.subtracting(documented).isEmpty, "registered but missing from Protocol/openrpc.json: \(registered.subtracting(documented).sorted())")
+        #expect(documented.subtracting(registered).isEmpty, "in Protocol/openrpc.json but not registered: \(documented.subtracting(registered).sorted())")
+    }
+
+    @Test func testMethodsAreOnlyThereWhenAskedFor() throws {
+        #expect(try !methods(testMethods: false).table().methodNames.contains("test.sleep"))
+        let withTests = try methods(testMethods: true).table().methodNames
+        #expect(withTests.contains("test.sleep"))
+        #expect(withTests.contains("test.fail"))
+        #expect(withTests.allSatisfy { MethodCatalog.names.contains($0) || $0.hasPrefix("test.") })
+    }
+
+    @Test func statusReportsWhatItIsGiven() throws {
+        let status = try methods(testMethods: false).status()
+        #expect(status.socket == "/tmp/x.sock")
+        #expect(status.connections == 3)
+        #expect(status.version == VisionCraftVersion.current)
+        #expect(status.pid == Int(ProcessEnvironment.processID))
+        #expect(status.uptimeSeconds >= 0)
+    }
+}

@@ -1,0 +1,29 @@
+import JSON
+import Posix
+import TestSupport
+
+/// Parses a reply line; fails the test with the line when it is not JSON.
+func parse(_ line: String) throws -> JSON {
+    do {
+        return try JSONParser.parse(line)
+    } catch {
+        throw TestFailure("not JSON (\(error)): \(line)")
+    }
+}
+
+/// The `error.code` of a reply, or nil.
+func errorCode(_ reply: JSON) -> Int? { reply["error"]?["code"]?.intValue }
+
+/// The `error.data.reason` of a reply, or nil.
+func errorReason(_ reply: JSON) -> String? { reply["error"]?["data"]?["reason"]?.stringValue }
+
+/// Runs a body against a fresh daemon (off the cooperative pool), then
+/// stops the daemon and removes its folder.
+func withDaemon<T: Sendable>(
+    arguments: [String] = ["--enable-test-methods"],
+    _ body: @escaping @Sendable (DaemonProcess) throws -> T
+) async throws -> T {
+    let daemon = try await offPool { try DaemonProcess.start(arguments: arguments) }
+    defer { daemon.cleanUp() }
+    return try await offPool { try body(daemon) }
+}

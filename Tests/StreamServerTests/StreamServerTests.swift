@@ -1,0 +1,228 @@
+import Posix
+import StreamServer
+import Synchronization
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Echoes every byte back; on end of input sends "bye\n" and closes after flushing.
+final class EchoDelegate: ConnectionDelegate {
+    let events = Mutex<[String]>([])
+
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        connection.send(bytes)
+    }
+
+    func connectionDidReachEndOfInput(_ connection: Connection) {
+        events.withLock { $0.append("eof") }
+        connection.send(Array("bye\n".utf8))
+        connection.close(afterFlush: true)
+    }
+
+    func connectionDidClose(_ connection: Connection) {
+        events.withLock { $0.append("closed") }
+    }
+}
+
+/// Answers every read with a large blob, from another thread.
+final class BlobDelegate: ConnectionDelegate {
+    let size: Int
+    init(size: Int) { self.size = size }
+
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        let size = self.size
+        let thread = try? OSThread.spawn(name: "blob") {
+            var blob = [UInt8](repeating: 0, count: size)
+            for index in blob.indices { blob[index] = UInt8(truncatingIfNeeded: index % 251) }
+            connection.send(blob)
+            connection.close(afterFlush: true)
+        }
+        thread?.detach()
+    }
+
+    func connectionDidReachEndOfInput(_ connection: Connection) {}
+    func connectionDidClose(_ connection: Connection) {}
+}
+
+/// A server on a temporary socket, stopped by `stop()`.
+struct TestServer {
+    let folder: TemporaryDirectory
+    let path: String
+    let listener: FileDescriptor
+    let server: StreamServer
+
+    init(
+        configuration: StreamServer.Configuration = .init(loopCount: 2),
+        acceptor: @escaping StreamServer.Acceptor
+    ) throws {
+        folder = try TemporaryDirectory()
+        path = folder.file("s.sock")
+        listener = try UnixSocket.listen(at: path)
+        server = try StreamServer(listening: listener, configuration: configuration, acceptor: acceptor)
+        try server.start()
+    }
+
+    func stop() {
+        server.stop()
+        try? listener.close()
+        folder.remove()
+    }
+}
+
+@Suite struct StreamServerTests {
+    @Test func echoesAndClosesAfterEndOfInput() async throws {
+        let delegate = EchoDelegate()
+        let server = try TestServer { _ in delegate }
+        defer { server.stop() }
+        let result = try await offPool {
+            let client = try LineClient(path: server.path)
+            try client.sendLine("hello")
+            let echoed = try client.readLine()
+            client.shutdownWrite()
+            let rest = try client.readToEndOfFile()
+            return (echoed, String(decoding: rest, as: UTF8.self))
+        }
+        #expect(result.0 == "hello")
+        #expect(result.1 == "bye\n")
+        #expect(server.server.waitUntilIdle(timeout: .seconds(10)))
+        #expect(delegate.events.withLock { $0 } == ["eof", "closed"])
+    }
+
+    @Test func largeOutputFromAnotherThreadReachesASlowReaderIntact() async throws {
+        let size = 8 << 20
+        let server = try TestServer { _ in BlobDelegate(size: size) }
+        defer { server.stop() }
+        let received = try await offPool {
+            let client = try LineClient(path: server.path)
+            try client.send("go")
+            return try client.readToEndOfFile(timeout: .seconds(30))
+        }
+        #expect(received.count == size)
+        #expect(received.enumerated().allSatisfy { $0.element == UInt8(truncatingIfNeeded: $0.offset % 251) })
+    }
+
+    @Test func refusedConnectionsAreClosedAtOnce() async throws {
+        let server = try TestServer { _ in nil }
+        defer { server.stop() }
+        let closed = try await offPool {
+            let client = try LineClient(path: server.path)
+            try? client.sendLine("anyone?")
+            return try client.isClosedByServer()
+        }
+        #expect(closed)
+        #expect(server.server.connectionCount == 0)
+    }
+
+    @Test func peerCredentialsAreAttachedToEachConnection() async throws {
+        let seen = Mutex<PeerCredentials?>(nil)
+        let server = try TestServer { connection in
+            seen.withLock { $0 = connection.peer }
+            return EchoDelegate()
+        }
+        defer { server.stop() }
+        _ = try await offPool {
+            let client = try LineClient(path: server.path)
+            try client.sendLine("x")
+            return try client.readLine()
+        }
+        #expect(seen.withLock { $0?.uid } == getuid())
+    }
+
+    @Test func connectionsBeyondTheMaximumAreRefused() async throws {
+        let server = try TestServer(configuration: .init(loopCount: 1, maximumConnections: 2)) { _ in EchoDelegate() }
+        defer { server.stop() }
+        let outcome = try await offPool {
+            let first = try LineClient(path: server.path)
+            let second = try LineClient(path: server.path)
+            try first.sendLine("1")
+            try second.sendLine("2")
+            let answers = [try first.readLine(), try second.readLine()]
+            let third = try LineClient(path: server.path)
+            let thirdClosed = try third.isClosedByServer()
+            return (answers, thirdClosed)
+        }
+        #expect(outcome.0 == ["1", "2"])
+        #expect(outcome.1)
+    }
+
+    @Test func pausedReadingDeliversNothingUntilResumed() async throws {
+        let connectionBox = Mutex<Connection?>(nil)
+        let delegate = EchoDelegate()
+        let server = try TestServer(configuration: .init(loopCount: 1)) { connection in
+            connection.setReading(false)
+            connectionBox.withLock { $0 = connection }
+            return delegate
+        }
+        defer { server.stop() }
+        let result = try await offPool {
+            let client = try LineClient(path: server.path)
+            try client.sendLine("held")
+            let early = try? client.readLine(timeout: .milliseconds(200))
+            let connection = try #require(connectionBox.withLock { $0 })
+            connection.setReading(true)
+            return (early, try client.readLine())
+        }
+        #expect(result.0 == nil)
+        #expect(result.1 == "held")
+    }
+
+    @Test func fiftyConcurrentClientsEachGetTheirOwnBytes() async throws {
+        let server = try TestServer { _ in EchoDelegate() }
+        defer { server.stop() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<50 {
+                group.addTask {
+                    try await offPool {
+                        let client = try LineClient(path: server.path)
+                        for round in 0..<20 {
+                            try client.sendLine("client \(index) round \(round)")
+                            let line = try client.readLine()
+                            guard line == "client \(index) round \(round)" else {
+                                throw TestFailure("client \(index) got \(line)")
+                            }
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(server.server.waitUntilIdle(timeout: .seconds(10)))
+    }
+
+    @Test func stopClosesOpenConnections() async throws {
+        let server = try TestServer { _ in EchoDelegate() }
+        let client = try LineClient(path: server.path)
+        try await offPool {
+            try client.sendLine("x")
+            _ = try client.readLine()
+        }
+        #expect(server.server.connectionCount == 1)
+        server.stop()
+        #expect(server.server.connectionCount == 0)
+        #expect(try await offPool { try client.isClosedByServer() })
+    }
+
+    @Test func sendAfterCloseIsDroppedAndReported() async throws {
+        let connectionBox = Mutex<Connection?>(nil)
+        let server = try TestServer { connection in
+            connectionBox.withLock { $0 = connection }
+            return EchoDelegate()
+        }
+        defer { server.stop() }
+        try await offPool {
+            let client = try LineClient(path: server.path)
+            try client.sendLine("x")
+            _ = try client.readLine()
+            client.close()
+        }
+        #expect(server.server.waitUntilIdle(timeout: .seconds(10)))
+        let connection = try #require(connectionBox.withLock { $0 })
+        #expect(connection.isClosed)
+        #expect(connection.send(Array("late".utf8)) == false)
+    }
+}

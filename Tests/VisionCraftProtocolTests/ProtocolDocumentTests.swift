@@ -1,0 +1,49 @@
+import JSON
+import JSONRPC
+import Testing
+import VisionCraftProtocol
+
+@Suite struct ProtocolDocumentTests {
+    @Test func theEmbeddedDocumentIsOpenRPC() throws {
+        let document = try ProtocolDocuments.openRPC()
+        #expect(document["openrpc"]?.stringValue?.hasPrefix("1.3") == true)
+        #expect(document["info"]?["version"]?.stringValue == VisionCraftVersion.current)
+        for method in document["methods"]?.arrayValue ?? [] {
+            let name = method["name"]?.stringValue ?? "?"
+            #expect(method["summary"]?.stringValue?.isEmpty == false, "\(name) has no summary")
+            #expect(method["result"]?["schema"] != nil, "\(name) has no result schema")
+            #expect(method["params"]?.arrayValue != nil, "\(name) has no params list")
+        }
+    }
+
+    @Test func theDocumentListsExactlyTheCatalog() throws {
+        #expect(try ProtocolDocuments.documentedMethodNames() == MethodCatalog.names)
+    }
+
+    @Test func theDocumentedStatusExampleDecodes() throws {
+        let document = try ProtocolDocuments.openRPC()
+        let status = try #require(document["methods"]?.arrayValue?.first { $0["name"] == "daemon.status" })
+        let example = try #require(status["examples"]?[0]?["result"]?["value"])
+        let decoded = try DaemonStatus.Result(result: example)
+        #expect(decoded.pid == 4242)
+        // And the type writes every field the schema requires.
+        let required = document["components"]?["schemas"]?["DaemonStatus"]?["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(Set(decoded.result.objectValue?.keys ?? []) == Set(required))
+    }
+
+    @Test func theDocumentedErrorsCarryReasons() throws {
+        let document = try ProtocolDocuments.openRPC()
+        let errors = try #require(document["components"]?["errors"]?.objectValue)
+        for (name, error) in errors {
+            #expect(error["data"]?["reason"]?.stringValue != nil, "\(name) lacks data.reason")
+            #expect(error["code"]?.intValue != nil)
+        }
+    }
+
+    @Test func statusResultsRoundTrip() throws {
+        let status = DaemonStatus.Result(version: "1", pid: 7, uptimeSeconds: 1.5, startedAt: "2026-01-01T00:00:00.000Z", socket: "/s", connections: 2)
+        #expect(try DaemonStatus.Result(result: status.result) == status)
+        #expect(throws: FieldError.self) { _ = try DaemonStatus.Result(result: ["pid": 1]) }
+        #expect(try DaemonShutdown.Result(result: ["stopping": true]).stopping)
+    }
+}

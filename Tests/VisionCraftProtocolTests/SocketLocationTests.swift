@@ -1,0 +1,45 @@
+import Testing
+import VisionCraftProtocol
+
+@Suite struct SocketLocationTests {
+    let environment = ["XDG_RUNTIME_DIR": "/run/user/1000", "VISIONCRAFT_SOCKET": "/tmp/env.sock"]
+
+    func resolve(_ flag: String?, _ environment: [String: String], cwd: String = "/home/u") -> SocketLocation {
+        SocketLocation.resolve(flag: flag, environment: environment, userID: 1000, workingDirectory: cwd)
+    }
+
+    @Test func theFlagWinsOverEverything() {
+        #expect(resolve("/tmp/flag.sock", environment) == SocketLocation(path: "/tmp/flag.sock", source: .flag))
+    }
+
+    @Test func theEnvironmentVariableComesNext() {
+        #expect(resolve(nil, environment) == SocketLocation(path: "/tmp/env.sock", source: .environment))
+    }
+
+    @Test func thenTheRuntimeDirectory() {
+        let location = resolve(nil, ["XDG_RUNTIME_DIR": "/run/user/1000/"])
+        #expect(location.path == "/run/user/1000/visioncraft/visioncraftd.sock")
+        #expect(location.source == .runtimeDirectory)
+        #expect(location.folder == "/run/user/1000/visioncraft")
+    }
+
+    @Test func thenTmpWithTheUserID() {
+        let location = resolve(nil, [:])
+        #expect(location.path == "/tmp/visioncraft-1000/visioncraftd.sock")
+        #expect(location.source == .temporaryDirectory)
+        #expect(location.folder == "/tmp/visioncraft-1000")
+    }
+
+    @Test func emptyValuesCountAsUnset() {
+        #expect(resolve("", ["VISIONCRAFT_SOCKET": "", "XDG_RUNTIME_DIR": ""]).source == .temporaryDirectory)
+    }
+
+    @Test func aRelativeRuntimeDirectoryIsIgnored() {
+        #expect(resolve(nil, ["XDG_RUNTIME_DIR": "relative/dir"]).source == .temporaryDirectory)
+    }
+
+    @Test func relativePathsBecomeAbsolute() {
+        #expect(resolve("d.sock", [:], cwd: "/home/u").path == "/home/u/d.sock")
+        #expect(resolve(nil, ["VISIONCRAFT_SOCKET": "x/d.sock"], cwd: "/srv/").path == "/srv/x/d.sock")
+    }
+}
