@@ -89,6 +89,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["JSON", "Posix", "TestSupport", "VisionCraftProtocol"]
         ),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["TestSupport", "JSON", "JSONRPC", "Posix", "StreamServer"]),
         .testTarget(name: "PosixTests", dependencies: ["TestSupport", "Posix"]),
         .testTarget(name: "StreamServerTests", dependencies: ["TestSupport", "Posix", "StreamServer"]),

@@ -304,11 +304,9 @@ private struct Parser {
     }
 
     mutating func hex4() throws(JSONParseError) -> UInt32 {
-        guard index + 4 <= bytes.count else {
-            throw JSONParseError(index + 4 > bytes.count ? .unexpectedEndOfInput : .invalidUnicodeEscape, at: index)
-        }
         var value: UInt32 = 0
         for offset in 0..<4 {
+            guard index + offset < bytes.count else { throw JSONParseError(.unexpectedEndOfInput, at: index + offset) }
             let byte = bytes[index + offset]
             let digit: UInt32
             switch byte {

@@ -1,5 +1,11 @@
 import Posix
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Where `swift build`/`swift test` put the executables: the folder of the
 /// running test binary (`.build/<triple>/debug`), unless
 /// `VISIONCRAFT_BIN_DIR` says otherwise.
@@ -50,29 +56,41 @@ public func runProcess(
     var options = ChildProcess.Options(executable: executable, arguments: arguments, environment: environment)
     options.standardOutput = .descriptor(output.write)
     options.standardError = .descriptor(errors.write)
-    var inputPipe: (read: FileDescriptor, write: FileDescriptor)?
-    if input != nil {
-        let pipe = try FileDescriptor.pipe()
-        inputPipe = pipe
-        options.standardInput = .descriptor(pipe.read)
+    // Input comes from a file, not a pipe: writing a pipe while the child
+    // fills its output pipe would deadlock both.
+    var inputFile: (folder: TemporaryDirectory, descriptor: FileDescriptor)?
+    if let input {
+        let folder = try TemporaryDirectory(prefix: "vct-in-")
+        try FileSystem.writeFileAtomically(folder.file("input"), Array(input.utf8))
+        let descriptor = try FileDescriptor.open(folder.file("input"), O_RDONLY)
+        inputFile = (folder, descriptor)
+        options.standardInput = .descriptor(descriptor)
     } else {
         options.standardInput = .null
+    }
+    defer {
+        if let inputFile {
+            try? inputFile.descriptor.close()
+            inputFile.folder.remove()
+        }
     }
     let child = try ChildProcess.spawn(options)
     try output.write.close()
     try errors.write.close()
-    if let inputPipe, let input {
-        try inputPipe.read.close()
-        try? inputPipe.write.writeAll(Array(input.utf8))
-        try inputPipe.write.close()
-    }
     // Kills the process if it outlives the timeout; woken when it ends.
     let finished = ThreadCondition(false)
     let watchdog = try OSThread.spawn(name: "test-watchdog") {
         if !finished.wait(timeout: timeout, until: { $0 }) { child.send(.kill) }
     }
+    // Both pipes drain at once, so neither can fill up and stall the child.
+    let errorText = ThreadCondition<[UInt8]?>(nil)
+    let errorReader = try OSThread.spawn(name: "test-stderr") {
+        let bytes = (try? errors.read.readAll()) ?? []
+        errorText.update { $0 = bytes }
+    }
     let stdout = try output.read.readAll()
-    let stderr = try errors.read.readAll()
+    errorReader.join()
+    let stderr = errorText.read { $0 } ?? []
     try output.read.close()
     try errors.read.close()
     let termination = try child.wait()
