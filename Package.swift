@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Client", dependencies: ["JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]),
 
         /// A small command-line framework: command trees, options, help, usage errors.
-        .target(name: "CommandLineKit"),
+        .target(name: "CommandLineKit", dependencies: ["Posix"]),
 
         /// C shims for Posix: epoll/kqueue headers, peer credentials, spawn flags.
         .target(name: "CPosix"),
@@ -77,6 +77,10 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux]))]
         ),
         .executableTarget(name: "visioncraft-bench", dependencies: ["Benchmarks"]),
+        /// The benchmark floor: answers every line on a Unix socket with a fixed reply.
+        .executableTarget(name: "visioncraft-bench-floor", path: "Sources/BenchFloor"),
+        /// The benchmark load generator (NDJSON over Unix sockets, HTTP/1.1 over TCP).
+        .executableTarget(name: "visioncraft-loadgen", path: "Sources/LoadGenerator"),
         .executableTarget(name: "visioncraftd", dependencies: ["Daemon"]),
 
         // MARK: Tests

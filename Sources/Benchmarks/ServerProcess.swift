@@ -61,8 +61,9 @@ public enum ResidentMemory {
     public static func kilobytes(of pid: pid_t) -> Int? {
         #if os(Linux)
         guard let bytes = try? FileSystem.readFile("/proc/\(pid)/status") else { return nil }
+        // "VmRSS:\t    7068 kB": the number after the label and blanks.
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return Int(line.dropFirst(6).split(separator: " ").first ?? "")
+            return Int(line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
         }
         return nil
         #else

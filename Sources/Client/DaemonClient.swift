@@ -22,7 +22,7 @@ public final class DaemonClient {
         /// `--socket PATH`, if given.
         public var socketFlag: String?
         /// The environment (for VISIONCRAFT_SOCKET, XDG_RUNTIME_DIR, XDG_STATE_HOME, PATH).
-        public var environment: [String: String]
+        public var environment: Environment
         /// Start visioncraftd when no daemon answers.
         public var autoStart = true
         /// The daemon executable to start; nil finds it next to this program,
@@ -33,7 +33,7 @@ public final class DaemonClient {
         /// How long a call may wait for its answer; nil waits forever.
         public var callTimeout: Duration?
 
-        public init(socketFlag: String? = nil, environment: [String: String]) {
+        public init(socketFlag: String? = nil, environment: Environment = .process) {
             self.socketFlag = socketFlag
             self.environment = environment
         }
@@ -57,9 +57,9 @@ public final class DaemonClient {
     public static func location(for options: Options) -> SocketLocation {
         SocketLocation.resolve(
             flag: options.socketFlag,
-            environment: options.environment,
+            environment: { options.environment[$0] },
             userID: UInt32(getuid()),
-            workingDirectory: workingDirectory()
+            workingDirectory: ProcessEnvironment.workingDirectory()
         )
     }
 
@@ -154,11 +154,5 @@ public final class DaemonClient {
         } catch {
             return .failed(.unavailable(path: path, reason: "\(error)"))
         }
-    }
-
-    static func workingDirectory() -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        guard getcwd(&buffer, buffer.count) != nil else { return "/" }
-        return String(cString: buffer)
     }
 }

@@ -65,7 +65,7 @@ struct DaemonLauncher {
             var spawn = ChildProcess.Options(
                 executable: executable,
                 arguments: ["--socket", path, "--log-file", logPath, "--ready-fd", "3"],
-                environment: options.environment
+                environment: options.environment.variablesForChild
             )
             spawn.standardInput = .null
             spawn.standardOutput = .null

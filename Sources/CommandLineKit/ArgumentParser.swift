@@ -28,21 +28,25 @@ struct ArgumentParser {
     }
 
     mutating func parse(_ tokens: [String]) throws(UsageError) -> ParsedArguments {
-        var optionValues: [String: [String]] = [:]
-        var flags: Set<String> = []
+        var optionValues: [(name: String, values: [String])] = []
+        var flags: [String] = []
         var positionals: [String] = []
         var index = 0
         var optionsEnded = false
 
         func record(_ option: Option, value: String?) {
             if let value {
-                if option.repeatable {
-                    optionValues[option.long, default: []].append(value)
+                if let index = optionValues.firstIndex(where: { $0.name == option.long }) {
+                    if option.repeatable {
+                        optionValues[index].values.append(value)
+                    } else {
+                        optionValues[index].values = [value]
+                    }
                 } else {
-                    optionValues[option.long] = [value]
+                    optionValues.append((option.long, [value]))
                 }
-            } else {
-                flags.insert(option.long)
+            } else if !flags.contains(option.long) {
+                flags.append(option.long)
             }
         }
 
@@ -129,7 +133,7 @@ struct ArgumentParser {
 
         let command = path.last!.configuration
         if helpRequested || versionRequested {
-            return ParsedArguments(commandPath: commandNames, optionValues: optionValues, flags: flags, positionals: [:])
+            return ParsedArguments(commandPath: commandNames, optionValues: optionValues, flags: flags, positionals: [])
         }
         if command.isGroup {
             let names = command.subcommands.map { $0.configuration.name }.joined(separator: ", ")
@@ -141,18 +145,18 @@ struct ArgumentParser {
         )
     }
 
-    private func assign(_ values: [String], to arguments: [Argument]) throws(UsageError) -> [String: [String]] {
-        var result: [String: [String]] = [:]
+    private func assign(_ values: [String], to arguments: [Argument]) throws(UsageError) -> [(name: String, values: [String])] {
+        var result: [(name: String, values: [String])] = []
         var remaining = values[...]
         for argument in arguments {
             if argument.variadic {
                 if remaining.isEmpty, !argument.optional {
                     throw UsageError("missing argument \(argument.name)", commandPath: commandNames)
                 }
-                result[argument.name] = Array(remaining)
+                result.append((argument.name, Array(remaining)))
                 remaining = []
             } else if let value = remaining.first {
-                result[argument.name] = [value]
+                result.append((argument.name, [value]))
                 remaining = remaining.dropFirst()
             } else if !argument.optional {
                 throw UsageError("missing argument \(argument.name)", commandPath: commandNames)

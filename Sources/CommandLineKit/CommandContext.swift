@@ -5,6 +5,7 @@ import Darwin
 #elseif canImport(Musl)
 import Musl
 #endif
+import Posix
 import Synchronization
 
 /// Somewhere to write text.
@@ -58,14 +59,14 @@ public struct CommandContext: Sendable {
     public var stdout: any TextOutput
     /// Messages, progress and errors.
     public var stderr: any TextOutput
-    public var environment: [String: String]
+    public var environment: Environment
     public var isStandardOutputTerminal: Bool
     public var isStandardErrorTerminal: Bool
 
     public init(
         stdout: any TextOutput,
         stderr: any TextOutput,
-        environment: [String: String] = [:],
+        environment: Environment = Environment([:]),
         isStandardOutputTerminal: Bool = false,
         isStandardErrorTerminal: Bool = false
     ) {
@@ -77,7 +78,7 @@ public struct CommandContext: Sendable {
     }
 
     /// The process's own standard output and error.
-    public static func standard(environment: [String: String]) -> CommandContext {
+    public static func standard(environment: Environment = .process) -> CommandContext {
         CommandContext(
             stdout: DescriptorOutput(descriptor: 1),
             stderr: DescriptorOutput(descriptor: 2),

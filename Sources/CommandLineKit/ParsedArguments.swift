@@ -1,14 +1,25 @@
 /// The result of parsing: which options were given with which values, and
 /// the positional arguments by name. Typed accessors throw `UsageError`s
 /// that name the option and the expected form.
+///
+/// Small arrays on purpose, not dictionaries: a command line has a handful
+/// of entries, and hashed collections would cost a static binary like vcctl
+/// a runtime conformance lookup at start-up (see README, "Start-up").
 public struct ParsedArguments: Sendable, Equatable {
     /// The command's path: ["vcctl", "daemon", "start"].
     public let commandPath: [String]
-    var optionValues: [String: [String]]
-    var flags: Set<String>
-    var positionals: [String: [String]]
+    /// Option name and its values, in the order first given.
+    var optionValues: [(name: String, values: [String])]
+    var flags: [String]
+    /// Argument name and its values.
+    var positionals: [(name: String, values: [String])]
 
-    init(commandPath: [String], optionValues: [String: [String]], flags: Set<String>, positionals: [String: [String]]) {
+    init(
+        commandPath: [String],
+        optionValues: [(name: String, values: [String])],
+        flags: [String],
+        positionals: [(name: String, values: [String])]
+    ) {
         self.commandPath = commandPath
         self.optionValues = optionValues
         self.flags = flags
@@ -22,22 +33,22 @@ public struct ParsedArguments: Sendable, Equatable {
 
     /// The value of `--long` (the last one, if given several times).
     public func value(_ long: String) -> String? {
-        optionValues[long]?.last
+        values(long).last
     }
 
     /// Every value of a repeatable option, in order.
     public func values(_ long: String) -> [String] {
-        optionValues[long] ?? []
+        optionValues.first { $0.name == long }?.values ?? []
     }
 
     /// A positional argument's value.
     public func argument(_ name: String) -> String? {
-        positionals[name]?.first
+        arguments(name).first
     }
 
     /// A variadic argument's values.
     public func arguments(_ name: String) -> [String] {
-        positionals[name] ?? []
+        positionals.first { $0.name == name }?.values ?? []
     }
 
     /// `--long` as an integer, optionally within `range`.
@@ -73,6 +84,14 @@ public struct ParsedArguments: Sendable, Equatable {
             throw UsageError(message)
         }
         return text
+    }
+
+    public static func == (lhs: ParsedArguments, rhs: ParsedArguments) -> Bool {
+        lhs.commandPath == rhs.commandPath && lhs.flags == rhs.flags
+            && lhs.optionValues.map(\.name) == rhs.optionValues.map(\.name)
+            && lhs.optionValues.map(\.values) == rhs.optionValues.map(\.values)
+            && lhs.positionals.map(\.name) == rhs.positionals.map(\.name)
+            && lhs.positionals.map(\.values) == rhs.positionals.map(\.values)
     }
 
     private static func describe<T>(_ range: ClosedRange<T>?) -> String {

@@ -41,12 +41,12 @@ public final class Daemon: Sendable {
 
     public let options: DaemonOptions
     public let log: Logger
-    private let environment: [String: String]
+    private let environment: Environment
     private let stop = ThreadCondition<StopReason?>(nil)
     private let phase = ThreadCondition<Phase>(.starting)
     private let socket = Mutex<DaemonSocket?>(nil)
 
-    public init(options: DaemonOptions, environment: [String: String], log: Logger) {
+    public init(options: DaemonOptions, environment: Environment, log: Logger) {
         self.options = options
         self.environment = environment
         self.log = log
@@ -183,9 +183,9 @@ public final class Daemon: Sendable {
         }
         let location = SocketLocation.resolve(
             flag: options.socketPath,
-            environment: environment,
+            environment: { self.environment[$0] },
             userID: UInt32(getuid()),
-            workingDirectory: currentDirectory()
+            workingDirectory: ProcessEnvironment.workingDirectory()
         )
         return try DaemonSocket.bind(location, log: log)
     }
@@ -201,11 +201,4 @@ public final class Daemon: Sendable {
             log.warning("--ready-fd \(number): \(error)")
         }
     }
-}
-
-/// The working directory (`getcwd`), or "/" if it cannot be read.
-func currentDirectory() -> String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    guard getcwd(&buffer, buffer.count) != nil else { return "/" }
-    return String(cString: buffer)
 }

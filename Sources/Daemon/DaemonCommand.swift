@@ -65,7 +65,7 @@ public struct VisionCraftDaemonCommand: Command {
     public static func main(_ arguments: [String]) -> ExitCode {
         Signals.block([.terminate, .interrupt, .hangup])
         Signals.ignoreBrokenPipe()
-        let context = CommandContext.standard(environment: ProcessEnvironment.variables())
+        let context = CommandContext.standard()
         return CommandLineTool.main(Self.self, arguments: arguments, context: context, version: VisionCraftVersion.current)
     }
 }

@@ -46,7 +46,7 @@ public final class DaemonSocket: Sendable {
     /// removed so children do not inherit them.
     ///
     /// - Returns: nil when not activated.
-    public static func activated(environment: [String: String], log: Logger) throws(DaemonError) -> DaemonSocket? {
+    public static func activated(environment: Environment, log: Logger) throws(DaemonError) -> DaemonSocket? {
         guard let pidText = environment["LISTEN_PID"], let countText = environment["LISTEN_FDS"] else { return nil }
         guard let pid = Int32(pidText), pid == getpid() else { return nil }
         for name in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] { ProcessEnvironment.removeVariable(name) }

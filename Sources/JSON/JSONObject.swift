@@ -5,10 +5,15 @@
 /// linear for objects with hundreds of thousands of keys.
 ///
 /// Equality ignores member order.
+///
+/// The index lives in a class box: a `[String: Int]?` stored property would
+/// make every use of the type instantiate `Dictionary<String, Int>` metadata,
+/// and with it a runtime conformance lookup that costs a static client a
+/// noticeable part of its start-up.
 public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
     private var orderedKeys: [String] = []
     private var values: [JSON] = []
-    private var index: [String: Int]?
+    private var index: KeyIndex?
 
     private static let indexThreshold = 16
 
@@ -67,15 +72,26 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         return true
     }
 
-    public func makeIterator() -> AnyIterator<(key: String, value: JSON)> {
+    /// Iterates the members in order.
+    public struct Iterator: IteratorProtocol {
+        let keys: [String]
+        let values: [JSON]
         var position = 0
-        let keys = orderedKeys
-        let values = values
-        return AnyIterator {
+
+        public mutating func next() -> (key: String, value: JSON)? {
             guard position < keys.count else { return nil }
             defer { position += 1 }
             return (keys[position], values[position])
         }
+    }
+
+    public func makeIterator() -> Iterator {
+        Iterator(keys: orderedKeys, values: values)
+    }
+
+    /// The key and value at `position` (0 ..< count), in order.
+    func member(at position: Int) -> (key: String, value: JSON) {
+        (orderedKeys[position], values[position])
     }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
@@ -102,7 +118,7 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     // MARK: Private
 
     private func position(of key: String) -> Int? {
-        if let index { return index[key] }
+        if let index { return index.positions[key] }
         return orderedKeys.firstIndex(of: key)
     }
 
@@ -110,7 +126,8 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         orderedKeys.append(key)
         values.append(value)
         if index != nil {
-            index?[key] = orderedKeys.count - 1
+            if !isKnownUniquelyReferenced(&index!) { index = KeyIndex(index!.positions) }
+            index!.positions[key] = orderedKeys.count - 1
         } else if orderedKeys.count > Self.indexThreshold {
             rebuildIndex()
         }
@@ -124,6 +141,16 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         var built: [String: Int] = [:]
         built.reserveCapacity(orderedKeys.count)
         for (position, key) in orderedKeys.enumerated() { built[key] = position }
-        index = built
+        index = KeyIndex(built)
+    }
+}
+
+/// Key positions of a large object, shared between copies until one writes.
+private final class KeyIndex: @unchecked Sendable {
+    // Mutated only through a uniquely referenced box (copy on write).
+    var positions: [String: Int]
+
+    init(_ positions: [String: Int]) {
+        self.positions = positions
     }
 }

@@ -50,18 +50,19 @@ public enum JSONSerializer {
         case .number(let number): buffer.append(contentsOf: number.text.utf8)
         case .string(let string): appendString(string, to: &buffer)
         case .array(let elements):
+            // Index loops, not enumerated(): no generic wrapper types to
+            // instantiate at run time on the hot path.
             buffer.append(UInt8(ascii: "["))
-            for (position, element) in elements.enumerated() {
+            for position in 0..<elements.count {
                 if position > 0 { buffer.append(UInt8(ascii: ",")) }
-                appendCompact(element, to: &buffer)
+                appendCompact(elements[position], to: &buffer)
             }
             buffer.append(UInt8(ascii: "]"))
         case .object(let object):
             buffer.append(UInt8(ascii: "{"))
-            var first = true
-            for (key, member) in object {
-                if !first { buffer.append(UInt8(ascii: ",")) }
-                first = false
+            for position in 0..<object.count {
+                if position > 0 { buffer.append(UInt8(ascii: ",")) }
+                let (key, member) = object.member(at: position)
                 appendString(key, to: &buffer)
                 buffer.append(UInt8(ascii: ":"))
                 appendCompact(member, to: &buffer)

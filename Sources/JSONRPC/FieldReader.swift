@@ -31,7 +31,8 @@ public struct FieldReader: Sendable {
     /// The object's path, for messages ("params").
     public let path: String
     private let object: JSONObject
-    private var consumed: Set<String> = []
+    /// The fields read so far (few: an array, not a set).
+    private var consumed: [String] = []
 
     /// Reads from `json`, which must be an object; nil is read as `{}`.
     public init(_ json: JSON?, path: String) throws(FieldError) {
@@ -46,7 +47,7 @@ public struct FieldReader: Sendable {
 
     /// The raw value of a field (marked as read), or nil.
     public mutating func value(_ name: String) -> JSON? {
-        consumed.insert(name)
+        if !consumed.contains(name) { consumed.append(name) }
         guard let value = object[name], value != .null else { return nil }
         return value
     }

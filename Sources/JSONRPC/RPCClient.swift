@@ -125,15 +125,18 @@ public final class RPCClient {
             guard try Poll.wait(for: descriptor, events: .readable, timeout: left) else {
                 throw RPCClientError.timedOut(timeout ?? .zero)
             }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let result = try chunk.withUnsafeMutableBytes { buffer in
-                Result { () throws(SystemError) in try descriptor.read(into: buffer) }
+            // A small stack buffer: replies are short, and a fresh 64 KiB
+            // heap array would cost a short-lived client 16 page faults.
+            let result = try withUnsafeTemporaryAllocation(byteCount: 8192, alignment: 16) { chunk in
+                Result { () throws(SystemError) -> FileDescriptor.ReadResult in
+                    let outcome = try descriptor.read(into: chunk)
+                    if case .bytes(let count) = outcome {
+                        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
+                    }
+                    return outcome
+                }
             }.get()
-            switch result {
-            case .bytes(let count): buffer.append(contentsOf: chunk[0..<count])
-            case .endOfFile: throw RPCClientError.connectionClosed
-            case .wouldBlock: break
-            }
+            if result == .endOfFile { throw RPCClientError.connectionClosed }
         } catch let error as RPCClientError {
             throw error
         } catch let error as SystemError {

@@ -140,12 +140,14 @@ public final class ChildProcess: Sendable {
         _ = cposix_spawn_close_from(&actions, &attributes, highest)
 
         let argv = [options.executable] + options.arguments
-        let environment = options.environment ?? ProcessEnvironment.variables()
-        let envp = environment.map { "\($0.key)=\($0.value)" }.sorted()
-
         var pid: pid_t = 0
         let result = withCStrings(argv) { argvPointers in
-            withCStrings(envp) { envPointers in
+            guard let environment = options.environment else {
+                // Inherit: hand over this process's own environment as is.
+                return posix_spawn(&pid, options.executable, &actions, &attributes, argvPointers, currentEnvironment())
+            }
+            let envp = environment.map { "\($0.key)=\($0.value)" }.sorted()
+            return withCStrings(envp) { envPointers in
                 posix_spawn(&pid, options.executable, &actions, &attributes, argvPointers, envPointers)
             }
         }
@@ -203,4 +205,13 @@ private func withCStrings<Result>(
     pointers.append(nil)
     defer { for pointer in pointers { free(pointer) } }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// This process's `environ`.
+private func currentEnvironment() -> UnsafePointer<UnsafeMutablePointer<CChar>?>? {
+    #if canImport(Darwin)
+    return UnsafePointer(_NSGetEnviron()?.pointee)
+    #else
+    return UnsafePointer(environ)
+    #endif
 }

@@ -136,6 +136,6 @@ public enum FileSystem {
         var template = Array((prefix + "XXXXXX").utf8CString)
         let result = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard result != nil else { throw SystemError.last("mkdtemp", prefix) }
-        return String(cString: template.map { UInt8(bitPattern: $0) })
+        return String(nulTerminated: template)
     }
 }

@@ -8,7 +8,7 @@ import Musl
 
 /// Facts about the running process: its environment, ids and executable.
 public enum ProcessEnvironment {
-    /// The environment variables, read from `environ`.
+    /// The environment variables, read from `environ` byte by byte.
     public static func variables() -> [String: String] {
         var result: [String: String] = [:]
         #if canImport(Darwin)
@@ -17,9 +17,13 @@ public enum ProcessEnvironment {
         guard var pointer = environ as UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? else { return result }
         #endif
         while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            let length = strlen(entry)
+            entry.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+                let all = UnsafeBufferPointer(start: bytes, count: length)
+                if let equals = all.firstIndex(of: UInt8(ascii: "=")) {
+                    let name = String(decoding: UnsafeBufferPointer(rebasing: all[..<equals]), as: UTF8.self)
+                    result[name] = String(decoding: UnsafeBufferPointer(rebasing: all[(equals + 1)...]), as: UTF8.self)
+                }
             }
             pointer += 1
         }
@@ -43,6 +47,13 @@ public enum ProcessEnvironment {
     /// The real user id.
     public static var userID: uid_t { getuid() }
 
+    /// The working directory (`getcwd(3)`), or "/" if it cannot be read.
+    public static func workingDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buffer, buffer.count) != nil else { return "/" }
+        return String(nulTerminated: buffer)
+    }
+
     /// The absolute path of the running executable, if the system tells it.
     public static func executablePath() -> String? {
         #if os(Linux)
@@ -52,8 +63,8 @@ public enum ProcessEnvironment {
         var buffer = [CChar](repeating: 0, count: Int(size))
         guard _NSGetExecutablePath(&buffer, &size) == 0 else { return nil }
         var resolved = [CChar](repeating: 0, count: Int(PATH_MAX))
-        guard realpath(buffer, &resolved) != nil else { return String(cString: buffer) }
-        return String(cString: resolved)
+        guard realpath(buffer, &resolved) != nil else { return String(nulTerminated: buffer) }
+        return String(nulTerminated: resolved)
         #else
         return nil
         #endif
@@ -73,5 +84,13 @@ public enum ProcessEnvironment {
             if FileSystem.isExecutable(candidate) { return candidate }
         }
         return nil
+    }
+}
+
+extension String {
+    /// Decodes a C string held in an array, up to its first NUL.
+    init(nulTerminated characters: [CChar]) {
+        let length = characters.firstIndex(of: 0) ?? characters.count
+        self = String(decoding: characters[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

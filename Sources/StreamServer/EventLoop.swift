@@ -16,6 +16,8 @@ protocol EventHandler: AnyObject {
 public final class EventLoop: @unchecked Sendable {
     /// The loop's number within its server, for logs.
     public let index: Int
+    /// Connections served by this loop (for placing new ones).
+    let connectionCount = Atomic<Int>(0)
     let poller: Poller
     private let notifier: EventNotifier
     private let tasks = Mutex<[@Sendable () -> Void]>([])

@@ -61,7 +61,6 @@ public final class StreamServer: Sendable {
     private let connections = Mutex<[UInt64: Connection]>([:])
     private let openCount = ThreadCondition<Int>(0)
     private let nextConnectionID = Atomic<UInt64>(1)
-    private let nextLoop = Atomic<Int>(0)
     private let acceptor: Acceptor
     private let log: Logger
 
@@ -143,6 +142,23 @@ public final class StreamServer: Sendable {
 
     // MARK: Private
 
+    /// The loop with the fewest connections; on a tie the accepting loop
+    /// (the first), which then serves the connection without a thread hop:
+    /// one-shot clients such as `vcctl status` get their answer sooner,
+    /// and many connections still spread evenly.
+    private func leastLoadedLoop() -> EventLoop {
+        var best = loops[0]
+        var fewest = best.connectionCount.load(ordering: .relaxed)
+        for loop in loops.dropFirst() {
+            let count = loop.connectionCount.load(ordering: .relaxed)
+            if count < fewest {
+                best = loop
+                fewest = count
+            }
+        }
+        return best
+    }
+
     private func accepted(_ fd: FileDescriptor) {
         if connectionCount >= configuration.maximumConnections {
             log("refused a connection: \(configuration.maximumConnections) connections are open (the maximum)")
@@ -150,7 +166,7 @@ public final class StreamServer: Sendable {
             return
         }
         let peer = try? PeerCredentials.of(fd)
-        let loop = loops[nextLoop.wrappingAdd(1, ordering: .relaxed).oldValue % loops.count]
+        let loop = leastLoadedLoop()
         let connection = Connection(
             id: nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue,
             descriptor: fd,
@@ -159,6 +175,7 @@ public final class StreamServer: Sendable {
             limits: .init(highWater: configuration.outputHighWater, lowWater: configuration.outputHighWater / 2),
             onClose: { [self] closed in
                 connections.withLock { _ = $0.removeValue(forKey: closed.id) }
+                closed.loop.connectionCount.wrappingSubtract(1, ordering: .relaxed)
                 openCount.update { $0 -= 1 }
             }
         )
@@ -167,6 +184,7 @@ public final class StreamServer: Sendable {
             return
         }
         connection.delegate = delegate
+        loop.connectionCount.wrappingAdd(1, ordering: .relaxed)
         connections.withLock { $0[connection.id] = connection }
         openCount.update { $0 += 1 }
         let register: @Sendable () -> Void = { [self] in
@@ -175,6 +193,7 @@ public final class StreamServer: Sendable {
                 try connection.start()
             } catch {
                 log("could not serve connection \(connection.id): \(error)")
+                loop.connectionCount.wrappingSubtract(1, ordering: .relaxed)
                 connections.withLock { _ = $0.removeValue(forKey: connection.id) }
                 openCount.update { $0 -= 1 }
                 try? fd.close()

@@ -21,7 +21,7 @@ public struct VisionCraftControl: Command {
     /// Runs vcctl with `arguments` (argv without argv[0]) and returns the exit code.
     public static func main(_ arguments: [String]) -> ExitCode {
         Signals.ignoreBrokenPipe()
-        let context = CommandContext.standard(environment: ProcessEnvironment.variables())
+        let context = CommandContext.standard()
         return CommandLineTool.main(Self.self, arguments: arguments, context: context, version: VisionCraftVersion.current)
     }
 }

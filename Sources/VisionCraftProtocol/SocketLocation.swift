@@ -35,12 +35,12 @@ public struct SocketLocation: Sendable, Equatable, CustomStringConvertible {
     ///
     /// - Parameters:
     ///   - flag: the value of `--socket`, if given.
-    ///   - environment: the process environment.
+    ///   - environment: looks up an environment variable.
     ///   - userID: the real user id (for the /tmp fallback).
     ///   - workingDirectory: for relative paths.
     public static func resolve(
         flag: String?,
-        environment: [String: String],
+        environment: (String) -> String?,
         userID: UInt32,
         workingDirectory: String
     ) -> SocketLocation {
@@ -50,10 +50,10 @@ public struct SocketLocation: Sendable, Equatable, CustomStringConvertible {
         if let flag, !flag.isEmpty {
             return SocketLocation(path: absolute(flag), source: .flag)
         }
-        if let variable = environment[environmentVariable], !variable.isEmpty {
+        if let variable = environment(environmentVariable), !variable.isEmpty {
             return SocketLocation(path: absolute(variable), source: .environment)
         }
-        if let runtime = environment["XDG_RUNTIME_DIR"], runtime.hasPrefix("/") {
+        if let runtime = environment("XDG_RUNTIME_DIR"), runtime.hasPrefix("/") {
             let folder = runtime.hasSuffix("/") ? String(runtime.dropLast()) : runtime
             return SocketLocation(path: "\(folder)/visioncraft/\(fileName)", source: .runtimeDirectory)
         }

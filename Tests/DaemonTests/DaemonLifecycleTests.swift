@@ -13,7 +13,7 @@ import VisionCraftProtocol
         defer { folder.remove() }
         var options = DaemonOptions()
         options.socketPath = folder.file("run/d.sock")
-        let daemon = Daemon(options: options, environment: [:], log: try Logger(file: folder.file("log"), minimumLevel: .debug))
+        let daemon = Daemon(options: options, environment: Environment([:]), log: try Logger(file: folder.file("log"), minimumLevel: .debug))
         let exit = ThreadCondition<Int32?>(nil)
         let runner = try OSThread.spawn(name: "daemon") { exit.update { $0 = daemon.run() } }
         defer { runner.join() }
@@ -43,7 +43,7 @@ import VisionCraftProtocol
         defer { folder.remove() }
         var options = DaemonOptions()
         options.socketPath = folder.file("d.sock")
-        let daemon = Daemon(options: options, environment: [:], log: Logger(minimumLevel: .error))
+        let daemon = Daemon(options: options, environment: Environment([:]), log: Logger(minimumLevel: .error))
         let exit = ThreadCondition<Int32?>(nil)
         let runner = try OSThread.spawn(name: "daemon") { exit.update { $0 = daemon.run() } }
         defer { runner.join() }
@@ -63,7 +63,7 @@ import VisionCraftProtocol
         try FileSystem.setPermissions(folder.path, 0o755)
         var options = DaemonOptions()
         options.socketPath = folder.file("d.sock")
-        let daemon = Daemon(options: options, environment: [:], log: Logger(minimumLevel: .error))
+        let daemon = Daemon(options: options, environment: Environment([:]), log: Logger(minimumLevel: .error))
         #expect(daemon.run() == 78)
         #expect(daemon.wait(for: .stopped, timeout: .zero))
     }

@@ -68,7 +68,7 @@ import Darwin
 
     @Test func activationIsIgnoredForAnotherProcess() throws {
         let socket = try DaemonSocket.activated(
-            environment: ["LISTEN_PID": "1", "LISTEN_FDS": "1"], log: Logger(minimumLevel: .error)
+            environment: Environment(["LISTEN_PID": "1", "LISTEN_FDS": "1"]), log: Logger(minimumLevel: .error)
         )
         #expect(socket == nil)
     }
@@ -76,7 +76,7 @@ import Darwin
     @Test func activationWithoutSocketsIsAnError() throws {
         let error = #expect(throws: DaemonError.self) {
             _ = try DaemonSocket.activated(
-                environment: ["LISTEN_PID": String(getpid()), "LISTEN_FDS": "0"], log: Logger(minimumLevel: .error)
+                environment: Environment(["LISTEN_PID": String(getpid()), "LISTEN_FDS": "0"]), log: Logger(minimumLevel: .error)
             )
         }
         #expect(error?.kind == .activation)

@@ -5,7 +5,7 @@ import VisionCraftProtocol
     let environment = ["XDG_RUNTIME_DIR": "/run/user/1000", "VISIONCRAFT_SOCKET": "/tmp/env.sock"]
 
     func resolve(_ flag: String?, _ environment: [String: String], cwd: String = "/home/u") -> SocketLocation {
-        SocketLocation.resolve(flag: flag, environment: environment, userID: 1000, workingDirectory: cwd)
+        SocketLocation.resolve(flag: flag, environment: { environment[$0] }, userID: 1000, workingDirectory: cwd)
     }
 
     @Test func theFlagWinsOverEverything() {
