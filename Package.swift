@@ -87,6 +87,8 @@ let package = Package(
 
         /// Helpers shared by the test targets (never linked into a product).
         .target(name: "TestSupport", dependencies: ["Posix"], path: "Tests/TestSupport"),
+        .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
+        .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
         .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Daemon", "JSON", "JSONRPC", "Posix"]),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
         .testTarget(
@@ -97,6 +99,7 @@ let package = Package(
         .testTarget(name: "JSONRPCTests", dependencies: ["TestSupport", "JSON", "JSONRPC", "Posix", "StreamServer"]),
         .testTarget(name: "PosixTests", dependencies: ["TestSupport", "Posix"]),
         .testTarget(name: "StreamServerTests", dependencies: ["TestSupport", "Posix", "StreamServer"]),
+        .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "Posix", "TestSupport", "VCCtl"]),
         .testTarget(name: "VisionCraftProtocolTests", dependencies: ["JSON", "VisionCraftProtocol"]),
     ],
     cLanguageStandard: .c2x

@@ -94,7 +94,10 @@ struct DaemonLauncher {
         } catch {
             throw .startFailed(path: path, detail: "\(error)")
         }
-        if signalled { return }
+        if signalled {
+            child.reapInBackground()
+            return
+        }
 
         // The pipe closed without a newline: the daemon exited. Status 1 is
         // "already running" (another client started one at the same time).

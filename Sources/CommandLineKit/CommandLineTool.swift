@@ -17,7 +17,10 @@ public enum CommandLineTool {
             do {
                 parsed = try parser.parse(arguments)
             } catch {
-                if parser.helpRequested {
+                // `--help` anywhere (before `--`) wins over a mistake found
+                // before it: show the help of the command reached.
+                let options = arguments.prefix { $0 != "--" }
+                if parser.helpRequested || options.contains("--help") || options.contains("-h") {
                     context.stdout.write(HelpFormatter(path: parser.path, hasVersion: true).render())
                     return .success
                 }

@@ -49,7 +49,10 @@ public final class DaemonSocket: Sendable {
     public static func activated(environment: Environment, log: Logger) throws(DaemonError) -> DaemonSocket? {
         guard let pidText = environment["LISTEN_PID"], let countText = environment["LISTEN_FDS"] else { return nil }
         guard let pid = Int32(pidText), pid == getpid() else { return nil }
-        for name in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] { ProcessEnvironment.removeVariable(name) }
+        if environment.variablesForChild == nil {
+            // The process's own environment: children must not inherit these.
+            for name in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] { ProcessEnvironment.removeVariable(name) }
+        }
         guard let count = Int(countText), count >= 1 else {
             throw DaemonError(.activation, "LISTEN_FDS is '\(countText)': socket activation needs at least one socket")
         }

@@ -175,6 +175,16 @@ public final class ChildProcess: Sendable {
         return result == 0 ? nil : record(status)
     }
 
+    /// Reaps the child whenever it ends, on a small thread of its own, for a
+    /// child this process does not wait for (a daemon it started): no zombie
+    /// stays behind in a long-lived parent.
+    public func reapInBackground() {
+        let thread = try? OSThread.spawn(name: "vc-reaper", stackSize: 64 * 1024) { [self] in
+            _ = try? wait()
+        }
+        thread?.detach()
+    }
+
     /// Sends `signal` to the child (ignored if it was already reaped).
     public func send(_ signal: Signal) {
         guard termination.withLock({ $0 }) == nil else { return }

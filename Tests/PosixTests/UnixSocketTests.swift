@@ -21,9 +21,8 @@ import Darwin
         let received = try await offPool {
             let client = LineClient(descriptor: try UnixSocket.connect(to: path))
             let server = try #require(try UnixSocket.accept(from: listener))
-            defer { try? server.close() }
             try client.sendLine("ping")
-            let serverSide = LineClient(descriptor: server)
+            let serverSide = LineClient(descriptor: server)  // owns and closes it
             let line = try serverSide.readLine()
             try serverSide.sendLine("pong:\(line)")
             return try client.readLine()

@@ -25,7 +25,9 @@ public final class LineClient: @unchecked Sendable {
         descriptor = try UnixSocket.connect(to: path)
     }
 
-    /// Wraps a connected descriptor (one end of a socket pair).
+    /// Wraps a connected descriptor (one end of a socket pair, a pipe's
+    /// read end). The client owns it: it closes it in `close()` or when it
+    /// goes away, so nobody else may.
     public init(descriptor: FileDescriptor) {
         self.descriptor = descriptor
     }
