@@ -102,7 +102,7 @@ func shutDown(_ client: DaemonClient) throws {
     @Test func aStaleSocketIsReportedAsSuch() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        try UnixSocket.listen(at: folder.file("stale.sock")).close()
+        try makeStaleSocket(at: folder.file("stale.sock"))
         let error = try await offPool { () -> DaemonClientError? in
             do {
                 _ = try DaemonClient.connect(try options(folder, socket: folder.file("stale.sock"), autoStart: false))

@@ -80,7 +80,7 @@ import Darwin
         let folder = try TemporaryDirectory()
         let path = folder.file("run/visioncraftd.sock")
         try FileSystem.makeDirectory(folder.file("run"), permissions: 0o700)
-        try UnixSocket.listen(at: path).close()  // left behind, nobody listening
+        try makeStaleSocket(at: path)  // left behind, nobody listening
         let daemon = try await offPool { try DaemonProcess.start(folder: folder) }
         defer { daemon.cleanUp() }
         let reply = try await offPool {

@@ -71,8 +71,7 @@ import Darwin
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let path = folder.file("stale.sock")
-        let listener = try UnixSocket.listen(at: path)
-        try listener.close()  // the file stays, nobody listens
+        try makeStaleSocket(at: path)  // the file stays, nobody listens
         #expect(try FileSystem.status(path)?.kind == .socket)
         let error = #expect(throws: SystemError.self) { _ = try UnixSocket.connect(to: path) }
         #expect(error?.isConnectionRefused == true)
