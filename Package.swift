@@ -6,10 +6,13 @@
 // Rules of this manifest (see ../shared/design.md and README.md):
 // - No package dependencies: the toolchain and system C libraries only.
 // - No product imports a Foundation module; test targets may.
-// - Each library owns one concern and has its own test target. Executables are
-//   one short file over a library.
-// - Targets are listed in three sorted sections: libraries, executables,
-//   tests. A library's test target is named after it with a `Tests` suffix.
+// - Each library owns one concern and has its own test target, named after it
+//   with a `Tests` suffix. C shims (CPosix, CProtocolDocuments) are tested
+//   through the Swift module that wraps them.
+// - Executables are one short file over a library, except the two small C
+//   programs the benchmark uses as its floor and its load generator.
+// - Targets are listed in three sections (libraries, executables, tests),
+//   each sorted by name, as are dependency lists.
 
 import PackageDescription
 
@@ -70,35 +73,39 @@ let package = Package(
 
         // MARK: Executables
 
-        /// The fully static client; see README ("Start-up").
+        /// The client: a fully static executable, so that it starts as fast
+        /// as a C client (README, "Speed").
         .executableTarget(
             name: "vcctl",
             dependencies: ["VCCtl"],
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux]))]
         ),
         .executableTarget(name: "visioncraft-bench", dependencies: ["Benchmarks"]),
+
         /// The benchmark floor: answers every line on a Unix socket with a fixed reply.
         .executableTarget(name: "visioncraft-bench-floor", path: "Sources/BenchFloor"),
+
         /// The benchmark load generator (NDJSON over Unix sockets, HTTP/1.1 over TCP).
         .executableTarget(name: "visioncraft-loadgen", path: "Sources/LoadGenerator"),
+
+        /// The daemon (links the Swift runtime dynamically: plugins share it).
         .executableTarget(name: "visioncraftd", dependencies: ["Daemon"]),
 
         // MARK: Tests
 
         /// Helpers shared by the test targets (never linked into a product).
         .target(name: "TestSupport", dependencies: ["Posix"], path: "Tests/TestSupport"),
+
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "JSON"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
-        .testTarget(name: "DaemonTests", dependencies: ["TestSupport", "Daemon", "JSON", "JSONRPC", "Posix"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "JSON", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
-        .testTarget(
-            name: "EndToEndTests",
-            dependencies: ["JSON", "Posix", "TestSupport", "VisionCraftProtocol"]
-        ),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "Posix", "TestSupport"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Posix", "StreamServer", "TestSupport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
-        .testTarget(name: "JSONRPCTests", dependencies: ["TestSupport", "JSON", "JSONRPC", "Posix", "StreamServer"]),
-        .testTarget(name: "PosixTests", dependencies: ["TestSupport", "Posix"]),
-        .testTarget(name: "StreamServerTests", dependencies: ["TestSupport", "Posix", "StreamServer"]),
+        .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
+        .testTarget(name: "StreamServerTests", dependencies: ["Posix", "StreamServer", "TestSupport"]),
         .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "Posix", "TestSupport", "VCCtl"]),
         .testTarget(name: "VisionCraftProtocolTests", dependencies: ["JSON", "VisionCraftProtocol"]),
     ],

@@ -1,0 +1,71 @@
+import Benchmarks
+import JSON
+import Testing
+
+@Suite struct BenchmarksTests {
+    @Test func loadGeneratorOutputIsRead() throws {
+        let line = #"{"connections":8,"duration_s":3.0001,"requests":123456,"errors":0,"rps":41150.2,"p50_us":180.5,"p90_us":200.1,"p99_us":250.9,"max_us":900.0,"mean_us":190.2}"#
+        let result = try LoadResult(json: try JSONParser.parse(line))
+        #expect(result.connections == 8)
+        #expect(result.requests == 123_456)
+        #expect(result.requestsPerSecond == 41150.2)
+        #expect(result.p99Microseconds == 250.9)
+    }
+
+    @Test func incompleteLoadGeneratorOutputIsAnError() {
+        #expect(throws: BenchmarkError.self) { _ = try LoadResult(json: ["connections": 1]) }
+    }
+
+    @Test func hyperfineExportIsRead() throws {
+        let export = #"""
+            {"results":[{"command":"vcctl status","mean":0.00112,"stddev":0.0001,"median":0.0011,"user":0.0008,"system":0.0002,"min":0.0009,"max":0.002,"times":[0.001]},
+                        {"command":"tsp -l","mean":0.0009,"stddev":0.0001,"median":0.00088,"user":0.0006,"system":0.0001,"min":0.0007,"max":0.0015,"times":[0.001]}]}
+            """#
+        let timings = try Hyperfine.parse(Array(export.utf8))
+        #expect(timings.map(\.command) == ["vcctl status", "tsp -l"])
+        #expect(timings[0].meanSeconds == 0.00112)
+        #expect(timings[1].minSeconds == 0.0007)
+        #expect(throws: (any Error).self) { _ = try Hyperfine.parse(Array(#"{"results":[{"command":"x"}]}"#.utf8)) }
+    }
+
+    @Test func tablesAlignTheirColumns() {
+        var table = TextTable(header: ["figure", "ours", "peer"])
+        table.append(["p50 latency", "57.1 us", "80.2 us"])
+        table.append(["throughput", "16.9k/s"])
+        let figure = "figure" + String(repeating: " ", count: 5)
+        #expect(table.render() == [
+            figure + "  " + "   ours" + "  " + "   peer",
+            "-----------  -------  -------",
+            "p50 latency  57.1 us  80.2 us",
+            "throughput   16.9k/s",
+        ].joined(separator: "\n"))
+    }
+
+    @Test(arguments: [
+        (12.345, 1, "12.3"), (12.35, 1, "12.4"), (0.0, 2, "0.00"), (1.005, 0, "1"), (-2.5, 1, "-2.5"), (-0.04, 1, "0.0"),
+        (Double.nan, 1, "-"),
+    ])
+    func fixedPointFormatting(value: Double, digits: Int, text: String) {
+        #expect(Format.fixed(value, digits) == text)
+    }
+
+    @Test func unitsAndRatios() {
+        #expect(Format.rate(16_930) == "16.9k/s")
+        #expect(Format.rate(950) == "950/s")
+        #expect(Format.micros(57.14) == "57.1 us")
+        #expect(Format.millis(0.745) == "0.75 ms")
+        #expect(Format.megabytes(kilobytes: 7270) == "7.1 MB")
+        #expect(Format.ratio(1.0449) == "1.04x")
+    }
+
+    @Test func residentMemoryOfThisProcessIsPlausible() {
+        #if os(Linux)
+        let kilobytes = ResidentMemory.kilobytes(of: getpid())
+        #expect((kilobytes ?? 0) > 1000, "VmRSS of the test process: \(String(describing: kilobytes))")
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
