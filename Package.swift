@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "JSON"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "JSON", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
+        .testTarget(name: "DaemonTests", dependencies: ["CommandLineKit", "Daemon", "JSON", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Posix", "StreamServer", "TestSupport"]),

@@ -63,8 +63,10 @@ import VisionCraftProtocol
         try FileSystem.setPermissions(folder.path, 0o755)
         var options = DaemonOptions()
         options.socketPath = folder.file("d.sock")
-        let daemon = Daemon(options: options, environment: Environment([:]), log: Logger(minimumLevel: .error))
+        let log = try Logger(file: folder.file("log"), minimumLevel: .error)
+        let daemon = Daemon(options: options, environment: Environment([:]), log: log)
         #expect(daemon.run() == 78)
+        #expect(String(decoding: try FileSystem.readFile(folder.file("log")), as: UTF8.self).contains("refusing the socket folder"))
         #expect(daemon.wait(for: .stopped, timeout: .zero))
     }
 
