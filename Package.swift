@@ -46,15 +46,20 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "CommandLineKit", "JSON", "JSONRPC", "Posix", "StreamServer", "VisionCraftProtocol",
+                "CommandLineKit", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "StreamServer", "VisionCraftProtocol",
             ]
         ),
 
         /// JSON values, a strict parser and a fast serializer (no Foundation).
         .target(name: "JSON"),
 
-        /// JSON-RPC 2.0: messages, errors, NDJSON framing, dispatch, server and client connections.
-        .target(name: "JSONRPC", dependencies: ["JSON", "Posix", "StreamServer"]),
+        /// JSON-RPC 2.0 messages and errors, NDJSON framing, a blocking client.
+        /// No concurrency runtime: vcctl links this (README, "Speed").
+        .target(name: "JSONRPC", dependencies: ["JSON", "Posix"]),
+
+        /// JSON-RPC 2.0 servers: method tables, dispatch (batches,
+        /// notifications, async handlers), sessions on a StreamServer.
+        .target(name: "JSONRPCServer", dependencies: ["JSON", "JSONRPC", "Posix", "StreamServer"]),
 
         /// System calls and POSIX types: descriptors, sockets, credentials, signals, processes.
         .target(name: "Posix", dependencies: ["CPosix"]),
@@ -99,10 +104,11 @@ let package = Package(
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "JSON"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
-        .testTarget(name: "DaemonTests", dependencies: ["CommandLineKit", "Daemon", "JSON", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
+        .testTarget(name: "DaemonTests", dependencies: ["CommandLineKit", "Daemon", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport", "VisionCraftProtocol"]),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "Posix", "TestSupport"]),
-        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Posix", "StreamServer", "TestSupport"]),
+        .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
         .testTarget(name: "StreamServerTests", dependencies: ["Posix", "StreamServer", "TestSupport"]),

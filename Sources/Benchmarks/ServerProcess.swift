@@ -25,8 +25,8 @@ public final class ServerProcess: @unchecked Sendable {
     ) throws -> ServerProcess {
         let child = try ChildProcess.spawn(options)
         let server = ServerProcess(name: name, child: child)
-        let deadline = ContinuousClock().now.advanced(by: timeout)
-        while ContinuousClock().now < deadline {
+        let deadline = MonotonicInstant.now().advanced(by: timeout)
+        while MonotonicInstant.now() < deadline {
             if let ended = try child.poll() { throw BenchmarkError("\(name) \(ended) before it was ready") }
             if try ready() { return server }
             var pause = timespec(tv_sec: 0, tv_nsec: 5_000_000)
@@ -44,8 +44,8 @@ public final class ServerProcess: @unchecked Sendable {
     /// Stops the server: SIGTERM, and SIGKILL if it lingers.
     public func stop() {
         child.send(.terminate)
-        let deadline = ContinuousClock().now.advanced(by: .seconds(5))
-        while ContinuousClock().now < deadline {
+        let deadline = MonotonicInstant.now().advanced(by: .seconds(5))
+        while MonotonicInstant.now() < deadline {
             if (try? child.poll()) != nil { return }
             var pause = timespec(tv_sec: 0, tv_nsec: 5_000_000)
             nanosleep(&pause, nil)

@@ -76,7 +76,7 @@ public final class DaemonClient {
         }
         let launcher = DaemonLauncher(location: location, options: options)
         try launcher.start()
-        let deadline = ContinuousClock().now.advanced(by: options.startTimeout)
+        let deadline = MonotonicInstant.now().advanced(by: options.startTimeout)
         // Ready was signalled (or another client's daemon won the race and
         // is starting): connect, retrying briefly in the race case only.
         while true {
@@ -86,7 +86,7 @@ public final class DaemonClient {
             case .failed(let error):
                 throw error
             case .nobodyListens(let reason):
-                if ContinuousClock().now >= deadline {
+                if MonotonicInstant.now() >= deadline {
                     throw .startFailed(path: location.path, detail: "started, but nothing answers on the socket (\(reason)); see \(launcher.logPath)")
                 }
                 var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)

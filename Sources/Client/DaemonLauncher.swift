@@ -58,10 +58,16 @@ struct DaemonLauncher {
         _ = try? FileSystem.makeDirectories(stateDirectory, permissions: 0o700)
 
         let child: ChildProcess
-        let ready: FileDescriptor
+        let pipe: (read: FileDescriptor, write: FileDescriptor)
         do {
-            let pipe = try FileDescriptor.pipe()
-            ready = pipe.read
+            pipe = try FileDescriptor.pipe()
+        } catch {
+            throw .startFailed(path: path, detail: "\(error)")
+        }
+        let ready = pipe.read
+        defer { try? ready.close() }
+        do {
+            defer { try? pipe.write.close() }
             var spawn = ChildProcess.Options(
                 executable: executable,
                 arguments: ["--socket", path, "--log-file", logPath, "--ready-fd", "3"],
@@ -73,11 +79,9 @@ struct DaemonLauncher {
             spawn.extraDescriptors = [3: pipe.write]
             spawn.newSession = true
             child = try ChildProcess.spawn(spawn)
-            try? pipe.write.close()
         } catch {
             throw .startFailed(path: path, detail: "\(executable): \(error)")
         }
-        defer { try? ready.close() }
 
         let signalled: Bool
         do {

@@ -1,5 +1,6 @@
 import JSON
 import JSONRPC
+import JSONRPCServer
 import Posix
 import StreamServer
 import Synchronization
@@ -56,7 +57,7 @@ public final class Daemon: Sendable {
     ///
     /// - Returns: the process exit status (0 after a graceful stop).
     public func run() -> Int32 {
-        let startInstant = ContinuousClock().now
+        let startInstant = MonotonicInstant.now()
         let startedAt = WallClock.now()
         let socket: DaemonSocket
         do {

@@ -1,12 +1,13 @@
 import JSON
 import JSONRPC
+import JSONRPCServer
 import Posix
 import VisionCraftProtocol
 
 /// The handlers of the daemon's methods.
 struct DaemonMethods: Sendable {
     let startedAt: WallClock
-    let startInstant: ContinuousClock.Instant
+    let startInstant: MonotonicInstant
     let socketPath: String
     let connectionCount: @Sendable () -> Int
     let requestStop: @Sendable (Daemon.StopReason) -> Void
@@ -31,7 +32,7 @@ struct DaemonMethods: Sendable {
         DaemonStatus.Result(
             version: VisionCraftVersion.current,
             pid: Int(ProcessEnvironment.processID),
-            uptimeSeconds: startInstant.duration(to: ContinuousClock().now).seconds,
+            uptimeSeconds: startInstant.elapsed.seconds,
             startedAt: startedAt.iso8601,
             socket: socketPath,
             connections: connectionCount()

@@ -1,5 +1,6 @@
 import JSON
 import JSONRPC
+import JSONRPCServer
 
 /// Methods that exist only for the test suite, registered with
 /// `--enable-test-methods` (never by default, and not in openrpc.json): they

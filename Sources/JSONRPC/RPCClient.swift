@@ -43,7 +43,7 @@ public final class RPCClient {
         let id = RPCID(nextID)
         nextID += 1
         try send(RPCRequest(id: id, method: method, params: params).json)
-        let deadline = timeout.map { ContinuousClock().now.advanced(by: $0) }
+        let deadline = timeout.map { MonotonicInstant.now().advanced(by: $0) }
         while true {
             let message = try readMessage(until: deadline, timeout: timeout)
             if let response = RPCResponse(json: message) {
@@ -71,7 +71,7 @@ public final class RPCClient {
     /// - Returns: nil on timeout.
     public func nextNotification(timeout: Duration?) throws(RPCClientError) -> RPCNotification? {
         if !notifications.isEmpty { return notifications.removeFirst() }
-        let deadline = timeout.map { ContinuousClock().now.advanced(by: $0) }
+        let deadline = timeout.map { MonotonicInstant.now().advanced(by: $0) }
         while true {
             let message: JSON
             do {
@@ -102,7 +102,7 @@ public final class RPCClient {
         }
     }
 
-    private func readMessage(until deadline: ContinuousClock.Instant?, timeout: Duration?) throws(RPCClientError) -> JSON {
+    private func readMessage(until deadline: MonotonicInstant?, timeout: Duration?) throws(RPCClientError) -> JSON {
         while true {
             if let newline = buffer.firstIndex(of: 0x0A) {
                 let line = Array(buffer[..<newline])
@@ -118,9 +118,9 @@ public final class RPCClient {
         }
     }
 
-    private func fill(until deadline: ContinuousClock.Instant?, timeout: Duration?) throws(RPCClientError) {
+    private func fill(until deadline: MonotonicInstant?, timeout: Duration?) throws(RPCClientError) {
         do {
-            let left = deadline.map { ContinuousClock().now.duration(to: $0) }
+            let left = deadline.map { MonotonicInstant.now().duration(to: $0) }
             if let left, left <= .zero { throw RPCClientError.timedOut(timeout ?? .zero) }
             guard try Poll.wait(for: descriptor, events: .readable, timeout: left) else {
                 throw RPCClientError.timedOut(timeout ?? .zero)

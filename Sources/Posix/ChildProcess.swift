@@ -95,48 +95,26 @@ public final class ChildProcess: Sendable {
         posix_spawnattr_getflags(&attributes, &flags)
 
         // Map each target descriptor; dup2 clears close-on-exec on the copy.
-        var mapping: [(target: Int32, source: Int32?)] = []
+        var mapping: [DescriptorMapping] = []
         let streams = [options.standardInput, options.standardOutput, options.standardError]
         for (number, stream) in streams.enumerated() {
             switch stream {
-            case .inherit: mapping.append((Int32(number), Int32(number)))
-            case .null: mapping.append((Int32(number), nil))
-            case .descriptor(let fd): mapping.append((Int32(number), fd.rawValue))
+            case .inherit: mapping.append(DescriptorMapping(target: Int32(number), source: Int32(number)))
+            case .null: mapping.append(DescriptorMapping(target: Int32(number), source: nil))
+            case .descriptor(let fd): mapping.append(DescriptorMapping(target: Int32(number), source: fd.rawValue))
             }
         }
         for (target, fd) in options.extraDescriptors.sorted(by: { $0.key < $1.key }) {
-            mapping.append((target, fd.rawValue))
+            mapping.append(DescriptorMapping(target: target, source: fd.rawValue))
         }
-        // Sources that are also targets of another mapping would be
-        // overwritten before they are copied: move every source above the
-        // highest target first.
-        let highest = (mapping.map(\.target).max() ?? 2) + 1
-        var staged: [Int32: Int32] = [:]
-        var nextStage = max(highest, 64)
-        for entry in mapping {
-            guard let source = entry.source, source != entry.target, staged[source] == nil else { continue }
-            staged[source] = nextStage
-            posix_spawn_file_actions_adddup2(&actions, source, nextStage)
-            nextStage += 1
-        }
-        for entry in mapping {
-            if let source = entry.source {
-                if source == entry.target {
-                    // Inherit as is: dup2 onto itself does not clear
-                    // close-on-exec, so copy through a staged number.
-                    let stage = nextStage
-                    nextStage += 1
-                    posix_spawn_file_actions_adddup2(&actions, source, stage)
-                    posix_spawn_file_actions_adddup2(&actions, stage, entry.target)
-                    posix_spawn_file_actions_addclose(&actions, stage)
-                } else {
-                    posix_spawn_file_actions_adddup2(&actions, staged[source]!, entry.target)
-                }
-            } else {
-                posix_spawn_file_actions_addopen(&actions, entry.target, "/dev/null", O_RDWR, 0)
+        for action in descriptorActions(for: mapping) {
+            switch action {
+            case .duplicate(let source, let target): posix_spawn_file_actions_adddup2(&actions, source, target)
+            case .close(let fd): posix_spawn_file_actions_addclose(&actions, fd)
+            case .openNull(let fd): posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0)
             }
         }
-        for stage in Set(staged.values) { posix_spawn_file_actions_addclose(&actions, stage) }
+        let highest = (mapping.map(\.target).max() ?? 2) + 1
         _ = cposix_spawn_close_from(&actions, &attributes, highest)
 
         let argv = [options.executable] + options.arguments
@@ -224,4 +202,49 @@ private func currentEnvironment() -> UnsafePointer<UnsafeMutablePointer<CChar>?>
     #else
     return UnsafePointer(environ)
     #endif
+}
+
+/// A descriptor the child gets: `target` is a copy of this process's
+/// `source`, or /dev/null when `source` is nil.
+struct DescriptorMapping: Equatable {
+    var target: Int32
+    var source: Int32?
+}
+
+/// One step of setting up a child's descriptors, in order.
+enum DescriptorAction: Equatable {
+    case duplicate(Int32, Int32)
+    case close(Int32)
+    case openNull(Int32)
+}
+
+/// The steps that give the child exactly `mapping`, whatever the numbers.
+///
+/// A source that is also another mapping's target would be overwritten
+/// before it is copied, so every source is first copied to a staging number
+/// above all targets and all sources (a staging number equal to a source not
+/// yet copied would clobber it), then from there to its target. A source
+/// that is its own target goes through a staging copy too: dup2 onto itself
+/// would not clear close-on-exec.
+func descriptorActions(for mapping: [DescriptorMapping]) -> [DescriptorAction] {
+    var actions: [DescriptorAction] = []
+    let highestTarget = mapping.map(\.target).max() ?? 2
+    let highestSource = mapping.compactMap(\.source).max() ?? 0
+    var nextStage = max(highestTarget + 1, highestSource + 1, 64)
+    var staged: [Int32: Int32] = [:]
+    for entry in mapping {
+        guard let source = entry.source, staged[source] == nil else { continue }
+        staged[source] = nextStage
+        actions.append(.duplicate(source, nextStage))
+        nextStage += 1
+    }
+    for entry in mapping {
+        if let source = entry.source {
+            actions.append(.duplicate(staged[source]!, entry.target))
+        } else {
+            actions.append(.openNull(entry.target))
+        }
+    }
+    for stage in staged.values.sorted() { actions.append(.close(stage)) }
+    return actions
 }

@@ -81,11 +81,10 @@ public enum FileSystem {
         let temporary = "\(path).tmp-\(getpid())"
         let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: permissions)
         do {
+            defer { try? fd.close() }  // exactly once, whatever happens
             try fd.writeAll(bytes)
             try fd.synchronize()
-            try fd.close()
         } catch {
-            try? fd.close()
             _ = try? removeFile(temporary)
             throw error
         }

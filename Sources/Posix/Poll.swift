@@ -27,13 +27,12 @@ public enum Poll {
         events: Events,
         timeout: Duration?
     ) throws(SystemError) -> Bool {
-        let clock = ContinuousClock()
-        let deadline = timeout.map { clock.now.advanced(by: $0) }
+        let deadline = timeout.map { MonotonicInstant.now().advanced(by: $0) }
         while true {
             var entry = pollfd(fd: fd.rawValue, events: events.rawValue, revents: 0)
             var milliseconds: Int32 = -1
             if let deadline {
-                let left = clock.now.duration(to: deadline)
+                let left = MonotonicInstant.now().duration(to: deadline)
                 milliseconds = left <= .zero ? 0 : Int32(clamping: left.roundedUpMilliseconds)
             }
             let result = poll(&entry, 1, milliseconds)

@@ -7,7 +7,7 @@ import Musl
 #endif
 
 /// Calendar time (`CLOCK_REALTIME`), for timestamps people read. Use
-/// `ContinuousClock` to measure intervals.
+/// `MonotonicInstant` to measure intervals.
 public struct WallClock: Sendable, Comparable {
     /// Seconds since 1970-01-01T00:00:00Z.
     public let seconds: Int64

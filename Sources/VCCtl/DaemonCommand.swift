@@ -110,8 +110,8 @@ struct DaemonCommand: Command {
 
         /// Waits until the socket file is gone (the daemon's last act).
         private func waitUntilGone(_ path: String, timeout: Duration) -> Bool {
-            let deadline = ContinuousClock().now.advanced(by: timeout)
-            while ContinuousClock().now < deadline {
+            let deadline = MonotonicInstant.now().advanced(by: timeout)
+            while MonotonicInstant.now() < deadline {
                 if (try? FileSystem.linkStatus(path)) == nil { return true }
                 Output.pause(milliseconds: 2)
             }

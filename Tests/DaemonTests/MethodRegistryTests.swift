@@ -9,7 +9,7 @@ import VisionCraftProtocol
     func methods(testMethods: Bool) throws -> DaemonMethods {
         DaemonMethods(
             startedAt: WallClock.now(),
-            startInstant: ContinuousClock().now,
+            startInstant: MonotonicInstant.now(),
             socketPath: "/tmp/x.sock",
             connectionCount: { 3 },
             requestStop: { _ in },

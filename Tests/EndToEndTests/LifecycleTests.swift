@@ -259,6 +259,7 @@ import Darwin
                 arguments: ["-l", path, try BuiltProducts.path("visioncraftd"), "--log-file", folder.file("log")]
             )
             options.standardError = .descriptor(errors.write)
+            options.standardOutput = .null
             let child = try ChildProcess.spawn(options)
             try errors.write.close()
             // It says "Listening on PATH as 3." once bound, then starts the
@@ -286,6 +287,8 @@ import Darwin
             arguments: ["-c", #"LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@""#, try BuiltProducts.path("visioncraftd"), "--ready-fd", "4"] + arguments
         )
         options.extraDescriptors = [3: listener, 4: ready.write]
+        options.standardOutput = .null
+        options.standardError = .null
         let child = try ChildProcess.spawn(options)
         try ready.write.close()
         return (child, ready.read)

@@ -214,6 +214,7 @@ func stopDaemon(socket: String, folder: TemporaryDirectory) async {
             arguments: ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script, path]
         )
         options.standardOutput = .descriptor(output.write)
+        options.standardError = .null
         let stranger = try ChildProcess.spawn(options)
         try output.write.close()
         defer {

@@ -1,4 +1,10 @@
-import Posix
+@testable import Posix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 import TestSupport
 
@@ -11,7 +17,10 @@ import TestSupport
     }
 
     @Test func killIsReportedAsTheSignal() async throws {
-        let child = try ChildProcess.spawn(.init(executable: "/bin/sleep", arguments: ["30"]))
+        var options = ChildProcess.Options(executable: "/bin/sleep", arguments: ["30"])
+        options.standardOutput = .null
+        options.standardError = .null
+        let child = try ChildProcess.spawn(options)
         child.send(.kill)
         let termination = try await offPool { try child.wait() }
         #expect(termination == .signaled(.kill))
@@ -62,5 +71,48 @@ import TestSupport
         #expect(ProcessEnvironment.findExecutable(named: "sh", searchPath: "/nonexistent:/bin") == "/bin/sh")
         #expect(ProcessEnvironment.findExecutable(named: "no-such-tool-xyz", searchPath: "/bin") == nil)
         #expect(ProcessEnvironment.executablePath() != nil)
+    }
+}
+
+
+@Suite struct DescriptorMappingTests {
+    /// Applies the actions to a table of descriptor -> what it refers to,
+    /// as the child would, and returns what each target ends up with.
+    func simulate(_ mapping: [DescriptorMapping], open: [Int32: String]) -> [Int32: String] {
+        var table = open
+        for action in descriptorActions(for: mapping) {
+            switch action {
+            case .duplicate(let source, let target): table[target] = table[source]
+            case .close(let fd): table[fd] = nil
+            case .openNull(let fd): table[fd] = "/dev/null"
+            }
+        }
+        return Dictionary(uniqueKeysWithValues: mapping.map { ($0.target, table[$0.target] ?? "closed") })
+    }
+
+    @Test func sourcesAboveTheStagingBaseAreNotClobbered() {
+        // stderr's source is 64, where staging used to begin, and stdout's
+        // source is higher: copying stdout to 64 first lost stderr's pipe.
+        let result = simulate(
+            [DescriptorMapping(target: 0, source: nil), DescriptorMapping(target: 1, source: 66), DescriptorMapping(target: 2, source: 64)],
+            open: [64: "stderr pipe", 66: "stdout pipe"]
+        )
+        #expect(result == [0: "/dev/null", 1: "stdout pipe", 2: "stderr pipe"])
+    }
+
+    @Test func swappedAndSharedSourcesLandRight() {
+        let open: [Int32: String] = [0: "in", 1: "out", 2: "err", 3: "three", 9: "nine"]
+        let swapped = simulate(
+            [DescriptorMapping(target: 1, source: 2), DescriptorMapping(target: 2, source: 1), DescriptorMapping(target: 3, source: 9), DescriptorMapping(target: 4, source: 9)],
+            open: open
+        )
+        #expect(swapped == [1: "err", 2: "out", 3: "nine", 4: "nine"])
+        let inherited = simulate([DescriptorMapping(target: 0, source: 0), DescriptorMapping(target: 5, source: 3)], open: open)
+        #expect(inherited == [0: "in", 5: "three"])
+    }
+
+    @Test func stagingCopiesAreClosed() {
+        let actions = descriptorActions(for: [DescriptorMapping(target: 1, source: 70)])
+        #expect(actions == [.duplicate(70, 71), .duplicate(71, 1), .close(71)])
     }
 }

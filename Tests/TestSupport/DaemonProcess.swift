@@ -57,7 +57,11 @@ public final class DaemonProcess: @unchecked Sendable {
             environment: environment
         )
         options.extraDescriptors = [3: ready.write]
+        // Never the test process's own output pipes: a daemon that outlives
+        // a crashed test process would keep 'swift test' waiting forever.
         options.standardInput = .null
+        options.standardOutput = .null
+        options.standardError = .null
         let child = try ChildProcess.spawn(options)
         try ready.write.close()
         return (child, ready.read)

@@ -1,4 +1,5 @@
 import JSON
+import JSONRPC
 
 /// Turns one NDJSON line into the reply JSON-RPC 2.0 asks for: parse errors,
 /// invalid requests, unknown methods, notifications (never answered) and

@@ -1,5 +1,6 @@
 import JSON
 import JSONRPC
+import JSONRPCServer
 import Synchronization
 import Testing
 
@@ -192,25 +193,7 @@ func json(_ line: String?) throws -> JSON {
         #expect(far["error"]?["message"]?.stringValue?.contains("did you mean") == false)
     }
 
-    @Test func noParametersAcceptsAbsentEmptyObjectAndEmptyArray() throws {
-        _ = try NoParameters(params: nil)
-        _ = try NoParameters(params: [:])
-        _ = try NoParameters(params: [])
-        #expect(throws: RPCError.self) { _ = try NoParameters(params: ["x": 1]) }
-        #expect(throws: RPCError.self) { _ = try NoParameters(params: [1]) }
-    }
 
-    @Test func responsesRoundTripThroughJSON() throws {
-        let success = RPCResponse(id: RPCID(3), outcome: .success(["k": "v"]))
-        #expect(RPCResponse(json: success.json) == success)
-        let failure = RPCResponse(id: .string("x"), outcome: .failure(.invalidParams(field: "params.a", "bad")))
-        #expect(RPCResponse(json: failure.json) == failure)
-        #expect(RPCResponse(json: ["jsonrpc": "2.0", "method": "job.updated"]) == nil)
-        #expect(RPCNotification(json: ["jsonrpc": "2.0", "method": "job.updated"]) == RPCNotification(method: "job.updated", params: nil))
-        var written: [UInt8] = []
-        success.write(to: &written)
-        #expect(try JSONParser.parse(written) == success.json)
-    }
 }
 
 /// Collects log entries from any thread.

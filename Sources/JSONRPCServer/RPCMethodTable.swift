@@ -1,4 +1,5 @@
 import JSON
+import JSONRPC
 
 /// The methods a server answers, by name, with their handlers. Built before
 /// the server starts and immutable afterwards.

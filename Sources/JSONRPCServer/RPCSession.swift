@@ -1,4 +1,5 @@
 import JSON
+import JSONRPC
 import Posix
 import StreamServer
 import Synchronization

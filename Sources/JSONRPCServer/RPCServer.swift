@@ -1,3 +1,4 @@
+import JSONRPC
 import Posix
 import StreamServer
 import Synchronization

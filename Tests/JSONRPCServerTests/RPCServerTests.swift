@@ -1,5 +1,6 @@
 import JSON
 import JSONRPC
+import JSONRPCServer
 import Posix
 import Synchronization
 import Testing
