@@ -55,10 +55,9 @@ public struct RPCBenchmark {
 
         // The floor
         let floorSocket = "\(folder)/floor.sock"
-        let floor = try ServerProcess.start(
-            name: "visioncraft-bench-floor",
-            .init(executable: try binaries.ours("visioncraft-bench-floor"), arguments: ["--socket", floorSocket])
-        ) { (try? FileSystem.status(floorSocket))?.kind == .socket && canConnect(unix: floorSocket) }
+        var floorOptions = ChildProcess.Options(executable: try binaries.ours("visioncraft-bench-floor"), arguments: ["--socket", floorSocket])
+        floorOptions.standardOutput = .null
+        let floor = try ServerProcess.start(name: "visioncraft-bench-floor", floorOptions) { (try? FileSystem.status(floorSocket))?.kind == .socket && canConnect(unix: floorSocket) }
         defer { floor.stop() }
         figures.append(try measure("floor (C)", floor, loadgen, .unix(path: floorSocket, line: request)))
 
