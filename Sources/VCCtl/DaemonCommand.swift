@@ -33,12 +33,7 @@ struct DaemonCommand: Command {
         func run(_ context: CommandContext) throws -> ExitCode {
             let client = try global.connect(context, autoStart: true)
             defer { client.close() }
-            let status: DaemonStatus.Result
-            do {
-                status = try client.call(DaemonStatus.self, NoParameters())
-            } catch {
-                throw Failure.from(error)
-            }
+            let status = try global.call(client, DaemonStatus.self, NoParameters())
             if global.json {
                 let result: JSON = [
                     "pid": .number(JSONNumber(status.pid)),
@@ -79,13 +74,8 @@ struct DaemonCommand: Command {
                 throw Failure.from(error)
             }
             defer { client.close() }
-            let pid: Int
-            do {
-                pid = try client.call(DaemonStatus.self, NoParameters()).pid
-                _ = try client.call(DaemonShutdown.self, NoParameters())
-            } catch {
-                throw Failure.from(error)
-            }
+            let pid = try global.call(client, DaemonStatus.self, NoParameters()).pid
+            _ = try global.call(client, DaemonShutdown.self, NoParameters())
             // The daemon closes this connection once its requests in flight
             // are answered, then removes the socket file.
             _ = try? client.rpc.nextNotification(timeout: .seconds(30))

@@ -1,5 +1,6 @@
 import Client
 import CommandLineKit
+import JSONRPC
 
 /// The options every vcctl command takes, before or after its name.
 struct GlobalOptions {
@@ -28,6 +29,15 @@ struct GlobalOptions {
         var options = DaemonClient.Options(socketFlag: socketPath, environment: context.environment)
         options.autoStart = autoStart ?? !noStart
         return options
+    }
+
+    /// Calls `method` on `client`, turning failures into messages and exit codes.
+    func call<Method: RPCMethod>(_ client: DaemonClient, _ method: Method.Type, _ parameters: Method.Parameters) throws(CommandFailure) -> Method.Result {
+        do {
+            return try client.call(method, parameters)
+        } catch {
+            throw Failure.from(error)
+        }
     }
 
     /// Connects, turning failures into messages and exit codes.

@@ -19,12 +19,7 @@ struct StatusCommand: Command {
     func run(_ context: CommandContext) throws -> ExitCode {
         let client = try global.connect(context)
         defer { client.close() }
-        let status: DaemonStatus.Result
-        do {
-            status = try client.call(DaemonStatus.self, NoParameters())
-        } catch {
-            throw Failure.from(error)
-        }
+        let status = try global.call(client, DaemonStatus.self, NoParameters())
         if global.json {
             context.stdout.write(Output.json(status.result, context: context))
             return .success
