@@ -26,13 +26,12 @@ public final class Connection: @unchecked Sendable {
     private let output = Mutex<OutputState>(OutputState())
     private let onClose: @Sendable (Connection) -> Void
 
-    /// Output buffering thresholds.
+    /// Output buffering threshold.
     struct Limits: Sendable {
-        /// Stop reading while this many bytes wait to be written (a peer that
-        /// sends requests but does not read replies gets throttled).
+        /// Stop reading while more than this many bytes wait to be written (a
+        /// peer that sends requests but does not read replies gets throttled);
+        /// read again once the queue is back under it.
         var highWater: Int
-        /// Read again once the queue is down to this.
-        var lowWater: Int
     }
 
     private struct OutputState {

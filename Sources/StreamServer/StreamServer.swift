@@ -172,7 +172,7 @@ public final class StreamServer: Sendable {
             descriptor: fd,
             peer: peer,
             loop: loop,
-            limits: .init(highWater: configuration.outputHighWater, lowWater: configuration.outputHighWater / 2),
+            limits: .init(highWater: configuration.outputHighWater),
             onClose: { [self] closed in
                 connections.withLock { _ = $0.removeValue(forKey: closed.id) }
                 closed.loop.connectionCount.wrappingSubtract(1, ordering: .relaxed)
