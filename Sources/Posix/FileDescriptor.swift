@@ -43,8 +43,10 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable, CustomString
     ///   - mode: permissions for a created file.
     public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws(SystemError) -> FileDescriptor {
         let fd = try retryingInterrupts("open", path) {
-            #if canImport(Glibc) || canImport(Musl)
+            #if canImport(Glibc)
             Glibc.open(path, flags | O_CLOEXEC, mode)
+            #elseif canImport(Musl)
+            Musl.open(path, flags | O_CLOEXEC, mode)
             #else
             Darwin.open(path, flags | O_CLOEXEC, mode)
             #endif

@@ -33,8 +33,9 @@ public struct FileStatus: Sendable, Equatable {
         }
         permissions = mode & 0o7777
         owner = buffer.st_uid
-        device = UInt64(buffer.st_dev)
-        inode = UInt64(buffer.st_ino)
+        // dev_t is signed on Darwin: keep the bits, never trap.
+        device = UInt64(truncatingIfNeeded: buffer.st_dev)
+        inode = UInt64(truncatingIfNeeded: buffer.st_ino)
         size = Int64(buffer.st_size)
     }
 
