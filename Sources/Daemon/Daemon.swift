@@ -82,7 +82,7 @@ public final class Daemon: Sendable {
 
         let serverBox = Mutex<RPCServer?>(nil)
         let methods = DaemonMethods(
-            startedAt: startedAt,
+            startedAt: startedAt.iso8601,
             startInstant: startInstant,
             socketPath: socket.path,
             connectionCount: { serverBox.withLock { $0?.connectionCount ?? 0 } },

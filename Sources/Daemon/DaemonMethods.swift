@@ -6,7 +6,9 @@ import VisionCraftProtocol
 
 /// The handlers of the daemon's methods.
 struct DaemonMethods: Sendable {
-    let startedAt: WallClock
+    /// When the daemon started, already formatted (RFC 3339): constant, and
+    /// `daemon.status` is the hot path.
+    let startedAt: String
     let startInstant: MonotonicInstant
     let socketPath: String
     let connectionCount: @Sendable () -> Int
@@ -33,7 +35,7 @@ struct DaemonMethods: Sendable {
             version: VisionCraftVersion.current,
             pid: Int(ProcessEnvironment.processID),
             uptimeSeconds: startInstant.elapsed.seconds,
-            startedAt: startedAt.iso8601,
+            startedAt: startedAt,
             socket: socketPath,
             connections: connectionCount()
         )

@@ -8,7 +8,7 @@ import VisionCraftProtocol
 @Suite struct MethodRegistryTests {
     func methods(testMethods: Bool) throws -> DaemonMethods {
         DaemonMethods(
-            startedAt: WallClock.now(),
+            startedAt: WallClock(seconds: 0).iso8601,
             startInstant: MonotonicInstant.now(),
             socketPath: "/tmp/x.sock",
             connectionCount: { 3 },
@@ -40,5 +40,6 @@ import VisionCraftProtocol
         #expect(status.version == VisionCraftVersion.current)
         #expect(status.pid == Int(ProcessEnvironment.processID))
         #expect(status.uptimeSeconds >= 0)
+        #expect(status.startedAt == "1970-01-01T00:00:00.000Z")
     }
 }
