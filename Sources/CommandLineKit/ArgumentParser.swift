@@ -53,7 +53,7 @@ struct ArgumentParser {
         while index < tokens.count {
             let token = tokens[index]
             index += 1
-            if optionsEnded || token == "-" || !token.hasPrefix("-") || isNegativeNumber(token) {
+            if optionsEnded || token == "-" || token.utf8.first != UInt8(ascii: "-") || isNegativeNumber(token) {
                 if !optionsEnded, positionals.isEmpty, let group = path.last?.configuration, group.isGroup {
                     guard let sub = group.subcommands.first(where: { $0.configuration.name == token }) else {
                         let names = group.subcommands.map { $0.configuration.name }
@@ -71,12 +71,16 @@ struct ArgumentParser {
                 optionsEnded = true
                 continue
             }
-            if token.hasPrefix("--") {
-                var name = String(token.dropFirst(2))
+            // Options are scanned as UTF-8 bytes, not Characters: a cold
+            // start pays for every part of the standard library it touches.
+            let utf8 = token.utf8
+            if utf8.dropFirst().first == UInt8(ascii: "-") {
+                let body = utf8.dropFirst(2)
+                var name = String(decoding: body, as: UTF8.self)
                 var inline: String?
-                if let equals = name.firstIndex(of: "=") {
-                    inline = String(name[name.index(after: equals)...])
-                    name = String(name[..<equals])
+                if let equals = body.firstIndex(of: UInt8(ascii: "=")) {
+                    name = String(decoding: body[..<equals], as: UTF8.self)
+                    inline = String(decoding: body[body.index(after: equals)...], as: UTF8.self)
                 }
                 if name == "help" {
                     helpRequested = true
@@ -104,25 +108,27 @@ struct ArgumentParser {
                 continue
             }
             // Short options, possibly combined: -ab, -nVALUE, -n VALUE.
-            var letters = Substring(token.dropFirst())
+            var letters = utf8.dropFirst()
             while let letter = letters.first {
                 letters = letters.dropFirst()
-                if letter == "h" {
+                if letter == UInt8(ascii: "h") {
                     helpRequested = true
                     continue
                 }
-                guard let option = validOptions.first(where: { $0.short == letter }) else {
-                    throw unknownOption("-\(letter)")
+                guard let option = validOptions.first(where: { $0.short?.asciiValue == letter }) else {
+                    let shown = letter < 0x80 ? String(UnicodeScalar(letter)) : String(decoding: utf8.dropFirst(), as: UTF8.self)
+                    throw unknownOption("-\(shown)")
                 }
+                let display = "-\(option.short.map(String.init) ?? "")"
                 if option.isFlag {
                     record(option, value: nil)
                     continue
                 }
                 if !letters.isEmpty {
-                    record(option, value: String(letters))
+                    record(option, value: String(decoding: letters, as: UTF8.self))
                 } else {
                     guard index < tokens.count else {
-                        throw UsageError("option '-\(letter)' needs a value (\(option.valueName!))", commandPath: commandNames)
+                        throw UsageError("option '\(display)' needs a value (\(option.valueName!))", commandPath: commandNames)
                     }
                     record(option, value: tokens[index])
                     index += 1
@@ -177,10 +183,12 @@ struct ArgumentParser {
         return UsageError(message, commandPath: commandNames)
     }
 
-    /// "-1", "-0.5": values, not options (unless a short option is a digit).
+    /// "-1", "-0.5", "-.5": values, not options (unless a short option is
+    /// that digit).
     private func isNegativeNumber(_ token: String) -> Bool {
-        guard token.count > 1, Double(token) != nil else { return false }
-        let letter = token.dropFirst().first!
-        return !validOptions.contains { $0.short == letter }
+        let second = token.utf8.dropFirst().first ?? 0
+        let isDigit = second >= UInt8(ascii: "0") && second <= UInt8(ascii: "9")
+        guard isDigit || second == UInt8(ascii: ".") else { return false }
+        return !validOptions.contains { $0.short?.asciiValue == second }
     }
 }
