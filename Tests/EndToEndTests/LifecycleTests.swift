@@ -138,6 +138,48 @@ import Darwin
         #expect(daemon.log().contains("stopping: received \(signal)"))
     }
 
+    @Test func aSecondSignalStopsAtOnce() async throws {
+        let daemon = try await offPool { try DaemonProcess.start(arguments: ["--enable-test-methods", "--shutdown-timeout", "60"]) }
+        defer { daemon.cleanUp() }
+        let (termination, elapsed) = try await offPool {
+            let client = try daemon.connect()
+            try client.sendLine(#"{"jsonrpc":"2.0","id":"slow","method":"test.sleep","params":{"milliseconds":30000}}"#)
+            try client.sendLine(#"{"jsonrpc":"2.0","id":"quick","method":"daemon.status"}"#)
+            _ = try client.readLine()  // the slow request is in flight
+            let started = MonotonicInstant.now()
+            daemon.child.send(.terminate)
+            // The first signal's stop is under way once the log says so.
+            try waitForLog(daemon, containing: "stopping: received SIGTERM")
+            daemon.child.send(.terminate)
+            return (try daemon.child.wait(), started.elapsed)
+        }
+        #expect(termination == .exited(1))
+        #expect(elapsed < .seconds(10), "the second signal did not cut the 30 s request short")
+        #expect(try FileSystem.linkStatus(daemon.socketPath) == nil, "the socket file is removed even then")
+        #expect(daemon.log().contains("stopping at once (second signal)"))
+    }
+
+    @Test func theShutdownTimeoutBoundsTheWait() async throws {
+        let daemon = try await offPool {
+            try DaemonProcess.start(arguments: ["--enable-test-methods", "--shutdown-timeout", "0.3"])
+        }
+        defer { daemon.cleanUp() }
+        let (termination, elapsed, closed) = try await offPool {
+            let client = try daemon.connect()
+            try client.sendLine(#"{"jsonrpc":"2.0","id":"slow","method":"test.sleep","params":{"milliseconds":30000}}"#)
+            try client.sendLine(#"{"jsonrpc":"2.0","id":"quick","method":"daemon.status"}"#)
+            _ = try client.readLine()
+            let started = MonotonicInstant.now()
+            daemon.child.send(.terminate)
+            let closed = try client.isClosedByServer(timeout: .seconds(10))
+            return (try daemon.child.wait(), started.elapsed, closed)
+        }
+        #expect(termination == .exited(0))
+        #expect(closed)
+        #expect(elapsed < .seconds(10))
+        #expect(daemon.log().contains("still busy after 0.3 s; closing them"))
+    }
+
     @Test func shutdownAnswersThenStops() async throws {
         let daemon = try await offPool { try DaemonProcess.start() }
         defer { daemon.cleanUp() }
@@ -292,5 +334,16 @@ import Darwin
         let child = try ChildProcess.spawn(options)
         try ready.write.close()
         return (child, ready.read)
+    }
+}
+
+/// Waits until the daemon's log contains `text`: the log is the only account
+/// of its state here (two signals sent back to back may merge into one
+/// pending signal, so a test must see the first one handled). Bounded.
+func waitForLog(_ daemon: DaemonProcess, containing text: String, timeout: Duration = .seconds(10)) throws {
+    let deadline = MonotonicInstant.now().advanced(by: timeout)
+    while !daemon.log().contains(text) {
+        guard MonotonicInstant.now() < deadline else { throw TestFailure("the log never said '\(text)':\n\(daemon.log())") }
+        pauseBriefly()
     }
 }
