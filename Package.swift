@@ -50,6 +50,9 @@ let package = Package(
             ]
         ),
 
+        /// A small HTTP/1.1 server on StreamServer (for the emulator).
+        .target(name: "HTTPServer", dependencies: ["JSON", "Posix", "StreamServer"]),
+
         /// JSON values, a strict parser and a fast serializer (no Foundation).
         .target(name: "JSON"),
 
@@ -107,6 +110,7 @@ let package = Package(
         .testTarget(name: "DaemonTests", dependencies: ["CommandLineKit", "Daemon", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport", "VisionCraftProtocol"]),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "Posix", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),

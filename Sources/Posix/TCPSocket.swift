@@ -54,6 +54,19 @@ public enum TCPSocket {
         }
     }
 
+    /// Turns off Nagle's algorithm (`TCP_NODELAY`): small replies go out at once.
+    public static func setNoDelay(_ fd: FileDescriptor) {
+        var one: Int32 = 1
+        setsockopt(fd.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Makes the next `close` reset the connection (an RST, no orderly
+    /// shutdown): `SO_LINGER` with a zero timeout.
+    public static func setResetOnClose(_ fd: FileDescriptor) {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd.rawValue, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+    }
+
     /// The local port a socket is bound to.
     public static func localPort(of fd: FileDescriptor) throws(SystemError) -> UInt16 {
         var address = sockaddr_in()

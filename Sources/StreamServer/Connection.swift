@@ -148,6 +148,19 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Closes the connection abruptly: pending output is dropped and a TCP
+    /// peer sees a reset (an emulator's "connection reset" fault).
+    public func reset() {
+        let alreadyClosed = output.withLock { state in
+            state.pending = []
+            state.pendingStart = 0
+            return state.closed
+        }
+        guard !alreadyClosed else { return }
+        TCPSocket.setResetOnClose(descriptor)
+        close()
+    }
+
     /// True once the connection is closed.
     public var isClosed: Bool {
         output.withLock { $0.closed }

@@ -59,8 +59,7 @@ public final class LineClient: @unchecked Sendable {
 
     /// Reads one line, or nil at end of file; throws on timeout.
     public func readLineOrEOF(timeout: Duration = .seconds(10)) throws -> String? {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
+        let deadline = MonotonicInstant.now().advanced(by: timeout)
         while true {
             if let newline = buffer.firstIndex(of: 0x0A) {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
@@ -74,6 +73,18 @@ public final class LineClient: @unchecked Sendable {
         }
     }
 
+    /// Reads exactly `count` bytes; throws on timeout or end of file.
+    public func readExactly(_ count: Int, timeout: Duration = .seconds(10)) throws -> [UInt8] {
+        let deadline = MonotonicInstant.now().advanced(by: timeout)
+        while buffer.count < count {
+            guard try fill(until: deadline) else {
+                throw TestFailure("end of file after \(buffer.count) of \(count) bytes")
+            }
+        }
+        defer { buffer.removeFirst(count) }
+        return Array(buffer.prefix(count))
+    }
+
     /// Reads `count` lines.
     public func readLines(_ count: Int, timeout: Duration = .seconds(10)) throws -> [String] {
         try (0..<count).map { _ in try readLine(timeout: timeout) }
@@ -81,8 +92,7 @@ public final class LineClient: @unchecked Sendable {
 
     /// Reads until the server closes the connection; returns what came.
     public func readToEndOfFile(timeout: Duration = .seconds(10)) throws -> [UInt8] {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
+        let deadline = MonotonicInstant.now().advanced(by: timeout)
         while try fill(until: deadline) {}
         defer { buffer.removeAll() }
         return buffer
@@ -91,8 +101,7 @@ public final class LineClient: @unchecked Sendable {
     /// True if the server closes the connection (end of file or reset) before
     /// `timeout`, with nothing more to read.
     public func isClosedByServer(timeout: Duration = .seconds(10)) throws -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
+        let deadline = MonotonicInstant.now().advanced(by: timeout)
         do {
             while try fill(until: deadline) {}
         } catch let error as SystemError where error.isDisconnect {
@@ -113,8 +122,8 @@ public final class LineClient: @unchecked Sendable {
     }
 
     /// Reads more into the buffer. Returns false at end of file.
-    private func fill(until deadline: ContinuousClock.Instant) throws -> Bool {
-        let left = ContinuousClock().now.duration(to: deadline)
+    private func fill(until deadline: MonotonicInstant) throws -> Bool {
+        let left = MonotonicInstant.now().duration(to: deadline)
         guard left > .zero, try Poll.wait(for: descriptor, events: .readable, timeout: left) else {
             throw TestFailure("timed out waiting for the server")
         }

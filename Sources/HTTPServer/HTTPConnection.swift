@@ -1,0 +1,186 @@
+import Posix
+import StreamServer
+import Synchronization
+
+/// One client connection of an `HTTPServer`: parses requests, runs the
+/// handler for each in a task, and writes the replies in request order
+/// (pipelined requests are answered in the order they came, as HTTP/1.1
+/// requires), then keeps the connection or closes it.
+final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
+    private let connection: Connection
+    private let handler: HTTPServer.Handler
+    private let maximumPipelined: Int
+    private let state = Mutex(Shared())
+
+    // Loop-thread state.
+    private var parser: HTTPRequestParser
+    private var nextSequence = 0
+    /// No more requests are read: the last one asked to close, or a
+    /// malformed one was answered with an error.
+    private var acceptingRequests = true
+
+    /// State shared with the tasks that complete replies.
+    private struct Shared {
+        var completed: [Int: Completed] = [:]
+        var nextToSend = 0
+        var inFlight = 0
+        /// A throttled body is being written; later replies wait.
+        var writing = false
+        var inputEnded = false
+        var readingPaused = false
+        var closing = false
+    }
+
+    private struct Completed {
+        var reply: HTTPReply
+        var keepAlive: Bool
+        var headOnly: Bool
+    }
+
+    init(connection: Connection, handler: @escaping HTTPServer.Handler, limits: HTTPRequestParser.Limits, maximumPipelined: Int) {
+        self.connection = connection
+        self.handler = handler
+        self.maximumPipelined = maximumPipelined
+        parser = HTTPRequestParser(limits: limits)
+    }
+
+    // MARK: ConnectionDelegate (loop thread)
+
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        guard acceptingRequests else { return }
+        parser.append(bytes)
+        takeRequests()
+    }
+
+    func connectionDidReachEndOfInput(_ connection: Connection) {
+        let idle = state.withLock { shared in
+            shared.inputEnded = true
+            return shared.inFlight == 0
+        }
+        if idle { connection.close(afterFlush: true) }
+    }
+
+    func connectionDidClose(_ connection: Connection) {
+        // Nothing to do, and no lock to take: this can be called from inside
+        // `writeReady` (closing on the loop thread), which holds it. Later
+        // sends to a closed connection are dropped by the connection.
+    }
+
+    // MARK: Private
+
+    /// Hands every complete request to the handler (loop thread).
+    private func takeRequests() {
+        while acceptingRequests {
+            let paused = state.withLock { shared -> Bool in
+                if shared.inFlight >= maximumPipelined {
+                    shared.readingPaused = true
+                    return true
+                }
+                return false
+            }
+            if paused {
+                connection.setReading(false)
+                return
+            }
+            switch parser.nextRequest() {
+            case .needMoreData:
+                return
+            case .request(let request):
+                let sequence = begin()
+                let keepAlive = request.wantsKeepAlive
+                if !keepAlive { stopAccepting() }
+                let headOnly = request.method == "HEAD"
+                let handler = self.handler
+                Task { [self] in
+                    let reply = await handler(request)
+                    complete(sequence, Completed(reply: reply, keepAlive: keepAlive, headOnly: headOnly))
+                }
+            case .failure(let error):
+                let sequence = begin()
+                stopAccepting()
+                let response = HTTPResponse.text(error.message + "\n", status: error.status)
+                complete(sequence, Completed(reply: .response(response), keepAlive: false, headOnly: false))
+            }
+        }
+    }
+
+    private func begin() -> Int {
+        let sequence = nextSequence
+        nextSequence += 1
+        state.withLock { $0.inFlight += 1 }
+        return sequence
+    }
+
+    private func stopAccepting() {
+        acceptingRequests = false
+        connection.setReading(false)
+    }
+
+    /// Records a reply and writes every reply that is next in order (any thread).
+    private func complete(_ sequence: Int, _ completed: Completed) {
+        state.withLock { shared in
+            shared.completed[sequence] = completed
+            writeReady(&shared)
+        }
+    }
+
+    /// Writes replies in sequence while the next one is ready.
+    ///
+    /// - Important: call with `state` locked; sends happen under the lock so
+    ///   that replies can never overtake each other.
+    private func writeReady(_ shared: inout Shared) {
+        while !shared.writing, !shared.closing, let next = shared.completed.removeValue(forKey: shared.nextToSend) {
+            shared.nextToSend += 1
+            shared.inFlight -= 1
+            switch next.reply {
+            case .response(let response):
+                var bytes = response.head(keepAlive: next.keepAlive)
+                if !next.headOnly { bytes += response.body }
+                connection.send(bytes)
+                if !next.keepAlive { closeAfterFlush(&shared) }
+            case .resetConnection:
+                shared.closing = true
+                connection.reset()
+            case .truncated(let response, let bodyBytes):
+                connection.send(response.head(keepAlive: false) + response.body.prefix(max(0, bodyBytes)))
+                closeAfterFlush(&shared)
+            case .throttled(let response, let chunkBytes, let interval):
+                shared.writing = true
+                let head = response.head(keepAlive: next.keepAlive)
+                let body = next.headOnly ? [] : response.body
+                let keepAlive = next.keepAlive
+                Task { [self] in
+                    connection.send(head)
+                    var offset = 0
+                    while offset < body.count, !connection.isClosed {
+                        let end = min(body.count, offset + max(1, chunkBytes))
+                        try? await Task.sleep(for: interval)
+                        connection.send(Array(body[offset..<end]))
+                        offset = end
+                    }
+                    state.withLock { shared in
+                        shared.writing = false
+                        if !keepAlive { closeAfterFlush(&shared) }
+                        writeReady(&shared)
+                    }
+                }
+                return
+            }
+        }
+        if shared.readingPaused, shared.inFlight < maximumPipelined, !shared.closing {
+            shared.readingPaused = false
+            connection.loop.execute { [self] in
+                connection.setReading(true)
+                takeRequests()
+            }
+        }
+        if shared.inputEnded, shared.inFlight == 0, !shared.writing, !shared.closing {
+            closeAfterFlush(&shared)
+        }
+    }
+
+    private func closeAfterFlush(_ shared: inout Shared) {
+        shared.closing = true
+        connection.close(afterFlush: true)
+    }
+}
