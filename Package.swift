@@ -7,8 +7,9 @@
 // - No package dependencies: the toolchain and system C libraries only.
 // - No product imports a Foundation module; test targets may.
 // - Each library owns one concern and has its own test target, named after it
-//   with a `Tests` suffix. C shims (CPosix, CProtocolDocuments) are tested
-//   through the Swift module that wraps them.
+//   with a `Tests` suffix. C shims and system libraries (CPosix,
+//   CProtocolDocuments, CLibPNG, CPNGCodec) are tested through the Swift
+//   module that wraps them.
 // - Executables are one short file over a library, except the two small C
 //   programs the benchmark uses as its floor and its load generator.
 // - Targets are listed in three sections (libraries, executables, tests),
@@ -30,11 +31,22 @@ let package = Package(
         /// generator, prints tables with ratios against peers.
         .target(name: "Benchmarks", dependencies: ["JSON", "Posix"]),
 
+        /// libpng, from the system (pkg-config libpng).
+        .systemLibrary(
+            name: "CLibPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
+        ),
+
         /// Connects to the daemon (starting it when needed) and calls methods.
         .target(name: "Client", dependencies: ["JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]),
 
         /// A small command-line framework: command trees, options, help, usage errors.
         .target(name: "CommandLineKit", dependencies: ["Posix"]),
+
+        /// PNG encoding/decoding in C over libpng, which reports errors with
+        /// longjmp: that stays in C, Swift gets status codes.
+        .target(name: "CPNGCodec", dependencies: ["CLibPNG"]),
 
         /// C shims for Posix: epoll/kqueue headers, peer credentials, spawn flags.
         .target(name: "CPosix"),
@@ -52,6 +64,9 @@ let package = Package(
 
         /// A small HTTP/1.1 server on StreamServer (for the emulator).
         .target(name: "HTTPServer", dependencies: ["JSON", "Posix", "StreamServer"]),
+
+        /// RGBA images and the PNG codec (with text chunks) over libpng.
+        .target(name: "Imaging", dependencies: ["CPNGCodec"]),
 
         /// JSON values, a strict parser and a fast serializer (no Foundation).
         .target(name: "JSON"),
@@ -111,6 +126,7 @@ let package = Package(
         /// Runs the built binaries as processes: visioncraftd, vcctl.
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "Posix", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
