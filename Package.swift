@@ -22,6 +22,7 @@ let package = Package(
     products: [
         .executable(name: "vcctl", targets: ["vcctl"]),
         .executable(name: "visioncraft-bench", targets: ["visioncraft-bench"]),
+        .executable(name: "visioncraft-emulator", targets: ["visioncraft-emulator"]),
         .executable(name: "visioncraftd", targets: ["visioncraftd"]),
     ],
     targets: [
@@ -91,6 +92,13 @@ let package = Package(
             dependencies: ["Client", "CommandLineKit", "JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]
         ),
 
+        /// A local server that behaves like the VisionCraft API (for tests and
+        /// offline use), with fault injection.
+        .target(
+            name: "VisionCraftEmulator",
+            dependencies: ["CommandLineKit", "HTTPServer", "Imaging", "JSON", "Posix"]
+        ),
+
         /// The daemon's wire protocol: method catalog, error reasons, socket location.
         .target(name: "VisionCraftProtocol", dependencies: ["CProtocolDocuments", "JSON", "JSONRPC"]),
 
@@ -104,6 +112,9 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux]))]
         ),
         .executableTarget(name: "visioncraft-bench", dependencies: ["Benchmarks"]),
+
+        /// The emulator as a program.
+        .executableTarget(name: "visioncraft-emulator", dependencies: ["VisionCraftEmulator"]),
 
         /// The benchmark floor: answers every line on a Unix socket with a fixed reply.
         .executableTarget(name: "visioncraft-bench-floor", path: "Sources/BenchFloor"),
@@ -133,6 +144,7 @@ let package = Package(
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
         .testTarget(name: "StreamServerTests", dependencies: ["Posix", "StreamServer", "TestSupport"]),
         .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "Posix", "TestSupport", "VCCtl"]),
+        .testTarget(name: "VisionCraftEmulatorTests", dependencies: ["HTTPServer", "Imaging", "JSON", "Posix", "TestSupport", "VisionCraftEmulator"]),
         .testTarget(name: "VisionCraftProtocolTests", dependencies: ["JSON", "VisionCraftProtocol"]),
     ],
     cLanguageStandard: .c2x

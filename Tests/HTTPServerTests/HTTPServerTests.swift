@@ -5,47 +5,6 @@ import Synchronization
 import Testing
 import TestSupport
 
-/// A parsed response.
-struct ReceivedResponse {
-    var status: Int
-    var headers: [(String, String)]
-    var body: [UInt8]
-
-    func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
-    }
-}
-
-/// A blocking HTTP client over one TCP connection, with timeouts.
-final class RawHTTPClient {
-    let connection: LineClient
-
-    init(port: UInt16) throws {
-        connection = LineClient(descriptor: try TCPSocket.connect(port: port))
-    }
-
-    func send(_ text: String) throws { try connection.send(text) }
-
-    /// Reads one response (head lines, then Content-Length bytes).
-    func readResponse(headOnly: Bool = false) throws -> ReceivedResponse {
-        let statusLine = try connection.readLine()
-        let parts = statusLine.split(separator: " ")
-        guard parts.count >= 2, let status = Int(parts[1]) else { throw TestFailure("bad status line: \(statusLine)") }
-        var headers: [(String, String)] = []
-        while true {
-            var line = try connection.readLine()
-            if line.hasSuffix("\r") { line.removeLast() }
-            if line.isEmpty { break }
-            let colon = line.firstIndex(of: ":")!
-            headers.append((String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingPrefix(" ").description))
-        }
-        var response = ReceivedResponse(status: status, headers: headers, body: [])
-        let length = Int(response.header("content-length") ?? "0") ?? 0
-        if !headOnly, length > 0 { response.body = try connection.readExactly(length) }
-        return response
-    }
-}
-
 /// A server with a small router for tests.
 func makeServer(limits: HTTPRequestParser.Limits = .init(maximumBodyBytes: 1000)) throws -> HTTPServer {
     let server = try HTTPServer(configuration: .init(limits: limits)) { request in

@@ -1,0 +1,58 @@
+import JSON
+import Posix
+import Testing
+import TestSupport
+
+@Suite struct EmulatorBinaryTests {
+    @Test func announcesItsURLServesAndStopsOnSIGTERM() async throws {
+        let (announcement, models, forbidden, termination) = try await offPool {
+            let output = try FileDescriptor.pipe()
+            var options = ChildProcess.Options(
+                executable: try BuiltProducts.path("visioncraft-emulator"),
+                arguments: ["--port", "0", "--token", "alpha", "--token", "beta"]
+            )
+            options.standardOutput = .descriptor(output.write)
+            options.standardError = .null
+            let child = try ChildProcess.spawn(options)
+            try output.write.close()
+            defer {
+                child.send(.kill)
+                _ = try? child.wait()
+            }
+            let lines = LineClient(descriptor: output.read)
+            let announcement = try lines.readLine()
+            guard let port = announcement.split(separator: ":").last.flatMap({ UInt16($0) }) else {
+                throw TestFailure("no port in '\(announcement)'")
+            }
+            let client = try RawHTTPClient(port: port)
+            let models = try client.request("GET", "/models")
+            let body: JSON = ["model": "anything_V5", "sampler": "Euler", "prompt": "x", "image_count": 1, "token": "gamma"]
+            let forbidden = try client.request("POST", "/generate", body: body.description)
+            child.send(.terminate)
+            return (announcement, models, forbidden, try child.wait())
+        }
+        #expect(announcement.hasPrefix("listening on http://127.0.0.1:"))
+        #expect(models.status == 200)
+        #expect(forbidden.status == 403)
+        #expect(termination == .exited(0))
+    }
+
+    @Test func badArgumentsAreUsageErrors() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try FileSystem.writeFileAtomically(folder.file("tokens"), Array("# only comments\n\n".utf8))
+        let emulator = try BuiltProducts.path("visioncraft-emulator")
+        let (port, seed, tokens) = try await offPool {
+            (
+                try runProcess(emulator, ["--port", "70000"]),
+                try runProcess(emulator, ["--seed", "-3"]),
+                try runProcess(emulator, ["--tokens-file", folder.file("tokens")])
+            )
+        }
+        #expect(port.status == 64)
+        #expect(port.standardError.contains("expects an integer from 0 to 65535"))
+        #expect(seed.status == 64)
+        #expect(tokens.status == 64)
+        #expect(tokens.standardError.contains("lists no tokens"))
+    }
+}
