@@ -1,4 +1,5 @@
 import CommandLineKit
+import JSON
 import Posix
 
 /// `visioncraft-emulator`: the emulator as a program.
@@ -12,7 +13,17 @@ public struct EmulatorCommand: Command {
             Option(long: "port", valueName: "N", help: "The port (default 0: a free one, printed on start)."),
             Option(long: "token", valueName: "TOKEN", help: "Accept only this token; repeat for more (default: any non-empty token).", repeatable: true),
             Option(long: "tokens-file", valueName: "PATH", help: "Accept the tokens listed in PATH, one per line.", completion: .file),
-            Option(long: "seed", valueName: "N", help: "Seed for the pictures (default 0)."),
+            Option(long: "seed", valueName: "N", help: "Seed for the pictures and the faults (default 0)."),
+            Option(long: "latency", valueName: "MS", help: "Delay every API answer by MS milliseconds, or by MIN-MAX drawn uniformly."),
+            Option(long: "error-rate", valueName: "P", help: "Answer this share (0 to 1) of generations with 500, 502 or 503."),
+            Option(long: "too-many-requests-rate", valueName: "P", help: "Answer this share of generations with 429 and Retry-After."),
+            Option(long: "retry-after", valueName: "SECONDS", help: "The Retry-After of injected 429s (default 1)."),
+            Option(long: "reset-rate", valueName: "P", help: "Reset the connection for this share of generations and downloads."),
+            Option(long: "malformed-rate", valueName: "P", help: "Answer this share of generations with 200 and a body that breaks the docs' promise."),
+            Option(long: "truncated-download-rate", valueName: "P", help: "Send only half of this share of images."),
+            Option(long: "slow-download-rate", valueName: "P", help: "Send this share of images slowly (16 KiB every 50 ms)."),
+            Option(long: "rate-limit", valueName: "N/SECONDS", help: "Allow each token N successful generations per SECONDS."),
+            Option(long: "rate-limit-style", valueName: "STYLE", help: "How the limit answers: 429 (with Retry-After, the default) or 403 (a message stating the limit).", completion: .values(["429", "403"])),
         ]
     )
 
@@ -41,7 +52,42 @@ public struct EmulatorCommand: Command {
             if tokens.isEmpty { throw UsageError("--tokens-file \(file) lists no tokens") }
         }
         settings.tokens = tokens.isEmpty ? .any : .only(tokens)
+        settings.faults = try Self.faults(arguments)
         self.settings = settings
+    }
+
+    /// The fault flags, as the same changes `POST /_emulator/faults` takes.
+    static func faults(_ arguments: ParsedArguments) throws -> FaultPlan {
+        var changes = JSONObject()
+        if let latency = arguments.value("latency") {
+            let parts = latency.split(separator: "-").map { Int($0) }
+            guard (1...2).contains(parts.count), parts.allSatisfy({ $0 != nil }) else {
+                throw UsageError("option '--latency' expects milliseconds or MIN-MAX, got '\(latency)'")
+            }
+            changes["latency_ms"] = .array(parts.map { .number(JSONNumber($0!)) } + (parts.count == 1 ? [.number(JSONNumber(parts[0]!))] : []))
+        }
+        let rates = [
+            ("error-rate", "server_error_rate"), ("too-many-requests-rate", "too_many_requests_rate"), ("reset-rate", "reset_rate"),
+            ("malformed-rate", "malformed_rate"), ("truncated-download-rate", "truncated_download_rate"),
+            ("slow-download-rate", "slow_download_rate"),
+        ]
+        for (flag, key) in rates {
+            if let rate = try arguments.double(flag, in: 0...1) { changes[key] = .number(JSONNumber(rate)!) }
+        }
+        if let seconds = try arguments.int("retry-after", in: 0...3600) { changes["retry_after_seconds"] = .number(JSONNumber(seconds)) }
+        if let limit = arguments.value("rate-limit") {
+            let parts = limit.split(separator: "/").map { Int($0) }
+            guard parts.count == 2, let requests = parts[0], let seconds = parts[1], requests >= 1, seconds >= 1 else {
+                throw UsageError("option '--rate-limit' expects N/SECONDS such as 2/60, got '\(limit)'")
+            }
+            changes["rate_limit"] = ["requests": .number(JSONNumber(requests)), "seconds": .number(JSONNumber(seconds))]
+        }
+        if let style = try arguments.choice("rate-limit-style", from: ["429", "403"]) { changes["rate_limit_style"] = .string(style) }
+        do {
+            return try FaultPlan().updated(with: .object(changes))
+        } catch {
+            throw UsageError(error.description)
+        }
     }
 
     public func run(_ context: CommandContext) throws -> ExitCode {

@@ -26,13 +26,19 @@ public final class VisionCraftEmulator: Sendable {
         public var seed: UInt64
         /// The side of /generate's square images.
         public var imageSide: Int
+        /// The faults at start (and after `POST /_emulator/reset`).
+        public var faults: FaultPlan
 
-        public init(host: String = "127.0.0.1", port: UInt16 = 0, tokens: TokenPolicy = .any, seed: UInt64 = 0, imageSide: Int = 512) {
+        public init(
+            host: String = "127.0.0.1", port: UInt16 = 0, tokens: TokenPolicy = .any, seed: UInt64 = 0,
+            imageSide: Int = 512, faults: FaultPlan = FaultPlan()
+        ) {
             self.host = host
             self.port = port
             self.tokens = tokens
             self.seed = seed
             self.imageSide = imageSide
+            self.faults = faults
         }
     }
 
@@ -63,19 +69,42 @@ public final class VisionCraftEmulator: Sendable {
         server.stop()
     }
 
-    /// Requests answered so far: endpoint -> status -> count.
+    /// Requests answered so far: endpoint -> status -> count (0: reset).
     public var statistics: [String: [Int: Int]] { core.statistics }
+
+    /// The faults in force.
+    public var faults: FaultPlan {
+        get { core.faults }
+        set { core.faults = newValue }
+    }
 }
 
 /// The emulator's request handling, shared with the server's handler.
 final class EmulatorCore: Sendable {
     let configuration: VisionCraftEmulator.Configuration
     private let base = Mutex("")
-    private let counts = Mutex<[String: [Int: Int]]>([:])
+    private let state: Mutex<State>
     private let images = ImageCache(capacity: 64)
+    private let clockOrigin = MonotonicInstant.now()
+
+    /// Everything that changes while serving, behind one lock: fault
+    /// decisions are drawn in request order, so a seed reproduces them.
+    private struct State {
+        var plan: FaultPlan
+        var random: SplitMix64
+        var limiter = RateLimiter()
+        var revoked: Set<String> = []
+        var counts: [String: [Int: Int]] = [:]
+    }
+
+    /// What a fault draw decided for one request.
+    private enum Decision {
+        case none, reset, serverError(HTTPStatus), tooManyRequests, malformed(Int), truncated, slow
+    }
 
     init(configuration: VisionCraftEmulator.Configuration) {
         self.configuration = configuration
+        state = Mutex(State(plan: configuration.faults, random: SplitMix64(state: configuration.seed)))
     }
 
     func setBaseURL(_ url: String) {
@@ -83,44 +112,63 @@ final class EmulatorCore: Sendable {
     }
 
     var statistics: [String: [Int: Int]] {
-        counts.withLock { $0 }
+        state.withLock { $0.counts }
+    }
+
+    var faults: FaultPlan {
+        get { state.withLock { $0.plan } }
+        set { state.withLock { $0.plan = newValue } }
     }
 
     func handle(_ request: HTTPRequest) async -> HTTPReply {
-        let (endpoint, response) = route(request)
-        counts.withLock { $0[endpoint, default: [:]][response.status.code, default: 0] += 1 }
-        return .response(response)
+        if request.path.hasPrefix("/_emulator/") {
+            return .response(administer(request))
+        }
+        let delay = state.withLock { state -> Int in
+            let range = state.plan.latency
+            return range.lowerBound == range.upperBound
+                ? range.lowerBound : range.lowerBound + Int(state.random.next() % UInt64(range.count))
+        }
+        if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
+        let (endpoint, reply) = route(request)
+        let status: Int
+        switch reply {
+        case .response(let response), .truncated(let response, _), .throttled(let response, _, _): status = response.status.code
+        case .resetConnection: status = 0
+        }
+        state.withLock { $0.counts[endpoint, default: [:]][status, default: 0] += 1 }
+        return reply
     }
 
     // MARK: Routes
 
-    private func route(_ request: HTTPRequest) -> (String, HTTPResponse) {
+    private func route(_ request: HTTPRequest) -> (String, HTTPReply) {
         let path = request.path
         switch (request.method, path) {
         case ("GET", "/models"):
-            return (path, .json(.array(EmulatorCatalog.models.map(JSON.string))))
+            return (path, .response(.json(.array(EmulatorCatalog.models.map(JSON.string)))))
         case ("GET", "/samplers"):
-            return (path, .json(.array(EmulatorCatalog.samplers.map(JSON.string))))
+            return (path, .response(.json(.array(EmulatorCatalog.samplers.map(JSON.string)))))
         case ("POST", "/generate"), ("POST", "/img2img"):
             return (path, generate(request, imageToImage: path == "/img2img"))
         case ("GET", _) where path.hasPrefix("/images/"):
             return ("/images", image(path))
         case (_, "/models"), (_, "/samplers"), (_, "/generate"), (_, "/img2img"):
-            return (path, .json(["detail": "Method Not Allowed"], status: .methodNotAllowed))
+            return (path, .response(.json(["detail": "Method Not Allowed"], status: .methodNotAllowed)))
         default:
-            return ("other", .json(["detail": "Not Found"], status: .notFound))
+            return ("other", .response(.json(["detail": "Not Found"], status: .notFound)))
         }
     }
 
-    private func generate(_ request: HTTPRequest, imageToImage: Bool) -> HTTPResponse {
+    private func generate(_ request: HTTPRequest, imageToImage: Bool) -> HTTPReply {
         let body: JSONObject
         do {
             guard case .object(let object) = try JSONParser.parse(request.body) else {
-                return .json(["detail": [["loc": ["body"], "msg": "value is not a valid dict", "type": "type_error.dict"]]], status: .unprocessableContent)
+                return .response(.json(["detail": [["loc": ["body"], "msg": "value is not a valid dict", "type": "type_error.dict"]]], status: .unprocessableContent))
             }
             body = object
         } catch {
-            return .json(["detail": [["loc": ["body", .number(JSONNumber(error.offset))], "msg": "JSON decode error", "type": "value_error.jsondecode"]]], status: .unprocessableContent)
+            return .response(.json(["detail": [["loc": ["body", .number(JSONNumber(error.offset))], "msg": "JSON decode error", "type": "value_error.jsondecode"]]], status: .unprocessableContent))
         }
         let validated = imageToImage
             ? GenerationRequest.imageToImage(body)
@@ -128,38 +176,178 @@ final class EmulatorCore: Sendable {
         let generation: GenerationRequest
         switch validated {
         case .success(let valid): generation = valid
-        case .failure(let errors): return .json(errors.body, status: .unprocessableContent)
+        case .failure(let errors): return .response(.json(errors.body, status: .unprocessableContent))
         }
         if !accepts(generation.token) {
-            return .json(["detail": "Your key is invalid or banned: subscribe to the channel and get a key from the bot"], status: .forbidden)
+            return .response(.json(["detail": "Your key is invalid or banned: subscribe to the channel and get a key from the bot"], status: .forbidden))
+        }
+        let now = clockOrigin.elapsed.seconds
+        let (revoked, limited, decision, plan) = state.withLock { state in
+            let revoked = state.revoked.contains(generation.token)
+            var limited: Double?
+            if !revoked, let limit = state.plan.rateLimit {
+                limited = state.limiter.admit(generation.token, limit: limit, now: now)
+            }
+            let decision = revoked || limited != nil ? Decision.none : Self.drawGenerationFault(&state)
+            return (revoked, limited, decision, state.plan)
+        }
+        if revoked {
+            return .response(.json(["detail": "Your key is not active: its owner is no longer subscribed to the channel"], status: .forbidden))
+        }
+        if let wait = limited, let limit = plan.rateLimit {
+            switch plan.rateLimitStyle {
+            case .tooManyRequests:
+                let seconds = max(1, Int(wait.rounded(.up)))
+                return .response(.json(["detail": "Too Many Requests"], status: .tooManyRequests, headers: [("Retry-After", String(seconds))]))
+            case .forbidden:
+                let message = "Rate limit exceeded: users can make \(limit.requests) requests per \(limit.seconds) seconds"
+                return .response(.json(["error": .string(message)], status: .forbidden))
+            }
+        }
+        switch decision {
+        case .reset:
+            return .resetConnection
+        case .serverError(let status):
+            return .response(.json(["detail": .string(status.reason)], status: status))
+        case .tooManyRequests:
+            return .response(.json(["detail": "Too Many Requests"], status: .tooManyRequests, headers: [("Retry-After", String(plan.retryAfterSeconds))]))
+        case .malformed(let variant):
+            return .response(Self.malformedResponse(variant))
+        default:
+            break
         }
         let key = generation.imageKey(seed: configuration.seed)
         let baseURL = base.withLock { $0 }
         let urls = (0..<generation.imageCount).map { index in
             JSON.string(baseURL + ImageSynthesizer.Spec(key: key, index: index, width: generation.width, height: generation.height).path)
         }
-        return .json(["images": .array(urls)])
+        return .response(.json(["images": .array(urls)]))
     }
 
-    private func image(_ path: String) -> HTTPResponse {
+    private func image(_ path: String) -> HTTPReply {
         guard let spec = ImageSynthesizer.Spec(path: path) else {
-            return .json(["detail": "Not Found"], status: .notFound)
+            return .response(.json(["detail": "Not Found"], status: .notFound))
         }
+        let png: [UInt8]
         if let cached = images.get(spec) {
-            return HTTPResponse(status: .ok, headers: [("Content-Type", "image/png")], body: cached)
+            png = cached
+        } else {
+            guard let encoded = try? PNGCodec.encode(ImageSynthesizer.render(spec), options: .init(compressionLevel: 1)) else {
+                return .response(.json(["detail": "Internal Server Error"], status: .internalServerError))
+            }
+            images.put(spec, encoded)
+            png = encoded
         }
-        let picture = ImageSynthesizer.render(spec)
-        guard let png = try? PNGCodec.encode(picture, options: .init(compressionLevel: 1)) else {
-            return .json(["detail": "Internal Server Error"], status: .internalServerError)
+        let response = HTTPResponse(status: .ok, headers: [("Content-Type", "image/png")], body: png)
+        switch state.withLock({ Self.drawDownloadFault(&$0) }) {
+        case .reset: return .resetConnection
+        case .truncated: return .truncated(response, bodyBytes: png.count / 2)
+        case .slow: return .throttled(response, chunkBytes: 16 * 1024, interval: .milliseconds(50))
+        default: return .response(response)
         }
-        images.put(spec, png)
-        return HTTPResponse(status: .ok, headers: [("Content-Type", "image/png")], body: png)
     }
 
     private func accepts(_ token: String) -> Bool {
         switch configuration.tokens {
         case .any: !token.isEmpty
         case .only(let allowed): allowed.contains(token)
+        }
+    }
+
+    // MARK: Faults
+
+    private static func roll(_ state: inout State) -> Double {
+        Double(state.random.next() >> 11) / Double(1 << 53)
+    }
+
+    private static func drawGenerationFault(_ state: inout State) -> Decision {
+        let plan = state.plan
+        var threshold = 0.0
+        let value = roll(&state)
+        threshold += plan.resetRate
+        if value < threshold { return .reset }
+        threshold += plan.serverErrorRate
+        if value < threshold {
+            let statuses = [HTTPStatus.internalServerError, .badGateway, .serviceUnavailable]
+            return .serverError(statuses[Int(state.random.next() % 3)])
+        }
+        threshold += plan.tooManyRequestsRate
+        if value < threshold { return .tooManyRequests }
+        threshold += plan.malformedRate
+        if value < threshold { return .malformed(Int(state.random.next() % 4)) }
+        return .none
+    }
+
+    private static func drawDownloadFault(_ state: inout State) -> Decision {
+        let plan = state.plan
+        var threshold = 0.0
+        let value = roll(&state)
+        threshold += plan.resetRate
+        if value < threshold { return .reset }
+        threshold += plan.truncatedDownloadRate
+        if value < threshold { return .truncated }
+        threshold += plan.slowDownloadRate
+        if value < threshold { return .slow }
+        return .none
+    }
+
+    /// A 200 whose body is not what the docs promise.
+    private static func malformedResponse(_ variant: Int) -> HTTPResponse {
+        switch variant {
+        case 0: HTTPResponse(status: .ok, headers: [("Content-Type", "text/html")], body: Array("<html><body>Bad gateway</body></html>".utf8))
+        case 1: .json(["detail": "ok"])
+        case 2: .json(["images": []])
+        default: .json(["images": ["not a url", 5]])
+        }
+    }
+
+    // MARK: Administration
+
+    private func administer(_ request: HTTPRequest) -> HTTPResponse {
+        switch (request.method, request.path) {
+        case ("GET", "/_emulator/faults"):
+            return .json(faults.json)
+        case ("POST", "/_emulator/faults"):
+            do {
+                let changes = try JSONParser.parse(request.body)
+                let updated = try state.withLock { state throws(FaultPlanError) -> FaultPlan in
+                    state.plan = try state.plan.updated(with: changes)
+                    return state.plan
+                }
+                return .json(updated.json)
+            } catch let error as FaultPlanError {
+                return .json(["error": .string(error.description)], status: .badRequest)
+            } catch {
+                return .json(["error": .string("\(error)")], status: .badRequest)
+            }
+        case ("GET", "/_emulator/stats"):
+            let counts = statistics
+            var requests = JSONObject()
+            for (endpoint, statuses) in counts.sorted(by: { $0.key < $1.key }) {
+                var byStatus = JSONObject()
+                for (status, count) in statuses.sorted(by: { $0.key < $1.key }) {
+                    byStatus[status == 0 ? "reset" : String(status)] = .number(JSONNumber(count))
+                }
+                requests[endpoint] = .object(byStatus)
+            }
+            let total = counts.values.reduce(0) { $0 + $1.values.reduce(0, +) }
+            return .json(["requests": .object(requests), "total": .number(JSONNumber(total))])
+        case ("POST", "/_emulator/revoke"):
+            guard let token = (try? JSONParser.parse(request.body))?["token"]?.stringValue, !token.isEmpty else {
+                return .json(["error": "expected {\"token\": \"...\"}"], status: .badRequest)
+            }
+            let revoked = state.withLock { state in
+                state.revoked.insert(token)
+                return state.revoked.sorted()
+            }
+            return .json(["revoked": .array(revoked.map(JSON.string))])
+        case ("POST", "/_emulator/reset"):
+            state.withLock { state in
+                state = State(plan: configuration.faults, random: SplitMix64(state: configuration.seed))
+            }
+            return .json(["reset": true])
+        default:
+            return .json(["error": "unknown emulator endpoint (GET/POST /_emulator/faults, GET /_emulator/stats, POST /_emulator/revoke, POST /_emulator/reset)"], status: .notFound)
         }
     }
 }

@@ -37,6 +37,51 @@ import TestSupport
         #expect(termination == .exited(0))
     }
 
+    @Test func faultFlagsTakeEffect() async throws {
+        let (faults, status) = try await offPool {
+            let output = try FileDescriptor.pipe()
+            var options = ChildProcess.Options(
+                executable: try BuiltProducts.path("visioncraft-emulator"),
+                arguments: ["--error-rate", "1", "--rate-limit", "3/60", "--rate-limit-style", "403", "--latency", "1-2"]
+            )
+            options.standardOutput = .descriptor(output.write)
+            options.standardError = .null
+            let child = try ChildProcess.spawn(options)
+            try output.write.close()
+            defer {
+                child.send(.kill)
+                _ = try? child.wait()
+            }
+            let announcement = try LineClient(descriptor: output.read).readLine()
+            guard let port = announcement.split(separator: ":").last.flatMap({ UInt16($0) }) else {
+                throw TestFailure("no port in '\(announcement)'")
+            }
+            let client = try RawHTTPClient(port: port)
+            let faults = try JSONParser.parse(try client.request("GET", "/_emulator/faults").body)
+            let body: JSON = ["model": "anything_V5", "sampler": "Euler", "prompt": "x", "image_count": 1, "token": "t"]
+            return (faults, try client.request("POST", "/generate", body: body.description).status)
+        }
+        #expect(faults["server_error_rate"] == 1)
+        #expect(faults["rate_limit"] == ["requests": 3, "seconds": 60])
+        #expect(faults["rate_limit_style"] == "403")
+        #expect(faults["latency_ms"] == [1, 2])
+        #expect([500, 502, 503].contains(status))
+    }
+
+    @Test(arguments: [
+        (["--error-rate", "2"], "expects a number from 0.0 to 1.0"),
+        (["--rate-limit", "2x60"], "expects N/SECONDS"),
+        (["--latency", "a-b"], "expects milliseconds or MIN-MAX"),
+        (["--rate-limit-style", "418"], "expects one of 429, 403"),
+        (["--error-rate", "0.7", "--malformed-rate", "0.7"], "add up to more than 1"),
+    ])
+    func badFaultFlagsAreUsageErrors(arguments: [String], message: String) async throws {
+        let emulator = try BuiltProducts.path("visioncraft-emulator")
+        let output = try await offPool { try runProcess(emulator, arguments) }
+        #expect(output.status == 64)
+        #expect(output.standardError.contains(message), "\(output.standardError)")
+    }
+
     @Test func badArgumentsAreUsageErrors() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
