@@ -8,8 +8,8 @@
 // - No product imports a Foundation module; test targets may.
 // - Each library owns one concern and has its own test target, named after it
 //   with a `Tests` suffix. C shims and system libraries (CPosix,
-//   CProtocolDocuments, CLibPNG, CPNGCodec) are tested through the Swift
-//   module that wraps them.
+//   CProtocolDocuments, CLibPNG, CPNGCodec, CLibCurl, CCurlShim) are tested
+//   through the Swift module that wraps them.
 // - Executables are one short file over a library, except the two small C
 //   programs the benchmark uses as its floor and its load generator.
 // - Targets are listed in three sections (libraries, executables, tests),
@@ -31,6 +31,16 @@ let package = Package(
         /// Orchestrates the benchmarks: starts servers, drives the load
         /// generator, prints tables with ratios against peers.
         .target(name: "Benchmarks", dependencies: ["JSON", "Posix"]),
+
+        /// Typed wrappers for libcurl's variadic calls and the response callbacks.
+        .target(name: "CCurlShim", dependencies: ["CLibCurl"]),
+
+        /// libcurl, from the system (pkg-config libcurl).
+        .systemLibrary(
+            name: "CLibCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
+        ),
 
         /// libpng, from the system (pkg-config libpng).
         .systemLibrary(
@@ -62,6 +72,9 @@ let package = Package(
                 "CommandLineKit", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "StreamServer", "VisionCraftProtocol",
             ]
         ),
+
+        /// An HTTP client over libcurl's multi interface on a thread of its own.
+        .target(name: "HTTPClient", dependencies: ["CCurlShim", "CLibCurl", "Posix"]),
 
         /// A small HTTP/1.1 server on StreamServer (for the emulator).
         .target(name: "HTTPServer", dependencies: ["JSON", "Posix", "StreamServer"]),
@@ -136,6 +149,7 @@ let package = Package(
         .testTarget(name: "DaemonTests", dependencies: ["CommandLineKit", "Daemon", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport", "VisionCraftProtocol"]),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "Posix", "TestSupport"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),

@@ -1,0 +1,38 @@
+// Typed wrappers for libcurl's variadic calls (Swift cannot call variadic C
+// functions), and the callbacks that collect a response.
+#ifndef CCURLSHIM_H
+#define CCURLSHIM_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+CURLcode ccurl_setopt_long(CURL *handle, CURLoption option, long value);
+CURLcode ccurl_setopt_offset(CURL *handle, CURLoption option, curl_off_t value);
+CURLcode ccurl_setopt_pointer(CURL *handle, CURLoption option, void *value);
+CURLcode ccurl_setopt_string(CURL *handle, CURLoption option, const char *value);
+
+CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value);
+CURLcode ccurl_getinfo_pointer(CURL *handle, CURLINFO info, void **value);
+
+CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
+
+/// Where a transfer's response goes: a growable body buffer with a cap, and
+/// the header lines. Owned by the caller; free with ccurl_sink_free.
+typedef struct {
+    uint8_t *body;
+    size_t body_length;
+    size_t body_capacity;
+    size_t body_limit;
+    int over_limit;
+    char *headers;
+    size_t headers_length;
+    size_t headers_capacity;
+} ccurl_sink;
+
+/// Points the handle's write and header callbacks at `sink`.
+void ccurl_collect_into(CURL *handle, ccurl_sink *sink);
+
+void ccurl_sink_free(ccurl_sink *sink);
+
+#endif
