@@ -105,6 +105,9 @@ let package = Package(
             dependencies: ["Client", "CommandLineKit", "JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]
         ),
 
+        /// The VisionCraft API: validation, calls, outcome classification, downloads.
+        .target(name: "VisionCraftAPI", dependencies: ["HTTPClient", "JSON", "Posix"]),
+
         /// A local server that behaves like the VisionCraft API (for tests and
         /// offline use), with fault injection.
         .target(
@@ -158,6 +161,7 @@ let package = Package(
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
         .testTarget(name: "StreamServerTests", dependencies: ["Posix", "StreamServer", "TestSupport"]),
         .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "Posix", "TestSupport", "VCCtl"]),
+        .testTarget(name: "VisionCraftAPITests", dependencies: ["HTTPClient", "JSON", "Posix", "TestSupport", "VisionCraftAPI", "VisionCraftEmulator"]),
         .testTarget(name: "VisionCraftEmulatorTests", dependencies: ["HTTPServer", "Imaging", "JSON", "Posix", "TestSupport", "VisionCraftEmulator"]),
         .testTarget(name: "VisionCraftProtocolTests", dependencies: ["JSON", "VisionCraftProtocol"]),
     ],

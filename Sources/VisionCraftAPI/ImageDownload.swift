@@ -1,0 +1,68 @@
+import HTTPClient
+import Posix
+
+/// An image saved to disk.
+public struct DownloadedImage: Sendable, Equatable {
+    /// The final path, with the extension of the format received.
+    public let path: String
+    public let format: ImageFormat
+    public let byteCount: Int
+}
+
+/// Why an image could not be downloaded. A download failure is a step of
+/// its own: retry the download, never the generation.
+public enum DownloadError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Worth retrying (connection trouble, 5xx, 429).
+    case transient(String)
+    /// The image is not there any more (404, 410, other 4xx).
+    case gone(status: Int)
+    /// The bytes are not a PNG, JPEG or WebP image.
+    case notAnImage(String)
+    /// Larger than the configured maximum.
+    case tooLarge(limit: Int)
+    /// It could not be written (disk full, permissions): fix and retry.
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case .transient(let message): "download failed for now: \(message)"
+        case .gone(let status): "the image is gone (HTTP \(status))"
+        case .notAnImage(let detail): "the download is not an image: \(detail)"
+        case .tooLarge(let limit): "the image is larger than \(limit) bytes"
+        case .storage(let message): "cannot save the image: \(message)"
+        }
+    }
+}
+
+extension VisionCraftClient {
+    /// Downloads an image and writes it atomically to `path` plus the
+    /// extension of its format (fsync, then rename: a crash never leaves a
+    /// half image under its final name).
+    public func download(_ url: String, to path: String) async throws(DownloadError) -> DownloadedImage {
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.perform(HTTPClientRequest(
+                url: url, timeouts: configuration.timeouts, maximumResponseBytes: configuration.maximumImageBytes, followRedirects: true
+            ))
+        } catch {
+            if error.kind == .responseTooLarge { throw .tooLarge(limit: configuration.maximumImageBytes) }
+            throw .transient(error.message)
+        }
+        switch response.status {
+        case 200..<300: break
+        case 408, 429, 500..<600: throw .transient("HTTP \(response.status)")
+        default: throw .gone(status: response.status)
+        }
+        guard let format = ImageFormat(magic: response.body) else {
+            let start = response.body.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")
+            throw .notAnImage("\(response.body.count) bytes starting with \(start.isEmpty ? "nothing" : start)")
+        }
+        let final = "\(path).\(format.fileExtension)"
+        do {
+            try FileSystem.writeFileAtomically(final, response.body, permissions: 0o644)
+        } catch {
+            throw .storage("\(error)")
+        }
+        return DownloadedImage(path: final, format: format, byteCount: response.body.count)
+    }
+}

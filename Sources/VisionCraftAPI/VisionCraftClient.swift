@@ -1,0 +1,213 @@
+import HTTPClient
+import JSON
+import Posix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The VisionCraft API: models, samplers, generate, img2img and image
+/// downloads, with validation before anything is sent and every outcome
+/// classified (`UpstreamError`). The key travels only in request bodies, as
+/// documented, and is redacted from every message.
+public final class VisionCraftClient: Sendable {
+    public struct Configuration: Sendable {
+        /// The documented host; the service has moved often, so it is
+        /// configuration (`visioncraftd --upstream`, `VISIONCRAFT_UPSTREAM`).
+        public static let documentedBaseURL = "http://loplequ.domcloud.io"
+
+        public var baseURL: String
+        public var timeouts: HTTPClientRequest.Timeouts
+        /// How long the model and sampler lists are trusted.
+        public var catalogLifetime: Duration
+        /// The largest image downloaded.
+        public var maximumImageBytes: Int
+
+        public init(
+            baseURL: String = Configuration.documentedBaseURL,
+            timeouts: HTTPClientRequest.Timeouts = .init(),
+            catalogLifetime: Duration = .seconds(3600),
+            maximumImageBytes: Int = 32 << 20
+        ) {
+            self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+            self.timeouts = timeouts
+            self.catalogLifetime = catalogLifetime
+            self.maximumImageBytes = maximumImageBytes
+        }
+    }
+
+    public let configuration: Configuration
+    let httpClient: HTTPClient
+    private let catalog = Mutex<(models: [String], samplers: [String], fetched: MonotonicInstant)?>(nil)
+
+    public init(configuration: Configuration = Configuration(), http: HTTPClient) {
+        self.configuration = configuration
+        httpClient = http
+    }
+
+    // MARK: Lists
+
+    /// The model names (cached for `catalogLifetime`).
+    public func models() async throws(UpstreamError) -> [String] {
+        try await lists().models
+    }
+
+    /// The sampler names (cached for `catalogLifetime`).
+    public func samplers() async throws(UpstreamError) -> [String] {
+        try await lists().samplers
+    }
+
+    /// Forgets the cached lists (after the service said it does not know a name).
+    public func invalidateCatalog() {
+        catalog.withLock { $0 = nil }
+    }
+
+    private func lists() async throws(UpstreamError) -> (models: [String], samplers: [String]) {
+        if let cached = catalog.withLock({ $0 }), cached.fetched.elapsed < configuration.catalogLifetime {
+            return (cached.models, cached.samplers)
+        }
+        let models = try await stringList("/models")
+        let samplers = try await stringList("/samplers")
+        catalog.withLock { $0 = (models, samplers, .now()) }
+        return (models, samplers)
+    }
+
+    private func stringList(_ path: String) async throws(UpstreamError) -> [String] {
+        let response = try await send(HTTPClientRequest(url: configuration.baseURL + path, timeouts: configuration.timeouts), key: nil)
+        guard let array = (try? JSONParser.parse(response.body))?.arrayValue, !array.isEmpty else {
+            throw .protocolViolation("GET \(path) did not answer a JSON list")
+        }
+        let names = array.compactMap(\.stringValue)
+        guard names.count == array.count else { throw .protocolViolation("GET \(path) listed something that is not a name") }
+        return names
+    }
+
+    // MARK: Validation
+
+    /// Checks a generation against the documented ranges and the lists
+    /// (fetched if needed; refreshed once when a name is unknown, in case the
+    /// service added it).
+    public func validate(_ parameters: GenerationParameters) async throws -> Void {
+        if parameters.prompt.isEmpty { throw ParameterProblem(field: "prompt", message: "must not be empty") }
+        try check("image_count", parameters.imageCount, GenerationParameters.imageCountRange)
+        try check("cfg_scale", parameters.cfgScale, GenerationParameters.cfgScaleRange)
+        try check("steps", parameters.steps, GenerationParameters.stepsRange)
+        var lists = try await self.lists()
+        if !lists.models.contains(parameters.model) || !lists.samplers.contains(parameters.sampler) {
+            invalidateCatalog()
+            lists = try await self.lists()
+        }
+        if !lists.models.contains(parameters.model) {
+            throw ParameterProblem(field: "model", message: "unknown model '\(parameters.model)' (vcctl models lists the \(lists.models.count) models)")
+        }
+        if !lists.samplers.contains(parameters.sampler) {
+            throw ParameterProblem(field: "sampler", message: "unknown sampler '\(parameters.sampler)' (vcctl samplers lists them)")
+        }
+    }
+
+    /// Checks an image-to-image request against the documented ranges.
+    public func validate(_ parameters: ImageToImageParameters) throws(ParameterProblem) {
+        if parameters.prompt.isEmpty { throw ParameterProblem(field: "prompt", message: "must not be empty") }
+        try check("steps", parameters.steps, ImageToImageParameters.stepsRange)
+        guard ImageToImageParameters.cfgScaleRange.contains(parameters.cfgScale) else {
+            throw ParameterProblem(field: "cfg_scale", message: "must be from 0 to 20, got \(parameters.cfgScale)")
+        }
+        for (field, side) in [("width", parameters.width), ("height", parameters.height)] {
+            guard side > 0, side % 8 == 0, side <= ImageToImageParameters.maximumSide else {
+                throw ParameterProblem(field: field, message: "must be a positive multiple of 8 up to \(ImageToImageParameters.maximumSide), got \(side)")
+            }
+        }
+        if case .url(let url) = parameters.initImage, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ParameterProblem(field: "init_images", message: "must be an http(s) URL or a local file, got '\(url)'")
+        }
+    }
+
+    private func check(_ field: String, _ value: Int, _ range: ClosedRange<Int>) throws(ParameterProblem) {
+        guard range.contains(value) else {
+            throw ParameterProblem(field: field, message: "must be from \(range.lowerBound) to \(range.upperBound), got \(value)")
+        }
+    }
+
+    // MARK: Generation
+
+    /// `POST /generate`: the image URLs.
+    public func generate(_ parameters: GenerationParameters, key: String) async throws(UpstreamError) -> [String] {
+        let body: JSON = [
+            "model": .string(parameters.model), "sampler": .string(parameters.sampler), "prompt": .string(parameters.prompt),
+            "negative_prompt": .string(parameters.negativePrompt), "image_count": .number(JSONNumber(parameters.imageCount)),
+            "token": .string(key), "cfg_scale": .number(JSONNumber(parameters.cfgScale)), "steps": .number(JSONNumber(parameters.steps)),
+        ]
+        return try await postForImages("/generate", body: body, key: key)
+    }
+
+    /// `POST /img2img`: the image URLs. A local init image is sent inline.
+    public func imageToImage(_ parameters: ImageToImageParameters, key: String) async throws -> [String] {
+        let initImage: String
+        switch parameters.initImage {
+        case .url(let url):
+            initImage = url
+        case .file(let path):
+            let bytes = try FileSystem.readFile(path, limit: ImageToImageParameters.maximumInitImageBytes + 1)
+            guard bytes.count <= ImageToImageParameters.maximumInitImageBytes else {
+                throw ParameterProblem(field: "init_images", message: "\(path) is larger than \(ImageToImageParameters.maximumInitImageBytes) bytes")
+            }
+            guard let format = ImageFormat(magic: bytes) else {
+                throw ParameterProblem(field: "init_images", message: "\(path) is not a PNG, JPEG or WebP image")
+            }
+            initImage = "data:\(format.mimeType);base64,\(Base64.encode(bytes))"
+        }
+        let body: JSON = [
+            "prompt": .string(parameters.prompt), "token": .string(key), "init_images": [.string(initImage)],
+            "negative_prompt": .string(parameters.negativePrompt), "steps": .number(JSONNumber(parameters.steps)),
+            "cfg_scale": .number(JSONNumber(parameters.cfgScale) ?? JSONNumber(7)), "width": .number(JSONNumber(parameters.width)),
+            "height": .number(JSONNumber(parameters.height)),
+        ]
+        return try await postForImages("/img2img", body: body, key: key)
+    }
+
+    private func postForImages(_ path: String, body: JSON, key: String) async throws(UpstreamError) -> [String] {
+        let request = HTTPClientRequest(
+            method: "POST", url: configuration.baseURL + path, headers: [("Content-Type", "application/json")],
+            body: JSONSerializer.serialize(body), timeouts: configuration.timeouts
+        )
+        let response = try await send(request, key: key)
+        switch UpstreamClassifier.readImages(response.body, key: key) {
+        case .success(let urls): return urls
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Sends a request; a non-2xx answer or a failed transfer is thrown, classified.
+    private func send(_ request: HTTPClientRequest, key: String?) async throws(UpstreamError) -> HTTPClientResponse {
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.perform(request)
+        } catch {
+            throw Self.transportFailure(error, key: key)
+        }
+        guard (200..<300).contains(response.status) else {
+            let error = UpstreamClassifier.classify(
+                status: response.status, retryAfterHeader: response.header("retry-after"), body: response.body,
+                key: key, now: Double(WallClock.now().milliseconds) / 1000
+            )
+            if case .invalid(let message, _) = error, message.contains("doesn't have") { invalidateCatalog() }
+            throw error
+        }
+        return response
+    }
+
+    static func transportFailure(_ error: HTTPClientError, key: String?) -> UpstreamError {
+        let message = UpstreamClassifier.redact(error.message, key: key)
+        switch error.kind {
+        case .invalidURL: return .invalid("the upstream URL is wrong: \(message) (set it with --upstream)", field: nil)
+        case .tls: return .transient("TLS: \(message) (see tls_verify / --insecure if the service's certificate is known to be bad)", retryAfter: nil)
+        case .responseTooLarge: return .protocolViolation(message)
+        default: return .transient(message, retryAfter: nil)
+        }
+    }
+}

@@ -1,0 +1,203 @@
+import HTTPClient
+import Imaging
+import JSON
+import Posix
+import Testing
+import TestSupport
+import VisionCraftAPI
+@testable import VisionCraftEmulator
+
+/// A client for an emulator.
+func client(_ emulator: VisionCraftEmulator, maximumImageBytes: Int = 32 << 20) throws -> VisionCraftClient {
+    VisionCraftClient(
+        configuration: .init(baseURL: emulator.baseURL, timeouts: .init(total: .seconds(10)), maximumImageBytes: maximumImageBytes),
+        http: try HTTPClient()
+    )
+}
+
+func emulator(_ faults: JSON = [:], tokens: VisionCraftEmulator.TokenPolicy = .any) throws -> VisionCraftEmulator {
+    let emulator = try VisionCraftEmulator(configuration: .init(tokens: tokens, faults: try FaultPlan().updated(with: faults)))
+    try emulator.start()
+    return emulator
+}
+
+let parameters = GenerationParameters(prompt: "a lighthouse", model: "anything_V5", sampler: "Euler", imageCount: 2)
+
+/// The upstream error of a generation, or nil on success.
+func generationError(_ client: VisionCraftClient, _ parameters: GenerationParameters = parameters, key: String = "k3y-value") async -> UpstreamError? {
+    do {
+        _ = try await client.generate(parameters, key: key)
+        return nil
+    } catch {
+        return error
+    }
+}
+
+@Suite struct VisionCraftClientTests {
+    @Test func listsAreFetchedOnceAndCached() async throws {
+        let server = try emulator()
+        defer { server.stop() }
+        let api = try client(server)
+        #expect(try await api.models().count == 58)
+        #expect(try await api.samplers().count == 19)
+        _ = try await api.models()
+        #expect(server.statistics["/models"]?[200] == 1, "cached")
+        api.invalidateCatalog()
+        _ = try await api.models()
+        #expect(server.statistics["/models"]?[200] == 2)
+    }
+
+    @Test(arguments: [
+        (GenerationParameters(prompt: "", model: "anything_V5", sampler: "Euler"), "prompt"),
+        (GenerationParameters(prompt: "x", model: "anything_V5", sampler: "Euler", imageCount: 6), "image_count"),
+        (GenerationParameters(prompt: "x", model: "anything_V5", sampler: "Euler", cfgScale: 21), "cfg_scale"),
+        (GenerationParameters(prompt: "x", model: "anything_V5", sampler: "Euler", steps: 0), "steps"),
+        (GenerationParameters(prompt: "x", model: "nope_v1", sampler: "Euler"), "model"),
+        (GenerationParameters(prompt: "x", model: "anything_V5", sampler: "Euler zzz"), "sampler"),
+    ])
+    func validationNamesTheField(parameters: GenerationParameters, field: String) async throws {
+        let server = try emulator()
+        defer { server.stop() }
+        let api = try client(server)
+        do {
+            try await api.validate(parameters)
+            Issue.record("accepted")
+        } catch let problem as ParameterProblem {
+            #expect(problem.field == field)
+        }
+        if field == "model" {
+            #expect(server.statistics["/models"]?[200] == 2, "an unknown name refreshes the lists once")
+        }
+    }
+
+    @Test func generatesAndDownloadsAtomically() async throws {
+        let server = try emulator()
+        defer { server.stop() }
+        let api = try client(server)
+        try await api.validate(parameters)
+        let urls = try await api.generate(parameters, key: "k3y")
+        #expect(urls.count == 2)
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let saved = try await api.download(urls[0], to: folder.file("job-1"))
+        #expect(saved.path == folder.file("job-1.png"))
+        #expect(saved.format == .png)
+        let image = try PNGCodec.decode(try FileSystem.readFile(saved.path)).image
+        #expect(image.width == 512)
+        #expect(try FileSystem.status(saved.path)?.size == Int64(saved.byteCount))
+    }
+
+    @Test func imageToImageSendsALocalFileInline() async throws {
+        let server = try emulator()
+        defer { server.stop() }
+        let api = try client(server)
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try FileSystem.writeFileAtomically(folder.file("in.png"), try PNGCodec.encode(RGBAImage(width: 8, height: 8)))
+        let urls = try await api.imageToImage(
+            ImageToImageParameters(prompt: "night", initImage: .file(folder.file("in.png")), width: 128, height: 64), key: "k"
+        )
+        let saved = try await api.download(urls[0], to: folder.file("out"))
+        let image = try PNGCodec.decode(try FileSystem.readFile(saved.path)).image
+        #expect(image.width == 128 && image.height == 64)
+        try FileSystem.writeFileAtomically(folder.file("not-an-image.txt"), Array("hello".utf8))
+        await #expect(throws: ParameterProblem.self) {
+            _ = try await api.imageToImage(ImageToImageParameters(prompt: "x", initImage: .file(folder.file("not-an-image.txt"))), key: "k")
+        }
+        #expect(throws: ParameterProblem.self) { try api.validate(ImageToImageParameters(prompt: "x", initImage: .url("https://a/b"), width: 100)) }
+        #expect(throws: ParameterProblem.self) { try api.validate(ImageToImageParameters(prompt: "x", initImage: .url("ftp://a/b"))) }
+    }
+
+    @Test func everyFaultClassIsClassified() async throws {
+        let cases: [(JSON, (UpstreamError?) -> Bool)] = [
+            (["server_error_rate": 1], { if case .transient? = $0 { true } else { false } }),
+            (["reset_rate": 1], { if case .transient? = $0 { true } else { false } }),
+            (["too_many_requests_rate": 1, "retry_after_seconds": 7], { $0 == .rateLimited("Too Many Requests", retryAfter: .seconds(7)) }),
+            (["malformed_rate": 1], { if case .protocolViolation? = $0 { true } else { false } }),
+            (["rate_limit": ["requests": 1, "seconds": 30], "rate_limit_style": "403"], { _ in true }),
+        ]
+        for (faults, check) in cases {
+            let server = try emulator(faults)
+            defer { server.stop() }
+            let api = try client(server)
+            let error = await generationError(api)
+            if faults["rate_limit"] != nil {
+                #expect(error == nil, "the first one passes")
+                let second = await generationError(api)
+                #expect(second == .rateLimited("Rate limit exceeded: users can make 1 requests per 30 seconds", retryAfter: .seconds(30)))
+            } else {
+                #expect(check(error), "\(faults) -> \(String(describing: error))")
+            }
+        }
+    }
+
+    @Test func refusedAndRevokedKeysAreAuthFailures() async throws {
+        let server = try emulator(tokens: .only(["good"]))
+        defer { server.stop() }
+        let api = try client(server)
+        guard case .auth? = await generationError(api, key: "bad") else {
+            Issue.record("an unknown key is not an auth failure")
+            return
+        }
+        #expect(await generationError(api, key: "good") == nil)
+        _ = try await HTTPClient().perform(HTTPClientRequest(method: "POST", url: server.baseURL + "/_emulator/revoke", body: Array(#"{"token":"good"}"#.utf8)))
+        guard case .auth(let message)? = await generationError(api, key: "good") else {
+            Issue.record("a revoked key is not an auth failure")
+            return
+        }
+        #expect(message.contains("not active"))
+    }
+
+    @Test func invalidRequestsNameTheFieldAndTheKeyStaysOut() async throws {
+        let server = try emulator()
+        defer { server.stop() }
+        let api = try client(server)
+        // Bypassing validation on purpose: the service's own 422.
+        let error = await generationError(api, GenerationParameters(prompt: "x", model: "anything_V5", sampler: "Euler", imageCount: 9), key: "k3y-secret")
+        #expect(error == .invalid("image_count: ensure this value is less than or equal to 5", field: "image_count"))
+        #expect(!(error?.description.contains("k3y-secret") ?? true))
+    }
+
+    @Test func connectionTroubleIsTransient() async throws {
+        let port = try TCPSocket.freePort()
+        let api = VisionCraftClient(configuration: .init(baseURL: "http://127.0.0.1:\(port)"), http: try HTTPClient())
+        guard case .transient? = await generationError(api) else {
+            Issue.record("a refused connection is not transient")
+            return
+        }
+    }
+
+    @Test func downloadFailuresAreTheirOwnKind() async throws {
+        let server = try emulator()
+        defer { server.stop() }
+        let api = try client(server)
+        let urls = try await api.generate(parameters, key: "k")
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        func failure(_ url: String, _ path: String, _ client: VisionCraftClient) async -> DownloadError? {
+            do {
+                _ = try await client.download(url, to: path)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        #expect(await failure(server.baseURL + "/images/nope.png", folder.file("a"), api) == .gone(status: 404))
+        guard case .notAnImage(let detail)? = await failure(server.baseURL + "/models", folder.file("b"), api) else {
+            Issue.record("a JSON body is taken for an image")
+            return
+        }
+        #expect(detail.contains("starting with 5b"), "the detail shows the first bytes: \(detail)")
+        #expect(await failure(urls[0], folder.file("c"), try client(server, maximumImageBytes: 100)) == .tooLarge(limit: 100))
+        guard case .storage? = await failure(urls[0], "/nonexistent-folder/x", api) else {
+            Issue.record("an unwritable folder is not a storage error")
+            return
+        }
+        server.faults = try FaultPlan().updated(with: ["truncated_download_rate": 1])
+        guard case .transient? = await failure(urls[1], folder.file("d"), api) else {
+            Issue.record("a truncated download is not transient")
+            return
+        }
+        #expect(try FileSystem.status(folder.file("d.png")) == nil, "no half image under the final name")
+    }
+}
