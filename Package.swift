@@ -69,7 +69,8 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "CommandLineKit", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "StreamServer", "VisionCraftProtocol",
+                "CommandLineKit", "HTTPClient", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "StreamServer", "VisionCraftAPI",
+                "VisionCraftEmulator", "VisionCraftProtocol",
             ]
         ),
 
@@ -149,7 +150,13 @@ let package = Package(
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "JSON"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
-        .testTarget(name: "DaemonTests", dependencies: ["CommandLineKit", "Daemon", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport", "VisionCraftProtocol"]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: [
+                "CommandLineKit", "Daemon", "HTTPClient", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport", "VisionCraftAPI",
+                "VisionCraftProtocol",
+            ]
+        ),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Posix", "TestSupport"]),

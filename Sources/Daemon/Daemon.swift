@@ -80,6 +80,19 @@ public final class Daemon: Sendable {
             return 70
         }
 
+        let upstream: Upstream
+        do {
+            let selection = try UpstreamSelection.resolve(flag: options.upstream) { self.environment[$0] }
+            upstream = try Upstream.start(selection, options: options, log: log)
+        } catch let error as UpstreamSelectionError {
+            return abandon(socket, DaemonError(.configuration, error.description))
+        } catch let error as DaemonError {
+            return abandon(socket, error)
+        } catch {
+            return abandon(socket, DaemonError(.system, "\(error)"))
+        }
+        defer { upstream.stop() }
+
         let serverBox = Mutex<RPCServer?>(nil)
         let methods = DaemonMethods(
             startedAt: startedAt.iso8601,
@@ -88,6 +101,7 @@ public final class Daemon: Sendable {
             connectionCount: { serverBox.withLock { $0?.connectionCount ?? 0 } },
             requestStop: { [self] reason in requestStop(reason) },
             discoveryDocument: document,
+            upstream: upstream,
             enableTestMethods: options.enableTestMethods
         )
         let log = self.log
@@ -189,6 +203,14 @@ public final class Daemon: Sendable {
             workingDirectory: ProcessEnvironment.workingDirectory()
         )
         return try DaemonSocket.bind(location, log: log)
+    }
+
+    /// Logs why the start failed, closes the socket and reports the status.
+    private func abandon(_ socket: DaemonSocket, _ error: DaemonError) -> Int32 {
+        log.error(error.message)
+        socket.close()
+        phase.update { $0 = .stopped }
+        return error.exitStatus
     }
 
     /// Writes a newline to the ready descriptor and closes it.

@@ -1,5 +1,7 @@
 import CommandLineKit
+import JSON
 import Posix
+import VisionCraftEmulator
 import VisionCraftProtocol
 
 /// The `visioncraftd` command line (see visioncraftd(8)).
@@ -15,6 +17,14 @@ public struct VisionCraftDaemonCommand: Command {
             Option(long: "ready-fd", valueName: "N", help: "Write a newline to descriptor N and close it once the socket accepts connections."),
             Option(long: "max-message-bytes", valueName: "N", help: "The longest message (line) accepted; default 16777216."),
             Option(long: "shutdown-timeout", valueName: "SECONDS", help: "How long a graceful stop waits for requests in flight; default 10."),
+            Option(long: "upstream", valueName: "URL", help: "The VisionCraft API's base URL, or 'emulator' for the embedded emulator (default: $VISIONCRAFT_UPSTREAM, else http://loplequ.domcloud.io)."),
+            Option(long: "emulator", help: "Serve the embedded emulator on a loopback port and use it: no key, no network (same as --upstream emulator)."),
+            Option(long: "emulator-faults", valueName: "JSON", help: "Faults for the embedded emulator, as POST /_emulator/faults takes them, e.g. '{\"server_error_rate\":0.3}'."),
+            Option(long: "insecure", help: "Do not verify the upstream's TLS certificate (logs a warning). For a service whose certificate is known to fail."),
+            Option(long: "ca-file", valueName: "PATH", help: "Verify the upstream's TLS certificate against the certificates in PATH instead of the system's.", completion: .file),
+            Option(long: "connect-timeout", valueName: "SECONDS", help: "How long connecting to the upstream may take; default 10."),
+            Option(long: "request-timeout", valueName: "SECONDS", help: "How long one upstream request may take in all; default 120."),
+            Option(long: "stall-timeout", valueName: "SECONDS", help: "Abort an upstream transfer that receives nothing for this long; default 30."),
             Option(long: "enable-test-methods", help: "Register test.sleep and test.fail (for the test suite).", hidden: true),
         ]
     )
@@ -33,8 +43,49 @@ public struct VisionCraftDaemonCommand: Command {
         if let seconds = try arguments.double("shutdown-timeout", in: 0...3600) {
             options.shutdownTimeout = .milliseconds(Int64(seconds * 1000))
         }
+        options.upstream = try Self.upstream(arguments)
+        if let faults = arguments.value("emulator-faults") {
+            guard options.upstream == UpstreamSelection.emulatorName else {
+                throw UsageError("--emulator-faults needs --emulator (it configures the embedded emulator)")
+            }
+            do {
+                options.emulatorFaults = try FaultPlan().updated(with: try JSONParser.parse(Array(faults.utf8)))
+            } catch {
+                throw UsageError("--emulator-faults: \(error)")
+            }
+        }
+        options.tlsVerify = !arguments.flag("insecure")
+        options.caFile = arguments.value("ca-file")
+        if let seconds = try arguments.double("connect-timeout", in: 0.001...600) {
+            options.upstreamTimeouts.connect = .milliseconds(Int64(seconds * 1000))
+        }
+        if let seconds = try arguments.double("request-timeout", in: 0.001...86400) {
+            options.upstreamTimeouts.total = .milliseconds(Int64(seconds * 1000))
+        }
+        if let seconds = try arguments.double("stall-timeout", in: 1...3600) {
+            options.upstreamTimeouts.lowSpeedTime = .milliseconds(Int64(seconds * 1000))
+        }
         options.enableTestMethods = arguments.flag("enable-test-methods")
         self.options = options
+    }
+
+    /// `--upstream`, checked now so a typo is a usage error, or `--emulator`.
+    private static func upstream(_ arguments: ParsedArguments) throws -> String? {
+        let flag = arguments.value("upstream")
+        if arguments.flag("emulator") {
+            guard flag == nil || flag == UpstreamSelection.emulatorName else {
+                throw UsageError("--emulator and --upstream \(flag!) contradict each other; give one")
+            }
+            return UpstreamSelection.emulatorName
+        }
+        if let flag {
+            do {
+                _ = try UpstreamSelection(parsing: flag, source: "--upstream")
+            } catch {
+                throw UsageError(error.description)
+            }
+        }
+        return flag
     }
 
     public func run(_ context: CommandContext) throws -> ExitCode {

@@ -9,6 +9,8 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         case unsafeLocation
         /// Inherited sockets (LISTEN_FDS) are not usable.
         case activation
+        /// A setting is wrong (the upstream URL, the CA file).
+        case configuration
         /// A system call failed.
         case system
     }
@@ -25,7 +27,7 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
     public var exitStatus: Int32 {
         switch kind {
         case .alreadyRunning: 1
-        case .unsafeLocation, .activation: 78  // EX_CONFIG
+        case .unsafeLocation, .activation, .configuration: 78  // EX_CONFIG
         case .system: 71  // EX_OSERR
         }
     }

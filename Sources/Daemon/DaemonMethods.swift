@@ -2,6 +2,7 @@ import JSON
 import JSONRPC
 import JSONRPCServer
 import Posix
+import VisionCraftAPI
 import VisionCraftProtocol
 
 /// The handlers of the daemon's methods.
@@ -14,6 +15,7 @@ struct DaemonMethods: Sendable {
     let connectionCount: @Sendable () -> Int
     let requestStop: @Sendable (Daemon.StopReason) -> Void
     let discoveryDocument: JSON
+    let upstream: Upstream
     let enableTestMethods: Bool
 
     /// Every method, registered. A test checks this list against
@@ -26,8 +28,29 @@ struct DaemonMethods: Sendable {
             return DaemonShutdown.Result(stopping: true)
         }
         table.register(RPCDiscover.self) { _, _ in AnyResult(discoveryDocument) }
+        let client = upstream.client
+        table.register(ModelsList.self) { parameters, _ in
+            try await Self.catalog("models", refresh: parameters.refresh, client) { (client) async throws(UpstreamError) in try await client.models() }
+        }
+        table.register(SamplersList.self) { parameters, _ in
+            try await Self.catalog("samplers", refresh: parameters.refresh, client) { (client) async throws(UpstreamError) in try await client.samplers() }
+        }
         if enableTestMethods { TestMethods.register(in: &table) }
         return table
+    }
+
+    /// A list from the client's cache (refetched first when asked), or the
+    /// upstream's failure as an RPC error.
+    private static func catalog(
+        _ member: String, refresh: Bool, _ client: VisionCraftClient,
+        _ fetch: (VisionCraftClient) async throws(UpstreamError) -> [String]
+    ) async throws(RPCError) -> CatalogListResult {
+        if refresh { client.invalidateCatalog() }
+        do {
+            return CatalogListResult(member: member, names: try await fetch(client))
+        } catch {
+            throw error.rpcError
+        }
     }
 
     func status() -> DaemonStatus.Result {
@@ -37,7 +60,8 @@ struct DaemonMethods: Sendable {
             uptimeSeconds: startInstant.elapsed.seconds,
             startedAt: startedAt,
             socket: socketPath,
-            connections: connectionCount()
+            connections: connectionCount(),
+            upstream: upstream.summary
         )
     }
 }

@@ -1,3 +1,6 @@
+import HTTPClient
+import VisionCraftEmulator
+
 /// How the daemon runs; set from the command line (see visioncraftd(8)).
 public struct DaemonOptions: Sendable, Equatable {
     /// `--socket PATH`; nil resolves the default (see `SocketLocation`).
@@ -15,6 +18,18 @@ public struct DaemonOptions: Sendable, Equatable {
     /// `--shutdown-timeout SECONDS`: how long a graceful stop waits for
     /// requests in flight before closing their connections.
     public var shutdownTimeout: Duration = .seconds(10)
+    /// `--upstream URL|emulator` (`--emulator` is `--upstream emulator`);
+    /// nil reads `VISIONCRAFT_UPSTREAM`, else uses the documented host.
+    public var upstream: String?
+    /// `--emulator-faults JSON`: the embedded emulator's faults (the keys of
+    /// `POST /_emulator/faults`).
+    public var emulatorFaults = FaultPlan()
+    /// False with `--insecure`: TLS certificates are not verified.
+    public var tlsVerify = true
+    /// `--ca-file PATH`: trust these certificates instead of the system's.
+    public var caFile: String?
+    /// `--connect-timeout`, `--request-timeout`, `--stall-timeout`.
+    public var upstreamTimeouts = HTTPClientRequest.Timeouts()
     /// `--enable-test-methods` (hidden): registers `test.sleep` and
     /// `test.fail` for the test suite.
     public var enableTestMethods = false

@@ -3,11 +3,11 @@ import JSON
 import JSONRPC
 import VisionCraftProtocol
 
-/// `vcctl status`: the daemon's version, pid, uptime, socket and connections.
+/// `vcctl status`: the daemon's version, pid, uptime, socket, connections and upstream.
 struct StatusCommand: Command {
     static let configuration = CommandConfiguration(
         name: "status",
-        abstract: "Show the daemon's version, process id, uptime, socket and connections."
+        abstract: "Show the daemon's version, process id, uptime, socket, connections and upstream."
     )
 
     let global: GlobalOptions
@@ -35,6 +35,9 @@ struct StatusCommand: Command {
 
             """
         )
+        if let upstream = status.upstream {
+            context.stdout.write("  upstream     \(upstream.url)\(upstream.emulator ? " (embedded emulator)" : "")\n")
+        }
         return .success
     }
 }

@@ -7,6 +7,8 @@ public enum MethodCatalog {
     public static let names: [String] = [
         DaemonShutdown.name,
         DaemonStatus.name,
+        ModelsList.name,
+        SamplersList.name,
         RPCDiscover.name,
     ].sorted()
 }

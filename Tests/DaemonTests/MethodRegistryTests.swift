@@ -14,6 +14,7 @@ import VisionCraftProtocol
             connectionCount: { 3 },
             requestStop: { _ in },
             discoveryDocument: try ProtocolDocuments.openRPC(),
+            upstream: try Upstream.start(.service(baseURL: "http://127.0.0.1:9"), options: DaemonOptions(), log: Logger(minimumLevel: .error)),
             enableTestMethods: testMethods
         )
     }

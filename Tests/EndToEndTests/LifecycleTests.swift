@@ -347,3 +347,53 @@ func waitForLog(_ daemon: DaemonProcess, containing text: String, timeout: Durat
         pauseBriefly()
     }
 }
+
+/// The upstream settings of the real daemon.
+@Suite struct UpstreamSettingTests {
+    @Test(arguments: [
+        (["--upstream", "loplequ.domcloud.io"], "--upstream 'loplequ.domcloud.io': expected an http:// or https:// URL, or 'emulator'"),
+        (["--emulator", "--upstream", "http://a.example"], "--emulator and --upstream http://a.example contradict each other"),
+        (["--emulator-faults", "{}"], "--emulator-faults needs --emulator"),
+        (["--emulator", "--emulator-faults", #"{"server_error_rate":2}"#], "--emulator-faults: server_error_rate"),
+        (["--emulator", "--emulator-faults", "{nope"], "--emulator-faults:"),
+        (["--connect-timeout", "0"], "--connect-timeout"),
+    ])
+    func wrongSettingsAreUsageErrors(arguments: [String], message: String) async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let output = try await offPool {
+            try runProcess(try BuiltProducts.path("visioncraftd"), ["--socket", folder.file("d.sock")] + arguments, timeout: .seconds(20))
+        }
+        #expect(output.status == 64, "\(output.standardError)")
+        #expect(output.standardError.contains(message), "\(output.standardError)")
+        #expect(try FileSystem.linkStatus(folder.file("d.sock")) == nil, "nothing was started")
+    }
+
+    @Test func theEmbeddedEmulatorAnswersThroughVCCtl() async throws {
+        let daemon = try await offPool { try DaemonProcess.start(arguments: ["--emulator", "--emulator-faults", #"{"latency_ms":1}"#]) }
+        defer { daemon.cleanUp() }
+        let models = try await vcctl(["--socket", daemon.socketPath, "rpc", "models.list"], folder: daemon.folder)
+        #expect(models.status == 0, "\(models.standardError)")
+        let names = try JSONParser.parse(models.standardOutput.trimmingNewline)["models"]?.arrayValue ?? []
+        #expect(names.count == 58)
+        let status = try await vcctl(["--socket", daemon.socketPath, "status"], folder: daemon.folder)
+        #expect(status.standardOutput.contains("  upstream     http://127.0.0.1:"))
+        #expect(status.standardOutput.hasSuffix(" (embedded emulator)\n"))
+        #expect(daemon.log().contains("upstream: embedded emulator on http://127.0.0.1:"))
+    }
+
+    @Test func theEnvironmentReachesADaemonThatVCCtlStarts() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let socket = folder.file("run/d.sock")
+        let environment = [
+            "HOME": folder.path, "XDG_STATE_HOME": folder.file("state"), "PATH": "/usr/bin:/bin", "VISIONCRAFT_UPSTREAM": "emulator",
+        ]
+        let output = try await offPool {
+            try runProcess(try BuiltProducts.path("vcctl"), ["--socket", socket, "--json", "status"], environment: environment)
+        }
+        await stopDaemon(socket: socket, folder: folder)
+        #expect(output.status == 0, "\(output.standardError)")
+        #expect(try JSONParser.parse(output.standardOutput.trimmingNewline)["upstream"]?["emulator"] == true)
+    }
+}

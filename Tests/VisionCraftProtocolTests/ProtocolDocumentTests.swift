@@ -41,9 +41,38 @@ import VisionCraftProtocol
     }
 
     @Test func statusResultsRoundTrip() throws {
-        let status = DaemonStatus.Result(version: "1", pid: 7, uptimeSeconds: 1.5, startedAt: "2026-01-01T00:00:00.000Z", socket: "/s", connections: 2)
+        var status = DaemonStatus.Result(
+            version: "1", pid: 7, uptimeSeconds: 1.5, startedAt: "2026-01-01T00:00:00.000Z", socket: "/s", connections: 2,
+            upstream: .init(url: "http://127.0.0.1:4000", emulator: true)
+        )
         #expect(try DaemonStatus.Result(result: status.result) == status)
+        status.upstream = nil
+        #expect(try DaemonStatus.Result(result: status.result) == status, "an older daemon's status has no upstream")
+        var broken = try #require(status.result.objectValue)
+        broken["upstream"] = ["url": "x"]
+        #expect(throws: FieldError.self) { _ = try DaemonStatus.Result(result: .object(broken)) }
         #expect(throws: FieldError.self) { _ = try DaemonStatus.Result(result: ["pid": 1]) }
         #expect(try DaemonShutdown.Result(result: ["stopping": true]).stopping)
+    }
+
+    @Test func listResultsRoundTripAndParametersAreChecked() throws {
+        let models = CatalogListResult(member: "models", names: ["a", "b"])
+        #expect(try ModelsList.Result(result: models.result) == models)
+        let samplers = CatalogListResult(member: "samplers", names: ["Euler"])
+        #expect(try SamplersList.Result(result: samplers.result) == samplers)
+        #expect(throws: FieldError.self) { _ = try ModelsList.Result(result: ["models": [1]]) }
+        #expect(try CatalogListParameters(params: ["refresh": true]).refresh)
+        #expect(try !CatalogListParameters(params: nil).refresh)
+        #expect(throws: RPCError.self) { _ = try CatalogListParameters(params: ["refresh": "yes"]) }
+        #expect(throws: RPCError.self) { _ = try CatalogListParameters(params: ["fresh": true]) }
+    }
+
+    @Test func everyApplicationErrorIsDocumented() throws {
+        let document = try ProtocolDocuments.openRPC()
+        let errors = try #require(document["components"]?["errors"]?.objectValue)
+        let documented = Set(errors.map(\.value).compactMap { error in error["data"]?["reason"]?.stringValue.map { "\($0) \(error["code"]?.intValue ?? 0)" } })
+        for error in ApplicationError.all {
+            #expect(documented.contains("\(error.reason) \(error.code.rawValue)"), "\(error.reason) is not in openrpc.json's components.errors")
+        }
     }
 }

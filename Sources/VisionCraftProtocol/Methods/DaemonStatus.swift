@@ -6,6 +6,27 @@ public enum DaemonStatus: RPCMethod {
     public static let name = "daemon.status"
     public typealias Parameters = NoParameters
 
+    /// Where the daemon sends its generations.
+    public struct Upstream: Sendable, Equatable {
+        /// The base URL (for the embedded emulator, its loopback address).
+        public var url: String
+        /// True when it is the emulator embedded in the daemon (`--upstream emulator`).
+        public var emulator: Bool
+
+        public init(url: String, emulator: Bool) {
+            self.url = url
+            self.emulator = emulator
+        }
+
+        var json: JSON { ["url": .string(url), "emulator": .bool(emulator)] }
+
+        init(json: JSON) throws(FieldError) {
+            var reader = try FieldReader(json, path: "result.upstream")
+            url = try reader.required("url", try reader.string("url"))
+            emulator = try reader.required("emulator", try reader.boolean("emulator"))
+        }
+    }
+
     public struct Result: RPCResult, Equatable {
         /// The daemon's version.
         public var version: String
@@ -19,14 +40,17 @@ public enum DaemonStatus: RPCMethod {
         public var socket: String
         /// Open client connections, this one included.
         public var connections: Int
+        /// The upstream (absent from older daemons).
+        public var upstream: Upstream?
 
-        public init(version: String, pid: Int, uptimeSeconds: Double, startedAt: String, socket: String, connections: Int) {
+        public init(version: String, pid: Int, uptimeSeconds: Double, startedAt: String, socket: String, connections: Int, upstream: Upstream?) {
             self.version = version
             self.pid = pid
             self.uptimeSeconds = uptimeSeconds
             self.startedAt = startedAt
             self.socket = socket
             self.connections = connections
+            self.upstream = upstream
         }
 
         public init(result: JSON) throws(FieldError) {
@@ -37,11 +61,12 @@ public enum DaemonStatus: RPCMethod {
             startedAt = try reader.required("started_at", try reader.string("started_at"))
             socket = try reader.required("socket", try reader.string("socket"))
             connections = try reader.required("connections", try reader.integer("connections"))
+            upstream = try reader.value("upstream").map { (json) throws(FieldError) in try Upstream(json: json) }
             // Newer daemons may add fields: a client reads what it knows.
         }
 
         public var result: JSON {
-            [
+            var object: JSONObject = [
                 "version": .string(version),
                 "pid": .number(JSONNumber(pid)),
                 "uptime_seconds": .number(JSONNumber((uptimeSeconds * 1000).rounded() / 1000) ?? JSONNumber(0)),
@@ -49,6 +74,8 @@ public enum DaemonStatus: RPCMethod {
                 "socket": .string(socket),
                 "connections": .number(JSONNumber(connections)),
             ]
+            if let upstream { object["upstream"] = upstream.json }
+            return .object(object)
         }
     }
 }

@@ -1,0 +1,70 @@
+import HTTPClient
+import Posix
+import VisionCraftAPI
+import VisionCraftEmulator
+import VisionCraftProtocol
+
+/// The upstream the daemon talks to, running: the HTTP client and, for
+/// `--upstream emulator`, the emulator serving on a loopback port inside the
+/// daemon.
+final class Upstream: Sendable {
+    /// What `daemon.status` reports.
+    let summary: DaemonStatus.Upstream
+    let client: VisionCraftClient
+    private let http: HTTPClient
+    private let emulator: VisionCraftEmulator?
+
+    private init(summary: DaemonStatus.Upstream, client: VisionCraftClient, http: HTTPClient, emulator: VisionCraftEmulator?) {
+        self.summary = summary
+        self.client = client
+        self.http = http
+        self.emulator = emulator
+    }
+
+    /// Starts the emulator if selected and builds the client. Logs, once, that
+    /// TLS verification is off when the options say so.
+    static func start(_ selection: UpstreamSelection, options: DaemonOptions, log: Logger) throws(DaemonError) -> Upstream {
+        if let caFile = options.caFile {
+            guard (try? FileSystem.status(caFile)) != nil else {
+                throw DaemonError(.configuration, "--ca-file \(caFile): no such file")
+            }
+        }
+        let http: HTTPClient
+        do {
+            http = try HTTPClient(tls: .init(verify: options.tlsVerify, caFile: options.caFile), userAgent: "visioncraftd/\(VisionCraftVersion.current)")
+        } catch {
+            throw DaemonError(.system, "cannot start the HTTP client: \(error)")
+        }
+        var emulator: VisionCraftEmulator?
+        let baseURL: String
+        switch selection {
+        case .service(let url):
+            baseURL = url
+        case .emulator:
+            do {
+                let embedded = try VisionCraftEmulator(configuration: .init(host: "127.0.0.1", port: 0, faults: options.emulatorFaults))
+                try embedded.start()
+                emulator = embedded
+                baseURL = embedded.baseURL
+            } catch {
+                http.shutdown()
+                throw DaemonError(.system, "cannot start the embedded emulator: \(error)")
+            }
+        }
+        if !options.tlsVerify {
+            log.warning("TLS certificate verification is off (--insecure): anyone between this machine and \(baseURL) can read the API key and the prompts")
+        }
+        let client = VisionCraftClient(
+            configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts),
+            http: http
+        )
+        log.info("upstream: \(emulator == nil ? baseURL : "embedded emulator on \(baseURL)")")
+        return Upstream(summary: .init(url: baseURL, emulator: emulator != nil), client: client, http: http, emulator: emulator)
+    }
+
+    /// Stops the client's thread (transfers in flight end) and the emulator.
+    func stop() {
+        http.shutdown()
+        emulator?.stop()
+    }
+}

@@ -1,0 +1,27 @@
+import JSON
+import JSONRPC
+import VisionCraftAPI
+import VisionCraftProtocol
+
+extension UpstreamError {
+    /// The JSON-RPC error a client receives for this failure (codes -32010..).
+    var rpcError: RPCError {
+        switch self {
+        case .transient(_, let retryAfter):
+            ApplicationError.upstreamUnavailable(description, extra: Self.retryAfter(retryAfter))
+        case .rateLimited(_, let retryAfter):
+            ApplicationError.rateLimited(description, extra: Self.retryAfter(retryAfter))
+        case .auth:
+            ApplicationError.keyRejected(description + " (vcctl key set stores a new key)")
+        case .invalid(_, let field):
+            ApplicationError.upstreamRejected(description, extra: field.map { ["field": .string($0)] } ?? [:])
+        case .protocolViolation:
+            ApplicationError.upstreamProtocol(description)
+        }
+    }
+
+    private static func retryAfter(_ delay: Duration?) -> JSONObject {
+        guard let delay else { return [:] }
+        return ["retry_after_seconds": .number(JSONNumber(delay.seconds) ?? JSONNumber(0))]
+    }
+}

@@ -1,0 +1,38 @@
+import JSON
+import JSONRPC
+
+/// The daemon's own errors (JSON-RPC codes -32000..-32099), each a code and
+/// a stable `data.reason`. Blocks of ten per area: -32010.. the upstream.
+/// `Protocol/PROTOCOL.md` and `openrpc.json` list them; a test keeps the
+/// three in step.
+public struct ApplicationError: Sendable, Hashable {
+    public let code: RPCErrorCode
+    public let reason: String
+
+    init(_ code: Int, _ reason: String) {
+        self.code = RPCErrorCode(rawValue: code)
+        self.reason = reason
+    }
+
+    /// The upstream could not be reached or failed for now (connection
+    /// trouble, a timeout, 5xx). `data.retry_after_seconds` when it said.
+    public static let upstreamUnavailable = ApplicationError(-32010, "upstream_unavailable")
+    /// The upstream limits requests; `data.retry_after_seconds` when known.
+    public static let rateLimited = ApplicationError(-32011, "rate_limited")
+    /// The upstream refused the API key (missing, unknown, banned, revoked).
+    public static let keyRejected = ApplicationError(-32012, "key_rejected")
+    /// The upstream refused the request itself; `data.field` when it said which.
+    public static let upstreamRejected = ApplicationError(-32013, "upstream_rejected")
+    /// The upstream answered something its documentation does not promise.
+    public static let upstreamProtocol = ApplicationError(-32014, "upstream_protocol")
+
+    /// Every application error, for documentation checks.
+    public static let all: [ApplicationError] = [
+        upstreamUnavailable, rateLimited, keyRejected, upstreamRejected, upstreamProtocol,
+    ]
+
+    /// This error with `message` and extra `data` members.
+    public func callAsFunction(_ message: String, extra: JSONObject = [:]) -> RPCError {
+        RPCError.make(code, reason: reason, message, extra: extra)
+    }
+}
