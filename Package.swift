@@ -30,7 +30,7 @@ let package = Package(
 
         /// Orchestrates the benchmarks: starts servers, drives the load
         /// generator, prints tables with ratios against peers.
-        .target(name: "Benchmarks", dependencies: ["JSON", "Posix"]),
+        .target(name: "Benchmarks", dependencies: ["CCurlShim", "CLibCurl", "HTTPClient", "JSON", "Posix", "VisionCraftAPI"]),
 
         /// Typed wrappers for libcurl's variadic calls and the response callbacks.
         .target(name: "CCurlShim", dependencies: ["CLibCurl"]),
@@ -147,7 +147,7 @@ let package = Package(
         /// Helpers shared by the test targets (never linked into a product).
         .target(name: "TestSupport", dependencies: ["Posix"], path: "Tests/TestSupport"),
 
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "JSON"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "HTTPServer", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
         .testTarget(

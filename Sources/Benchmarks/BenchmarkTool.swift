@@ -3,32 +3,38 @@ import Posix
 /// `visioncraft-bench`: runs the benchmarks and prints tables.
 ///
 /// ```
-/// swift build -c release && .build/release/visioncraft-bench [rpc] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
+/// swift build -c release && .build/release/visioncraft-bench [rpc|upstream] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
 /// ```
 public enum BenchmarkTool {
     /// Runs the tool with `arguments` (without argv[0]); returns the exit status.
     public static func main(_ arguments: [String]) -> Int32 {
         var settings = RPCBenchmark.Settings()
+        var upstreamSettings = UpstreamBenchmark.Settings()
+        var suites: [String] = []
         var index = 0
         func fail(_ message: String) -> Int32 {
-            write(to: .standardError, "visioncraft-bench: \(message)\nUsage: visioncraft-bench [rpc] [--duration SECONDS] [--connections 1,8,64] [--no-aria2] [--no-startup]\n")
+            write(to: .standardError, "visioncraft-bench: \(message)\nUsage: visioncraft-bench [rpc|upstream] [--duration SECONDS] [--connections 1,8,64] [--no-aria2] [--no-startup]\n")
             return 64
         }
         while index < arguments.count {
             let argument = arguments[index]
             switch argument {
-            case "rpc": break
+            case "rpc", "upstream": suites.append(argument)
             case "-h", "--help":
                 write(to: .standardOutput, """
-                    Usage: visioncraft-bench [rpc] [options]
+                    Usage: visioncraft-bench [rpc|upstream] [options]
 
-                    Measures JSON-RPC round trips on visioncraftd against aria2's JSON-RPC and a C
-                    floor with one load generator, idle memory, and vcctl start-up against tsp.
-                    Build first: swift build -c release
+                    rpc       JSON-RPC round trips on visioncraftd against aria2's JSON-RPC and a
+                              C floor with one load generator, idle memory, and vcctl start-up
+                              against tsp.
+                    upstream  requests per second the emulator serves (/generate and image
+                              downloads) against a plain Python server, and the cost of one
+                              VisionCraftClient call over the load generator's bare round trip.
+                    Without a name, both. Build first: swift build -c release
 
                     Options:
                       --duration SECONDS     measuring time per run (default 3)
-                      --connections LIST     connection counts (default 1,8,64)
+                      --connections LIST     connection counts (default 1,8,64; upstream: 1,8)
                       --no-aria2             skip aria2
                       --no-startup           skip the vcctl/tsp start-up comparison
 
@@ -40,6 +46,7 @@ public enum BenchmarkTool {
                     return fail("--duration needs a positive number of seconds")
                 }
                 settings.duration = .milliseconds(Int64(seconds * 1000))
+                upstreamSettings.duration = settings.duration
             case "--connections":
                 index += 1
                 let counts = index < arguments.count ? arguments[index].split(separator: ",").compactMap { Int($0) } : []
@@ -47,6 +54,7 @@ public enum BenchmarkTool {
                     return fail("--connections needs a list of positive counts such as 1,8,64")
                 }
                 settings.connectionCounts = counts
+                upstreamSettings.connectionCounts = counts
             case "--no-aria2": settings.includeAria2 = false
             case "--no-startup": settings.includeStartup = false
             default: return fail("unknown argument '\(argument)'")
@@ -54,12 +62,17 @@ public enum BenchmarkTool {
             index += 1
         }
         Signals.ignoreBrokenPipe()
+        let progress: (String) -> Void = { write(to: .standardError, $0 + "\n") }
         do {
-            let benchmark = RPCBenchmark(settings: settings, binaries: try BenchmarkBinaries()) {
-                write(to: .standardError, $0 + "\n")
+            var reports: [String] = []
+            let binaries = try BenchmarkBinaries()
+            if suites.isEmpty || suites.contains("rpc") {
+                reports.append(try RPCBenchmark(settings: settings, binaries: binaries, print: progress).run())
             }
-            let report = try benchmark.run()
-            write(to: .standardOutput, report + "\n")
+            if suites.isEmpty || suites.contains("upstream") {
+                reports.append(try UpstreamBenchmark(settings: upstreamSettings, binaries: binaries, print: progress).run())
+            }
+            write(to: .standardOutput, reports.joined(separator: "\n\n") + "\n")
             return 0
         } catch {
             write(to: .standardError, "visioncraft-bench: \(error)\n")

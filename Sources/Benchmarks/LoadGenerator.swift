@@ -10,6 +10,8 @@ public struct LoadGenerator: Sendable {
         case unix(path: String, line: String)
         /// HTTP/1.1 keep-alive POSTs over TCP.
         case http(port: UInt16, path: String, body: String)
+        /// HTTP/1.1 keep-alive GETs over TCP.
+        case httpGet(port: UInt16, path: String)
     }
 
     public let executable: String
@@ -30,6 +32,8 @@ public struct LoadGenerator: Sendable {
             arguments = ["--unix", path, "--ndjson", line]
         case .http(let port, let path, let body):
             arguments = ["--tcp", "127.0.0.1:\(port)", "--http", path, body]
+        case .httpGet(let port, let path):
+            arguments = ["--tcp", "127.0.0.1:\(port)", "--get", path]
         }
         arguments += [
             "--connections", String(connections),

@@ -23,25 +23,32 @@ public final class HTTPClient: Sendable {
     }
 
     public let tls: TLS
-    private let driver: CurlDriver
+    private let userAgent: String
+    /// Started on the first request, so that a client nobody uses yet (a
+    /// daemon at rest) costs neither libcurl's initialisation nor a thread.
+    private let driverState = Mutex<DriverState>(.notStarted)
 
-    /// Starts the driver thread.
+    private enum DriverState {
+        case notStarted
+        case running(CurlDriver)
+        case shutDown
+    }
+
+    /// A client; libcurl and the driver thread start with the first request.
     public init(tls: TLS = TLS(), userAgent: String = "visioncraft") throws(HTTPClientError) {
-        guard curlGlobalInitialization == CURLE_OK else {
-            throw HTTPClientError(kind: .other, code: Int32(curlGlobalInitialization.rawValue), message: "libcurl could not initialise")
-        }
         self.tls = tls
-        driver = try CurlDriver(tls: tls, userAgent: userAgent)
+        self.userAgent = userAgent
     }
 
     deinit {
-        driver.stop()
+        shutdown()
     }
 
     /// Performs a request. A non-2xx status is a response, not an error;
     /// errors are for transfers that did not complete. Cancelling the task
     /// aborts the transfer.
     public func perform(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse {
+        let driver = try self.driver()
         let transfer = try driver.makeTransfer(request)
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -54,9 +61,38 @@ public final class HTTPClient: Sendable {
         return try outcome.get()
     }
 
-    /// Stops the driver thread; transfers in flight end with `.cancelled`.
+    /// Whether the driver thread has started (for tests).
+    public var isStarted: Bool {
+        driverState.withLock { if case .running = $0 { true } else { false } }
+    }
+
+    /// Stops the driver thread; transfers in flight end with `.cancelled`,
+    /// and later requests fail with `.cancelled`.
     public func shutdown() {
-        driver.stop()
+        let previous = driverState.withLock { state in
+            defer { state = .shutDown }
+            return state
+        }
+        if case .running(let driver) = previous { driver.stop() }
+    }
+
+    /// The driver, started on first use.
+    private func driver() throws(HTTPClientError) -> CurlDriver {
+        try driverState.withLock { (state) throws(HTTPClientError) -> CurlDriver in
+            switch state {
+            case .running(let driver):
+                return driver
+            case .shutDown:
+                throw HTTPClientError(kind: .cancelled, code: 0, message: "the HTTP client is shut down")
+            case .notStarted:
+                guard curlGlobalInitialization == CURLE_OK else {
+                    throw HTTPClientError(kind: .other, code: Int32(curlGlobalInitialization.rawValue), message: "libcurl could not initialise")
+                }
+                let driver = try CurlDriver(tls: tls, userAgent: userAgent)
+                state = .running(driver)
+                return driver
+            }
+        }
     }
 }
 

@@ -144,4 +144,16 @@ func failureKind(_ client: HTTPClient, _ request: HTTPClientRequest) async -> HT
         client.shutdown()
         #expect(await failureKind(client, HTTPClientRequest(url: server.baseURL + "/hello")) == .cancelled)
     }
+
+    @Test func theThreadStartsWithTheFirstRequestOnly() async throws {
+        let server = try makeTestServer()
+        defer { server.stop() }
+        let client = try HTTPClient()
+        #expect(!client.isStarted, "an unused client costs no thread")
+        _ = try await client.perform(HTTPClientRequest(url: server.baseURL + "/hello"))
+        #expect(client.isStarted)
+        client.shutdown()
+        #expect(!client.isStarted)
+        #expect(await failureKind(client, HTTPClientRequest(url: server.baseURL + "/hello")) == .cancelled)
+    }
 }
