@@ -147,7 +147,7 @@ let package = Package(
         /// Helpers shared by the test targets (never linked into a product).
         .target(name: "TestSupport", dependencies: ["Posix"], path: "Tests/TestSupport"),
 
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "HTTPServer", "JSON", "Posix", "TestSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
         .testTarget(

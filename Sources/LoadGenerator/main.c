@@ -227,10 +227,8 @@ static void *run_worker(void *argument) {
             break;
         }
         double finished = now_seconds();
-        if (atomic_load_explicit(&phase, memory_order_relaxed) == 1 && current == 1) {
-            if (outcome > 0) worker->errors++;
-            record(worker, finished - started);
-        }
+        if (outcome > 0) worker->errors++;  // a bad reply is an error in any phase
+        if (atomic_load_explicit(&phase, memory_order_relaxed) == 1 && current == 1) record(worker, finished - started);
     }
     return NULL;
 }

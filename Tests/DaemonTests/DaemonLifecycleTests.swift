@@ -15,9 +15,12 @@ import VisionCraftProtocol
         options.socketPath = folder.file("run/d.sock")
         let daemon = Daemon(options: options, environment: Environment([:]), log: try Logger(file: folder.file("log"), minimumLevel: .debug))
         let exit = ThreadCondition<Int32?>(nil)
-        let runner = try OSThread.spawn(name: "daemon") { exit.update { $0 = daemon.run() } }
+        let runner = try OSThread.spawn(name: "daemon") {
+            let status = daemon.run()
+            exit.update { $0 = status }
+        }
         defer { runner.join() }
-        #expect(daemon.wait(for: .serving, timeout: .seconds(10)))
+        #expect(try await offPool { daemon.wait(for: .serving, timeout: .seconds(10)) })
 
         let status = try await offPool {
             let client = RPCClient(descriptor: try UnixSocket.connect(to: folder.file("run/d.sock")))
@@ -29,7 +32,7 @@ import VisionCraftProtocol
 
         #expect(daemon.requestStop(.signal(.terminate)) == false)
         #expect(daemon.requestStop(.signal(.terminate)) == true, "a second request reports a stop under way")
-        #expect(exit.wait(timeout: .seconds(15)) { $0 != nil })
+        #expect(try await offPool { exit.wait(timeout: .seconds(15)) { $0 != nil } })
         #expect(exit.read { $0 } == 0)
         #expect(try FileSystem.linkStatus(folder.file("run/d.sock")) == nil)
         let log = String(decoding: try FileSystem.readFile(folder.file("log")), as: UTF8.self)
@@ -45,15 +48,18 @@ import VisionCraftProtocol
         options.socketPath = folder.file("d.sock")
         let daemon = Daemon(options: options, environment: Environment([:]), log: Logger(minimumLevel: .error))
         let exit = ThreadCondition<Int32?>(nil)
-        let runner = try OSThread.spawn(name: "daemon") { exit.update { $0 = daemon.run() } }
+        let runner = try OSThread.spawn(name: "daemon") {
+            let status = daemon.run()
+            exit.update { $0 = status }
+        }
         defer { runner.join() }
-        #expect(daemon.wait(for: .serving, timeout: .seconds(10)))
+        #expect(try await offPool { daemon.wait(for: .serving, timeout: .seconds(10)) })
         let result = try await offPool {
             let client = RPCClient(descriptor: try UnixSocket.connect(to: folder.file("d.sock")))
             return try client.call(DaemonShutdown.self, NoParameters())
         }
         #expect(result.stopping)
-        #expect(exit.wait(timeout: .seconds(15)) { $0 != nil })
+        #expect(try await offPool { exit.wait(timeout: .seconds(15)) { $0 != nil } })
         #expect(exit.read { $0 } == 0)
     }
 

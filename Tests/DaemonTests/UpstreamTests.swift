@@ -21,23 +21,31 @@ func withInProcessDaemon<T: Sendable>(
     options.socketPath = folder.file("d.sock")
     configure(&options)
     let daemon = Daemon(options: options, environment: Environment(environment), log: try Logger(file: folder.file("log"), minimumLevel: .debug))
-    let exit = ThreadCondition<Int32?>(nil)
-    let runner = try OSThread.spawn(name: "daemon") {
-        let status = daemon.run()
-        exit.update { $0 = status }
+    // Starting, waiting and joining block: never on the cooperative pool.
+    let runner = try await offPool {
+        let exit = ThreadCondition<Int32?>(nil)
+        let runner = try OSThread.spawn(name: "daemon") {
+            let status = daemon.run()
+            exit.update { $0 = status }
+        }
+        guard daemon.wait(for: .serving, timeout: .seconds(10)), exit.read({ $0 }) == nil else {
+            runner.join()
+            throw TestFailure("the daemon did not start: \(String(decoding: (try? FileSystem.readFile(folder.file("log"))) ?? [], as: UTF8.self))")
+        }
+        return runner
     }
-    defer {
+    let outcome = try await offPool { () -> Result<T, any Error> in
+        Result {
+            let client = RPCClient(descriptor: try UnixSocket.connect(to: folder.file("d.sock")))
+            defer { client.close() }
+            return try body(client, folder)
+        }
+    }
+    try await offPool {
         daemon.requestStop(.signal(.terminate))
         runner.join()
     }
-    guard daemon.wait(for: .serving, timeout: .seconds(10)), exit.read({ $0 }) == nil else {
-        throw TestFailure("the daemon did not start: \(String(decoding: (try? FileSystem.readFile(folder.file("log"))) ?? [], as: UTF8.self))")
-    }
-    return try await offPool {
-        let client = RPCClient(descriptor: try UnixSocket.connect(to: folder.file("d.sock")))
-        defer { client.close() }
-        return try body(client, folder)
-    }
+    return try outcome.get()
 }
 
 /// The server error of a call, or nil when it succeeded.

@@ -131,6 +131,21 @@ func generationError(_ client: VisionCraftClient, _ parameters: GenerationParame
         }
     }
 
+    @Test func aSlowServiceTimesOutAsTransient() async throws {
+        let server = try emulator(["latency_ms": 3000])
+        defer { server.stop() }
+        let api = VisionCraftClient(
+            configuration: .init(baseURL: server.baseURL, timeouts: .init(total: .milliseconds(300))), http: try HTTPClient()
+        )
+        let started = MonotonicInstant.now()
+        guard case .transient(let message, _)? = await generationError(api) else {
+            Issue.record("a timeout is not transient")
+            return
+        }
+        #expect(message.lowercased().contains("timeout") || message.lowercased().contains("timed out"), "\(message)")
+        #expect(started.elapsed < .seconds(2), "the total timeout was honoured")
+    }
+
     @Test func refusedAndRevokedKeysAreAuthFailures() async throws {
         let server = try emulator(tokens: .only(["good"]))
         defer { server.stop() }
