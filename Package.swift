@@ -8,8 +8,8 @@
 // - No product imports a Foundation module; test targets may.
 // - Each library owns one concern and has its own test target, named after it
 //   with a `Tests` suffix. C shims and system libraries (CPosix,
-//   CProtocolDocuments, CLibPNG, CPNGCodec, CLibCurl, CCurlShim) are tested
-//   through the Swift module that wraps them.
+//   CProtocolDocuments, CLibPNG, CPNGCodec, CLibCurl, CCurlShim, CSQLite) are
+//   tested through the Swift module that wraps them.
 // - Executables are one short file over a library, except the two small C
 //   programs the benchmark uses as its floor and its load generator.
 // - Targets are listed in three sections (libraries, executables, tests),
@@ -65,6 +65,13 @@ let package = Package(
         /// The protocol documents under `Protocol/`, embedded at build time.
         .target(name: "CProtocolDocuments"),
 
+        /// SQLite, from the system (pkg-config sqlite3).
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+
         /// The daemon: configuration, lifecycle, socket ownership, RPC handlers.
         .target(
             name: "Daemon",
@@ -82,6 +89,10 @@ let package = Package(
 
         /// RGBA images and the PNG codec (with text chunks) over libpng.
         .target(name: "Imaging", dependencies: ["CPNGCodec"]),
+
+        /// The durable job queue: SQLite schema, migrations, jobs and images,
+        /// a writer thread that commits concurrent changes together.
+        .target(name: "JobStore", dependencies: ["CSQLite", "Posix"]),
 
         /// JSON values, a strict parser and a fast serializer (no Foundation).
         .target(name: "JSON"),
@@ -162,6 +173,7 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Posix", "TestSupport"]),
+        .testTarget(name: "JobStoreTests", dependencies: ["JobStore", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),

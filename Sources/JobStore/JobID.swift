@@ -1,0 +1,60 @@
+import Posix
+import Synchronization
+
+/// Job identifiers: ULIDs (26 characters of Crockford base32: 48 bits of
+/// milliseconds since 1970, then 80 random bits). They sort by creation time
+/// as text, so "newest first" is `ORDER BY id DESC` and FIFO is `ORDER BY id`.
+/// Within one millisecond the random part counts up, so ids made by one
+/// generator are strictly increasing.
+public final class JobIDGenerator: Sendable {
+    private let last = Mutex<(milliseconds: UInt64, random: (high: UInt16, low: UInt64))>((0, (0, 0)))
+
+    public init() {}
+
+    /// A new id for `milliseconds` since 1970 (the current time by default).
+    public func next(milliseconds: UInt64 = UInt64(max(0, WallClock.now().milliseconds))) -> String {
+        let (time, random) = last.withLock { state -> (UInt64, (high: UInt16, low: UInt64)) in
+            if milliseconds <= state.milliseconds {
+                // Same (or an earlier) millisecond: count up from the last id.
+                var (high, low) = state.random
+                low &+= 1
+                if low == 0 { high &+= 1 }
+                state.random = (high, low)
+                return (state.milliseconds, state.random)
+            }
+            var generator = SystemRandomNumberGenerator()
+            // Leave headroom so counting up within a millisecond never overflows.
+            let fresh = (high: UInt16.random(in: 0...0x7FFF, using: &generator), low: generator.next() as UInt64)
+            state = (milliseconds, fresh)
+            return (milliseconds, fresh)
+        }
+        return Self.encode(time: time, high: random.high, low: random.low)
+    }
+
+    private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+    /// 10 characters of time (50 bits, top 2 zero) and 16 of randomness (80 bits).
+    static func encode(time: UInt64, high: UInt16, low: UInt64) -> String {
+        var characters = [UInt8](repeating: 0, count: 26)
+        var value = time
+        for index in stride(from: 9, through: 0, by: -1) {
+            characters[index] = alphabet[Int(value & 31)]
+            value >>= 5
+        }
+        // 80 bits: high (16) then low (64), 5 bits at a time from the end.
+        var lowBits = low
+        var highBits = UInt32(high)
+        for index in stride(from: 25, through: 10, by: -1) {
+            characters[index] = alphabet[Int(lowBits & 31)]
+            lowBits = (lowBits >> 5) | (UInt64(highBits & 31) << 59)
+            highBits >>= 5
+        }
+        return String(decoding: characters, as: UTF8.self)
+    }
+
+    /// Whether `text` has the shape of a job id (26 Crockford base32 characters).
+    public static func isValid(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return bytes.count == 26 && bytes[0] <= UInt8(ascii: "7") && bytes.allSatisfy { alphabet.contains($0) }
+    }
+}

@@ -1,0 +1,81 @@
+/// A job as the store keeps it.
+public struct JobRecord: Sendable, Equatable {
+    public var id: String
+    public var state: JobState
+    public var priority: Int
+    /// The job's parameters as JSON text (opaque to the store).
+    public var parameters: String
+    /// The prompt, for searching.
+    public var prompt: String
+    public var labels: [String]
+    public var outputDirectory: String?
+    public var idempotencyKey: String?
+    public var imageCount: Int
+    /// Upstream attempts that failed and counted (rate limits and auth
+    /// pauses do not count).
+    public var attempts: Int
+    /// When the next attempt may start (milliseconds since 1970), if waiting.
+    public var nextAttemptAt: Int64?
+    /// The last failure.
+    public var error: JobFailure?
+    public var createdAt: Int64
+    public var updatedAt: Int64
+    public var startedAt: Int64?
+    public var finishedAt: Int64?
+    public var images: [ImageRecord]
+
+    /// Images saved so far.
+    public var imagesDone: Int { images.count { $0.state == .saved } }
+}
+
+/// Why a job's last attempt failed: the upstream's class and message.
+public struct JobFailure: Sendable, Equatable {
+    /// transient, rate_limited, auth, invalid, protocol, download, storage ...
+    public var kind: String
+    public var message: String
+
+    public init(kind: String, message: String) {
+        self.kind = kind
+        self.message = message
+    }
+}
+
+/// One image of a job.
+public struct ImageRecord: Sendable, Equatable {
+    /// 0-based position in the job.
+    public var index: Int
+    /// Which upstream request makes it (index / 5).
+    public var request: Int
+    public var state: ImageState
+    public var url: String?
+    public var path: String?
+    public var error: String?
+}
+
+/// A job to insert.
+public struct NewJob: Sendable, Equatable {
+    public var id: String
+    public var priority: Int
+    public var parameters: String
+    public var prompt: String
+    public var labels: [String]
+    public var outputDirectory: String?
+    public var idempotencyKey: String?
+    public var imageCount: Int
+    public var createdAt: Int64
+
+    public init(
+        id: String, priority: Int = 0, parameters: String, prompt: String, labels: [String] = [], outputDirectory: String? = nil,
+        idempotencyKey: String? = nil, imageCount: Int, createdAt: Int64
+    ) {
+        self.id = id
+        self.priority = priority
+        self.parameters = parameters
+        self.prompt = prompt
+        self.labels = labels
+        self.outputDirectory = outputDirectory
+        self.idempotencyKey = idempotencyKey
+        self.imageCount = imageCount
+        self.createdAt = createdAt
+    }
+}

@@ -1,0 +1,310 @@
+/// The job queue's operations on one connection. Not thread-safe: it lives on
+/// the `JobStoreWorker`'s thread, which runs every operation inside a
+/// transaction (several operations share one commit).
+public final class JobStore {
+    public let connection: SQLiteConnection
+
+    /// How many images one upstream request makes at most.
+    public static let imagesPerRequest = 5
+
+    /// Opens the database at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        connection = try SQLiteConnection(path: path)
+        try Schema.migrate(connection)
+    }
+
+    // MARK: Inserting
+
+    /// What `insert` did.
+    public enum InsertOutcome: Sendable, Equatable {
+        /// A new job, with the number of queued jobs ahead of it.
+        case created(JobRecord, position: Int)
+        /// A job with the same idempotency key already existed: that one.
+        case existing(JobRecord)
+
+        public var job: JobRecord {
+            switch self {
+            case .created(let job, _), .existing(let job): job
+            }
+        }
+    }
+
+    /// Inserts a queued job and a pending row per image, or returns the job
+    /// that already has `idempotencyKey`.
+    public func insert(_ new: NewJob) throws -> InsertOutcome {
+        if let key = new.idempotencyKey,
+            let id = try connection.statement("SELECT id FROM jobs WHERE idempotency_key = ?").first([.text(key)], { $0.text(0) }),
+            let existing = try job(id)
+        {
+            return .existing(existing)
+        }
+        try connection.statement("""
+            INSERT INTO jobs (id, state, priority, params, prompt, output_dir, idempotency_key, image_count, created_at, updated_at)
+            VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)
+            """).run([
+                .text(new.id), .integer(Int64(new.priority)), .text(new.parameters), .text(new.prompt),
+                new.outputDirectory.map { .text($0) } ?? .null, new.idempotencyKey.map { .text($0) } ?? .null,
+                .integer(Int64(new.imageCount)), .integer(new.createdAt), .integer(new.createdAt),
+            ])
+        let label = try connection.statement("INSERT OR IGNORE INTO job_labels (label, job_id) VALUES (?, ?)")
+        for name in new.labels {
+            try label.run([.text(name), .text(new.id)])
+        }
+        let image = try connection.statement("INSERT INTO images (job_id, idx, request, state) VALUES (?, ?, ?, 'pending')")
+        for index in 0..<new.imageCount {
+            try image.run([.text(new.id), .integer(Int64(index)), .integer(Int64(index / Self.imagesPerRequest))])
+        }
+        guard let created = try job(new.id) else { throw JobStoreError.notFound(id: new.id) }
+        return .created(created, position: try position(of: created))
+    }
+
+    // MARK: Reading
+
+    private static let jobColumns = """
+        id, state, priority, params, prompt, output_dir, idempotency_key, image_count, attempts, next_attempt_at,
+        error_kind, error_message, created_at, updated_at, started_at, finished_at
+        """
+
+    /// The job with `id`, or nil.
+    public func job(_ id: String) throws -> JobRecord? {
+        guard var record = try connection.statement("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?").first([.text(id)], Self.readJob) else {
+            return nil
+        }
+        try fillDetails(&record)
+        return record
+    }
+
+    /// What `list` selects.
+    public struct Query: Sendable, Equatable {
+        public var state: JobState?
+        public var label: String?
+        /// Jobs whose prompt contains this text (case-insensitive for ASCII).
+        public var text: String?
+        /// At most this many jobs.
+        public var limit: Int
+        /// Only jobs older than this id (the last id of the previous page).
+        public var before: String?
+
+        public init(state: JobState? = nil, label: String? = nil, text: String? = nil, limit: Int = 50, before: String? = nil) {
+            self.state = state
+            self.label = label
+            self.text = text
+            self.limit = limit
+            self.before = before
+        }
+    }
+
+    /// Jobs matching `query`, newest first.
+    public func list(_ query: Query) throws -> [JobRecord] {
+        var conditions: [String] = []
+        var values: [SQLiteStatement.Value] = []
+        if let state = query.state {
+            conditions.append("state = ?")
+            values.append(.text(state.rawValue))
+        }
+        if let label = query.label {
+            conditions.append("id IN (SELECT job_id FROM job_labels WHERE label = ?)")
+            values.append(.text(label))
+        }
+        if let text = query.text {
+            conditions.append("prompt LIKE ? ESCAPE '\\'")
+            values.append(.text("%" + Self.escapeLike(text) + "%"))
+        }
+        if let before = query.before {
+            conditions.append("id < ?")
+            values.append(.text(before))
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        values.append(.integer(Int64(max(0, query.limit))))
+        var records = try connection.statement("SELECT \(Self.jobColumns) FROM jobs \(filter) ORDER BY id DESC LIMIT ?").rows(values, Self.readJob)
+        for index in records.indices {
+            try fillDetails(&records[index])
+        }
+        return records
+    }
+
+    /// Queued jobs ahead of `job` (higher priority, or the same and older).
+    public func position(of job: JobRecord) throws -> Int {
+        guard job.state == .queued else { return 0 }
+        return try connection.statement("""
+            SELECT count(*) FROM jobs WHERE state = 'queued' AND (priority > ? OR (priority = ? AND id < ?))
+            """).first([.integer(Int64(job.priority)), .integer(Int64(job.priority)), .text(job.id)]) { $0.int(0) } ?? 0
+    }
+
+    /// Queued jobs whose retry time has come, in scheduling order (priority,
+    /// then FIFO).
+    public func runnable(now: Int64, limit: Int) throws -> [JobRecord] {
+        var records = try connection.statement("""
+            SELECT \(Self.jobColumns) FROM jobs
+            WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+            ORDER BY priority DESC, id LIMIT ?
+            """).rows([.integer(now), .integer(Int64(limit))], Self.readJob)
+        for index in records.indices {
+            try fillDetails(&records[index])
+        }
+        return records
+    }
+
+    /// The earliest retry time among queued jobs still waiting, if any.
+    public func nextRetryTime() throws -> Int64? {
+        try connection.statement("SELECT min(next_attempt_at) FROM jobs WHERE state = 'queued' AND next_attempt_at IS NOT NULL")
+            .first { $0.optionalInteger(0) } ?? nil
+    }
+
+    /// How many jobs are in each state.
+    public func counts() throws -> [JobState: Int] {
+        var counts: [JobState: Int] = [:]
+        let rows = try connection.statement("SELECT state, count(*) FROM jobs GROUP BY state").rows([]) { ($0.text(0), $0.int(1)) }
+        for (state, count) in rows {
+            if let state = JobState(rawValue: state) { counts[state] = count }
+        }
+        return counts
+    }
+
+    // MARK: Changing
+
+    /// On start: jobs left `running` by a stop or a crash go back to `queued`
+    /// (their saved images stay saved). Returns how many.
+    @discardableResult
+    public func requeueInterrupted(now: Int64) throws -> Int {
+        try connection.statement("UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'").run([.integer(now)])
+        return connection.changes
+    }
+
+    /// queued -> running.
+    public func markRunning(_ id: String, now: Int64) throws {
+        try connection.statement("""
+            UPDATE jobs SET state = 'running', started_at = coalesce(started_at, ?), updated_at = ?, next_attempt_at = NULL
+            WHERE id = ? AND state = 'queued'
+            """).run([.integer(now), .integer(now), .text(id)])
+        try requireChange(id, action: "started")
+    }
+
+    /// The upstream answered request `request` of a job with `urls`: its
+    /// images become `generated`.
+    public func recordGenerated(_ id: String, request: Int, urls: [String], now: Int64) throws {
+        let pending = try connection.statement("SELECT idx FROM images WHERE job_id = ? AND request = ? AND state = 'pending' ORDER BY idx")
+            .rows([.text(id), .integer(Int64(request))]) { $0.int(0) }
+        let update = try connection.statement("UPDATE images SET state = 'generated', url = ?, error = NULL WHERE job_id = ? AND idx = ?")
+        for (index, url) in zip(pending, urls) {
+            try update.run([.text(url), .text(id), .integer(Int64(index))])
+        }
+        try touch(id, now: now)
+    }
+
+    /// An image was saved at `path`.
+    public func recordSaved(_ id: String, index: Int, path: String, now: Int64) throws {
+        try connection.statement("UPDATE images SET state = 'saved', path = ?, error = NULL WHERE job_id = ? AND idx = ?")
+            .run([.text(path), .text(id), .integer(Int64(index))])
+        try touch(id, now: now)
+    }
+
+    /// Forgets a generated image's URL (it expired or never downloads): the
+    /// image is generated again.
+    public func resetImage(_ id: String, index: Int, error: String, now: Int64) throws {
+        try connection.statement("UPDATE images SET state = 'pending', url = NULL, error = ? WHERE job_id = ? AND idx = ?")
+            .run([.text(error), .text(id), .integer(Int64(index))])
+        try touch(id, now: now)
+    }
+
+    /// A failed attempt: the job goes back to `queued` until `nextAttemptAt`,
+    /// with the failure recorded; `countsAsAttempt` is false for rate limits
+    /// and key problems.
+    public func recordRetry(_ id: String, failure: JobFailure, nextAttemptAt: Int64?, countsAsAttempt: Bool, now: Int64) throws {
+        try connection.statement("""
+            UPDATE jobs SET state = 'queued', attempts = attempts + ?, next_attempt_at = ?, error_kind = ?, error_message = ?, updated_at = ?
+            WHERE id = ? AND state IN ('queued', 'running')
+            """).run([
+                .integer(countsAsAttempt ? 1 : 0), nextAttemptAt.map { .integer($0) } ?? .null, .text(failure.kind), .text(failure.message),
+                .integer(now), .text(id),
+            ])
+        try requireChange(id, action: "retried")
+    }
+
+    /// running -> succeeded (every image saved), or -> failed with `failure`.
+    public func finish(_ id: String, failure: JobFailure?, now: Int64) throws {
+        let state: JobState = failure == nil ? .succeeded : .failed
+        try connection.statement("""
+            UPDATE jobs SET state = ?, error_kind = ?, error_message = ?, next_attempt_at = NULL, finished_at = ?, updated_at = ?
+            WHERE id = ? AND state IN ('queued', 'running')
+            """).run([
+                .text(state.rawValue), failure.map { .text($0.kind) } ?? .null, failure.map { .text($0.message) } ?? .null,
+                .integer(now), .integer(now), .text(id),
+            ])
+        try requireChange(id, action: state == .succeeded ? "finished" : "failed")
+        if failure != nil {
+            try connection.statement("UPDATE images SET state = 'failed' WHERE job_id = ? AND state IN ('pending', 'generated')").run([.text(id)])
+        }
+    }
+
+    /// queued or running -> cancelled. Returns the job as it was before.
+    public func cancel(_ id: String, now: Int64) throws -> JobRecord {
+        guard let job = try job(id) else { throw JobStoreError.notFound(id: id) }
+        guard !job.state.isTerminal else { throw JobStoreError.wrongState(id: id, state: job.state, action: "cancelled") }
+        try connection.statement("UPDATE jobs SET state = 'cancelled', next_attempt_at = NULL, finished_at = ?, updated_at = ? WHERE id = ?")
+            .run([.integer(now), .integer(now), .text(id)])
+        return job
+    }
+
+    /// failed or cancelled -> queued, attempts reset; saved images stay, the
+    /// others are made again.
+    public func retry(_ id: String, now: Int64) throws -> JobRecord {
+        guard let job = try job(id) else { throw JobStoreError.notFound(id: id) }
+        guard job.state == .failed || job.state == .cancelled else {
+            throw JobStoreError.wrongState(id: id, state: job.state, action: "retried (only failed or cancelled jobs can be)")
+        }
+        try connection.statement("""
+            UPDATE jobs SET state = 'queued', attempts = 0, next_attempt_at = NULL, error_kind = NULL, error_message = NULL,
+            finished_at = NULL, updated_at = ? WHERE id = ?
+            """).run([.integer(now), .text(id)])
+        try connection.statement("UPDATE images SET state = 'pending', url = NULL, error = NULL WHERE job_id = ? AND state = 'failed'")
+            .run([.text(id)])
+        guard let queued = try self.job(id) else { throw JobStoreError.notFound(id: id) }
+        return queued
+    }
+
+    // MARK: Private
+
+    private func touch(_ id: String, now: Int64) throws {
+        try connection.statement("UPDATE jobs SET updated_at = ? WHERE id = ?").run([.integer(now), .text(id)])
+        try requireChange(id, action: "updated")
+    }
+
+    private func requireChange(_ id: String, action: String) throws {
+        guard connection.changes == 0 else { return }
+        guard let job = try job(id) else { throw JobStoreError.notFound(id: id) }
+        throw JobStoreError.wrongState(id: id, state: job.state, action: action)
+    }
+
+    private func fillDetails(_ record: inout JobRecord) throws {
+        record.labels = try connection.statement("SELECT label FROM job_labels WHERE job_id = ? ORDER BY label").rows([.text(record.id)]) { $0.text(0) }
+        record.images = try connection.statement("SELECT idx, request, state, url, path, error FROM images WHERE job_id = ? ORDER BY idx")
+            .rows([.text(record.id)]) { row in
+                ImageRecord(
+                    index: row.int(0), request: row.int(1), state: ImageState(rawValue: row.text(2)) ?? .pending,
+                    url: row.optionalText(3), path: row.optionalText(4), error: row.optionalText(5)
+                )
+            }
+    }
+
+    private static func readJob(_ row: SQLiteRow) -> JobRecord {
+        let errorKind = row.optionalText(10)
+        return JobRecord(
+            id: row.text(0), state: JobState(rawValue: row.text(1)) ?? .failed, priority: row.int(2), parameters: row.text(3),
+            prompt: row.text(4), labels: [], outputDirectory: row.optionalText(5), idempotencyKey: row.optionalText(6),
+            imageCount: row.int(7), attempts: row.int(8), nextAttemptAt: row.optionalInteger(9),
+            error: errorKind.map { JobFailure(kind: $0, message: row.optionalText(11) ?? "") },
+            createdAt: row.integer(12), updatedAt: row.integer(13), startedAt: row.optionalInteger(14), finishedAt: row.optionalInteger(15),
+            images: []
+        )
+    }
+
+    private static func escapeLike(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+}

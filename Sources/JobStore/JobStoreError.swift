@@ -1,0 +1,28 @@
+/// Why a job store operation failed, in words a user can act on.
+public enum JobStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No job has this id.
+    case notFound(id: String)
+    /// The job is in a state where this cannot be done.
+    case wrongState(id: String, state: JobState, action: String)
+    /// The database was written by a newer visioncraftd.
+    case newerSchema(found: Int, known: Int, path: String)
+    /// SQLite failed (disk full, permissions, corruption).
+    case storage(SQLiteError)
+    /// The store is closed (the daemon is stopping).
+    case closed
+
+    public var description: String {
+        switch self {
+        case .notFound(let id):
+            "no job \(id)"
+        case .wrongState(let id, let state, let action):
+            "job \(id) is \(state.rawValue): it cannot be \(action)"
+        case .newerSchema(let found, let known, let path):
+            "\(path) has schema version \(found), newer than this visioncraftd knows (\(known)): run the newer visioncraftd, or move the file away to start afresh"
+        case .storage(let error):
+            error.isDiskFull ? "the job database cannot be written: the disk is full (\(error.context))" : "the job database failed: \(error)"
+        case .closed:
+            "the job store is closed"
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Posix
+
+/// The job store's own thread. Every operation, read or write, runs there;
+/// operations that arrive while a commit is under way are run together in the
+/// next transaction and made durable by one commit (group commit): 16
+/// concurrent submits cost one fsync, not 16. Each operation runs in a
+/// savepoint, so one that fails leaves the others in its batch intact. A
+/// caller's result is delivered only after the commit that holds it.
+public final class JobStoreWorker: Sendable {
+    /// An operation: `run` executes on the worker thread inside the batch's
+    /// transaction and returns what to do once the commit succeeded (nil) or
+    /// failed; `fail` reports a batch that could not even begin.
+    private struct Operation: Sendable {
+        let run: @Sendable (JobStoreBox) -> @Sendable (JobStoreError?) -> Void
+        let fail: @Sendable (JobStoreError) -> Void
+    }
+
+    private struct Queue {
+        var operations: [Operation] = []
+        var closed = false
+    }
+
+    private let queue = ThreadCondition<Queue>(Queue())
+    private let thread: ThreadBox
+    /// The largest batch: bounds how long one commit keeps callers waiting.
+    private let maximumBatch = 512
+    /// Batches committed so far, for tests and benchmarks.
+    private let batchCounter = ThreadCondition<Int>(0)
+
+    /// Opens the database (creating and migrating it) and starts the thread.
+    public init(path: String) throws {
+        let store = JobStoreBox(try JobStore(path: path))
+        thread = ThreadBox()
+        let queue = self.queue
+        let maximumBatch = self.maximumBatch
+        let batchCounter = self.batchCounter
+        thread.value = try OSThread.spawn(name: "vc-jobstore") {
+            Self.run(store: store, queue: queue, maximumBatch: maximumBatch, batches: batchCounter)
+        }
+    }
+
+    /// Runs `body` on the store's thread in a transaction and returns its
+    /// result once committed.
+    public func perform<T: Sendable>(_ body: @escaping @Sendable (JobStore) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(body) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// The same, blocking the calling thread (never call it on the
+    /// cooperative pool): for start-up and tests.
+    public func performBlocking<T: Sendable>(_ body: @escaping @Sendable (JobStore) throws -> T) throws -> T {
+        let outcome = ThreadCondition<Result<T, any Error>?>(nil)
+        enqueue(body) { result in outcome.update { $0 = result } }
+        outcome.wait { $0 != nil }
+        return try outcome.read { $0! }.get()
+    }
+
+    /// Transactions committed so far.
+    public var batchesCommitted: Int { batchCounter.read { $0 } }
+
+    /// Finishes the operations already queued, refuses new ones, and stops
+    /// the thread.
+    public func close() {
+        queue.update { $0.closed = true }
+        thread.value?.join()
+        thread.value = nil
+    }
+
+    deinit {
+        close()
+    }
+
+    // MARK: Private
+
+    private func enqueue<T: Sendable>(
+        _ body: @escaping @Sendable (JobStore) throws -> T,
+        deliver: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
+        let operation = Operation(
+            run: { box in
+                let result: Result<T, any Error>
+                do {
+                    result = .success(try box.store.connection.savepoint { try body(box.store) })
+                } catch let error as SQLiteError {
+                    result = .failure(JobStoreError.storage(error))
+                } catch {
+                    result = .failure(error)
+                }
+                return { commitFailure in deliver(commitFailure.map { .failure($0) } ?? result) }
+            },
+            fail: { deliver(.failure($0)) }
+        )
+        let accepted = queue.update { state -> Bool in
+            guard !state.closed else { return false }
+            state.operations.append(operation)
+            return true
+        }
+        if !accepted { deliver(.failure(JobStoreError.closed)) }
+    }
+
+    private static func run(store: JobStoreBox, queue: ThreadCondition<Queue>, maximumBatch: Int, batches: ThreadCondition<Int>) {
+        while true {
+            queue.wait { !$0.operations.isEmpty || $0.closed }
+            let batch = queue.update { state -> [Operation] in
+                let taken = Array(state.operations.prefix(maximumBatch))
+                state.operations.removeFirst(taken.count)
+                return taken
+            }
+            if batch.isEmpty { return }  // closed and drained
+            let connection = store.store.connection
+            do {
+                try connection.execute("BEGIN IMMEDIATE")
+            } catch {
+                for operation in batch { operation.fail(.storage(error)) }
+                continue
+            }
+            let completions = batch.map { $0.run(store) }
+            var failure: JobStoreError?
+            do {
+                try connection.execute("COMMIT")
+            } catch {
+                failure = .storage(error)
+                try? connection.execute("ROLLBACK")
+            }
+            batches.update { $0 += 1 }
+            for complete in completions {
+                complete(failure)
+            }
+        }
+    }
+}
+
+/// The store, handed to the worker thread only.
+private final class JobStoreBox: @unchecked Sendable {
+    let store: JobStore
+    init(_ store: JobStore) { self.store = store }
+}
+
+/// The worker's thread handle, set once after spawning.
+private final class ThreadBox: @unchecked Sendable {
+    var value: OSThread?
+}

@@ -1,0 +1,110 @@
+import CSQLite
+import Posix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One SQLite connection, used from one thread at a time (SQLite's
+/// multi-thread mode: no connection is shared). Statements are prepared once
+/// and cached by their SQL.
+public final class SQLiteConnection {
+    let handle: OpaquePointer
+    public let path: String
+    private var statements: [String: SQLiteStatement] = [:]
+
+    /// Opens (creating it with mode 0600 if needed) the database at `path`
+    /// in WAL mode with full synchronous commits and foreign keys on.
+    public init(path: String) throws(SQLiteError) {
+        self.path = path
+        // SQLite creates the -wal and -shm files with the database file's
+        // permissions, so creating that file 0600 first keeps all three private.
+        let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw SQLiteError(code: SQLITE_CANTOPEN, message: SystemError.last("open", path).description, context: "open \(path)")
+        }
+        close(fd)
+        var database: OpaquePointer?
+        let code = sqlite3_open_v2(path, &database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
+        guard code == SQLITE_OK, let database else {
+            let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(database)
+            throw SQLiteError(code: code, message: message, context: "open \(path)")
+        }
+        handle = database
+        sqlite3_busy_timeout(database, 5000)
+        try execute("PRAGMA journal_mode = WAL")
+        try execute("PRAGMA synchronous = FULL")
+        try execute("PRAGMA foreign_keys = ON")
+    }
+
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs SQL with no parameters (several statements allowed).
+    public func execute(_ sql: String) throws(SQLiteError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &message)
+        guard code == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(message)
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: text, context: "execute \(sql.prefix(60))")
+        }
+    }
+
+    /// The cached prepared statement for `sql`.
+    public func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        if let cached = statements[sql] { return cached }
+        let prepared = try SQLiteStatement(database: handle, sql: sql)
+        statements[sql] = prepared
+        return prepared
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// `PRAGMA user_version`: the schema version.
+    public var userVersion: Int {
+        get throws(SQLiteError) {
+            try statement("PRAGMA user_version").first { $0.int(0) } ?? 0
+        }
+    }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if
+    /// it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs `body` in a savepoint inside the current transaction: its changes
+    /// are undone if it throws, the rest of the transaction stays.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try execute("SAVEPOINT step")
+        do {
+            let result = try body()
+            try execute("RELEASE step")
+            return result
+        } catch {
+            try? execute("ROLLBACK TO step")
+            try? execute("RELEASE step")
+            throw error
+        }
+    }
+
+    /// Whether a transaction is open.
+    public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+}

@@ -1,0 +1,190 @@
+@testable import JobStore
+import Posix
+import Testing
+import TestSupport
+
+/// A store in a temporary folder.
+func makeStore(_ folder: TemporaryDirectory) throws -> JobStore {
+    try JobStore(path: folder.file("jobs.sqlite3"))
+}
+
+func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "a lighthouse", labels: [String] = [], key: String? = nil, at time: Int64 = 1_000) -> NewJob {
+    NewJob(id: id, priority: priority, parameters: #"{"prompt":"\#(prompt)"}"#, prompt: prompt, labels: labels, idempotencyKey: key, imageCount: images, createdAt: time)
+}
+
+@Suite struct JobStoreTests {
+    @Test func theDatabaseIsPrivateVersionedAndInWALMode() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        #expect(try store.connection.userVersion == Schema.migrations.count)
+        #expect(try store.connection.statement("PRAGMA journal_mode").first { $0.text(0) } == "wal")
+        #expect(try store.connection.statement("PRAGMA foreign_keys").first { $0.int(0) } == 1)
+        _ = try store.insert(newJob("01"))
+        #expect(try FileSystem.status(folder.file("jobs.sqlite3"))?.octalPermissions == "0600")
+        #expect(try FileSystem.status(folder.file("jobs.sqlite3-wal"))?.octalPermissions == "0600")
+        // Opening again migrates nothing and keeps the data.
+        let again = try makeStore(folder)
+        #expect(try again.job("01") != nil)
+    }
+
+    @Test func aNewerSchemaIsRefusedWithAMessage() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try makeStore(folder).connection.execute("PRAGMA user_version = 99")
+        #expect(throws: JobStoreError.newerSchema(found: 99, known: Schema.migrations.count, path: folder.file("jobs.sqlite3"))) {
+            _ = try makeStore(folder)
+        }
+        #expect(JobStoreError.newerSchema(found: 99, known: 1, path: "/x").description.contains("move the file away"))
+    }
+
+    @Test func anUnwritableFolderIsAClearError() throws {
+        #expect {
+            _ = try JobStore(path: "/nonexistent-folder/jobs.sqlite3")
+        } throws: { error in
+            (error as? SQLiteError)?.description.contains("/nonexistent-folder/jobs.sqlite3") == true
+        }
+    }
+
+    @Test func insertsJobsWithAnImageRowPerImageInRequestsOfFive() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        guard case .created(let job, let position) = try store.insert(newJob("01", images: 12, labels: ["b", "a", "a"])) else {
+            Issue.record("not created")
+            return
+        }
+        #expect(position == 0)
+        #expect(job.state == .queued)
+        #expect(job.labels == ["a", "b"])
+        #expect(job.images.count == 12)
+        #expect(job.images.map(\.request) == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2])
+        #expect(job.images.allSatisfy { $0.state == .pending })
+        guard case .created(_, let second) = try store.insert(newJob("02")) else { return }
+        #expect(second == 1)
+        guard case .created(_, let urgent) = try store.insert(newJob("03", priority: 5)) else { return }
+        #expect(urgent == 0, "a higher priority goes first")
+        #expect(throws: SQLiteError.self, "image_count is checked by the schema too") { _ = try store.insert(newJob("04", images: 101)) }
+    }
+
+    @Test func anIdempotencyKeyGivesBackTheSameJob() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        let first = try store.insert(newJob("01", key: "client-7"))
+        let again = try store.insert(newJob("02", key: "client-7"))
+        #expect(again == .existing(first.job))
+        #expect(try store.job("02") == nil)
+    }
+
+    @Test func listsNewestFirstWithFiltersAndPages() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        _ = try store.insert(newJob("01", prompt: "a red fox", labels: ["animals"]))
+        _ = try store.insert(newJob("02", prompt: "100% cotton", labels: ["things"]))
+        _ = try store.insert(newJob("03", prompt: "A RED CAR", labels: ["things"]))
+        try store.markRunning("03", now: 2_000)
+        #expect(try store.list(.init()).map(\.id) == ["03", "02", "01"])
+        #expect(try store.list(.init(state: .queued)).map(\.id) == ["02", "01"])
+        #expect(try store.list(.init(label: "things")).map(\.id) == ["03", "02"])
+        #expect(try store.list(.init(text: "red")).map(\.id) == ["03", "01"], "case-insensitive")
+        #expect(try store.list(.init(text: "0%")).map(\.id) == ["02"], "% is literal")
+        #expect(try store.list(.init(text: "_")).isEmpty, "_ is literal")
+        #expect(try store.list(.init(limit: 2)).map(\.id) == ["03", "02"])
+        #expect(try store.list(.init(limit: 2, before: "02")).map(\.id) == ["01"])
+        #expect(try store.counts() == [.queued: 2, .running: 1])
+    }
+
+    @Test func aJobRunsGeneratesSavesAndSucceeds() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        _ = try store.insert(newJob("01", images: 7))
+        try store.markRunning("01", now: 2_000)
+        try store.recordGenerated("01", request: 1, urls: ["u5", "u6"], now: 2_100)
+        try store.recordGenerated("01", request: 0, urls: ["u0", "u1", "u2", "u3", "u4"], now: 2_200)
+        try store.recordSaved("01", index: 6, path: "/out/01-7.png", now: 2_300)
+        var job = try #require(try store.job("01"))
+        #expect(job.images[5].url == "u5")
+        #expect(job.images[6].state == .saved)
+        #expect(job.imagesDone == 1)
+        #expect(job.startedAt == 2_000)
+        for index in 0..<6 { try store.recordSaved("01", index: index, path: "/out/\(index)", now: 2_400) }
+        try store.finish("01", failure: nil, now: 2_500)
+        job = try #require(try store.job("01"))
+        #expect(job.state == .succeeded)
+        #expect(job.finishedAt == 2_500)
+        #expect(job.imagesDone == 7)
+        #expect(throws: JobStoreError.wrongState(id: "01", state: .succeeded, action: "cancelled")) { _ = try store.cancel("01", now: 3_000) }
+        #expect(throws: JobStoreError.notFound(id: "nope")) { try store.markRunning("nope", now: 1) }
+    }
+
+    @Test func failuresRetriesAndCancellation() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        _ = try store.insert(newJob("01", images: 2))
+        try store.markRunning("01", now: 2_000)
+        try store.recordRetry("01", failure: JobFailure(kind: "transient", message: "503"), nextAttemptAt: 9_000, countsAsAttempt: true, now: 2_100)
+        try store.recordRetry("01", failure: JobFailure(kind: "rate_limited", message: "429"), nextAttemptAt: 9_500, countsAsAttempt: false, now: 2_200)
+        var job = try #require(try store.job("01"))
+        #expect(job.state == .queued)
+        #expect(job.attempts == 1, "a rate limit costs no attempt")
+        #expect(job.nextAttemptAt == 9_500)
+        #expect(job.error == JobFailure(kind: "rate_limited", message: "429"))
+        #expect(try store.runnable(now: 9_000, limit: 10).isEmpty, "not before its time")
+        #expect(try store.nextRetryTime() == 9_500)
+        #expect(try store.runnable(now: 9_500, limit: 10).map(\.id) == ["01"])
+
+        try store.markRunning("01", now: 9_600)
+        try store.recordGenerated("01", request: 0, urls: ["u0", "u1"], now: 9_700)
+        try store.recordSaved("01", index: 0, path: "/out/0", now: 9_800)
+        try store.finish("01", failure: JobFailure(kind: "invalid", message: "steps"), now: 9_900)
+        job = try #require(try store.job("01"))
+        #expect(job.state == .failed)
+        #expect(job.images.map(\.state) == [.saved, .failed])
+
+        job = try store.retry("01", now: 10_000)
+        #expect(job.state == .queued)
+        #expect(job.attempts == 0)
+        #expect(job.error == nil)
+        #expect(job.images.map(\.state) == [.saved, .pending], "the saved image is kept")
+
+        let before = try store.cancel("01", now: 11_000)
+        #expect(before.state == .queued)
+        #expect(try store.job("01")?.state == .cancelled)
+        #expect(try store.retry("01", now: 12_000).state == .queued)
+        #expect(throws: JobStoreError.wrongState(id: "01", state: .queued, action: "retried (only failed or cancelled jobs can be)")) {
+            _ = try store.retry("01", now: 13_000)
+        }
+    }
+
+    @Test func runnableJobsComeByPriorityThenFIFO() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        for (id, priority) in [("01", 0), ("02", 1), ("03", 0), ("04", 1)] {
+            _ = try store.insert(newJob(id, priority: priority))
+        }
+        #expect(try store.runnable(now: 5_000, limit: 10).map(\.id) == ["02", "04", "01", "03"])
+        #expect(try store.runnable(now: 5_000, limit: 1).map(\.id) == ["02"])
+    }
+
+    @Test func interruptedJobsGoBackToTheQueueWithTheirImages() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        _ = try store.insert(newJob("01", images: 2))
+        _ = try store.insert(newJob("02"))
+        try store.markRunning("01", now: 2_000)
+        try store.recordGenerated("01", request: 0, urls: ["u0", "u1"], now: 2_100)
+        try store.recordSaved("01", index: 0, path: "/out/0", now: 2_200)
+        let reopened = try makeStore(folder)
+        #expect(try reopened.requeueInterrupted(now: 3_000) == 1)
+        let job = try #require(try reopened.job("01"))
+        #expect(job.state == .queued)
+        #expect(job.images.map(\.state) == [.saved, .generated])
+        #expect(job.images[1].url == "u1")
+    }
+}

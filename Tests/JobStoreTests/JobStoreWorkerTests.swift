@@ -1,0 +1,60 @@
+@testable import JobStore
+import Posix
+import Testing
+import TestSupport
+
+@Suite struct JobStoreWorkerTests {
+    @Test func concurrentSubmitsShareCommits() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let worker = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
+        defer { worker.close() }
+        let ids = JobIDGenerator()
+        let count = 200
+        let created = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    let id = ids.next()
+                    return try await worker.perform { store in try store.insert(newJob(id)).job.id }
+                }
+            }
+            var all: [String] = []
+            for try await id in group { all.append(id) }
+            return all
+        }
+        #expect(Set(created).count == count)
+        #expect(worker.batchesCommitted < count, "\(worker.batchesCommitted) commits for \(count) inserts")
+        // Another connection sees every acknowledged job: they are committed.
+        let reader = try JobStore(path: folder.file("jobs.sqlite3"))
+        #expect(try reader.counts()[.queued] == count)
+    }
+
+    @Test func aFailingOperationLeavesItsBatchIntact() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let worker = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
+        defer { worker.close() }
+        async let good = worker.perform { store in try store.insert(newJob("01")).job.id }
+        async let bad: Void = worker.perform { store in
+            _ = try store.insert(newJob("02"))
+            try store.markRunning("nope", now: 1)  // throws after a write: the savepoint undoes it
+        }
+        async let alsoGood = worker.perform { store in try store.insert(newJob("03")).job.id }
+        #expect(try await good == "01")
+        var badError: (any Error)?
+        do { try await bad } catch { badError = error }
+        #expect(badError as? JobStoreError == .notFound(id: "nope"))
+        #expect(try await alsoGood == "03")
+        let ids = try await worker.perform { store in try store.list(.init()).map(\.id) }
+        #expect(ids == ["03", "01"], "the failed operation's insert was undone, the others kept")
+    }
+
+    @Test func aClosedWorkerRefusesWork() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let worker = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
+        try worker.performBlocking { store in _ = try store.insert(newJob("01")) }
+        worker.close()
+        await #expect(throws: JobStoreError.closed) { try await worker.perform { store in try store.job("01") } }
+    }
+}
