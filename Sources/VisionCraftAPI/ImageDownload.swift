@@ -34,11 +34,15 @@ public enum DownloadError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// An image fetched into memory, checked.
+public struct FetchedImage: Sendable, Equatable {
+    public let bytes: [UInt8]
+    public let format: ImageFormat
+}
+
 extension VisionCraftClient {
-    /// Downloads an image and writes it atomically to `path` plus the
-    /// extension of its format (fsync, then rename: a crash never leaves a
-    /// half image under its final name).
-    public func download(_ url: String, to path: String) async throws(DownloadError) -> DownloadedImage {
+    /// Fetches an image: status, size cap and magic bytes checked.
+    public func fetchImage(_ url: String) async throws(DownloadError) -> FetchedImage {
         let response: HTTPClientResponse
         do {
             response = try await httpClient.perform(HTTPClientRequest(
@@ -57,12 +61,20 @@ extension VisionCraftClient {
             let start = response.body.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")
             throw .notAnImage("\(response.body.count) bytes starting with \(start.isEmpty ? "nothing" : start)")
         }
-        let final = "\(path).\(format.fileExtension)"
+        return FetchedImage(bytes: response.body, format: format)
+    }
+
+    /// Downloads an image and writes it atomically to `path` plus the
+    /// extension of its format (fsync, then rename: a crash never leaves a
+    /// half image under its final name).
+    public func download(_ url: String, to path: String) async throws(DownloadError) -> DownloadedImage {
+        let image = try await fetchImage(url)
+        let final = "\(path).\(image.format.fileExtension)"
         do {
-            try FileSystem.writeFileAtomically(final, response.body, permissions: 0o644)
+            try FileSystem.writeFileAtomically(final, image.bytes, permissions: 0o644)
         } catch {
             throw .storage("\(error)")
         }
-        return DownloadedImage(path: final, format: format, byteCount: response.body.count)
+        return DownloadedImage(path: final, format: image.format, byteCount: image.bytes.count)
     }
 }

@@ -1,4 +1,4 @@
-import Imaging
+@testable import Imaging
 import Posix
 import Testing
 import TestSupport
@@ -123,5 +123,40 @@ open(out + "/huge.png", "wb").write(png(100000, 100000, 8, 0, [bytes([0])]))
         #expect(throws: ImagingError.self) { _ = try PNGCodec.encode(image, text: [.init(keyword: "naïve", text: "x")]) }
         #expect(throws: ImagingError.self) { _ = try PNGCodec.encode(image, options: .init(compressionLevel: 10)) }
         #expect(throws: ImagingError.self) { _ = try RGBAImage(width: 2, height: 2, pixels: [1, 2, 3]) }
+    }
+}
+
+@Suite struct PNGTextInsertionTests {
+    @Test func aStampedChunkIsReadBackAndThePixelsAreUntouched() throws {
+        var image = RGBAImage(width: 3, height: 2)
+        image.pixels[0] = 200
+        let original = try PNGCodec.encode(image, text: [.init(keyword: "Software", text: "test")])
+        let stamped = try PNGTextInsertion.inserting(.init(keyword: "parameters", text: "a lighthouse\nSteps: 30"), into: original)
+        let decoded = try PNGCodec.decode(stamped)
+        #expect(decoded.image == image)
+        #expect(decoded.text.contains(.init(keyword: "parameters", text: "a lighthouse\nSteps: 30")))
+        #expect(decoded.text.contains(.init(keyword: "Software", text: "test")))
+        #expect(stamped[37..<41].elementsEqual(Array("tEXt".utf8)), "ASCII goes in tEXt, right after IHDR")
+    }
+
+    @Test func nonASCIITextGoesInUTF8() throws {
+        let original = try PNGCodec.encode(RGBAImage(width: 1, height: 1))
+        let stamped = try PNGTextInsertion.inserting(.init(keyword: "parameters", text: "maison à Kyōto 🏯"), into: original)
+        #expect(stamped[37..<41].elementsEqual(Array("iTXt".utf8)))
+        #expect(try PNGCodec.decode(stamped).text == [.init(keyword: "parameters", text: "maison à Kyōto 🏯")])
+    }
+
+    @Test func checksumsMatchZlibs() {
+        #expect(CRC32.checksum(Array("IEND".utf8)[...]) == 0xAE42_6082, "the IEND chunk's well-known CRC")
+        #expect(CRC32.checksum(Array("123456789".utf8)[...]) == 0xCBF4_3926, "the CRC-32 check value")
+    }
+
+    @Test func whatIsNotAPNGIsRefused() throws {
+        let png = try PNGCodec.encode(RGBAImage(width: 1, height: 1))
+        #expect(throws: ImagingError.self) { _ = try PNGTextInsertion.inserting(.init(keyword: "k", text: "t"), into: Array("GIF89a".utf8)) }
+        var corrupt = png
+        corrupt[20] ^= 0xFF
+        #expect(throws: ImagingError.self, "a damaged IHDR") { _ = try PNGTextInsertion.inserting(.init(keyword: "k", text: "t"), into: corrupt) }
+        #expect(throws: ImagingError.self, "a bad keyword") { _ = try PNGTextInsertion.inserting(.init(keyword: "", text: "t"), into: png) }
     }
 }
