@@ -76,8 +76,8 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "CommandLineKit", "HTTPClient", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "StreamServer", "VisionCraftAPI",
-                "VisionCraftEmulator", "VisionCraftProtocol",
+                "CommandLineKit", "HTTPClient", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "Scheduler", "StreamServer",
+                "VisionCraftAPI", "VisionCraftEmulator", "VisionCraftProtocol",
             ]
         ),
 
@@ -107,6 +107,13 @@ let package = Package(
 
         /// System calls and POSIX types: descriptors, sockets, credentials, signals, processes.
         .target(name: "Posix", dependencies: ["CPosix"]),
+
+        /// Gets jobs through the upstream: priorities, pacing, retries with
+        /// backoff, rate-limit and key pauses, images saved with parameters.
+        .target(
+            name: "Scheduler",
+            dependencies: ["Imaging", "JobStore", "JSON", "JSONRPC", "Posix", "VisionCraftAPI", "VisionCraftProtocol"]
+        ),
 
         /// Non-blocking stream servers: event loops over epoll/kqueue, listeners, connections.
         .target(name: "StreamServer", dependencies: ["Posix"]),
@@ -164,8 +171,8 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "CommandLineKit", "Daemon", "HTTPClient", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport", "VisionCraftAPI",
-                "VisionCraftProtocol",
+                "CommandLineKit", "Daemon", "HTTPClient", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "Scheduler", "TestSupport",
+                "VisionCraftAPI", "VisionCraftProtocol",
             ]
         ),
         /// Runs the built binaries as processes: visioncraftd, vcctl.

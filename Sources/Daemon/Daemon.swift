@@ -93,6 +93,14 @@ public final class Daemon: Sendable {
         }
         defer { upstream.stop() }
 
+        let queue: JobQueue
+        do {
+            let paths = try DaemonPaths.resolve(options: options) { self.environment[$0] }
+            queue = try JobQueue.start(paths: paths, options: options, upstream: upstream, environment: { self.environment[$0] }, log: log)
+        } catch {
+            return abandon(socket, error)
+        }
+
         let serverBox = Mutex<RPCServer?>(nil)
         let methods = DaemonMethods(
             startedAt: startedAt.iso8601,
@@ -102,6 +110,7 @@ public final class Daemon: Sendable {
             requestStop: { [self] reason in requestStop(reason) },
             discoveryDocument: document,
             upstream: upstream,
+            queue: QueueMethods(scheduler: queue.scheduler, vault: queue.vault),
             enableTestMethods: options.enableTestMethods
         )
         let log = self.log
@@ -133,6 +142,7 @@ public final class Daemon: Sendable {
             try server.start()
         } catch {
             log.error("cannot serve \(socket.path): \(error)")
+            queue.stop()
             socket.close()
             phase.update { $0 = .stopped }
             return 71
@@ -146,10 +156,13 @@ public final class Daemon: Sendable {
         let reason = stop.read { $0! }
         log.info("stopping: \(reason)")
         phase.update { $0 = .stopping }
+        // job.wait callers are answered now (timed_out) instead of holding the stop.
+        queue.scheduler.events.releaseWaiters()
         if !server.drain(timeout: options.shutdownTimeout) {
             log.warning("\(server.connectionCount) connection(s) still busy after \(options.shutdownTimeout.seconds) s; closing them")
         }
         server.stop()
+        queue.stop()
         socket.close()
         log.info("stopped")
         phase.update { $0 = .stopped }

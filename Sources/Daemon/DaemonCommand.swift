@@ -17,6 +17,11 @@ public struct VisionCraftDaemonCommand: Command {
             Option(long: "ready-fd", valueName: "N", help: "Write a newline to descriptor N and close it once the socket accepts connections."),
             Option(long: "max-message-bytes", valueName: "N", help: "The longest message (line) accepted; default 16777216."),
             Option(long: "shutdown-timeout", valueName: "SECONDS", help: "How long a graceful stop waits for requests in flight; default 10."),
+            Option(long: "state-dir", valueName: "PATH", help: "Keep the job database in PATH (default: $XDG_STATE_HOME/visioncraft, else ~/.local/state/visioncraft).", completion: .directory),
+            Option(long: "output-dir", valueName: "PATH", help: "Save images under PATH/YYYY-MM-DD/ (default: ~/Pictures/visioncraft); jobs may name their own.", completion: .directory),
+            Option(long: "max-in-flight", valueName: "N", help: "Upstream requests at once, 1 to 16; default 2."),
+            Option(long: "requests-per-minute", valueName: "N", help: "Generations started per minute at most; 0 for no limit; default 60."),
+            Option(long: "max-attempts", valueName: "N", help: "Transient failures a job survives before it fails, 1 to 100; default 8."),
             Option(long: "upstream", valueName: "URL", help: "The VisionCraft API's base URL, or 'emulator' for the embedded emulator (default: $VISIONCRAFT_UPSTREAM, else http://loplequ.domcloud.io)."),
             Option(long: "emulator", help: "Serve the embedded emulator on a loopback port and use it: no key, no network (same as --upstream emulator)."),
             Option(long: "emulator-faults", valueName: "JSON", help: "Faults for the embedded emulator, as POST /_emulator/faults takes them, e.g. '{\"server_error_rate\":0.3}'."),
@@ -43,6 +48,11 @@ public struct VisionCraftDaemonCommand: Command {
         if let seconds = try arguments.double("shutdown-timeout", in: 0...3600) {
             options.shutdownTimeout = .milliseconds(Int64(seconds * 1000))
         }
+        options.stateDirectory = try Self.absolutePath(arguments, "state-dir")
+        options.outputDirectory = try Self.absolutePath(arguments, "output-dir")
+        options.maximumInFlight = try arguments.int("max-in-flight", in: 1...16) ?? options.maximumInFlight
+        options.requestsPerMinute = try arguments.int("requests-per-minute", in: 0...100_000) ?? options.requestsPerMinute
+        options.maximumAttempts = try arguments.int("max-attempts", in: 1...100) ?? options.maximumAttempts
         options.upstream = try Self.upstream(arguments)
         if let faults = arguments.value("emulator-faults") {
             guard options.upstream == UpstreamSelection.emulatorName else {
@@ -67,6 +77,13 @@ public struct VisionCraftDaemonCommand: Command {
         }
         options.enableTestMethods = arguments.flag("enable-test-methods")
         self.options = options
+    }
+
+    /// A path option that must be absolute (the daemon may change folder).
+    private static func absolutePath(_ arguments: ParsedArguments, _ name: String) throws -> String? {
+        guard let path = arguments.value(name) else { return nil }
+        guard path.hasPrefix("/") else { throw UsageError("--\(name) \(path): expected an absolute path") }
+        return path
     }
 
     /// `--upstream`, checked now so a typo is a usage error, or `--emulator`.

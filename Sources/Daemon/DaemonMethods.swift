@@ -16,6 +16,7 @@ struct DaemonMethods: Sendable {
     let requestStop: @Sendable (Daemon.StopReason) -> Void
     let discoveryDocument: JSON
     let upstream: Upstream
+    let queue: QueueMethods
     let enableTestMethods: Bool
 
     /// Every method, registered. A test checks this list against
@@ -35,6 +36,7 @@ struct DaemonMethods: Sendable {
         table.register(SamplersList.self) { parameters, _ in
             try await Self.catalog("samplers", refresh: parameters.refresh, client) { (client) async throws(UpstreamError) in try await client.samplers() }
         }
+        queue.register(in: &table)
         if enableTestMethods { TestMethods.register(in: &table) }
         return table
     }

@@ -30,6 +30,17 @@ public struct DaemonOptions: Sendable, Equatable {
     public var caFile: String?
     /// `--connect-timeout`, `--request-timeout`, `--stall-timeout`.
     public var upstreamTimeouts = HTTPClientRequest.Timeouts()
+    /// `--state-dir PATH`: the job database and the log of an auto-started
+    /// daemon; nil: `$XDG_STATE_HOME/visioncraft`, else `~/.local/state/visioncraft`.
+    public var stateDirectory: String?
+    /// `--output-dir PATH`: where images go; nil: `~/Pictures/visioncraft`.
+    public var outputDirectory: String?
+    /// `--max-in-flight N`: upstream requests at once.
+    public var maximumInFlight = 2
+    /// `--requests-per-minute N`: generations started per minute; 0 for no limit.
+    public var requestsPerMinute = 60
+    /// `--max-attempts N`: transient failures before a job fails.
+    public var maximumAttempts = 8
     /// `--enable-test-methods` (hidden): registers `test.sleep` and
     /// `test.fail` for the test suite.
     public var enableTestMethods = false

@@ -62,11 +62,13 @@ public struct NewJob: Sendable, Equatable {
     public var outputDirectory: String?
     public var idempotencyKey: String?
     public var imageCount: Int
+    /// How many images one upstream request makes (5 for /generate, 1 for /img2img).
+    public var imagesPerRequest: Int
     public var createdAt: Int64
 
     public init(
         id: String, priority: Int = 0, parameters: String, prompt: String, labels: [String] = [], outputDirectory: String? = nil,
-        idempotencyKey: String? = nil, imageCount: Int, createdAt: Int64
+        idempotencyKey: String? = nil, imageCount: Int, imagesPerRequest: Int = 5, createdAt: Int64
     ) {
         self.id = id
         self.priority = priority
@@ -76,6 +78,7 @@ public struct NewJob: Sendable, Equatable {
         self.outputDirectory = outputDirectory
         self.idempotencyKey = idempotencyKey
         self.imageCount = imageCount
+        self.imagesPerRequest = max(1, imagesPerRequest)
         self.createdAt = createdAt
     }
 }

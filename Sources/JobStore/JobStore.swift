@@ -4,9 +4,6 @@
 public final class JobStore {
     public let connection: SQLiteConnection
 
-    /// How many images one upstream request makes at most.
-    public static let imagesPerRequest = 5
-
     /// Opens the database at `path` and brings its schema up to date.
     public init(path: String) throws {
         connection = try SQLiteConnection(path: path)
@@ -52,7 +49,7 @@ public final class JobStore {
         }
         let image = try connection.statement("INSERT INTO images (job_id, idx, request, state) VALUES (?, ?, ?, 'pending')")
         for index in 0..<new.imageCount {
-            try image.run([.text(new.id), .integer(Int64(index)), .integer(Int64(index / Self.imagesPerRequest))])
+            try image.run([.text(new.id), .integer(Int64(index)), .integer(Int64(index / new.imagesPerRequest))])
         }
         guard let created = try job(new.id) else { throw JobStoreError.notFound(id: new.id) }
         return .created(created, position: try position(of: created))

@@ -19,6 +19,15 @@ public struct WallClock: Sendable, Comparable {
         self.nanoseconds = nanoseconds
     }
 
+    /// The instant `milliseconds` after the epoch.
+    public init(milliseconds: Int64) {
+        let (quotient, remainder) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        self.init(
+            seconds: remainder < 0 ? quotient - 1 : quotient,
+            nanoseconds: Int32((remainder < 0 ? remainder + 1000 : remainder) * 1_000_000)
+        )
+    }
+
     /// The current time.
     public static func now() -> WallClock {
         var spec = timespec()
@@ -38,6 +47,14 @@ public struct WallClock: Sendable, Comparable {
         return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
             + "T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
             + ".\(pad(millis, 3))Z"
+    }
+
+    /// The calendar date in the local time zone: `2026-11-25` (for folder names).
+    public var localDate: String {
+        var time = time_t(seconds)
+        var parts = tm()
+        localtime_r(&time, &parts)
+        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
     }
 
     public static func < (lhs: WallClock, rhs: WallClock) -> Bool {

@@ -1,5 +1,5 @@
 /// What a downloaded file is, from its first bytes.
-public enum ImageFormat: String, Sendable, Equatable {
+public enum ImageFormat: String, Sendable, Equatable, CaseIterable {
     case png, jpeg, webp
 
     /// The format whose signature `bytes` start with, or nil.

@@ -2,7 +2,8 @@ import JSON
 import JSONRPC
 
 /// The daemon's own errors (JSON-RPC codes -32000..-32099), each a code and
-/// a stable `data.reason`. Blocks of ten per area: -32010.. the upstream.
+/// a stable `data.reason`. Blocks of ten per area: -32010.. the upstream,
+/// -32020.. jobs.
 /// `Protocol/PROTOCOL.md` and `openrpc.json` list them; a test keeps the
 /// three in step.
 public struct ApplicationError: Sendable, Hashable {
@@ -26,9 +27,18 @@ public struct ApplicationError: Sendable, Hashable {
     /// The upstream answered something its documentation does not promise.
     public static let upstreamProtocol = ApplicationError(-32014, "upstream_protocol")
 
+    /// No job has this id; `data.id`.
+    public static let jobNotFound = ApplicationError(-32020, "job_not_found")
+    /// The job's state does not allow this (cancel a finished job, retry a
+    /// queued one); `data.state`.
+    public static let jobWrongState = ApplicationError(-32021, "job_wrong_state")
+    /// The job database cannot be written (disk full, permissions): nothing
+    /// was accepted.
+    public static let storageFailed = ApplicationError(-32022, "storage_failed")
+
     /// Every application error, for documentation checks.
     public static let all: [ApplicationError] = [
-        upstreamUnavailable, rateLimited, keyRejected, upstreamRejected, upstreamProtocol,
+        upstreamUnavailable, rateLimited, keyRejected, upstreamRejected, upstreamProtocol, jobNotFound, jobWrongState, storageFailed,
     ]
 
     /// This error with `message` and extra `data` members.

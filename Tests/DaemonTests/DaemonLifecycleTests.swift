@@ -13,7 +13,7 @@ import VisionCraftProtocol
         defer { folder.remove() }
         var options = DaemonOptions()
         options.socketPath = folder.file("run/d.sock")
-        let daemon = Daemon(options: options, environment: Environment([:]), log: try Logger(file: folder.file("log"), minimumLevel: .debug))
+        let daemon = Daemon(options: options, environment: Environment(["HOME": folder.path]), log: try Logger(file: folder.file("log"), minimumLevel: .debug))
         let exit = ThreadCondition<Int32?>(nil)
         let runner = try OSThread.spawn(name: "daemon") {
             let status = daemon.run()
@@ -46,7 +46,7 @@ import VisionCraftProtocol
         defer { folder.remove() }
         var options = DaemonOptions()
         options.socketPath = folder.file("d.sock")
-        let daemon = Daemon(options: options, environment: Environment([:]), log: Logger(minimumLevel: .error))
+        let daemon = Daemon(options: options, environment: Environment(["HOME": folder.path]), log: Logger(minimumLevel: .error))
         let exit = ThreadCondition<Int32?>(nil)
         let runner = try OSThread.spawn(name: "daemon") {
             let status = daemon.run()
@@ -70,7 +70,7 @@ import VisionCraftProtocol
         var options = DaemonOptions()
         options.socketPath = folder.file("d.sock")
         let log = try Logger(file: folder.file("log"), minimumLevel: .error)
-        let daemon = Daemon(options: options, environment: Environment([:]), log: log)
+        let daemon = Daemon(options: options, environment: Environment(["HOME": folder.path]), log: log)
         #expect(daemon.run() == 78)
         #expect(String(decoding: try FileSystem.readFile(folder.file("log")), as: UTF8.self).contains("refusing the socket folder"))
         #expect(daemon.wait(for: .stopped, timeout: .zero))

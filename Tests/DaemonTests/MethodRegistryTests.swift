@@ -2,19 +2,30 @@
 import JSON
 import JSONRPC
 import Posix
+import JobStore
+import Scheduler
 import Testing
+import TestSupport
 import VisionCraftProtocol
 
 @Suite struct MethodRegistryTests {
     func methods(testMethods: Bool) throws -> DaemonMethods {
-        DaemonMethods(
+        let upstream = try Upstream.start(.service(baseURL: "http://127.0.0.1:9"), options: DaemonOptions(), log: Logger(minimumLevel: .error))
+        let folder = try TemporaryDirectory()
+        let store = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
+        let vault = KeyVault(filePath: folder.file("key"), environment: { _ in nil }, emulator: false, log: Logger(minimumLevel: .error))
+        let scheduler = JobScheduler(
+            store: store, client: upstream.client, keys: vault, configuration: SchedulerConfiguration(outputDirectory: folder.file("images"))
+        ) { _ in }
+        return DaemonMethods(
             startedAt: WallClock(seconds: 0).iso8601,
             startInstant: MonotonicInstant.now(),
             socketPath: "/tmp/x.sock",
             connectionCount: { 3 },
             requestStop: { _ in },
             discoveryDocument: try ProtocolDocuments.openRPC(),
-            upstream: try Upstream.start(.service(baseURL: "http://127.0.0.1:9"), options: DaemonOptions(), log: Logger(minimumLevel: .error)),
+            upstream: upstream,
+            queue: QueueMethods(scheduler: scheduler, vault: vault),
             enableTestMethods: testMethods
         )
     }

@@ -20,7 +20,10 @@ func withInProcessDaemon<T: Sendable>(
     var options = DaemonOptions()
     options.socketPath = folder.file("d.sock")
     configure(&options)
-    let daemon = Daemon(options: options, environment: Environment(environment), log: try Logger(file: folder.file("log"), minimumLevel: .debug))
+    let daemon = Daemon(
+        options: options, environment: Environment(environment.merging(["HOME": folder.path]) { given, _ in given }),
+        log: try Logger(file: folder.file("log"), minimumLevel: .debug)
+    )
     // Starting, waiting and joining block: never on the cooperative pool.
     let runner = try await offPool {
         let exit = ThreadCondition<Int32?>(nil)
@@ -202,7 +205,10 @@ func serverError(_ body: () throws -> Void) -> RPCError? {
         defer { folder.remove() }
         var options = options
         options.socketPath = folder.file("d.sock")
-        let daemon = Daemon(options: options, environment: Environment(environment), log: try Logger(file: folder.file("log"), minimumLevel: .error))
+        let daemon = Daemon(
+            options: options, environment: Environment(environment.merging(["HOME": folder.path]) { given, _ in given }),
+            log: try Logger(file: folder.file("log"), minimumLevel: .error)
+        )
         #expect(daemon.run() == 78)
         #expect(String(decoding: try FileSystem.readFile(folder.file("log")), as: UTF8.self).contains(message))
         #expect(try FileSystem.linkStatus(folder.file("d.sock")) == nil, "the socket is gone")

@@ -13,7 +13,11 @@ import Darwin
 @Suite struct LifecycleTests {
     /// Runs visioncraftd to completion (for starts that must fail).
     func runDaemon(_ arguments: [String]) async throws -> ProcessOutput {
-        try await offPool { try runProcess(try BuiltProducts.path("visioncraftd"), arguments, timeout: .seconds(20)) }
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        return try await offPool {
+            try runProcess(try BuiltProducts.path("visioncraftd"), arguments, environment: isolatedEnvironment(in: home), timeout: .seconds(20))
+        }
     }
 
     @Test func createsAPrivateFolderAndAPrivateSocket() async throws {
@@ -94,7 +98,7 @@ import Darwin
 
     @Test func aSecondDaemonSaysAlreadyRunning() async throws {
         let (output, stillServes) = try await withDaemon { daemon in
-            let output = try runProcess(try BuiltProducts.path("visioncraftd"), ["--socket", daemon.socketPath])
+            let output = try runProcess(try BuiltProducts.path("visioncraftd"), ["--socket", daemon.socketPath], environment: isolatedEnvironment(in: daemon.folder))
             let client = try daemon.connect()
             try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"daemon.status"}"#)
             return (output, try parse(try client.readLine())["result"] != nil)
@@ -230,6 +234,7 @@ import Darwin
             )
             options.extraDescriptors = [3: pipe.read]
             options.standardError = .descriptor(errors.write)
+            options.environment = isolatedEnvironment(home: "/nonexistent")
             let child = try ChildProcess.spawn(options)
             try errors.write.close()
             let text = String(decoding: try errors.read.readAll(), as: UTF8.self)
@@ -298,7 +303,8 @@ import Darwin
             let errors = try FileDescriptor.pipe()
             var options = ChildProcess.Options(
                 executable: "/usr/bin/systemd-socket-activate",
-                arguments: ["-l", path, try BuiltProducts.path("visioncraftd"), "--log-file", folder.file("log")]
+                arguments: ["-l", path, try BuiltProducts.path("visioncraftd"), "--log-file", folder.file("log")],
+                environment: isolatedEnvironment(in: folder)
             )
             options.standardError = .descriptor(errors.write)
             options.standardOutput = .null
@@ -329,6 +335,10 @@ import Darwin
             arguments: ["-c", #"LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@""#, try BuiltProducts.path("visioncraftd"), "--ready-fd", "4"] + arguments
         )
         options.extraDescriptors = [3: listener, 4: ready.write]
+        // Files beside the log: the job database, key and images.
+        if let index = arguments.firstIndex(of: "--log-file"), index + 1 < arguments.count {
+            options.environment = isolatedEnvironment(home: FileSystem.parentDirectory(of: arguments[index + 1]))
+        }
         options.standardOutput = .null
         options.standardError = .null
         let child = try ChildProcess.spawn(options)
@@ -362,7 +372,10 @@ func waitForLog(_ daemon: DaemonProcess, containing text: String, timeout: Durat
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let output = try await offPool {
-            try runProcess(try BuiltProducts.path("visioncraftd"), ["--socket", folder.file("d.sock")] + arguments, timeout: .seconds(20))
+            try runProcess(
+                try BuiltProducts.path("visioncraftd"), ["--socket", folder.file("d.sock")] + arguments, environment: isolatedEnvironment(in: folder),
+                timeout: .seconds(20)
+            )
         }
         #expect(output.status == 64, "\(output.standardError)")
         #expect(output.standardError.contains(message), "\(output.standardError)")

@@ -61,6 +61,9 @@ import Darwin
         #expect(WallClock(seconds: 0).iso8601 == "1970-01-01T00:00:00.000Z")
         #expect(WallClock(seconds: 1_764_039_845, nanoseconds: 678_000_000).iso8601 == "2025-11-25T03:04:05.678Z")
         #expect(WallClock(seconds: 1, nanoseconds: 500_000_000).milliseconds == 1500)
+        #expect(WallClock(milliseconds: 1_764_039_845_678).iso8601 == "2025-11-25T03:04:05.678Z")
+        #expect(WallClock(milliseconds: -1).iso8601 == "1969-12-31T23:59:59.999Z")
+        #expect(WallClock(milliseconds: 1_764_039_845_678).localDate.count == 10)
     }
 
     @Test func systemErrorSaysWhatFailed() {

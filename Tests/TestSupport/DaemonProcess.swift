@@ -21,6 +21,8 @@ public final class DaemonProcess: @unchecked Sendable {
     /// - Parameters:
     ///   - arguments: extra arguments (the socket, log file and ready fd are set).
     ///   - socketPath: default `<folder>/run/visioncraftd.sock`.
+    ///   - environment: default `isolatedEnvironment(in: folder)`: the job
+    ///     database under `<folder>/state`, images under `<folder>/Pictures`.
     public static func start(
         arguments: [String] = [],
         folder existing: TemporaryDirectory? = nil,
@@ -32,7 +34,7 @@ public final class DaemonProcess: @unchecked Sendable {
         let log = folder.file("daemon.log")
         let (child, ready) = try spawn(
             arguments: ["--socket", socket, "--log-file", log, "--ready-fd", "3", "--log-level", "debug"] + arguments,
-            environment: environment
+            environment: environment ?? isolatedEnvironment(in: folder)
         )
         defer { try? ready.close() }
         guard try Poll.wait(for: ready, events: .readable, timeout: .seconds(20)), try ready.readAll() == [0x0A] else {

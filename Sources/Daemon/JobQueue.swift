@@ -1,0 +1,60 @@
+import JobStore
+import Posix
+import Scheduler
+
+/// The daemon's job queue, running: the store, the key vault and the
+/// scheduler, started and stopped together.
+final class JobQueue: Sendable {
+    let store: JobStoreWorker
+    let vault: KeyVault
+    let scheduler: JobScheduler
+
+    private init(store: JobStoreWorker, vault: KeyVault, scheduler: JobScheduler) {
+        self.store = store
+        self.vault = vault
+        self.scheduler = scheduler
+    }
+
+    /// Opens the database (creating its folder 0700), loads the key and
+    /// starts the scheduler, which requeues jobs a previous run left running.
+    static func start(
+        paths: DaemonPaths, options: DaemonOptions, upstream: Upstream, environment: (String) -> String?, log: Logger
+    ) throws(DaemonError) -> JobQueue {
+        let store: JobStoreWorker
+        do {
+            try FileSystem.makeDirectories(paths.stateDirectory, permissions: 0o700)
+            store = try JobStoreWorker(path: paths.database)
+        } catch let error as JobStoreError {
+            throw DaemonError(.configuration, "cannot use the job database: \(error)")
+        } catch {
+            throw DaemonError(.configuration, "cannot open the job database \(paths.database): \(error)")
+        }
+        let vault = KeyVault(filePath: paths.keyFile, environment: environment, emulator: upstream.summary.emulator, log: log)
+        var configuration = SchedulerConfiguration(outputDirectory: paths.outputDirectory)
+        configuration.maximumInFlight = options.maximumInFlight
+        configuration.requestsPerMinute = options.requestsPerMinute
+        configuration.retry.maximumAttempts = options.maximumAttempts
+        let scheduler = JobScheduler(store: store, client: upstream.client, keys: vault, configuration: configuration) { log.info($0) }
+        do {
+            try scheduler.start()
+        } catch {
+            store.close()
+            throw DaemonError(.configuration, "cannot read the job database \(paths.database): \(error)")
+        }
+        log.info("jobs: \(paths.database); images: \(paths.outputDirectory); key: \(vault.status().state)")
+        return JobQueue(store: store, vault: vault, scheduler: scheduler)
+    }
+
+    /// Stops the scheduler (jobs in flight stay `running` and are requeued at
+    /// the next start) and closes the database. Blocks: call from a plain thread.
+    func stop() {
+        let done = ThreadCondition(false)
+        let scheduler = self.scheduler
+        Task {
+            await scheduler.stop()
+            done.update { $0 = true }
+        }
+        done.wait { $0 }
+        store.close()
+    }
+}

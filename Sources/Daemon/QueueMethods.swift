@@ -1,0 +1,78 @@
+import JobStore
+import JSON
+import JSONRPC
+import JSONRPCServer
+import Scheduler
+import VisionCraftAPI
+import VisionCraftProtocol
+
+/// The job queue's methods (`job.*`, `key.*`) over the scheduler and the key
+/// vault.
+struct QueueMethods: Sendable {
+    let scheduler: JobScheduler
+    let vault: KeyVault
+
+    func register(in table: inout RPCMethodTable) {
+        let scheduler = self.scheduler
+        let vault = self.vault
+        table.register(JobSubmit.self) { parameters, _ in
+            try await Self.mapped { try await scheduler.submit(parameters) }
+        }
+        table.register(JobGet.self) { parameters, _ in
+            try await Self.mapped { try await scheduler.job(parameters.id) }
+        }
+        table.register(JobCancel.self) { parameters, _ in
+            try await Self.mapped { try await scheduler.cancel(parameters.id) }
+        }
+        table.register(JobRetry.self) { parameters, _ in
+            try await Self.mapped { try await scheduler.retry(parameters.id) }
+        }
+        table.register(JobWait.self) { parameters, _ in
+            try await Self.mapped { try await scheduler.wait(parameters.id, timeout: .milliseconds(Int64(parameters.timeoutSeconds * 1000))) }
+        }
+        table.register(JobList.self) { parameters, _ in
+            let query = JobStore.Query(
+                state: parameters.state.flatMap(JobState.init(rawValue:)), label: parameters.label, text: parameters.text,
+                limit: parameters.limit + 1, before: parameters.before
+            )
+            let jobs = try await Self.mapped { try await scheduler.store.perform { store in try store.list(query) } }
+            let page = jobs.prefix(parameters.limit)
+            return JobList.Result(jobs: page.map { $0.info() }, next: jobs.count > parameters.limit ? page.last?.id : nil)
+        }
+        table.register(KeyStatus.self) { _, _ in Self.status(vault) }
+        table.register(KeySet.self) { parameters, _ in
+            do {
+                try vault.set(parameters.key)
+            } catch {
+                throw RPCError.invalidParams(field: "params.key", "\(error)")
+            }
+            scheduler.poke()
+            return Self.status(vault)
+        }
+    }
+
+    private static func status(_ vault: KeyVault) -> KeyStatus.Result {
+        let status = vault.status()
+        return KeyStatus.Result(state: status.state, source: status.source, masked: status.masked, reason: status.reason)
+    }
+
+    /// Runs `body`, turning the queue's errors into protocol errors.
+    private static func mapped<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as JobStoreError {
+            switch error {
+            case .notFound(let id):
+                throw ApplicationError.jobNotFound(error.description, extra: ["id": .string(id)])
+            case .wrongState(_, let state, _):
+                throw ApplicationError.jobWrongState(error.description, extra: ["state": .string(state.rawValue)])
+            case .storage, .newerSchema, .closed:
+                throw ApplicationError.storageFailed(error.description)
+            }
+        } catch let problem as ParameterProblem {
+            throw RPCError.invalidParams(field: "params.\(problem.field)", problem.message)
+        } catch let error as UpstreamError {
+            throw error.rpcError
+        }
+    }
+}

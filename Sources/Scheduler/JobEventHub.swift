@@ -1,0 +1,100 @@
+import JobStore
+import Synchronization
+
+/// Who hears about job changes: subscribers (the daemon's `events.subscribe`
+/// connections) and `job.wait` callers waiting for one job to finish.
+public final class JobEventHub: Sendable {
+    private struct State {
+        var subscribers: [UInt64: @Sendable (JobRecord) -> Void] = [:]
+        var waiters: [String: [Waiter]] = [:]
+        var nextID: UInt64 = 0
+    }
+
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Bool, Never>
+        /// Checks the job, then sleeps out the timeout; cancelled when the
+        /// job finishes first.
+        var timer: Task<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Calls `handler` with every changed job (on the thread that changed it:
+    /// keep it short and non-blocking). Returns the subscription's id.
+    public func subscribe(_ handler: @escaping @Sendable (JobRecord) -> Void) -> UInt64 {
+        state.withLock { state in
+            state.nextID += 1
+            state.subscribers[state.nextID] = handler
+            return state.nextID
+        }
+    }
+
+    public func unsubscribe(_ id: UInt64) {
+        _ = state.withLock { $0.subscribers.removeValue(forKey: id) }
+    }
+
+    /// Tells everyone that `job` changed.
+    public func publish(_ job: JobRecord) {
+        let (handlers, finished) = state.withLock { state -> ([@Sendable (JobRecord) -> Void], [Waiter]) in
+            let finished = job.state.isTerminal ? state.waiters.removeValue(forKey: job.id) ?? [] : []
+            return (Array(state.subscribers.values), finished)
+        }
+        for handler in handlers { handler(job) }
+        for waiter in finished {
+            waiter.timer?.cancel()
+            waiter.continuation.resume(returning: true)
+        }
+    }
+
+    /// Waits until job `id` is published in a terminal state (true) or
+    /// `timeout` passes (false). `isTerminal` is asked after the waiter is in
+    /// place, so a job that finishes in between is not missed.
+    public func waitForTerminal(_ id: String, timeout: Duration, isTerminal: @escaping @Sendable () async -> Bool) async -> Bool {
+        let waiterID = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        return await withCheckedContinuation { continuation in
+            state.withLock { $0.waiters[id, default: []].append(Waiter(id: waiterID, continuation: continuation)) }
+            let timer = Task {
+                if await isTerminal() {
+                    self.resolve(id, waiterID, with: true)
+                    return
+                }
+                try? await Task.sleep(for: timeout)
+                self.resolve(id, waiterID, with: false)
+            }
+            let stillWaiting = state.withLock { state -> Bool in
+                guard let index = state.waiters[id]?.firstIndex(where: { $0.id == waiterID }) else { return false }
+                state.waiters[id]?[index].timer = timer
+                return true
+            }
+            if !stillWaiting { timer.cancel() }
+        }
+    }
+
+    /// Answers every `waitForTerminal` now with false (the daemon is stopping).
+    public func releaseWaiters() {
+        let all = state.withLock { state -> [Waiter] in
+            defer { state.waiters.removeAll() }
+            return state.waiters.values.flatMap { $0 }
+        }
+        for waiter in all {
+            waiter.timer?.cancel()
+            waiter.continuation.resume(returning: false)
+        }
+    }
+
+    private func resolve(_ id: String, _ waiterID: UInt64, with value: Bool) {
+        let continuation = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            guard var list = state.waiters[id], let index = list.firstIndex(where: { $0.id == waiterID }) else { return nil }
+            let waiter = list.remove(at: index)
+            state.waiters[id] = list.isEmpty ? nil : list
+            return waiter.continuation
+        }
+        continuation?.resume(returning: value)
+    }
+}

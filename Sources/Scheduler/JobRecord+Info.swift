@@ -1,0 +1,27 @@
+import JobStore
+import JSON
+import Posix
+import VisionCraftProtocol
+
+extension JobRecord {
+    /// The job's parameters, read back from the stored JSON.
+    var jobParameters: JobParameters {
+        if let json = try? JSONParser.parse(parameters), let read = try? JobParameters(json: json, path: "params") {
+            return read
+        }
+        // Unreadable (hand-edited database): keep what the store knows.
+        return JobParameters(prompt: prompt, imageCount: imageCount)
+    }
+
+    /// The job as the protocol shows it.
+    public func info(position: Int? = nil) -> JobInfo {
+        func time(_ milliseconds: Int64?) -> String? { milliseconds.map { WallClock(milliseconds: $0).iso8601 } }
+        return JobInfo(
+            id: id, state: state.rawValue, params: jobParameters,
+            images: images.map { JobInfo.Image(index: $0.index, state: $0.state.rawValue, path: $0.path) },
+            imagesDone: imagesDone, attempts: attempts, error: error.map { JobInfo.Failure(kind: $0.kind, message: $0.message) },
+            position: state == .queued ? position : nil, nextAttemptAt: state == .queued ? time(nextAttemptAt) : nil,
+            createdAt: time(createdAt) ?? "", updatedAt: time(updatedAt) ?? "", startedAt: time(startedAt), finishedAt: time(finishedAt)
+        )
+    }
+}

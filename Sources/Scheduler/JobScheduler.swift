@@ -1,0 +1,255 @@
+import JobStore
+import JSON
+import Posix
+import Synchronization
+import VisionCraftAPI
+import VisionCraftProtocol
+
+/// Takes jobs from the store and gets them through the upstream: priorities
+/// and FIFO, at most `maximumInFlight` jobs at a time, a queue-wide pause
+/// after a rate limit, backoff with jitter after transient failures, a pause
+/// of the whole queue on a rejected key, and images saved once each.
+///
+/// Everything it does to a job is a store transaction followed by an event,
+/// so a crash at any point leaves a job the next start can resume
+/// (`requeueInterrupted`).
+public final class JobScheduler: Sendable {
+    public let store: JobStoreWorker
+    public let events: JobEventHub
+    let client: VisionCraftClient
+    let keys: any APIKeySource
+    let configuration: SchedulerConfiguration
+    let gate: UpstreamGate
+    let saver: ImageSaver
+    let log: @Sendable (String) -> Void
+    private let ids = JobIDGenerator()
+    private let wake = WakeSignal()
+    private let state = Mutex(State())
+
+    private struct State {
+        var running: [String: Task<Void, Never>] = [:]
+        var dispatcher: Task<Void, Never>?
+        var stopping = false
+    }
+
+    public init(
+        store: JobStoreWorker, client: VisionCraftClient, keys: any APIKeySource, configuration: SchedulerConfiguration,
+        events: JobEventHub = JobEventHub(), log: @escaping @Sendable (String) -> Void
+    ) {
+        self.store = store
+        self.client = client
+        self.keys = keys
+        self.configuration = configuration
+        self.events = events
+        self.log = log
+        gate = UpstreamGate(maximumInFlight: configuration.maximumInFlight, requestsPerMinute: configuration.requestsPerMinute)
+        saver = ImageSaver(client: client)
+    }
+
+    // MARK: Life
+
+    /// Requeues jobs a previous run left running, then starts dispatching.
+    /// Blocks briefly on the store: call it from a plain thread at start-up.
+    public func start() throws {
+        let requeued = try store.performBlocking { store in try store.requeueInterrupted(now: Self.now()) }
+        if requeued > 0 { log("requeued \(requeued) job(s) left running by the previous run") }
+        let task = Task { [self] in await dispatch() }
+        state.withLock { $0.dispatcher = task }
+    }
+
+    /// Stops dispatching and aborts the jobs in flight (they stay `running` in
+    /// the store and are requeued by the next start).
+    public func stop() async {
+        let (dispatcher, running) = state.withLock { state -> (Task<Void, Never>?, [Task<Void, Never>]) in
+            state.stopping = true
+            return (state.dispatcher, Array(state.running.values))
+        }
+        dispatcher?.cancel()
+        wake.notify()
+        for task in running { task.cancel() }
+        await dispatcher?.value
+        for task in running { await task.value }
+    }
+
+    /// Looks at the queue again now (a new key, a config change).
+    public func poke() {
+        wake.notify()
+    }
+
+    /// Jobs being worked on now.
+    public var runningCount: Int { state.withLock { $0.running.count } }
+
+    // MARK: Client operations
+
+    /// Validates, fills in defaults, and commits a new job (or finds the one
+    /// with the same idempotency key).
+    public func submit(_ parameters: JobParameters) async throws -> JobSubmit.Result {
+        let filled = try await prepare(parameters)
+        let serialized = JSONSerializer.serialize(filled.json)
+        let new = NewJob(
+            id: ids.next(), priority: filled.priority, parameters: String(decoding: serialized, as: UTF8.self), prompt: filled.prompt,
+            labels: filled.labels, outputDirectory: filled.outputDirectory, idempotencyKey: filled.idempotencyKey,
+            imageCount: filled.imageCount, imagesPerRequest: filled.isImageToImage ? 1 : 5, createdAt: Self.now()
+        )
+        let outcome = try await store.perform { store in try store.insert(new) }
+        switch outcome {
+        case .created(let job, let position):
+            events.publish(job)
+            wake.notify()
+            return JobSubmit.Result(id: job.id, state: job.state.rawValue, position: position, existing: false)
+        case .existing(let job):
+            let position = try await store.perform { store in try store.position(of: job) }
+            return JobSubmit.Result(id: job.id, state: job.state.rawValue, position: position, existing: true)
+        }
+    }
+
+    /// One job, with its queue position.
+    public func job(_ id: String) async throws -> JobInfo {
+        try await store.perform { store in
+            guard let job = try store.job(id) else { throw JobStoreError.notFound(id: id) }
+            return job.info(position: try store.position(of: job))
+        }
+    }
+
+    /// Cancels a queued job at once, or a running one by aborting its request.
+    public func cancel(_ id: String) async throws -> JobInfo {
+        let job = try await store.perform { store in
+            _ = try store.cancel(id, now: Self.now())
+            guard let job = try store.job(id) else { throw JobStoreError.notFound(id: id) }
+            return job
+        }
+        let task = state.withLock { $0.running[id] }
+        task?.cancel()
+        events.publish(job)
+        return job.info()
+    }
+
+    /// Queues a failed or cancelled job again.
+    public func retry(_ id: String) async throws -> JobInfo {
+        let (job, position) = try await store.perform { store in
+            let job = try store.retry(id, now: Self.now())
+            return (job, try store.position(of: job))
+        }
+        events.publish(job)
+        wake.notify()
+        return job.info(position: position)
+    }
+
+    /// Waits for a job to finish, or for `timeout`.
+    public func wait(_ id: String, timeout: Duration) async throws -> JobWait.Result {
+        let first = try await job(id)
+        if first.isTerminal || timeout == .zero { return JobWait.Result(job: first, timedOut: !first.isTerminal) }
+        let store = self.store
+        let finished = await events.waitForTerminal(id, timeout: timeout) {
+            (try? await store.perform { store in try store.job(id)?.state.isTerminal ?? true }) ?? true
+        }
+        return JobWait.Result(job: try await job(id), timedOut: !finished)
+    }
+
+    // MARK: Private
+
+    static func now() -> Int64 { WallClock.now().milliseconds }
+
+    /// Defaults filled in and every rule checked (the lists are checked when
+    /// the upstream can be asked; a job submitted offline is checked by the
+    /// upstream itself later).
+    private func prepare(_ parameters: JobParameters) async throws -> JobParameters {
+        var filled = parameters
+        if filled.outputDirectory == nil { filled.outputDirectory = configuration.outputDirectory }
+        if let initImage = filled.initImage {
+            filled.steps = filled.steps ?? 50
+            filled.cfgScale = filled.cfgScale ?? 7
+            filled.width = filled.width ?? 512
+            filled.height = filled.height ?? 512
+            if initImage.hasPrefix("/") {
+                guard let status = try? FileSystem.status(initImage), status.kind == .regular else {
+                    throw ParameterProblem(field: "init_images", message: "\(initImage) is not a readable file")
+                }
+            }
+            try client.validate(imageToImage(filled, key: ""))
+        } else {
+            filled.model = filled.model ?? configuration.defaultModel
+            filled.sampler = filled.sampler ?? configuration.defaultSampler
+            filled.cfgScale = filled.cfgScale ?? 10
+            filled.steps = filled.steps ?? 30
+            var request = generation(filled, count: 1)
+            request.imageCount = 1
+            do {
+                try await client.validate(request)
+            } catch let error as UpstreamError {
+                log("submitting without checking the model and sampler names: the upstream's lists are unavailable (\(error))")
+            }
+        }
+        return filled
+    }
+
+    func generation(_ parameters: JobParameters, count: Int) -> GenerationParameters {
+        GenerationParameters(
+            prompt: parameters.prompt, negativePrompt: parameters.negativePrompt, model: parameters.model ?? configuration.defaultModel,
+            sampler: parameters.sampler ?? configuration.defaultSampler, imageCount: count, cfgScale: Int(parameters.cfgScale ?? 10),
+            steps: parameters.steps ?? 30
+        )
+    }
+
+    func imageToImage(_ parameters: JobParameters, key: String) -> ImageToImageParameters {
+        let source = parameters.initImage ?? ""
+        return ImageToImageParameters(
+            prompt: parameters.prompt, negativePrompt: parameters.negativePrompt,
+            initImage: source.hasPrefix("/") ? .file(source) : .url(source), steps: parameters.steps ?? 50,
+            cfgScale: parameters.cfgScale ?? 7, width: parameters.width ?? 512, height: parameters.height ?? 512
+        )
+    }
+
+    /// The dispatcher: starts runnable jobs while there is room and a key,
+    /// then sleeps until something changes or the next retry time.
+    private func dispatch() async {
+        while !Task.isCancelled {
+            var nextCheck: Duration? = nil
+            do {
+                if keys.usableKey() != nil {
+                    let room = configuration.maximumInFlight - runningCount
+                    if room > 0 {
+                        let busy = Set(state.withLock { Array($0.running.keys) })
+                        let now = Self.now()
+                        let candidates = try await store.perform { store in try store.runnable(now: now, limit: room + busy.count) }
+                        for job in candidates where !busy.contains(job.id) {
+                            guard runningCount < configuration.maximumInFlight else { break }
+                            launch(job)
+                        }
+                    }
+                }
+                if let next = try await store.perform({ store in try store.nextRetryTime() }) {
+                    nextCheck = .milliseconds(max(1, next - Self.now()))
+                }
+            } catch {
+                log("the scheduler could not read the queue: \(error)")
+                nextCheck = .seconds(5)
+            }
+            await wake.wait(timeout: nextCheck)
+        }
+    }
+
+    private func launch(_ job: JobRecord) {
+        let runner = JobRunner(scheduler: self, job: job)
+        state.withLock { running in
+            guard !running.stopping, running.running[job.id] == nil else { return }
+            running.running[job.id] = Task { [self] in
+                await runner.run()
+                state.withLock { _ = $0.running.removeValue(forKey: job.id) }
+                wake.notify()
+            }
+        }
+    }
+
+    /// Runs `body` on the store, then publishes the job as it is after it.
+    @discardableResult
+    func change(_ id: String, _ body: @escaping @Sendable (JobStore) throws -> Void) async throws -> JobRecord {
+        let job = try await store.perform { store in
+            try body(store)
+            guard let job = try store.job(id) else { throw JobStoreError.notFound(id: id) }
+            return job
+        }
+        events.publish(job)
+        return job
+    }
+}

@@ -1,0 +1,44 @@
+/// How the scheduler paces the upstream and retries (see visioncraftd(8)).
+public struct SchedulerConfiguration: Sendable, Equatable {
+    /// Upstream requests in flight at most (generations and downloads of
+    /// different jobs run side by side up to this).
+    public var maximumInFlight: Int = 2
+    /// Generation requests started per minute at most; 0 for no limit.
+    public var requestsPerMinute: Int = 60
+    public var retry = RetryPolicy()
+    /// Where images go when a job names no folder.
+    public var outputDirectory: String
+    /// Text-to-image defaults for jobs that name none.
+    public var defaultModel = "anything_V5"
+    public var defaultSampler = "Euler"
+
+    public init(outputDirectory: String) {
+        self.outputDirectory = outputDirectory
+    }
+}
+
+/// Exponential backoff with full jitter (a random delay between zero and the
+/// exponential bound, so that clients that failed together do not retry
+/// together), capped, with a maximum number of attempts.
+public struct RetryPolicy: Sendable, Equatable {
+    /// The bound of the first retry's delay.
+    public var base: Duration = .seconds(2)
+    /// The largest delay.
+    public var cap: Duration = .seconds(300)
+    /// Attempts that count (transient failures) before the job fails.
+    public var maximumAttempts = 8
+    /// The wait after a rate limit that did not say how long.
+    public var rateLimitDelay: Duration = .seconds(60)
+    /// Download tries of one image before the job waits for its next attempt.
+    public var downloadTries = 3
+
+    public init() {}
+
+    /// The delay before attempt `attempt + 1`, given `attempt` failed attempts
+    /// so far (1 for the first failure), drawn from `random` in 0..<1.
+    public func delay(afterAttempt attempt: Int, random: Double) -> Duration {
+        let exponent = min(max(attempt - 1, 0), 30)
+        let bound = min(Double(base.nanoseconds) * Double(1 << exponent), Double(cap.nanoseconds))
+        return .nanoseconds(Int64(bound * min(max(random, 0), 1)))
+    }
+}

@@ -1,0 +1,126 @@
+import JSON
+import JSONRPC
+
+/// A job as the daemon returns it (`job.get`, `job.list`, `job.updated`).
+public struct JobInfo: RPCResult, Equatable {
+    /// One image of the job.
+    public struct Image: Sendable, Equatable {
+        public var index: Int
+        /// pending, generated, saved or failed.
+        public var state: String
+        /// The saved file, once saved.
+        public var path: String?
+
+        public init(index: Int, state: String, path: String?) {
+            self.index = index
+            self.state = state
+            self.path = path
+        }
+    }
+
+    /// Why the last attempt failed.
+    public struct Failure: Sendable, Equatable {
+        /// transient, rate_limited, auth, invalid, protocol, download, storage, internal.
+        public var kind: String
+        public var message: String
+
+        public init(kind: String, message: String) {
+            self.kind = kind
+            self.message = message
+        }
+    }
+
+    public var id: String
+    /// queued, running, succeeded, failed or cancelled.
+    public var state: String
+    public var params: JobParameters
+    public var images: [Image]
+    public var imagesDone: Int
+    public var attempts: Int
+    public var error: Failure?
+    /// Queued jobs ahead of this one (queued jobs only).
+    public var position: Int?
+    /// When the next attempt may start (RFC 3339), while waiting on a backoff.
+    public var nextAttemptAt: String?
+    public var createdAt: String
+    public var updatedAt: String
+    public var startedAt: String?
+    public var finishedAt: String?
+
+    public init(
+        id: String, state: String, params: JobParameters, images: [Image], imagesDone: Int, attempts: Int, error: Failure?,
+        position: Int?, nextAttemptAt: String?, createdAt: String, updatedAt: String, startedAt: String?, finishedAt: String?
+    ) {
+        self.id = id
+        self.state = state
+        self.params = params
+        self.images = images
+        self.imagesDone = imagesDone
+        self.attempts = attempts
+        self.error = error
+        self.position = position
+        self.nextAttemptAt = nextAttemptAt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+
+    /// Whether nothing more happens to the job unless it is retried.
+    public var isTerminal: Bool { ["succeeded", "failed", "cancelled"].contains(state) }
+
+    public init(result: JSON) throws(FieldError) {
+        try self.init(json: result, path: "result")
+    }
+
+    public init(json: JSON, path: String) throws(FieldError) {
+        var reader = try FieldReader(json, path: path)
+        id = try reader.required("id", try reader.string("id"))
+        state = try reader.required("state", try reader.string("state"))
+        params = try JobParameters(json: try reader.required("params", reader.value("params")), path: "\(path).params")
+        guard case .array(let entries)? = reader.value("images") else { throw FieldError(field: "\(path).images", detail: "expected an array") }
+        images = []
+        for (offset, entry) in entries.enumerated() {
+            var image = try FieldReader(entry, path: "\(path).images[\(offset)]")
+            images.append(Image(
+                index: try image.required("index", try image.integer("index")),
+                state: try image.required("state", try image.string("state")),
+                path: try image.string("path")
+            ))
+        }
+        imagesDone = try reader.required("images_done", try reader.integer("images_done"))
+        attempts = try reader.required("attempts", try reader.integer("attempts"))
+        if let failure = reader.value("error") {
+            var error = try FieldReader(failure, path: "\(path).error")
+            self.error = Failure(kind: try error.required("kind", try error.string("kind")), message: try error.required("message", try error.string("message")))
+        }
+        position = try reader.integer("position")
+        nextAttemptAt = try reader.string("next_attempt_at")
+        createdAt = try reader.required("created_at", try reader.string("created_at"))
+        updatedAt = try reader.required("updated_at", try reader.string("updated_at"))
+        startedAt = try reader.string("started_at")
+        finishedAt = try reader.string("finished_at")
+        // Newer daemons may add fields: a client reads what it knows.
+    }
+
+    public var result: JSON {
+        var object: JSONObject = [
+            "id": .string(id), "state": .string(state), "params": params.json,
+            "image_count": .number(JSONNumber(params.imageCount)), "images_done": .number(JSONNumber(imagesDone)),
+            "images": .array(images.map { image in
+                var entry: JSONObject = ["index": .number(JSONNumber(image.index)), "state": .string(image.state)]
+                if let path = image.path { entry["path"] = .string(path) }
+                return .object(entry)
+            }),
+            "attempts": .number(JSONNumber(attempts)),
+            "error": error.map { ["kind": .string($0.kind), "message": .string($0.message)] } ?? .null,
+        ]
+        if let position { object["position"] = .number(JSONNumber(position)) }
+        if let nextAttemptAt { object["next_attempt_at"] = .string(nextAttemptAt) }
+        object["created_at"] = .string(createdAt)
+        object["updated_at"] = .string(updatedAt)
+        if let startedAt { object["started_at"] = .string(startedAt) }
+        if let finishedAt { object["finished_at"] = .string(finishedAt) }
+        return .object(object)
+    }
+}

@@ -1,0 +1,208 @@
+import JSON
+import JSONRPC
+
+/// `{"id": "..."}`: the parameters of methods about one job.
+public struct JobIDParameters: RPCParameters, Equatable {
+    public var id: String
+
+    public init(id: String) {
+        self.id = id
+    }
+
+    public init(params: JSON?) throws(RPCError) {
+        do {
+            var reader = try FieldReader(params, path: "params")
+            id = try reader.required("id", try reader.string("id", nonEmpty: true))
+            try reader.finish()
+        } catch {
+            throw error.rpcError
+        }
+    }
+
+    public var params: JSON? { ["id": .string(id)] }
+}
+
+/// `job.submit`: queue a job. Answered once the job is committed to disk.
+public enum JobSubmit: RPCMethod {
+    public static let name = "job.submit"
+    public typealias Parameters = JobParameters
+
+    public struct Result: RPCResult, Equatable {
+        public var id: String
+        public var state: String
+        /// Queued jobs ahead of it.
+        public var position: Int
+        /// True when `idempotency_key` matched an earlier job (this is that job).
+        public var existing: Bool
+
+        public init(id: String, state: String, position: Int, existing: Bool) {
+            self.id = id
+            self.state = state
+            self.position = position
+            self.existing = existing
+        }
+
+        public init(result: JSON) throws(FieldError) {
+            var reader = try FieldReader(result, path: "result")
+            id = try reader.required("id", try reader.string("id"))
+            state = try reader.required("state", try reader.string("state"))
+            position = try reader.required("position", try reader.integer("position"))
+            existing = try reader.boolean("existing") ?? false
+        }
+
+        public var result: JSON {
+            ["id": .string(id), "state": .string(state), "position": .number(JSONNumber(position)), "existing": .bool(existing)]
+        }
+    }
+}
+
+/// `job.get`: one job.
+public enum JobGet: RPCMethod {
+    public static let name = "job.get"
+    public typealias Parameters = JobIDParameters
+    public typealias Result = JobInfo
+}
+
+/// `job.cancel`: a queued job is cancelled at once; a running one has its
+/// request in flight aborted. Returns the job.
+public enum JobCancel: RPCMethod {
+    public static let name = "job.cancel"
+    public typealias Parameters = JobIDParameters
+    public typealias Result = JobInfo
+}
+
+/// `job.retry`: a failed or cancelled job goes back to the queue (saved
+/// images are kept). Returns the job.
+public enum JobRetry: RPCMethod {
+    public static let name = "job.retry"
+    public typealias Parameters = JobIDParameters
+    public typealias Result = JobInfo
+}
+
+/// `job.list`: jobs, newest first.
+public enum JobList: RPCMethod {
+    public static let name = "job.list"
+
+    public struct Parameters: RPCParameters, Equatable {
+        public var state: String?
+        public var label: String?
+        /// Jobs whose prompt contains this text.
+        public var text: String?
+        /// 1 to 1000, default 50.
+        public var limit: Int
+        /// Only jobs older than this id (the `next` of the previous page).
+        public var before: String?
+
+        public static let states = ["queued", "running", "succeeded", "failed", "cancelled"]
+
+        public init(state: String? = nil, label: String? = nil, text: String? = nil, limit: Int = 50, before: String? = nil) {
+            self.state = state
+            self.label = label
+            self.text = text
+            self.limit = limit
+            self.before = before
+        }
+
+        public init(params: JSON?) throws(RPCError) {
+            do throws(FieldError) {
+                var reader = try FieldReader(params, path: "params")
+                state = try reader.string("state")
+                if let state, !Self.states.contains(state) {
+                    throw FieldError(field: "params.state", detail: "expected one of \(Self.states.joined(separator: ", ")), got '\(state)'")
+                }
+                label = try reader.string("label", nonEmpty: true)
+                text = try reader.string("text", nonEmpty: true)
+                limit = try reader.integer("limit", in: 1...1000) ?? 50
+                before = try reader.string("before", nonEmpty: true)
+                try reader.finish()
+            } catch {
+                throw error.rpcError
+            }
+        }
+
+        public var params: JSON? {
+            var object: JSONObject = ["limit": .number(JSONNumber(limit))]
+            if let state { object["state"] = .string(state) }
+            if let label { object["label"] = .string(label) }
+            if let text { object["text"] = .string(text) }
+            if let before { object["before"] = .string(before) }
+            return .object(object)
+        }
+    }
+
+    public struct Result: RPCResult, Equatable {
+        public var jobs: [JobInfo]
+        /// Pass as `before` for the next page; absent on the last page.
+        public var next: String?
+
+        public init(jobs: [JobInfo], next: String?) {
+            self.jobs = jobs
+            self.next = next
+        }
+
+        public init(result: JSON) throws(FieldError) {
+            var reader = try FieldReader(result, path: "result")
+            guard case .array(let entries)? = reader.value("jobs") else { throw FieldError(field: "result.jobs", detail: "expected an array") }
+            var jobs: [JobInfo] = []
+            for (index, entry) in entries.enumerated() {
+                jobs.append(try JobInfo(json: entry, path: "result.jobs[\(index)]"))
+            }
+            self.jobs = jobs
+            next = try reader.string("next")
+        }
+
+        public var result: JSON {
+            var object: JSONObject = ["jobs": .array(jobs.map(\.result))]
+            if let next { object["next"] = .string(next) }
+            return .object(object)
+        }
+    }
+}
+
+/// `job.wait`: answers when the job reaches succeeded, failed or cancelled,
+/// or when the timeout passes (then `timed_out` is true).
+public enum JobWait: RPCMethod {
+    public static let name = "job.wait"
+
+    public struct Parameters: RPCParameters, Equatable {
+        public var id: String
+        /// 0 to 3600, default 60.
+        public var timeoutSeconds: Double
+
+        public init(id: String, timeoutSeconds: Double = 60) {
+            self.id = id
+            self.timeoutSeconds = timeoutSeconds
+        }
+
+        public init(params: JSON?) throws(RPCError) {
+            do {
+                var reader = try FieldReader(params, path: "params")
+                id = try reader.required("id", try reader.string("id", nonEmpty: true))
+                timeoutSeconds = try reader.number("timeout_seconds", in: 0...3600) ?? 60
+                try reader.finish()
+            } catch {
+                throw error.rpcError
+            }
+        }
+
+        public var params: JSON? { ["id": .string(id), "timeout_seconds": .number(JSONNumber(timeoutSeconds) ?? JSONNumber(60))] }
+    }
+
+    public struct Result: RPCResult, Equatable {
+        public var job: JobInfo
+        public var timedOut: Bool
+
+        public init(job: JobInfo, timedOut: Bool) {
+            self.job = job
+            self.timedOut = timedOut
+        }
+
+        public init(result: JSON) throws(FieldError) {
+            var reader = try FieldReader(result, path: "result")
+            job = try JobInfo(json: try reader.required("job", reader.value("job")), path: "result.job")
+            timedOut = try reader.required("timed_out", try reader.boolean("timed_out"))
+        }
+
+        public var result: JSON { ["job": job.result, "timed_out": .bool(timedOut)] }
+    }
+}

@@ -1,0 +1,73 @@
+import JSON
+import JSONRPC
+
+/// `key.set`: store the API key (in a 0600 file) and resume a queue paused
+/// on a rejected key. The key is never returned.
+public enum KeySet: RPCMethod {
+    public static let name = "key.set"
+
+    public struct Parameters: RPCParameters, Equatable, CustomStringConvertible {
+        public var key: String
+
+        public init(key: String) {
+            self.key = key
+        }
+
+        public init(params: JSON?) throws(RPCError) {
+            do {
+                var reader = try FieldReader(params, path: "params")
+                key = try reader.required("key", try reader.string("key", nonEmpty: true))
+                try reader.finish()
+            } catch {
+                throw error.rpcError
+            }
+        }
+
+        public var params: JSON? { ["key": .string(key)] }
+        /// Never the key itself.
+        public var description: String { "KeySet.Parameters(key: ***)" }
+    }
+
+    public typealias Result = KeyStatus.Result
+}
+
+/// `key.status`: whether a key is set, where from, and whether the upstream
+/// rejected it.
+public enum KeyStatus: RPCMethod {
+    public static let name = "key.status"
+    public typealias Parameters = NoParameters
+
+    public struct Result: RPCResult, Equatable {
+        /// missing, set or rejected.
+        public var state: String
+        /// file, environment or credential; absent when missing.
+        public var source: String?
+        /// The key's last 4 characters behind "...", or nothing for short keys.
+        public var masked: String?
+        /// Why the upstream rejected it (rejected only).
+        public var reason: String?
+
+        public init(state: String, source: String?, masked: String?, reason: String?) {
+            self.state = state
+            self.source = source
+            self.masked = masked
+            self.reason = reason
+        }
+
+        public init(result: JSON) throws(FieldError) {
+            var reader = try FieldReader(result, path: "result")
+            state = try reader.required("state", try reader.string("state"))
+            source = try reader.string("source")
+            masked = try reader.string("masked")
+            reason = try reader.string("reason")
+        }
+
+        public var result: JSON {
+            var object: JSONObject = ["state": .string(state)]
+            if let source { object["source"] = .string(source) }
+            if let masked { object["masked"] = .string(masked) }
+            if let reason { object["reason"] = .string(reason) }
+            return .object(object)
+        }
+    }
+}
