@@ -41,6 +41,9 @@ public struct DaemonOptions: Sendable, Equatable {
     public var requestsPerMinute = 60
     /// `--max-attempts N`: transient failures before a job fails.
     public var maximumAttempts = 8
+    /// The first retry's backoff bound (doubling up to 5 minutes); tests
+    /// shorten it.
+    public var retryBaseDelay: Duration = .seconds(2)
     /// `--enable-test-methods` (hidden): registers `test.sleep` and
     /// `test.fail` for the test suite.
     public var enableTestMethods = false

@@ -34,6 +34,7 @@ final class JobQueue: Sendable {
         configuration.maximumInFlight = options.maximumInFlight
         configuration.requestsPerMinute = options.requestsPerMinute
         configuration.retry.maximumAttempts = options.maximumAttempts
+        configuration.retry.base = options.retryBaseDelay
         let scheduler = JobScheduler(store: store, client: upstream.client, keys: vault, configuration: configuration) { log.info($0) }
         do {
             try scheduler.start()

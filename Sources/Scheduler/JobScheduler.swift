@@ -172,15 +172,46 @@ public final class JobScheduler: Sendable {
             filled.sampler = filled.sampler ?? configuration.defaultSampler
             filled.cfgScale = filled.cfgScale ?? 10
             filled.steps = filled.steps ?? 30
-            var request = generation(filled, count: 1)
-            request.imageCount = 1
-            do {
-                try await client.validate(request)
-            } catch let error as UpstreamError {
-                log("submitting without checking the model and sampler names: the upstream's lists are unavailable (\(error))")
-            }
+            try await validateNames(generation(filled, count: 1))
         }
         return filled
+    }
+
+    /// How long a submit waits for the upstream's lists before accepting
+    /// the job unchecked (the fetch goes on and fills the cache).
+    static let listWait: Duration = .seconds(3)
+
+    /// Checks the model and sampler against the upstream's lists, when they
+    /// can be had quickly: a durable queue takes jobs while the upstream is
+    /// slow or down, and the upstream refuses a wrong name itself later.
+    private func validateNames(_ request: GenerationParameters) async throws {
+        let client = self.client
+        let outcome: Result<Void, any Error>? = await withCheckedContinuation { continuation in
+            let once = OnceContinuation<Result<Void, any Error>?>(continuation)
+            let timer = Task {
+                try? await Task.sleep(for: Self.listWait)
+                once.resume(nil)
+            }
+            Task {
+                do {
+                    try await client.validate(request)
+                    once.resume(.success(()))
+                } catch {
+                    once.resume(.failure(error))
+                }
+                timer.cancel()
+            }
+        }
+        switch outcome {
+        case .success?:
+            return
+        case .failure(let error as ParameterProblem)?:
+            throw error
+        case .failure(let error)?:
+            log("accepting a job without checking its model and sampler: the upstream's lists are unavailable (\(error))")
+        case nil:
+            log("accepting a job without checking its model and sampler: the upstream is slow to list them")
+        }
     }
 
     func generation(_ parameters: JobParameters, count: Int) -> GenerationParameters {

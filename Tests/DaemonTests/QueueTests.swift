@@ -47,3 +47,171 @@ import VisionCraftProtocol
         }
     }
 }
+
+/// Polls `condition` every few milliseconds until it holds or `timeout`
+/// passes (for states the protocol has no event for yet).
+func eventually(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) throws -> Bool {
+    let started = MonotonicInstant.now()
+    while started.elapsed < timeout {
+        if try condition() { return true }
+        pauseBriefly(milliseconds: 5)
+    }
+    return false
+}
+
+/// The emulator's answer counts for an endpoint, by status.
+func emulatorCounts(_ client: RPCClient, _ endpoint: String) throws -> [String: Int] {
+    let url = try client.call(DaemonStatus.self, NoParameters()).upstream!.url
+    guard let port = url.split(separator: ":").last.flatMap({ UInt16($0) }) else { throw TestFailure("no port in \(url)") }
+    let stats = try JSONParser.parse(try RawHTTPClient(port: port).request("GET", "/_emulator/stats").body)
+    var counts: [String: Int] = [:]
+    for (status, count) in stats["requests"]?[endpoint]?.objectValue ?? [:] { counts[status] = count.intValue }
+    return counts
+}
+
+/// Posts to the embedded emulator's administration endpoint.
+func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
+    let url = try client.call(DaemonStatus.self, NoParameters()).upstream!.url
+    guard let port = url.split(separator: ":").last.flatMap({ UInt16($0) }) else { throw TestFailure("no port in \(url)") }
+    let response = try RawHTTPClient(port: port).request("POST", path, body: body)
+    guard response.status == 200 else { throw TestFailure("\(path) answered \(response.status)") }
+}
+
+@Suite struct SchedulerBehaviourTests {
+    static func fast(_ faults: String? = nil) -> (inout DaemonOptions) -> Void {
+        { options in
+            QueueTests.onEmulator(faults)(&options)
+            options.retryBaseDelay = .milliseconds(20)
+            options.maximumAttempts = 50
+        }
+    }
+
+    @Test func transientFailuresAreRetriedUntilTheJobSucceeds() async throws {
+        let (job, counts) = try await withInProcessDaemon(Self.fast(#"{"server_error_rate":1}"#)) { client, _ in
+            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a storm", imageCount: 10))
+            // Failing for a while: attempts grow, the job waits between them.
+            let retried = try eventually { try client.call(JobGet.self, .init(id: submitted.id)).attempts >= 3 }
+            #expect(retried)
+            let waiting = try client.call(JobGet.self, .init(id: submitted.id))
+            #expect(waiting.error?.kind == "transient")
+            #expect(waiting.state != "failed")
+            try emulatorAdmin(client, "/_emulator/faults", #"{"server_error_rate":0}"#)
+            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: .seconds(70))
+            return (finished.job, try emulatorCounts(client, "/generate"))
+        }
+        #expect(job.state == "succeeded")
+        #expect(job.imagesDone == 10)
+        #expect(counts["200"] == 2, "two good requests, no more: finished requests are not repeated")
+        let failures = counts.filter { $0.key != "200" }.values.reduce(0, +)
+        #expect(job.attempts == failures, "every failed request counted once: \(counts)")
+    }
+
+    @Test func aJobGivesUpAfterItsAttempts() async throws {
+        let job = try await withInProcessDaemon({ options in
+            Self.fast(#"{"server_error_rate":1}"#)(&options)
+            options.maximumAttempts = 3
+        }) { client, _ in
+            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "never"))
+            return try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: .seconds(40)).job
+        }
+        #expect(job.state == "failed")
+        #expect(job.attempts == 3)
+        #expect(job.error?.message.hasPrefix("gave up after 3 attempts") == true)
+        #expect(job.images.allSatisfy { $0.state == "failed" })
+    }
+
+    @Test func aRateLimitPausesTheQueueForItsRetryAfterAndCostsNoAttempt() async throws {
+        let started = MonotonicInstant.now()
+        let (job, counts) = try await withInProcessDaemon(Self.fast(#"{"rate_limit":{"requests":2,"seconds":2}}"#)) { client, _ in
+            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a queue", imageCount: 15))
+            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: .seconds(70))
+            return (finished.job, try emulatorCounts(client, "/generate"))
+        }
+        #expect(job.state == "succeeded")
+        #expect(job.attempts == 0, "a rate limit is not a failure")
+        #expect(counts["200"] == 3)
+        #expect(counts["429"] == 1, "one 429, then the queue waited out Retry-After instead of asking again: \(counts)")
+        #expect(started.elapsed >= .seconds(1), "the third request waited for the window")
+    }
+
+    @Test func aRevokedKeyPausesTheQueueUntilANewKeyIsSet() async throws {
+        let outcome = try await withInProcessDaemon(Self.fast()) { client, _ in
+            _ = try client.call(KeySet.self, .init(key: "alpha-key-0001"))
+            try emulatorAdmin(client, "/_emulator/revoke", #"{"token":"alpha-key-0001"}"#)
+            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a key"))
+            let paused = try eventually { try client.call(KeyStatus.self, NoParameters()).state == "rejected" }
+            let status = try client.call(KeyStatus.self, NoParameters())
+            let waiting = try client.call(JobGet.self, .init(id: submitted.id))
+            let resumed = try client.call(KeySet.self, .init(key: "beta-key-0002"))
+            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: .seconds(40))
+            return (paused, status, waiting, resumed, finished.job)
+        }
+        #expect(outcome.0)
+        #expect(outcome.1.reason?.contains("not active") == true)
+        #expect(outcome.1.masked == "...0001")
+        #expect(outcome.2.state == "queued" || outcome.2.state == "running")
+        #expect(outcome.2.attempts == 0, "a refused key burns no attempts")
+        #expect(outcome.3.state == "set")
+        #expect(outcome.4.state == "succeeded")
+    }
+
+    @Test func cancellingARunningJobAbortsItsRequest() async throws {
+        let started = MonotonicInstant.now()
+        let (cancelled, waited) = try await withInProcessDaemon(Self.fast()) { client, _ in
+            _ = try client.call(ModelsList.self, .init())  // the lists are cached before the upstream slows down
+            try emulatorAdmin(client, "/_emulator/faults", #"{"latency_ms":20000}"#)
+            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "slow"))
+            _ = try eventually { try client.call(JobGet.self, .init(id: submitted.id)).state == "running" }
+            let cancelled = try client.call(JobCancel.self, .init(id: submitted.id))
+            let waited = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 5))
+            return (cancelled, waited)
+        }
+        #expect(cancelled.state == "cancelled")
+        #expect(waited.job.state == "cancelled")
+        #expect(!waited.timedOut)
+        #expect(started.elapsed < .seconds(15), "the 20 s request did not hold the cancel or the stop")
+    }
+
+    @Test func submitsAreIdempotentListableRetryableAndChecked() async throws {
+        try await withInProcessDaemon(Self.fast()) { client, _ in
+            let first = try client.call(JobSubmit.self, JobParameters(prompt: "once", labels: ["a"], idempotencyKey: "k-1"))
+            let again = try client.call(JobSubmit.self, JobParameters(prompt: "once", labels: ["a"], idempotencyKey: "k-1"))
+            #expect(again.id == first.id)
+            #expect(again.existing)
+            let done = try client.call(JobWait.self, .init(id: first.id, timeoutSeconds: 30), timeout: .seconds(40))
+            #expect(done.job.state == "succeeded")
+            let other = try client.call(JobSubmit.self, JobParameters(prompt: "twice", priority: 5))
+            _ = try client.call(JobWait.self, .init(id: other.id, timeoutSeconds: 30), timeout: .seconds(40))
+
+            let all = try client.call(JobList.self, .init())
+            #expect(all.jobs.map(\.id) == [other.id, first.id], "newest first")
+            #expect(try client.call(JobList.self, .init(label: "a")).jobs.map(\.id) == [first.id])
+            #expect(try client.call(JobList.self, .init(text: "TWI")).jobs.map(\.id) == [other.id])
+            let page = try client.call(JobList.self, .init(limit: 1))
+            #expect(page.next == other.id)
+            #expect(try client.call(JobList.self, .init(limit: 1, before: page.next)).jobs.map(\.id) == [first.id])
+
+            let wrong = serverError { _ = try client.call(JobCancel.self, .init(id: first.id)) }
+            #expect(wrong?.reason == "job_wrong_state")
+            #expect(wrong?.data?["state"] == "succeeded")
+            let missing = serverError { _ = try client.call(JobGet.self, .init(id: "01JD0000000000000000000000")) }
+            #expect(missing?.reason == "job_not_found")
+
+            for (params, field) in [
+                (#"{"prompt":"x","cfg_scale":25}"#, "params.cfg_scale"),
+                (#"{"prompt":"x","image_count":101}"#, "params.image_count"),
+                (#"{"prompt":"x","model":"no_such_model"}"#, "params.model"),
+                (#"{"prompt":"x","width":512}"#, "params.width"),
+                (#"{"prompt":""}"#, "params.prompt"),
+                (#"{"prompt":"x","promt":"y"}"#, "params.promt"),
+                (#"{"prompt":"x","init_images":["relative.png"]}"#, "params.init_images"),
+            ] {
+                let error = serverError { _ = try client.call("job.submit", params: try JSONParser.parse(params)) }
+                #expect(error?.code == .invalidParams, "\(params)")
+                #expect(error?.data?["field"]?.stringValue == field, "\(params): \(String(describing: error))")
+            }
+            let keyError = serverError { _ = try client.call(KeySet.self, .init(key: "has space")) }
+            #expect(keyError?.data?["field"] == "params.key")
+        }
+    }
+}
