@@ -96,9 +96,11 @@ public final class DaemonClient {
     }
 
     /// Calls a typed method.
-    public func call<Method: RPCMethod>(_ method: Method.Type, _ parameters: Method.Parameters) throws(DaemonClientError) -> Method.Result {
+    public func call<Method: RPCMethod>(
+        _ method: Method.Type, _ parameters: Method.Parameters, timeout: Duration? = nil
+    ) throws(DaemonClientError) -> Method.Result {
         do {
-            return try connection.call(method, parameters, timeout: callTimeout)
+            return try connection.call(method, parameters, timeout: timeout ?? callTimeout)
         } catch {
             throw .call(error)
         }

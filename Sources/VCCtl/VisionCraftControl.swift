@@ -9,7 +9,11 @@ public struct VisionCraftControl: Command {
         abstract: "Control the VisionCraft daemon.",
         discussion: "Talks to visioncraftd over its Unix socket and starts it when none answers. Standard output carries only data; messages go to standard error.",
         options: GlobalOptions.all,
-        subcommands: [StatusCommand.self, RPCCommand.self, DaemonCommand.self]
+        subcommands: [
+            SubmitCommand.self, WaitCommand.self, JobCommand<GetAction>.self, ListCommand.self, JobCommand<CancelAction>.self,
+            JobCommand<RetryAction>.self, CatalogCommand<ModelsKind>.self, CatalogCommand<SamplersKind>.self, KeyCommand.self,
+            StatusCommand.self, RPCCommand.self, DaemonCommand.self,
+        ]
     )
 
     public init(_ arguments: ParsedArguments) throws {}

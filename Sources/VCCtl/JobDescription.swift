@@ -1,0 +1,40 @@
+import VisionCraftProtocol
+
+/// How a job reads on a terminal.
+enum JobDescription {
+    /// Several lines: id, state, prompt, images, error.
+    static func detailed(_ job: JobInfo) -> String {
+        var lines = ["\(job.id)  \(job.state)  \(job.imagesDone)/\(job.params.imageCount) images"]
+        lines.append("  prompt    \(job.params.prompt)")
+        if !job.params.negativePrompt.isEmpty { lines.append("  negative  \(job.params.negativePrompt)") }
+        if let model = job.params.model { lines.append("  model     \(model), \(job.params.sampler ?? "")") }
+        if let initImage = job.params.initImage { lines.append("  from      \(initImage)") }
+        if !job.params.labels.isEmpty { lines.append("  labels    \(job.params.labels.joined(separator: ", "))") }
+        if let position = job.position { lines.append("  position  \(position) ahead") }
+        if job.attempts > 0 { lines.append("  attempts  \(job.attempts)") }
+        if let next = job.nextAttemptAt { lines.append("  retry at  \(next)") }
+        if let error = job.error { lines.append("  error     \(error.kind): \(error.message)") }
+        lines.append("  created   \(job.createdAt)")
+        if let finished = job.finishedAt { lines.append("  finished  \(finished)") }
+        for image in job.images {
+            lines.append("  image \(image.index + 1)   \(image.path ?? image.state)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One line: id, state, images, created, prompt (cut to fit).
+    static func line(_ job: JobInfo) -> String {
+        let state = job.state.padding(9)
+        let images = "\(job.imagesDone)/\(job.params.imageCount)".padding(7)
+        let created = String(job.createdAt.prefix(16)).replacing("T", with: " ")
+        var prompt = job.params.prompt.replacing("\n", with: " ")
+        if prompt.count > 60 { prompt = String(prompt.prefix(59)) + "…" }
+        return "\(job.id)  \(state) \(images) \(created)  \(prompt)\n"
+    }
+}
+
+private extension String {
+    func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

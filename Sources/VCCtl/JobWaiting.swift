@@ -1,0 +1,67 @@
+import Client
+import CommandLineKit
+import JSONRPC
+import Posix
+import VisionCraftProtocol
+
+/// Waiting for jobs, shared by `submit --wait` and `wait`: the daemon waits
+/// (job.wait), vcctl only asks again every minute until its own timeout.
+struct JobWaiting {
+    let global: GlobalOptions
+    let client: DaemonClient
+    /// nil: no limit.
+    let timeout: Duration?
+
+    /// Waits for `id`; returns the job in its final state, or throws exit 75
+    /// on timeout and 77 when the queue waits for a new key.
+    func wait(for id: String) throws(CommandFailure) -> JobInfo {
+        let started = MonotonicInstant.now()
+        while true {
+            var chunk = 60.0
+            if let timeout {
+                let left = (timeout - started.elapsed).seconds
+                guard left > 0 else { throw CommandFailure("job \(id) is still not done after \(timeout.seconds) s", exitCode: .temporaryFailure) }
+                chunk = min(chunk, left)
+            }
+            let result = try call(JobWait.Parameters(id: id, timeoutSeconds: chunk), waitFor: chunk)
+            if result.job.isTerminal { return result.job }
+            if result.job.error?.kind == "auth" {
+                throw CommandFailure(
+                    "job \(id) waits for an API key: \(result.job.error?.message ?? "") (vcctl key set stores one)", exitCode: .noPermission
+                )
+            }
+        }
+    }
+
+    private func call(_ parameters: JobWait.Parameters, waitFor seconds: Double) throws(CommandFailure) -> JobWait.Result {
+        do {
+            return try client.call(JobWait.self, parameters, timeout: .milliseconds(Int64(seconds * 1000) + 10_000))
+        } catch {
+            throw Failure.from(error)
+        }
+    }
+
+    /// The exit status for a finished job: 0 succeeded, 1 failed, 2 cancelled.
+    static func exitCode(_ job: JobInfo) -> ExitCode {
+        switch job.state {
+        case "succeeded": .success
+        case "cancelled": ExitCode(rawValue: 2)
+        default: .failure
+        }
+    }
+
+    /// What a finished job prints: saved paths on stdout (or the job as JSON),
+    /// the failure on stderr.
+    static func report(_ job: JobInfo, global: GlobalOptions, context: CommandContext) {
+        if global.json {
+            context.stdout.write(Output.json(job.result, context: context))
+        } else {
+            for image in job.images { if let path = image.path { context.stdout.write(path + "\n") } }
+        }
+        switch job.state {
+        case "failed": context.stderr.write("job \(job.id) failed: \(job.error?.message ?? "no reason given")\n")
+        case "cancelled": context.stderr.write("job \(job.id) was cancelled\n")
+        default: break
+        }
+    }
+}

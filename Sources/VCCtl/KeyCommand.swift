@@ -1,0 +1,123 @@
+import CommandLineKit
+import JSONRPC
+import JSON
+import Posix
+import VisionCraftProtocol
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// `vcctl key set|status`.
+struct KeyCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "key",
+        abstract: "Store the API key, or show whether one is set.",
+        subcommands: [Set.self, Status.self]
+    )
+
+    init(_ arguments: ParsedArguments) throws {}
+
+    func run(_ context: CommandContext) throws -> ExitCode { .usage }
+
+    /// `vcctl key set`: reads the key from a hidden prompt on a terminal, else
+    /// from standard input; never from the command line, where other users
+    /// could see it in the process list.
+    struct Set: Command {
+        static let configuration = CommandConfiguration(
+            name: "set",
+            abstract: "Store the API key: typed at a hidden prompt, or read from standard input (echo KEY | vcctl key set).",
+            discussion: "The daemon writes it to $XDG_CONFIG_HOME/visioncraft/key (mode 0600) and resumes a queue that waits for a key."
+        )
+
+        let global: GlobalOptions
+
+        init(_ arguments: ParsedArguments) throws {
+            global = GlobalOptions(arguments)
+        }
+
+        func run(_ context: CommandContext) throws -> ExitCode {
+            let key = try readKey(context)
+            let client = try global.connect(context)
+            defer { client.close() }
+            let status = try global.call(client, KeySet.self, KeySet.Parameters(key: key))
+            Status.show(status, global: global, context: context)
+            return .success
+        }
+
+        private func readKey(_ context: CommandContext) throws -> String {
+            let input = FileDescriptor.standardInput
+            var saved = termios()
+            let terminal = isatty(input.rawValue) == 1 && tcgetattr(input.rawValue, &saved) == 0
+            if terminal {
+                context.stderr.write("API key (not shown): ")
+                var hidden = saved
+                hidden.c_lflag &= ~tcflag_t(ECHO)
+                tcsetattr(input.rawValue, TCSANOW, &hidden)
+            }
+            defer {
+                if terminal {
+                    tcsetattr(input.rawValue, TCSANOW, &saved)
+                    context.stderr.write("\n")
+                }
+            }
+            let bytes: [UInt8]
+            do {
+                bytes = terminal ? try readLine(input) : try input.readAll(limit: 8192)
+            } catch {
+                throw CommandFailure("cannot read the key: \(error)", exitCode: .failure)
+            }
+            var key = String(decoding: bytes, as: UTF8.self)
+            while let last = key.last, last == "\n" || last == "\r" || last == " " { key.removeLast() }
+            guard !key.isEmpty else { throw UsageError("no key given (type it at the prompt, or: echo KEY | vcctl key set)") }
+            return key
+        }
+
+        private func readLine(_ input: FileDescriptor) throws -> [UInt8] {
+            var line: [UInt8] = []
+            var byte: UInt8 = 0
+            while line.count < 8192, read(input.rawValue, &byte, 1) == 1, byte != 0x0A {
+                line.append(byte)
+            }
+            return line
+        }
+    }
+
+    /// `vcctl key status`.
+    struct Status: Command {
+        static let configuration = CommandConfiguration(
+            name: "status",
+            abstract: "Show whether a key is set, where it came from, and whether the upstream refused it (exit 77 if missing or refused)."
+        )
+
+        let global: GlobalOptions
+
+        init(_ arguments: ParsedArguments) throws {
+            global = GlobalOptions(arguments)
+        }
+
+        func run(_ context: CommandContext) throws -> ExitCode {
+            let client = try global.connect(context)
+            defer { client.close() }
+            let status = try global.call(client, KeyStatus.self, NoParameters())
+            Self.show(status, global: global, context: context)
+            return status.state == "set" ? .success : .noPermission
+        }
+
+        static func show(_ status: KeyStatus.Result, global: GlobalOptions, context: CommandContext) {
+            if global.json {
+                context.stdout.write(Output.json(status.result, context: context))
+                return
+            }
+            var line = status.state
+            if let masked = status.masked { line += " \(masked)" }
+            if let source = status.source { line += " (from \(source))" }
+            context.stdout.write(line + "\n")
+            if let reason = status.reason { context.stderr.write("the upstream refused it: \(reason); vcctl key set stores a new one\n") }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import CommandLineKit
+import VisionCraftProtocol
+
+/// `vcctl wait ID...`: wait for jobs to finish; print their images' paths.
+struct WaitCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "wait",
+        abstract: "Wait for jobs to finish and print their images' paths.",
+        discussion: "Exit status: 0 all succeeded, 1 a job failed, 2 a job was cancelled, 75 timeout, 77 the queue waits for an API key.",
+        options: [Option(long: "timeout", valueName: "SECONDS", help: "Give up after SECONDS (exit 75).")],
+        arguments: [Argument(name: "ID", help: "Job ids.", variadic: true)]
+    )
+
+    let global: GlobalOptions
+    let ids: [String]
+    let timeout: Duration?
+
+    init(_ arguments: ParsedArguments) throws {
+        global = GlobalOptions(arguments)
+        ids = arguments.arguments("ID")
+        timeout = try arguments.double("timeout", in: 0.001...(30 * 86400)).map { .milliseconds(Int64($0 * 1000)) }
+    }
+
+    func run(_ context: CommandContext) throws -> ExitCode {
+        let client = try global.connect(context)
+        defer { client.close() }
+        let waiting = JobWaiting(global: global, client: client, timeout: timeout)
+        var worst = ExitCode.success
+        for id in ids {
+            let job = try waiting.wait(for: id)
+            JobWaiting.report(job, global: global, context: context)
+            let code = JobWaiting.exitCode(job)
+            if code != .success, worst == .success || code == .failure { worst = code }
+        }
+        return worst
+    }
+}

@@ -1,0 +1,108 @@
+import Imaging
+import JSON
+import Posix
+import Testing
+import TestSupport
+
+/// vcctl's job commands against a real daemon on its embedded emulator.
+@Suite struct JobCommandTests {
+    /// Runs vcctl against `daemon` (its folder as HOME).
+    func run(_ daemon: DaemonProcess, _ arguments: [String], input: String? = nil) async throws -> ProcessOutput {
+        try await vcctl(["--socket", daemon.socketPath, "--no-start"] + arguments, folder: daemon.folder, input: input)
+    }
+
+    func startOnEmulator() async throws -> DaemonProcess {
+        try await offPool { try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0"]) }
+    }
+
+    @Test func submitWaitPrintsThePathsOfStampedImages() async throws {
+        let daemon = try await startOnEmulator()
+        defer { daemon.cleanUp() }
+        let output = try await run(daemon, ["submit", "a lighthouse at dusk", "-n", "6", "--negative", "fog", "--label", "coast", "--wait"])
+        #expect(output.status == 0, "\(output.standardError)")
+        let paths = output.standardOutput.split(separator: "\n").map(String.init)
+        #expect(paths.count == 6)
+        #expect(paths.allSatisfy { $0.hasPrefix(daemon.folder.file("Pictures/visioncraft/")) && $0.hasSuffix(".png") })
+        let text = try PNGCodec.decode(try FileSystem.readFile(paths[0])).text
+        #expect(text.first { $0.keyword == "parameters" }?.text.hasPrefix("a lighthouse at dusk\nNegative prompt: fog\n") == true)
+
+        let list = try await run(daemon, ["list", "--label", "coast"])
+        #expect(list.status == 0)
+        #expect(list.standardOutput.contains("succeeded 6/6"))
+        let json = try JSONParser.parse(try await run(daemon, ["--json", "list"]).standardOutput)
+        let id = try #require(json.arrayValue?.first?["id"]?.stringValue)
+        let get = try await run(daemon, ["get", id])
+        #expect(get.standardOutput.contains("prompt    a lighthouse at dusk"))
+        #expect(get.standardOutput.contains(paths[5]))
+        let cancel = try await run(daemon, ["cancel", id])
+        #expect(cancel.status == 1, "a finished job cannot be cancelled")
+        #expect(cancel.standardError.contains("job_wrong_state"))
+    }
+
+    @Test func promptsFromStandardInputMakeOneJobEach() async throws {
+        let daemon = try await startOnEmulator()
+        defer { daemon.cleanUp() }
+        let submitted = try await run(daemon, ["submit", "-"], input: "a red fox\n\n  \na blue whale\n")
+        #expect(submitted.status == 0)
+        let ids = submitted.standardOutput.split(separator: "\n").map(String.init)
+        #expect(ids.count == 2)
+        let waited = try await run(daemon, ["wait"] + ids + ["--timeout", "30"])
+        #expect(waited.status == 0, "\(waited.standardError)")
+        #expect(waited.standardOutput.split(separator: "\n").count == 2)
+        let text = try await run(daemon, ["list", "--text", "whale"])
+        #expect(text.standardOutput.split(separator: "\n").count == 1)
+    }
+
+    @Test func keysAreReadFromStandardInputAndNeverShown() async throws {
+        let daemon = try await startOnEmulator()
+        defer { daemon.cleanUp() }
+        let before = try await run(daemon, ["key", "status"])
+        #expect(before.status == 0, "the emulator's placeholder counts as a key")
+        #expect(before.standardOutput.contains("(from emulator)"))
+        let set = try await run(daemon, ["key", "set"], input: "sk-test-1234567890abcdef\n")
+        #expect(set.status == 0, "\(set.standardError)")
+        #expect(set.standardOutput == "set ...cdef (from file)\n")
+        let file = daemon.folder.file("config/visioncraft/key")
+        #expect(try FileSystem.status(file)?.octalPermissions == "0600")
+        #expect(String(decoding: try FileSystem.readFile(file), as: UTF8.self) == "sk-test-1234567890abcdef\n")
+        let status = try JSONParser.parse(try await run(daemon, ["--json", "key", "status"]).standardOutput)
+        #expect(status["masked"] == "...cdef")
+        #expect(!daemon.log().contains("1234567890abcdef"), "the key is not logged")
+        let empty = try await run(daemon, ["key", "set"], input: "\n")
+        #expect(empty.status == 64)
+    }
+
+    @Test func listsOfTheUpstream() async throws {
+        let daemon = try await startOnEmulator()
+        defer { daemon.cleanUp() }
+        let models = try await run(daemon, ["models"])
+        #expect(models.standardOutput.split(separator: "\n").count == 58)
+        let samplers = try JSONParser.parse(try await run(daemon, ["--json", "samplers", "--refresh"]).standardOutput)
+        #expect(samplers.arrayValue?.count == 19)
+    }
+
+    @Test(arguments: [
+        (["submit", "x", "--timeout", "5"], "--timeout needs --wait"),
+        (["submit", "x", "-n", "0"], "--count"),
+        (["submit", "x", "--priority", "1000"], "--priority"),
+        (["list", "--state", "done"], "expects one of queued, running, succeeded, failed, cancelled"),
+        (["submit"], "PROMPT"),
+        (["get"], "ID"),
+    ])
+    func usageErrors(arguments: [String], message: String) async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let output = try await vcctl(["--socket", folder.file("x.sock"), "--no-start"] + arguments, folder: folder)
+        #expect(output.status == 64, "\(arguments): \(output.standardError)")
+        #expect(output.standardError.contains(message), "\(output.standardError)")
+    }
+
+    @Test func theDaemonRefusesWhatOnlyItCanCheck() async throws {
+        let daemon = try await startOnEmulator()
+        defer { daemon.cleanUp() }
+        let output = try await run(daemon, ["submit", "x", "--model", "no_such_model"])
+        #expect(output.status == 1)
+        #expect(output.standardError.contains("unknown model 'no_such_model'"))
+        #expect(output.standardOutput.isEmpty)
+    }
+}
