@@ -80,22 +80,24 @@ public final class Daemon: Sendable {
             return 70
         }
 
+        let paths: DaemonPaths
         let upstream: Upstream
         do {
+            paths = try DaemonPaths.resolve(options: options) { self.environment[$0] }
+            try FileSystem.makeDirectories(paths.stateDirectory, permissions: 0o700)
             let selection = try UpstreamSelection.resolve(flag: options.upstream) { self.environment[$0] }
-            upstream = try Upstream.start(selection, options: options, log: log)
+            upstream = try Upstream.start(selection, options: options, log: log, emulatorPortFile: paths.emulatorPortFile)
         } catch let error as UpstreamSelectionError {
             return abandon(socket, DaemonError(.configuration, error.description))
         } catch let error as DaemonError {
             return abandon(socket, error)
         } catch {
-            return abandon(socket, DaemonError(.system, "\(error)"))
+            return abandon(socket, DaemonError(.configuration, "\(error)"))
         }
         defer { upstream.stop() }
 
         let queue: JobQueue
         do {
-            let paths = try DaemonPaths.resolve(options: options) { self.environment[$0] }
             queue = try JobQueue.start(paths: paths, options: options, upstream: upstream, environment: { self.environment[$0] }, log: log)
         } catch {
             return abandon(socket, error)

@@ -12,6 +12,8 @@ struct DaemonPaths: Sendable, Equatable {
 
     var database: String { "\(stateDirectory)/jobs.sqlite3" }
     var keyFile: String { "\(configDirectory)/key" }
+    /// The embedded emulator's last port.
+    var emulatorPortFile: String { "\(stateDirectory)/emulator.port" }
 
     static func resolve(options: DaemonOptions, environment: (String) -> String?) throws(DaemonError) -> DaemonPaths {
         let home = environment("HOME").flatMap { $0.hasPrefix("/") ? $0 : nil }

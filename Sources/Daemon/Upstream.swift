@@ -23,7 +23,13 @@ final class Upstream: Sendable {
 
     /// Starts the emulator if selected and builds the client. Logs, once, that
     /// TLS verification is off when the options say so.
-    static func start(_ selection: UpstreamSelection, options: DaemonOptions, log: Logger) throws(DaemonError) -> Upstream {
+    ///
+    /// The embedded emulator keeps its port across restarts when it can
+    /// (remembered in `emulatorPortFile`): image URLs it handed out before a
+    /// crash must still download after it.
+    static func start(
+        _ selection: UpstreamSelection, options: DaemonOptions, log: Logger, emulatorPortFile: String? = nil
+    ) throws(DaemonError) -> Upstream {
         if let caFile = options.caFile {
             guard (try? FileSystem.status(caFile)) != nil else {
                 throw DaemonError(.configuration, "--ca-file \(caFile): no such file")
@@ -42,8 +48,7 @@ final class Upstream: Sendable {
             baseURL = url
         case .emulator:
             do {
-                let embedded = try VisionCraftEmulator(configuration: .init(host: "127.0.0.1", port: 0, faults: options.emulatorFaults))
-                try embedded.start()
+                let embedded = try startEmulator(options: options, portFile: emulatorPortFile, log: log)
                 emulator = embedded
                 baseURL = embedded.baseURL
             } catch {
@@ -60,6 +65,24 @@ final class Upstream: Sendable {
         )
         log.info("upstream: \(emulator == nil ? baseURL : "embedded emulator on \(baseURL)")")
         return Upstream(summary: .init(url: baseURL, emulator: emulator != nil), client: client, http: http, emulator: emulator)
+    }
+
+    /// Starts the emulator on the remembered port, else on a free one, and
+    /// remembers the port.
+    private static func startEmulator(options: DaemonOptions, portFile: String?, log: Logger) throws -> VisionCraftEmulator {
+        let remembered = portFile.flatMap { try? FileSystem.readFile($0, limit: 16) }
+            .flatMap { UInt16(String(decoding: $0, as: UTF8.self).filter(\.isNumber)) }
+        var embedded: VisionCraftEmulator?
+        if let remembered {
+            embedded = try? VisionCraftEmulator(configuration: .init(host: "127.0.0.1", port: remembered, faults: options.emulatorFaults))
+            if embedded == nil { log.info("the emulator's port \(remembered) is taken; image URLs from before cannot be downloaded and are made again") }
+        }
+        let emulator = try embedded ?? VisionCraftEmulator(configuration: .init(host: "127.0.0.1", port: 0, faults: options.emulatorFaults))
+        try emulator.start()
+        if let portFile, emulator.port != remembered {
+            try? FileSystem.writeFileAtomically(portFile, Array("\(emulator.port)\n".utf8))
+        }
+        return emulator
     }
 
     /// Stops the client's thread (transfers in flight end) and the emulator.

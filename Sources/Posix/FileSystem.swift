@@ -77,8 +77,14 @@ public enum FileSystem {
     /// Writes `bytes` to `path` atomically: a temporary file in the same folder,
     /// fsync, rename over the target, fsync of the folder. A crash leaves
     /// either the old file or the new one, never a mix.
-    public static func writeFileAtomically(_ path: String, _ bytes: [UInt8], permissions: mode_t = 0o600) throws(SystemError) {
-        let temporary = "\(path).tmp-\(getpid())"
+    ///
+    /// The temporary file is `<path>.tmp-<pid>`, or `<path><temporarySuffix>`
+    /// for a writer that is alone on `path` and wants a crash's leftover to be
+    /// overwritten by the next try rather than left behind.
+    public static func writeFileAtomically(
+        _ path: String, _ bytes: [UInt8], permissions: mode_t = 0o600, temporarySuffix: String? = nil
+    ) throws(SystemError) {
+        let temporary = path + (temporarySuffix ?? ".tmp-\(getpid())")
         let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: permissions)
         do {
             defer { try? fd.close() }  // exactly once, whatever happens

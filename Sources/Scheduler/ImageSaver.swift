@@ -39,7 +39,9 @@ struct ImageSaver: Sendable {
         let path = "\(base).\(image.format.fileExtension)"
         do {
             try FileSystem.makeDirectories(FileSystem.parentDirectory(of: path), permissions: 0o755)
-            try FileSystem.writeFileAtomically(path, bytes, permissions: 0o644)
+            // One writer per image (one daemon per user, one task per image):
+            // a crash's ".partial" is overwritten by the next try.
+            try FileSystem.writeFileAtomically(path, bytes, permissions: 0o644, temporarySuffix: ".partial")
         } catch {
             throw .storage("cannot write \(path): \(error)")
         }

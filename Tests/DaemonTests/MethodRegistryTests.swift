@@ -12,6 +12,8 @@ import VisionCraftProtocol
     func methods(testMethods: Bool) throws -> DaemonMethods {
         let upstream = try Upstream.start(.service(baseURL: "http://127.0.0.1:9"), options: DaemonOptions(), log: Logger(minimumLevel: .error))
         let folder = try TemporaryDirectory()
+        // The open database outlives its unlinked folder; nothing here runs a job.
+        defer { folder.remove() }
         let store = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
         let vault = KeyVault(filePath: folder.file("key"), environment: { _ in nil }, emulator: false, log: Logger(minimumLevel: .error))
         let scheduler = JobScheduler(
