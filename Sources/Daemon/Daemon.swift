@@ -112,7 +112,7 @@ public final class Daemon: Sendable {
             requestStop: { [self] reason in requestStop(reason) },
             discoveryDocument: document,
             upstream: upstream,
-            queue: QueueMethods(scheduler: queue.scheduler, vault: queue.vault),
+            queue: QueueMethods(scheduler: queue.scheduler, vault: queue.vault, subscriptions: queue.subscriptions),
             enableTestMethods: options.enableTestMethods
         )
         let log = self.log

@@ -44,6 +44,9 @@ public struct DaemonOptions: Sendable, Equatable {
     /// The first retry's backoff bound (doubling up to 5 minutes); tests
     /// shorten it.
     public var retryBaseDelay: Duration = .seconds(2)
+    /// Unread bytes a subscriber may have before its events are dropped;
+    /// tests lower it.
+    public var eventBufferLimit = 256 << 10
     /// `--enable-test-methods` (hidden): registers `test.sleep` and
     /// `test.fail` for the test suite.
     public var enableTestMethods = false

@@ -8,11 +8,13 @@ final class JobQueue: Sendable {
     let store: JobStoreWorker
     let vault: KeyVault
     let scheduler: JobScheduler
+    let subscriptions: EventSubscriptions
 
-    private init(store: JobStoreWorker, vault: KeyVault, scheduler: JobScheduler) {
+    private init(store: JobStoreWorker, vault: KeyVault, scheduler: JobScheduler, subscriptions: EventSubscriptions) {
         self.store = store
         self.vault = vault
         self.scheduler = scheduler
+        self.subscriptions = subscriptions
     }
 
     /// Opens the database (creating its folder 0700), loads the key and
@@ -36,6 +38,8 @@ final class JobQueue: Sendable {
         configuration.retry.maximumAttempts = options.maximumAttempts
         configuration.retry.base = options.retryBaseDelay
         let scheduler = JobScheduler(store: store, client: upstream.client, keys: vault, configuration: configuration) { log.info($0) }
+        let subscriptions = EventSubscriptions(bufferLimit: options.eventBufferLimit)
+        _ = scheduler.events.subscribe { job in subscriptions.publish(job) }
         do {
             try scheduler.start()
         } catch {
@@ -43,7 +47,7 @@ final class JobQueue: Sendable {
             throw DaemonError(.configuration, "cannot read the job database \(paths.database): \(error)")
         }
         log.info("jobs: \(paths.database); images: \(paths.outputDirectory); key: \(vault.status().state)")
-        return JobQueue(store: store, vault: vault, scheduler: scheduler)
+        return JobQueue(store: store, vault: vault, scheduler: scheduler, subscriptions: subscriptions)
     }
 
     /// Stops the scheduler (jobs in flight stay `running` and are requeued at

@@ -11,6 +11,7 @@ import VisionCraftProtocol
 struct QueueMethods: Sendable {
     let scheduler: JobScheduler
     let vault: KeyVault
+    let subscriptions: EventSubscriptions
 
     func register(in table: inout RPCMethodTable) {
         let scheduler = self.scheduler
@@ -38,6 +39,16 @@ struct QueueMethods: Sendable {
             let jobs = try await Self.mapped { try await scheduler.store.perform { store in try store.list(query) } }
             let page = jobs.prefix(parameters.limit)
             return JobList.Result(jobs: page.map { $0.info() }, next: jobs.count > parameters.limit ? page.last?.id : nil)
+        }
+        let subscriptions = self.subscriptions
+        table.register(EventsSubscribe.self) { _, context in
+            guard let session = context.session else { throw RPCError.invalidRequest("events need a connection to arrive on") }
+            subscriptions.subscribe(session)
+            return SubscriptionResult(subscribed: true)
+        }
+        table.register(EventsUnsubscribe.self) { _, context in
+            subscriptions.unsubscribe(context.connectionID)
+            return SubscriptionResult(subscribed: false)
         }
         table.register(KeyStatus.self) { _, _ in Self.status(vault) }
         table.register(KeySet.self) { parameters, _ in

@@ -7,6 +7,8 @@ public enum MethodCatalog {
     public static let names: [String] = [
         DaemonShutdown.name,
         DaemonStatus.name,
+        EventsSubscribe.name,
+        EventsUnsubscribe.name,
         JobCancel.name,
         JobGet.name,
         JobList.name,

@@ -27,7 +27,7 @@ import VisionCraftProtocol
             requestStop: { _ in },
             discoveryDocument: try ProtocolDocuments.openRPC(),
             upstream: upstream,
-            queue: QueueMethods(scheduler: scheduler, vault: vault),
+            queue: QueueMethods(scheduler: scheduler, vault: vault, subscriptions: EventSubscriptions()),
             enableTestMethods: testMethods
         )
     }

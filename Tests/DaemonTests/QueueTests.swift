@@ -215,3 +215,66 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
         }
     }
 }
+
+@Suite struct EventTests {
+    @Test func subscribersHearEveryChangeOfAJob() async throws {
+        let updates = try await withInProcessDaemon(QueueTests.onEmulator()) { client, folder in
+            let listener = RPCClient(descriptor: try UnixSocket.connect(to: folder.file("d.sock")))
+            defer { listener.close() }
+            #expect(try listener.call(EventsSubscribe.self, NoParameters()).subscribed)
+            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "heard", imageCount: 6))
+            var updates: [JobUpdated] = []
+            while updates.last?.state != "succeeded" {
+                guard let notification = try listener.nextNotification(timeout: .seconds(20)) else { throw TestFailure("no event") }
+                #expect(notification.method == JobUpdated.method)
+                updates.append(try JobUpdated(params: notification.params ?? .null))
+            }
+            #expect(updates.allSatisfy { $0.id == submitted.id })
+            #expect(try listener.call(EventsUnsubscribe.self, NoParameters()).subscribed == false)
+            return updates
+        }
+        #expect(updates.first?.state == "queued")
+        #expect(updates.contains { $0.state == "running" })
+        #expect(updates.map(\.imagesDone) == updates.map(\.imagesDone).sorted(), "images done only grows")
+        #expect(updates.last?.imagesDone == 6)
+        #expect(updates.last?.imageCount == 6)
+    }
+
+    @Test func aSubscriberThatDoesNotReadLosesEventsNotTheDaemon() async throws {
+        let (dropped, statusTime) = try await withInProcessDaemon({ options in
+            QueueTests.onEmulator()(&options)
+            options.eventBufferLimit = 1024
+            options.maximumInFlight = 8
+        }) { client, folder in
+            let stalled = try LineClient(path: folder.file("d.sock"))
+            defer { stalled.close() }
+            try stalled.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"events.subscribe"}"#)
+            _ = try stalled.readLine()
+            // Enough events to fill the socket's buffer and then ours, unread.
+            var ids: [String] = []
+            for index in 0..<400 {
+                ids.append(try client.call(JobSubmit.self, JobParameters(prompt: "flood \(index)", labels: ["flood"])).id)
+            }
+            for id in ids { _ = try client.call(JobWait.self, .init(id: id, timeoutSeconds: 60), timeout: .seconds(70)) }
+            let started = MonotonicInstant.now()
+            _ = try client.call(DaemonStatus.self, NoParameters())
+            let statusTime = started.elapsed
+            // Catch up with what was kept, then one more job: its first
+            // event comes after the notice of what was missed.
+            var dropped: Int?
+            func take(_ message: JSON) {
+                if message["method"] == "events.dropped" { dropped = (dropped ?? 0) + (message["params"]?["count"]?.intValue ?? 0) }
+            }
+            while let line = try? stalled.readLine(timeout: .milliseconds(500)) { take(try JSONParser.parse(line)) }
+            let marker = try client.call(JobSubmit.self, JobParameters(prompt: "marker")).id
+            while true {
+                let message = try JSONParser.parse(try stalled.readLine(timeout: .seconds(20)))
+                take(message)
+                if message["params"]?["id"]?.stringValue == marker, message["params"]?["state"] == "succeeded" { break }
+            }
+            return (dropped, statusTime)
+        }
+        #expect((dropped ?? 0) > 0, "the slow subscriber was told it missed events")
+        #expect(statusTime < .seconds(1), "the daemon kept answering others")
+    }
+}

@@ -132,7 +132,7 @@ func generationError(_ client: VisionCraftClient, _ parameters: GenerationParame
     }
 
     @Test func aSlowServiceTimesOutAsTransient() async throws {
-        let server = try emulator(["latency_ms": 3000])
+        let server = try emulator(["latency_ms": 30000])
         defer { server.stop() }
         let api = VisionCraftClient(
             configuration: .init(baseURL: server.baseURL, timeouts: .init(total: .milliseconds(300))), http: try HTTPClient()
@@ -143,7 +143,7 @@ func generationError(_ client: VisionCraftClient, _ parameters: GenerationParame
             return
         }
         #expect(message.lowercased().contains("timeout") || message.lowercased().contains("timed out"), "\(message)")
-        #expect(started.elapsed < .seconds(2), "the total timeout was honoured")
+        #expect(started.elapsed < .seconds(15), "the total timeout was honoured, not the 30 s answer awaited")
     }
 
     @Test func refusedAndRevokedKeysAreAuthFailures() async throws {

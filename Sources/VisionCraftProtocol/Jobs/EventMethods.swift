@@ -1,0 +1,86 @@
+import JSON
+import JSONRPC
+
+/// The result of `events.subscribe` and `events.unsubscribe`.
+public struct SubscriptionResult: RPCResult, Equatable {
+    /// Whether the connection receives events now.
+    public var subscribed: Bool
+
+    public init(subscribed: Bool) {
+        self.subscribed = subscribed
+    }
+
+    public init(result: JSON) throws(FieldError) {
+        var reader = try FieldReader(result, path: "result")
+        subscribed = try reader.required("subscribed", try reader.boolean("subscribed"))
+    }
+
+    public var result: JSON { ["subscribed": .bool(subscribed)] }
+}
+
+/// `events.subscribe`: this connection receives a `job.updated` notification
+/// for every change of every job, until it unsubscribes or closes. A client
+/// that reads too slowly misses events and then gets `events.dropped`.
+public enum EventsSubscribe: RPCMethod {
+    public static let name = "events.subscribe"
+    public typealias Parameters = NoParameters
+    public typealias Result = SubscriptionResult
+}
+
+/// `events.unsubscribe`: no more events on this connection.
+public enum EventsUnsubscribe: RPCMethod {
+    public static let name = "events.unsubscribe"
+    public typealias Parameters = NoParameters
+    public typealias Result = SubscriptionResult
+}
+
+/// The `job.updated` notification: a job changed.
+public struct JobUpdated: Sendable, Equatable {
+    public static let method = "job.updated"
+    /// `events.dropped`: events were dropped for a slow reader; `params.count` says how many.
+    public static let droppedMethod = "events.dropped"
+
+    public var id: String
+    public var state: String
+    public var imagesDone: Int
+    public var imageCount: Int
+    public var attempts: Int
+    /// While waiting on a backoff: when the next attempt may start.
+    public var nextAttemptAt: String?
+    /// The last failure (the reason for a retry, or for the failure).
+    public var error: JobInfo.Failure?
+
+    public init(id: String, state: String, imagesDone: Int, imageCount: Int, attempts: Int, nextAttemptAt: String?, error: JobInfo.Failure?) {
+        self.id = id
+        self.state = state
+        self.imagesDone = imagesDone
+        self.imageCount = imageCount
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.error = error
+    }
+
+    public var params: JSON {
+        var object: JSONObject = [
+            "id": .string(id), "state": .string(state), "images_done": .number(JSONNumber(imagesDone)),
+            "image_count": .number(JSONNumber(imageCount)), "attempts": .number(JSONNumber(attempts)),
+        ]
+        if let nextAttemptAt { object["next_attempt_at"] = .string(nextAttemptAt) }
+        if let error { object["error"] = ["kind": .string(error.kind), "message": .string(error.message)] }
+        return .object(object)
+    }
+
+    public init(params: JSON) throws(FieldError) {
+        var reader = try FieldReader(params, path: "params")
+        id = try reader.required("id", try reader.string("id"))
+        state = try reader.required("state", try reader.string("state"))
+        imagesDone = try reader.required("images_done", try reader.integer("images_done"))
+        imageCount = try reader.required("image_count", try reader.integer("image_count"))
+        attempts = try reader.required("attempts", try reader.integer("attempts"))
+        nextAttemptAt = try reader.string("next_attempt_at")
+        if let failure = reader.value("error") {
+            var error = try FieldReader(failure, path: "params.error")
+            self.error = JobInfo.Failure(kind: try error.required("kind", try error.string("kind")), message: try error.required("message", try error.string("message")))
+        }
+    }
+}
