@@ -13,6 +13,8 @@ public final class JobEventHub: Sendable {
     private struct Waiter {
         let id: UInt64
         let continuation: CheckedContinuation<Bool, Never>
+        /// Whether a published change ends this wait.
+        let ends: @Sendable (JobRecord) -> Bool
         /// Checks the job, then sleeps out the timeout; cancelled when the
         /// job finishes first.
         var timer: Task<Void, Never>?
@@ -39,7 +41,12 @@ public final class JobEventHub: Sendable {
     /// Tells everyone that `job` changed.
     public func publish(_ job: JobRecord) {
         let (handlers, finished) = state.withLock { state -> ([@Sendable (JobRecord) -> Void], [Waiter]) in
-            let finished = job.state.isTerminal ? state.waiters.removeValue(forKey: job.id) ?? [] : []
+            var finished: [Waiter] = []
+            if let waiting = state.waiters[job.id] {
+                finished = waiting.filter { $0.ends(job) }
+                let remaining = waiting.filter { !$0.ends(job) }
+                state.waiters[job.id] = remaining.isEmpty ? nil : remaining
+            }
             return (Array(state.subscribers.values), finished)
         }
         for handler in handlers { handler(job) }
@@ -49,16 +56,19 @@ public final class JobEventHub: Sendable {
         }
     }
 
-    /// Waits until job `id` is published in a terminal state (true) or
-    /// `timeout` passes (false). `isTerminal` is asked after the waiter is in
-    /// place, so a job that finishes in between is not missed.
-    public func waitForTerminal(_ id: String, timeout: Duration, isTerminal: @escaping @Sendable () async -> Bool) async -> Bool {
+    /// Waits until job `id` is published in a state that `ends` accepts
+    /// (true) or `timeout` passes (false). `isTerminal` is asked after the
+    /// waiter is in place, so a job that finishes in between is not missed.
+    public func waitForTerminal(
+        _ id: String, timeout: Duration, ends: @escaping @Sendable (JobRecord) -> Bool = { $0.state.isTerminal },
+        isTerminal: @escaping @Sendable () async -> Bool
+    ) async -> Bool {
         let waiterID = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
         }
         return await withCheckedContinuation { continuation in
-            state.withLock { $0.waiters[id, default: []].append(Waiter(id: waiterID, continuation: continuation)) }
+            state.withLock { $0.waiters[id, default: []].append(Waiter(id: waiterID, continuation: continuation, ends: ends)) }
             let timer = Task {
                 if await isTerminal() {
                     self.resolve(id, waiterID, with: true)

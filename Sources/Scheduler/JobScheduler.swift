@@ -135,18 +135,29 @@ public final class JobScheduler: Sendable {
         return job.info(position: position)
     }
 
-    /// Waits for a job to finish, or for `timeout`.
+    /// Waits for a job to finish, to need a new key, or for `timeout`.
     public func wait(_ id: String, timeout: Duration) async throws -> JobWait.Result {
-        let first = try await job(id)
-        if first.isTerminal || timeout == .zero { return JobWait.Result(job: first, timedOut: !first.isTerminal) }
+        let first = try await store.perform { store in
+            guard let job = try store.job(id) else { throw JobStoreError.notFound(id: id) }
+            return job
+        }
+        if endsWaiting(first) || timeout == .zero {
+            return JobWait.Result(job: try await job(id), timedOut: !endsWaiting(first))
+        }
         let store = self.store
-        let finished = await events.waitForTerminal(id, timeout: timeout) {
-            (try? await store.perform { store in try store.job(id)?.state.isTerminal ?? true }) ?? true
+        let finished = await events.waitForTerminal(id, timeout: timeout, ends: { [self] in endsWaiting($0) }) { [self] in
+            (try? await store.perform { store in try store.job(id) }).map { $0.map(endsWaiting) ?? true } ?? true
         }
         return JobWait.Result(job: try await job(id), timedOut: !finished)
     }
 
     // MARK: Private
+
+    /// Whether a waiter for `job` should hear now: it finished, or it waits
+    /// for a new API key while there is none (only a person can help then).
+    private func endsWaiting(_ job: JobRecord) -> Bool {
+        job.state.isTerminal || (job.state == .queued && keys.usableKey() == nil)
+    }
 
     static func now() -> Int64 { WallClock.now().milliseconds }
 

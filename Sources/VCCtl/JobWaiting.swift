@@ -25,11 +25,22 @@ struct JobWaiting {
             }
             let result = try call(JobWait.Parameters(id: id, timeoutSeconds: chunk), waitFor: chunk)
             if result.job.isTerminal { return result.job }
-            if result.job.error?.kind == "auth" {
-                throw CommandFailure(
-                    "job \(id) waits for an API key: \(result.job.error?.message ?? "") (vcctl key set stores one)", exitCode: .noPermission
-                )
+            if !result.timedOut {
+                // The daemon stopped waiting early: the queue needs a key.
+                let key = try keyStatus()
+                if key.state != "set" {
+                    let reason = key.reason.map { "the upstream refused the key (\($0))" } ?? "no API key is set"
+                    throw CommandFailure("job \(id) waits: \(reason); vcctl key set stores one", exitCode: .noPermission)
+                }
             }
+        }
+    }
+
+    private func keyStatus() throws(CommandFailure) -> KeyStatus.Result {
+        do {
+            return try client.call(KeyStatus.self, NoParameters())
+        } catch {
+            throw Failure.from(error)
         }
     }
 

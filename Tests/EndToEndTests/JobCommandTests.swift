@@ -106,3 +106,20 @@ import TestSupport
         #expect(output.standardOutput.isEmpty)
     }
 }
+
+/// Without a key, on the real service's side of the daemon.
+@Suite struct MissingKeyTests {
+    @Test func waitingWithoutAKeyEndsAt77AtOnce() async throws {
+        let port = try TCPSocket.freePort()
+        let daemon = try await offPool { try DaemonProcess.start(arguments: ["--upstream", "http://127.0.0.1:\(port)"]) }
+        defer { daemon.cleanUp() }
+        let started = MonotonicInstant.now()
+        let output = try await vcctl(["--socket", daemon.socketPath, "--no-start", "submit", "no key", "--wait"], folder: daemon.folder)
+        #expect(output.status == 77, "\(output.standardError)")
+        #expect(output.standardError.contains("no API key is set; vcctl key set stores one"))
+        #expect(started.elapsed < .seconds(10), "not after a long wait: the submit waits up to 3 s for the lists")
+        let status = try await vcctl(["--socket", daemon.socketPath, "--no-start", "key", "status"], folder: daemon.folder)
+        #expect(status.status == 77)
+        #expect(status.standardOutput == "missing\n")
+    }
+}

@@ -160,7 +160,8 @@ public enum JobList: RPCMethod {
 }
 
 /// `job.wait`: answers when the job reaches succeeded, failed or cancelled,
-/// or when the timeout passes (then `timed_out` is true).
+/// when it is queued while the daemon has no usable API key (none, or
+/// refused), or when the timeout passes (then `timed_out` is true).
 public enum JobWait: RPCMethod {
     public static let name = "job.wait"
 
