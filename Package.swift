@@ -187,7 +187,10 @@ let package = Package(
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
         .testTarget(name: "StreamServerTests", dependencies: ["Posix", "StreamServer", "TestSupport"]),
         .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "Posix", "TestSupport", "VCCtl"]),
-        .testTarget(name: "VisionCraftAPITests", dependencies: ["HTTPClient", "JSON", "Posix", "TestSupport", "VisionCraftAPI", "VisionCraftEmulator"]),
+        .testTarget(
+            name: "VisionCraftAPITests",
+            dependencies: ["HTTPClient", "HTTPServer", "JSON", "Posix", "TestSupport", "VisionCraftAPI", "VisionCraftEmulator"]
+        ),
         .testTarget(name: "VisionCraftEmulatorTests", dependencies: ["HTTPServer", "Imaging", "JSON", "Posix", "TestSupport", "VisionCraftEmulator"]),
         .testTarget(name: "VisionCraftProtocolTests", dependencies: ["JSON", "VisionCraftProtocol"]),
     ],

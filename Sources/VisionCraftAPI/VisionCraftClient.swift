@@ -43,7 +43,25 @@ public final class VisionCraftClient: Sendable {
 
     public let configuration: Configuration
     let httpClient: HTTPClient
-    private let catalog = Mutex<(models: [String], samplers: [String], fetched: MonotonicInstant)?>(nil)
+    private let catalog = Mutex<CatalogState>(.empty)
+
+    /// The model and sampler lists: fetched once for every caller waiting at
+    /// the time, kept for `catalogLifetime`, and a failure remembered for
+    /// `catalogRetryDelay` so that a down upstream is not asked on every call.
+    private enum CatalogState {
+        case empty
+        case fetching(Task<Catalog, any Error>)
+        case fetched(Catalog, at: MonotonicInstant)
+        case failed(UpstreamError, at: MonotonicInstant)
+    }
+
+    private struct Catalog: Sendable {
+        var models: [String]
+        var samplers: [String]
+    }
+
+    /// How long a failed list fetch is remembered before the next try.
+    public static let catalogRetryDelay: Duration = .seconds(15)
 
     public init(configuration: Configuration = Configuration(), http: HTTPClient) {
         self.configuration = configuration
@@ -62,19 +80,60 @@ public final class VisionCraftClient: Sendable {
         try await lists().samplers
     }
 
-    /// Forgets the cached lists (after the service said it does not know a name).
+    /// Forgets the cached lists (after the service said it does not know a
+    /// name, or to refresh them).
     public func invalidateCatalog() {
-        catalog.withLock { $0 = nil }
+        catalog.withLock { state in
+            if case .fetching = state { return }  // a fetch under way is fresh enough
+            state = .empty
+        }
+    }
+
+    private enum CatalogStep {
+        case ready(Catalog)
+        case failed(UpstreamError)
+        case wait(Task<Catalog, any Error>)
     }
 
     private func lists() async throws(UpstreamError) -> (models: [String], samplers: [String]) {
-        if let cached = catalog.withLock({ $0 }), cached.fetched.elapsed < configuration.catalogLifetime {
-            return (cached.models, cached.samplers)
+        let lifetime = configuration.catalogLifetime
+        let step = catalog.withLock { state -> CatalogStep in
+            switch state {
+            case .fetched(let catalog, let at) where at.elapsed < lifetime:
+                return .ready(catalog)
+            case .failed(let error, let at) where at.elapsed < Self.catalogRetryDelay:
+                return .failed(error)
+            case .fetching(let task):
+                return .wait(task)
+            default:
+                let task = Task { [self] () throws -> Catalog in
+                    do throws(UpstreamError) {
+                        let catalog = Catalog(models: try await stringList("/models"), samplers: try await stringList("/samplers"))
+                        self.catalog.withLock { $0 = .fetched(catalog, at: .now()) }
+                        return catalog
+                    } catch {
+                        self.catalog.withLock { $0 = .failed(error, at: .now()) }
+                        throw error
+                    }
+                }
+                state = .fetching(task)
+                return .wait(task)
+            }
         }
-        let models = try await stringList("/models")
-        let samplers = try await stringList("/samplers")
-        catalog.withLock { $0 = (models, samplers, .now()) }
-        return (models, samplers)
+        let catalog: Catalog
+        switch step {
+        case .ready(let ready):
+            catalog = ready
+        case .failed(let error):
+            throw error
+        case .wait(let task):
+            do {
+                catalog = try await task.value
+            } catch {
+                throw (error as? UpstreamError) ?? .transient("\(error)", retryAfter: nil)
+            }
+        }
+        return (catalog.models, catalog.samplers)
     }
 
     private func stringList(_ path: String) async throws(UpstreamError) -> [String] {

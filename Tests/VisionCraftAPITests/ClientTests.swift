@@ -1,7 +1,9 @@
 import HTTPClient
+import HTTPServer
 import Imaging
 import JSON
 import Posix
+import Synchronization
 import Testing
 import TestSupport
 import VisionCraftAPI
@@ -45,6 +47,35 @@ func generationError(_ client: VisionCraftClient, _ parameters: GenerationParame
         api.invalidateCatalog()
         _ = try await api.models()
         #expect(server.statistics["/models"]?[200] == 2)
+    }
+
+    @Test func concurrentCallersShareOneFetch() async throws {
+        let server = try emulator()
+        defer { server.stop() }
+        let api = try client(server)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<20 { group.addTask { try await api.models().count } }
+            for try await count in group { #expect(count == 58) }
+        }
+        #expect(server.statistics["/models"]?[200] == 1, "one fetch for twenty callers")
+    }
+
+    @Test func aFailedFetchIsRememberedForAWhile() async throws {
+        let requests = Mutex(0)
+        let server = try HTTPServer { _ in
+            requests.withLock { $0 += 1 }
+            return .response(.text("down", status: .serviceUnavailable))
+        }
+        try server.start()
+        defer { server.stop() }
+        let api = VisionCraftClient(configuration: .init(baseURL: server.baseURL), http: try HTTPClient())
+        for _ in 0..<5 {
+            await #expect(throws: UpstreamError.self) { _ = try await api.samplers() }
+        }
+        #expect(requests.withLock { $0 } == 1, "a down upstream is asked once per \(VisionCraftClient.catalogRetryDelay), not per call")
+        api.invalidateCatalog()
+        await #expect(throws: UpstreamError.self) { _ = try await api.samplers() }
+        #expect(requests.withLock { $0 } == 2, "a refresh asks again")
     }
 
     @Test(arguments: [
