@@ -30,7 +30,7 @@ let package = Package(
 
         /// Orchestrates the benchmarks: starts servers, drives the load
         /// generator, prints tables with ratios against peers.
-        .target(name: "Benchmarks", dependencies: ["CCurlShim", "CLibCurl", "HTTPClient", "JSON", "Posix", "VisionCraftAPI"]),
+        .target(name: "Benchmarks", dependencies: ["CCurlShim", "CLibCurl", "HTTPClient", "JobStore", "JSON", "Posix", "VisionCraftAPI"]),
 
         /// Typed wrappers for libcurl's variadic calls and the response callbacks.
         .target(name: "CCurlShim", dependencies: ["CLibCurl"]),

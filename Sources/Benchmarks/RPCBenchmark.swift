@@ -48,8 +48,9 @@ public struct RPCBenchmark {
         var figures: [ServerFigures] = []
 
         // visioncraftd
-        let daemonSocket = "\(folder)/d/visioncraftd.sock"
-        let daemon = try startDaemon(socket: daemonSocket)
+        let started = try BenchmarkDaemon.start(binaries, folder: "\(folder)/daemon")
+        let daemonSocket = started.socket
+        let daemon = started.server
         defer { daemon.stop() }
         figures.append(try measure("visioncraftd", daemon, loadgen, .unix(path: daemonSocket, line: request)))
 
@@ -88,25 +89,6 @@ public struct RPCBenchmark {
     }
 
     // MARK: Private
-
-    private func startDaemon(socket: String) throws -> ServerProcess {
-        let ready = try FileDescriptor.pipe()
-        var options = ChildProcess.Options(
-            executable: try binaries.ours("visioncraftd"),
-            arguments: ["--socket", socket, "--ready-fd", "3", "--log-level", "warning"]
-        )
-        options.extraDescriptors = [3: ready.write]
-        let child = try ChildProcess.spawn(options)
-        try? ready.write.close()
-        defer { try? ready.read.close() }
-        guard try Poll.wait(for: ready.read, events: .readable, timeout: .seconds(10)),
-            try ready.read.readAll() == [0x0A]
-        else {
-            child.send(.kill)
-            throw BenchmarkError("visioncraftd did not become ready")
-        }
-        return ServerProcess(name: "visioncraftd", child: child)
-    }
 
     private func measure(_ name: String, _ server: ServerProcess, _ loadgen: LoadGenerator, _ target: LoadGenerator.Target) throws -> ServerFigures {
         var figures = ServerFigures(name: name, idleKilobytes: server.residentKilobytes())

@@ -110,7 +110,7 @@ public final class JobStoreWorker: Sendable {
             if batch.isEmpty { return }  // closed and drained
             let connection = store.store.connection
             do {
-                try connection.execute("BEGIN IMMEDIATE")
+                try connection.statement("BEGIN IMMEDIATE").run()
             } catch {
                 for operation in batch { operation.fail(.storage(error)) }
                 continue
@@ -118,7 +118,7 @@ public final class JobStoreWorker: Sendable {
             let completions = batch.map { $0.run(store) }
             var failure: JobStoreError?
             do {
-                try connection.execute("COMMIT")
+                try connection.statement("COMMIT").run()
             } catch {
                 failure = .storage(error)
                 try? connection.execute("ROLLBACK")

@@ -91,16 +91,18 @@ public final class SQLiteConnection {
     }
 
     /// Runs `body` in a savepoint inside the current transaction: its changes
-    /// are undone if it throws, the rest of the transaction stays.
+    /// are undone if it throws, the rest of the transaction stays. The
+    /// savepoint statements are prepared once (the worker opens one per
+    /// operation).
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
-        try execute("SAVEPOINT step")
+        try statement("SAVEPOINT step").run()
         do {
             let result = try body()
-            try execute("RELEASE step")
+            try statement("RELEASE step").run()
             return result
         } catch {
-            try? execute("ROLLBACK TO step")
-            try? execute("RELEASE step")
+            try? statement("ROLLBACK TO step").run()
+            try? statement("RELEASE step").run()
             throw error
         }
     }

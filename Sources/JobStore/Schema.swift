@@ -41,6 +41,13 @@ enum Schema {
             PRIMARY KEY (job_id, idx)
         ) WITHOUT ROWID;
         """,
+        // 2: indexes for what the queue asks most: jobs of a state newest
+        // first (job.list), and the next retry time (the dispatcher, on
+        // every change) without scanning the queue.
+        """
+        CREATE INDEX jobs_by_state_newest ON jobs (state, id);
+        CREATE INDEX jobs_by_retry ON jobs (next_attempt_at) WHERE state = 'queued' AND next_attempt_at IS NOT NULL;
+        """,
     ]
 
     /// Brings the database to the latest version.

@@ -197,7 +197,34 @@ public final class JobScheduler: Sendable {
     /// slow or down, and the upstream refuses a wrong name itself later.
     private func validateNames(_ request: GenerationParameters) async throws {
         let client = self.client
-        let outcome: Result<Void, any Error>? = await withCheckedContinuation { continuation in
+        let outcome: Result<Void, any Error>?
+        if client.catalogIsSettled {
+            // The usual case: answered from the cache, no race needed.
+            do {
+                try await client.validate(request)
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
+            }
+        } else {
+            outcome = await raceListFetch(request)
+        }
+        switch outcome {
+        case .success?:
+            return
+        case .failure(let error as ParameterProblem)?:
+            throw error
+        case .failure(let error)?:
+            log("accepting a job without checking its model and sampler: the upstream's lists are unavailable (\(error))")
+        case nil:
+            log("accepting a job without checking its model and sampler: the upstream is slow to list them")
+        }
+    }
+
+    /// Validation that may fetch the lists, or nil after `listWait`.
+    private func raceListFetch(_ request: GenerationParameters) async -> Result<Void, any Error>? {
+        let client = self.client
+        return await withCheckedContinuation { continuation in
             let once = OnceContinuation<Result<Void, any Error>?>(continuation)
             let timer = Task {
                 try? await Task.sleep(for: Self.listWait)
@@ -212,16 +239,6 @@ public final class JobScheduler: Sendable {
                 }
                 timer.cancel()
             }
-        }
-        switch outcome {
-        case .success?:
-            return
-        case .failure(let error as ParameterProblem)?:
-            throw error
-        case .failure(let error)?:
-            log("accepting a job without checking its model and sampler: the upstream's lists are unavailable (\(error))")
-        case nil:
-            log("accepting a job without checking its model and sampler: the upstream is slow to list them")
         }
     }
 

@@ -89,6 +89,19 @@ public final class VisionCraftClient: Sendable {
         }
     }
 
+    /// Whether the lists (or a recent failure to get them) are at hand, so
+    /// that `validate` answers without asking the upstream.
+    public var catalogIsSettled: Bool {
+        let lifetime = configuration.catalogLifetime
+        return catalog.withLock { state in
+            switch state {
+            case .fetched(_, let at): at.elapsed < lifetime
+            case .failed(_, let at): at.elapsed < Self.catalogRetryDelay
+            case .empty, .fetching: false
+            }
+        }
+    }
+
     private enum CatalogStep {
         case ready(Catalog)
         case failed(UpstreamError)

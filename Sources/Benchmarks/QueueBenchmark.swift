@@ -1,0 +1,262 @@
+import HTTPClient
+import JobStore
+import JSON
+import Posix
+import VisionCraftAPI
+
+/// The main job's benchmark: durable submits per second (against SQLite
+/// committing one insert at a time, the floor of durability on this disk),
+/// images per second through the daemon (against the same work done by the
+/// client library directly, and by a plain Python loop of one request per
+/// job), memory idle and after the jobs, and a daemon holding 100,000 jobs
+/// (start-up, `job.list` latency).
+public struct QueueBenchmark {
+    public struct Settings: Sendable {
+        public var duration: Duration = .seconds(3)
+        public var clientCounts = [1, 16]
+        /// Jobs of five images for the end-to-end run.
+        public var jobs = 200
+        public var historySize = 100_000
+        public init() {}
+    }
+
+    public let settings: Settings
+    public let binaries: BenchmarkBinaries
+    private let print: (String) -> Void
+
+    public init(settings: Settings, binaries: BenchmarkBinaries, print: @escaping (String) -> Void) {
+        self.settings = settings
+        self.binaries = binaries
+        self.print = print
+    }
+
+    public func run() throws -> String {
+        let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
+        defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
+        let python = try BenchmarkBinaries.peer("python3", package: "python3")
+        let loadgen = LoadGenerator(executable: try binaries.ours("visioncraft-loadgen"), duration: settings.duration)
+        var report: [String] = []
+
+        // 1. Durable submits: no key and no upstream, so nothing runs but the store.
+        let closedPort = try TCPSocket.freePort()
+        let idle = try BenchmarkDaemon.start(binaries, folder: "\(folder)/submits", arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
+        let idleKilobytes = idle.server.residentKilobytes()
+        var submits = TextTable(header: ["durable submits (job.submit, fsync per commit)", "per second", "p50", "p99", "vs one insert per commit"])
+        print("  sqlite3, one insert per commit (python3) ...")
+        let floor = try pythonFloor(python, path: "\(folder)/floor.sqlite3")
+        let request = #"{"jsonrpc":"2.0","id":1,"method":"job.submit","params":{"prompt":"a lighthouse at dusk","image_count":5}}"#
+        for clients in settings.clientCounts {
+            print("  job.submit, \(clients) client(s) ...")
+            let result = try loadgen.run(.unix(path: idle.socket, line: request), connections: clients)
+            submits.append([
+                "visioncraftd, \(clients) client\(clients == 1 ? "" : "s")", Format.rate(result.requestsPerSecond),
+                Format.micros(result.p50Microseconds), Format.micros(result.p99Microseconds), Format.ratio(result.requestsPerSecond / floor),
+            ])
+        }
+        submits.append(["sqlite3 (python3), one insert per commit", Format.rate(floor), "", "", ""])
+        idle.server.stop()
+        report.append(submits.render() + "\n(each submit is acknowledged only after its commit is on disk; concurrent submits share a commit)")
+
+        // 2. Images through the daemon, and the same work without it.
+        let images = settings.jobs * 5
+        // The emulator runs on its own, so that the daemon's memory is its own.
+        let (emulator, emulatorPort) = try AnnouncingProcess.start(
+            name: "visioncraft-emulator", executable: try binaries.ours("visioncraft-emulator"), arguments: ["--port", "0"]
+        )
+        defer { emulator.stop() }
+        print("  \(settings.jobs) jobs of 5 images through visioncraftd ...")
+        let daemon = try BenchmarkDaemon.start(
+            binaries, folder: "\(folder)/e2e",
+            arguments: ["--upstream", "http://127.0.0.1:\(emulatorPort)", "--requests-per-minute", "0", "--max-in-flight", "4"],
+            environment: ["VISIONCRAFT_API_KEY": "bench-key"]
+        )
+        defer { daemon.server.stop() }
+        let beforeKilobytes = daemon.server.residentKilobytes()
+        let throughDaemon = try submitAndWait(daemon.socket, jobs: settings.jobs)
+        let afterKilobytes = daemon.server.residentKilobytes()
+        print("  the same images with VisionCraftClient directly ...")
+        let direct = try directClient("http://127.0.0.1:\(emulatorPort)", jobs: settings.jobs, folder: "\(folder)/direct")
+        print("  the same images with a plain Python loop ...")
+        let plain = try pythonLoop(python, port: emulatorPort, jobs: settings.jobs, folder: "\(folder)/python")
+        var endToEnd = TextTable(header: ["\(images) images (emulator, no latency)", "seconds", "images/s", "ms per image", "daemon vs this"])
+        endToEnd.append(["visioncraftd (queue, 4 in flight, stamped, fsynced)", Format.fixed(throughDaemon.seconds, 2), Format.rate(Double(images) / throughDaemon.seconds), Format.fixed(throughDaemon.seconds * 1000 / Double(images), 3), ""])
+        endToEnd.append(["VisionCraftClient directly (4 in flight, fsynced)", Format.fixed(direct.seconds, 2), Format.rate(Double(images) / direct.seconds), Format.fixed(direct.seconds * 1000 / Double(images), 3), Format.ratio(direct.seconds / throughDaemon.seconds)])
+        endToEnd.append(["python3 http.client, one job at a time", Format.fixed(plain, 2), Format.rate(Double(images) / plain), Format.fixed(plain * 1000 / Double(images), 3), Format.ratio(plain / throughDaemon.seconds)])
+        let overhead = (throughDaemon.seconds - direct.seconds) * 1000 / Double(images)
+        report.append(endToEnd.render() + "\n(the daemon adds \(Format.fixed(overhead, 3)) ms per image over the library alone: durable state changes, events, stamping)")
+
+        // 3. A daemon holding 100,000 jobs.
+        print("  \(settings.historySize) jobs in the store ...")
+        let history = "\(folder)/history"
+        try fillStore("\(history)/state/visioncraft/jobs.sqlite3", count: settings.historySize)
+        let big = try BenchmarkDaemon.start(binaries, folder: history, arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
+        defer { big.server.stop() }
+        var large = TextTable(header: ["\(settings.historySize) jobs in the store", "p50", "p99", "target"])
+        large.append(["start-up to ready", Format.millis(big.startup.seconds * 1000), "", "under 1 s"])
+        for (label, line) in [
+            ("job.list, newest 50", #"{"jsonrpc":"2.0","id":1,"method":"job.list","params":{"limit":50}}"#),
+            ("job.list, queued, 50", #"{"jsonrpc":"2.0","id":1,"method":"job.list","params":{"state":"queued","limit":50}}"#),
+            ("daemon.status", #"{"jsonrpc":"2.0","id":1,"method":"daemon.status"}"#),
+        ] {
+            print("  \(label) ...")
+            let result = try loadgen.run(.unix(path: big.socket, line: line), connections: 1)
+            large.append([label, Format.micros(result.p50Microseconds), Format.micros(result.p99Microseconds), label.hasPrefix("job.list") ? "p99 under 5 ms" : ""])
+        }
+        var memory = TextTable(header: ["resident memory", "visioncraftd", "target"])
+        memory.append(["idle", idleKilobytes.map { Format.megabytes(kilobytes: $0) } ?? "-", "under 16 MB"])
+        memory.append(["idle, with a key and an upstream", beforeKilobytes.map { Format.megabytes(kilobytes: $0) } ?? "-", "under 16 MB"])
+        memory.append(["after \(settings.jobs) jobs (\(images) images)", afterKilobytes.map { Format.megabytes(kilobytes: $0) } ?? "-", "under 24 MB"])
+        memory.append(["holding \(settings.historySize) jobs, after the lists", big.server.residentKilobytes().map { Format.megabytes(kilobytes: $0) } ?? "-", ""])
+        report.append(large.render())
+        report.append(memory.render())
+        return report.joined(separator: "\n\n")
+    }
+
+    // MARK: Private
+
+    /// Python's sqlite3 inserting one row per committed transaction, WAL and
+    /// synchronous FULL like the daemon: inserts per second.
+    private func pythonFloor(_ python: String, path: String) throws -> Double {
+        let script = """
+            import sqlite3, sys, time
+            db = sqlite3.connect(sys.argv[1], isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=FULL")
+            db.execute("CREATE TABLE jobs (id INTEGER PRIMARY KEY, params TEXT)")
+            end = time.monotonic() + float(sys.argv[2]); count = 0; start = time.monotonic()
+            while time.monotonic() < end:
+                db.execute("BEGIN"); db.execute("INSERT INTO jobs (params) VALUES (?)", ('{"prompt":"a lighthouse at dusk"}',)); db.execute("COMMIT")
+                count += 1
+            print(count / (time.monotonic() - start))
+            """
+        let text = try capture(python, ["-c", script, path, Format.fixed(settings.duration.seconds, 3)])
+        guard let rate = Double(text.filter { !$0.isWhitespace }) else { throw BenchmarkError("the sqlite3 floor printed '\(text)'") }
+        return rate
+    }
+
+    /// Submits `jobs` jobs of 5 images over one connection, then waits for
+    /// each; returns the time from the first submit to the last image saved.
+    private func submitAndWait(_ socket: String, jobs: Int) throws -> Duration {
+        let fd = try UnixSocket.connect(to: socket)
+        defer { try? fd.close() }
+        var reader = LineReader(fd)
+        let started = MonotonicInstant.now()
+        var ids: [String] = []
+        for index in 0..<jobs {
+            try fd.writeAll(Array(#"{"jsonrpc":"2.0","id":\#(index),"method":"job.submit","params":{"prompt":"bench \#(index)","image_count":5}}"#.utf8) + [0x0A])
+            let reply = try JSONParser.parse(try reader.line())
+            guard let id = reply["result"]?["id"]?.stringValue else { throw BenchmarkError("job.submit failed: \(reply)") }
+            ids.append(id)
+        }
+        for id in ids {
+            try fd.writeAll(Array(#"{"jsonrpc":"2.0","id":1,"method":"job.wait","params":{"id":"\#(id)","timeout_seconds":600}}"#.utf8) + [0x0A])
+            let reply = try JSONParser.parse(try reader.line())
+            guard reply["result"]?["job"]?["state"] == "succeeded" else { throw BenchmarkError("a job did not succeed: \(reply)") }
+        }
+        return started.elapsed
+    }
+
+    /// The library alone: 4 tasks generating 5 images at a time, fetching
+    /// and writing each (fsync, rename).
+    private func directClient(_ baseURL: String, jobs: Int, folder: String) throws -> Duration {
+        try FileSystem.makeDirectories(folder, permissions: 0o755)
+        return try BlockingTask.run {
+            let http = try HTTPClient()
+            defer { http.shutdown() }
+            let client = VisionCraftClient(configuration: .init(baseURL: baseURL), http: http)
+            let started = MonotonicInstant.now()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<4 {
+                    group.addTask {
+                        for job in stride(from: worker, to: jobs, by: 4) {
+                            let urls = try await client.generate(
+                                GenerationParameters(prompt: "bench \(job)", model: "anything_V5", sampler: "Euler", imageCount: 5), key: "bench"
+                            )
+                            for (index, url) in urls.enumerated() { _ = try await client.download(url, to: "\(folder)/\(job)-\(index)") }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            return started.elapsed
+        }
+    }
+
+    /// The seed's approach: one POST per job, then each image downloaded and
+    /// written, one job after another.
+    private func pythonLoop(_ python: String, port: UInt16, jobs: Int, folder: String) throws -> Double {
+        try FileSystem.makeDirectories(folder, permissions: 0o755)
+        let script = """
+            import http.client, json, sys, time, urllib.parse
+            port, jobs, folder = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+            api = http.client.HTTPConnection("127.0.0.1", port)
+            start = time.monotonic()
+            for job in range(jobs):
+                body = json.dumps({"model": "anything_V5", "sampler": "Euler", "prompt": "bench %d" % job, "image_count": 5, "token": "bench"})
+                api.request("POST", "/generate", body, {"Content-Type": "application/json"})
+                for index, url in enumerate(json.loads(api.getresponse().read())["images"]):
+                    api.request("GET", urllib.parse.urlsplit(url).path)
+                    with open("%s/%d-%d.png" % (folder, job, index), "wb") as f:
+                        f.write(api.getresponse().read())
+            print(time.monotonic() - start)
+            """
+        let text = try capture(python, ["-c", script, String(port), String(jobs), folder])
+        guard let seconds = Double(text.filter { !$0.isWhitespace }) else { throw BenchmarkError("the Python loop printed '\(text)'") }
+        return seconds
+    }
+
+    /// A store with `count` finished jobs of one image each.
+    private func fillStore(_ path: String, count: Int) throws {
+        try FileSystem.makeDirectories(FileSystem.parentDirectory(of: path), permissions: 0o700)
+        let store = try JobStore(path: path)
+        let ids = JobIDGenerator()
+        var made = 0
+        while made < count {
+            try store.connection.transaction {
+                for _ in 0..<min(5000, count - made) {
+                    let new = NewJob(
+                        id: ids.next(), parameters: #"{"prompt":"a lighthouse at dusk","image_count":1}"#, prompt: "a lighthouse at dusk \(made)",
+                        imageCount: 1, createdAt: WallClock.now().milliseconds
+                    )
+                    try store.insertRows(new)
+                    made += 1
+                }
+            }
+        }
+    }
+
+    private func capture(_ executable: String, _ arguments: [String]) throws -> String {
+        let output = try FileDescriptor.pipe()
+        var options = ChildProcess.Options(executable: executable, arguments: arguments)
+        options.standardOutput = .descriptor(output.write)
+        let child = try ChildProcess.spawn(options)
+        try? output.write.close()
+        let bytes = try output.read.readAll()
+        try? output.read.close()
+        guard try child.wait() == .exited(0) else { throw BenchmarkError("\(executable) failed") }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Reads lines from a blocking descriptor.
+struct LineReader {
+    let fd: FileDescriptor
+    var buffer: [UInt8] = []
+
+    init(_ fd: FileDescriptor) {
+        self.fd = fd
+    }
+
+    mutating func line() throws -> [UInt8] {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = Array(buffer[..<newline])
+                buffer.removeFirst(newline + 1)
+                return line
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let result = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
+            guard case .bytes(let count) = result, count > 0 else { throw BenchmarkError("the daemon closed the connection") }
+            buffer += chunk.prefix(count)
+        }
+    }
+}
