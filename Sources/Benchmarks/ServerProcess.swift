@@ -41,6 +41,11 @@ public final class ServerProcess: @unchecked Sendable {
         ResidentMemory.kilobytes(of: child.pid)
     }
 
+    /// The server's private memory (USS) in kilobytes.
+    public func privateKilobytes() -> Int? {
+        ResidentMemory.privateKilobytes(of: child.pid)
+    }
+
     /// Stops the server: SIGTERM, and SIGKILL if it lingers.
     public func stop() {
         child.send(.terminate)
@@ -57,6 +62,23 @@ public final class ServerProcess: @unchecked Sendable {
 
 /// Resident memory of a process.
 public enum ResidentMemory {
+    /// Pages only this process holds (private clean and dirty, the "USS"),
+    /// from /proc/PID/smaps_rollup on Linux; nil elsewhere. Shared library
+    /// text counts in RSS but costs the machine once for all processes.
+    public static func privateKilobytes(of pid: pid_t) -> Int? {
+        #if os(Linux)
+        guard let bytes = try? FileSystem.readFile("/proc/\(pid)/smaps_rollup") else { return nil }
+        var total = 0
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+        where line.hasPrefix("Private_Clean:") || line.hasPrefix("Private_Dirty:") {
+            total += Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") ?? 0
+        }
+        return total
+        #else
+        return nil
+        #endif
+    }
+
     /// VmRSS from /proc on Linux; `ps -o rss=` elsewhere.
     public static func kilobytes(of pid: pid_t) -> Int? {
         #if os(Linux)
