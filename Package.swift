@@ -185,6 +185,10 @@ let package = Package(
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
+        .testTarget(
+            name: "SchedulerTests",
+            dependencies: ["HTTPClient", "HTTPServer", "Imaging", "JobStore", "Posix", "Scheduler", "TestSupport", "VisionCraftAPI", "VisionCraftProtocol"]
+        ),
         .testTarget(name: "StreamServerTests", dependencies: ["Posix", "StreamServer", "TestSupport"]),
         .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "Posix", "TestSupport", "VCCtl"]),
         .testTarget(

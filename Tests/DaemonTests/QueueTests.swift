@@ -106,6 +106,28 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
         #expect(job.attempts == failures, "every failed request counted once: \(counts)")
     }
 
+    @Test func failedDownloadsAreRetriedWithoutGeneratingAgain() async throws {
+        let (job, generations) = try await withInProcessDaemon(Self.fast(#"{"truncated_download_rate":0.6}"#)) { client, _ in
+            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "fragile", imageCount: 10))
+            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: .seconds(70))
+            return (finished.job, try emulatorCounts(client, "/generate"))
+        }
+        #expect(job.state == "succeeded")
+        #expect(job.imagesDone == 10)
+        #expect(generations == ["200": 2], "two requests made the ten images; broken downloads were fetched again, not generated again")
+    }
+
+    @Test func aRateLimitStatedInA403IsNotAKeyProblem() async throws {
+        let (job, key) = try await withInProcessDaemon(Self.fast(#"{"rate_limit":{"requests":1,"seconds":1},"rate_limit_style":"403"}"#)) { client, _ in
+            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "limited", imageCount: 10))
+            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: .seconds(70))
+            return (finished.job, try client.call(KeyStatus.self, NoParameters()))
+        }
+        #expect(job.state == "succeeded")
+        #expect(job.attempts == 0)
+        #expect(key.state == "set", "the key was not taken for refused")
+    }
+
     @Test func aJobGivesUpAfterItsAttempts() async throws {
         let job = try await withInProcessDaemon({ options in
             Self.fast(#"{"server_error_rate":1}"#)(&options)

@@ -1,0 +1,138 @@
+import HTTPClient
+import HTTPServer
+import Imaging
+@testable import JobStore
+import Posix
+@testable import Scheduler
+import Testing
+import TestSupport
+import VisionCraftAPI
+import VisionCraftProtocol
+
+@Suite struct RetryPolicyTests {
+    @Test func fullJitterStaysUnderADoublingBoundAndTheCap() {
+        let policy = RetryPolicy()
+        #expect(policy.delay(afterAttempt: 1, random: 0) == .zero)
+        #expect(policy.delay(afterAttempt: 1, random: 1) == .seconds(2))
+        #expect(policy.delay(afterAttempt: 3, random: 1) == .seconds(8))
+        #expect(policy.delay(afterAttempt: 3, random: 0.5) == .seconds(4))
+        #expect(policy.delay(afterAttempt: 30, random: 1) == .seconds(300), "capped")
+        #expect(policy.delay(afterAttempt: 1000, random: 1) == .seconds(300), "no overflow")
+        #expect(policy.delay(afterAttempt: 2, random: 7) == .seconds(4), "random is clamped")
+    }
+}
+
+@Suite struct A1111ParametersTests {
+    @Test func readsLikeAutomatic1111() {
+        let parameters = JobParameters(prompt: "a lighthouse", negativePrompt: "fog, rain", model: "anything_V5", sampler: "DPM++ 2M Karras", imageCount: 3, cfgScale: 7, steps: 20)
+        let text = A1111Parameters.text(for: parameters, jobID: "01J", index: 1, width: 512, height: 768)
+        #expect(text == "a lighthouse\nNegative prompt: fog, rain\nSteps: 20, Sampler: DPM++ 2M Karras, CFG scale: 7, Size: 512x768, Model: anything_V5, Job: 01J, Image: 2 of 3")
+    }
+
+    @Test func valuesWithCommasAreQuotedAndImageToImageIsNamed() {
+        let parameters = JobParameters(prompt: "x", cfgScale: 7.5, steps: 50, initImage: "/in.png")
+        let text = A1111Parameters.text(for: parameters, jobID: "J", index: 0, width: nil, height: nil)
+        #expect(text == "x\nSteps: 50, CFG scale: 7.5, Model: img2img, Denoising source: init image, Job: J, Image: 1 of 1")
+        let odd = JobParameters(prompt: "y", model: "a, b", sampler: "S")
+        #expect(A1111Parameters.text(for: odd, jobID: "J", index: 0, width: 1, height: 1).contains(#"Model: "a, b""#))
+    }
+}
+
+@Suite struct UpstreamGateTests {
+    @Test func atMostNInFlight() async throws {
+        let gate = UpstreamGate(maximumInFlight: 2, requestsPerMinute: 0)
+        try await gate.acquire(generation: true)
+        try await gate.acquire(generation: false)
+        let third = Task { try await gate.acquire(generation: true) }
+        pauseBriefly(milliseconds: 50)
+        // Still waiting: release one slot and it gets it.
+        gate.release()
+        try await third.value
+        gate.release()
+        gate.release()
+    }
+
+    @Test func aWaitingAcquireCanBeCancelled() async throws {
+        let gate = UpstreamGate(maximumInFlight: 1, requestsPerMinute: 0)
+        try await gate.acquire(generation: true)
+        let waiting = Task { try await gate.acquire(generation: true) }
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        gate.release()
+    }
+
+    @Test func thePerMinuteLimitAndPausesHoldGenerationsOnly() async throws {
+        let gate = UpstreamGate(maximumInFlight: 10, requestsPerMinute: 2)
+        try await gate.acquire(generation: true)
+        try await gate.acquire(generation: true)
+        let started = MonotonicInstant.now()
+        let third = Task { try await gate.acquire(generation: true) }
+        try await gate.acquire(generation: false)  // downloads are not counted
+        #expect(started.elapsed < .seconds(1))
+        third.cancel()
+        _ = try? await third.value
+        gate.pause(until: MonotonicInstant.now().advanced(by: .seconds(30)))
+        #expect(gate.pausedUntil != nil)
+    }
+}
+
+@Suite struct JobEventHubTests {
+    func record(_ id: String, _ state: JobState) -> JobRecord {
+        JobRecord(
+            id: id, state: state, priority: 0, parameters: "{}", prompt: "p", labels: [], outputDirectory: nil, idempotencyKey: nil,
+            imageCount: 1, attempts: 0, nextAttemptAt: nil, error: nil, createdAt: 0, updatedAt: 0, startedAt: nil, finishedAt: nil, images: []
+        )
+    }
+
+    /// Starts a wait on `id` and returns once the waiter is in place (the
+    /// hub asks `isTerminal` only after registering it).
+    func startWaiting(_ hub: JobEventHub, _ id: String) async throws -> Task<Bool, Never> {
+        let registered = ThreadCondition(false)
+        let waiter = Task {
+            await hub.waitForTerminal(id, timeout: .seconds(30)) {
+                registered.update { $0 = true }
+                return false
+            }
+        }
+        #expect(try await offPool { registered.wait(timeout: .seconds(10)) { $0 } })
+        return waiter
+    }
+
+    @Test func waitersHearTheEndAndSubscribersEverything() async throws {
+        let hub = JobEventHub()
+        let seen = ThreadCondition<[String]>([])
+        let subscription = hub.subscribe { job in seen.update { $0.append("\(job.id):\(job.state.rawValue)") } }
+        let waiter = try await startWaiting(hub, "a")
+        hub.publish(record("a", .running))
+        hub.publish(record("b", .succeeded))
+        hub.publish(record("a", .succeeded))
+        #expect(await waiter.value == true)
+        hub.unsubscribe(subscription)
+        hub.publish(record("c", .queued))
+        #expect(seen.read { $0 } == ["a:running", "b:succeeded", "a:succeeded"])
+    }
+
+    @Test func aWaiterCanAskForMoreThanTheEnd() async throws {
+        let hub = JobEventHub()
+        let registered = ThreadCondition(false)
+        let waiter = Task {
+            await hub.waitForTerminal("k", timeout: .seconds(30), ends: { $0.state == .queued }) {
+                registered.update { $0 = true }
+                return false
+            }
+        }
+        #expect(try await offPool { registered.wait(timeout: .seconds(10)) { $0 } })
+        hub.publish(record("k", .running))
+        hub.publish(record("k", .queued))
+        #expect(await waiter.value == true)
+    }
+
+    @Test func timeoutsAndReleaseAnswerFalse() async throws {
+        let hub = JobEventHub()
+        #expect(await hub.waitForTerminal("x", timeout: .milliseconds(20)) { false } == false)
+        #expect(await hub.waitForTerminal("x", timeout: .seconds(30)) { true } == true, "already finished")
+        let waiter = try await startWaiting(hub, "y")
+        hub.releaseWaiters()
+        #expect(await waiter.value == false)
+    }
+}
