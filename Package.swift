@@ -24,6 +24,12 @@ let package = Package(
         .executable(name: "visioncraft-bench", targets: ["visioncraft-bench"]),
         .executable(name: "visioncraft-emulator", targets: ["visioncraft-emulator"]),
         .executable(name: "visioncraftd", targets: ["visioncraftd"]),
+        // Plugins the tests load (not shipped: the daemon only looks for
+        // libvisioncraft-*.so next to its binary).
+        .library(name: "vctest-echo", type: .dynamic, targets: ["TestPluginEcho"]),
+        .library(name: "vctest-failing-init", type: .dynamic, targets: ["TestPluginFailingInit"]),
+        .library(name: "vctest-no-entry", type: .dynamic, targets: ["TestPluginNoEntry"]),
+        .library(name: "vctest-wrong-abi", type: .dynamic, targets: ["TestPluginWrongABI"]),
     ],
     targets: [
         // MARK: Libraries
@@ -76,8 +82,8 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "CommandLineKit", "HTTPClient", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "Scheduler", "StreamServer",
-                "VisionCraftAPI", "VisionCraftEmulator", "VisionCraftProtocol",
+                "CommandLineKit", "HTTPClient", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost", "Posix", "Scheduler",
+                "StreamServer", "VisionCraftAPI", "VisionCraftEmulator", "VisionCraftProtocol",
             ]
         ),
 
@@ -104,6 +110,9 @@ let package = Package(
         /// JSON-RPC 2.0 servers: method tables, dispatch (batches,
         /// notifications, async handlers), sessions on a StreamServer.
         .target(name: "JSONRPCServer", dependencies: ["JSON", "JSONRPC", "Posix", "StreamServer"]),
+
+        /// Loads plugins (dlopen, ABI check, init) and runs their hooks.
+        .target(name: "PluginHost", dependencies: ["Posix", "VisionCraftPluginABI"]),
 
         /// System calls and POSIX types: descriptors, sockets, credentials, signals, processes.
         .target(name: "Posix", dependencies: ["CPosix"]),
@@ -133,6 +142,9 @@ let package = Package(
             name: "VisionCraftEmulator",
             dependencies: ["CommandLineKit", "HTTPServer", "Imaging", "JSON", "Posix"]
         ),
+
+        /// The plugin ABI: Protocol/visioncraft_plugin.h as a C module.
+        .target(name: "VisionCraftPluginABI"),
 
         /// The daemon's wire protocol: method catalog, error reasons, socket location.
         .target(name: "VisionCraftProtocol", dependencies: ["CProtocolDocuments", "JSON", "JSONRPC"]),
@@ -164,6 +176,10 @@ let package = Package(
 
         /// Helpers shared by the test targets (never linked into a product).
         .target(name: "TestSupport", dependencies: ["Posix"], path: "Tests/TestSupport"),
+        .target(name: "TestPluginEcho", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Echo", publicHeadersPath: "."),
+        .target(name: "TestPluginFailingInit", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/FailingInit", publicHeadersPath: "."),
+        .target(name: "TestPluginNoEntry", path: "Tests/Plugins/NoEntry", publicHeadersPath: "."),
+        .target(name: "TestPluginWrongABI", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/WrongABI", publicHeadersPath: "."),
 
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
@@ -171,8 +187,8 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "CommandLineKit", "Daemon", "HTTPClient", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "Posix", "Scheduler", "TestSupport",
-                "VisionCraftAPI", "VisionCraftProtocol",
+                "CommandLineKit", "Daemon", "HTTPClient", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost", "Posix", "Scheduler",
+                "TestSupport", "VisionCraftAPI", "VisionCraftProtocol",
             ]
         ),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
@@ -184,6 +200,7 @@ let package = Package(
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
+        .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "Posix", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
         .testTarget(
             name: "SchedulerTests",

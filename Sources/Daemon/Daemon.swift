@@ -1,4 +1,5 @@
 import JSON
+import PluginHost
 import JSONRPC
 import JSONRPCServer
 import Posix
@@ -103,6 +104,22 @@ public final class Daemon: Sendable {
             return abandon(socket, error)
         }
 
+        let plugins = PluginRegistry(folders: pluginFolders(paths)) { _ in "{}" } log: { [log] level, line in
+            switch level {
+            case 3: log.error(line)
+            case 2: log.warning(line)
+            case 1: log.info(line)
+            default: log.debug(line)
+            }
+        }
+        for entry in plugins.reload() {
+            if let plugin = entry.plugin {
+                log.info("plugin \(plugin.name) \(plugin.version) loaded from \(entry.path)")
+            } else {
+                log.warning("plugin file \(entry.path) not loaded: \(entry.error ?? "")")
+            }
+        }
+
         let serverBox = Mutex<RPCServer?>(nil)
         let methods = DaemonMethods(
             startedAt: startedAt.iso8601,
@@ -113,6 +130,7 @@ public final class Daemon: Sendable {
             discoveryDocument: document,
             upstream: upstream,
             queue: QueueMethods(scheduler: queue.scheduler, vault: queue.vault, subscriptions: queue.subscriptions),
+            plugins: PluginMethods(registry: plugins),
             enableTestMethods: options.enableTestMethods
         )
         let log = self.log
@@ -218,6 +236,17 @@ public final class Daemon: Sendable {
             workingDirectory: ProcessEnvironment.workingDirectory()
         )
         return try DaemonSocket.bind(location, log: log)
+    }
+
+    /// Where plugins are looked for: the user's folder, `--plugin-dir`s, and
+    /// the binary's own folder (only `libvisioncraft-*` files there).
+    private func pluginFolders(_ paths: DaemonPaths) -> [PluginRegistry.Folder] {
+        var folders = [PluginRegistry.Folder(path: paths.pluginDirectory)]
+        folders += options.pluginFolders.map { PluginRegistry.Folder(path: $0) }
+        if let binary = ProcessEnvironment.executablePath() {
+            folders.append(PluginRegistry.Folder(path: FileSystem.parentDirectory(of: binary), prefix: "libvisioncraft-"))
+        }
+        return folders
     }
 
     /// Logs why the start failed, closes the socket and reports the status.

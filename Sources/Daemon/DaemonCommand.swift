@@ -22,6 +22,7 @@ public struct VisionCraftDaemonCommand: Command {
             Option(long: "max-in-flight", valueName: "N", help: "Upstream requests at once, 1 to 16; default 2."),
             Option(long: "requests-per-minute", valueName: "N", help: "Generations started per minute at most; 0 for no limit; default 60."),
             Option(long: "max-attempts", valueName: "N", help: "Transient failures a job survives before it fails, 1 to 100; default 8."),
+            Option(long: "plugin-dir", valueName: "PATH", help: "Also load plugins from PATH (repeatable); $XDG_DATA_HOME/visioncraft/plugins and this binary's folder are always searched.", repeatable: true, completion: .directory),
             Option(long: "upstream", valueName: "URL", help: "The VisionCraft API's base URL, or 'emulator' for the embedded emulator (default: $VISIONCRAFT_UPSTREAM, else http://loplequ.domcloud.io)."),
             Option(long: "emulator", help: "Serve the embedded emulator on a loopback port and use it: no key, no network (same as --upstream emulator)."),
             Option(long: "emulator-faults", valueName: "JSON", help: "Faults for the embedded emulator, as POST /_emulator/faults takes them, e.g. '{\"server_error_rate\":0.3}'."),
@@ -49,6 +50,10 @@ public struct VisionCraftDaemonCommand: Command {
             options.shutdownTimeout = .milliseconds(Int64(seconds * 1000))
         }
         options.stateDirectory = try Self.absolutePath(arguments, "state-dir")
+        options.pluginFolders = try arguments.values("plugin-dir").map { path throws -> String in
+            guard path.hasPrefix("/") else { throw UsageError("--plugin-dir \(path): expected an absolute path") }
+            return path
+        }
         options.outputDirectory = try Self.absolutePath(arguments, "output-dir")
         options.maximumInFlight = try arguments.int("max-in-flight", in: 1...16) ?? options.maximumInFlight
         options.requestsPerMinute = try arguments.int("requests-per-minute", in: 0...100_000) ?? options.requestsPerMinute

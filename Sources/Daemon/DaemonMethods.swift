@@ -17,6 +17,7 @@ struct DaemonMethods: Sendable {
     let discoveryDocument: JSON
     let upstream: Upstream
     let queue: QueueMethods
+    let plugins: PluginMethods
     let enableTestMethods: Bool
 
     /// Every method, registered. A test checks this list against
@@ -37,6 +38,7 @@ struct DaemonMethods: Sendable {
             try await Self.catalog("samplers", refresh: parameters.refresh, client) { (client) async throws(UpstreamError) in try await client.samplers() }
         }
         queue.register(in: &table)
+        plugins.register(in: &table)
         if enableTestMethods { TestMethods.register(in: &table) }
         return table
     }

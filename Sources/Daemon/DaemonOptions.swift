@@ -47,6 +47,8 @@ public struct DaemonOptions: Sendable, Equatable {
     /// Unread bytes a subscriber may have before its events are dropped;
     /// tests lower it.
     public var eventBufferLimit = 256 << 10
+    /// `--plugin-dir PATH` (repeatable): more folders to load plugins from.
+    public var pluginFolders: [String] = []
     /// `--enable-test-methods` (hidden): registers `test.sleep` and
     /// `test.fail` for the test suite.
     public var enableTestMethods = false

@@ -9,6 +9,8 @@ struct DaemonPaths: Sendable, Equatable {
     let configDirectory: String
     /// Images: `--output-dir`, `~/Pictures/visioncraft`.
     let outputDirectory: String
+    /// Plugins: `$XDG_DATA_HOME/visioncraft/plugins`, `~/.local/share/visioncraft/plugins`.
+    let pluginDirectory: String
 
     var database: String { "\(stateDirectory)/jobs.sqlite3" }
     var keyFile: String { "\(configDirectory)/key" }
@@ -44,6 +46,7 @@ struct DaemonPaths: Sendable, Equatable {
         } else {
             throw DaemonError(.configuration, "HOME is not set: give --output-dir")
         }
-        return DaemonPaths(stateDirectory: state, configDirectory: config, outputDirectory: output)
+        let plugins = "\(try base("XDG_DATA_HOME", ".local/share"))/visioncraft/plugins"
+        return DaemonPaths(stateDirectory: state, configDirectory: config, outputDirectory: output, pluginDirectory: plugins)
     }
 }

@@ -107,6 +107,23 @@ public enum FileSystem {
         }
     }
 
+    /// The names in a folder (not "." or ".."), sorted; nil if it does not exist.
+    public static func contentsOfDirectory(_ path: String) throws(SystemError) -> [String]? {
+        guard let directory = opendir(path) else {
+            if errno == ENOENT { return nil }
+            throw SystemError.last("opendir", path)
+        }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
     /// The folder part of a path: "/a/b/c" -> "/a/b", "c" -> ".", "/c" -> "/".
     public static func parentDirectory(of path: String) -> String {
         var trimmed = Substring(path)

@@ -17,6 +17,8 @@ public enum MethodCatalog {
         JobWait.name,
         KeySet.name,
         KeyStatus.name,
+        PluginsList.name,
+        PluginsReload.name,
         ModelsList.name,
         SamplersList.name,
         RPCDiscover.name,

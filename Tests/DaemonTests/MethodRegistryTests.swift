@@ -3,6 +3,7 @@ import JSON
 import JSONRPC
 import Posix
 import JobStore
+import PluginHost
 import Scheduler
 import Testing
 import TestSupport
@@ -28,6 +29,7 @@ import VisionCraftProtocol
             discoveryDocument: try ProtocolDocuments.openRPC(),
             upstream: upstream,
             queue: QueueMethods(scheduler: scheduler, vault: vault, subscriptions: EventSubscriptions()),
+            plugins: PluginMethods(registry: PluginRegistry(folders: [])),
             enableTestMethods: testMethods
         )
     }

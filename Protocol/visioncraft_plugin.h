@@ -1,0 +1,162 @@
+/*
+ * visioncraft_plugin.h: the plugin ABI of visioncraftd (the single source of
+ * truth; Sources/VisionCraftPluginABI/include links here).
+ *
+ * A plugin is a shared library that exports one function,
+ *
+ *     const vc_plugin_descriptor *visioncraft_plugin_entry(void);
+ *
+ * returning a descriptor that lives as long as the library (plugins are never
+ * unloaded). The host reads abi_major and abi_minor before anything else and
+ * refuses a plugin whose major differs from its own, or whose minor is newer,
+ * naming the file and both versions.
+ *
+ * Hooks, each optional (say which in `hooks`):
+ *   prompt  JSON request in, JSON out: may rewrite the prompt, or expand one
+ *           request into several ({"requests": [...]}).
+ *   image   RGBA8 pixels in; the same buffer changed, or a new one (another
+ *           size) allocated with host->allocate.
+ *   file    the saved image's path and the job's parameters (export, upload,
+ *           notify).
+ *
+ * Memory: every pointer says who owns it.
+ *   - Inputs (request_json, params_json, path, input pixels) belong to the
+ *     host and are valid only during the call. The image hook may write into
+ *     input->pixels.
+ *   - Outputs (*response_json, *error, output->pixels when not the input's)
+ *     are allocated by the plugin with host->allocate; the host frees them.
+ *   - Strings are UTF-8, NUL-terminated.
+ *
+ * Errors: a hook returns VC_OK, or another status with *error set to a
+ * message (host->allocate'd) that the host shows to the user with the
+ * plugin's name. A NULL *error is allowed; the host then names the status.
+ *
+ * Threads: the host may call one plugin's hooks from several threads at once,
+ * unless the descriptor sets VC_PLUGIN_SERIALIZED, in which case the host
+ * calls it from one thread at a time. init and deinit are never called
+ * concurrently with anything. Hooks must not call exit(), change the process's
+ * signal handlers or working directory, or keep the input pointers.
+ */
+#ifndef VISIONCRAFT_PLUGIN_H
+#define VISIONCRAFT_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* This header's version. A plugin records the version it was built with. */
+#define VC_PLUGIN_ABI_MAJOR 1
+#define VC_PLUGIN_ABI_MINOR 0
+
+/* The exported symbol the host looks up. */
+#define VC_PLUGIN_ENTRY_SYMBOL "visioncraft_plugin_entry"
+
+/* How a call ended. */
+typedef enum vc_status {
+    VC_OK = 0,
+    /* The input is wrong (a bad option, a template that does not parse). */
+    VC_INVALID_INPUT = 1,
+    /* Something failed (a file missing, a command that failed). */
+    VC_FAILED = 2,
+    /* host->allocate returned NULL. */
+    VC_OUT_OF_MEMORY = 3,
+    /* The hook cannot handle this input (a format, a size). */
+    VC_UNSUPPORTED = 4
+} vc_status;
+
+/* Which hooks a plugin implements (bits of vc_plugin_descriptor.hooks). */
+enum {
+    VC_HOOK_PROMPT = 1u << 0,
+    VC_HOOK_IMAGE = 1u << 1,
+    VC_HOOK_FILE = 1u << 2
+};
+
+/* Descriptor flags. */
+enum {
+    /* Call this plugin's hooks from one thread at a time. */
+    VC_PLUGIN_SERIALIZED = 1u << 0
+};
+
+/* Log levels for host->log. */
+enum {
+    VC_LOG_DEBUG = 0,
+    VC_LOG_INFO = 1,
+    VC_LOG_WARNING = 2,
+    VC_LOG_ERROR = 3
+};
+
+/* What the host gives a plugin at init. Valid until the process ends. */
+typedef struct vc_host {
+    /* sizeof(vc_host) as the host knows it: newer hosts may append fields. */
+    uint32_t size;
+    uint16_t abi_major;
+    uint16_t abi_minor;
+    /* Allocates memory that the host will own (outputs, error messages).
+       Returns NULL when out of memory. Thread-safe. */
+    void *(*allocate)(size_t bytes);
+    /* Frees memory from allocate that the plugin will not hand over. */
+    void (*release)(void *pointer);
+    /* Writes a line to the daemon's log, with the plugin's name. Thread-safe. */
+    void (*log)(const struct vc_host *host, int level, const char *message);
+    /* The host's own data for log. Do not touch. */
+    void *context;
+} vc_host;
+
+/* An RGBA8 image: 4 bytes per pixel, rows `stride` bytes apart (stride >= width * 4). */
+typedef struct vc_image {
+    uint8_t *pixels;
+    uint32_t width;
+    uint32_t height;
+    size_t stride;
+} vc_image;
+
+/* What a plugin is. Returned by the entry point; must outlive the library. */
+typedef struct vc_plugin_descriptor {
+    /* VC_PLUGIN_ABI_MAJOR and VC_PLUGIN_ABI_MINOR as the plugin was built. */
+    uint16_t abi_major;
+    uint16_t abi_minor;
+    /* sizeof(vc_plugin_descriptor) as the plugin was built. */
+    uint32_t size;
+    /* A short lowercase name ("upscale"): what users write in --plugin. */
+    const char *name;
+    /* The plugin's own version ("1.2.0"). */
+    const char *version;
+    /* One line for `vcctl plugins`. */
+    const char *description;
+    /* VC_HOOK_* bits. */
+    uint32_t hooks;
+    /* VC_PLUGIN_* bits. */
+    uint32_t flags;
+
+    /* Optional. Called once after loading, with the plugin's configuration as
+       a JSON object ("{}" when none). *state is passed to every hook. */
+    vc_status (*init)(const vc_host *host, const char *config_json, void **state, char **error);
+    /* Optional. Called at most once, when the daemon stops. */
+    void (*deinit)(void *state);
+
+    /* request_json: {"prompt", "negative_prompt", "model", "sampler",
+       "image_count", "cfg_scale", "steps", "seed", "options": {...}}.
+       *response_json: the same shape, changed, or {"requests": [ ... ]} to
+       make several requests of one. */
+    vc_status (*prompt)(void *state, const char *request_json, char **response_json, char **error);
+
+    /* input: host-owned pixels, writable. params_json: the job's parameters
+       and this step's "options". Set *output to *input after changing it in
+       place, or to a new image whose pixels come from host->allocate. */
+    vc_status (*image)(void *state, const vc_image *input, const char *params_json, vc_image *output, char **error);
+
+    /* path: the saved image. params_json as for image. */
+    vc_status (*file)(void *state, const char *path, const char *params_json, char **error);
+} vc_plugin_descriptor;
+
+/* The entry point's type. */
+typedef const vc_plugin_descriptor *(*vc_plugin_entry)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VISIONCRAFT_PLUGIN_H */

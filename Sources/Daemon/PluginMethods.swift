@@ -1,0 +1,48 @@
+import JSONRPC
+import JSONRPCServer
+import PluginHost
+import Posix
+import VisionCraftProtocol
+
+/// `plugins.list` and `plugins.reload` over the daemon's plugin registry.
+struct PluginMethods: Sendable {
+    let registry: PluginRegistry
+
+    func register(in table: inout RPCMethodTable) {
+        let registry = self.registry
+        table.register(PluginsList.self) { _, _ in Self.list(registry) }
+        table.register(PluginsReload.self) { _, _ in
+            // dlopen and plugin init block: on a thread of their own.
+            _ = try await BlockingWork.run { registry.reload() }
+            return Self.list(registry)
+        }
+    }
+
+    static func list(_ registry: PluginRegistry) -> PluginListResult {
+        PluginListResult(
+            plugins: registry.all.map { entry in
+                PluginInfo(
+                    name: entry.name, path: entry.path, loaded: entry.plugin != nil, version: entry.plugin?.version,
+                    description: entry.plugin?.summary, hooks: entry.plugin?.hooks.sorted().map(\.rawValue) ?? [],
+                    abi: entry.plugin.map { "\($0.abi.major).\($0.abi.minor)" }, error: entry.error
+                )
+            },
+            folders: registry.folders.map(\.path)
+        )
+    }
+}
+
+/// Runs blocking work (dlopen, a plugin's init) on a thread of its own and
+/// awaits it, so that the cooperative pool never blocks.
+enum BlockingWork {
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            do {
+                let thread = try OSThread.spawn(name: "vc-blocking") { continuation.resume(with: Result { try body() }) }
+                thread.detach()
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+}

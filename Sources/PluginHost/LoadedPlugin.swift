@@ -1,0 +1,54 @@
+import VisionCraftPluginABI
+
+/// A plugin whose library is loaded, whose ABI matched and whose init
+/// succeeded. Never unloaded.
+public final class LoadedPlugin: @unchecked Sendable {
+    public let name: String
+    public let version: String
+    public let summary: String
+    public let path: String
+    /// The ABI version it was built for.
+    public let abi: (major: UInt16, minor: UInt16)
+    public let hooks: Set<PluginHook>
+    /// Its hooks are called from one thread at a time.
+    public let serialized: Bool
+
+    let descriptor: UnsafePointer<vc_plugin_descriptor>
+    let state: UnsafeMutableRawPointer?
+    let host: PluginHostCallbacks
+
+    init(path: String, descriptor: UnsafePointer<vc_plugin_descriptor>, state: UnsafeMutableRawPointer?, host: PluginHostCallbacks) {
+        self.path = path
+        self.descriptor = descriptor
+        self.state = state
+        self.host = host
+        let value = descriptor.pointee
+        name = String(cString: value.name)
+        version = value.version.map { String(cString: $0) } ?? ""
+        summary = value.description.map { String(cString: $0) } ?? ""
+        abi = (value.abi_major, value.abi_minor)
+        hooks = PluginHook.set(from: value.hooks)
+        serialized = value.flags & UInt32(VC_PLUGIN_SERIALIZED) != 0
+    }
+}
+
+/// The hooks of the ABI.
+public enum PluginHook: String, Sendable, CaseIterable, Comparable {
+    case prompt, image, file
+
+    var bit: UInt32 {
+        switch self {
+        case .prompt: UInt32(VC_HOOK_PROMPT)
+        case .image: UInt32(VC_HOOK_IMAGE)
+        case .file: UInt32(VC_HOOK_FILE)
+        }
+    }
+
+    static func set(from bits: UInt32) -> Set<PluginHook> {
+        Set(allCases.filter { bits & $0.bit != 0 })
+    }
+
+    public static func < (lhs: PluginHook, rhs: PluginHook) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}

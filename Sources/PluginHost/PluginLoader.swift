@@ -1,0 +1,91 @@
+import VisionCraftPluginABI
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Loads one plugin file: `dlopen`, the entry point, the ABI check (before
+/// anything else in the descriptor is read), the descriptor's consistency,
+/// then `init` with the plugin's configuration.
+public enum PluginLoader {
+    /// The ABI this host speaks.
+    public static let abi = (major: UInt16(VC_PLUGIN_ABI_MAJOR), minor: UInt16(VC_PLUGIN_ABI_MINOR))
+
+    /// Loads `path`. On failure the library may stay mapped (plugins are never
+    /// unloaded: a half-initialised library is safer left alone).
+    public static func load(
+        _ path: String, configuration: String = "{}", log: @escaping @Sendable (Int32, String) -> Void = { _, _ in }
+    ) throws(PluginError) -> LoadedPlugin {
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
+            throw PluginError(.notLoadable, "\(path) cannot be loaded: \(reason)")
+        }
+        guard let symbol = dlsym(handle, VC_PLUGIN_ENTRY_SYMBOL) else {
+            throw PluginError(.missingEntryPoint, "\(path) is not a visioncraft plugin: it exports no \(VC_PLUGIN_ENTRY_SYMBOL) function")
+        }
+        let entry = unsafeBitCast(symbol, to: vc_plugin_entry.self)
+        guard let descriptor = entry() else {
+            throw PluginError(.invalidDescriptor, "\(path): \(VC_PLUGIN_ENTRY_SYMBOL) returned no descriptor")
+        }
+        // The two version fields come first in every version of the struct.
+        let major = descriptor.pointee.abi_major
+        let minor = descriptor.pointee.abi_minor
+        guard major == abi.major, minor <= abi.minor else {
+            throw PluginError(
+                .abiMismatch,
+                "\(path) was built for plugin ABI \(major).\(minor); this visioncraftd speaks \(abi.major).\(abi.minor)"
+                    + (major == abi.major ? " (update visioncraftd)" : " (rebuild the plugin against Protocol/visioncraft_plugin.h)")
+            )
+        }
+        let value = descriptor.pointee
+        guard value.size >= UInt32(MemoryLayout<vc_plugin_descriptor>.size) else {
+            throw PluginError(.invalidDescriptor, "\(path): the descriptor is \(value.size) bytes, smaller than ABI \(major).\(minor)'s")
+        }
+        guard let namePointer = value.name, isPluginName(String(cString: namePointer)) else {
+            throw PluginError(.invalidDescriptor, "\(path): the plugin's name must be 1 to 32 characters of a-z, 0-9 and -")
+        }
+        let name = String(cString: namePointer)
+        let hooks = PluginHook.set(from: value.hooks)
+        for hook in hooks {
+            let present = switch hook {
+            case .prompt: value.prompt != nil
+            case .image: value.image != nil
+            case .file: value.file != nil
+            }
+            guard present else { throw PluginError(.invalidDescriptor, "\(path): plugin \(name) declares the \(hook) hook without its function") }
+        }
+        guard !hooks.isEmpty else { throw PluginError(.invalidDescriptor, "\(path): plugin \(name) implements no hook") }
+
+        let host = PluginHostCallbacks(name: name, log: log)
+        var state: UnsafeMutableRawPointer?
+        if let initialize = value.`init` {
+            var error: UnsafeMutablePointer<CChar>?
+            let status = configuration.withCString { initialize(host.table, $0, &state, &error) }
+            if status != VC_OK {
+                throw PluginError(.initFailed, "plugin \(name) (\(path)) did not start: \(message(error, status))")
+            }
+        }
+        return LoadedPlugin(path: path, descriptor: descriptor, state: state, host: host)
+    }
+
+    /// Plugin names: what users type in `--plugin NAME`.
+    static func isPluginName(_ name: String) -> Bool {
+        (1...32).contains(name.utf8.count) && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+    }
+
+    /// A plugin's error message (freed), or the status's name.
+    static func message(_ error: UnsafeMutablePointer<CChar>?, _ status: vc_status) -> String {
+        defer { free(error) }
+        if let error { return String(cString: error) }
+        switch status {
+        case VC_INVALID_INPUT: return "invalid input"
+        case VC_OUT_OF_MEMORY: return "out of memory"
+        case VC_UNSUPPORTED: return "unsupported"
+        default: return "failed (status \(status.rawValue))"
+        }
+    }
+}

@@ -1,0 +1,1 @@
+../../../Protocol/visioncraft_plugin.h

@@ -1,0 +1,92 @@
+import JSON
+import JSONRPC
+
+/// A plugin file as `plugins.list` shows it.
+public struct PluginInfo: Sendable, Equatable {
+    /// The plugin's name (what `--plugin` takes), or the file's when it did not load.
+    public var name: String
+    public var path: String
+    /// Whether it loaded; else `error` says why.
+    public var loaded: Bool
+    public var version: String?
+    public var description: String?
+    /// prompt, image, file.
+    public var hooks: [String]
+    /// The plugin ABI it was built for ("1.0").
+    public var abi: String?
+    public var error: String?
+
+    public init(
+        name: String, path: String, loaded: Bool, version: String?, description: String?, hooks: [String], abi: String?, error: String?
+    ) {
+        self.name = name
+        self.path = path
+        self.loaded = loaded
+        self.version = version
+        self.description = description
+        self.hooks = hooks
+        self.abi = abi
+        self.error = error
+    }
+
+    var json: JSON {
+        var object: JSONObject = ["name": .string(name), "path": .string(path), "loaded": .bool(loaded), "hooks": .array(hooks.map(JSON.string))]
+        if let version { object["version"] = .string(version) }
+        if let description { object["description"] = .string(description) }
+        if let abi { object["abi"] = .string(abi) }
+        if let error { object["error"] = .string(error) }
+        return .object(object)
+    }
+
+    init(json: JSON, path location: String) throws(FieldError) {
+        var reader = try FieldReader(json, path: location)
+        name = try reader.required("name", try reader.string("name"))
+        path = try reader.required("path", try reader.string("path"))
+        loaded = try reader.required("loaded", try reader.boolean("loaded"))
+        version = try reader.string("version")
+        description = try reader.string("description")
+        hooks = try reader.strings("hooks") ?? []
+        abi = try reader.string("abi")
+        error = try reader.string("error")
+    }
+}
+
+/// The result of `plugins.list` and `plugins.reload`.
+public struct PluginListResult: RPCResult, Equatable {
+    public var plugins: [PluginInfo]
+    /// The folders searched.
+    public var folders: [String]
+
+    public init(plugins: [PluginInfo], folders: [String]) {
+        self.plugins = plugins
+        self.folders = folders
+    }
+
+    public init(result: JSON) throws(FieldError) {
+        var reader = try FieldReader(result, path: "result")
+        guard case .array(let entries)? = reader.value("plugins") else { throw FieldError(field: "result.plugins", detail: "expected an array") }
+        var plugins: [PluginInfo] = []
+        for (index, entry) in entries.enumerated() {
+            plugins.append(try PluginInfo(json: entry, path: "result.plugins[\(index)]"))
+        }
+        self.plugins = plugins
+        folders = try reader.strings("folders") ?? []
+    }
+
+    public var result: JSON { ["plugins": .array(plugins.map(\.json)), "folders": .array(folders.map(JSON.string))] }
+}
+
+/// `plugins.list`: every plugin file found, loaded or with the reason it is not.
+public enum PluginsList: RPCMethod {
+    public static let name = "plugins.list"
+    public typealias Parameters = NoParameters
+    public typealias Result = PluginListResult
+}
+
+/// `plugins.reload`: load plugin files added since the start (loaded plugins
+/// stay as they are: they are never unloaded), then list them all.
+public enum PluginsReload: RPCMethod {
+    public static let name = "plugins.reload"
+    public typealias Parameters = NoParameters
+    public typealias Result = PluginListResult
+}
