@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "vctest-echo", type: .dynamic, targets: ["TestPluginEcho"]),
         .library(name: "vctest-failing-init", type: .dynamic, targets: ["TestPluginFailingInit"]),
         .library(name: "vctest-no-entry", type: .dynamic, targets: ["TestPluginNoEntry"]),
+        .library(name: "vctest-slow", type: .dynamic, targets: ["TestPluginSlow"]),
         .library(name: "vctest-wrong-abi", type: .dynamic, targets: ["TestPluginWrongABI"]),
     ],
     targets: [
@@ -112,7 +113,7 @@ let package = Package(
         .target(name: "JSONRPCServer", dependencies: ["JSON", "JSONRPC", "Posix", "StreamServer"]),
 
         /// Loads plugins (dlopen, ABI check, init) and runs their hooks.
-        .target(name: "PluginHost", dependencies: ["Posix", "VisionCraftPluginABI"]),
+        .target(name: "PluginHost", dependencies: ["Imaging", "Posix", "VisionCraftPluginABI"]),
 
         /// System calls and POSIX types: descriptors, sockets, credentials, signals, processes.
         .target(name: "Posix", dependencies: ["CPosix"]),
@@ -179,6 +180,7 @@ let package = Package(
         .target(name: "TestPluginEcho", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Echo", publicHeadersPath: "."),
         .target(name: "TestPluginFailingInit", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/FailingInit", publicHeadersPath: "."),
         .target(name: "TestPluginNoEntry", path: "Tests/Plugins/NoEntry", publicHeadersPath: "."),
+        .target(name: "TestPluginSlow", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Slow", publicHeadersPath: "."),
         .target(name: "TestPluginWrongABI", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/WrongABI", publicHeadersPath: "."),
 
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "JSON", "Posix", "TestSupport"]),
@@ -200,7 +202,7 @@ let package = Package(
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
-        .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "Posix", "TestSupport"]),
+        .testTarget(name: "PluginHostTests", dependencies: ["Imaging", "PluginHost", "Posix", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
         .testTarget(
             name: "SchedulerTests",

@@ -1,3 +1,4 @@
+import Synchronization
 import VisionCraftPluginABI
 
 /// A plugin whose library is loaded, whose ABI matched and whose init
@@ -16,6 +17,16 @@ public final class LoadedPlugin: @unchecked Sendable {
     let descriptor: UnsafePointer<vc_plugin_descriptor>
     let state: UnsafeMutableRawPointer?
     let host: PluginHostCallbacks
+    /// Held around each hook of a serialized plugin.
+    let callLock = Mutex<Void>(())
+    private let hang = Mutex<String?>(nil)
+
+    /// Why the plugin is considered hung (a hook passed its time limit), if it is.
+    public var hung: String? { hang.withLock { $0 } }
+
+    func markHung(hook: PluginHook, after timeout: Duration) {
+        hang.withLock { $0 = "its \(hook) hook did not finish within \(timeout.seconds) s" }
+    }
 
     init(path: String, descriptor: UnsafePointer<vc_plugin_descriptor>, state: UnsafeMutableRawPointer?, host: PluginHostCallbacks) {
         self.path = path

@@ -1,0 +1,48 @@
+#define _POSIX_C_SOURCE 200809L
+// A test plugin whose image hook sleeps for the number of milliseconds in
+// its parameters ("sleep_ms":N) before returning a 2x1 white image of its own.
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "visioncraft_plugin.h"
+
+static const vc_host *saved_host;
+
+static vc_status slow_init(const vc_host *host, const char *config_json, void **state, char **error) {
+    (void)config_json; (void)state; (void)error;
+    saved_host = host;
+    return VC_OK;
+}
+
+static vc_status slow_image(void *state, const vc_image *input, const char *params_json, vc_image *output, char **error) {
+    (void)state; (void)input; (void)error;
+    long milliseconds = 0;
+    const char *found = strstr(params_json, "\"sleep_ms\":");
+    if (found) sscanf(found + 11, "%ld", &milliseconds);
+    struct timespec pause = {milliseconds / 1000, (milliseconds % 1000) * 1000000L};
+    nanosleep(&pause, NULL);
+    uint8_t *pixels = saved_host->allocate(2 * 1 * 4);
+    if (!pixels) return VC_OUT_OF_MEMORY;
+    memset(pixels, 255, 8);
+    output->pixels = pixels;
+    output->width = 2;
+    output->height = 1;
+    output->stride = 8;
+    return VC_OK;
+}
+
+static const vc_plugin_descriptor descriptor = {
+    .abi_major = VC_PLUGIN_ABI_MAJOR,
+    .abi_minor = VC_PLUGIN_ABI_MINOR,
+    .size = sizeof(vc_plugin_descriptor),
+    .name = "slow-test",
+    .version = "0.1.0",
+    .description = "Sleeps in its image hook (for tests)",
+    .hooks = VC_HOOK_IMAGE,
+    .flags = VC_PLUGIN_SERIALIZED,
+    .init = slow_init,
+    .image = slow_image,
+};
+
+const vc_plugin_descriptor *visioncraft_plugin_entry(void) { return &descriptor; }
