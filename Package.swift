@@ -113,7 +113,7 @@ let package = Package(
         .target(name: "JSONRPCServer", dependencies: ["JSON", "JSONRPC", "Posix", "StreamServer"]),
 
         /// Loads plugins (dlopen, ABI check, init) and runs their hooks.
-        .target(name: "PluginHost", dependencies: ["Imaging", "Posix", "VisionCraftPluginABI"]),
+        .target(name: "PluginHost", dependencies: ["Imaging", "JSON", "Posix", "VisionCraftPluginABI"]),
 
         /// System calls and POSIX types: descriptors, sockets, credentials, signals, processes.
         .target(name: "Posix", dependencies: ["CPosix"]),
@@ -122,7 +122,7 @@ let package = Package(
         /// backoff, rate-limit and key pauses, images saved with parameters.
         .target(
             name: "Scheduler",
-            dependencies: ["Imaging", "JobStore", "JSON", "JSONRPC", "Posix", "VisionCraftAPI", "VisionCraftProtocol"]
+            dependencies: ["Imaging", "JobStore", "JSON", "JSONRPC", "PluginHost", "Posix", "VisionCraftAPI", "VisionCraftProtocol"]
         ),
 
         /// Non-blocking stream servers: event loops over epoll/kqueue, listeners, connections.
@@ -189,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "CommandLineKit", "Daemon", "HTTPClient", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost", "Posix", "Scheduler",
+                "CommandLineKit", "Daemon", "HTTPClient", "Imaging", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost", "Posix", "Scheduler",
                 "TestSupport", "VisionCraftAPI", "VisionCraftProtocol",
             ]
         ),

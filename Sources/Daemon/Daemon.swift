@@ -97,13 +97,6 @@ public final class Daemon: Sendable {
         }
         defer { upstream.stop() }
 
-        let queue: JobQueue
-        do {
-            queue = try JobQueue.start(paths: paths, options: options, upstream: upstream, environment: { self.environment[$0] }, log: log)
-        } catch {
-            return abandon(socket, error)
-        }
-
         let plugins = PluginRegistry(folders: pluginFolders(paths)) { _ in "{}" } log: { [log] level, line in
             switch level {
             case 3: log.error(line)
@@ -118,6 +111,15 @@ public final class Daemon: Sendable {
             } else {
                 log.warning("plugin file \(entry.path) not loaded: \(entry.error ?? "")")
             }
+        }
+
+        let queue: JobQueue
+        do {
+            queue = try JobQueue.start(
+                paths: paths, options: options, upstream: upstream, plugins: plugins, environment: { self.environment[$0] }, log: log
+            )
+        } catch {
+            return abandon(socket, error)
         }
 
         let serverBox = Mutex<RPCServer?>(nil)

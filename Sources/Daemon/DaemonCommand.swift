@@ -23,6 +23,7 @@ public struct VisionCraftDaemonCommand: Command {
             Option(long: "requests-per-minute", valueName: "N", help: "Generations started per minute at most; 0 for no limit; default 60."),
             Option(long: "max-attempts", valueName: "N", help: "Transient failures a job survives before it fails, 1 to 100; default 8."),
             Option(long: "plugin-dir", valueName: "PATH", help: "Also load plugins from PATH (repeatable); $XDG_DATA_HOME/visioncraft/plugins and this binary's folder are always searched.", repeatable: true, completion: .directory),
+            Option(long: "plugin-timeout", valueName: "SECONDS", help: "How long one plugin hook may run before its job step fails and the plugin is marked hung; default 60."),
             Option(long: "upstream", valueName: "URL", help: "The VisionCraft API's base URL, or 'emulator' for the embedded emulator (default: $VISIONCRAFT_UPSTREAM, else http://loplequ.domcloud.io)."),
             Option(long: "emulator", help: "Serve the embedded emulator on a loopback port and use it: no key, no network (same as --upstream emulator)."),
             Option(long: "emulator-faults", valueName: "JSON", help: "Faults for the embedded emulator, as POST /_emulator/faults takes them, e.g. '{\"server_error_rate\":0.3}'."),
@@ -58,6 +59,9 @@ public struct VisionCraftDaemonCommand: Command {
         options.maximumInFlight = try arguments.int("max-in-flight", in: 1...16) ?? options.maximumInFlight
         options.requestsPerMinute = try arguments.int("requests-per-minute", in: 0...100_000) ?? options.requestsPerMinute
         options.maximumAttempts = try arguments.int("max-attempts", in: 1...100) ?? options.maximumAttempts
+        if let seconds = try arguments.double("plugin-timeout", in: 0.01...3600) {
+            options.pluginTimeout = .milliseconds(Int64(seconds * 1000))
+        }
         options.upstream = try Self.upstream(arguments)
         if let faults = arguments.value("emulator-faults") {
             guard options.upstream == UpstreamSelection.emulatorName else {

@@ -49,6 +49,8 @@ public struct DaemonOptions: Sendable, Equatable {
     public var eventBufferLimit = 256 << 10
     /// `--plugin-dir PATH` (repeatable): more folders to load plugins from.
     public var pluginFolders: [String] = []
+    /// `--plugin-timeout SECONDS`: how long one plugin hook may run.
+    public var pluginTimeout: Duration = .seconds(60)
     /// `--enable-test-methods` (hidden): registers `test.sleep` and
     /// `test.fail` for the test suite.
     public var enableTestMethods = false

@@ -1,4 +1,5 @@
 import JobStore
+import PluginHost
 import Posix
 import Scheduler
 
@@ -20,7 +21,8 @@ final class JobQueue: Sendable {
     /// Opens the database (creating its folder 0700), loads the key and
     /// starts the scheduler, which requeues jobs a previous run left running.
     static func start(
-        paths: DaemonPaths, options: DaemonOptions, upstream: Upstream, environment: (String) -> String?, log: Logger
+        paths: DaemonPaths, options: DaemonOptions, upstream: Upstream, plugins: PluginRegistry, environment: (String) -> String?,
+        log: Logger
     ) throws(DaemonError) -> JobQueue {
         let store: JobStoreWorker
         do {
@@ -37,7 +39,10 @@ final class JobQueue: Sendable {
         configuration.requestsPerMinute = options.requestsPerMinute
         configuration.retry.maximumAttempts = options.maximumAttempts
         configuration.retry.base = options.retryBaseDelay
-        let scheduler = JobScheduler(store: store, client: upstream.client, keys: vault, configuration: configuration) { log.info($0) }
+        configuration.pluginTimeout = options.pluginTimeout
+        let scheduler = JobScheduler(
+            store: store, client: upstream.client, keys: vault, configuration: configuration, plugins: plugins
+        ) { log.info($0) }
         let subscriptions = EventSubscriptions(bufferLimit: options.eventBufferLimit)
         _ = scheduler.events.subscribe { job in subscriptions.publish(job) }
         do {

@@ -24,7 +24,7 @@ struct PluginMethods: Sendable {
                 PluginInfo(
                     name: entry.name, path: entry.path, loaded: entry.plugin != nil, version: entry.plugin?.version,
                     description: entry.plugin?.summary, hooks: entry.plugin?.hooks.sorted().map(\.rawValue) ?? [],
-                    abi: entry.plugin.map { "\($0.abi.major).\($0.abi.minor)" }, error: entry.error
+                    abi: entry.plugin.map { "\($0.abi.major).\($0.abi.minor)" }, error: entry.error, hung: entry.plugin?.hung
                 )
             },
             folders: registry.folders.map(\.path)

@@ -113,6 +113,13 @@ struct JobRunner: Sendable {
     /// Saves every generated image of `current`; nil when all went well.
     private func saveGenerated(_ current: JobRecord, _ parameters: JobParameters) async -> Outcome? {
         let folder = current.outputDirectory ?? scheduler.configuration.outputDirectory
+        let chain: PluginChain?
+        do {
+            chain = parameters.plugins.isEmpty
+                ? nil : try PluginChain.resolve(parameters.plugins, registry: scheduler.plugins, timeout: scheduler.configuration.pluginTimeout)
+        } catch {
+            return .failed(JobFailure(kind: "plugin", message: error.message))
+        }
         for image in current.images where image.state == .generated {
             guard let url = image.url else { continue }
             if Task.isCancelled { return .cancelled }
@@ -131,19 +138,29 @@ struct JobRunner: Sendable {
                     return .cancelled
                 }
                 let result: Result<String, DownloadError>
-                do {
-                    let path = try await scheduler.saver.save(url: url, base: base) { width, height in
+                do throws(ImageSaver.Failure) {
+                    let path = try await scheduler.saver.save(
+                        url: url, base: base, chain: chain,
+                        hookParameters: { step in chain?.hookParameters(parameters, step: step, jobID: current.id, index: image.index) ?? "{}" }
+                    ) { width, height in
                         A1111Parameters.text(for: parameters, jobID: current.id, index: image.index, width: width, height: height)
                     }
                     result = .success(path)
                 } catch {
-                    result = .failure(error)
+                    switch error {
+                    case .download(let failure):
+                        result = .failure(failure)
+                    case .plugin(let message):
+                        scheduler.gate.release()
+                        return Task.isCancelled ? .cancelled : .failed(JobFailure(kind: "plugin", message: "image \(image.index + 1): \(message)"))
+                    }
                 }
                 scheduler.gate.release()
                 if Task.isCancelled { return .cancelled }
                 switch result {
                 case .success(let path):
                     if let outcome = await recordSaved(image.index, path) { return outcome }
+                    if let chain, let outcome = await runFileHooks(chain, path: path, parameters, index: image.index) { return outcome }
                 case .failure(.transient(let message)):
                     if tries < scheduler.configuration.retry.downloadTries {
                         try? await Task.sleep(for: .milliseconds(250 << (tries - 1)))
@@ -166,6 +183,19 @@ struct JobRunner: Sendable {
                     return .failed(JobFailure(kind: "download", message: "image \(image.index + 1): \(failure)"))
                 }
                 break
+            }
+        }
+        return nil
+    }
+
+    /// The chain's file hooks on a saved image; a failure fails the job with
+    /// the plugin's message (the image stays saved).
+    private func runFileHooks(_ chain: PluginChain, path: String, _ parameters: JobParameters, index: Int) async -> Outcome? {
+        for (plugin, step) in chain.steps where plugin.hooks.contains(.file) {
+            do {
+                try await plugin.file(path, parameters: chain.hookParameters(parameters, step: step, jobID: job.id, index: index), timeout: chain.timeout)
+            } catch {
+                return Task.isCancelled ? .cancelled : .failed(JobFailure(kind: "plugin", message: "image \(index + 1): \(error.description)"))
             }
         }
         return nil

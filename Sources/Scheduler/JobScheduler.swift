@@ -1,5 +1,6 @@
 import JobStore
 import JSON
+import PluginHost
 import Posix
 import Synchronization
 import VisionCraftAPI
@@ -21,6 +22,8 @@ public final class JobScheduler: Sendable {
     let configuration: SchedulerConfiguration
     let gate: UpstreamGate
     let saver: ImageSaver
+    /// The plugins jobs may name; nil: none.
+    let plugins: PluginRegistry?
     let log: @Sendable (String) -> Void
     private let ids = JobIDGenerator()
     private let wake = WakeSignal()
@@ -34,8 +37,9 @@ public final class JobScheduler: Sendable {
 
     public init(
         store: JobStoreWorker, client: VisionCraftClient, keys: any APIKeySource, configuration: SchedulerConfiguration,
-        events: JobEventHub = JobEventHub(), log: @escaping @Sendable (String) -> Void
+        events: JobEventHub = JobEventHub(), plugins: PluginRegistry? = nil, log: @escaping @Sendable (String) -> Void
     ) {
+        self.plugins = plugins
         self.store = store
         self.client = client
         self.keys = keys
@@ -184,6 +188,11 @@ public final class JobScheduler: Sendable {
             filled.cfgScale = filled.cfgScale ?? 10
             filled.steps = filled.steps ?? 30
             try await validateNames(generation(filled, count: 1))
+        }
+        if !filled.plugins.isEmpty {
+            // Prompt hooks run now: the stored job holds what they made.
+            let chain = try PluginChain.resolve(filled.plugins, registry: plugins, timeout: configuration.pluginTimeout)
+            filled = try await chain.rewritePrompt(filled, seed: UInt64.random(in: 0...UInt64(Int64.max)))
         }
         return filled
     }

@@ -11,6 +11,9 @@ public struct SchedulerConfiguration: Sendable, Equatable {
     /// Text-to-image defaults for jobs that name none.
     public var defaultModel = "anything_V5"
     public var defaultSampler = "Euler"
+    /// How long one plugin hook may run before its step fails and the
+    /// plugin is marked hung.
+    public var pluginTimeout: Duration = .seconds(60)
 
     public init(outputDirectory: String) {
         self.outputDirectory = outputDirectory

@@ -22,6 +22,7 @@ struct SubmitCommand: Command {
             Option(long: "height", valueName: "N", help: "Image-to-image height, a multiple of 8 up to 1024 (default 512)."),
             Option(long: "priority", valueName: "N", help: "-100 to 100; higher runs first (default 0)."),
             Option(long: "label", valueName: "LABEL", help: "Tag the job (repeatable); 'vcctl list --label' finds it.", repeatable: true),
+            Option(long: "plugin", valueName: "NAME[:OPTIONS]", help: "Run a plugin on the job (repeatable, in order): NAME, NAME:key=value,... or NAME:{json}.", repeatable: true, completion: .dynamic("plugins")),
             Option(long: "out", valueName: "DIR", help: "Save the images under DIR/YYYY-MM-DD/ instead of the daemon's folder.", completion: .directory),
             Option(long: "idempotency-key", valueName: "KEY", help: "Submitting again with the same KEY returns the first job instead of a new one."),
             Option(long: "wait", help: "Wait for the job(s) and print the saved paths."),
@@ -51,7 +52,7 @@ struct SubmitCommand: Command {
             cfgScale: try arguments.double("cfg", in: 0...20), steps: try arguments.int("steps", in: 1...50),
             initImage: absolute(arguments.value("init-image")), width: try arguments.int("width", in: 8...1024),
             height: try arguments.int("height", in: 8...1024), priority: try arguments.int("priority", in: JobParameters.priorityRange) ?? 0,
-            labels: arguments.values("label"), outputDirectory: absolute(arguments.value("out")),
+            labels: arguments.values("label"), outputDirectory: absolute(arguments.value("out")), plugins: arguments.values("plugin"),
             idempotencyKey: arguments.value("idempotency-key")
         )
         wait = arguments.flag("wait")

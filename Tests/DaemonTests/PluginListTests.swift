@@ -1,4 +1,5 @@
 @testable import Daemon
+import Imaging
 import JSONRPC
 import PluginHost
 import Posix
@@ -39,5 +40,79 @@ import VisionCraftProtocol
         #expect(reloaded.plugins.count == listed.plugins.count + 1)
         #expect(reloaded.plugins.last?.error?.contains("the model file is missing") == true)
         #expect(status.pid > 0, "the daemon still answers after refusing two plugins")
+    }
+}
+
+@Suite struct PluginChainTests {
+    func daemonWith(_ plugins: TemporaryDirectory, timeout: Duration = .seconds(30)) -> (inout DaemonOptions) -> Void {
+        { options in
+            options.upstream = "emulator"
+            options.requestsPerMinute = 0
+            options.pluginFolders = [plugins.path]
+            options.pluginTimeout = timeout
+        }
+    }
+
+    func pluginFolder(_ names: [String]) throws -> TemporaryDirectory {
+        let folder = try TemporaryDirectory()
+        for name in names { try PluginListTests().copyTestPlugin(name, to: folder.path) }
+        return folder
+    }
+
+    @Test func promptAndImageHooksShapeTheSavedImage() async throws {
+        let plugins = try pluginFolder(["echo"])
+        defer { plugins.remove() }
+        let (withPlugin, processed, original) = try await withInProcessDaemon(daemonWith(plugins)) { client, _ in
+            let processed = try client.call(JobSubmit.self, JobParameters(prompt: "a fox", plugins: ["echo-test:strength=1"]))
+            let first = try client.call(JobWait.self, .init(id: processed.id, timeoutSeconds: 30), timeout: .seconds(40)).job
+            // The same prompt without the plugin: the emulator draws the same picture.
+            let unprocessed = try client.call(JobSubmit.self, JobParameters(prompt: "a fox (echoed)"))
+            let second = try client.call(JobWait.self, .init(id: unprocessed.id, timeoutSeconds: 30), timeout: .seconds(40)).job
+            func decode(_ job: JobInfo) throws -> (image: RGBAImage, text: [PNGCodec.TextChunk]) {
+                guard let path = job.images.first?.path else { throw TestFailure("no image for \(job.id): \(job.state) \(String(describing: job.error))") }
+                return try PNGCodec.decode(try FileSystem.readFile(path))
+            }
+            return (first, try decode(first), try decode(second))
+        }
+        #expect(withPlugin.state == "succeeded")
+        #expect(withPlugin.params.prompt == "a fox (echoed)", "the prompt hook ran at submit and the job keeps its result")
+        #expect(processed.image.width == original.image.width)
+        #expect(processed.image.pixels[0] == 255 - original.image.pixels[0], "the image hook inverted it")
+        #expect(processed.image.pixels[3] == original.image.pixels[3], "alpha kept")
+        let parameters = try #require(processed.text.first { $0.keyword == "parameters" }?.text)
+        #expect(parameters.hasPrefix("a fox (echoed)\n"))
+        #expect(parameters.hasSuffix("\nPostprocessing: echo-test (strength=1)"))
+    }
+
+    @Test func badChainsAndFailingHooksSayWhichPlugin() async throws {
+        let plugins = try pluginFolder(["echo", "slow"])
+        defer { plugins.remove() }
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try await withInProcessDaemon(daemonWith(plugins, timeout: .milliseconds(300))) { client, _ in
+            let unknown = serverError { _ = try client.call(JobSubmit.self, JobParameters(prompt: "x", plugins: ["upscale"])) }
+            #expect(unknown?.data?["field"] == "params.plugins")
+            #expect(unknown?.message.contains("no plugin named upscale is loaded (loaded: echo-test, slow-test") == true)
+            let malformed = serverError { _ = try client.call(JobSubmit.self, JobParameters(prompt: "x", plugins: ["echo-test:{oops"])) }
+            #expect(malformed?.message.contains("not a JSON object") == true)
+
+            // The echo plugin's file hook fails for paths with "fail" in them.
+            let failing = try client.call(JobSubmit.self, JobParameters(prompt: "x", outputDirectory: folder.file("fail"), plugins: ["echo-test"]))
+            let failed = try client.call(JobWait.self, .init(id: failing.id, timeoutSeconds: 30), timeout: .seconds(40)).job
+            #expect(failed.state == "failed")
+            #expect(failed.error?.kind == "plugin")
+            #expect(failed.error?.message.contains("plugin echo-test: asked to fail") == true)
+
+            // A hook past the time limit fails its job and marks the plugin hung.
+            let slow = try client.call(JobSubmit.self, JobParameters(prompt: "y", plugins: [#"slow-test:{"sleep_ms":20000}"#]))
+            let timedOut = try client.call(JobWait.self, .init(id: slow.id, timeoutSeconds: 30), timeout: .seconds(40)).job
+            #expect(timedOut.state == "failed")
+            #expect(timedOut.error?.message.contains("did not finish within 0.3 s") == true)
+            let listed = try client.call(PluginsList.self, NoParameters())
+            #expect(listed.plugins.first { $0.name == "slow-test" }?.hung?.contains("image hook") == true)
+            let refused = serverError { _ = try client.call(JobSubmit.self, JobParameters(prompt: "z", plugins: ["slow-test"])) }
+            #expect(refused?.message.contains("marked hung") == true)
+            #expect(try client.call(DaemonStatus.self, NoParameters()).pid > 0, "the daemon still answers")
+        }
     }
 }

@@ -45,7 +45,7 @@ import VisionCraftAPI
             _ = try await saver.save(url: server.baseURL + "/x.png", base: "/proc/visioncraft-test/x") { _, _ in "" }
             Issue.record("saved into /proc")
         } catch {
-            guard case .storage(let message) = error else {
+            guard case .download(.storage(let message)) = error else {
                 Issue.record("not a storage error: \(error)")
                 return
             }

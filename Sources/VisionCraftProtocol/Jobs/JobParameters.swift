@@ -31,7 +31,8 @@ public struct JobParameters: RPCParameters, Equatable {
     public var labels: [String]
     /// Where the images go (absolute); default: the daemon's output folder.
     public var outputDirectory: String?
-    /// Plugin chain (the plugin host arrives later: must be empty for now).
+    /// The plugin chain, in order: `name`, `name:key=value,...` or
+    /// `name:{json}` (options for that step).
     public var plugins: [String]
     /// A client's key for this submission: submitting again with the same key
     /// returns the first job instead of making a second.
@@ -125,8 +126,8 @@ public struct JobParameters: RPCParameters, Equatable {
         for label in labels where label.isEmpty || label.count > 64 {
             throw FieldError(field: "\(path).labels", detail: "labels are 1 to 64 characters, got '\(label)'")
         }
-        if !plugins.isEmpty {
-            throw FieldError(field: "\(path).plugins", detail: "plugins are not available in this version")
+        for plugin in plugins where plugin.isEmpty {
+            throw FieldError(field: "\(path).plugins", detail: "a plugin step is empty")
         }
         if let outputDirectory, !outputDirectory.hasPrefix("/") {
             throw FieldError(field: "\(path).output_dir", detail: "expected an absolute path, got '\(outputDirectory)'")

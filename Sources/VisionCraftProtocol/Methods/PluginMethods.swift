@@ -15,9 +15,13 @@ public struct PluginInfo: Sendable, Equatable {
     /// The plugin ABI it was built for ("1.0").
     public var abi: String?
     public var error: String?
+    /// Why the plugin is marked hung (a hook passed its time limit); new jobs
+    /// refuse it until the daemon restarts.
+    public var hung: String?
 
     public init(
-        name: String, path: String, loaded: Bool, version: String?, description: String?, hooks: [String], abi: String?, error: String?
+        name: String, path: String, loaded: Bool, version: String?, description: String?, hooks: [String], abi: String?, error: String?,
+        hung: String? = nil
     ) {
         self.name = name
         self.path = path
@@ -27,6 +31,7 @@ public struct PluginInfo: Sendable, Equatable {
         self.hooks = hooks
         self.abi = abi
         self.error = error
+        self.hung = hung
     }
 
     var json: JSON {
@@ -35,6 +40,7 @@ public struct PluginInfo: Sendable, Equatable {
         if let description { object["description"] = .string(description) }
         if let abi { object["abi"] = .string(abi) }
         if let error { object["error"] = .string(error) }
+        if let hung { object["hung"] = .string(hung) }
         return .object(object)
     }
 
@@ -48,6 +54,7 @@ public struct PluginInfo: Sendable, Equatable {
         hooks = try reader.strings("hooks") ?? []
         abi = try reader.string("abi")
         error = try reader.string("error")
+        hung = try reader.string("hung")
     }
 }
 

@@ -1,0 +1,66 @@
+import JSON
+
+/// One step of a job's plugin chain, as users write it: `upscale`,
+/// `upscale:scale=2,mode=fast`, or `upscale:{"scale":2}`.
+public struct PluginStep: Sendable, Equatable, CustomStringConvertible {
+    public let name: String
+    /// A JSON object (empty when none were given).
+    public let options: JSON
+
+    public init(name: String, options: JSON = [:]) {
+        self.name = name
+        self.options = options
+    }
+
+    /// Reads one step. Values in `key=value` form are numbers, true/false or
+    /// text.
+    public init(parsing text: String) throws(PluginStepError) {
+        let name = String(text.prefix { $0 != ":" })
+        guard PluginLoader.isPluginName(name) else {
+            throw PluginStepError("'\(text)': a plugin name is 1 to 32 characters of a-z, 0-9 and - (vcctl plugins lists them)")
+        }
+        self.name = name
+        let rest = text.dropFirst(name.count)
+        guard rest.first == ":" else {
+            options = [:]
+            return
+        }
+        let spec = rest.dropFirst()
+        if spec.first == "{" {
+            guard let json = try? JSONParser.parse(String(spec)), case .object = json else {
+                throw PluginStepError("'\(text)': the options after '\(name):' are not a JSON object")
+            }
+            options = json
+            return
+        }
+        var object = JSONObject()
+        for pair in spec.split(separator: ",", omittingEmptySubsequences: true) {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw PluginStepError("'\(text)': '\(pair)' is not key=value")
+            }
+            let key = String(pair[..<equals])
+            let value = String(pair[pair.index(after: equals)...])
+            if let number = JSONNumber(literal: value) {
+                object[key] = .number(number)
+            } else if value == "true" || value == "false" {
+                object[key] = .bool(value == "true")
+            } else {
+                object[key] = .string(value)
+            }
+        }
+        options = .object(object)
+    }
+
+    /// `name` or `name (k=v, ...)`: how the Postprocessing line names it.
+    public var description: String {
+        guard case .object(let object) = options, !object.isEmpty else { return name }
+        let pairs = object.map { key, value in "\(key)=\(value.stringValue ?? JSONSerializer.serializeToString(value))" }
+        return "\(name) (\(pairs.joined(separator: ", ")))"
+    }
+}
+
+/// A chain step that cannot be read, with what is expected.
+public struct PluginStepError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

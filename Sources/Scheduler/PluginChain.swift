@@ -1,0 +1,83 @@
+import JSON
+import PluginHost
+import VisionCraftAPI
+import VisionCraftProtocol
+
+/// A job's plugin chain, resolved against the loaded plugins: the prompt
+/// hooks run at submit time (the stored job holds their result), the image
+/// hooks on every image between download and save (decoded once, encoded
+/// once), the file hooks on every saved file.
+struct PluginChain: Sendable {
+    let steps: [(plugin: LoadedPlugin, step: PluginStep)]
+    let timeout: Duration
+
+    /// Reads and resolves `specs`; a name that is not loaded, or a plugin
+    /// marked hung, is a problem with the `plugins` parameter.
+    static func resolve(_ specs: [String], registry: PluginRegistry?, timeout: Duration) throws(ParameterProblem) -> PluginChain {
+        var steps: [(LoadedPlugin, PluginStep)] = []
+        for spec in specs {
+            let step: PluginStep
+            do {
+                step = try PluginStep(parsing: spec)
+            } catch {
+                throw ParameterProblem(field: "plugins", message: error.description)
+            }
+            guard let plugin = registry?.plugin(named: step.name) else {
+                let loaded = registry?.all.compactMap(\.plugin?.name) ?? []
+                throw ParameterProblem(
+                    field: "plugins",
+                    message: "no plugin named \(step.name) is loaded (\(loaded.isEmpty ? "none are" : "loaded: " + loaded.joined(separator: ", ")); vcctl plugins lists them)"
+                )
+            }
+            if let hung = plugin.hung {
+                throw ParameterProblem(field: "plugins", message: "plugin \(step.name) is marked hung (\(hung)); restart the daemon to use it again")
+            }
+            steps.append((plugin, step))
+        }
+        return PluginChain(steps: steps, timeout: timeout)
+    }
+
+    var hasImageHooks: Bool { steps.contains { $0.plugin.hooks.contains(.image) } }
+
+    /// Runs the prompt hooks in order on `parameters`.
+    func rewritePrompt(_ parameters: JobParameters, seed: UInt64) async throws(ParameterProblem) -> JobParameters {
+        var current = parameters
+        for (plugin, step) in steps where plugin.hooks.contains(.prompt) {
+            var request: JSONObject = [
+                "prompt": .string(current.prompt), "negative_prompt": .string(current.negativePrompt),
+                "image_count": .number(JSONNumber(current.imageCount)), "seed": .number(JSONNumber(seed)), "options": step.options,
+            ]
+            if let model = current.model { request["model"] = .string(model) }
+            if let sampler = current.sampler { request["sampler"] = .string(sampler) }
+            if let cfg = current.cfgScale { request["cfg_scale"] = .number(JSONNumber(cfg) ?? JSONNumber(0)) }
+            if let steps = current.steps { request["steps"] = .number(JSONNumber(steps)) }
+            let response: String
+            do {
+                response = try await plugin.prompt(JSONSerializer.serializeToString(.object(request)), timeout: timeout)
+            } catch {
+                throw ParameterProblem(field: "plugins", message: error.description)
+            }
+            guard let json = try? JSONParser.parse(response), case .object(let object) = json else {
+                throw ParameterProblem(field: "plugins", message: "plugin \(plugin.name): its prompt hook answered something that is not a JSON object")
+            }
+            if object["requests"] != nil {
+                throw ParameterProblem(field: "plugins", message: "plugin \(plugin.name) expands the request into several; this version runs one request per job")
+            }
+            if let prompt = object["prompt"]?.stringValue {
+                guard !prompt.isEmpty else { throw ParameterProblem(field: "plugins", message: "plugin \(plugin.name) made the prompt empty") }
+                current.prompt = prompt
+            }
+            if let negative = object["negative_prompt"]?.stringValue { current.negativePrompt = negative }
+        }
+        return current
+    }
+
+    /// The parameters a hook sees: the job's, and its step's options.
+    func hookParameters(_ parameters: JobParameters, step: PluginStep, jobID: String, index: Int) -> String {
+        var object = parameters.json.objectValue ?? [:]
+        object["options"] = step.options
+        object["job_id"] = .string(jobID)
+        object["image_index"] = .number(JSONNumber(index))
+        return JSONSerializer.serializeToString(.object(object))
+    }
+}

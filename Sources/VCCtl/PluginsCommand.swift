@@ -1,0 +1,43 @@
+import CommandLineKit
+import JSONRPC
+import VisionCraftProtocol
+
+/// `vcctl plugins [--reload]`: the plugin files the daemon found.
+struct PluginsCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "plugins",
+        abstract: "List the plugins the daemon found: name, version, hooks, or why a file was not loaded.",
+        options: [Option(long: "reload", help: "Load plugin files added since the daemon started first.")]
+    )
+
+    let global: GlobalOptions
+    let reload: Bool
+
+    init(_ arguments: ParsedArguments) throws {
+        global = GlobalOptions(arguments)
+        reload = arguments.flag("reload")
+    }
+
+    func run(_ context: CommandContext) throws -> ExitCode {
+        let client = try global.connect(context)
+        defer { client.close() }
+        let list = reload ? try global.call(client, PluginsReload.self, NoParameters()) : try global.call(client, PluginsList.self, NoParameters())
+        if global.json {
+            context.stdout.write(Output.json(list.result, context: context))
+            return .success
+        }
+        for plugin in list.plugins {
+            if plugin.loaded {
+                var line = "\(plugin.name) \(plugin.version ?? "")  \(plugin.hooks.joined(separator: ","))  \(plugin.description ?? "")"
+                if let hung = plugin.hung { line += "  [hung: \(hung)]" }
+                context.stdout.write(line + "\n")
+            } else {
+                context.stdout.write("\(plugin.name)  not loaded: \(plugin.error ?? "")\n")
+            }
+        }
+        if list.plugins.isEmpty {
+            context.stderr.write("no plugins in \(list.folders.joined(separator: ", "))\n")
+        }
+        return .success
+    }
+}
