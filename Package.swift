@@ -24,6 +24,8 @@ let package = Package(
         .executable(name: "visioncraft-bench", targets: ["visioncraft-bench"]),
         .executable(name: "visioncraft-emulator", targets: ["visioncraft-emulator"]),
         .executable(name: "visioncraftd", targets: ["visioncraftd"]),
+        // Shipped plugins: found by visioncraftd next to its binary.
+        .library(name: "visioncraft-upscale", type: .dynamic, targets: ["UpscalePlugin"]),
         // Plugins the tests load (not shipped: the daemon only looks for
         // libvisioncraft-*.so next to its binary).
         .library(name: "vctest-echo", type: .dynamic, targets: ["TestPluginEcho"]),
@@ -33,6 +35,14 @@ let package = Package(
         .library(name: "vctest-wrong-abi", type: .dynamic, targets: ["TestPluginWrongABI"]),
     ],
     targets: [
+        // MARK: Plugins (shared libraries visioncraftd loads; see Protocol/PLUGINS.md)
+
+        /// upscale (C): Lanczos3 resizing in premultiplied alpha.
+        .target(
+            name: "UpscalePlugin", dependencies: ["VisionCraftPluginABI"], path: "Plugins/Upscale", publicHeadersPath: ".",
+            linkerSettings: [.linkedLibrary("m"), .linkedLibrary("pthread", .when(platforms: [.linux]))]
+        ),
+
         // MARK: Libraries
 
         /// Orchestrates the benchmarks: starts servers, drives the load
@@ -203,6 +213,8 @@ let package = Package(
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
         .testTarget(name: "PluginHostTests", dependencies: ["Imaging", "PluginHost", "Posix", "TestSupport"]),
+        /// The shipped plugins, loaded from the build with dlopen.
+        .testTarget(name: "PluginsTests", dependencies: ["Imaging", "PluginHost", "Posix", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
         .testTarget(
             name: "SchedulerTests",

@@ -92,14 +92,15 @@ extension LoadedPlugin {
         let outcome: Result<T, PluginError>? = await withCheckedContinuation { continuation in
             let once = Once(continuation)
             let timer = Task {
-                try? await Task.sleep(for: timeout)
+                // A cancelled timer (the hook finished) must not answer.
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
                 once.resume(nil)
             }
             do {
                 let thread = try OSThread.spawn(name: "vc-plugin") { [self] in
                     let result = serialized ? callLock.withLock { _ in work() } : work()
-                    timer.cancel()
                     once.resume(result)
+                    timer.cancel()
                 }
                 thread.detach()
             } catch {

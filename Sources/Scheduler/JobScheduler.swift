@@ -236,7 +236,7 @@ public final class JobScheduler: Sendable {
         return await withCheckedContinuation { continuation in
             let once = OnceContinuation<Result<Void, any Error>?>(continuation)
             let timer = Task {
-                try? await Task.sleep(for: Self.listWait)
+                guard (try? await Task.sleep(for: Self.listWait)) != nil else { return }
                 once.resume(nil)
             }
             Task {

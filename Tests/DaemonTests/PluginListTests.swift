@@ -90,9 +90,9 @@ import VisionCraftProtocol
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         try await withInProcessDaemon(daemonWith(plugins, timeout: .milliseconds(300))) { client, _ in
-            let unknown = serverError { _ = try client.call(JobSubmit.self, JobParameters(prompt: "x", plugins: ["upscale"])) }
+            let unknown = serverError { _ = try client.call(JobSubmit.self, JobParameters(prompt: "x", plugins: ["no-such-plugin"])) }
             #expect(unknown?.data?["field"] == "params.plugins")
-            #expect(unknown?.message.contains("no plugin named upscale is loaded (loaded: echo-test, slow-test") == true)
+            #expect(unknown?.message.contains("no plugin named no-such-plugin is loaded (loaded: echo-test, slow-test") == true)
             let malformed = serverError { _ = try client.call(JobSubmit.self, JobParameters(prompt: "x", plugins: ["echo-test:{oops"])) }
             #expect(malformed?.message.contains("not a JSON object") == true)
 
@@ -114,5 +114,25 @@ import VisionCraftProtocol
             #expect(refused?.message.contains("marked hung") == true)
             #expect(try client.call(DaemonStatus.self, NoParameters()).pid > 0, "the daemon still answers")
         }
+    }
+}
+
+@Suite struct ShippedPluginTests {
+    @Test func theDaemonFindsUpscaleBesideItsBinaryAndUsesIt() async throws {
+        let (listed, job, size, parameters) = try await withInProcessDaemon({ options in
+            options.upstream = "emulator"
+            options.requestsPerMinute = 0
+        }) { client, _ in
+            let listed = try client.call(PluginsList.self, NoParameters())
+            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a big fox", plugins: ["upscale:scale=2"]))
+            let job = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: .seconds(70)).job
+            let decoded = try PNGCodec.decode(try FileSystem.readFile(try #require(job.images.first?.path)))
+            return (listed, job, (decoded.image.width, decoded.image.height), decoded.text.first { $0.keyword == "parameters" }?.text)
+        }
+        #expect(listed.plugins.contains { $0.name == "upscale" && $0.loaded && $0.hooks == ["image"] })
+        #expect(job.state == "succeeded", "\(String(describing: job.error))")
+        #expect(size.0 == 1024 && size.1 == 1024)
+        #expect(parameters?.contains("Size: 1024x1024") == true)
+        #expect(parameters?.hasSuffix("Postprocessing: upscale (scale=2)") == true)
     }
 }
