@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "visioncraft-upscale", type: .dynamic, targets: ["UpscalePlugin"]),
         // Plugins the tests load (not shipped: the daemon only looks for
         // libvisioncraft-*.so next to its binary).
+        .library(name: "vctest-crash", type: .dynamic, targets: ["TestPluginCrash"]),
         .library(name: "vctest-echo", type: .dynamic, targets: ["TestPluginEcho"]),
         .library(name: "vctest-failing-init", type: .dynamic, targets: ["TestPluginFailingInit"]),
         .library(name: "vctest-no-entry", type: .dynamic, targets: ["TestPluginNoEntry"]),
@@ -187,6 +188,7 @@ let package = Package(
 
         /// Helpers shared by the test targets (never linked into a product).
         .target(name: "TestSupport", dependencies: ["Posix"], path: "Tests/TestSupport"),
+        .target(name: "TestPluginCrash", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Crash", publicHeadersPath: "."),
         .target(name: "TestPluginEcho", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Echo", publicHeadersPath: "."),
         .target(name: "TestPluginFailingInit", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/FailingInit", publicHeadersPath: "."),
         .target(name: "TestPluginNoEntry", path: "Tests/Plugins/NoEntry", publicHeadersPath: "."),

@@ -97,7 +97,7 @@ public final class Daemon: Sendable {
         }
         defer { upstream.stop() }
 
-        let plugins = PluginRegistry(folders: pluginFolders(paths)) { _ in "{}" } log: { [log] level, line in
+        let plugins = PluginRegistry(folders: pluginFolders(paths), stateFolder: paths.stateDirectory) { _ in "{}" } log: { [log] level, line in
             switch level {
             case 3: log.error(line)
             case 2: log.warning(line)

@@ -11,6 +11,12 @@ struct PluginMethods: Sendable {
     func register(in table: inout RPCMethodTable) {
         let registry = self.registry
         table.register(PluginsList.self) { _, _ in Self.list(registry) }
+        table.register(PluginsEnable.self) { parameters, _ in
+            guard registry.enable(parameters.name) else {
+                throw RPCError.invalidParams(field: "params.name", "plugin \(parameters.name) is not disabled")
+            }
+            return Self.list(registry)
+        }
         table.register(PluginsReload.self) { _, _ in
             // dlopen and plugin init block: on a thread of their own.
             _ = try await BlockingWork.run { registry.reload() }
@@ -24,7 +30,8 @@ struct PluginMethods: Sendable {
                 PluginInfo(
                     name: entry.name, path: entry.path, loaded: entry.plugin != nil, version: entry.plugin?.version,
                     description: entry.plugin?.summary, hooks: entry.plugin?.hooks.sorted().map(\.rawValue) ?? [],
-                    abi: entry.plugin.map { "\($0.abi.major).\($0.abi.minor)" }, error: entry.error, hung: entry.plugin?.hung
+                    abi: entry.plugin.map { "\($0.abi.major).\($0.abi.minor)" }, error: entry.error, hung: entry.plugin?.hung,
+                    disabled: registry.disabledReason(entry.name)
                 )
             },
             folders: registry.folders.map(\.path)

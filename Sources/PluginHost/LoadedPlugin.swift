@@ -19,6 +19,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     let host: PluginHostCallbacks
     /// Held around each hook of a serialized plugin.
     let callLock = Mutex<Void>(())
+    /// Where calls are noted while they run (set by the registry).
+    let journal = Mutex<PluginCallJournal?>(nil)
     private let hang = Mutex<String?>(nil)
 
     /// Why the plugin is considered hung (a hook passed its time limit), if it is.

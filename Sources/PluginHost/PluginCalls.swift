@@ -89,6 +89,7 @@ extension LoadedPlugin {
     private func call<T: Sendable>(
         timeout: Duration, hook: PluginHook, _ work: @escaping @Sendable () -> Result<T, PluginError>
     ) async throws(PluginError) -> T {
+        let journal = self.journal.withLock { $0 }
         let outcome: Result<T, PluginError>? = await withCheckedContinuation { continuation in
             let once = Once(continuation)
             let timer = Task {
@@ -98,7 +99,9 @@ extension LoadedPlugin {
             }
             do {
                 let thread = try OSThread.spawn(name: "vc-plugin") { [self] in
+                    let note = journal?.begin(plugin: name, hook: hook)
                     let result = serialized ? callLock.withLock { _ in work() } : work()
+                    journal?.end(note)
                     once.resume(result)
                     timer.cancel()
                 }

@@ -43,15 +43,78 @@ public final class PluginRegistry: Sendable {
     private let configuration: @Sendable (String) -> String
     private let log: @Sendable (Int32, String) -> Void
     private let entries = Mutex<[Entry]>([])
+    /// Plugins turned off because the daemon died while one of their hooks
+    /// ran: name -> reason. Kept in `state/plugins-disabled`.
+    private let disabledPlugins = Mutex<[String: String]>([:])
+    private let journal: PluginCallJournal?
+    private let disabledFile: String?
 
-    /// - Parameter configuration: a plugin's configuration (JSON) by file name.
+    /// - Parameters:
+    ///   - configuration: a plugin's configuration (JSON) by file name.
+    ///   - stateFolder: where running calls are noted and disabled plugins
+    ///     remembered; nil: neither (tests).
     public init(
-        folders: [Folder], configuration: @escaping @Sendable (String) -> String = { _ in "{}" },
+        folders: [Folder], stateFolder: String? = nil, configuration: @escaping @Sendable (String) -> String = { _ in "{}" },
         log: @escaping @Sendable (Int32, String) -> Void = { _, _ in }
     ) {
         self.folders = folders
         self.configuration = configuration
         self.log = log
+        journal = stateFolder.flatMap { try? PluginCallJournal(folder: "\($0)/plugin-calls") }
+        disabledFile = stateFolder.map { "\($0)/plugins-disabled" }
+        var disabled = Self.readDisabled(disabledFile)
+        for call in journal?.takeLeftovers() ?? [] {
+            let reason = "the daemon stopped while its \(call.hook) hook was running (a crash?) at \(WallClock.now().iso8601)"
+            disabled[call.plugin] = reason
+            log(3, "plugin \(call.plugin) is disabled: \(reason); vcctl plugins --enable \(call.plugin) turns it back on")
+        }
+        disabledPlugins.withLock { $0 = disabled }
+        writeDisabled(disabled)
+    }
+
+    /// What a name stands for.
+    public enum Lookup: Sendable {
+        case loaded(LoadedPlugin)
+        /// Loaded, but turned off after a crash: the reason.
+        case disabled(String)
+        case missing
+    }
+
+    /// The plugin called `name`, if loaded and not disabled.
+    public func lookup(_ name: String) -> Lookup {
+        if let reason = disabledPlugins.withLock({ $0[name] }) { return .disabled(reason) }
+        return plugin(named: name).map { .loaded($0) } ?? .missing
+    }
+
+    /// Why `name` is disabled, if it is.
+    public func disabledReason(_ name: String) -> String? {
+        disabledPlugins.withLock { $0[name] }
+    }
+
+    /// Turns a disabled plugin back on; false if it was not disabled.
+    @discardableResult
+    public func enable(_ name: String) -> Bool {
+        let (removed, remaining) = disabledPlugins.withLock { disabled -> (Bool, [String: String]) in
+            (disabled.removeValue(forKey: name) != nil, disabled)
+        }
+        if removed { writeDisabled(remaining) }
+        return removed
+    }
+
+    private static func readDisabled(_ path: String?) -> [String: String] {
+        guard let path, let bytes = try? FileSystem.readFile(path, limit: 1 << 20) else { return [:] }
+        var disabled: [String: String] = [:]
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
+            if parts.count == 2 { disabled[parts[0]] = parts[1] }
+        }
+        return disabled
+    }
+
+    private func writeDisabled(_ disabled: [String: String]) {
+        guard let disabledFile else { return }
+        let text = disabled.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value)\n" }.joined()
+        try? FileSystem.writeFileAtomically(disabledFile, Array(text.utf8))
     }
 
     /// Every plugin file seen so far, in the order found.
@@ -77,6 +140,7 @@ public final class PluginRegistry: Sendable {
                 let entry: Entry
                 do {
                     let plugin = try PluginLoader.load(path, configuration: configuration(name), log: log)
+                    plugin.journal.withLock { $0 = journal }
                     if let existing = self.plugin(named: plugin.name) {
                         entry = Entry(path: path, plugin: nil, error: "a plugin named \(plugin.name) is already loaded from \(existing.path)")
                     } else {

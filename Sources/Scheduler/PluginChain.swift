@@ -22,7 +22,13 @@ struct PluginChain: Sendable {
             } catch {
                 throw ParameterProblem(field: "plugins", message: error.description)
             }
-            guard let plugin = registry?.plugin(named: step.name) else {
+            let plugin: LoadedPlugin
+            switch registry?.lookup(step.name) ?? .missing {
+            case .loaded(let loaded):
+                plugin = loaded
+            case .disabled(let reason):
+                throw ParameterProblem(field: "plugins", message: "plugin \(step.name) is disabled: \(reason) (vcctl plugins --enable \(step.name))")
+            case .missing:
                 let loaded = registry?.all.compactMap(\.plugin?.name) ?? []
                 throw ParameterProblem(
                     field: "plugins",

@@ -7,21 +7,33 @@ struct PluginsCommand: Command {
     static let configuration = CommandConfiguration(
         name: "plugins",
         abstract: "List the plugins the daemon found: name, version, hooks, or why a file was not loaded.",
-        options: [Option(long: "reload", help: "Load plugin files added since the daemon started first.")]
+        options: [
+            Option(long: "reload", help: "Load plugin files added since the daemon started first."),
+            Option(long: "enable", valueName: "NAME", help: "Turn a plugin back on that was disabled after a crash.", completion: .dynamic("plugins")),
+        ]
     )
 
     let global: GlobalOptions
     let reload: Bool
+    let enable: String?
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
         reload = arguments.flag("reload")
+        enable = arguments.value("enable")
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {
         let client = try global.connect(context)
         defer { client.close() }
-        let list = reload ? try global.call(client, PluginsReload.self, NoParameters()) : try global.call(client, PluginsList.self, NoParameters())
+        let list: PluginListResult
+        if let enable {
+            list = try global.call(client, PluginsEnable.self, .init(name: enable))
+        } else if reload {
+            list = try global.call(client, PluginsReload.self, NoParameters())
+        } else {
+            list = try global.call(client, PluginsList.self, NoParameters())
+        }
         if global.json {
             context.stdout.write(Output.json(list.result, context: context))
             return .success
@@ -30,6 +42,7 @@ struct PluginsCommand: Command {
             if plugin.loaded {
                 var line = "\(plugin.name) \(plugin.version ?? "")  \(plugin.hooks.joined(separator: ","))  \(plugin.description ?? "")"
                 if let hung = plugin.hung { line += "  [hung: \(hung)]" }
+                if let disabled = plugin.disabled { line += "  [disabled: \(disabled)]" }
                 context.stdout.write(line + "\n")
             } else {
                 context.stdout.write("\(plugin.name)  not loaded: \(plugin.error ?? "")\n")

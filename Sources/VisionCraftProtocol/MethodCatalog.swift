@@ -17,6 +17,7 @@ public enum MethodCatalog {
         JobWait.name,
         KeySet.name,
         KeyStatus.name,
+        PluginsEnable.name,
         PluginsList.name,
         PluginsReload.name,
         ModelsList.name,

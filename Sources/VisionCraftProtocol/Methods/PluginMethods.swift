@@ -18,10 +18,13 @@ public struct PluginInfo: Sendable, Equatable {
     /// Why the plugin is marked hung (a hook passed its time limit); new jobs
     /// refuse it until the daemon restarts.
     public var hung: String?
+    /// Why the plugin is disabled (the daemon died while one of its hooks
+    /// ran); jobs refuse it until `plugins.enable`.
+    public var disabled: String?
 
     public init(
         name: String, path: String, loaded: Bool, version: String?, description: String?, hooks: [String], abi: String?, error: String?,
-        hung: String? = nil
+        hung: String? = nil, disabled: String? = nil
     ) {
         self.name = name
         self.path = path
@@ -32,6 +35,7 @@ public struct PluginInfo: Sendable, Equatable {
         self.abi = abi
         self.error = error
         self.hung = hung
+        self.disabled = disabled
     }
 
     var json: JSON {
@@ -41,6 +45,7 @@ public struct PluginInfo: Sendable, Equatable {
         if let abi { object["abi"] = .string(abi) }
         if let error { object["error"] = .string(error) }
         if let hung { object["hung"] = .string(hung) }
+        if let disabled { object["disabled"] = .string(disabled) }
         return .object(object)
     }
 
@@ -55,6 +60,7 @@ public struct PluginInfo: Sendable, Equatable {
         abi = try reader.string("abi")
         error = try reader.string("error")
         hung = try reader.string("hung")
+        disabled = try reader.string("disabled")
     }
 }
 
@@ -95,5 +101,32 @@ public enum PluginsList: RPCMethod {
 public enum PluginsReload: RPCMethod {
     public static let name = "plugins.reload"
     public typealias Parameters = NoParameters
+    public typealias Result = PluginListResult
+}
+
+/// `plugins.enable`: turn a plugin disabled after a crash back on.
+public enum PluginsEnable: RPCMethod {
+    public static let name = "plugins.enable"
+
+    public struct Parameters: RPCParameters, Equatable {
+        public var name: String
+
+        public init(name: String) {
+            self.name = name
+        }
+
+        public init(params: JSON?) throws(RPCError) {
+            do {
+                var reader = try FieldReader(params, path: "params")
+                name = try reader.required("name", try reader.string("name", nonEmpty: true))
+                try reader.finish()
+            } catch {
+                throw error.rpcError
+            }
+        }
+
+        public var params: JSON? { ["name": .string(name)] }
+    }
+
     public typealias Result = PluginListResult
 }

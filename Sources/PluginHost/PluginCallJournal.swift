@@ -1,0 +1,56 @@
+import Posix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A note on disk for every hook call under way, so that after a crash the
+/// next start knows which plugin was running: a file per call in `folder`
+/// (its plugin and hook), removed when the call returns. The process's page
+/// cache keeps it through a crash of the process; no fsync is needed.
+public final class PluginCallJournal: Sendable {
+    public let folder: String
+    private let counter = Atomic<UInt64>(0)
+
+    public init(folder: String) throws(SystemError) {
+        self.folder = folder
+        try FileSystem.makeDirectories(folder, permissions: 0o700)
+    }
+
+    /// Notes a call; returns the note's path (nil if it could not be written:
+    /// the call goes ahead, unjournaled).
+    func begin(plugin: String, hook: PluginHook) -> String? {
+        let path = "\(folder)/\(getpid())-\(counter.wrappingAdd(1, ordering: .relaxed).newValue)"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return nil }
+        let text = Array("\(plugin)\n\(hook.rawValue)\n".utf8)
+        _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        return path
+    }
+
+    func end(_ note: String?) {
+        if let note { unlink(note) }
+    }
+
+    /// The calls a previous process left unfinished (it died in them), read
+    /// and removed. Call once at start, before any hook runs.
+    public func takeLeftovers() -> [(plugin: String, hook: String)] {
+        guard let names = try? FileSystem.contentsOfDirectory(folder) else { return [] }
+        var calls: [(String, String)] = []
+        for name in names {
+            let path = "\(folder)/\(name)"
+            if let bytes = try? FileSystem.readFile(path, limit: 4096) {
+                let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+                if lines.count >= 2 { calls.append((lines[0], lines[1])) }
+            }
+            unlink(path)
+        }
+        return calls
+    }
+}
