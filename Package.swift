@@ -48,7 +48,10 @@ let package = Package(
 
         /// Orchestrates the benchmarks: starts servers, drives the load
         /// generator, prints tables with ratios against peers.
-        .target(name: "Benchmarks", dependencies: ["CCurlShim", "CLibCurl", "HTTPClient", "JobStore", "JSON", "Posix", "VisionCraftAPI"]),
+        .target(
+            name: "Benchmarks",
+            dependencies: ["CCurlShim", "CLibCurl", "HTTPClient", "Imaging", "JobStore", "JSON", "PluginHost", "Posix", "VisionCraftAPI"]
+        ),
 
         /// Typed wrappers for libcurl's variadic calls and the response callbacks.
         .target(name: "CCurlShim", dependencies: ["CLibCurl"]),

@@ -3,7 +3,7 @@ import Posix
 /// `visioncraft-bench`: runs the benchmarks and prints tables.
 ///
 /// ```
-/// swift build -c release && .build/release/visioncraft-bench [rpc|upstream|queue] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
+/// swift build -c release && .build/release/visioncraft-bench [rpc|upstream|queue|plugins] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
 /// ```
 public enum BenchmarkTool {
     /// Runs the tool with `arguments` (without argv[0]); returns the exit status.
@@ -13,16 +13,16 @@ public enum BenchmarkTool {
         var suites: [String] = []
         var index = 0
         func fail(_ message: String) -> Int32 {
-            write(to: .standardError, "visioncraft-bench: \(message)\nUsage: visioncraft-bench [rpc|upstream|queue] [--duration SECONDS] [--connections 1,8,64] [--no-aria2] [--no-startup]\n")
+            write(to: .standardError, "visioncraft-bench: \(message)\nUsage: visioncraft-bench [rpc|upstream|queue|plugins] [--duration SECONDS] [--connections 1,8,64] [--no-aria2] [--no-startup]\n")
             return 64
         }
         while index < arguments.count {
             let argument = arguments[index]
             switch argument {
-            case "rpc", "upstream", "queue": suites.append(argument)
+            case "rpc", "upstream", "queue", "plugins": suites.append(argument)
             case "-h", "--help":
                 write(to: .standardOutput, """
-                    Usage: visioncraft-bench [rpc|upstream|queue] [options]
+                    Usage: visioncraft-bench [rpc|upstream|queue|plugins] [options]
 
                     rpc       JSON-RPC round trips on visioncraftd against aria2's JSON-RPC and a
                               C floor with one load generator, idle memory, and vcctl start-up
@@ -34,7 +34,9 @@ public enum BenchmarkTool {
                               one-insert-per-commit floor, images per second through the daemon
                               against the library alone and a plain Python loop, memory, and a
                               daemon holding 100,000 jobs (start-up, job.list latency).
-                    Without a name, all three. Build first: swift build -c release
+                    plugins   the upscale plugin against libvips and ImageMagick (pixel rate,
+                              and file to file), and the cost of a hook that does nothing.
+                    Without a name, all four. Build first: swift build -c release
 
                     Options:
                       --duration SECONDS     measuring time per run (default 3)
@@ -75,6 +77,9 @@ public enum BenchmarkTool {
             }
             if suites.isEmpty || suites.contains("upstream") {
                 reports.append(try UpstreamBenchmark(settings: upstreamSettings, binaries: binaries, print: progress).run())
+            }
+            if suites.isEmpty || suites.contains("plugins") {
+                reports.append(try PluginBenchmark(settings: .init(), binaries: binaries, print: progress).run())
             }
             if suites.isEmpty || suites.contains("queue") {
                 var queueSettings = QueueBenchmark.Settings()
