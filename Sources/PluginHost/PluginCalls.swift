@@ -11,9 +11,9 @@ import Darwin
 import Musl
 #endif
 
-/// Calling a plugin's hooks. Each call runs on a thread of its own (a hook is
-/// foreign code that may block); the caller awaits it without holding a pool
-/// thread. A call that passes its time limit fails at once and marks the
+/// Calling a plugin's hooks. Each call runs on a plugin worker thread (a hook
+/// is foreign code that may block); the caller awaits it without holding a
+/// pool thread. A call that passes its time limit fails at once and marks the
 /// plugin hung; its thread is left to finish (C code cannot be stopped
 /// safely) and whatever it returns late is freed. Inputs are copied into
 /// host memory that stays valid until the hook returns, however late.
@@ -92,22 +92,18 @@ extension LoadedPlugin {
         let journal = self.journal.withLock { $0 }
         let outcome: Result<T, PluginError>? = await withCheckedContinuation { continuation in
             let once = Once(continuation)
-            let timer = Task {
-                // A cancelled timer (the hook finished) must not answer.
-                guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                once.resume(nil)
-            }
+            let watch = PluginWatchdog.shared.watch(timeout: timeout) { once.resume(nil) }
             do {
-                let thread = try OSThread.spawn(name: "vc-plugin") { [self] in
+                try PluginWorkers.shared.run { [self] in
                     let note = journal?.begin(plugin: name, hook: hook)
                     let result = serialized ? callLock.withLock { _ in work() } : work()
                     journal?.end(note)
+                    // The answer first: an expiry racing with it must lose.
                     once.resume(result)
-                    timer.cancel()
+                    PluginWatchdog.shared.cancel(watch)
                 }
-                thread.detach()
             } catch {
-                timer.cancel()
+                PluginWatchdog.shared.cancel(watch)
                 once.resume(.failure(PluginError(.hookFailed, "plugin \(name): cannot start a thread for its \(hook) hook: \(error)")))
             }
         }
