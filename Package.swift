@@ -25,6 +25,7 @@ let package = Package(
         .executable(name: "visioncraft-emulator", targets: ["visioncraft-emulator"]),
         .executable(name: "visioncraftd", targets: ["visioncraftd"]),
         // Shipped plugins: found by visioncraftd next to its binary.
+        .library(name: "visioncraft-exec", type: .dynamic, targets: ["ExecPlugin"]),
         .library(name: "visioncraft-upscale", type: .dynamic, targets: ["UpscalePlugin"]),
         // Plugins the tests load (not shipped: the daemon only looks for
         // libvisioncraft-*.so next to its binary).
@@ -37,6 +38,9 @@ let package = Package(
     ],
     targets: [
         // MARK: Plugins (shared libraries visioncraftd loads; see Protocol/PLUGINS.md)
+
+        /// exec (C): runs a command for every saved image.
+        .target(name: "ExecPlugin", dependencies: ["VisionCraftPluginABI"], path: "Plugins/Exec", publicHeadersPath: "."),
 
         /// upscale (C): Lanczos3 resizing in premultiplied alpha.
         .target(
@@ -219,7 +223,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
         .testTarget(name: "PluginHostTests", dependencies: ["Imaging", "PluginHost", "Posix", "TestSupport"]),
         /// The shipped plugins, loaded from the build with dlopen.
-        .testTarget(name: "PluginsTests", dependencies: ["Imaging", "PluginHost", "Posix", "TestSupport"]),
+        .testTarget(name: "PluginsTests", dependencies: ["Imaging", "JSON", "PluginHost", "Posix", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
         .testTarget(
             name: "SchedulerTests",

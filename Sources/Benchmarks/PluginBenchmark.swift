@@ -107,7 +107,7 @@ public struct PluginBenchmark {
             return started.elapsed.seconds / Double(calls)
         }
         var overhead = TextTable(header: ["calling a hook that does nothing", "per call"])
-        overhead.append(["file hook (thread, time limit, crash journal)", Format.micros(perCall * 1_000_000)])
+        overhead.append(["file hook (worker hand-off and back, time limit)", Format.micros(perCall * 1_000_000)])
         return [
             pixels.render(), endToEnd.render() + "\n(ours runs inside the daemon; the peers' times include starting their process)",
             encoding.render(), overhead.render(),
