@@ -19,7 +19,7 @@ struct PluginMethods: Sendable {
         }
         table.register(PluginsReload.self) { _, _ in
             // dlopen and plugin init block: on a thread of their own.
-            _ = try await BlockingWork.run { registry.reload() }
+            _ = try await onOwnThread { registry.reload() }
             return Self.list(registry)
         }
     }
@@ -36,20 +36,5 @@ struct PluginMethods: Sendable {
             },
             folders: registry.folders.map(\.path)
         )
-    }
-}
-
-/// Runs blocking work (dlopen, a plugin's init) on a thread of its own and
-/// awaits it, so that the cooperative pool never blocks.
-enum BlockingWork {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            do {
-                let thread = try OSThread.spawn(name: "vc-blocking") { continuation.resume(with: Result { try body() }) }
-                thread.detach()
-            } catch {
-                continuation.resume(throwing: error)
-            }
-        }
     }
 }

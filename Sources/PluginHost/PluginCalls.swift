@@ -91,7 +91,7 @@ extension LoadedPlugin {
     ) async throws(PluginError) -> T {
         let journal = self.journal.withLock { $0 }
         let outcome: Result<T, PluginError>? = await withCheckedContinuation { continuation in
-            let once = Once(continuation)
+            let once = OnceContinuation(continuation)
             let watch = PluginWatchdog.shared.watch(timeout: timeout) { once.resume(nil) }
             do {
                 try PluginWorkers.shared.run { [self] in
@@ -150,21 +150,4 @@ extension LoadedPlugin {
 struct Handed<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
-}
-
-/// A continuation resumed by the first of several racers.
-final class Once<Value: Sendable>: Sendable {
-    private let pending: Mutex<CheckedContinuation<Value, Never>?>
-
-    init(_ continuation: CheckedContinuation<Value, Never>) {
-        pending = Mutex(continuation)
-    }
-
-    func resume(_ value: Value) {
-        let continuation = pending.withLock { pending in
-            defer { pending = nil }
-            return pending
-        }
-        continuation?.resume(returning: value)
-    }
 }
