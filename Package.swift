@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "visioncraftd", targets: ["visioncraftd"]),
         // Shipped plugins: found by visioncraftd next to its binary.
         .library(name: "visioncraft-exec", type: .dynamic, targets: ["ExecPlugin"]),
+        .library(name: "visioncraft-template", type: .dynamic, targets: ["TemplatePlugin"]),
         .library(name: "visioncraft-upscale", type: .dynamic, targets: ["UpscalePlugin"]),
         // Plugins the tests load (not shipped: the daemon only looks for
         // libvisioncraft-*.so next to its binary).
@@ -41,6 +42,9 @@ let package = Package(
 
         /// exec (C): runs a command for every saved image.
         .target(name: "ExecPlugin", dependencies: ["VisionCraftPluginABI"], path: "Plugins/Exec", publicHeadersPath: "."),
+
+        /// template (Swift): Dynamic Prompts templates, wildcards, A1111 styles.
+        .target(name: "TemplatePlugin", dependencies: ["JSON", "VisionCraftPluginABI"], path: "Plugins/Template"),
 
         /// upscale (C): Lanczos3 resizing in premultiplied alpha.
         .target(
@@ -223,7 +227,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
         .testTarget(name: "PluginHostTests", dependencies: ["Imaging", "PluginHost", "Posix", "TestSupport"]),
         /// The shipped plugins, loaded from the build with dlopen.
-        .testTarget(name: "PluginsTests", dependencies: ["Imaging", "JSON", "PluginHost", "Posix", "TestSupport"]),
+        .testTarget(name: "PluginsTests", dependencies: ["Imaging", "JSON", "PluginHost", "Posix", "TemplatePlugin", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
         .testTarget(
             name: "SchedulerTests",

@@ -135,4 +135,20 @@ import VisionCraftProtocol
         #expect(parameters?.contains("Size: 1024x1024") == true)
         #expect(parameters?.hasSuffix("Postprocessing: upscale (scale=2)") == true)
     }
+
+    @Test func theTemplatePluginRewritesPromptsAtSubmit() async throws {
+        let (job, refused) = try await withInProcessDaemon({ options in
+            options.upstream = "emulator"
+            options.requestsPerMinute = 0
+        }) { client, _ in
+            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a {red|red} fox, (detailed:1.2)", plugins: ["template"]))
+            let job = try client.call(JobGet.self, .init(id: submitted.id))
+            let refused = serverError { _ = try client.call(JobSubmit.self, JobParameters(prompt: "a {fox", plugins: ["template"])) }
+            return (job, refused)
+        }
+        #expect(job.params.prompt == "a red fox, (detailed:1.2)")
+        #expect(job.params.plugins == ["template"])
+        #expect(refused?.data?["field"] == "params.plugins")
+        #expect(refused?.message.contains("plugin template: '{' at 3 is never closed") == true)
+    }
 }
