@@ -46,6 +46,70 @@ struct PromptTemplate {
         try Self.render(root, wildcards: wildcards, random: &random, depth: 0)
     }
 
+    /// Every prompt the template can make (combinatorial mode: weights do
+    /// not matter, each option and each combination counts once), in order.
+    ///
+    /// - Throws: when there would be more than `limit`.
+    func all(wildcards: WildcardSource, limit: Int) throws(TemplateError) -> [String] {
+        try Self.all(root, wildcards: wildcards, limit: limit, depth: 0)
+    }
+
+    private static func all(_ node: Node, wildcards: WildcardSource, limit: Int, depth: Int) throws(TemplateError) -> [String] {
+        guard depth < 32 else { throw TemplateError("templates nest deeper than 32 (a wildcard that includes itself?)") }
+        func tooMany() -> TemplateError { TemplateError("the template makes more than \(limit) prompts") }
+        switch node {
+        case .text(let text):
+            return [text]
+        case .sequence(let nodes):
+            var results = [""]
+            for node in nodes {
+                let parts = try all(node, wildcards: wildcards, limit: limit, depth: depth + 1)
+                guard results.count * parts.count <= limit else { throw tooMany() }
+                results = results.flatMap { prefix in parts.map { prefix + $0 } }
+            }
+            return results
+        case .wildcard(let name):
+            var results: [String] = []
+            for line in try wildcards.values(name) {
+                results += try all(try PromptTemplate(line).root, wildcards: wildcards, limit: limit, depth: depth + 1)
+                guard results.count <= limit else { throw tooMany() }
+            }
+            return results
+        case .variants(let options, let count, let separator):
+            let choices = try options.map { option throws(TemplateError) in try all(option.node, wildcards: wildcards, limit: limit, depth: depth + 1) }
+            var results: [String] = []
+            for size in count.lowerBound...min(count.upperBound, choices.count) {
+                for combination in combinations(choices.count, size) {
+                    var joined = [""]
+                    for (position, index) in combination.enumerated() {
+                        guard joined.count * choices[index].count <= limit else { throw tooMany() }
+                        joined = joined.flatMap { prefix in choices[index].map { prefix + (position == 0 ? "" : separator) + $0 } }
+                    }
+                    results += joined
+                    guard results.count <= limit else { throw tooMany() }
+                }
+            }
+            return results
+        }
+    }
+
+    /// The `size`-element subsets of 0..<count, in order.
+    private static func combinations(_ count: Int, _ size: Int) -> [[Int]] {
+        guard size > 0 else { return [[]] }
+        guard size <= count else { return [] }
+        var result: [[Int]] = []
+        func extend(_ current: [Int], from start: Int) {
+            if current.count == size {
+                result.append(current)
+                return
+            }
+            guard start < count else { return }
+            for index in start..<count { extend(current + [index], from: index + 1) }
+        }
+        extend([], from: 0)
+        return result
+    }
+
     private static func render(_ node: Node, wildcards: WildcardSource, random: inout SeededRandom, depth: Int) throws(TemplateError) -> String {
         guard depth < 32 else { throw TemplateError("templates nest deeper than 32 (a wildcard that includes itself?)") }
         switch node {

@@ -73,28 +73,39 @@ func rewrite(_ requestJSON: String) -> Result<String, TemplateError> {
             throw TemplateError("the request is not a JSON object")
         }
         let options = object["options"]?.objectValue ?? [:]
-        if let mode = options["mode"]?.stringValue, mode != "random" {
-            throw TemplateError("mode \(mode): this version renders one prompt per job (mode random)")
+        let mode = options["mode"]?.stringValue ?? "random"
+        guard mode == "random" || mode == "combinatorial" else {
+            throw TemplateError("mode \(mode): expected random (one prompt, drawn with the seed) or combinatorial (every prompt, one job each)")
         }
         let data = dataFolder()
         let wildcards = FileWildcards(folder: options["wildcards"]?.stringValue ?? "\(data)/wildcards")
         var random = SeededRandom(state: object["seed"]?.numberValue.flatMap { UInt64($0.text) } ?? 0)
-        var prompt = try PromptTemplate(object["prompt"]?.stringValue ?? "").render(wildcards: wildcards, random: &random)
+        let template = try PromptTemplate(object["prompt"]?.stringValue ?? "")
+        let prompts = mode == "combinatorial" ? try template.all(wildcards: wildcards, limit: 100) : [try template.render(wildcards: wildcards, random: &random)]
         var negative = try PromptTemplate(object["negative_prompt"]?.stringValue ?? "").render(wildcards: wildcards, random: &random)
+        var styled = prompts
         if let names = options["style"]?.stringValue {
             let styles = try StyleSheet(path: options["styles"]?.stringValue ?? "\(data)/styles.csv")
             for name in names.split(separator: ",").map({ String($0).trimmingSpaces }) {
                 guard let style = styles.styles[name] else {
                     throw TemplateError("no style named '\(name)' in \(styles.path) (it has: \(styles.styles.keys.sorted().joined(separator: ", ")))")
                 }
-                prompt = style.apply(to: prompt, with: style.prompt)
+                styled = styled.map { style.apply(to: $0, with: style.prompt) }
                 negative = style.apply(to: negative, with: style.negative)
             }
         }
-        object["prompt"] = .string(prompt)
-        object["negative_prompt"] = .string(negative)
         object.removeValue(forKey: "options")
-        return .success(JSONSerializer.serializeToString(.object(object)))
+        object["negative_prompt"] = .string(negative)
+        if styled.count == 1 {
+            object["prompt"] = .string(styled[0])
+            return .success(JSONSerializer.serializeToString(.object(object)))
+        }
+        let requests = styled.map { prompt -> JSON in
+            var each = object
+            each["prompt"] = .string(prompt)
+            return .object(each)
+        }
+        return .success(JSONSerializer.serializeToString(["requests": .array(requests)]))
     } catch {
         return .failure(error)
     }

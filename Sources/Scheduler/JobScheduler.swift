@@ -86,25 +86,38 @@ public final class JobScheduler: Sendable {
     // MARK: Client operations
 
     /// Validates, fills in defaults, and commits a new job (or finds the one
-    /// with the same idempotency key).
+    /// with the same idempotency key). A prompt plugin that expands the
+    /// request makes one job per request, committed together.
     public func submit(_ parameters: JobParameters) async throws -> JobSubmit.Result {
-        let filled = try await prepare(parameters)
-        let serialized = JSONSerializer.serialize(filled.json)
-        let new = NewJob(
-            id: ids.next(), priority: filled.priority, parameters: String(decoding: serialized, as: UTF8.self), prompt: filled.prompt,
-            labels: filled.labels, outputDirectory: filled.outputDirectory, idempotencyKey: filled.idempotencyKey,
-            imageCount: filled.imageCount, imagesPerRequest: filled.isImageToImage ? 1 : 5, createdAt: Self.now()
-        )
-        let outcome = try await store.perform { store in try store.insert(new) }
-        switch outcome {
-        case .created(let job, let position):
-            events.publish(job)
-            wake.notify()
-            return JobSubmit.Result(id: job.id, state: job.state.rawValue, position: position, existing: false)
-        case .existing(let job):
-            let position = try await store.perform { store in try store.position(of: job) }
-            return JobSubmit.Result(id: job.id, state: job.state.rawValue, position: position, existing: true)
+        let prepared = try await prepare(parameters)
+        let now = Self.now()
+        let jobs = prepared.enumerated().map { index, prepared in
+            var filled = prepared
+            if index > 0 { filled.idempotencyKey = filled.idempotencyKey.map { "\($0)#\(index + 1)" } }
+            return NewJob(
+                id: ids.next(), priority: filled.priority, parameters: String(decoding: JSONSerializer.serialize(filled.json), as: UTF8.self),
+                prompt: filled.prompt, labels: filled.labels, outputDirectory: filled.outputDirectory, idempotencyKey: filled.idempotencyKey,
+                imageCount: filled.imageCount, imagesPerRequest: filled.isImageToImage ? 1 : 5, createdAt: now
+            )
         }
+        let outcomes = try await store.perform { store in try jobs.map { try store.insert($0) } }
+        var existing = false
+        for outcome in outcomes {
+            switch outcome {
+            case .created(let job, _): events.publish(job)
+            case .existing: existing = true
+            }
+        }
+        wake.notify()
+        let first = outcomes[0]
+        let position: Int
+        switch first {
+        case .created(_, let created): position = created
+        case .existing(let job): position = try await store.perform { store in try store.position(of: job) }
+        }
+        return JobSubmit.Result(
+            id: first.job.id, state: first.job.state.rawValue, position: position, existing: existing, ids: outcomes.map(\.job.id)
+        )
     }
 
     /// One job, with its queue position.
@@ -168,7 +181,7 @@ public final class JobScheduler: Sendable {
     /// Defaults filled in and every rule checked (the lists are checked when
     /// the upstream can be asked; a job submitted offline is checked by the
     /// upstream itself later).
-    private func prepare(_ parameters: JobParameters) async throws -> JobParameters {
+    private func prepare(_ parameters: JobParameters) async throws -> [JobParameters] {
         var filled = parameters
         if filled.outputDirectory == nil { filled.outputDirectory = configuration.outputDirectory }
         if let initImage = filled.initImage {
@@ -189,12 +202,10 @@ public final class JobScheduler: Sendable {
             filled.steps = filled.steps ?? 30
             try await validateNames(generation(filled, count: 1))
         }
-        if !filled.plugins.isEmpty {
-            // Prompt hooks run now: the stored job holds what they made.
-            let chain = try PluginChain.resolve(filled.plugins, registry: plugins, timeout: configuration.pluginTimeout)
-            filled = try await chain.rewritePrompt(filled, seed: UInt64.random(in: 0...UInt64(Int64.max)))
-        }
-        return filled
+        guard !filled.plugins.isEmpty else { return [filled] }
+        // Prompt hooks run now: the stored jobs hold what they made.
+        let chain = try PluginChain.resolve(filled.plugins, registry: plugins, timeout: configuration.pluginTimeout)
+        return try await chain.rewritePrompt(filled, seed: UInt64.random(in: 0...UInt64(Int64.max)))
     }
 
     /// How long a submit waits for the upstream's lists before accepting

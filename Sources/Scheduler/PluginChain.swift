@@ -45,37 +45,68 @@ struct PluginChain: Sendable {
 
     var hasImageHooks: Bool { steps.contains { $0.plugin.hooks.contains(.image) } }
 
-    /// Runs the prompt hooks in order on `parameters`.
-    func rewritePrompt(_ parameters: JobParameters, seed: UInt64) async throws(ParameterProblem) -> JobParameters {
-        var current = parameters
+    /// The most jobs one submission may become.
+    static let maximumExpansion = 100
+
+    /// Runs the prompt hooks in order on `parameters`. A hook may expand a
+    /// request into several (`{"requests": [...]}`): each later hook then
+    /// runs on each of them, and the submission becomes one job per request.
+    func rewritePrompt(_ parameters: JobParameters, seed: UInt64) async throws(ParameterProblem) -> [JobParameters] {
+        var current = [parameters]
         for (plugin, step) in steps where plugin.hooks.contains(.prompt) {
-            var request: JSONObject = [
-                "prompt": .string(current.prompt), "negative_prompt": .string(current.negativePrompt),
-                "image_count": .number(JSONNumber(current.imageCount)), "seed": .number(JSONNumber(seed)), "options": step.options,
-            ]
-            if let model = current.model { request["model"] = .string(model) }
-            if let sampler = current.sampler { request["sampler"] = .string(sampler) }
-            if let cfg = current.cfgScale { request["cfg_scale"] = .number(JSONNumber(cfg) ?? JSONNumber(0)) }
-            if let steps = current.steps { request["steps"] = .number(JSONNumber(steps)) }
-            let response: String
-            do {
-                response = try await plugin.prompt(JSONSerializer.serializeToString(.object(request)), timeout: timeout)
-            } catch {
-                throw ParameterProblem(field: "plugins", message: error.description)
+            var next: [JobParameters] = []
+            for (index, each) in current.enumerated() {
+                next += try await run(plugin, step, on: each, seed: seed &+ UInt64(index))
+                guard next.count <= Self.maximumExpansion else {
+                    throw ParameterProblem(field: "plugins", message: "plugin \(plugin.name) made more than \(Self.maximumExpansion) requests of one submission")
+                }
             }
-            guard let json = try? JSONParser.parse(response), case .object(let object) = json else {
-                throw ParameterProblem(field: "plugins", message: "plugin \(plugin.name): its prompt hook answered something that is not a JSON object")
-            }
-            if object["requests"] != nil {
-                throw ParameterProblem(field: "plugins", message: "plugin \(plugin.name) expands the request into several; this version runs one request per job")
-            }
-            if let prompt = object["prompt"]?.stringValue {
-                guard !prompt.isEmpty else { throw ParameterProblem(field: "plugins", message: "plugin \(plugin.name) made the prompt empty") }
-                current.prompt = prompt
-            }
-            if let negative = object["negative_prompt"]?.stringValue { current.negativePrompt = negative }
+            current = next
         }
         return current
+    }
+
+    private func run(_ plugin: LoadedPlugin, _ step: PluginStep, on parameters: JobParameters, seed: UInt64) async throws(ParameterProblem) -> [JobParameters] {
+        var request: JSONObject = [
+            "prompt": .string(parameters.prompt), "negative_prompt": .string(parameters.negativePrompt),
+            "image_count": .number(JSONNumber(parameters.imageCount)), "seed": .number(JSONNumber(seed)), "options": step.options,
+        ]
+        if let model = parameters.model { request["model"] = .string(model) }
+        if let sampler = parameters.sampler { request["sampler"] = .string(sampler) }
+        if let cfg = parameters.cfgScale { request["cfg_scale"] = .number(JSONNumber(cfg) ?? JSONNumber(0)) }
+        if let steps = parameters.steps { request["steps"] = .number(JSONNumber(steps)) }
+        let response: String
+        do {
+            response = try await plugin.prompt(JSONSerializer.serializeToString(.object(request)), timeout: timeout)
+        } catch {
+            throw ParameterProblem(field: "plugins", message: error.description)
+        }
+        guard let json = try? JSONParser.parse(response), case .object(let object) = json else {
+            throw ParameterProblem(field: "plugins", message: "plugin \(plugin.name): its prompt hook answered something that is not a JSON object")
+        }
+        guard let requests = object["requests"] else { return [try apply(object, to: parameters, plugin: plugin)] }
+        guard case .array(let list) = requests, !list.isEmpty else {
+            throw ParameterProblem(field: "plugins", message: "plugin \(plugin.name): \"requests\" must be a non-empty list of requests")
+        }
+        var expanded: [JobParameters] = []
+        for entry in list {
+            guard case .object(let each) = entry else {
+                throw ParameterProblem(field: "plugins", message: "plugin \(plugin.name): each of \"requests\" must be an object")
+            }
+            expanded.append(try apply(each, to: parameters, plugin: plugin))
+        }
+        return expanded
+    }
+
+    /// What a prompt hook may change: the prompts.
+    private func apply(_ object: JSONObject, to parameters: JobParameters, plugin: LoadedPlugin) throws(ParameterProblem) -> JobParameters {
+        var result = parameters
+        if let prompt = object["prompt"]?.stringValue {
+            guard !prompt.isEmpty else { throw ParameterProblem(field: "plugins", message: "plugin \(plugin.name) made the prompt empty") }
+            result.prompt = prompt
+        }
+        if let negative = object["negative_prompt"]?.stringValue { result.negativePrompt = negative }
+        return result
     }
 
     /// The parameters a hook sees: the job's, and its step's options.

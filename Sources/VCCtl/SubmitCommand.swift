@@ -9,7 +9,7 @@ struct SubmitCommand: Command {
     static let configuration = CommandConfiguration(
         name: "submit",
         abstract: "Queue a generation job and print its id (with --wait, the saved images' paths).",
-        discussion: "PROMPT '-' reads prompts from standard input, one job per non-empty line. Exit status with --wait: 0 all succeeded, 1 a job failed, 2 a job was cancelled, 75 timeout, 77 the queue waits for an API key.",
+        discussion: "PROMPT '-' reads prompts from standard input, one job per non-empty line; a prompt plugin may make several jobs of one prompt (all ids are printed). Exit status with --wait: 0 all succeeded, 1 a job failed, 2 a job was cancelled, 75 timeout, 77 the queue waits for an API key.",
         options: [
             Option(long: "count", short: "n", valueName: "N", help: "Images, 1 to 100 (default 1); split into requests of 5."),
             Option(long: "negative", valueName: "TEXT", help: "What the image should not show."),
@@ -71,9 +71,9 @@ struct SubmitCommand: Command {
             parameters.prompt = text
             if let key = template.idempotencyKey, prompts.count > 1 { parameters.idempotencyKey = "\(key)-\(index + 1)" }
             let submitted = try global.call(client, JobSubmit.self, parameters)
-            ids.append(submitted.id)
+            ids += submitted.ids
             if !wait {
-                context.stdout.write(global.json ? Output.json(submitted.result, context: context) : submitted.id + "\n")
+                context.stdout.write(global.json ? Output.json(submitted.result, context: context) : submitted.ids.map { $0 + "\n" }.joined())
             } else if submitted.existing {
                 context.stderr.write("job \(submitted.id) was already submitted with this idempotency key\n")
             }

@@ -151,4 +151,23 @@ import VisionCraftProtocol
         #expect(refused?.data?["field"] == "params.plugins")
         #expect(refused?.message.contains("plugin template: '{' at 3 is never closed") == true)
     }
+
+    @Test func aCombinatorialTemplateMakesOneJobPerPrompt() async throws {
+        let (submitted, jobs, again) = try await withInProcessDaemon({ options in
+            options.upstream = "emulator"
+            options.requestsPerMinute = 0
+        }) { client, _ in
+            let parameters = JobParameters(prompt: "a {red|blue} {fox|cat}", plugins: [#"template:{"mode":"combinatorial"}"#], idempotencyKey: "zoo")
+            let submitted = try client.call(JobSubmit.self, parameters)
+            let jobs = try submitted.ids.map { id in try client.call(JobWait.self, .init(id: id, timeoutSeconds: 30), timeout: .seconds(40)).job }
+            let again = try client.call(JobSubmit.self, parameters)
+            return (submitted, jobs, again)
+        }
+        #expect(submitted.ids.count == 4)
+        #expect(submitted.id == submitted.ids[0])
+        #expect(jobs.map(\.params.prompt) == ["a red fox", "a red cat", "a blue fox", "a blue cat"])
+        #expect(jobs.allSatisfy { $0.state == "succeeded" })
+        #expect(jobs.map(\.params.idempotencyKey) == ["zoo", "zoo#2", "zoo#3", "zoo#4"])
+        #expect(again.existing && again.ids == submitted.ids, "submitting again with the key makes nothing new")
+    }
 }

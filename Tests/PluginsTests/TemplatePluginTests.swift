@@ -61,6 +61,18 @@ func outputs(_ text: String, seeds: Int = 200, wildcards: [String: [String]] = [
         }
     }
 
+    @Test func combinatorialModeListsEveryPromptOnce() throws {
+        func all(_ text: String, limit: Int = 100, wildcards: [String: [String]] = [:]) throws -> [String] {
+            try PromptTemplate(text).all(wildcards: TableWildcards(table: wildcards), limit: limit)
+        }
+        #expect(try all("a {red|blue} {fox|cat}") == ["a red fox", "a red cat", "a blue fox", "a blue cat"])
+        #expect(try all("{2$$a|b|c}") == ["a, b", "a, c", "b, c"], "combinations, in order")
+        #expect(try all("{1-2$$ & $$a|b}") == ["a", "b", "a & b"])
+        #expect(try all("__c__ sky", wildcards: ["c": ["grey", "{red|pink}"]]) == ["grey sky", "red sky", "pink sky"])
+        #expect(try all("{0.1::a|9::b}") == ["a", "b"], "weights do not matter")
+        #expect(throws: TemplateError.self) { _ = try all("{a|b}{a|b}{a|b}", limit: 7) }
+    }
+
     @Test func aWildcardThatIncludesItselfStops() {
         #expect(throws: TemplateError.self) { _ = try render("__loop__", seed: 1, wildcards: ["loop": ["x __loop__"]]) }
     }
@@ -103,6 +115,18 @@ func outputs(_ text: String, seeds: Int = 200, wildcards: [String: [String]] = [
         }
         await #expect(throws: PluginError.self) {
             _ = try await template.prompt(#"{"prompt":"__../../etc/passwd__"}"#, timeout: .seconds(10))
+        }
+    }
+
+    @Test func combinatorialModeAsksForOneRequestPerPrompt() async throws {
+        let response = try await plugin().prompt(
+            #"{"prompt":"a {red|blue} fox","negative_prompt":"{blurry|blurry}","seed":3,"options":{"mode":"combinatorial"}}"#, timeout: .seconds(10)
+        )
+        let requests = try JSONParser.parse(response)["requests"]?.arrayValue ?? []
+        #expect(requests.map { $0["prompt"]?.stringValue } == ["a red fox", "a blue fox"])
+        #expect(requests.allSatisfy { $0["negative_prompt"] == "blurry" })
+        await #expect(throws: PluginError.self, "an unknown mode") {
+            _ = try await plugin().prompt(#"{"prompt":"x","options":{"mode":"shuffle"}}"#, timeout: .seconds(10))
         }
     }
 }

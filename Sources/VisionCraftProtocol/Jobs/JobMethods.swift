@@ -34,12 +34,16 @@ public enum JobSubmit: RPCMethod {
         public var position: Int
         /// True when `idempotency_key` matched an earlier job (this is that job).
         public var existing: Bool
+        /// Every job the submission made, `id` first: more than one when a
+        /// prompt plugin expanded the request.
+        public var ids: [String]
 
-        public init(id: String, state: String, position: Int, existing: Bool) {
+        public init(id: String, state: String, position: Int, existing: Bool, ids: [String]? = nil) {
             self.id = id
             self.state = state
             self.position = position
             self.existing = existing
+            self.ids = ids ?? [id]
         }
 
         public init(result: JSON) throws(FieldError) {
@@ -48,10 +52,14 @@ public enum JobSubmit: RPCMethod {
             state = try reader.required("state", try reader.string("state"))
             position = try reader.required("position", try reader.integer("position"))
             existing = try reader.boolean("existing") ?? false
+            ids = try reader.strings("ids") ?? [id]
         }
 
         public var result: JSON {
-            ["id": .string(id), "state": .string(state), "position": .number(JSONNumber(position)), "existing": .bool(existing)]
+            [
+                "id": .string(id), "state": .string(state), "position": .number(JSONNumber(position)), "existing": .bool(existing),
+                "ids": .array(ids.map(JSON.string)),
+            ]
         }
     }
 }
