@@ -27,4 +27,19 @@ import TestSupport
         let value = UInt8(weighted >> 8)
         #expect(grey.pixels == [value, value, value, 255, value, value, value, 255])
     }
+
+    @Test func theManualsSwiftPluginIsTheOneTheBuildMakesAndItRuns() async throws {
+        let page = try ManualPage("visioncraft-plugin.7")
+        guard let start = page.text.firstRange(of: "// Sources/Grey/Grey.swift\n"), let end = page.text[start.lowerBound...].firstRange(of: "\n.Ed") else {
+            throw TestFailure("the Swift example is missing from man/visioncraft-plugin.7")
+        }
+        let example = String(page.text[start.lowerBound..<end.lowerBound]).replacing("\\(dq", with: "\"").replacing("\\e", with: "\\")
+        let built = String(decoding: try FileSystem.readFile("\(ManualPage.repositoryRoot)/Tests/Plugins/ManualSwift/Grey.swift"), as: UTF8.self)
+        #expect(built == example + "\n", "Tests/Plugins/ManualSwift/Grey.swift must be the manual's example, character for character")
+        let plugin = try PluginLoader.load("\(BuiltProducts.directory)/libvctest-manual-swift\(PluginRegistry.fileExtension)")
+        #expect(plugin.name == "grey")
+        let grey = try await plugin.image(RGBAImage(width: 1, height: 1, fill: (200, 100, 50, 255)), parameters: "{}", timeout: .seconds(10))
+        let weighted: Int = 200 * 77 + 100 * 150 + 50 * 29
+        #expect(grey.pixels == [UInt8(weighted >> 8), UInt8(weighted >> 8), UInt8(weighted >> 8), 255])
+    }
 }
