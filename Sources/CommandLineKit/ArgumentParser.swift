@@ -56,7 +56,7 @@ struct ArgumentParser {
             if optionsEnded || token == "-" || token.utf8.first != UInt8(ascii: "-") || isNegativeNumber(token) {
                 if !optionsEnded, positionals.isEmpty, let group = path.last?.configuration, group.isGroup {
                     guard let sub = group.subcommands.first(where: { $0.configuration.name == token }) else {
-                        let names = group.subcommands.map { $0.configuration.name }
+                        let names = group.subcommands.filter { !$0.configuration.hidden }.map { $0.configuration.name }
                         var message = "unknown command '\(token)' for '\(commandNames.joined(separator: " "))'"
                         if let close = Suggestions.closest(to: token, in: names) { message += ". Did you mean '\(close)'?" }
                         throw UsageError(message, commandPath: commandNames)
@@ -142,7 +142,7 @@ struct ArgumentParser {
             return ParsedArguments(commandPath: commandNames, optionValues: optionValues, flags: flags, positionals: [])
         }
         if command.isGroup {
-            let names = command.subcommands.map { $0.configuration.name }.joined(separator: ", ")
+            let names = command.subcommands.filter { !$0.configuration.hidden }.map { $0.configuration.name }.joined(separator: ", ")
             throw UsageError("missing command for '\(commandNames.joined(separator: " "))' (one of: \(names))", commandPath: commandNames)
         }
         return ParsedArguments(

@@ -31,6 +31,9 @@ public struct CommandConfiguration: @unchecked Sendable {
     public var options: [Option]
     public var arguments: [Argument]
     public var subcommands: [any Command.Type]
+    /// Left out of help, completions and documentation checks (still runs):
+    /// for helpers that completion scripts call.
+    public var hidden: Bool
 
     public init(
         name: String,
@@ -38,8 +41,10 @@ public struct CommandConfiguration: @unchecked Sendable {
         discussion: String? = nil,
         options: [Option] = [],
         arguments: [Argument] = [],
-        subcommands: [any Command.Type] = []
+        subcommands: [any Command.Type] = [],
+        hidden: Bool = false
     ) {
+        self.hidden = hidden
         self.name = name
         self.abstract = abstract
         self.discussion = discussion

@@ -89,7 +89,8 @@ public struct CommandInfo: Sendable {
 }
 
 extension CommandLineTool {
-    /// Every command of the tree, depth first, the root first.
+    /// Every command of the tree, depth first, the root first; hidden ones
+    /// are left out.
     public static func commands(_ root: any Command.Type) -> [CommandInfo] {
         var result: [CommandInfo] = []
         func visit(_ command: any Command.Type, path: [String], inherited: [Option]) {
@@ -97,7 +98,7 @@ extension CommandLineTool {
             let here = path + [configuration.name]
             result.append(CommandInfo(path: here, configuration: configuration, options: configuration.options + inherited))
             let passDown = inherited + configuration.options.filter(\.inherited)
-            for sub in configuration.subcommands { visit(sub, path: here, inherited: passDown) }
+            for sub in configuration.subcommands where !sub.configuration.hidden { visit(sub, path: here, inherited: passDown) }
         }
         visit(root, path: [], inherited: [])
         return result

@@ -9,7 +9,7 @@ struct JobCommand<Action: JobAction>: Command {
         CommandConfiguration(
             name: Action.name,
             abstract: Action.abstract,
-            arguments: [Argument(name: "ID", help: "The job's id (as submit printed it).")]
+            arguments: [Argument(name: "ID", help: "The job's id (as submit printed it).", completion: .dynamic("jobs"))]
         )
     }
 

@@ -12,7 +12,7 @@ public struct VisionCraftControl: Command {
         subcommands: [
             SubmitCommand.self, WaitCommand.self, JobCommand<GetAction>.self, ListCommand.self, JobCommand<CancelAction>.self,
             JobCommand<RetryAction>.self, CatalogCommand<ModelsKind>.self, CatalogCommand<SamplersKind>.self, PluginsCommand.self, KeyCommand.self,
-            StatusCommand.self, RPCCommand.self, DaemonCommand.self,
+            StatusCommand.self, RPCCommand.self, DaemonCommand.self, CompletionCommand.self, CompleteValuesCommand.self,
         ]
     )
 
