@@ -10,7 +10,7 @@ public struct VisionCraftControl: Command {
         discussion: "Talks to visioncraftd over its Unix socket and starts it when none answers. Standard output carries only data; messages go to standard error.",
         options: GlobalOptions.all,
         subcommands: [
-            SubmitCommand.self, WaitCommand.self, JobCommand<GetAction>.self, ListCommand.self, JobCommand<CancelAction>.self,
+            SubmitCommand.self, WaitCommand.self, WatchCommand.self, JobCommand<GetAction>.self, ListCommand.self, JobCommand<CancelAction>.self,
             JobCommand<RetryAction>.self, CatalogCommand<ModelsKind>.self, CatalogCommand<SamplersKind>.self, PluginsCommand.self, KeyCommand.self,
             StatusCommand.self, RPCCommand.self, DaemonCommand.self, CompletionCommand.self, CompleteValuesCommand.self,
         ]

@@ -123,3 +123,25 @@ import TestSupport
         #expect(status.standardOutput == "missing\n")
     }
 }
+
+@Suite struct WatchTests {
+    @Test func watchPrintsEachChangeUntilTheJobsFinish() async throws {
+        let daemon = try await offPool {
+            try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0", "--emulator-faults", #"{"latency_ms":300}"#])
+        }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+        _ = try await vcctl(socket + ["models"], folder: daemon.folder)  // the lists are cached before the slow submits
+        let id = try await vcctl(socket + ["submit", "a slow fox", "-n", "6"], folder: daemon.folder).standardOutput.trimmingNewline
+        let watched = try await vcctl(socket + ["--json", "watch", id], folder: daemon.folder)
+        #expect(watched.status == 0, "\(watched.standardError)")
+        let updates = try watched.standardOutput.split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        #expect(updates.allSatisfy { $0["id"]?.stringValue == id })
+        #expect(updates.last?["state"] == "succeeded")
+        #expect(updates.last?["images_done"]?.intValue == 6)
+        #expect(updates.count >= 3, "running, images saved, succeeded: \(updates.count)")
+
+        let again = try await vcctl(socket + ["watch", id], folder: daemon.folder)
+        #expect(again.status == 0, "a job already finished ends the watch at once")
+    }
+}

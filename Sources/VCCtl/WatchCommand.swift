@@ -1,0 +1,75 @@
+import CommandLineKit
+import JSON
+import JSONRPC
+import VisionCraftProtocol
+
+/// `vcctl watch [ID...]`: one line per job change, as they happen.
+struct WatchCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "watch",
+        abstract: "Print a line for every change of the jobs (or of the jobs named), as they happen.",
+        discussion: "With ids, ends once they are all finished (exit status as for wait); without, runs until interrupted. --json prints each change as one JSON object per line (the job.updated notification's params).",
+        arguments: [Argument(name: "ID", help: "Only these jobs.", optional: true, variadic: true, completion: .dynamic("jobs"))]
+    )
+
+    let global: GlobalOptions
+    let ids: [String]
+
+    init(_ arguments: ParsedArguments) throws {
+        global = GlobalOptions(arguments)
+        ids = arguments.arguments("ID")
+    }
+
+    func run(_ context: CommandContext) throws -> ExitCode {
+        let client = try global.connect(context)
+        defer { client.close() }
+        _ = try global.call(client, EventsSubscribe.self, NoParameters())
+        var pending = Set(ids)
+        var worst = ExitCode.success
+        // Jobs already finished before the subscription count at once.
+        for id in ids {
+            let job = try global.call(client, JobGet.self, JobIDParameters(id: id))
+            if job.isTerminal {
+                pending.remove(id)
+                worst = Self.worse(worst, JobWaiting.exitCode(job))
+            }
+        }
+        while ids.isEmpty || !pending.isEmpty {
+            let notification: RPCNotification?
+            do {
+                notification = try client.rpc.nextNotification(timeout: nil)
+            } catch {
+                throw Failure.from(.call(error))
+            }
+            guard let notification else { continue }
+            if notification.method == JobUpdated.droppedMethod {
+                context.stderr.write("(events were dropped: the terminal read too slowly)\n")
+                continue
+            }
+            guard notification.method == JobUpdated.method, let params = notification.params,
+                let update = try? JobUpdated(params: params), ids.isEmpty || ids.contains(update.id)
+            else { continue }
+            if global.json {
+                context.stdout.write(JSONSerializer.serializeToString(params) + "\n")
+            } else {
+                context.stdout.write(Self.line(update))
+            }
+            if ["succeeded", "failed", "cancelled"].contains(update.state), pending.remove(update.id) != nil {
+                worst = Self.worse(worst, update.state == "succeeded" ? .success : update.state == "cancelled" ? ExitCode(rawValue: 2) : .failure)
+            }
+        }
+        return worst
+    }
+
+    static func line(_ update: JobUpdated) -> String {
+        var line = "\(update.id)  \(update.state)  \(update.imagesDone)/\(update.imageCount)"
+        if let next = update.nextAttemptAt { line += "  retry at \(next)" }
+        if let error = update.error { line += "  \(error.kind): \(error.message)" }
+        return line + "\n"
+    }
+
+    static func worse(_ current: ExitCode, _ next: ExitCode) -> ExitCode {
+        if current == .failure || next == .success { return current }
+        return next
+    }
+}
