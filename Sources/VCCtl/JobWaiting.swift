@@ -52,6 +52,19 @@ struct JobWaiting {
         }
     }
 
+    /// Waits for every job of `ids`, reporting each; the exit status of the
+    /// worst (a failure over a cancellation over success).
+    func waitAll(_ ids: [String], context: CommandContext) throws(CommandFailure) -> ExitCode {
+        var worst = ExitCode.success
+        for id in ids {
+            let job = try wait(for: id)
+            Self.report(job, global: global, context: context)
+            let code = Self.exitCode(job)
+            if code != .success, worst == .success || code == .failure { worst = code }
+        }
+        return worst
+    }
+
     /// The exit status for a finished job: 0 succeeded, 1 failed, 2 cancelled.
     static func exitCode(_ job: JobInfo) -> ExitCode {
         switch job.state {

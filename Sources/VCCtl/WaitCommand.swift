@@ -24,14 +24,6 @@ struct WaitCommand: Command {
     func run(_ context: CommandContext) throws -> ExitCode {
         let client = try global.connect(context)
         defer { client.close() }
-        let waiting = JobWaiting(global: global, client: client, timeout: timeout)
-        var worst = ExitCode.success
-        for id in ids {
-            let job = try waiting.wait(for: id)
-            JobWaiting.report(job, global: global, context: context)
-            let code = JobWaiting.exitCode(job)
-            if code != .success, worst == .success || code == .failure { worst = code }
-        }
-        return worst
+        return try JobWaiting(global: global, client: client, timeout: timeout).waitAll(ids, context: context)
     }
 }

@@ -145,3 +145,25 @@ import TestSupport
         #expect(again.status == 0, "a job already finished ends the watch at once")
     }
 }
+
+@Suite struct RerunTests {
+    @Test func rerunCopiesTheParametersAndTakesOverrides() async throws {
+        let daemon = try await offPool { try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0"]) }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+        let first = try await vcctl(socket + ["submit", "a red fox", "-n", "2", "--label", "foxes", "--steps", "12", "--idempotency-key", "k1"], folder: daemon.folder)
+        let id = first.standardOutput.trimmingNewline
+        let rerun = try await vcctl(socket + ["--json", "rerun", id, "-n", "1", "--prompt", "a blue fox", "--wait"], folder: daemon.folder)
+        #expect(rerun.status == 0, "\(rerun.standardError)")
+        let job = try JSONParser.parse(rerun.standardOutput)
+        #expect(job["id"]?.stringValue != id, "a new job")
+        #expect(job["params"]?["prompt"] == "a blue fox")
+        #expect(job["params"]?["image_count"] == 1)
+        #expect(job["params"]?["steps"] == 12, "kept from the original")
+        #expect(job["params"]?["labels"] == ["foxes"])
+        #expect(job["params"]?["idempotency_key"] == nil, "not copied")
+        let missing = try await vcctl(socket + ["rerun", "01JD0000000000000000000000"], folder: daemon.folder)
+        #expect(missing.status == 1)
+        #expect(missing.standardError.contains("job_not_found"))
+    }
+}

@@ -1,0 +1,42 @@
+import CommandLineKit
+import VisionCraftProtocol
+
+/// `vcctl rerun ID [options]`: a new job with a job's parameters, options
+/// overriding them.
+struct RerunCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "rerun",
+        abstract: "Submit a new job with the parameters of job ID; options override them (as for submit).",
+        discussion: "The new job has its own id and images; the old one is left as it is. Its idempotency key is not copied.",
+        options: JobOptions.all + [Option(long: "prompt", valueName: "TEXT", help: "Replace the prompt.")],
+        arguments: [Argument(name: "ID", help: "The job to run again.", completion: .dynamic("jobs"))]
+    )
+
+    let global: GlobalOptions
+    let id: String
+    let arguments: ParsedArguments
+    let wait: Bool
+    let timeout: Duration?
+
+    init(_ arguments: ParsedArguments) throws {
+        global = GlobalOptions(arguments)
+        id = arguments.argument("ID") ?? ""
+        self.arguments = arguments
+        (wait, timeout) = try JobOptions.waiting(arguments)
+        _ = try JobOptions.parameters(arguments, base: JobParameters(prompt: "x"))  // usage errors now, before connecting
+    }
+
+    func run(_ context: CommandContext) throws -> ExitCode {
+        let original: JobInfo
+        do {
+            let client = try global.connect(context)
+            defer { client.close() }
+            original = try global.call(client, JobGet.self, JobIDParameters(id: id))
+        }
+        var base = original.params
+        base.idempotencyKey = nil
+        if let prompt = arguments.value("prompt") { base.prompt = prompt }
+        let parameters = try JobOptions.parameters(arguments, base: base)
+        return try SubmitCommand.submit([parameters], global: global, wait: wait, timeout: timeout, context: context)
+    }
+}
