@@ -63,6 +63,12 @@ public final class DaemonClient {
         )
     }
 
+    /// Where a daemon started by a client logs (`$XDG_STATE_HOME/visioncraft/
+    /// visioncraftd.log`).
+    public static func logPath(for options: Options) -> String {
+        DaemonLauncher(location: location(for: options), options: options).logPath
+    }
+
     /// Connects, starting the daemon first if none answers and `autoStart` is on.
     public static func connect(_ options: Options) throws(DaemonClientError) -> DaemonClient {
         let location = location(for: options)

@@ -9,8 +9,8 @@ import VisionCraftProtocol
 struct DaemonCommand: Command {
     static let configuration = CommandConfiguration(
         name: "daemon",
-        abstract: "Start or stop the daemon.",
-        subcommands: [Start.self, Stop.self]
+        abstract: "Start, stop or restart the daemon, or show its log.",
+        subcommands: [Start.self, Stop.self, Restart.self, Logs.self]
     )
 
     init(_ arguments: ParsedArguments) throws {}
@@ -106,6 +106,57 @@ struct DaemonCommand: Command {
                 Output.pause(milliseconds: 2)
             }
             return false
+        }
+    }
+
+    /// `vcctl daemon restart`: stop (if running), then start.
+    struct Restart: Command {
+        static let configuration = CommandConfiguration(
+            name: "restart",
+            abstract: "Stop the daemon if it runs, then start it again (new flags, a new binary, plugins reloaded); print its process id."
+        )
+
+        let arguments: ParsedArguments
+
+        init(_ arguments: ParsedArguments) throws {
+            self.arguments = arguments
+        }
+
+        func run(_ context: CommandContext) throws -> ExitCode {
+            _ = try Stop(arguments).run(context)
+            return try Start(arguments).run(context)
+        }
+    }
+
+    /// `vcctl daemon logs`: the end of the log of a daemon vcctl started.
+    struct Logs: Command {
+        static let configuration = CommandConfiguration(
+            name: "logs",
+            abstract: "Print the end of the log of the daemon that vcctl starts ($XDG_STATE_HOME/visioncraft/visioncraftd.log).",
+            discussion: "A daemon run by systemd logs to the journal instead: journalctl --user -u visioncraftd.",
+            options: [Option(long: "lines", short: "n", valueName: "N", help: "How many lines, 1 to 100000 (default 50).")]
+        )
+
+        let global: GlobalOptions
+        let lines: Int
+
+        init(_ arguments: ParsedArguments) throws {
+            global = GlobalOptions(arguments)
+            lines = try arguments.int("lines", in: 1...100_000) ?? 50
+        }
+
+        func run(_ context: CommandContext) throws -> ExitCode {
+            let path = DaemonClient.logPath(for: global.clientOptions(context))
+            let bytes: [UInt8]
+            do {
+                bytes = try FileSystem.readFile(path, limit: 64 << 20)
+            } catch {
+                throw CommandFailure("no log at \(path) (\(error)); a daemon run by systemd logs to the journal: journalctl --user -u visioncraftd", exitCode: .failure)
+            }
+            let all = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+            let tail = all.suffix(lines + (bytes.last == 0x0A ? 1 : 0))
+            context.stdout.write(String(decoding: Array(tail.joined(separator: [0x0A])), as: UTF8.self))
+            return .success
         }
     }
 }

@@ -133,7 +133,7 @@ func stopDaemon(socket: String, folder: TemporaryDirectory) async {
         (["rpc", "daemon.status", "42"], "PARAMS must be a JSON object or array, not number"),
         (["stauts"], "Did you mean 'status'?"),
         (["status", "--jsn"], "Did you mean '--json'?"),
-        (["daemon"], "missing command for 'vcctl daemon' (one of: start, stop)"),
+        (["daemon"], "missing command for 'vcctl daemon' (one of: start, stop, restart, logs)"),
     ])
     func usageErrorsExit64(arguments: [String], message: String) async throws {
         let folder = try TemporaryDirectory()
@@ -234,5 +234,30 @@ extension String {
     /// The text without its final newline.
     var trimmingNewline: String {
         hasSuffix("\n") ? String(dropLast()) : self
+    }
+}
+
+@Suite struct DaemonRestartTests {
+    @Test func restartGivesANewDaemonAndLogsShowsBoth() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let socket = folder.file("run/d.sock")
+        let first = try await vcctl(["--socket", socket, "daemon", "start"], folder: folder)
+        #expect(first.status == 0, "\(first.standardError)")
+        let restarted = try await vcctl(["--socket", socket, "daemon", "restart"], folder: folder)
+        #expect(restarted.status == 0, "\(restarted.standardError)")
+        #expect(restarted.standardOutput != first.standardOutput, "another process id")
+        #expect(restarted.standardError.contains("stopped visioncraftd (pid \(first.standardOutput.trimmingNewline))"))
+        let logs = try await vcctl(["--socket", socket, "daemon", "logs", "-n", "200"], folder: folder)
+        #expect(logs.status == 0)
+        #expect(logs.standardOutput.split(separator: "\n").filter { $0.contains("listening on") }.count == 2)
+        let last = try await vcctl(["--socket", socket, "daemon", "logs", "-n", "1"], folder: folder)
+        #expect(last.standardOutput.split(separator: "\n").count == 1)
+        await stopDaemon(socket: socket, folder: folder)
+        let elsewhere = try TemporaryDirectory()
+        defer { elsewhere.remove() }
+        let none = try await vcctl(["--socket", folder.file("other/d.sock"), "daemon", "logs"], folder: elsewhere)
+        #expect(none.status == 1)
+        #expect(none.standardError.contains("no log at"))
     }
 }
