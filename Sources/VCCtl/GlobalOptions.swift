@@ -11,17 +11,20 @@ struct GlobalOptions {
     )
     static let json = Option(long: "json", help: "Print data as JSON (for scripts).", inherited: true)
     static let noStart = Option(long: "no-start", help: "Do not start a daemon when none answers; exit 69 instead.", inherited: true)
+    static let quiet = Option(long: "quiet", short: "q", help: "Print only ids (list, watch) or image paths (get).", inherited: true)
 
-    static let all = [socket, json, noStart]
+    static let all = [socket, json, noStart, quiet]
 
     var socketPath: String?
     var json: Bool
     var noStart: Bool
+    var quiet: Bool
 
     init(_ arguments: ParsedArguments) {
         socketPath = arguments.value("socket")
         json = arguments.flag("json")
         noStart = arguments.flag("no-start")
+        quiet = arguments.flag("quiet")
     }
 
     /// Client options for this invocation.

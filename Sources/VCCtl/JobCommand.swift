@@ -25,7 +25,13 @@ struct JobCommand<Action: JobAction>: Command {
         let client = try global.connect(context)
         defer { client.close() }
         let job = try global.call(client, Action.Method.self, JobIDParameters(id: id))
-        context.stdout.write(global.json ? Output.json(job.result, context: context) : JobDescription.detailed(job))
+        if global.json {
+            context.stdout.write(Output.json(job.result, context: context))
+        } else if global.quiet {
+            context.stdout.write(job.images.compactMap(\.path).map { $0 + "\n" }.joined())
+        } else {
+            context.stdout.write(JobDescription.detailed(job, colour: Output.colours(context)))
+        }
         return .success
     }
 }

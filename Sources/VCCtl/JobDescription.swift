@@ -3,8 +3,8 @@ import VisionCraftProtocol
 /// How a job reads on a terminal.
 enum JobDescription {
     /// Several lines: id, state, prompt, images, error.
-    static func detailed(_ job: JobInfo) -> String {
-        var lines = ["\(job.id)  \(job.state)  \(job.imagesDone)/\(job.params.imageCount) images"]
+    static func detailed(_ job: JobInfo, colour: Bool = false) -> String {
+        var lines = ["\(job.id)  \(Output.state(job.state, colour: colour, width: 0))  \(job.imagesDone)/\(job.params.imageCount) images"]
         lines.append("  prompt    \(job.params.prompt)")
         if !job.params.negativePrompt.isEmpty { lines.append("  negative  \(job.params.negativePrompt)") }
         if let model = job.params.model { lines.append("  model     \(model), \(job.params.sampler ?? "")") }
@@ -23,8 +23,8 @@ enum JobDescription {
     }
 
     /// One line: id, state, images, created, prompt (cut to fit).
-    static func line(_ job: JobInfo) -> String {
-        let state = job.state.padding(9)
+    static func line(_ job: JobInfo, colour: Bool = false) -> String {
+        let state = Output.state(job.state, colour: colour)
         let images = "\(job.imagesDone)/\(job.params.imageCount)".padding(7)
         let created = String(job.createdAt.prefix(16)).replacing("T", with: " ")
         var prompt = job.params.prompt.replacing("\n", with: " ")

@@ -32,8 +32,11 @@ struct ListCommand: Command {
         let page = try global.call(client, JobList.self, parameters)
         if global.json {
             context.stdout.write(Output.json(.array(page.jobs.map(\.result)), context: context))
+        } else if global.quiet {
+            context.stdout.write(page.jobs.map { $0.id + "\n" }.joined())
         } else {
-            for job in page.jobs { context.stdout.write(JobDescription.line(job)) }
+            let colour = Output.colours(context)
+            for job in page.jobs { context.stdout.write(JobDescription.line(job, colour: colour)) }
         }
         return .success
     }

@@ -51,6 +51,8 @@ struct WatchCommand: Command {
             else { continue }
             if global.json {
                 context.stdout.write(JSONSerializer.serializeToString(params) + "\n")
+            } else if global.quiet {
+                if ["succeeded", "failed", "cancelled"].contains(update.state) { context.stdout.write(update.id + "\n") }
             } else {
                 context.stdout.write(Self.line(update))
             }

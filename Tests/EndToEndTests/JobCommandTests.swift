@@ -167,3 +167,42 @@ import TestSupport
         #expect(missing.standardError.contains("job_not_found"))
     }
 }
+
+/// What vcctl prints on a terminal, in a pipe, and with --quiet.
+@Suite struct OutputConventionTests {
+    /// Runs vcctl under a pseudo-terminal (util-linux `script`).
+    func onTerminal(_ arguments: [String], daemon: DaemonProcess, noColor: Bool) async throws -> String {
+        let command = ([try BuiltProducts.path("vcctl")] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        var environment = isolatedEnvironment(in: daemon.folder)
+        environment["TERM"] = "xterm"
+        if noColor { environment["NO_COLOR"] = "1" } else { environment.removeValue(forKey: "NO_COLOR") }
+        let shellEnvironment = environment
+        let output = try await offPool { try runProcess("/usr/bin/script", ["-qec", command, "/dev/null"], environment: shellEnvironment) }
+        return output.standardOutput
+    }
+
+    @Test(.enabled(if: FileSystem.isExecutable("/usr/bin/script"), "needs util-linux's script for a pseudo-terminal"))
+    func coloursOnlyOnATerminalWithoutNoColor() async throws {
+        let daemon = try await offPool { try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0"]) }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+        _ = try await vcctl(socket + ["submit", "a fox", "--wait"], folder: daemon.folder)
+        let coloured = try await onTerminal(socket + ["list"], daemon: daemon, noColor: false)
+        #expect(coloured.contains("\u{1B}[32msucceeded\u{1B}[0m"), "green on a terminal: \(coloured)")
+        let plain = try await onTerminal(socket + ["list"], daemon: daemon, noColor: true)
+        #expect(plain.contains("succeeded") && !plain.contains("\u{1B}["), "NO_COLOR: \(plain)")
+        let piped = try await vcctl(socket + ["list"], folder: daemon.folder)
+        #expect(!piped.standardOutput.contains("\u{1B}"), "no escape codes in a pipe")
+    }
+
+    @Test func quietPrintsOnlyIdsOrPaths() async throws {
+        let daemon = try await offPool { try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0"]) }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+        let id = try await vcctl(socket + ["submit", "a fox", "-n", "2"], folder: daemon.folder).standardOutput.trimmingNewline
+        _ = try await vcctl(socket + ["wait", id], folder: daemon.folder)
+        #expect(try await vcctl(socket + ["-q", "list"], folder: daemon.folder).standardOutput == id + "\n")
+        let paths = try await vcctl(socket + ["get", id, "--quiet"], folder: daemon.folder).standardOutput.split(separator: "\n")
+        #expect(paths.count == 2 && paths.allSatisfy { $0.hasSuffix(".png") })
+    }
+}
