@@ -206,3 +206,31 @@ import TestSupport
         #expect(paths.count == 2 && paths.allSatisfy { $0.hasSuffix(".png") })
     }
 }
+
+@Suite struct OpenTests {
+    @Test func openHandsEveryImageToTheViewer() async throws {
+        let daemon = try await offPool { try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0"]) }
+        defer { daemon.cleanUp() }
+        // A stand-in viewer that records what it was given.
+        let bin = daemon.folder.file("bin")
+        try FileSystem.makeDirectories(bin, permissions: 0o755)
+        try FileSystem.writeFileAtomically("\(bin)/xdg-open", Array("#!/bin/sh\necho \"$1\" >> \(daemon.folder.file("opened"))\n".utf8), permissions: 0o755)
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+        let id = try await vcctl(socket + ["submit", "a fox", "-n", "2"], folder: daemon.folder).standardOutput.trimmingNewline
+        let paths = try await vcctl(socket + ["wait", id], folder: daemon.folder).standardOutput
+        var environment = isolatedEnvironment(in: daemon.folder)
+        environment["PATH"] = "\(bin):/usr/bin:/bin"
+        let shellEnvironment = environment
+        let vcctlPath = try BuiltProducts.path("vcctl")
+        let opened = try await offPool { try runProcess(vcctlPath, socket + ["open", id], environment: shellEnvironment) }
+        #expect(opened.status == 0, "\(opened.standardError)")
+        #expect(String(decoding: try FileSystem.readFile(daemon.folder.file("opened")), as: UTF8.self) == paths)
+
+        var bare = shellEnvironment
+        bare["PATH"] = "/nonexistent"
+        let noViewer = bare
+        let missing = try await offPool { try runProcess(vcctlPath, socket + ["open", id], environment: noViewer) }
+        #expect(missing.status == 69)
+        #expect(missing.standardError.contains("xdg-open is not installed"))
+    }
+}

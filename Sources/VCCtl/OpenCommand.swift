@@ -1,0 +1,55 @@
+import CommandLineKit
+import JSONRPC
+import Posix
+import VisionCraftProtocol
+
+/// `vcctl open ID`: the job's images in the desktop's viewer.
+struct OpenCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "open",
+        abstract: "Open a job's saved images with the desktop's viewer (xdg-open, or open on macOS).",
+        arguments: [Argument(name: "ID", help: "The job.", completion: .dynamic("jobs"))]
+    )
+
+    /// The program that hands a file to the desktop.
+    static let opener: String = {
+        #if canImport(Darwin)
+        "open"
+        #else
+        "xdg-open"
+        #endif
+    }()
+
+    let global: GlobalOptions
+    let id: String
+
+    init(_ arguments: ParsedArguments) throws {
+        global = GlobalOptions(arguments)
+        id = arguments.argument("ID") ?? ""
+    }
+
+    func run(_ context: CommandContext) throws -> ExitCode {
+        let job: JobInfo
+        do {
+            let client = try global.connect(context)
+            defer { client.close() }
+            job = try global.call(client, JobGet.self, JobIDParameters(id: id))
+        }
+        let paths = job.images.compactMap(\.path)
+        guard !paths.isEmpty else {
+            throw CommandFailure("job \(id) has no saved images yet (\(job.state), \(job.imagesDone)/\(job.params.imageCount))", exitCode: .failure)
+        }
+        guard let opener = ProcessEnvironment.findExecutable(named: Self.opener, searchPath: context.environment["PATH"]) else {
+            throw CommandFailure("\(Self.opener) is not installed; the images are:\n" + paths.joined(separator: "\n"), exitCode: .unavailable)
+        }
+        for path in paths {
+            var options = ChildProcess.Options(executable: opener, arguments: [path], environment: context.environment.variablesForChild)
+            options.standardInput = .null
+            let status = try? ChildProcess.spawn(options).wait()
+            if status != .exited(0) {
+                throw CommandFailure("\(Self.opener) \(path) failed (\(status.map { "\($0)" } ?? "not started"))", exitCode: .failure)
+            }
+        }
+        return .success
+    }
+}
