@@ -92,6 +92,9 @@ let package = Package(
         /// C shims for Posix: epoll/kqueue headers, peer credentials, spawn flags.
         .target(name: "CPosix"),
 
+        /// config.toml: a TOML subset, the settings it may hold, their checks.
+        .target(name: "Configuration"),
+
         /// The protocol documents under `Protocol/`, embedded at build time.
         .target(name: "CProtocolDocuments"),
 
@@ -211,6 +214,7 @@ let package = Package(
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Posix", "TestSupport"]),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
