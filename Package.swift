@@ -109,8 +109,8 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "CommandLineKit", "HTTPClient", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost", "Posix", "Scheduler",
-                "StreamServer", "VisionCraftAPI", "VisionCraftEmulator", "VisionCraftProtocol",
+                "CommandLineKit", "Configuration", "HTTPClient", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost", "Posix",
+                "Scheduler", "StreamServer", "VisionCraftAPI", "VisionCraftEmulator", "VisionCraftProtocol",
             ]
         ),
 
@@ -157,7 +157,7 @@ let package = Package(
         /// The vcctl command line.
         .target(
             name: "VCCtl",
-            dependencies: ["Client", "CommandLineKit", "JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]
+            dependencies: ["Client", "CommandLineKit", "Configuration", "JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]
         ),
 
         /// The VisionCraft API: validation, calls, outcome classification, downloads.
@@ -218,8 +218,8 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "CommandLineKit", "Daemon", "HTTPClient", "Imaging", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost", "Posix", "Scheduler",
-                "TestSupport", "VisionCraftAPI", "VisionCraftProtocol",
+                "CommandLineKit", "Configuration", "Daemon", "HTTPClient", "Imaging", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost",
+                "Posix", "Scheduler", "TestSupport", "VisionCraftAPI", "VisionCraftProtocol",
             ]
         ),
         /// Runs the built binaries as processes: visioncraftd, vcctl.

@@ -1,8 +1,8 @@
 /// "Did you mean ...?" for misspelt names.
-enum Suggestions {
+public enum Suggestions {
     /// The candidate closest to `name`, if it is close enough to be a typo
     /// (Damerau-Levenshtein distance at most 2, or a third of the length).
-    static func closest(to name: String, in candidates: [String]) -> String? {
+    public static func closest(to name: String, in candidates: [String]) -> String? {
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
             let distance = editDistance(name, candidate)

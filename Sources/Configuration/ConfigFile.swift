@@ -147,7 +147,8 @@ public struct ConfigFile: Sendable, Equatable {
         throw ConfigError(line: line, key: key, "the string is not closed")
     }
 
-    static func quote(_ text: String) -> String {
+    /// `text` in double quotes, escaped as the parser reads it.
+    public static func quote(_ text: String) -> String {
         var result = "\""
         for character in text {
             switch character {

@@ -1,8 +1,10 @@
+import Configuration
 import JSON
 import PluginHost
 import JSONRPC
 import JSONRPCServer
 import Posix
+import Scheduler
 import StreamServer
 import Synchronization
 import VisionCraftProtocol
@@ -47,9 +49,14 @@ public final class Daemon: Sendable {
     private let stop = ThreadCondition<StopReason?>(nil)
     private let phase = ThreadCondition<Phase>(.starting)
     private let socket = Mutex<DaemonSocket?>(nil)
+    /// The options in force: `options` after the reloads so far.
+    private let current: Mutex<DaemonOptions>
+    /// The running scheduler, for reloads.
+    private let scheduler = Mutex<JobScheduler?>(nil)
 
     public init(options: DaemonOptions, environment: Environment, log: Logger) {
         self.options = options
+        current = Mutex(options)
         self.environment = environment
         self.log = log
     }
@@ -86,7 +93,7 @@ public final class Daemon: Sendable {
         do {
             paths = try DaemonPaths.resolve(options: options) { self.environment[$0] }
             try FileSystem.makeDirectories(paths.stateDirectory, permissions: 0o700)
-            let selection = try UpstreamSelection.resolve(flag: options.upstream) { self.environment[$0] }
+            let selection = try UpstreamSelection.resolve(flag: options.upstream, configured: options.configuredUpstream) { self.environment[$0] }
             upstream = try Upstream.start(selection, options: options, log: log, emulatorPortFile: paths.emulatorPortFile)
         } catch let error as UpstreamSelectionError {
             return abandon(socket, DaemonError(.configuration, error.description))
@@ -121,6 +128,8 @@ public final class Daemon: Sendable {
         } catch {
             return abandon(socket, error)
         }
+        scheduler.withLock { $0 = queue.scheduler }
+        defer { scheduler.withLock { $0 = nil } }
 
         let serverBox = Mutex<RPCServer?>(nil)
         let methods = DaemonMethods(
@@ -129,6 +138,7 @@ public final class Daemon: Sendable {
             socketPath: socket.path,
             connectionCount: { serverBox.withLock { $0?.connectionCount ?? 0 } },
             requestStop: { [self] reason in requestStop(reason) },
+            reload: { [self] () throws(DaemonError) in try reload() },
             discoveryDocument: document,
             upstream: upstream,
             queue: QueueMethods(scheduler: queue.scheduler, vault: queue.vault, subscriptions: queue.subscriptions),
@@ -244,11 +254,45 @@ public final class Daemon: Sendable {
     /// the binary's own folder (only `libvisioncraft-*` files there).
     private func pluginFolders(_ paths: DaemonPaths) -> [PluginRegistry.Folder] {
         var folders = [PluginRegistry.Folder(path: paths.pluginDirectory)]
-        folders += options.pluginFolders.map { PluginRegistry.Folder(path: $0) }
+        folders += (options.pluginFolders + options.settings.pluginFolders).map { PluginRegistry.Folder(path: $0) }
         if let binary = ProcessEnvironment.executablePath() {
             folders.append(PluginRegistry.Folder(path: FileSystem.parentDirectory(of: binary), prefix: "libvisioncraft-"))
         }
         return folders
+    }
+
+    /// Reads the configuration file again (SIGHUP, `daemon.reload`) and
+    /// applies what can change while the daemon runs: the defaults of new
+    /// jobs. A file with an error changes nothing.
+    ///
+    /// - Returns: the keys that changed, and those of them that take effect
+    ///   only after a restart.
+    /// - Throws: `DaemonError` naming the line and the key that are wrong.
+    @discardableResult
+    public func reload() throws(DaemonError) -> ReloadReport {
+        guard let path = options.configPath else {
+            throw DaemonError(.configuration, "this daemon was started without a configuration file (see --config)")
+        }
+        let settings: Settings
+        do {
+            settings = try SettingsFile.load(path)
+        } catch {
+            log.error("reload: \(error); the configuration in use is unchanged")
+            throw DaemonError(.configuration, "\(error.description); the configuration in use is unchanged")
+        }
+        let (old, new) = current.withLock { current in
+            let old = current
+            current = current.layered(over: settings)
+            return (old, current)
+        }
+        let paths = try DaemonPaths.resolve(options: new) { self.environment[$0] }
+        scheduler.withLock { $0 }?.updateDefaults(new.jobDefaults(outputDirectory: paths.outputDirectory))
+        let report = ReloadReport(
+            path: path, changed: old.changedKeys(comparedWith: new), restartNeeded: old.keysNeedingRestart(comparedWith: new)
+        )
+        log.info("reloaded \(path): " + (report.changed.isEmpty ? "nothing changed" : "changed \(report.changed.joined(separator: ", "))")
+            + (report.restartNeeded.isEmpty ? "" : "; restart to apply \(report.restartNeeded.joined(separator: ", "))"))
+        return report
     }
 
     /// Logs why the start failed, closes the socket and reports the status.

@@ -1,4 +1,5 @@
 import CommandLineKit
+import Configuration
 import JSON
 import Posix
 import VisionCraftEmulator
@@ -17,6 +18,7 @@ public struct VisionCraftDaemonCommand: Command {
             Option(long: "ready-fd", valueName: "N", help: "Write a newline to descriptor N and close it once the socket accepts connections."),
             Option(long: "max-message-bytes", valueName: "N", help: "The longest message (line) accepted; default 16777216."),
             Option(long: "shutdown-timeout", valueName: "SECONDS", help: "How long a graceful stop waits for requests in flight; default 10."),
+            Option(long: "config", valueName: "PATH", help: "Read settings from PATH (default: $XDG_CONFIG_HOME/visioncraft/config.toml, else ~/.config/visioncraft/config.toml; see visioncraft.conf(5)). Flags win over it.", completion: .file),
             Option(long: "state-dir", valueName: "PATH", help: "Keep the job database in PATH (default: $XDG_STATE_HOME/visioncraft, else ~/.local/state/visioncraft).", completion: .directory),
             Option(long: "output-dir", valueName: "PATH", help: "Save images under PATH/YYYY-MM-DD/ (default: ~/Pictures/visioncraft); jobs may name their own.", completion: .directory),
             Option(long: "max-in-flight", valueName: "N", help: "Upstream requests at once, 1 to 16; default 2."),
@@ -85,8 +87,19 @@ public struct VisionCraftDaemonCommand: Command {
             options.upstreamTimeouts.lowSpeedTime = .milliseconds(Int64(seconds * 1000))
         }
         options.enableTestMethods = arguments.flag("enable-test-methods")
+        options.configPath = try Self.absolutePath(arguments, "config")
+        options.commandLineKeys = Set(Self.flagKeys.filter { flag, _ in arguments.value(flag) != nil || arguments.flag(flag) }.map(\.value))
         self.options = options
     }
+
+    /// The flags that set a configuration key, which the file then cannot change.
+    static let flagKeys: [String: String] = [
+        "upstream": "upstream.url", "emulator": "upstream.url", "insecure": "upstream.tls_verify", "ca-file": "upstream.ca_file",
+        "connect-timeout": "upstream.connect_timeout", "request-timeout": "upstream.request_timeout",
+        "stall-timeout": "upstream.stall_timeout", "max-in-flight": "queue.max_in_flight",
+        "requests-per-minute": "queue.requests_per_minute", "max-attempts": "queue.max_attempts", "output-dir": "jobs.output_dir",
+        "plugin-timeout": "plugins.timeout",
+    ]
 
     /// A path option that must be absolute (the daemon may change folder).
     private static func absolutePath(_ arguments: ParsedArguments, _ name: String) throws -> String? {
@@ -125,11 +138,25 @@ public struct VisionCraftDaemonCommand: Command {
         } else {
             log = Logger(minimumLevel: options.logLevel)
         }
+        var options = self.options
+        if let path = options.configPath ?? SettingsFile.defaultPath(environment: { context.environment[$0] }) {
+            do {
+                options = options.layered(over: try SettingsFile.load(path))
+            } catch {
+                log.error("\(error.description) (fix the file, or start with --config /dev/null)")
+                return .config
+            }
+            options.configPath = path
+        }
         let daemon = Daemon(options: options, environment: context.environment, log: log)
         _ = try SignalWaiter([.terminate, .interrupt, .hangup]) { signal in
             switch signal {
             case .hangup:
-                log.info("SIGHUP ignored: there is no configuration to reload yet")
+                do {
+                    try daemon.reload()
+                } catch {
+                    log.warning("SIGHUP: kept the configuration in use")
+                }
             default:
                 if daemon.requestStop(.signal(signal)) { daemon.forceExit() }
             }

@@ -14,6 +14,7 @@ struct DaemonMethods: Sendable {
     let socketPath: String
     let connectionCount: @Sendable () -> Int
     let requestStop: @Sendable (Daemon.StopReason) -> Void
+    let reload: @Sendable () throws(DaemonError) -> ReloadReport
     let discoveryDocument: JSON
     let upstream: Upstream
     let queue: QueueMethods
@@ -28,6 +29,14 @@ struct DaemonMethods: Sendable {
         table.register(DaemonShutdown.self) { _, context in
             requestStop(.request(connectionID: context.connectionID, peer: context.peer))
             return DaemonShutdown.Result(stopping: true)
+        }
+        table.register(DaemonReload.self) { _, _ in
+            do {
+                let report = try reload()
+                return DaemonReload.Result(path: report.path, changed: report.changed, restartNeeded: report.restartNeeded)
+            } catch {
+                throw ApplicationError.configurationInvalid("\(error)")
+            }
         }
         table.register(RPCDiscover.self) { _, _ in AnyResult(discoveryDocument) }
         let client = upstream.client

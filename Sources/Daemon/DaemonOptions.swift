@@ -1,3 +1,4 @@
+import Configuration
 import HTTPClient
 import VisionCraftEmulator
 
@@ -51,6 +52,17 @@ public struct DaemonOptions: Sendable, Equatable {
     public var pluginFolders: [String] = []
     /// `--plugin-timeout SECONDS`: how long one plugin hook may run.
     public var pluginTimeout: Duration = .seconds(60)
+    /// `--config PATH`: the configuration file read at start and on reload
+    /// (`visioncraftd` sets the default, `$XDG_CONFIG_HOME/visioncraft/config.toml`);
+    /// nil: none, the settings stay as given here.
+    public var configPath: String?
+    /// The settings the configuration file gave (the defaults without one):
+    /// the defaults of new jobs, the upstream when neither `--upstream` nor
+    /// `VISIONCRAFT_UPSTREAM` names one, more plugin folders.
+    public var settings = Settings()
+    /// Keys of `settings` that command-line flags set: the file does not
+    /// override them (see `layered(over:)`).
+    public var commandLineKeys: Set<String> = []
     /// `--enable-test-methods` (hidden): registers `test.sleep` and
     /// `test.fail` for the test suite.
     public var enableTestMethods = false

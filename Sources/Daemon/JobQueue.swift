@@ -35,6 +35,7 @@ final class JobQueue: Sendable {
         }
         let vault = KeyVault(filePath: paths.keyFile, environment: environment, emulator: upstream.summary.emulator, log: log)
         var configuration = SchedulerConfiguration(outputDirectory: paths.outputDirectory)
+        configuration.defaults = options.jobDefaults(outputDirectory: paths.outputDirectory)
         configuration.maximumInFlight = options.maximumInFlight
         configuration.requestsPerMinute = options.requestsPerMinute
         configuration.retry.maximumAttempts = options.maximumAttempts

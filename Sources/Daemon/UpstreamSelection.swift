@@ -4,7 +4,7 @@ import VisionCraftAPI
 /// or the emulator embedded in the daemon.
 ///
 /// Resolved from `--upstream` (or `--emulator`), else `VISIONCRAFT_UPSTREAM`,
-/// else the documented host. The word `emulator` in either place selects the
+/// else `upstream.url` in the configuration file, else the documented host. The word `emulator` in either place selects the
 /// embedded emulator.
 public enum UpstreamSelection: Sendable, Equatable, CustomStringConvertible {
     case service(baseURL: String)
@@ -41,13 +41,19 @@ public enum UpstreamSelection: Sendable, Equatable, CustomStringConvertible {
         self = .service(baseURL: base)
     }
 
-    /// The flag's value if given, else the environment's, else the documented host.
-    public static func resolve(flag: String?, environment: (String) -> String?) throws(UpstreamSelectionError) -> UpstreamSelection {
+    /// The flag's value if given, else the environment's, else the
+    /// configuration file's (`upstream.url`), else the documented host.
+    public static func resolve(
+        flag: String?, configured: String? = nil, environment: (String) -> String?
+    ) throws(UpstreamSelectionError) -> UpstreamSelection {
         if let flag {
             return try UpstreamSelection(parsing: flag, source: "--upstream")
         }
         if let value = environment(environmentVariable), !value.isEmpty {
             return try UpstreamSelection(parsing: value, source: environmentVariable)
+        }
+        if let configured {
+            return try UpstreamSelection(parsing: configured, source: "upstream.url")
         }
         return .service(baseURL: VisionCraftClient.Configuration.documentedBaseURL)
     }

@@ -112,7 +112,7 @@ struct JobRunner: Sendable {
 
     /// Saves every generated image of `current`; nil when all went well.
     private func saveGenerated(_ current: JobRecord, _ parameters: JobParameters) async -> Outcome? {
-        let folder = current.outputDirectory ?? scheduler.configuration.outputDirectory
+        let folder = current.outputDirectory ?? scheduler.defaults.outputDirectory
         let chain: PluginChain?
         do {
             chain = parameters.plugins.isEmpty

@@ -28,6 +28,15 @@ public final class JobScheduler: Sendable {
     private let ids = JobIDGenerator()
     private let wake = WakeSignal()
     private let state = Mutex(State())
+    private let liveDefaults: Mutex<JobDefaults>
+
+    /// The defaults new jobs get now.
+    public var defaults: JobDefaults { liveDefaults.withLock { $0 } }
+
+    /// Changes the defaults of jobs submitted from now on (a reload).
+    public func updateDefaults(_ defaults: JobDefaults) {
+        liveDefaults.withLock { $0 = defaults }
+    }
 
     private struct State {
         var running: [String: Task<Void, Never>] = [:]
@@ -40,6 +49,7 @@ public final class JobScheduler: Sendable {
         events: JobEventHub = JobEventHub(), plugins: PluginRegistry? = nil, log: @escaping @Sendable (String) -> Void
     ) {
         self.plugins = plugins
+        liveDefaults = Mutex(configuration.defaults)
         self.store = store
         self.client = client
         self.keys = keys
@@ -183,10 +193,12 @@ public final class JobScheduler: Sendable {
     /// upstream itself later).
     private func prepare(_ parameters: JobParameters) async throws -> [JobParameters] {
         var filled = parameters
-        if filled.outputDirectory == nil { filled.outputDirectory = configuration.outputDirectory }
+        let defaults = self.defaults
+        if filled.outputDirectory == nil { filled.outputDirectory = defaults.outputDirectory }
+        if filled.plugins.isEmpty { filled.plugins = defaults.pluginChain }
         if let initImage = filled.initImage {
-            filled.steps = filled.steps ?? 50
-            filled.cfgScale = filled.cfgScale ?? 7
+            filled.steps = filled.steps ?? min(defaults.steps ?? 50, 50)
+            filled.cfgScale = filled.cfgScale ?? defaults.cfgScale ?? 7
             filled.width = filled.width ?? 512
             filled.height = filled.height ?? 512
             if initImage.hasPrefix("/") {
@@ -196,11 +208,19 @@ public final class JobScheduler: Sendable {
             }
             try client.validate(imageToImage(filled, key: ""))
         } else {
-            filled.model = filled.model ?? configuration.defaultModel
-            filled.sampler = filled.sampler ?? configuration.defaultSampler
-            filled.cfgScale = filled.cfgScale ?? 10
-            filled.steps = filled.steps ?? 30
-            try await validateNames(generation(filled, count: 1))
+            let fromDefaults = (model: filled.model == nil, sampler: filled.sampler == nil)
+            filled.model = filled.model ?? defaults.model
+            filled.sampler = filled.sampler ?? defaults.sampler
+            filled.cfgScale = filled.cfgScale ?? (defaults.cfgScale?.rounded() ?? 10)
+            filled.steps = filled.steps ?? defaults.steps ?? 30
+            do {
+                try await validateNames(generation(filled, count: 1))
+            } catch let problem as ParameterProblem where (problem.field == "model" && fromDefaults.model)
+                || (problem.field == "sampler" && fromDefaults.sampler)
+            {
+                // The job named none: the wrong name is the configuration's default.
+                throw ParameterProblem(field: problem.field, message: problem.message + "; it is jobs.\(problem.field) in the configuration file (vcctl config set jobs.\(problem.field) NAME)")
+            }
         }
         guard !filled.plugins.isEmpty else { return [filled] }
         // Prompt hooks run now: the stored jobs hold what they made.
@@ -264,8 +284,8 @@ public final class JobScheduler: Sendable {
 
     func generation(_ parameters: JobParameters, count: Int) -> GenerationParameters {
         GenerationParameters(
-            prompt: parameters.prompt, negativePrompt: parameters.negativePrompt, model: parameters.model ?? configuration.defaultModel,
-            sampler: parameters.sampler ?? configuration.defaultSampler, imageCount: count, cfgScale: Int(parameters.cfgScale ?? 10),
+            prompt: parameters.prompt, negativePrompt: parameters.negativePrompt, model: parameters.model ?? defaults.model,
+            sampler: parameters.sampler ?? defaults.sampler, imageCount: count, cfgScale: Int(parameters.cfgScale ?? 10),
             steps: parameters.steps ?? 30
         )
     }

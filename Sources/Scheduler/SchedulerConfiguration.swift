@@ -6,14 +6,31 @@ public struct SchedulerConfiguration: Sendable, Equatable {
     /// Generation requests started per minute at most; 0 for no limit.
     public var requestsPerMinute: Int = 60
     public var retry = RetryPolicy()
-    /// Where images go when a job names no folder.
-    public var outputDirectory: String
-    /// Text-to-image defaults for jobs that name none.
-    public var defaultModel = "anything_V5"
-    public var defaultSampler = "Euler"
+    /// What jobs that do not say get; `JobScheduler.updateDefaults` changes
+    /// them while it runs (a configuration reload).
+    public var defaults: JobDefaults
+    /// Where images go when a job names no folder (as at start).
+    public var outputDirectory: String { defaults.outputDirectory }
     /// How long one plugin hook may run before its step fails and the
     /// plugin is marked hung.
     public var pluginTimeout: Duration = .seconds(60)
+
+    public init(outputDirectory: String) {
+        defaults = JobDefaults(outputDirectory: outputDirectory)
+    }
+}
+
+/// The defaults of new jobs (from the configuration file).
+public struct JobDefaults: Sendable, Equatable {
+    public var outputDirectory: String
+    public var model = "anything_V5"
+    public var sampler = "Euler"
+    /// nil: 10 (7 for image-to-image).
+    public var cfgScale: Double?
+    /// nil: 30 (50 for image-to-image).
+    public var steps: Int?
+    /// The plugin chain of jobs that name none.
+    public var pluginChain: [String] = []
 
     public init(outputDirectory: String) {
         self.outputDirectory = outputDirectory

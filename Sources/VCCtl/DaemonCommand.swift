@@ -5,12 +5,12 @@ import JSONRPC
 import Posix
 import VisionCraftProtocol
 
-/// `vcctl daemon start|stop`.
+/// `vcctl daemon start|stop|restart|reload|logs`.
 struct DaemonCommand: Command {
     static let configuration = CommandConfiguration(
         name: "daemon",
-        abstract: "Start, stop or restart the daemon, or show its log.",
-        subcommands: [Start.self, Stop.self, Restart.self, Logs.self]
+        abstract: "Start, stop, restart or reload the daemon, or show its log.",
+        subcommands: [Start.self, Stop.self, Restart.self, Reload.self, Logs.self]
     )
 
     init(_ arguments: ParsedArguments) throws {}
@@ -125,6 +125,37 @@ struct DaemonCommand: Command {
         func run(_ context: CommandContext) throws -> ExitCode {
             _ = try Stop(arguments).run(context)
             return try Start(arguments).run(context)
+        }
+    }
+
+    /// `vcctl daemon reload`: the daemon reads its configuration file again.
+    struct Reload: Command {
+        static let configuration = CommandConfiguration(
+            name: "reload",
+            abstract: "Have the daemon read its configuration file again (as SIGHUP does); print the keys that changed.",
+            discussion: "New jobs get the new defaults at once; other keys need vcctl daemon restart. A file with an error changes nothing (exit 78)."
+        )
+
+        let global: GlobalOptions
+
+        init(_ arguments: ParsedArguments) throws {
+            global = GlobalOptions(arguments)
+        }
+
+        func run(_ context: CommandContext) throws -> ExitCode {
+            let client = try global.connect(context, autoStart: false)
+            defer { client.close() }
+            let report = try global.call(client, DaemonReload.self, NoParameters())
+            if global.json {
+                context.stdout.write(Output.json(report.result, context: context))
+                return .success
+            }
+            context.stdout.write(report.changed.map { $0 + "\n" }.joined())
+            context.stderr.write(report.changed.isEmpty ? "reloaded \(report.path): nothing changed\n" : "reloaded \(report.path)\n")
+            if !report.restartNeeded.isEmpty {
+                context.stderr.write("applied after a restart: \(report.restartNeeded.joined(separator: ", ")) (vcctl daemon restart)\n")
+            }
+            return .success
         }
     }
 

@@ -1,6 +1,7 @@
 import Client
 import CommandLineKit
 import JSONRPC
+import VisionCraftProtocol
 
 /// How client errors become vcctl exit codes (see vcctl(1), EXIT STATUS).
 enum Failure {
@@ -16,7 +17,9 @@ enum Failure {
             switch callError {
             case .timedOut: return CommandFailure(callError.description, exitCode: .temporaryFailure)
             case .malformedReply: return CommandFailure(callError.description, exitCode: .software)
-            case .server(let rpcError): return CommandFailure(rpcError.description, exitCode: .failure)
+            case .server(let rpcError):
+                let configuration = rpcError.code == ApplicationError.configurationInvalid.code
+                return CommandFailure(rpcError.description, exitCode: configuration ? .config : .failure)
             case .connectionClosed, .io: return CommandFailure(callError.description, exitCode: .unavailable)
             }
         }

@@ -6,7 +6,7 @@ import VisionCraftProtocol
 /// flag, and waiting.
 enum JobOptions {
     static let all: [Option] = [
-            Option(long: "count", short: "n", valueName: "N", help: "Images, 1 to 100 (default 1); split into requests of 5."),
+            Option(long: "count", short: "n", valueName: "N", help: "Images, 1 to 100 (default: jobs.image_count in the config file, else 1); split into requests of 5."),
             Option(long: "negative", valueName: "TEXT", help: "What the image should not show."),
             Option(long: "model", valueName: "NAME", help: "A model from 'vcctl models' (default anything_V5).", completion: .dynamic("models")),
             Option(long: "sampler", valueName: "NAME", help: "A sampler from 'vcctl samplers' (default Euler).", completion: .dynamic("samplers")),

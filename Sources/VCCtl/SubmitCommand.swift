@@ -1,4 +1,5 @@
 import CommandLineKit
+import Configuration
 import JSON
 import Posix
 import VisionCraftProtocol
@@ -17,6 +18,8 @@ struct SubmitCommand: Command {
     let global: GlobalOptions
     let template: JobParameters
     let prompt: String
+    /// Whether -n was given (else jobs.image_count from the configuration file).
+    let countGiven: Bool
     let wait: Bool
     let timeout: Duration?
 
@@ -24,12 +27,15 @@ struct SubmitCommand: Command {
         global = GlobalOptions(arguments)
         prompt = arguments.argument("PROMPT") ?? ""
         template = try JobOptions.parameters(arguments, base: JobParameters(prompt: prompt))
+        countGiven = arguments.value("count") != nil
         (wait, timeout) = try JobOptions.waiting(arguments)
         if prompt.isEmpty { throw UsageError("PROMPT is empty") }
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {
         let prompts = try readPrompts()
+        var template = self.template
+        if !countGiven { template.imageCount = try ConfigCommand.settings(context).imageCount }
         let jobs = prompts.enumerated().map { index, text in
             var parameters = template
             parameters.prompt = text

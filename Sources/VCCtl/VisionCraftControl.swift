@@ -12,7 +12,7 @@ public struct VisionCraftControl: Command {
         subcommands: [
             SubmitCommand.self, WaitCommand.self, WatchCommand.self, JobCommand<GetAction>.self, ListCommand.self, JobCommand<CancelAction>.self,
             JobCommand<RetryAction>.self, RerunCommand.self, OpenCommand.self, CatalogCommand<ModelsKind>.self, CatalogCommand<SamplersKind>.self, PluginsCommand.self, KeyCommand.self,
-            StatusCommand.self, RPCCommand.self, DaemonCommand.self, CompletionCommand.self, CompleteValuesCommand.self,
+            ConfigCommand.self, StatusCommand.self, RPCCommand.self, DaemonCommand.self, CompletionCommand.self, CompleteValuesCommand.self,
         ]
     )
 

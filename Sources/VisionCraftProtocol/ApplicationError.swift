@@ -2,7 +2,7 @@ import JSON
 import JSONRPC
 
 /// The daemon's own errors (JSON-RPC codes -32000..-32099), each a code and
-/// a stable `data.reason`. Blocks of ten per area: -32010.. the upstream,
+/// a stable `data.reason`. Blocks of ten per area: -32001.. the daemon, -32010.. the upstream,
 /// -32020.. jobs.
 /// `Protocol/PROTOCOL.md` and `openrpc.json` list them; a test keeps the
 /// three in step.
@@ -14,6 +14,10 @@ public struct ApplicationError: Sendable, Hashable {
         self.code = RPCErrorCode(rawValue: code)
         self.reason = reason
     }
+
+    /// The configuration file has an error (`daemon.reload`); the message
+    /// names the file, the line and the key. Nothing changed.
+    public static let configurationInvalid = ApplicationError(-32001, "configuration_invalid")
 
     /// The upstream could not be reached or failed for now (connection
     /// trouble, a timeout, 5xx). `data.retry_after_seconds` when it said.
@@ -38,7 +42,7 @@ public struct ApplicationError: Sendable, Hashable {
 
     /// Every application error, for documentation checks.
     public static let all: [ApplicationError] = [
-        upstreamUnavailable, rateLimited, keyRejected, upstreamRejected, upstreamProtocol, jobNotFound, jobWrongState, storageFailed,
+        configurationInvalid, upstreamUnavailable, rateLimited, keyRejected, upstreamRejected, upstreamProtocol, jobNotFound, jobWrongState, storageFailed,
     ]
 
     /// This error with `message` and extra `data` members.

@@ -5,6 +5,7 @@ import JSONRPC
 public enum MethodCatalog {
     /// The methods' wire names, sorted.
     public static let names: [String] = [
+        DaemonReload.name,
         DaemonShutdown.name,
         DaemonStatus.name,
         EventsSubscribe.name,

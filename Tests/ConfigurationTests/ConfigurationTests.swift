@@ -107,3 +107,41 @@ import TestSupport
         }
     }
 }
+
+@Suite struct ConfigurationManualTests {
+    /// The page's entry for each key: from `.It Li name` to the next `.It` or section.
+    func entries() throws -> [String: String] {
+        var entries: [String: String] = [:]
+        var section = ""
+        var current: String?
+        for line in try ManualPage("visioncraft.conf.5").text.split(separator: "\n").map(String.init) {
+            if line.hasPrefix(".Ss [") {
+                section = String(line.dropFirst(5).dropLast())
+                current = nil
+            } else if line.hasPrefix(".It Li "), !section.isEmpty {
+                let name = "\(section).\(line.dropFirst(7).prefix { $0 != " " })"
+                entries[name] = ""
+                current = name
+            } else if line.hasPrefix(".It") || line.hasPrefix(".Sh") || line.hasPrefix(".El") {
+                current = nil
+            } else if let key = current {
+                entries[key, default: ""] += line + "\n"
+            }
+        }
+        return entries
+    }
+
+    @Test func theManualDocumentsEveryKeyWithItsDefault() throws {
+        let entries = try entries()
+        #expect(Set(entries.keys) == Set(Settings.keys.map(\.name)), "man/visioncraft.conf.5 and Settings.keys differ")
+        for key in Settings.keys {
+            let entry = entries[key.name] ?? ""
+            let plain = key.defaultText.allSatisfy { $0.isNumber } || key.defaultText == "true" || key.defaultText == "[]"
+            if plain {
+                #expect(entry.contains("Default: \(key.defaultText)."), "\(key.name): the manual does not give the default \(key.defaultText)")
+            } else {
+                #expect(entry.contains("Default"), "\(key.name): the manual gives no default")
+            }
+        }
+    }
+}

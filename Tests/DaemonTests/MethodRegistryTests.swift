@@ -26,6 +26,7 @@ import VisionCraftProtocol
             socketPath: "/tmp/x.sock",
             connectionCount: { 3 },
             requestStop: { _ in },
+            reload: { () throws(DaemonError) in throw DaemonError(.configuration, "no file") },
             discoveryDocument: try ProtocolDocuments.openRPC(),
             upstream: upstream,
             queue: QueueMethods(scheduler: scheduler, vault: vault, subscriptions: EventSubscriptions()),

@@ -214,3 +214,13 @@ func serverError(_ body: () throws -> Void) -> RPCError? {
         #expect(try FileSystem.linkStatus(folder.file("d.sock")) == nil, "the socket is gone")
     }
 }
+
+@Suite struct ConfiguredUpstreamTests {
+    @Test func theConfigurationFileComesAfterTheFlagAndTheEnvironment() throws {
+        let environment = ["VISIONCRAFT_UPSTREAM": "http://from-env:8000"]
+        #expect(try UpstreamSelection.resolve(flag: nil, configured: "http://from-file:1") { _ in nil } == .service(baseURL: "http://from-file:1"))
+        #expect(try UpstreamSelection.resolve(flag: nil, configured: "http://from-file:1") { environment[$0] } == .service(baseURL: "http://from-env:8000"))
+        #expect(try UpstreamSelection.resolve(flag: "emulator", configured: "http://from-file:1") { environment[$0] } == .emulator)
+        #expect(throws: UpstreamSelectionError.self) { try UpstreamSelection.resolve(flag: nil, configured: "ftp://x") { _ in nil } }
+    }
+}

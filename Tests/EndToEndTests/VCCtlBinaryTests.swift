@@ -133,7 +133,7 @@ func stopDaemon(socket: String, folder: TemporaryDirectory) async {
         (["rpc", "daemon.status", "42"], "PARAMS must be a JSON object or array, not number"),
         (["stauts"], "Did you mean 'status'?"),
         (["status", "--jsn"], "Did you mean '--json'?"),
-        (["daemon"], "missing command for 'vcctl daemon' (one of: start, stop, restart, logs)"),
+        (["daemon"], "missing command for 'vcctl daemon' (one of: start, stop, restart, reload, logs)"),
     ])
     func usageErrorsExit64(arguments: [String], message: String) async throws {
         let folder = try TemporaryDirectory()

@@ -23,7 +23,7 @@ import VCCtl
         }
     }
 
-    @Test(arguments: ["vcctl.1", "visioncraftd.8", "visioncraft-emulator.1", "visioncraft-plugin.7"])
+    @Test(arguments: ["vcctl.1", "visioncraftd.8", "visioncraft-emulator.1", "visioncraft-plugin.7", "visioncraft.conf.5"])
     func manualsAreLintClean(page: String) async throws {
         guard let mandoc = ProcessEnvironment.findExecutable(named: "mandoc") else {
             Issue.record("mandoc is not installed: the man page lint test needs it (.ci/install-packages --tests installs it)")

@@ -1,0 +1,189 @@
+import Client
+import CommandLineKit
+import Configuration
+import JSON
+import JSONRPC
+import VisionCraftProtocol
+
+/// `vcctl config path|get|set|keys`: the configuration file
+/// (visioncraft.conf(5)).
+struct ConfigCommand: Command {
+    static let configuration = CommandConfiguration(
+        name: "config",
+        abstract: "Show or change the configuration file (see visioncraft.conf(5)).",
+        discussion: "The file is $XDG_CONFIG_HOME/visioncraft/config.toml, else ~/.config/visioncraft/config.toml. A running daemon reloads it after config set.",
+        subcommands: [Path.self, Get.self, Set.self, Keys.self]
+    )
+
+    init(_ arguments: ParsedArguments) throws {}
+
+    func run(_ context: CommandContext) throws -> ExitCode { .usage }
+
+    /// The file, or a failure when neither XDG_CONFIG_HOME nor HOME says where.
+    static func path(_ context: CommandContext) throws(CommandFailure) -> String {
+        guard let path = SettingsFile.defaultPath(environment: { context.environment[$0] }) else {
+            throw CommandFailure("neither XDG_CONFIG_HOME nor HOME is set to an absolute path: there is no configuration file", exitCode: .config)
+        }
+        return path
+    }
+
+    /// The settings in the file (the defaults when there is none).
+    static func settings(_ context: CommandContext) throws(CommandFailure) -> Settings {
+        let path = try path(context)
+        do {
+            return try SettingsFile.load(path)
+        } catch {
+            throw CommandFailure(error.description, exitCode: .config, hint: "fix that line, or vcctl config set KEY VALUE")
+        }
+    }
+
+    /// The key named on the command line, or a usage error suggesting one.
+    static func key(_ name: String) throws -> Settings.Key {
+        if let key = Settings.keys.first(where: { $0.name == name }) { return key }
+        let names = Settings.keys.map(\.name)
+        let hint = Suggestions.closest(to: name, in: names).map { "did you mean \($0)? " } ?? ""
+        throw UsageError("unknown key '\(name)': \(hint)vcctl config keys lists them")
+    }
+
+    /// `vcctl config path`.
+    struct Path: Command {
+        static let configuration = CommandConfiguration(name: "path", abstract: "Print where the configuration file is (it may not exist yet).")
+
+        init(_ arguments: ParsedArguments) throws {}
+
+        func run(_ context: CommandContext) throws -> ExitCode {
+            context.stdout.write(try ConfigCommand.path(context) + "\n")
+            return .success
+        }
+    }
+
+    /// `vcctl config get [KEY]`.
+    struct Get: Command {
+        static let configuration = CommandConfiguration(
+            name: "get",
+            abstract: "Print a key's value as the file writes it, or every key as 'key = value' (empty when unset: the default applies).",
+            arguments: [Argument(name: "KEY", help: "A key such as jobs.model.", optional: true, completion: .values(Settings.keys.map(\.name)))]
+        )
+
+        let global: GlobalOptions
+        let key: Settings.Key?
+
+        init(_ arguments: ParsedArguments) throws {
+            global = GlobalOptions(arguments)
+            key = try arguments.argument("KEY").map(ConfigCommand.key)
+        }
+
+        func run(_ context: CommandContext) throws -> ExitCode {
+            let settings = try ConfigCommand.settings(context)
+            let keys = key.map { [$0] } ?? Settings.keys
+            if global.json {
+                var object = JSONObject()
+                for key in keys {
+                    let value = settings.value(of: key.name) ?? ""
+                    object[key.name] = value.isEmpty ? .null : (try? JSONParser.parse(value)) ?? .string(value)
+                }
+                context.stdout.write(Output.json(.object(object), context: context))
+            } else if let key {
+                let value = settings.value(of: key.name) ?? ""
+                if value.isEmpty { context.stderr.write("\(key.name) is not set (default: \(key.defaultText))\n") }
+                context.stdout.write(value.isEmpty ? "" : value + "\n")
+            } else {
+                context.stdout.write(keys.map { key in
+                    let value = settings.value(of: key.name) ?? ""
+                    return value.isEmpty ? "# \(key.name) is not set (default: \(key.defaultText))\n" : "\(key.name) = \(value)\n"
+                }.joined())
+            }
+            return .success
+        }
+    }
+
+    /// `vcctl config set KEY VALUE`.
+    struct Set: Command {
+        static let configuration = CommandConfiguration(
+            name: "set",
+            abstract: "Set a key in the file (other lines and comments are kept), then have a running daemon reload it.",
+            discussion: "VALUE as the file writes it: \"text\" (quotes optional for text), 3, 2.5, true, [\"a\", \"b\"].",
+            arguments: [
+                Argument(name: "KEY", help: "A key such as jobs.model (vcctl config keys lists them).", completion: .values(Settings.keys.map(\.name))),
+                Argument(name: "VALUE", help: "The new value."),
+            ]
+        )
+
+        let global: GlobalOptions
+        let key: Settings.Key
+        let value: String
+
+        init(_ arguments: ParsedArguments) throws {
+            global = GlobalOptions(arguments)
+            key = try ConfigCommand.key(arguments.argument("KEY") ?? "")
+            value = arguments.argument("VALUE") ?? ""
+        }
+
+        func run(_ context: CommandContext) throws -> ExitCode {
+            let path = try ConfigCommand.path(context)
+            func failure(_ error: ConfigError) -> CommandFailure {
+                CommandFailure("\(key.name): \(error.message)", exitCode: .usage, hint: "vcctl config keys shows what each key takes")
+            }
+            do {
+                try SettingsFile.set(key.name, to: value, in: path)
+            } catch {
+                // Text without quotes: quote it, so `config set jobs.model flux` works.
+                guard Self.isBare(value) else { throw failure(error) }
+                do {
+                    try SettingsFile.set(key.name, to: ConfigFile.quote(value), in: path)
+                } catch let quoted {
+                    throw failure(error.message.contains("double quotes") ? quoted : error)
+                }
+            }
+            reloadRunningDaemon(context)
+            return .success
+        }
+
+        /// A value with no quotes or brackets, which may be meant as text.
+        private static func isBare(_ value: String) -> Bool {
+            !value.hasPrefix("\"") && !value.hasPrefix("[")
+        }
+
+        /// Asks a daemon that is running (never starting one) to reload, and
+        /// says what needs a restart.
+        private func reloadRunningDaemon(_ context: CommandContext) {
+            guard let client = try? DaemonClient.connect(global.clientOptions(context, autoStart: false)) else { return }
+            defer { client.close() }
+            do {
+                let report = try global.call(client, DaemonReload.self, NoParameters())
+                if !report.restartNeeded.isEmpty {
+                    context.stderr.write("the daemon applies \(report.restartNeeded.joined(separator: ", ")) after a restart: vcctl daemon restart\n")
+                }
+            } catch {
+                context.stderr.write("the daemon did not reload: \(error.message)\n")
+            }
+        }
+    }
+
+    /// `vcctl config keys`.
+    struct Keys: Command {
+        static let configuration = CommandConfiguration(name: "keys", abstract: "List every key with what it takes and its default.")
+
+        let global: GlobalOptions
+
+        init(_ arguments: ParsedArguments) throws {
+            global = GlobalOptions(arguments)
+        }
+
+        func run(_ context: CommandContext) throws -> ExitCode {
+            if global.json {
+                let rows = Settings.keys.map { key -> JSON in
+                    ["key": .string(key.name), "summary": .string(key.summary), "default": .string(key.defaultText)]
+                }
+                context.stdout.write(Output.json(.array(rows), context: context))
+                return .success
+            }
+            let width = Settings.keys.map(\.name.count).max() ?? 0
+            for key in Settings.keys {
+                let padding = String(repeating: " ", count: width - key.name.count)
+                context.stdout.write("\(key.name)\(padding)  \(key.summary) (default: \(key.defaultText))\n")
+            }
+            return .success
+        }
+    }
+}
