@@ -55,14 +55,18 @@ struct ArgumentParser {
             index += 1
             if optionsEnded || token == "-" || token.utf8.first != UInt8(ascii: "-") || isNegativeNumber(token) {
                 if !optionsEnded, positionals.isEmpty, let group = path.last?.configuration, group.isGroup {
-                    guard let sub = group.subcommands.first(where: { $0.configuration.name == token }) else {
+                    if let sub = group.subcommands.first(where: { $0.configuration.name == token }) {
+                        path.append(sub)
+                        continue
+                    }
+                    // A group with arguments of its own runs itself when the
+                    // first word names none of its commands (`vcctl history fox`).
+                    if group.arguments.isEmpty {
                         let names = group.subcommands.filter { !$0.configuration.hidden }.map { $0.configuration.name }
                         var message = "unknown command '\(token)' for '\(commandNames.joined(separator: " "))'"
                         if let close = Suggestions.closest(to: token, in: names) { message += ". Did you mean '\(close)'?" }
                         throw UsageError(message, commandPath: commandNames)
                     }
-                    path.append(sub)
-                    continue
                 }
                 positionals.append(token)
                 continue
@@ -141,7 +145,7 @@ struct ArgumentParser {
         if helpRequested || versionRequested {
             return ParsedArguments(commandPath: commandNames, optionValues: optionValues, flags: flags, positionals: [])
         }
-        if command.isGroup {
+        if command.isGroup, command.arguments.isEmpty {
             let names = command.subcommands.filter { !$0.configuration.hidden }.map { $0.configuration.name }.joined(separator: ", ")
             throw UsageError("missing command for '\(commandNames.joined(separator: " "))' (one of: \(names))", commandPath: commandNames)
         }

@@ -17,7 +17,7 @@ struct HelpFormatter {
         let name = commandNames.joined(separator: " ")
         var usage = "Usage: \(name)"
         if !ownOptions.isEmpty || !inherited.isEmpty || path.count == 1 { usage += " [options]" }
-        if command.isGroup { usage += " COMMAND" }
+        if command.isGroup { usage += command.arguments.isEmpty ? " COMMAND" : " [COMMAND]" }
         for argument in command.arguments { usage += " \(argument.synopsis)" }
 
         var sections: [String] = [usage, wrap(command.abstract, indent: 0)]

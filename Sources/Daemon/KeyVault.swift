@@ -27,10 +27,26 @@ final class KeyVault: APIKeySource {
     /// The environment variable read at start.
     static let environmentVariable = "VISIONCRAFT_API_KEY"
 
+    /// What there is without the key file: the environment's key, the
+    /// credential's, the emulator's (read at start).
+    private let fallback: State
+
     /// Loads the key from the first source that has one.
     init(filePath: String, environment: (String) -> String?, emulator: Bool, log: Logger) {
         self.filePath = filePath
-        var initial = State()
+        var fallback = State()
+        if let key = environment(Self.environmentVariable).map(Self.trimmed), !key.isEmpty {
+            fallback = State(key: key, source: .environment)
+        } else if let folder = environment("CREDENTIALS_DIRECTORY"),
+            let bytes = try? FileSystem.readFile("\(folder)/visioncraft-key", limit: 4096),
+            case let key = Self.trimmed(String(decoding: bytes, as: UTF8.self)), !key.isEmpty
+        {
+            fallback = State(key: key, source: .credential)
+        } else if emulator {
+            fallback = State(key: Self.emulatorKey, source: .emulator)
+        }
+        self.fallback = fallback
+        var initial = fallback
         if let bytes = try? FileSystem.readFile(filePath, limit: 4096) {
             let key = Self.trimmed(String(decoding: bytes, as: UTF8.self))
             if Self.problem(with: key) == nil {
@@ -41,18 +57,6 @@ final class KeyVault: APIKeySource {
             if let status = try? FileSystem.status(filePath), status.octalPermissions != "0600" {
                 log.warning("\(filePath) has mode \(status.octalPermissions); it should be 0600 (chmod 600 \(filePath))")
             }
-        }
-        if initial.key == nil, let key = environment(Self.environmentVariable).map(Self.trimmed), !key.isEmpty {
-            initial = State(key: key, source: .environment)
-        }
-        if initial.key == nil, let folder = environment("CREDENTIALS_DIRECTORY"),
-            let bytes = try? FileSystem.readFile("\(folder)/visioncraft-key", limit: 4096)
-        {
-            let key = Self.trimmed(String(decoding: bytes, as: UTF8.self))
-            if !key.isEmpty { initial = State(key: key, source: .credential) }
-        }
-        if initial.key == nil, emulator {
-            initial = State(key: Self.emulatorKey, source: .emulator)
         }
         state = Mutex(initial)
     }
@@ -80,6 +84,17 @@ final class KeyVault: APIKeySource {
             throw KeyVaultError("cannot store the key in \(filePath): \(error)")
         }
         state.withLock { $0 = State(key: key, source: .file, rejection: nil) }
+    }
+
+    /// Deletes the key file; the key is then the environment's or the
+    /// credential's if the daemon started with one, else missing.
+    func clear() throws(KeyVaultError) {
+        do {
+            _ = try FileSystem.removeFile(filePath)
+        } catch {
+            throw KeyVaultError("cannot delete \(filePath): \(error)")
+        }
+        state.withLock { $0 = fallback }
     }
 
     /// What `key.status` shows.

@@ -28,13 +28,16 @@ struct QueueMethods: Sendable {
         table.register(JobRetry.self) { parameters, _ in
             try await Self.mapped { try await scheduler.retry(parameters.id) }
         }
+        table.register(JobDelete.self) { parameters, _ in
+            try await Self.mapped { try await scheduler.delete(parameters) }
+        }
         table.register(JobWait.self) { parameters, _ in
             try await Self.mapped { try await scheduler.wait(parameters.id, timeout: .milliseconds(Int64(parameters.timeoutSeconds * 1000))) }
         }
         table.register(JobList.self) { parameters, _ in
             let query = JobStore.Query(
                 state: parameters.state.flatMap(JobState.init(rawValue:)), label: parameters.label, text: parameters.text,
-                limit: parameters.limit + 1, before: parameters.before
+                search: parameters.search, limit: parameters.limit + 1, before: parameters.before
             )
             let jobs = try await Self.mapped { try await scheduler.store.perform { store in try store.list(query) } }
             let page = jobs.prefix(parameters.limit)
@@ -51,6 +54,14 @@ struct QueueMethods: Sendable {
             return SubscriptionResult(subscribed: false)
         }
         table.register(KeyStatus.self) { _, _ in Self.status(vault) }
+        table.register(KeyClear.self) { _, _ in
+            do {
+                try vault.clear()
+            } catch {
+                throw ApplicationError.storageFailed("\(error)")
+            }
+            return Self.status(vault)
+        }
         table.register(KeySet.self) { parameters, _ in
             do {
                 try vault.set(parameters.key)

@@ -3,11 +3,15 @@
 /// transaction (several operations share one commit).
 public final class JobStore {
     public let connection: SQLiteConnection
+    /// Whether prompts have a full-text index (SQLite with FTS5); else
+    /// searches use LIKE.
+    public let hasFullTextIndex: Bool
 
     /// Opens the database at `path` and brings its schema up to date.
     public init(path: String) throws {
         connection = try SQLiteConnection(path: path)
         try Schema.migrate(connection)
+        hasFullTextIndex = try connection.statement("SELECT count(*) FROM sqlite_master WHERE name = 'prompt_search'").first { $0.int(0) } == 1
     }
 
     // MARK: Inserting
@@ -90,15 +94,21 @@ public final class JobStore {
         public var label: String?
         /// Jobs whose prompt contains this text (case-insensitive for ASCII).
         public var text: String?
+        /// Jobs whose prompt has all these words (full-text: word prefixes,
+        /// any case and accents; see `searchExpression`).
+        public var search: String?
         /// At most this many jobs.
         public var limit: Int
         /// Only jobs older than this id (the last id of the previous page).
         public var before: String?
 
-        public init(state: JobState? = nil, label: String? = nil, text: String? = nil, limit: Int = 50, before: String? = nil) {
+        public init(
+            state: JobState? = nil, label: String? = nil, text: String? = nil, search: String? = nil, limit: Int = 50, before: String? = nil
+        ) {
             self.state = state
             self.label = label
             self.text = text
+            self.search = search
             self.limit = limit
             self.before = before
         }
@@ -119,6 +129,21 @@ public final class JobStore {
         if let text = query.text {
             conditions.append("prompt LIKE ? ESCAPE '\\'")
             values.append(.text("%" + Self.escapeLike(text) + "%"))
+        }
+        if let search = query.search {
+            let words = Self.searchWords(search)
+            if hasFullTextIndex, !words.isEmpty {
+                conditions.append("""
+                    id IN (SELECT job_id FROM prompt_index WHERE n IN (SELECT rowid FROM prompt_search WHERE prompt_search MATCH ?))
+                    """)
+                // Each word a quoted prefix (words hold no quotes): no FTS5 syntax from users.
+                values.append(.text(words.map { "\"\($0)\"*" }.joined(separator: " ")))
+            } else {
+                for word in words {
+                    conditions.append("prompt LIKE ? ESCAPE '\\'")
+                    values.append(.text("%" + Self.escapeLike(word) + "%"))
+                }
+            }
         }
         if let before = query.before {
             conditions.append("id < ?")
@@ -286,7 +311,42 @@ public final class JobStore {
         return queued
     }
 
+    // MARK: Deleting
+
+    /// Deletes finished jobs by id, with their labels and image rows (not
+    /// their files): all of them, or none when one is missing or not finished.
+    ///
+    /// - Returns: the jobs as they were, for their image paths.
+    public func delete(ids: [String]) throws -> [JobRecord] {
+        var jobs: [JobRecord] = []
+        for id in ids {
+            guard let job = try job(id) else { throw JobStoreError.notFound(id: id) }
+            guard job.state.isTerminal else { throw JobStoreError.wrongState(id: id, state: job.state, action: "deleted (cancel it first)") }
+            jobs.append(job)
+        }
+        let delete = try connection.statement("DELETE FROM jobs WHERE id = ?")
+        for job in jobs { try delete.run([.text(job.id)]) }
+        return jobs
+    }
+
+    /// Deletes every job that finished (succeeded, failed or was cancelled)
+    /// before `finishedBefore` (ms since 1970).
+    ///
+    /// - Returns: the jobs as they were, for their image paths.
+    public func deleteFinished(before finishedBefore: Int64) throws -> [JobRecord] {
+        let ids = try connection.statement("""
+            SELECT id FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') AND coalesce(finished_at, updated_at) < ? ORDER BY id
+            """).rows([.integer(finishedBefore)]) { $0.text(0) }
+        return try delete(ids: ids)
+    }
+
     // MARK: Private
+
+    /// The words of a search: runs of letters, digits and other word
+    /// characters (what the full-text tokenizer indexes).
+    static func searchWords(_ text: String) -> [String] {
+        text.split { character in !(character.isLetter || character.isNumber || character == "_") }.map(String.init)
+    }
 
     private func touch(_ id: String, now: Int64) throws {
         try connection.statement("UPDATE jobs SET updated_at = ? WHERE id = ?").run([.integer(now), .text(id)])

@@ -48,7 +48,34 @@ enum Schema {
         CREATE INDEX jobs_by_state_newest ON jobs (state, id);
         CREATE INDEX jobs_by_retry ON jobs (next_attempt_at) WHERE state = 'queued' AND next_attempt_at IS NOT NULL;
         """,
+        // 3: full-text search over prompts (history). FTS5 needs a rowid
+        // and jobs has none, so prompt_index gives each job one; triggers
+        // keep both in step with jobs. Without FTS5 (see `fullTextFallback`)
+        // searches use LIKE instead.
+        """
+        CREATE TABLE prompt_index (n INTEGER PRIMARY KEY, job_id TEXT NOT NULL UNIQUE, prompt TEXT NOT NULL);
+        CREATE VIRTUAL TABLE prompt_search USING fts5(
+            prompt, content = 'prompt_index', content_rowid = 'n', tokenize = 'unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER prompt_index_added AFTER INSERT ON prompt_index BEGIN
+            INSERT INTO prompt_search (rowid, prompt) VALUES (new.n, new.prompt);
+        END;
+        CREATE TRIGGER prompt_index_removed AFTER DELETE ON prompt_index BEGIN
+            INSERT INTO prompt_search (prompt_search, rowid, prompt) VALUES ('delete', old.n, old.prompt);
+        END;
+        CREATE TRIGGER jobs_prompt_added AFTER INSERT ON jobs BEGIN
+            INSERT INTO prompt_index (job_id, prompt) VALUES (new.id, new.prompt);
+        END;
+        CREATE TRIGGER jobs_prompt_removed AFTER DELETE ON jobs BEGIN
+            DELETE FROM prompt_index WHERE job_id = old.id;
+        END;
+        INSERT INTO prompt_index (job_id, prompt) SELECT id, prompt FROM jobs ORDER BY id;
+        """,
     ]
+
+    /// What migration 3 becomes where SQLite has no FTS5: nothing (the
+    /// version still advances; searches use LIKE).
+    static let fullTextFallback = (version: 3, sql: "SELECT 1")
 
     /// Brings the database to the latest version.
     ///
@@ -60,10 +87,19 @@ enum Schema {
             throw JobStoreError.newerSchema(found: current, known: migrations.count, path: connection.path)
         }
         for version in current..<migrations.count {
+            var sql = migrations[version]
+            if version + 1 == fullTextFallback.version, !(try hasFullTextSearch(connection)) {
+                sql = fullTextFallback.sql
+            }
             try connection.transaction {
-                try connection.execute(migrations[version])
+                try connection.execute(sql)
                 try connection.execute("PRAGMA user_version = \(version + 1)")
             }
         }
+    }
+
+    /// Whether this SQLite has the FTS5 extension.
+    static func hasFullTextSearch(_ connection: SQLiteConnection) throws -> Bool {
+        try connection.statement("SELECT sqlite_compileoption_used('ENABLE_FTS5')").first { $0.int(0) } == 1
     }
 }

@@ -151,6 +151,36 @@ public final class JobScheduler: Sendable {
         return job.info()
     }
 
+    /// Deletes finished jobs from the history (the ones named, or those
+    /// finished before a time), and with `files` their saved images.
+    public func delete(_ parameters: JobDelete.Parameters) async throws -> JobDelete.Result {
+        let deleted = try await store.perform { store in
+            if let ids = parameters.ids { return try store.delete(ids: ids) }
+            let seconds = parameters.olderThanSeconds ?? 0
+            return try store.deleteFinished(before: Self.now() - Int64(seconds * 1000))
+        }
+        var removed = 0
+        var errors: [String] = []
+        if parameters.files {
+            // Unlinking blocks: on the store's thread, after the rows are gone.
+            let paths = deleted.flatMap { $0.images.compactMap(\.path) }
+            (removed, errors) = try await store.perform { _ in
+                var removed = 0
+                var errors: [String] = []
+                for path in paths {
+                    do {
+                        if try FileSystem.removeFile(path) { removed += 1 }
+                    } catch {
+                        errors.append("\(error)")
+                    }
+                }
+                return (removed, errors)
+            }
+        }
+        log("deleted \(deleted.count) job(s) from the history" + (parameters.files ? ", \(removed) image file(s)" : ""))
+        return JobDelete.Result(deleted: deleted.map(\.id), filesRemoved: removed, fileErrors: errors)
+    }
+
     /// Queues a failed or cancelled job again.
     public func retry(_ id: String) async throws -> JobInfo {
         let (job, position) = try await store.perform { store in

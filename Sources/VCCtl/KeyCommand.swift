@@ -12,12 +12,12 @@ import Darwin
 import Musl
 #endif
 
-/// `vcctl key set|status`.
+/// `vcctl key set|status|clear`.
 struct KeyCommand: Command {
     static let configuration = CommandConfiguration(
         name: "key",
-        abstract: "Store the API key, or show whether one is set.",
-        subcommands: [Set.self, Status.self]
+        abstract: "Store the API key, show whether one is set, or delete it.",
+        subcommands: [Set.self, Status.self, Clear.self]
     )
 
     init(_ arguments: ParsedArguments) throws {}
@@ -84,6 +84,28 @@ struct KeyCommand: Command {
                 line.append(byte)
             }
             return line
+        }
+    }
+
+    /// `vcctl key clear`.
+    struct Clear: Command {
+        static let configuration = CommandConfiguration(
+            name: "clear",
+            abstract: "Delete the stored key; then show what is left (VISIONCRAFT_API_KEY or a systemd credential the daemon started with, else missing)."
+        )
+
+        let global: GlobalOptions
+
+        init(_ arguments: ParsedArguments) throws {
+            global = GlobalOptions(arguments)
+        }
+
+        func run(_ context: CommandContext) throws -> ExitCode {
+            let client = try global.connect(context)
+            defer { client.close() }
+            let status = try global.call(client, KeyClear.self, NoParameters())
+            Status.show(status, global: global, context: context)
+            return .success
         }
     }
 

@@ -29,6 +29,23 @@ import TestSupport
         #expect(try FileSystem.status(folder.file("config"))?.octalPermissions == "0700")
     }
 
+    @Test func clearingDeletesTheFileAndFallsBackToTheOtherSources() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let keys = vault(folder, environment: ["VISIONCRAFT_API_KEY": "from-the-environment"])
+        try keys.set("from-the-file-1234")
+        #expect(keys.status().source == "file")
+        try keys.clear()
+        #expect(try FileSystem.status(folder.file("config/key")) == nil, "the file is gone")
+        #expect(keys.usableKey() == "from-the-environment")
+        let alone = vault(folder)
+        try alone.set("from-the-file-5678")
+        try alone.clear()
+        #expect(alone.status().state == "missing")
+        try alone.clear()  // clearing again is not an error
+        #expect(vault(folder).status().state == "missing", "and stays so after a restart")
+    }
+
     @Test func aRejectionLastsUntilANewKey() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }

@@ -96,6 +96,9 @@ public enum JobList: RPCMethod {
         public var label: String?
         /// Jobs whose prompt contains this text.
         public var text: String?
+        /// Jobs whose prompt has all these words (full-text search: word
+        /// prefixes, any case and accents).
+        public var search: String?
         /// 1 to 1000, default 50.
         public var limit: Int
         /// Only jobs older than this id (the `next` of the previous page).
@@ -103,10 +106,13 @@ public enum JobList: RPCMethod {
 
         public static let states = ["queued", "running", "succeeded", "failed", "cancelled"]
 
-        public init(state: String? = nil, label: String? = nil, text: String? = nil, limit: Int = 50, before: String? = nil) {
+        public init(
+            state: String? = nil, label: String? = nil, text: String? = nil, search: String? = nil, limit: Int = 50, before: String? = nil
+        ) {
             self.state = state
             self.label = label
             self.text = text
+            self.search = search
             self.limit = limit
             self.before = before
         }
@@ -120,6 +126,7 @@ public enum JobList: RPCMethod {
                 }
                 label = try reader.string("label", nonEmpty: true)
                 text = try reader.string("text", nonEmpty: true)
+                search = try reader.string("search", nonEmpty: true)
                 limit = try reader.integer("limit", in: 1...1000) ?? 50
                 before = try reader.string("before", nonEmpty: true)
                 try reader.finish()
@@ -133,6 +140,7 @@ public enum JobList: RPCMethod {
             if let state { object["state"] = .string(state) }
             if let label { object["label"] = .string(label) }
             if let text { object["text"] = .string(text) }
+            if let search { object["search"] = .string(search) }
             if let before { object["before"] = .string(before) }
             return .object(object)
         }
