@@ -240,7 +240,7 @@ let package = Package(
             dependencies: ["HTTPClient", "HTTPServer", "Imaging", "JobStore", "Posix", "Scheduler", "TestSupport", "VisionCraftAPI", "VisionCraftProtocol"]
         ),
         .testTarget(name: "StreamServerTests", dependencies: ["Posix", "StreamServer", "TestSupport"]),
-        .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "Posix", "TestSupport", "VCCtl"]),
+        .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "JSON", "Posix", "TestSupport", "VCCtl", "VisionCraftProtocol"]),
         .testTarget(
             name: "VisionCraftAPITests",
             dependencies: ["HTTPClient", "HTTPServer", "JSON", "Posix", "TestSupport", "VisionCraftAPI", "VisionCraftEmulator"]

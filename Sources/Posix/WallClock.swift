@@ -28,6 +28,42 @@ public struct WallClock: Sendable, Comparable {
         )
     }
 
+    /// Parses RFC 3339 in UTC as `iso8601` writes it
+    /// (`2026-11-25T03:04:05.678Z`, the fraction optional); nil otherwise.
+    public init?(iso8601 text: String) {
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[range] {
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        guard bytes.count >= 20, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54, bytes[13] == 0x3A, bytes[16] == 0x3A,
+            bytes.last == 0x5A, let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        var millis = 0
+        if bytes.count > 20 {
+            guard bytes[19] == 0x2E, bytes.count > 21, bytes.count <= 30, let fraction = number(20..<(bytes.count - 1)) else { return nil }
+            let digits = bytes.count - 21
+            millis = digits >= 3 ? fraction / Int(Self.pow10(digits - 3)) : fraction * Int(Self.pow10(3 - digits))
+        } else if bytes.count != 20 {
+            return nil
+        }
+        // Days from the civil date (Howard Hinnant's algorithm), no time zone involved.
+        let shifted = month <= 2 ? year - 1 : year
+        let era = (shifted >= 0 ? shifted : shifted - 399) / 400
+        let yearOfEra = shifted - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        self.init(milliseconds: Int64(((days * 24 + hour) * 60 + minute) * 60 + second) * 1000 + Int64(millis))
+    }
+
     /// The current time.
     public static func now() -> WallClock {
         var spec = timespec()
@@ -59,6 +95,10 @@ public struct WallClock: Sendable, Comparable {
 
     public static func < (lhs: WallClock, rhs: WallClock) -> Bool {
         (lhs.seconds, lhs.nanoseconds) < (rhs.seconds, rhs.nanoseconds)
+    }
+
+    private static func pow10(_ exponent: Int) -> Int64 {
+        (0..<exponent).reduce(Int64(1)) { result, _ in result * 10 }
     }
 
     private func pad(_ value: Int, _ width: Int) -> String {

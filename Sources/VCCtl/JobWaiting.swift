@@ -13,11 +13,16 @@ struct JobWaiting {
     let timeout: Duration?
 
     /// Waits for `id`; returns the job in its final state, or throws exit 75
-    /// on timeout and 77 when the queue waits for a new key.
-    func wait(for id: String) throws(CommandFailure) -> JobInfo {
+    /// on timeout and 77 when the queue waits for a new key. With `progress`
+    /// enabled, asks every second and redraws the progress line.
+    func wait(
+        for id: String, progress: ProgressLine? = nil, position: (index: Int, count: Int) = (0, 1)
+    ) throws(CommandFailure) -> JobInfo {
         let started = MonotonicInstant.now()
+        let drawing = progress?.enabled == true
+        defer { progress?.clear() }
         while true {
-            var chunk = 60.0
+            var chunk = drawing ? 1.0 : 60.0
             if let timeout {
                 let left = (timeout - started.elapsed).seconds
                 guard left > 0 else { throw CommandFailure("job \(id) is still not done after \(timeout.seconds) s", exitCode: .temporaryFailure) }
@@ -25,6 +30,7 @@ struct JobWaiting {
             }
             let result = try call(JobWait.Parameters(id: id, timeoutSeconds: chunk), waitFor: chunk)
             if result.job.isTerminal { return result.job }
+            progress?.draw(result.job, waited: started.elapsed, position: position)
             if !result.timedOut {
                 // The daemon stopped waiting early: the queue needs a key.
                 let key = try keyStatus()
@@ -56,8 +62,9 @@ struct JobWaiting {
     /// worst (a failure over a cancellation over success).
     func waitAll(_ ids: [String], context: CommandContext) throws(CommandFailure) -> ExitCode {
         var worst = ExitCode.success
-        for id in ids {
-            let job = try wait(for: id)
+        let progress = ProgressLine(context: context, global: global)
+        for (index, id) in ids.enumerated() {
+            let job = try wait(for: id, progress: progress, position: (index, ids.count))
             Self.report(job, global: global, context: context)
             let code = Self.exitCode(job)
             if code != .success, worst == .success || code == .failure { worst = code }

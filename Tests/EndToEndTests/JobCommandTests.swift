@@ -195,6 +195,23 @@ import TestSupport
         #expect(!piped.standardOutput.contains("\u{1B}"), "no escape codes in a pipe")
     }
 
+    @Test(.enabled(if: FileSystem.isExecutable("/usr/bin/script"), "needs util-linux's script for a pseudo-terminal"))
+    func waitingShowsAProgressLineOnlyOnATerminal() async throws {
+        let daemon = try await offPool {
+            try DaemonProcess.start(arguments: ["--emulator", "--emulator-faults", #"{"latency_ms":1500}"#, "--requests-per-minute", "0"])
+        }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+        let terminal = try await onTerminal(socket + ["submit", "a slow fox", "--wait"], daemon: daemon, noColor: false)
+        #expect(terminal.contains("\r\u{1B}[2K[          ] 0/1 running"), "a bar redrawn in place: \(terminal.debugDescription)")
+        #expect(terminal.contains(".png"), "then the path")
+        let plain = try await onTerminal(socket + ["submit", "a slow fox", "--wait"], daemon: daemon, noColor: true)
+        #expect(!plain.contains("\u{1B}") && plain.contains(".png"), "NO_COLOR: no progress line: \(plain.debugDescription)")
+        let piped = try await vcctl(socket + ["submit", "a slow fox", "--wait"], folder: daemon.folder)
+        #expect(piped.status == 0)
+        #expect(!piped.standardError.contains("\u{1B}") && !piped.standardError.contains("\r"), "no progress in a pipe")
+    }
+
     @Test func quietPrintsOnlyIdsOrPaths() async throws {
         let daemon = try await offPool { try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0"]) }
         defer { daemon.cleanUp() }
