@@ -43,6 +43,15 @@ struct GlobalOptions {
         }
     }
 
+    /// Connects, calls one method and closes the connection.
+    func request<Method: RPCMethod>(
+        _ method: Method.Type, _ parameters: Method.Parameters, context: CommandContext
+    ) throws(CommandFailure) -> Method.Result {
+        let client = try connect(context)
+        defer { client.close() }
+        return try call(client, method, parameters)
+    }
+
     /// Connects, turning failures into messages and exit codes.
     func connect(_ context: CommandContext, autoStart: Bool? = nil) throws(CommandFailure) -> DaemonClient {
         do {

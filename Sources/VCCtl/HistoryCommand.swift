@@ -29,18 +29,9 @@ struct HistoryCommand: Command {
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {
-        let client = try global.connect(context)
-        defer { client.close() }
-        let page = try global.call(client, JobList.self, parameters)
-        if global.json {
-            context.stdout.write(Output.json(.array(page.jobs.map(\.result)), context: context))
-        } else if global.quiet {
-            context.stdout.write(page.jobs.map { $0.id + "\n" }.joined())
-        } else {
-            let colour = Output.colours(context)
-            for job in page.jobs { context.stdout.write(JobDescription.line(job, colour: colour)) }
-            if page.jobs.isEmpty, let search = parameters.search { context.stderr.write("no job's prompt has: \(search)\n") }
-        }
+        let page = try global.request(JobList.self, parameters, context: context)
+        ListCommand.show(page.jobs, global: global, context: context)
+        if page.jobs.isEmpty, !global.json, let search = parameters.search { context.stderr.write("no job's prompt has: \(search)\n") }
         return .success
     }
 
@@ -74,9 +65,7 @@ struct HistoryCommand: Command {
         }
 
         func run(_ context: CommandContext) throws -> ExitCode {
-            let client = try global.connect(context)
-            defer { client.close() }
-            let result = try global.call(client, JobDelete.self, parameters)
+            let result = try global.request(JobDelete.self, parameters, context: context)
             if global.json {
                 context.stdout.write(Output.json(result.result, context: context))
             } else {

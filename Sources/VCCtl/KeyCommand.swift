@@ -101,9 +101,7 @@ struct KeyCommand: Command {
         }
 
         func run(_ context: CommandContext) throws -> ExitCode {
-            let client = try global.connect(context)
-            defer { client.close() }
-            let status = try global.call(client, KeyClear.self, NoParameters())
+            let status = try global.request(KeyClear.self, NoParameters(), context: context)
             Status.show(status, global: global, context: context)
             return .success
         }
@@ -123,9 +121,7 @@ struct KeyCommand: Command {
         }
 
         func run(_ context: CommandContext) throws -> ExitCode {
-            let client = try global.connect(context)
-            defer { client.close() }
-            let status = try global.call(client, KeyStatus.self, NoParameters())
+            let status = try global.request(KeyStatus.self, NoParameters(), context: context)
             Self.show(status, global: global, context: context)
             return status.state == "set" ? .success : .noPermission
         }

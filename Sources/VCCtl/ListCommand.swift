@@ -27,17 +27,21 @@ struct ListCommand: Command {
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {
-        let client = try global.connect(context)
-        defer { client.close() }
-        let page = try global.call(client, JobList.self, parameters)
+        let page = try global.request(JobList.self, parameters, context: context)
+        Self.show(page.jobs, global: global, context: context)
+        return .success
+    }
+
+    /// Jobs as `list` and `history` print them: a line each, ids with
+    /// `--quiet`, each job whole with `--json`.
+    static func show(_ jobs: [JobInfo], global: GlobalOptions, context: CommandContext) {
         if global.json {
-            context.stdout.write(Output.json(.array(page.jobs.map(\.result)), context: context))
+            context.stdout.write(Output.json(.array(jobs.map(\.result)), context: context))
         } else if global.quiet {
-            context.stdout.write(page.jobs.map { $0.id + "\n" }.joined())
+            context.stdout.write(jobs.map { $0.id + "\n" }.joined())
         } else {
             let colour = Output.colours(context)
-            for job in page.jobs { context.stdout.write(JobDescription.line(job, colour: colour)) }
+            for job in jobs { context.stdout.write(JobDescription.line(job, colour: colour)) }
         }
-        return .success
     }
 }
