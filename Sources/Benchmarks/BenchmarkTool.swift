@@ -3,30 +3,32 @@ import Posix
 /// `visioncraft-bench`: runs the benchmarks and prints tables.
 ///
 /// ```
-/// swift build -c release && .build/release/visioncraft-bench [rpc|upstream|queue|plugins] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
+/// swift build -c release && .build/release/visioncraft-bench [rpc|cli|upstream|queue|plugins] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
 /// ```
 public enum BenchmarkTool {
     /// Runs the tool with `arguments` (without argv[0]); returns the exit status.
     public static func main(_ arguments: [String]) -> Int32 {
         var settings = RPCBenchmark.Settings()
+        var includeCLI = true
         var upstreamSettings = UpstreamBenchmark.Settings()
         var suites: [String] = []
         var index = 0
         func fail(_ message: String) -> Int32 {
-            write(to: .standardError, "visioncraft-bench: \(message)\nUsage: visioncraft-bench [rpc|upstream|queue|plugins] [--duration SECONDS] [--connections 1,8,64] [--no-aria2] [--no-startup]\n")
+            write(to: .standardError, "visioncraft-bench: \(message)\nUsage: visioncraft-bench [rpc|cli|upstream|queue|plugins] [--duration SECONDS] [--connections 1,8,64] [--no-aria2] [--no-startup]\n")
             return 64
         }
         while index < arguments.count {
             let argument = arguments[index]
             switch argument {
-            case "rpc", "upstream", "queue", "plugins": suites.append(argument)
+            case "rpc", "cli", "upstream", "queue", "plugins": suites.append(argument)
             case "-h", "--help":
                 write(to: .standardOutput, """
-                    Usage: visioncraft-bench [rpc|upstream|queue|plugins] [options]
+                    Usage: visioncraft-bench [rpc|cli|upstream|queue|plugins] [options]
 
                     rpc       JSON-RPC round trips on visioncraftd against aria2's JSON-RPC and a
-                              C floor with one load generator, idle memory, and vcctl start-up
-                              against tsp.
+                              C floor with one load generator, and idle memory.
+                    cli       vcctl status, list --limit 20 and submit against tsp -l and tsp true
+                              (hyperfine), on a daemon holding 1,000 jobs, as ratios with targets.
                     upstream  requests per second the emulator serves (/generate and image
                               downloads) against a plain Python server, and the cost of one
                               VisionCraftClient call over the load generator's bare round trip.
@@ -36,13 +38,13 @@ public enum BenchmarkTool {
                               daemon holding 100,000 jobs (start-up, job.list latency).
                     plugins   the upscale plugin against libvips and ImageMagick (pixel rate,
                               and file to file), and the cost of a hook that does nothing.
-                    Without a name, all four. Build first: swift build -c release
+                    Without a name, all five. Build first: swift build -c release
 
                     Options:
                       --duration SECONDS     measuring time per run (default 3)
                       --connections LIST     connection counts (default 1,8,64; upstream: 1,8)
                       --no-aria2             skip aria2
-                      --no-startup           skip the vcctl/tsp start-up comparison
+                      --no-startup           without a name, skip cli (vcctl against tsp)
 
                     """)
                 return 0
@@ -62,7 +64,7 @@ public enum BenchmarkTool {
                 settings.connectionCounts = counts
                 upstreamSettings.connectionCounts = counts
             case "--no-aria2": settings.includeAria2 = false
-            case "--no-startup": settings.includeStartup = false
+            case "--no-startup": includeCLI = false
             default: return fail("unknown argument '\(argument)'")
             }
             index += 1
@@ -74,6 +76,9 @@ public enum BenchmarkTool {
             let binaries = try BenchmarkBinaries()
             if suites.isEmpty || suites.contains("rpc") {
                 reports.append(try RPCBenchmark(settings: settings, binaries: binaries, print: progress).run())
+            }
+            if suites.isEmpty ? includeCLI : suites.contains("cli") {
+                reports.append(try CLIBenchmark(settings: .init(), binaries: binaries, print: progress).run())
             }
             if suites.isEmpty || suites.contains("upstream") {
                 reports.append(try UpstreamBenchmark(settings: upstreamSettings, binaries: binaries, print: progress).run())

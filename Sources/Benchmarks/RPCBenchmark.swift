@@ -10,14 +10,13 @@ import Darwin
 /// The JSON-RPC benchmark of the foundation: `daemon.status` round trips on
 /// visioncraftd against the same load on aria2's JSON-RPC
 /// (`aria2.getVersion`) and on the floor (a C server that answers every line
-/// with a fixed reply), plus idle memory and `vcctl status` start-up against
-/// `tsp -l`.
+/// with a fixed reply), plus idle memory. `vcctl` against `tsp` is the
+/// `cli` suite (`CLIBenchmark`).
 public struct RPCBenchmark {
     public struct Settings: Sendable {
         public var duration: Duration = .seconds(3)
         public var connectionCounts = [1, 8, 64]
         public var includeAria2 = true
-        public var includeStartup = true
         public init() {}
     }
 
@@ -81,11 +80,7 @@ public struct RPCBenchmark {
             figures.append(try measure("aria2", aria2, loadgen, .http(port: port, path: "/jsonrpc", body: body)))
         }
 
-        var report = rpcTable(figures)
-        if settings.includeStartup {
-            report += "\n\n" + (try startupTable(socket: daemonSocket, folder: folder))
-        }
-        return report
+        return rpcTable(figures)
     }
 
     // MARK: Private
@@ -125,28 +120,6 @@ public struct RPCBenchmark {
         }
         row("idle resident memory", { $0.idleKilobytes.map(Double.init) }, format: { Format.megabytes(kilobytes: Int($0)) }, lowerIsBetter: true)
         return table.render() + "\n(ratios: peer/ours for latency and memory, ours/peer for throughput; above 1.00x means ours is better)"
-    }
-
-    private func startupTable(socket: String, folder: String) throws -> String {
-        let hyperfine = try Hyperfine()
-        let tsp = try BenchmarkBinaries.peer("tsp", package: "task-spooler")
-        let vcctl = try binaries.ours("vcctl")
-        var environment = ProcessEnvironment.variables()
-        environment["TS_SOCKET"] = "\(folder)/tsp.sock"
-        print("  vcctl status vs tsp -l (hyperfine) ...")
-        let timings = try hyperfine.time(
-            ["\(vcctl) --no-start --socket \(socket) status", "\(tsp) -l"],
-            runs: 500, warmup: 50, exportTo: "\(folder)/hyperfine.json", environment: environment
-        )
-        var kill = ChildProcess.Options(executable: tsp, arguments: ["-K"], environment: environment)
-        kill.standardOutput = .null
-        kill.standardError = .null
-        _ = try? ChildProcess.spawn(kill).wait()
-        guard timings.count == 2 else { throw BenchmarkError("hyperfine returned \(timings.count) results") }
-        var table = TextTable(header: ["start-up (hyperfine, 500 runs)", "mean", "median", "min", "ours vs tsp (mean)"])
-        table.append(["vcctl status", Format.millis(timings[0].meanSeconds * 1000), Format.millis(timings[0].medianSeconds * 1000), Format.millis(timings[0].minSeconds * 1000), Format.ratio(timings[1].meanSeconds / timings[0].meanSeconds)])
-        table.append(["tsp -l", Format.millis(timings[1].meanSeconds * 1000), Format.millis(timings[1].medianSeconds * 1000), Format.millis(timings[1].minSeconds * 1000), ""])
-        return table.render()
     }
 
     private func removeTree(_ path: String) {

@@ -69,3 +69,32 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
+
+@Suite struct CLIBenchmarkTests {
+    /// A timing as hyperfine's export gives it (Timing has no public initializer).
+    private func timing(_ command: String, mean: Double, median: Double? = nil, min: Double? = nil) throws -> Hyperfine.Timing {
+        let export = #"{"results":[{"command":"\#(command)","mean":\#(mean),"median":\#(median ?? mean),"min":\#(min ?? mean)}]}"#
+        return try #require(try Hyperfine.parse(Array(export.utf8)).first)
+    }
+
+    @Test func comparisonRowsShowTheRatioOfMeansAgainstTheTarget() throws {
+        let status = CLIBenchmark.Comparison(ours: try timing("vcctl status", mean: 0.00095, median: 0.00093, min: 0.00089), peer: try timing("tsp -l", mean: 0.00061), limit: 1)
+        #expect(Format.fixed(status.ratio, 3) == "1.557")
+        #expect(!status.met)
+        #expect(status.cells("vcctl status", peer: "tsp -l (20 jobs)") == [
+            "vcctl status", "0.95 ms", "0.93 ms", "0.89 ms", "tsp -l (20 jobs)", "0.61 ms", "1.56x", "<= 1.00x", "no",
+        ])
+        let submit = CLIBenchmark.Comparison(ours: try timing("vcctl submit", mean: 0.003), peer: try timing("tsp true", mean: 0.002), limit: 2)
+        #expect(submit.met)
+        #expect(submit.cells("vcctl submit", peer: "tsp true").suffix(3) == ["1.50x", "<= 2.00x", "yes"])
+    }
+
+    @Test func aTargetIsMetAtTheLimitAndNeverAgainstAZeroPeer() throws {
+        #expect(CLIBenchmark.Comparison(ours: try timing("a", mean: 0.002), peer: try timing("b", mean: 0.002), limit: 1).met)
+        #expect(!CLIBenchmark.Comparison(ours: try timing("a", mean: 0.002), peer: try timing("b", mean: 0), limit: 2).met)
+    }
+
+    @Test func timingCellsAreMilliseconds() throws {
+        #expect(CLIBenchmark.timingCells("tsp true", try timing("tsp true", mean: 0.0012, median: 0.00115, min: 0.0009)) == ["tsp true", "1.20 ms", "1.15 ms", "0.90 ms"])
+    }
+}
