@@ -75,14 +75,49 @@ public struct WallClock: Sendable, Comparable {
     public var milliseconds: Int64 { seconds * 1000 + Int64(nanoseconds / 1_000_000) }
 
     /// RFC 3339 in UTC with milliseconds: `2026-11-25T03:04:05.678Z`.
+    ///
+    /// Computed from the civil calendar directly into 24 bytes (no
+    /// `gmtime_r`, no interpolation): job lists print four per job.
     public var iso8601: String {
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
+        let (days, secondOfDay) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        let day = secondOfDay < 0 ? days - 1 : days
+        let second = Int(secondOfDay < 0 ? secondOfDay + 86_400 : secondOfDay)
+        // Howard Hinnant's civil_from_days.
+        let shifted = day + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let dayOfMonth = Int(dayOfYear - (153 * monthIndex + 2) / 5 + 1)
+        let month = Int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9)
+        let year = Int(yearOfEra + era * 400) + (month <= 2 ? 1 : 0)
+        guard (0...9999).contains(year) else { return "\(year)-\(pad(month, 2))-\(pad(dayOfMonth, 2))T00:00:00.000Z" }
         let millis = Int(nanoseconds / 1_000_000)
-        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
-            + "T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
-            + ".\(pad(millis, 3))Z"
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            func put(_ value: Int, _ width: Int, at offset: Int) {
+                var rest = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[index] = UInt8(0x30 + rest % 10)
+                    rest /= 10
+                }
+            }
+            put(year, 4, at: 0)
+            buffer[4] = 0x2D
+            put(month, 2, at: 5)
+            buffer[7] = 0x2D
+            put(dayOfMonth, 2, at: 8)
+            buffer[10] = 0x54
+            put(second / 3600, 2, at: 11)
+            buffer[13] = 0x3A
+            put(second / 60 % 60, 2, at: 14)
+            buffer[16] = 0x3A
+            put(second % 60, 2, at: 17)
+            buffer[19] = 0x2E
+            put(millis, 3, at: 20)
+            buffer[23] = 0x5A
+            return 24
+        }
     }
 
     /// The calendar date in the local time zone: `2026-11-25` (for folder names).

@@ -63,6 +63,19 @@ import Darwin
         #expect(WallClock(seconds: 1, nanoseconds: 500_000_000).milliseconds == 1500)
         #expect(WallClock(milliseconds: 1_764_039_845_678).iso8601 == "2025-11-25T03:04:05.678Z")
         #expect(WallClock(milliseconds: -1).iso8601 == "1969-12-31T23:59:59.999Z")
+        // The direct calendar arithmetic agrees with gmtime_r across centuries and leap days.
+        var generator = SystemRandomNumberGenerator()
+        for seconds in [Int64(951_782_400), 4_107_542_399, 253_402_300_799] + (0..<2000).map({ _ in Int64.random(in: -2_000_000_000...250_000_000_000, using: &generator) }) {
+            var time = time_t(seconds)
+            var parts = tm()
+            gmtime_r(&time, &parts)
+            func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+            let year = Int(parts.tm_year) + 1900
+            let yearText = String(repeating: "0", count: max(0, 4 - String(year).count)) + String(year)
+            let expected = "\(yearText)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).000Z"
+            #expect(WallClock(seconds: seconds).iso8601 == expected, "\(seconds)")
+            #expect(WallClock(iso8601: expected)?.seconds == seconds, "parsing \(expected)")
+        }
         #expect(WallClock(milliseconds: 1_764_039_845_678).localDate.count == 10)
     }
 
