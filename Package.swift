@@ -157,7 +157,7 @@ let package = Package(
         /// The vcctl command line.
         .target(
             name: "VCCtl",
-            dependencies: ["Client", "CommandLineKit", "Configuration", "JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]
+            dependencies: ["Client", "CommandLineKit", "Configuration", "Imaging", "JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]
         ),
 
         /// The VisionCraft API: validation, calls, outcome classification, downloads.
@@ -183,7 +183,10 @@ let package = Package(
         .executableTarget(
             name: "vcctl",
             dependencies: ["VCCtl"],
-            linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux]))]
+            // Static: libpng (vcctl show) needs zlib named, which a shared libpng brings itself.
+            linkerSettings: [
+                .unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux])), .linkedLibrary("z", .when(platforms: [.linux])),
+            ]
         ),
         .executableTarget(name: "visioncraft-bench", dependencies: ["Benchmarks"]),
 
