@@ -28,17 +28,18 @@ struct OpenCommand: Command {
         id = arguments.argument("ID") ?? ""
     }
 
-    func run(_ context: CommandContext) throws -> ExitCode {
-        let job: JobInfo
-        do {
-            let client = try global.connect(context)
-            defer { client.close() }
-            job = try global.call(client, JobGet.self, JobIDParameters(id: id))
-        }
+    /// The job and the paths of its saved images; exit 1 when there are none yet.
+    static func savedImages(_ id: String, global: GlobalOptions, context: CommandContext) throws(CommandFailure) -> (job: JobInfo, paths: [String]) {
+        let job = try global.request(JobGet.self, JobIDParameters(id: id), context: context)
         let paths = job.images.compactMap(\.path)
         guard !paths.isEmpty else {
             throw CommandFailure("job \(id) has no saved images yet (\(job.state), \(job.imagesDone)/\(job.params.imageCount))", exitCode: .failure)
         }
+        return (job, paths)
+    }
+
+    func run(_ context: CommandContext) throws -> ExitCode {
+        let paths = try Self.savedImages(id, global: global, context: context).paths
         guard let opener = ProcessEnvironment.findExecutable(named: Self.opener, searchPath: context.environment["PATH"]) else {
             throw CommandFailure("\(Self.opener) is not installed; the images are:\n" + paths.joined(separator: "\n"), exitCode: .unavailable)
         }

@@ -50,16 +50,7 @@ struct ShowCommand: Command {
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {
-        let job: JobInfo
-        do {
-            let client = try global.connect(context)
-            defer { client.close() }
-            job = try global.call(client, JobGet.self, JobIDParameters(id: id))
-        }
-        let paths = job.images.compactMap(\.path)
-        guard !paths.isEmpty else {
-            throw CommandFailure("job \(id) has no saved images yet (\(job.state), \(job.imagesDone)/\(job.params.imageCount))", exitCode: .failure)
-        }
+        let (job, paths) = try OpenCommand.savedImages(id, global: global, context: context)
         if global.json {
             let value: JSON = ["id": .string(job.id), "images": .array(paths.map(JSON.string))]
             context.stdout.write(Output.json(value, context: context))
