@@ -98,7 +98,7 @@ import TestSupport
                 #expect(parts[0].hasSuffix(number == escapes.count - 1 ? "m=0" : "m=1"))
                 payload += parts.count == 2 ? parts[1] : ""
             }
-            #expect(try Self.base64Decode(payload) == FileSystem.readFile(path), "the payload is the file")
+            #expect(try decodeBase64(payload) == FileSystem.readFile(path), "the payload is the file")
         }
     }
 
@@ -198,22 +198,6 @@ import TestSupport
         let step = min(23, max(0, ((r + g + b) / 3 - 3) / 10))
         let greyDistance = [r, g, b].reduce(0) { $0 + (8 + step * 10 - $1) * (8 + step * 10 - $1) }
         return greyDistance < cubeDistance ? 216 + step : cube.r * 36 + cube.g * 6 + cube.b
-    }
-
-    static func base64Decode(_ text: String) throws -> [UInt8] {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var bytes: [UInt8] = []
-        var (buffer, bits) = (0, 0)
-        for character in text.utf8 where character != UInt8(ascii: "=") {
-            guard let value = alphabet.firstIndex(of: character) else { throw TestFailure("not base64: \(character)") }
-            buffer = buffer << 6 | value
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                bytes.append(UInt8(buffer >> bits & 0xFF))
-            }
-        }
-        return bytes
     }
 }
 

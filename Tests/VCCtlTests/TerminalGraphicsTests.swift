@@ -29,7 +29,7 @@ import TestSupport
             if index > 0 { #expect(escape.control == (last ? "m=0" : "m=1"), "only the first chunk has keys") }
             #expect(last ? escape.payload.count <= 4096 : escape.payload.count == 4096)
         }
-        #expect(try Self.base64Decode(escapes.map(\.payload).joined()) == png)
+        #expect(try decodeBase64(escapes.map(\.payload).joined()) == png)
     }
 
     @Test func aSmallPNGIsOneEscape() throws {
@@ -40,7 +40,7 @@ import TestSupport
     @Test(arguments: [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")])
     func base64MatchesRFC4648(text: String, encoded: String) throws {
         #expect(KittyGraphics.base64(Array(text.utf8)) == encoded)
-        #expect(try Self.base64Decode(encoded) == Array(text.utf8))
+        #expect(try decodeBase64(encoded) == Array(text.utf8))
     }
 
     // MARK: Sixel
@@ -233,22 +233,6 @@ import TestSupport
             }
             return (String(part[part.index(part.startIndex, offsetBy: 3)..<semicolon]), String(part[part.index(after: semicolon)...]))
         }
-    }
-
-    static func base64Decode(_ text: String) throws -> [UInt8] {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var bytes: [UInt8] = []
-        var (buffer, bits) = (0, 0)
-        for character in text.utf8 where character != UInt8(ascii: "=") {
-            guard let value = alphabet.firstIndex(of: character) else { throw TestFailure("not base64: \(character)") }
-            buffer = buffer << 6 | value
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                bytes.append(UInt8(buffer >> bits & 0xFF))
-            }
-        }
-        return bytes
     }
 }
 
