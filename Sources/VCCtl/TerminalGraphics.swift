@@ -39,7 +39,8 @@ enum TerminalGraphics: String, Sendable, CaseIterable {
         requested: String, isTerminal: Bool, environment: Environment, deviceAttributes: () -> String?
     ) -> TerminalGraphics {
         if let explicit = TerminalGraphics(rawValue: requested) { return explicit }
-        guard isTerminal else { return .none }
+        // NO_COLOR asks for plain output: no previews, and no query either.
+        guard isTerminal, (environment["NO_COLOR"] ?? "").isEmpty else { return .none }
         if speaksKitty(environment) { return .kitty }
         let term = environment["TERM"] ?? ""
         if term.isEmpty || term == "dumb" { return .none }

@@ -30,6 +30,11 @@ struct WatchCommand: Command {
         for id in ids {
             let job = try global.call(client, JobGet.self, JobIDParameters(id: id))
             if job.isTerminal {
+                // Its last change happened before the subscription: shown now.
+                show(JobUpdated(
+                    id: job.id, state: job.state, imagesDone: job.imagesDone, imageCount: job.params.imageCount, attempts: job.attempts,
+                    nextAttemptAt: job.nextAttemptAt, error: job.error
+                ), context: context)
                 pending.remove(id)
                 worst = Self.worse(worst, JobWaiting.exitCode(job))
             }
@@ -49,18 +54,24 @@ struct WatchCommand: Command {
             guard notification.method == JobUpdated.method, let params = notification.params,
                 let update = try? JobUpdated(params: params), ids.isEmpty || ids.contains(update.id)
             else { continue }
-            if global.json {
-                context.stdout.write(JSONSerializer.serializeToString(params) + "\n")
-            } else if global.quiet {
-                if ["succeeded", "failed", "cancelled"].contains(update.state) { context.stdout.write(update.id + "\n") }
-            } else {
-                context.stdout.write(Self.line(update))
-            }
+            show(update, context: context)
             if ["succeeded", "failed", "cancelled"].contains(update.state), pending.remove(update.id) != nil {
                 worst = Self.worse(worst, update.state == "succeeded" ? .success : update.state == "cancelled" ? ExitCode(rawValue: 2) : .failure)
             }
         }
         return worst
+    }
+
+    /// One change: a line, its notification's params with --json, the id of
+    /// a finished job with --quiet.
+    private func show(_ update: JobUpdated, context: CommandContext) {
+        if global.json {
+            context.stdout.write(JSONSerializer.serializeToString(update.params) + "\n")
+        } else if global.quiet {
+            if ["succeeded", "failed", "cancelled"].contains(update.state) { context.stdout.write(update.id + "\n") }
+        } else {
+            context.stdout.write(Self.line(update))
+        }
     }
 
     static func line(_ update: JobUpdated) -> String {

@@ -212,6 +212,33 @@ import TestSupport
         #expect(!piped.standardError.contains("\u{1B}") && !piped.standardError.contains("\r"), "no progress in a pipe")
     }
 
+    /// Every command that prints data: no escape codes in a pipe or under
+    /// NO_COLOR on a terminal, and JSON that parses with --json.
+    @Test(.enabled(if: FileSystem.isExecutable("/usr/bin/script"), "needs util-linux's script for a pseudo-terminal"))
+    func everyDataCommandKeepsTheOutputContract() async throws {
+        let daemon = try await offPool { try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0"]) }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+        let id = try await vcctl(socket + ["submit", "a fox", "--wait", "--json"], folder: daemon.folder).standardOutput
+        let jobID = try #require(try JSONParser.parse(id)["id"]?.stringValue)
+        let commands: [[String]] = [
+            ["status"], ["list"], ["get", jobID], ["history", "fox"], ["models"], ["samplers"], ["plugins"], ["key", "status"],
+            ["config", "get"], ["config", "keys"], ["show", jobID], ["wait", jobID], ["watch", jobID],
+        ]
+        for command in commands {
+            let piped = try await vcctl(socket + command, folder: daemon.folder)
+            #expect(piped.status == 0, "\(command): \(piped.standardError)")
+            #expect(!piped.standardOutput.isEmpty, "\(command) prints data")
+            #expect(!(piped.standardOutput + piped.standardError).contains("\u{1B}"), "\(command): no escape codes in a pipe")
+            let json = try await vcctl(socket + ["--json"] + command, folder: daemon.folder)
+            for line in json.standardOutput.split(separator: "\n") {
+                #expect((try? JSONParser.parse(String(line))) != nil, "\(command) --json: \(line)")
+            }
+            let plain = try await onTerminal(socket + command, daemon: daemon, noColor: true)
+            #expect(!plain.contains("\u{1B}"), "\(command): NO_COLOR on a terminal: \(plain.debugDescription)")
+        }
+    }
+
     @Test func quietPrintsOnlyIdsOrPaths() async throws {
         let daemon = try await offPool { try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0"]) }
         defer { daemon.cleanUp() }

@@ -29,12 +29,13 @@ import TestSupport
 
     /// Runs vcctl under a pseudo-terminal (util-linux `script`) with `TERM`,
     /// typing `typed` (a terminal's answer) ahead.
-    func onTerminal(_ daemon: DaemonProcess, _ arguments: [String], term: String, typed: String? = nil) async throws -> String {
+    func onTerminal(_ daemon: DaemonProcess, _ arguments: [String], term: String, typed: String? = nil, noColor: Bool = false) async throws -> String {
         let command = ([try BuiltProducts.path("vcctl"), "--socket", daemon.socketPath, "--no-start"] + arguments)
             .map { "'\($0)'" }.joined(separator: " ")
         var environment = isolatedEnvironment(in: daemon.folder)
-        for name in ["KITTY_WINDOW_ID", "TERM_PROGRAM", "TMUX", "STY"] { environment.removeValue(forKey: name) }
+        for name in ["KITTY_WINDOW_ID", "TERM_PROGRAM", "TMUX", "STY", "NO_COLOR"] { environment.removeValue(forKey: name) }
         environment["TERM"] = term
+        if noColor { environment["NO_COLOR"] = "1" }
         let shellEnvironment = environment
         let output = try await offPool {
             try runProcess("/usr/bin/script", ["-qec", command, "/dev/null"], environment: shellEnvironment, input: typed ?? "")
@@ -185,6 +186,9 @@ import TestSupport
 
         let asked = try await onTerminal(daemon, ["show", "--protocol", "none", id], term: "xterm-kitty")
         #expect(asked == path + "\n")
+
+        let plain = try await onTerminal(daemon, ["show", id], term: "xterm", noColor: true)
+        #expect(plain == path + "\n", "NO_COLOR: no query, no preview: \(plain.debugDescription)")
     }
 
     // MARK: Helpers
