@@ -141,3 +141,33 @@ uint64_t cposix_thread_id(void) {
     return (uint64_t)(uintptr_t)pthread_self();
 #endif
 }
+
+#if defined(__APPLE__)
+#include <launch.h>
+#include <stdlib.h>
+#endif
+
+int cposix_launchd_socket(const char *name) {
+#if defined(__APPLE__)
+    int *fds = NULL;
+    size_t count = 0;
+    int status = launch_activate_socket(name, &fds, &count);
+    if (status != 0) {
+        errno = status;
+        return -1;
+    }
+    if (count == 0 || fds == NULL) {
+        free(fds);
+        errno = ENOENT;
+        return -1;
+    }
+    int first = fds[0];
+    for (size_t index = 1; index < count; index++) close(fds[index]);
+    free(fds);
+    return first;
+#else
+    (void)name;
+    errno = ENOSYS;
+    return -1;
+#endif
+}

@@ -241,6 +241,9 @@ public final class Daemon: Sendable {
         if let activated = try DaemonSocket.activated(environment: environment, log: log) {
             return activated
         }
+        if let activated = try DaemonSocket.launchdActivated(log: log) {
+            return activated
+        }
         let location = SocketLocation.resolve(
             flag: options.socketPath,
             environment: { self.environment[$0] },

@@ -70,6 +70,34 @@ public final class DaemonSocket: Sendable {
         return DaemonSocket(descriptor: fd, path: path, origin: .activated, lock: nil, boundFile: nil)
     }
 
+    /// The `Sockets` entry of a launchd agent plist that the daemon serves
+    /// (see Integrations/launchd).
+    public static let launchdSocketName = "Listeners"
+
+    /// Takes the socket launchd created (macOS, `Sockets` → `Listeners` in
+    /// the agent's plist), if launchd started this process.
+    ///
+    /// - Returns: nil when not activated by launchd (always off macOS).
+    public static func launchdActivated(log: Logger) throws(DaemonError) -> DaemonSocket? {
+        let listener: FileDescriptor?
+        do {
+            listener = try UnixSocket.launchdListener(named: launchdSocketName)
+        } catch {
+            throw DaemonError(.activation, "launchd socket activation: \(error); check the plist's Sockets entry")
+        }
+        guard let fd = listener else { return nil }
+        guard UnixSocket.isListeningStreamSocket(fd) else {
+            throw DaemonError(.activation, "launchd passed a socket that is not a listening stream socket; check SockType in the plist")
+        }
+        do {
+            try fd.setCloseOnExec(true)
+        } catch {
+            throw DaemonError(.system, "launchd socket activation: \(error)")
+        }
+        let path = UnixSocket.localPath(of: fd) ?? "(launchd socket)"
+        return DaemonSocket(descriptor: fd, path: path, origin: .activated, lock: nil, boundFile: nil)
+    }
+
     /// Binds the socket at `location`: prepares its folder, takes the lock,
     /// replaces a stale socket file, binds with mode 0600 and listens.
     public static func bind(_ location: SocketLocation, log: Logger) throws(DaemonError) -> DaemonSocket {

@@ -124,6 +124,17 @@ public enum UnixSocket {
         return path.isEmpty ? nil : path
     }
 
+    /// The listening socket launchd created for the plist's `Sockets` entry
+    /// `name` (macOS); nil when launchd did not start this process, the
+    /// plist has no such entry, or off macOS.
+    public static func launchdListener(named name: String) throws(SystemError) -> FileDescriptor? {
+        let fd = cposix_launchd_socket(name)
+        if fd >= 0 { return FileDescriptor(rawValue: fd) }
+        let code = errno
+        if code == ESRCH || code == ENOENT || code == ENOSYS { return nil }
+        throw SystemError(code: code, function: "launch_activate_socket", subject: name)
+    }
+
     /// True if `fd` is a listening stream socket (checked for inherited
     /// descriptors such as systemd's fd 3).
     public static func isListeningStreamSocket(_ fd: FileDescriptor) -> Bool {

@@ -104,3 +104,11 @@ import Darwin
         #expect(error?.isDisconnect == true)
     }
 }
+
+@Suite struct LaunchdTests {
+    @Test func offMacOSThereIsNoLaunchdSocket() throws {
+        #if !canImport(Darwin)
+        #expect(try UnixSocket.launchdListener(named: "Listeners") == nil)
+        #endif
+    }
+}

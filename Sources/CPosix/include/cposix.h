@@ -50,4 +50,10 @@ size_t cposix_sun_path_capacity(void);
 /// The calling thread's id for log lines (gettid on Linux, pthread_threadid_np on macOS).
 uint64_t cposix_thread_id(void);
 
+/// The first listening socket launchd passes for the plist's `Sockets`
+/// entry `name` (macOS: launch_activate_socket; the others are closed).
+/// Returns it, or -1 with errno: ESRCH when launchd did not start this
+/// process, ENOENT when the plist has no such entry, ENOSYS off macOS.
+int cposix_launchd_socket(const char *name);
+
 #endif
