@@ -44,47 +44,47 @@ enum ImageSynthesizer {
     static func render(_ spec: Spec) -> RGBAImage {
         var random = SplitMix64(state: spec.key ^ (UInt64(spec.index) &* 0x9E37_79B9_7F4A_7C15))
         let palette = (0..<5).map { _ in color(&random) }
-        var image = RGBAImage(width: spec.width, height: spec.height)
-        // A vertical gradient between two palette colours.
+        var image = RGBAImage(width: spec.width, height: spec.height, fill: (0, 0, 0, 255))
+        // A vertical gradient between two palette colours, a row at a time.
         let top = palette[0], bottom = palette[1]
-        image.pixels.withUnsafeMutableBufferPointer { pixels in
-            for y in 0..<spec.height {
-                let t = spec.height > 1 ? Double(y) / Double(spec.height - 1) : 0
-                let r = UInt8(Double(top.0) * (1 - t) + Double(bottom.0) * t)
-                let g = UInt8(Double(top.1) * (1 - t) + Double(bottom.1) * t)
-                let b = UInt8(Double(top.2) * (1 - t) + Double(bottom.2) * t)
-                for x in 0..<spec.width {
-                    let offset = (y * spec.width + x) * 4
-                    pixels[offset] = r
-                    pixels[offset + 1] = g
-                    pixels[offset + 2] = b
-                    pixels[offset + 3] = 255
+        for y in 0..<spec.height {
+            let t = spec.height > 1 ? Double(y) / Double(spec.height - 1) : 0
+            let r = UInt8(Double(top.0) * (1 - t) + Double(bottom.0) * t)
+            let g = UInt8(Double(top.1) * (1 - t) + Double(bottom.1) * t)
+            let b = UInt8(Double(top.2) * (1 - t) + Double(bottom.2) * t)
+            image.fill(row: y, columns: 0..<spec.width, with: RGBAImage.word(r, g, b, 255))
+        }
+        // Shapes: circles and rectangles in the other colours, a span per row.
+        let shapes = 4 + Int(spec.key % 5)
+        let side = min(spec.width, spec.height)
+        for _ in 0..<shapes {
+            let fill = palette[2 + Int(random.next() % 3)]
+            let word = RGBAImage.word(fill.0, fill.1, fill.2, 255)
+            let centerX = Int(random.next() % UInt64(spec.width))
+            let centerY = Int(random.next() % UInt64(spec.height))
+            let radius = side / 16 + Int(random.next() % UInt64(max(1, side / 4)))
+            let circle = random.next() % 2 == 0
+            let columns = max(0, centerX - radius)..<min(spec.width, centerX + radius)
+            for y in max(0, centerY - radius)..<min(spec.height, centerY + radius) {
+                var span = columns
+                if circle {
+                    // The pixels with dx² + dy² <= radius²: |dx| <= reach.
+                    let dy = y - centerY
+                    let reach = integerSquareRoot(radius * radius - dy * dy)
+                    span = max(columns.lowerBound, centerX - reach)..<min(columns.upperBound, centerX + reach + 1)
                 }
-            }
-            // Shapes: circles and rectangles in the other colours.
-            let shapes = 4 + Int(spec.key % 5)
-            let side = min(spec.width, spec.height)
-            for _ in 0..<shapes {
-                let fill = palette[2 + Int(random.next() % 3)]
-                let centerX = Int(random.next() % UInt64(spec.width))
-                let centerY = Int(random.next() % UInt64(spec.height))
-                let radius = side / 16 + Int(random.next() % UInt64(max(1, side / 4)))
-                let circle = random.next() % 2 == 0
-                for y in max(0, centerY - radius)..<min(spec.height, centerY + radius) {
-                    for x in max(0, centerX - radius)..<min(spec.width, centerX + radius) {
-                        if circle {
-                            let dx = x - centerX, dy = y - centerY
-                            if dx * dx + dy * dy > radius * radius { continue }
-                        }
-                        let offset = (y * spec.width + x) * 4
-                        pixels[offset] = fill.0
-                        pixels[offset + 1] = fill.1
-                        pixels[offset + 2] = fill.2
-                    }
-                }
+                if !span.isEmpty { image.fill(row: y, columns: span, with: word) }
             }
         }
         return image
+    }
+
+    /// The largest n with n² <= value (value >= 0).
+    static func integerSquareRoot(_ value: Int) -> Int {
+        var root = Int(Double(value).squareRoot())
+        while root * root > value { root -= 1 }
+        while (root + 1) * (root + 1) <= value { root += 1 }
+        return root
     }
 
     private static func color(_ random: inout SplitMix64) -> (UInt8, UInt8, UInt8) {

@@ -173,6 +173,24 @@ func details(_ response: ReceivedResponse) throws -> [String] {
         #expect(try details(response) == [expected])
     }
 
+    /// A picture is a function of its URL alone, pixel for pixel, across
+    /// versions: a change to the drawing code shows here.
+    @Test(arguments: [
+        ("0123456789abcdef-0-512x512", 0x0EA1_461A_98BD_2EDB as UInt64),
+        ("fedcba9876543210-3-640x384", 0x2AA5_C94D_A2E0_7AB3),
+        ("2222222222222223-4-333x77", 0xE8EF_475D_858D_7418),
+    ])
+    func picturesAreTheSameForTheSameURL(_ name: String, _ expected: UInt64) async throws {
+        let emulator = try startEmulator()
+        defer { emulator.stop() }
+        let download = try await offPool { try RawHTTPClient(port: emulator.port).request("GET", "/images/\(name).png") }
+        #expect(download.status == 200)
+        let picture = try PNGCodec.decode(download.body).image
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
+        for byte in picture.pixels { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        #expect(hash == expected, "\(name): 0x\(String(hash, radix: 16))")
+    }
+
     @Test func unknownPathsAndMethodsAndImages() async throws {
         let emulator = try startEmulator()
         defer { emulator.stop() }
