@@ -21,7 +21,9 @@ import TestSupport
         }
         #expect(result.requests > 0)
         #expect(result.errors == 0)
-        let closed = try TCPSocket.freePort()
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
+        let closed = refusing.port
         await #expect(throws: BenchmarkError.self, "an unreachable server is an error") {
             _ = try await offPool { try loadgen.run(.httpGet(port: closed, path: "/"), connections: 1) }
         }

@@ -155,7 +155,9 @@ func serverError(_ body: () throws -> Void) -> RPCError? {
     }
 
     @Test func anUnreachableUpstreamIsUnavailableNotABug() async throws {
-        let port = try TCPSocket.freePort()
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
+        let port = refusing.port
         let error = try await withInProcessDaemon({ $0.upstream = "http://127.0.0.1:\(port)" }) { client, _ in
             serverError { _ = try client.call(ModelsList.self, .init()) }
         }

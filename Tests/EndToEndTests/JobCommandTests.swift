@@ -110,7 +110,9 @@ import TestSupport
 /// Without a key, on the real service's side of the daemon.
 @Suite struct MissingKeyTests {
     @Test func waitingWithoutAKeyEndsAt77AtOnce() async throws {
-        let port = try TCPSocket.freePort()
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
+        let port = refusing.port
         let daemon = try await offPool { try DaemonProcess.start(arguments: ["--upstream", "http://127.0.0.1:\(port)"]) }
         defer { daemon.cleanUp() }
         let started = MonotonicInstant.now()
@@ -127,7 +129,11 @@ import TestSupport
 @Suite struct WatchTests {
     @Test func watchPrintsEachChangeUntilTheJobsFinish() async throws {
         let daemon = try await offPool {
-            try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0", "--emulator-faults", #"{"latency_ms":300}"#])
+            // One request at a time, 1 s each: the watch (a process spawned on
+            // a loaded machine) attaches long before the first one answers.
+            try DaemonProcess.start(arguments: [
+                "--emulator", "--requests-per-minute", "0", "--max-in-flight", "1", "--emulator-faults", #"{"latency_ms":1000}"#,
+            ])
         }
         defer { daemon.cleanUp() }
         let socket = ["--socket", daemon.socketPath, "--no-start"]

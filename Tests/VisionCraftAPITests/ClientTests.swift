@@ -205,7 +205,9 @@ func generationError(_ client: VisionCraftClient, _ parameters: GenerationParame
     }
 
     @Test func connectionTroubleIsTransient() async throws {
-        let port = try TCPSocket.freePort()
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
+        let port = refusing.port
         let api = VisionCraftClient(configuration: .init(baseURL: "http://127.0.0.1:\(port)"), http: try HTTPClient())
         guard case .transient? = await generationError(api) else {
             Issue.record("a refused connection is not transient")
