@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "vcctl", targets: ["vcctl"]),
         .executable(name: "visioncraft-bench", targets: ["visioncraft-bench"]),
         .executable(name: "visioncraft-emulator", targets: ["visioncraft-emulator"]),
+        .executable(name: "visioncraft-reliability", targets: ["visioncraft-reliability"]),
         .executable(name: "visioncraftd", targets: ["visioncraftd"]),
         // Shipped plugins: found by visioncraftd next to its binary.
         .library(name: "visioncraft-exec", type: .dynamic, targets: ["ExecPlugin"]),
@@ -144,6 +145,10 @@ let package = Package(
         /// System calls and POSIX types: descriptors, sockets, credentials, signals, processes.
         .target(name: "Posix", dependencies: ["CPosix"]),
 
+        /// The reliability checks (`visioncraft-reliability`): seeded inputs
+        /// for the JSON-RPC surface, fed to a live daemon.
+        .target(name: "Reliability", dependencies: ["Benchmarks", "Posix"]),
+
         /// Gets jobs through the upstream: priorities, pacing, retries with
         /// backoff, rate-limit and key pauses, images saved with parameters.
         .target(
@@ -193,6 +198,9 @@ let package = Package(
         /// The emulator as a program.
         .executableTarget(name: "visioncraft-emulator", dependencies: ["VisionCraftEmulator"]),
 
+        /// The reliability checks as a program.
+        .executableTarget(name: "visioncraft-reliability", dependencies: ["Reliability"]),
+
         /// The benchmark floor: answers every line on a Unix socket with a fixed reply.
         .executableTarget(name: "visioncraft-bench-floor", path: "Sources/BenchFloor"),
 
@@ -238,6 +246,7 @@ let package = Package(
         /// The shipped plugins, loaded from the build with dlopen.
         .testTarget(name: "PluginsTests", dependencies: ["Imaging", "JSON", "PluginHost", "Posix", "TemplatePlugin", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["Posix", "Reliability", "TestSupport"]),
         .testTarget(
             name: "SchedulerTests",
             dependencies: ["HTTPClient", "HTTPServer", "Imaging", "JobStore", "Posix", "Scheduler", "TestSupport", "VisionCraftAPI", "VisionCraftProtocol"]

@@ -2,13 +2,15 @@ import Posix
 
 /// A visioncraftd started for a benchmark, with every file it keeps (socket,
 /// job database, key, images) in `folder`, never in the real home.
-struct BenchmarkDaemon {
-    let server: ServerProcess
-    let socket: String
+public struct BenchmarkDaemon: Sendable {
+    public let server: ServerProcess
+    public let socket: String
     /// From spawning to "ready" (the socket accepts, the database is open).
-    let startup: Duration
+    public let startup: Duration
 
-    static func start(
+    /// Starts visioncraftd from `binaries` with its files in `folder`, and
+    /// waits until it is ready (`--ready-fd`).
+    public static func start(
         _ binaries: BenchmarkBinaries, folder: String, arguments: [String] = [], environment extra: [String: String] = [:]
     ) throws -> BenchmarkDaemon {
         try FileSystem.makeDirectories(folder, permissions: 0o700)
