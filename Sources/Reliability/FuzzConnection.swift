@@ -12,6 +12,14 @@ final class FuzzConnection: Sendable {
         var otherErrors = 0
         var checkpoints: Set<String> = []
         var closed = false
+
+        /// Adds another connection's reply counts to these.
+        mutating func add(_ other: Seen) {
+            replies += other.replies
+            parseErrors += other.parseErrors
+            invalidRequests += other.invalidRequests
+            otherErrors += other.otherErrors
+        }
     }
 
     let descriptor: FileDescriptor

@@ -66,7 +66,7 @@ public struct RPCFuzzCampaign: Sendable {
         let observer = try FuzzConnection(socket: socket)
         defer { observer.close() }
         var connection = try FuzzConnection(socket: socket)
-        var finished = Seen()
+        var finished = FuzzConnection.Seen()  // summed over the connections the run used
 
         func replace() throws {
             finished.add(connection.seen.update { $0 })
@@ -140,16 +140,4 @@ public struct RPCFuzzCampaign: Sendable {
     }
 
     private func memory() -> Int? { daemonProcessID.flatMap { ResidentMemory.kilobytes(of: $0) } }
-
-    /// Counts summed over the connections a run used.
-    private struct Seen {
-        var replies = 0, parseErrors = 0, invalidRequests = 0, otherErrors = 0
-
-        mutating func add(_ seen: FuzzConnection.Seen) {
-            replies += seen.replies
-            parseErrors += seen.parseErrors
-            invalidRequests += seen.invalidRequests
-            otherErrors += seen.otherErrors
-        }
-    }
 }
