@@ -40,7 +40,13 @@ public final class SQLiteConnection {
         try execute("PRAGMA journal_mode = WAL")
         try execute("PRAGMA synchronous = FULL")
         try execute("PRAGMA foreign_keys = ON")
+        // A checkpoint truncates the write-ahead log back to this size: a
+        // burst of large writes does not leave a log of that size behind.
+        try execute("PRAGMA journal_size_limit = \(Self.journalSizeLimit)")
     }
+
+    /// Bytes the write-ahead log is cut back to after a checkpoint.
+    static let journalSizeLimit = 4 << 20
 
     deinit {
         statements.removeAll()

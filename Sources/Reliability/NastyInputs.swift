@@ -44,10 +44,8 @@ public enum NastyInputs {
         "[" + String(repeating: "{},", count: 2000) + "{}]",
         String(repeating: "[", count: 100_000),
         String(repeating: "{\"a\":", count: 10_000) + "1" + String(repeating: "}", count: 10_000),
-        // A megabyte of parameters for a method that takes none (a valid
-        // job.submit this size would be stored: see the issue 8 note on a
-        // prompt length limit).
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"daemon.status\",\"params\":{\"prompt\":\"" + String(repeating: "x", count: 1 << 20) + "\"}}",
+        // A megabyte of prompt: refused (over the 16 KiB limit), never stored.
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"job.submit\",\"params\":{\"prompt\":\"" + String(repeating: "x", count: 1 << 20) + "\"}}",
         "\"" + String(repeating: "\\u0041", count: 50_000) + "\"",
         String(repeating: "9", count: 100_000),
     ].map { Array($0.utf8) } + [

@@ -23,6 +23,12 @@ public struct GenerationParameters: Sendable, Equatable {
     public static let imageCountRange = 1...5
     public static let cfgScaleRange = 0...20
     public static let stepsRange = 1...30
+
+    /// Our limit on `prompt` and `negative_prompt`, in bytes of UTF-8 (the
+    /// API documents none): far beyond what a model reads (CLIP takes 75
+    /// tokens a chunk), and small enough that a runaway client cannot fill
+    /// the job database (every prompt is stored, with its full-text index).
+    public static let maximumPromptBytes = 16 << 10
 }
 
 /// What one `/img2img` request asks for.

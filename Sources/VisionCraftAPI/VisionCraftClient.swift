@@ -165,7 +165,7 @@ public final class VisionCraftClient: Sendable {
     /// (fetched if needed; refreshed once when a name is unknown, in case the
     /// service added it).
     public func validate(_ parameters: GenerationParameters) async throws -> Void {
-        if parameters.prompt.isEmpty { throw ParameterProblem(field: "prompt", message: "must not be empty") }
+        try checkPrompts(parameters.prompt, parameters.negativePrompt)
         try check("image_count", parameters.imageCount, GenerationParameters.imageCountRange)
         try check("cfg_scale", parameters.cfgScale, GenerationParameters.cfgScaleRange)
         try check("steps", parameters.steps, GenerationParameters.stepsRange)
@@ -184,7 +184,7 @@ public final class VisionCraftClient: Sendable {
 
     /// Checks an image-to-image request against the documented ranges.
     public func validate(_ parameters: ImageToImageParameters) throws(ParameterProblem) {
-        if parameters.prompt.isEmpty { throw ParameterProblem(field: "prompt", message: "must not be empty") }
+        try checkPrompts(parameters.prompt, parameters.negativePrompt)
         try check("steps", parameters.steps, ImageToImageParameters.stepsRange)
         guard ImageToImageParameters.cfgScaleRange.contains(parameters.cfgScale) else {
             throw ParameterProblem(field: "cfg_scale", message: "must be from 0 to 20, got \(parameters.cfgScale)")
@@ -196,6 +196,15 @@ public final class VisionCraftClient: Sendable {
         }
         if case .url(let url) = parameters.initImage, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ParameterProblem(field: "init_images", message: "must be an http(s) URL or a local file, got '\(url)'")
+        }
+    }
+
+    /// The prompt is not empty, and neither prompt is over the length limit.
+    private func checkPrompts(_ prompt: String, _ negativePrompt: String) throws(ParameterProblem) {
+        if prompt.isEmpty { throw ParameterProblem(field: "prompt", message: "must not be empty") }
+        let limit = GenerationParameters.maximumPromptBytes
+        for (field, text) in [("prompt", prompt), ("negative_prompt", negativePrompt)] where text.utf8.count > limit {
+            throw ParameterProblem(field: field, message: "must be at most \(limit) bytes, got \(text.utf8.count)")
         }
     }
 

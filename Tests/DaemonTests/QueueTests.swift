@@ -230,6 +230,8 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
                 (#"{"prompt":""}"#, "params.prompt"),
                 (#"{"prompt":"x","promt":"y"}"#, "params.promt"),
                 (#"{"prompt":"x","init_images":["relative.png"]}"#, "params.init_images"),
+                (#"{"prompt":"\#(String(repeating: "x", count: 16_385))"}"#, "params.prompt"),
+                (#"{"prompt":"x","negative_prompt":"\#(String(repeating: "x", count: 16_385))"}"#, "params.negative_prompt"),
             ] {
                 let error = serverError { _ = try client.call("job.submit", params: try JSONParser.parse(params)) }
                 #expect(error?.code == .invalidParams, "\(params)")

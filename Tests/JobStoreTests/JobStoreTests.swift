@@ -20,6 +20,7 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         #expect(try store.connection.userVersion == Schema.migrations.count)
         #expect(try store.connection.statement("PRAGMA journal_mode").first { $0.text(0) } == "wal")
         #expect(try store.connection.statement("PRAGMA foreign_keys").first { $0.int(0) } == 1)
+        #expect(try store.connection.statement("PRAGMA journal_size_limit").first { $0.int(0) } == 4 << 20)
         _ = try store.insert(newJob("01"))
         #expect(try FileSystem.status(folder.file("jobs.sqlite3"))?.octalPermissions == "0600")
         #expect(try FileSystem.status(folder.file("jobs.sqlite3-wal"))?.octalPermissions == "0600")

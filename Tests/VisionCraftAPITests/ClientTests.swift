@@ -85,6 +85,8 @@ func generationError(_ client: VisionCraftClient, _ parameters: GenerationParame
         (GenerationParameters(prompt: "x", model: "anything_V5", sampler: "Euler", steps: 0), "steps"),
         (GenerationParameters(prompt: "x", model: "nope_v1", sampler: "Euler"), "model"),
         (GenerationParameters(prompt: "x", model: "anything_V5", sampler: "Euler zzz"), "sampler"),
+        (GenerationParameters(prompt: String(repeating: "x", count: 16_385), model: "anything_V5", sampler: "Euler"), "prompt"),
+        (GenerationParameters(prompt: "x", negativePrompt: String(repeating: "é", count: 8_193), model: "anything_V5", sampler: "Euler"), "negative_prompt"),
     ])
     func validationNamesTheField(parameters: GenerationParameters, field: String) async throws {
         let server = try emulator()
@@ -137,6 +139,11 @@ func generationError(_ client: VisionCraftClient, _ parameters: GenerationParame
         }
         #expect(throws: ParameterProblem.self) { try api.validate(ImageToImageParameters(prompt: "x", initImage: .url("https://a/b"), width: 100)) }
         #expect(throws: ParameterProblem.self) { try api.validate(ImageToImageParameters(prompt: "x", initImage: .url("ftp://a/b"))) }
+        #expect(throws: ParameterProblem.self) {
+            try api.validate(ImageToImageParameters(prompt: String(repeating: "x", count: 16_385), initImage: .url("https://a/b")))
+        }
+        // At the limit exactly: accepted.
+        try api.validate(ImageToImageParameters(prompt: String(repeating: "x", count: 16_384), initImage: .url("https://a/b")))
     }
 
     @Test func everyFaultClassIsClassified() async throws {
