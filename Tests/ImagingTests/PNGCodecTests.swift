@@ -65,6 +65,12 @@ open(out + "/huge.png", "wb").write(png(100000, 100000, 8, 0, [bytes([0])]))
         #expect(try PNGCodec.decode(bytes).image == image)
     }
 
+    @Test func unfilteredRowsDecodeToTheSamePixels() throws {
+        let image = gradient(width: 64, height: 64)
+        let bytes = try PNGCodec.encode(image, options: .init(compressionLevel: 1, filters: PNGCodec.Options.noFilter))
+        #expect(try PNGCodec.decode(bytes).image == image)
+    }
+
     @Test func flatImagesCompressSmall() throws {
         let flat = try PNGCodec.encode(RGBAImage(width: 512, height: 512, fill: (10, 20, 30, 255)))
         #expect(flat.count < 10_000, "\(flat.count) bytes")
