@@ -171,3 +171,57 @@ int cposix_launchd_socket(const char *name) {
     return -1;
 #endif
 }
+
+/* Fatal signals: noted in a file, then passed on. */
+
+#include <signal.h>
+#include <string.h>
+
+static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
+#define FATAL_SIGNAL_COUNT (sizeof fatal_signals / sizeof fatal_signals[0])
+static char fatal_signal_path[1024];
+static struct sigaction previous_actions[FATAL_SIGNAL_COUNT];
+
+static void record_fatal_signal(int signal_number) {
+    int fd = open(fatal_signal_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        char text[16];
+        int length = 0;
+        char digits[12];
+        int count = 0;
+        int value = signal_number;
+        do { digits[count++] = (char)('0' + value % 10); value /= 10; } while (value > 0 && count < 11);
+        while (count > 0) text[length++] = digits[--count];
+        text[length++] = '\n';
+        ssize_t written = write(fd, text, (size_t)length);
+        (void)written;
+        close(fd);
+    }
+    /* The previous handler (or the default action) gets the signal when this
+       one returns: it is blocked while we run, so raise() leaves it pending. */
+    for (size_t index = 0; index < FATAL_SIGNAL_COUNT; index++) {
+        if (fatal_signals[index] == signal_number) {
+            sigaction(signal_number, &previous_actions[index], NULL);
+            break;
+        }
+    }
+    raise(signal_number);
+}
+
+int cposix_record_fatal_signals(const char *path) {
+    size_t length = strlen(path);
+    if (length >= sizeof fatal_signal_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(fatal_signal_path, path, length + 1);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = record_fatal_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_ONSTACK;
+    for (size_t index = 0; index < FATAL_SIGNAL_COUNT; index++) {
+        if (sigaction(fatal_signals[index], &action, &previous_actions[index]) != 0) return -1;
+    }
+    return 0;
+}

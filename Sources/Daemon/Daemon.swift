@@ -112,6 +112,11 @@ public final class Daemon: Sendable {
             default: log.debug(line)
             }
         }
+        do {
+            try plugins.recordCrashes()
+        } catch {
+            log.warning("cannot record crashes for the plugin journal (\(error)): after any unclean stop, the plugins that were running stay enabled")
+        }
         for entry in plugins.reload() {
             if let plugin = entry.plugin {
                 log.info("plugin \(plugin.name) \(plugin.version) loaded from \(entry.path)")

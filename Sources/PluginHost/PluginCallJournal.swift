@@ -38,19 +38,41 @@ public final class PluginCallJournal: Sendable {
         if let note { unlink(note) }
     }
 
-    /// The calls a previous process left unfinished (it died in them), read
+    /// What a previous process left: the calls it died in, and the fatal
+    /// signal it died of if it recorded one (none: it was killed, SIGKILL
+    /// from a person, a service manager or the kernel's OOM killer).
+    public struct Leftovers: Sendable {
+        public var calls: [(plugin: String, hook: String)] = []
+        public var fatalSignal: Int32?
+    }
+
+    /// Where `recordFatalSignals()` notes a crash.
+    var fatalSignalFile: String { "\(folder)/fatal-signal" }
+
+    /// Makes a crash of this process (a fatal signal) leave its number in the
+    /// folder, for `takeLeftovers()` after the restart. Call once, from the
+    /// process that runs the hooks.
+    public func recordFatalSignals() throws(SystemError) {
+        try Signals.recordFatalSignals(inFile: fatalSignalFile)
+    }
+
+    /// What a previous process left unfinished (it died in these calls), read
     /// and removed. Call once at start, before any hook runs.
-    public func takeLeftovers() -> [(plugin: String, hook: String)] {
-        guard let names = try? FileSystem.contentsOfDirectory(folder) else { return [] }
-        var calls: [(String, String)] = []
-        for name in names {
+    public func takeLeftovers() -> Leftovers {
+        var leftovers = Leftovers()
+        if let bytes = try? FileSystem.readFile(fatalSignalFile, limit: 64) {
+            leftovers.fatalSignal = Int32(String(decoding: bytes, as: UTF8.self).filter(\.isNumber)) ?? 0
+            unlink(fatalSignalFile)
+        }
+        guard let names = try? FileSystem.contentsOfDirectory(folder) else { return leftovers }
+        for name in names where name != "fatal-signal" {
             let path = "\(folder)/\(name)"
             if let bytes = try? FileSystem.readFile(path, limit: 4096) {
                 let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
-                if lines.count >= 2 { calls.append((lines[0], lines[1])) }
+                if lines.count >= 2 { leftovers.calls.append((lines[0], lines[1])) }
             }
             unlink(path)
         }
-        return calls
+        return leftovers
     }
 }

@@ -63,13 +63,27 @@ public final class PluginRegistry: Sendable {
         journal = stateFolder.flatMap { try? PluginCallJournal(folder: "\($0)/plugin-calls") }
         disabledFile = stateFolder.map { "\($0)/plugins-disabled" }
         var disabled = Self.readDisabled(disabledFile)
-        for call in journal?.takeLeftovers() ?? [] {
-            let reason = "the daemon stopped while its \(call.hook) hook was running (a crash?) at \(WallClock.now().iso8601)"
+        let leftovers = journal?.takeLeftovers() ?? .init()
+        for call in leftovers.calls {
+            guard let signal = leftovers.fatalSignal else {
+                // Killed from outside (SIGKILL cannot be caught): not the
+                // plugin's doing, as far as anyone can tell; its job is requeued.
+                log(2, "the daemon was killed while plugin \(call.plugin)'s \(call.hook) hook was running; the plugin stays enabled")
+                continue
+            }
+            let reason = "the daemon crashed (\(Signal(rawValue: signal).description)) while its \(call.hook) hook was running, at \(WallClock.now().iso8601)"
             disabled[call.plugin] = reason
             log(3, "plugin \(call.plugin) is disabled: \(reason); vcctl plugins --enable \(call.plugin) turns it back on")
         }
         disabledPlugins.withLock { $0 = disabled }
         writeDisabled(disabled)
+    }
+
+    /// Makes a crash of this process while a hook runs distinguishable from
+    /// a kill after the restart (see `PluginCallJournal.recordFatalSignals`).
+    /// The daemon calls it once at start; without a state folder it does nothing.
+    public func recordCrashes() throws(SystemError) {
+        try journal?.recordFatalSignals()
     }
 
     /// What a name stands for.

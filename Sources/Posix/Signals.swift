@@ -1,3 +1,5 @@
+import CPosix
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -26,7 +28,17 @@ public struct Signal: RawRepresentable, Hashable, Sendable, CustomStringConverti
         case .terminate: "SIGTERM"
         case .brokenPipe: "SIGPIPE"
         case .child: "SIGCHLD"
-        default: "signal \(rawValue)"
+        default:
+            switch rawValue {
+            case SIGSEGV: "SIGSEGV"
+            case SIGBUS: "SIGBUS"
+            case SIGILL: "SIGILL"
+            case SIGFPE: "SIGFPE"
+            case SIGABRT: "SIGABRT"
+            case SIGTRAP: "SIGTRAP"
+            case SIGSYS: "SIGSYS"
+            default: "signal \(rawValue)"
+            }
         }
     }
 }
@@ -37,6 +49,14 @@ public enum Signals {
     /// instead of killing the process.
     public static func ignoreBrokenPipe() {
         signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// From now on a fatal signal (a segmentation fault, bus error, illegal
+    /// instruction, abort, ...) first creates the file `path` holding its
+    /// number, then takes its course as before. SIGKILL cannot be caught: a
+    /// process restarted after dying tells a crash from a kill by the file.
+    public static func recordFatalSignals(inFile path: String) throws(SystemError) {
+        if cposix_record_fatal_signals(path) != 0 { throw SystemError.last("sigaction", path) }
     }
 
     /// Blocks `signals` in the calling thread, and so in every thread it

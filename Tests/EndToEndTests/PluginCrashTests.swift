@@ -48,10 +48,60 @@ import TestSupport
             return (listed, job, enabled)
         }
         let entry = listed["result"]?["plugins"]?.arrayValue?.first { $0["name"] == "crash-test" }
-        #expect(entry?["disabled"]?.stringValue?.contains("the daemon stopped while its image hook was running") == true, "\(listed)")
+        #expect(entry?["disabled"]?.stringValue?.contains("the daemon crashed (SIGABRT) while its image hook was running") == true, "\(listed)")
         #expect(job["result"]?["job"]?["state"] == "failed", "\(job)")
         #expect(job["result"]?["job"]?["error"]?["message"]?.stringValue?.contains("plugin crash-test is disabled") == true)
         let after = enabled["result"]?["plugins"]?.arrayValue?.first { $0["name"] == "crash-test" }
         #expect(after?["disabled"] == nil, "enabled again")
+    }
+
+    /// SIGKILL cannot be a plugin's doing as far as anyone can tell: the
+    /// daemon killed while a hook runs keeps the plugin, and the job, run
+    /// again, succeeds.
+    @Test func aDaemonKilledDuringAHookKeepsThePlugin() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let plugins = folder.file("plugins")
+        try FileSystem.makeDirectories(plugins, permissions: 0o755)
+        #if canImport(Darwin)
+        let fileExtension = ".dylib"
+        #else
+        let fileExtension = ".so"
+        #endif
+        let library = "\(BuiltProducts.directory)/libvctest-slow\(fileExtension)"
+        try FileSystem.writeFileAtomically("\(plugins)/slow\(fileExtension)", try FileSystem.readFile(library), permissions: 0o755)
+        let arguments = ["--emulator", "--requests-per-minute", "0", "--plugin-dir", plugins]
+        let submit = #"{"jsonrpc":"2.0","id":1,"method":"job.submit","params":{"prompt":"slow","plugins":["slow-test:{\"sleep_ms\":1500}"]}}"#
+
+        let id = try await offPool { () -> String in
+            let daemon = try DaemonProcess.start(arguments: arguments, folder: folder)
+            let client = try daemon.connect()
+            defer { client.close() }
+            try client.sendLine(submit)
+            guard let id = try JSONParser.parse(try client.readLine())["result"]?["id"]?.stringValue else { throw TestFailure("submit failed") }
+            // Killed once the hook runs: its note is in the journal.
+            let journal = folder.file("state/visioncraft/plugin-calls")
+            let deadline = MonotonicInstant.now().advanced(by: .seconds(30))
+            while ((try? FileSystem.contentsOfDirectory(journal)) ?? nil)?.isEmpty != false {
+                guard MonotonicInstant.now() < deadline else { throw TestFailure("the hook never started") }
+                pauseBriefly()
+            }
+            daemon.child.send(.kill)
+            _ = try daemon.child.wait()
+            return id
+        }
+        let (listed, job) = try await offPool { () -> (JSON, JSON) in
+            let daemon = try DaemonProcess.start(arguments: arguments, folder: folder)
+            defer { _ = try? daemon.terminate() }
+            let client = try daemon.connect()
+            defer { client.close() }
+            try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"plugins.list"}"#)
+            let listed = try JSONParser.parse(try client.readLine())
+            try client.sendLine(#"{"jsonrpc":"2.0","id":2,"method":"job.wait","params":{"id":"\#(id)","timeout_seconds":30}}"#)
+            return (listed, try JSONParser.parse(try client.readLine(timeout: .seconds(40))))
+        }
+        let entry = listed["result"]?["plugins"]?.arrayValue?.first { $0["name"] == "slow-test" }
+        #expect(entry != nil && entry?["disabled"] == nil, "\(listed)")
+        #expect(job["result"]?["job"]?["state"] == "succeeded", "\(job)")
     }
 }
