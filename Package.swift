@@ -147,7 +147,7 @@ let package = Package(
 
         /// The reliability checks (`visioncraft-reliability`): seeded inputs
         /// for the JSON-RPC surface, fed to a live daemon.
-        .target(name: "Reliability", dependencies: ["Benchmarks", "Posix"]),
+        .target(name: "Reliability", dependencies: ["Benchmarks", "Imaging", "JobStore", "JSON", "JSONRPC", "Posix"]),
 
         /// Gets jobs through the upstream: priorities, pacing, retries with
         /// backoff, rate-limit and key pauses, images saved with parameters.
@@ -234,7 +234,7 @@ let package = Package(
             ]
         ),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
-        .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "JobStore", "JSON", "Posix", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Benchmarks", "Imaging", "JobStore", "JSON", "Posix", "Reliability", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Posix", "TestSupport"]),

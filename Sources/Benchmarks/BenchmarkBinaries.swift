@@ -13,6 +13,11 @@ public struct BenchmarkBinaries: Sendable {
         directory = FileSystem.parentDirectory(of: own)
     }
 
+    /// Looks in `directory` (a build's products folder).
+    public init(directory: String) {
+        self.directory = directory
+    }
+
     /// One of our executables, built by `swift build -c release`.
     public func ours(_ name: String) throws(BenchmarkError) -> String {
         let path = "\(directory)/\(name)"

@@ -5,71 +5,92 @@ import Posix
 /// started daemons and prints what they found.
 ///
 /// ```
-/// swift build -c release && .build/release/visioncraft-reliability fuzz [--inputs N] [--seed S] [--huge-line-mb N]
+/// swift build -c release && .build/release/visioncraft-reliability fuzz|crash [options]
 /// ```
 public enum ReliabilityTool {
-    static let usage = "Usage: visioncraft-reliability fuzz [--inputs N] [--seed S] [--huge-line-mb N]"
+    static let usage = """
+        Usage: visioncraft-reliability fuzz [--inputs N] [--seed S] [--huge-line-mb N]
+               visioncraft-reliability crash [--jobs N] [--kills N] [--seed S]
+        """
+
+    static let help = """
+        \(usage)
+
+        fuzz   starts visioncraftd (no key, an unreachable upstream: nothing is
+               generated) and sends its socket seeded mutations of valid requests
+               and hand-made wrong messages (invalid UTF-8, deep nesting, huge
+               numbers, half messages then a disconnect, oversized lines). Every
+               1,000 inputs it checks that the daemon answers on the fuzzed
+               connection and on a second one, and reads its memory.
+        crash  runs a workload of jobs (1 to 7 images each, every fifth through the
+               upscale plugin) on the embedded emulator and kills the daemon with
+               SIGKILL at random moments, restarting it each time; then checks
+               that every acknowledged job has exactly its images, stamped with its
+               prompt, no stray or half-written file, one job per submission, and
+               PRAGMA integrity_check.
+
+        Options:
+          --inputs N        fuzz: inputs to send (default 1,000,000)
+          --huge-line-mb N  fuzz: one oversized line of N MiB first (default 100; 0: none)
+          --jobs N          crash: jobs in the workload (default 200)
+          --kills N         crash: SIGKILLs (default 100)
+          --seed S          the seed; a run is reproduced by it
+
+        """
 
     /// Runs the tool with `arguments` (without argv[0]); returns the exit status.
     public static func main(_ arguments: [String]) -> Int32 {
-        var settings = RPCFuzzCampaign.Settings()
-        settings.inputs = 1_000_000
-        settings.hugeLineBytes = [100 << 20]
-        func fail(_ message: String) -> Int32 {
-            write(to: .standardError, "visioncraft-reliability: \(message)\n\(usage)\n")
-            return 64
-        }
-        let help = """
-            \(usage)
-
-            fuzz  starts visioncraftd (no key, an unreachable upstream: nothing is
-                  generated) and sends its socket seeded mutations of valid requests
-                  and hand-made wrong messages (invalid UTF-8, deep nesting, huge
-                  numbers, half messages then a disconnect, oversized lines). Every
-                  1,000 inputs it checks that the daemon answers on the fuzzed
-                  connection and on a second one, and reads its memory.
-
-            Options:
-              --inputs N        inputs to send (default 1,000,000)
-              --seed S          the mutator's seed (default 1); a run is reproduced by it
-              --huge-line-mb N  one oversized line of N MiB first (default 100; 0: none)
-
-            """
         if arguments.contains("-h") || arguments.contains("--help") {
             write(to: .standardOutput, help)
             return 0
         }
-        guard let check = arguments.first else { return fail("name a check: fuzz") }
-        guard check == "fuzz" else { return fail("unknown check '\(check)' (there is: fuzz)") }
+        func fail(_ message: String) -> Int32 {
+            write(to: .standardError, "visioncraft-reliability: \(message)\n\(usage)\n")
+            return 64
+        }
+        guard let check = arguments.first else { return fail("name a check: fuzz or crash") }
+        guard check == "fuzz" || check == "crash" else { return fail("unknown check '\(check)' (there are: fuzz, crash)") }
+        var fuzz = RPCFuzzCampaign.Settings()
+        fuzz.inputs = 1_000_000
+        fuzz.hugeLineBytes = [100 << 20]
+        var crash = CrashCampaign.Settings()
         var index = 1
         while index < arguments.count {
             let option = arguments[index]
             index += 1
-            let value = index < arguments.count ? UInt64(arguments[index]) : nil
-            switch option {
-            case "--inputs":
-                guard let value, value > 0 else { return fail("--inputs needs a positive count") }
-                settings.inputs = Int(value)
-            case "--seed":
-                guard let value else { return fail("--seed needs a number") }
-                settings.seed = value
-            case "--huge-line-mb":
-                guard let value, value <= 4096 else { return fail("--huge-line-mb needs a number of MiB up to 4096 (0 for none)") }
-                settings.hugeLineBytes = value == 0 ? [] : [Int(value) << 20]
+            guard index < arguments.count, let value = UInt64(arguments[index]) else {
+                return fail("\(option) needs a number")
+            }
+            switch (check, option) {
+            case ("fuzz", "--inputs") where value > 0: fuzz.inputs = Int(value)
+            case ("fuzz", "--huge-line-mb") where value <= 4096: fuzz.hugeLineBytes = value == 0 ? [] : [Int(value) << 20]
+            case ("crash", "--jobs") where value > 0 && value <= 100_000: crash.jobs = Int(value)
+            case ("crash", "--kills") where value <= 10_000: crash.kills = Int(value)
+            case (_, "--seed"):
+                fuzz.seed = value
+                crash.seed = value
+            case (_, "--inputs"), (_, "--huge-line-mb"), (_, "--jobs"), (_, "--kills"):
+                return fail("\(option) \(value) is not a valid value for \(check)")
             default:
-                return fail("unknown option '\(option)'")
+                return fail("unknown option '\(option)' for \(check)")
             }
             index += 1
         }
         do {
             let binaries = try BenchmarkBinaries()
             let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/visioncraft-reliability-")
+            let progress: (String) -> Void = { write(to: .standardError, $0 + "\n") }
+            if check == "crash" {
+                write(to: .standardError, "\(crash.jobs) jobs, \(crash.kills) kills, seed \(crash.seed), in \(folder)\n")
+                let report = try CrashCampaign(binaries: binaries, folder: folder, settings: crash).run(progress: progress)
+                write(to: .standardOutput, render(report, settings: crash))
+                return 0
+            }
             let daemon = try BenchmarkDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:9"])
             defer { daemon.server.stop() }
-            write(to: .standardError, "fuzzing visioncraftd (pid \(daemon.server.child.pid)) with \(settings.inputs) inputs, seed \(settings.seed)\n")
-            let campaign = RPCFuzzCampaign(socket: daemon.socket, daemonProcessID: daemon.server.child.pid, settings: settings)
-            let report = try campaign.run { write(to: .standardError, $0 + "\n") }
-            write(to: .standardOutput, render(report, settings: settings))
+            write(to: .standardError, "fuzzing visioncraftd (pid \(daemon.server.child.pid)) with \(fuzz.inputs) inputs, seed \(fuzz.seed)\n")
+            let campaign = RPCFuzzCampaign(socket: daemon.socket, daemonProcessID: daemon.server.child.pid, settings: fuzz)
+            write(to: .standardOutput, render(try campaign.run(progress: progress), settings: fuzz))
             return 0
         } catch {
             write(to: .standardError, "visioncraft-reliability: \(error)\n")
@@ -77,10 +98,25 @@ public enum ReliabilityTool {
         }
     }
 
+    static func render(_ report: CrashCampaign.Report, settings: CrashCampaign.Settings) -> String {
+        var table = TextTable(header: ["SIGKILL at random moments (seed \(settings.seed))", "value"])
+        table.append(["kills", "\(report.kills)"])
+        table.append(["kills while jobs were running", "\(report.killsDuringWork)"])
+        table.append(["jobs acknowledged and finished with exactly their images", "\(report.acknowledged)"])
+        table.append(["images, each a whole PNG stamped with its prompt", "\(report.images)"])
+        table.append(["lost, doubled, stray files; integrity_check", "0, 0, 0; ok"])
+        table.append(["time", Format.fixed(seconds(report.elapsed), 1) + " s"])
+        return table.render() + "\n"
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
     static func render(_ report: RPCFuzzCampaign.Report, settings: RPCFuzzCampaign.Settings) -> String {
-        let seconds = Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
+        let elapsed = seconds(report.elapsed)
         var table = TextTable(header: ["JSON-RPC fuzzing (seed \(settings.seed))", "value"])
-        table.append(["inputs sent", "\(report.inputs) (\(Format.rate(Double(report.inputs) / max(seconds, 0.001))))"])
+        table.append(["inputs sent", "\(report.inputs) (\(Format.rate(Double(report.inputs) / max(elapsed, 0.001))))"])
         table.append(["bytes sent", "\(report.bytes)"])
         table.append(["replies: parse errors / invalid requests / other errors", "\(report.parseErrors) / \(report.invalidRequests) / \(report.otherErrors)"])
         table.append(["replies in all", "\(report.replies)"])
