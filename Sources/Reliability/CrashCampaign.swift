@@ -41,6 +41,9 @@ public struct CrashCampaign: Sendable {
         /// Kills after which the database held running jobs (the kill
         /// landed in the middle of work, not between jobs).
         public var killsDuringWork = 0
+        /// Kills that landed while a plugin hook ran (the daemon logs each
+        /// at the next start; the plugin stays enabled).
+        public var killsDuringPluginHooks = 0
         public var acknowledged = 0
         public var images = 0
         public var elapsed: Duration = .zero
@@ -125,6 +128,8 @@ public struct CrashCampaign: Sendable {
         }
         try checkFiles(paths)
         try checkStore()
+        let log = (try? FileSystem.readFile("\(folder)/daemon.log")).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        report.killsDuringPluginHooks = log.split(separator: "\n").count { $0.contains("was killed while plugin") }
         report.acknowledged = acknowledged.count
         report.images = paths.count
         report.elapsed = started.elapsed

@@ -102,6 +102,7 @@ public enum ReliabilityTool {
         var table = TextTable(header: ["SIGKILL at random moments (seed \(settings.seed))", "value"])
         table.append(["kills", "\(report.kills)"])
         table.append(["kills while jobs were running", "\(report.killsDuringWork)"])
+        table.append(["kills while a plugin hook was running", "\(report.killsDuringPluginHooks)"])
         table.append(["jobs acknowledged and finished with exactly their images", "\(report.acknowledged)"])
         table.append(["images, each a whole PNG stamped with its prompt", "\(report.images)"])
         table.append(["lost, doubled, stray files; integrity_check", "0, 0, 0; ok"])
