@@ -14,6 +14,7 @@ public struct Settings: Sendable, Equatable {
     public var maxInFlight = 2
     public var requestsPerMinute = 60
     public var maxAttempts = 8
+    public var retryBase = 2.0
     // [jobs]
     public var model = "anything_V5"
     public var sampler = "Euler"
@@ -58,6 +59,8 @@ public struct Settings: Sendable, Equatable {
             apply: { $0.requestsPerMinute = try integer($1, 0...100_000) }, read: { String($0.requestsPerMinute) }),
         Key(name: "queue.max_attempts", summary: "transient failures before a job fails", defaultText: "8",
             apply: { $0.maxAttempts = try integer($1, 1...100) }, read: { String($0.maxAttempts) }),
+        Key(name: "queue.retry_base", summary: "seconds: the first retry's longest wait, doubling up to 5 minutes", defaultText: "2",
+            apply: { $0.retryBase = try number($1, 0.01...600) }, read: { String($0.retryBase) }),
         Key(name: "jobs.model", summary: "the model of jobs that name none", defaultText: "\"anything_V5\"",
             apply: { $0.model = try text($1, absolute: false) }, read: { ConfigFile.quote($0.model) }),
         Key(name: "jobs.sampler", summary: "the sampler of jobs that name none", defaultText: "\"Euler\"",

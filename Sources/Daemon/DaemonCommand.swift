@@ -24,6 +24,10 @@ public struct VisionCraftDaemonCommand: Command {
             Option(long: "max-in-flight", valueName: "N", help: "Upstream requests at once, 1 to 16; default 2."),
             Option(long: "requests-per-minute", valueName: "N", help: "Generations started per minute at most; 0 for no limit; default 60."),
             Option(long: "max-attempts", valueName: "N", help: "Transient failures a job survives before it fails, 1 to 100; default 8."),
+            Option(
+                long: "retry-base", valueName: "SECONDS",
+                help: "The first retry's longest wait (full jitter, doubling up to 5 minutes), 0.01 to 600; default 2."
+            ),
             Option(long: "plugin-dir", valueName: "PATH", help: "Also load plugins from PATH (repeatable); $XDG_DATA_HOME/visioncraft/plugins and this binary's folder are always searched.", repeatable: true, completion: .directory),
             Option(long: "plugin-timeout", valueName: "SECONDS", help: "How long one plugin hook may run before its job step fails and the plugin is marked hung; default 60."),
             Option(long: "upstream", valueName: "URL", help: "The VisionCraft API's base URL, or 'emulator' for the embedded emulator (default: $VISIONCRAFT_UPSTREAM, else http://loplequ.domcloud.io)."),
@@ -61,6 +65,9 @@ public struct VisionCraftDaemonCommand: Command {
         options.maximumInFlight = try arguments.int("max-in-flight", in: 1...16) ?? options.maximumInFlight
         options.requestsPerMinute = try arguments.int("requests-per-minute", in: 0...100_000) ?? options.requestsPerMinute
         options.maximumAttempts = try arguments.int("max-attempts", in: 1...100) ?? options.maximumAttempts
+        if let seconds = try arguments.double("retry-base", in: 0.01...600) {
+            options.retryBaseDelay = .milliseconds(Int64((seconds * 1000).rounded()))
+        }
         if let seconds = try arguments.double("plugin-timeout", in: 0.01...3600) {
             options.pluginTimeout = .milliseconds(Int64(seconds * 1000))
         }
@@ -97,7 +104,8 @@ public struct VisionCraftDaemonCommand: Command {
         "upstream": "upstream.url", "emulator": "upstream.url", "insecure": "upstream.tls_verify", "ca-file": "upstream.ca_file",
         "connect-timeout": "upstream.connect_timeout", "request-timeout": "upstream.request_timeout",
         "stall-timeout": "upstream.stall_timeout", "max-in-flight": "queue.max_in_flight",
-        "requests-per-minute": "queue.requests_per_minute", "max-attempts": "queue.max_attempts", "output-dir": "jobs.output_dir",
+        "requests-per-minute": "queue.requests_per_minute", "max-attempts": "queue.max_attempts",
+        "retry-base": "queue.retry_base", "output-dir": "jobs.output_dir",
         "plugin-timeout": "plugins.timeout",
     ]
 

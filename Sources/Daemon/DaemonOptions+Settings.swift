@@ -19,6 +19,7 @@ extension DaemonOptions {
         if fromFile("queue.max_in_flight") { options.maximumInFlight = settings.maxInFlight }
         if fromFile("queue.requests_per_minute") { options.requestsPerMinute = settings.requestsPerMinute }
         if fromFile("queue.max_attempts") { options.maximumAttempts = settings.maxAttempts }
+        if fromFile("queue.retry_base") { options.retryBaseDelay = duration(settings.retryBase) }
         if fromFile("jobs.output_dir") { options.outputDirectory = settings.outputDir }
         if fromFile("plugins.timeout") { options.pluginTimeout = duration(settings.pluginTimeout) }
         return options

@@ -42,8 +42,8 @@ public struct DaemonOptions: Sendable, Equatable {
     public var requestsPerMinute = 60
     /// `--max-attempts N`: transient failures before a job fails.
     public var maximumAttempts = 8
-    /// The first retry's backoff bound (doubling up to 5 minutes); tests
-    /// shorten it.
+    /// `--retry-base SECONDS`: the first retry's backoff bound (doubling up
+    /// to 5 minutes).
     public var retryBaseDelay: Duration = .seconds(2)
     /// Unread bytes a subscriber may have before its events are dropped;
     /// tests lower it.

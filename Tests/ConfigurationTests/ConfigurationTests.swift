@@ -51,8 +51,10 @@ import TestSupport
 
 @Suite struct SettingsTests {
     @Test func keysAreCheckedAndDefaultsFillTheRest() throws {
-        let settings = try Settings(file: try ConfigFile(parsing: "[queue]\nmax_in_flight = 4\n[jobs]\nsteps = 20\n[plugins]\nfolders = [\"/opt/plugins\"]"))
+        let settings = try Settings(file: try ConfigFile(parsing: "[queue]\nmax_in_flight = 4\nretry_base = 0.5\n[jobs]\nsteps = 20\n[plugins]\nfolders = [\"/opt/plugins\"]"))
         #expect(settings.maxInFlight == 4)
+        #expect(settings.retryBase == 0.5)
+        #expect(Settings().retryBase == 2, "the default")
         #expect(settings.steps == 20)
         #expect(settings.pluginFolders == ["/opt/plugins"])
         #expect(settings.requestsPerMinute == 60, "a default")
@@ -61,7 +63,7 @@ import TestSupport
 
     @Test(arguments: [
         ("[queue]\nmax_in_flight = 40", "config:2: queue.max_in_flight: expected a whole number from 1 to 16, got 40"),
-        ("[queue]\nmax_inflight = 4", "config:2: queue.max_inflight: unknown key (keys of [queue]: max_in_flight, requests_per_minute, max_attempts)"),
+        ("[queue]\nmax_inflight = 4", "config:2: queue.max_inflight: unknown key (keys of [queue]: max_in_flight, requests_per_minute, max_attempts, retry_base)"),
         ("[nope]\nx = 1", "config:2: nope.x: unknown key (sections: upstream, queue, jobs, plugins)"),
         ("[jobs]\noutput_dir = \"Pictures\"", "config:2: jobs.output_dir: expected an absolute path, got \"Pictures\""),
         ("[upstream]\ntls_verify = \"no\"", "config:2: upstream.tls_verify: expected true or false, got \"no\""),

@@ -367,6 +367,8 @@ func waitForLog(_ daemon: DaemonProcess, containing text: String, timeout: Durat
         (["--emulator", "--emulator-faults", #"{"server_error_rate":2}"#], "--emulator-faults: server_error_rate"),
         (["--emulator", "--emulator-faults", "{nope"], "--emulator-faults:"),
         (["--connect-timeout", "0"], "--connect-timeout"),
+        (["--retry-base", "0"], "--retry-base"),
+        (["--retry-base", "soon"], "--retry-base"),
     ])
     func wrongSettingsAreUsageErrors(arguments: [String], message: String) async throws {
         let folder = try TemporaryDirectory()
