@@ -72,6 +72,12 @@ public final class VisionCraftEmulator: Sendable {
     /// Requests answered so far: endpoint -> status -> count (0: reset).
     public var statistics: [String: [Int: Int]] { core.statistics }
 
+    /// Generations asked for by a token before the Retry-After of the 429 it
+    /// was given had expired (a grace of a quarter second after the 429
+    /// covers requests already on their way). A client that honours
+    /// Retry-After keeps this at 0.
+    public var earlyRequests: Int { core.earlyRequests }
+
     /// The faults in force.
     public var faults: FaultPlan {
         get { core.faults }
@@ -95,7 +101,15 @@ final class EmulatorCore: Sendable {
         var limiter = RateLimiter()
         var revoked: Set<String> = []
         var counts: [String: [Int: Int]] = [:]
+        /// Per token, the last 429's Retry-After window (seconds since start).
+        var retryAfter: [String: (issued: Double, until: Double)] = [:]
+        /// Generations asked for inside a Retry-After window, after the grace.
+        var earlyRequests = 0
     }
+
+    /// How long after a 429 a request still counts as sent before the client
+    /// could know (requests already on their way): not early.
+    static let retryAfterGrace = 0.25
 
     /// What a fault draw decided for one request.
     private enum Decision {
@@ -113,6 +127,12 @@ final class EmulatorCore: Sendable {
 
     var statistics: [String: [Int: Int]] {
         state.withLock { $0.counts }
+    }
+
+    /// Generations asked for while a 429's Retry-After had not expired
+    /// (more than `retryAfterGrace` after it was answered).
+    var earlyRequests: Int {
+        state.withLock { $0.earlyRequests }
     }
 
     var faults: FaultPlan {
@@ -183,12 +203,20 @@ final class EmulatorCore: Sendable {
         }
         let now = clockOrigin.elapsed.seconds
         let (revoked, limited, decision, plan) = state.withLock { state in
+            if let window = state.retryAfter[generation.token], now > window.issued + Self.retryAfterGrace, now < window.until {
+                state.earlyRequests += 1
+            }
             let revoked = state.revoked.contains(generation.token)
             var limited: Double?
             if !revoked, let limit = state.plan.rateLimit {
                 limited = state.limiter.admit(generation.token, limit: limit, now: now)
             }
             let decision = revoked || limited != nil ? Decision.none : Self.drawGenerationFault(&state)
+            if let wait = limited, state.plan.rateLimitStyle == .tooManyRequests {
+                state.retryAfter[generation.token] = (now, now + Double(max(1, Int(wait.rounded(.up)))))
+            } else if case .tooManyRequests = decision {
+                state.retryAfter[generation.token] = (now, now + Double(state.plan.retryAfterSeconds))
+            }
             return (revoked, limited, decision, state.plan)
         }
         if revoked {
@@ -334,7 +362,10 @@ final class EmulatorCore: Sendable {
                 requests[endpoint] = .object(byStatus)
             }
             let total = counts.values.reduce(0) { $0 + $1.values.reduce(0, +) }
-            return .json(["requests": .object(requests), "total": .number(JSONNumber(total))])
+            return .json([
+                "requests": .object(requests), "total": .number(JSONNumber(total)),
+                "early_requests": .number(JSONNumber(earlyRequests)),
+            ])
         case ("POST", "/_emulator/revoke"):
             guard let token = (try? JSONParser.parse(request.body))?["token"]?.stringValue, !token.isEmpty else {
                 return .json(["error": "expected {\"token\": \"...\"}"], status: .badRequest)

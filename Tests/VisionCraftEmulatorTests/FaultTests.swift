@@ -98,6 +98,27 @@ func imagePath(_ emulator: VisionCraftEmulator) throws -> String {
         #expect(elapsed >= .milliseconds(50 * chunks - 10), "\(bytes) bytes in \(elapsed)")
     }
 
+    /// A request past the grace but inside a 429's Retry-After counts as
+    /// early; another token's does not.
+    @Test func requestsInsideARetryAfterAreCountedAsEarly() async throws {
+        let server = try emulator(faults: ["too_many_requests_rate": 1, "retry_after_seconds": 30])
+        defer { server.stop() }
+        let counts = try await offPool { () -> [Int] in
+            var counts: [Int] = []
+            #expect(try generationStatus(server.port) == 429)
+            _ = try generationStatus(server.port, token: "another")
+            counts.append(server.earlyRequests)
+            // The passage of time itself is what is tested: past the grace.
+            pauseBriefly(milliseconds: 300)
+            _ = try generationStatus(server.port)
+            counts.append(server.earlyRequests)
+            return counts
+        }
+        #expect(counts == [0, 1])
+        let stats = try await offPool { try RawHTTPClient(port: server.port).request("GET", "/_emulator/stats") }
+        #expect(try JSONParser.parse(stats.body)["early_requests"]?.intValue == 1)
+    }
+
     @Test func latencyDelaysAnswers() async throws {
         let server = try emulator(faults: ["latency_ms": 150])
         defer { server.stop() }
