@@ -246,7 +246,7 @@ let package = Package(
         /// The shipped plugins, loaded from the build with dlopen.
         .testTarget(name: "PluginsTests", dependencies: ["Imaging", "JSON", "PluginHost", "Posix", "TemplatePlugin", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
-        .testTarget(name: "ReliabilityTests", dependencies: ["Posix", "Reliability", "TestSupport"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["Benchmarks", "Posix", "Reliability", "TestSupport"]),
         .testTarget(
             name: "SchedulerTests",
             dependencies: ["HTTPClient", "HTTPServer", "Imaging", "JobStore", "Posix", "Scheduler", "TestSupport", "VisionCraftAPI", "VisionCraftProtocol"]

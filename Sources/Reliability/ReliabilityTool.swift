@@ -11,6 +11,7 @@ public enum ReliabilityTool {
     static let usage = """
         Usage: visioncraft-reliability fuzz [--inputs N] [--seed S] [--huge-line-mb N]
                visioncraft-reliability crash [--jobs N] [--kills N] [--seed S]
+               visioncraft-reliability soak [--jobs N]
         """
 
     static let help = """
@@ -28,11 +29,16 @@ public enum ReliabilityTool {
                that every acknowledged job has exactly its images, stamped with its
                prompt, no stray or half-written file, one job per submission, and
                PRAGMA integrity_check.
+        soak   runs jobs (1 to 3 images each) through the embedded emulator failing
+               on purpose: 30% 5xx, 10% connection resets, 10% 429 with Retry-After,
+               5% malformed bodies, 10% truncated and 10% slow downloads. Every job
+               must succeed, no request may come before a Retry-After expired, and
+               the generation requests must stay within what the faults explain.
 
         Options:
           --inputs N        fuzz: inputs to send (default 1,000,000)
           --huge-line-mb N  fuzz: one oversized line of N MiB first (default 100; 0: none)
-          --jobs N          crash: jobs in the workload (default 200)
+          --jobs N          crash: jobs in the workload (default 200); soak: jobs (default 1,000)
           --kills N         crash: SIGKILLs (default 100)
           --seed S          the seed; a run is reproduced by it
 
@@ -48,12 +54,13 @@ public enum ReliabilityTool {
             write(to: .standardError, "visioncraft-reliability: \(message)\n\(usage)\n")
             return 64
         }
-        guard let check = arguments.first else { return fail("name a check: fuzz or crash") }
-        guard check == "fuzz" || check == "crash" else { return fail("unknown check '\(check)' (there are: fuzz, crash)") }
+        guard let check = arguments.first else { return fail("name a check: fuzz, crash or soak") }
+        guard ["fuzz", "crash", "soak"].contains(check) else { return fail("unknown check '\(check)' (there are: fuzz, crash, soak)") }
         var fuzz = RPCFuzzCampaign.Settings()
         fuzz.inputs = 1_000_000
         fuzz.hugeLineBytes = [100 << 20]
         var crash = CrashCampaign.Settings()
+        var soak = SoakCampaign.Settings()
         var index = 1
         while index < arguments.count {
             let option = arguments[index]
@@ -66,6 +73,7 @@ public enum ReliabilityTool {
             case ("fuzz", "--huge-line-mb") where value <= 4096: fuzz.hugeLineBytes = value == 0 ? [] : [Int(value) << 20]
             case ("crash", "--jobs") where value > 0 && value <= 100_000: crash.jobs = Int(value)
             case ("crash", "--kills") where value <= 10_000: crash.kills = Int(value)
+            case ("soak", "--jobs") where value > 0 && value <= 100_000: soak.jobs = Int(value)
             case (_, "--seed"):
                 fuzz.seed = value
                 crash.seed = value
@@ -80,6 +88,12 @@ public enum ReliabilityTool {
             let binaries = try BenchmarkBinaries()
             let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/visioncraft-reliability-")
             let progress: (String) -> Void = { write(to: .standardError, $0 + "\n") }
+            if check == "soak" {
+                write(to: .standardError, "\(soak.jobs) jobs through a failing emulator, in \(folder)\n")
+                let report = try SoakCampaign(binaries: binaries, folder: folder, settings: soak).run(progress: progress)
+                write(to: .standardOutput, render(report))
+                return 0
+            }
             if check == "crash" {
                 write(to: .standardError, "\(crash.jobs) jobs, \(crash.kills) kills, seed \(crash.seed), in \(folder)\n")
                 let report = try CrashCampaign(binaries: binaries, folder: folder, settings: crash).run(progress: progress)
@@ -106,6 +120,20 @@ public enum ReliabilityTool {
         table.append(["jobs acknowledged and finished with exactly their images", "\(report.acknowledged)"])
         table.append(["images, each a whole PNG stamped with its prompt", "\(report.images)"])
         table.append(["lost, doubled, stray files; integrity_check", "0, 0, 0; ok"])
+        table.append(["time", Format.fixed(seconds(report.elapsed), 1) + " s"])
+        return table.render() + "\n"
+    }
+
+    static func render(_ report: SoakCampaign.Report) -> String {
+        var table = TextTable(header: ["flaky upstream soak", "value"])
+        table.append(["jobs, all succeeded with their images", "\(report.jobs) (\(report.images) images)"])
+        let statuses = report.generationsByStatus.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+        table.append(["generation requests", "\(report.generations) (\(statuses))"])
+        table.append(["  vs the minimum (one per job)", Format.fixed(Double(report.generations) / Double(max(1, report.minimumGenerations)), 2) + "x"])
+        table.append(["  vs what the faults explain (\(Int(report.expectedGenerations)))",
+                      Format.fixed(Double(report.generations) / max(1, report.expectedGenerations), 2) + "x"])
+        table.append(["image downloads (truncated and reset ones fetched again)", "\(report.downloads)"])
+        table.append(["requests before a Retry-After expired", "\(report.earlyRequests)"])
         table.append(["time", Format.fixed(seconds(report.elapsed), 1) + " s"])
         return table.render() + "\n"
     }
