@@ -27,7 +27,7 @@ final class JobQueue: Sendable {
         let store: JobStoreWorker
         do {
             try FileSystem.makeDirectories(paths.stateDirectory, permissions: 0o700)
-            store = try JobStoreWorker(path: paths.database)
+            store = try JobStoreWorker(path: paths.database) { [log] message in log.warning(message) }
         } catch let error as JobStoreError {
             throw DaemonError(.configuration, "cannot use the job database: \(error)")
         } catch {

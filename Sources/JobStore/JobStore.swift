@@ -1,3 +1,5 @@
+import Posix
+
 /// The job queue's operations on one connection. Not thread-safe: it lives on
 /// the `JobStoreWorker`'s thread, which runs every operation inside a
 /// transaction (several operations share one commit).
@@ -7,11 +9,39 @@ public final class JobStore {
     /// searches use LIKE.
     public let hasFullTextIndex: Bool
 
+    /// The database file this store opened (device, inode): a file at the
+    /// path that is not this one means it was deleted or replaced.
+    private let identity: (device: UInt64, inode: UInt64)?
+
     /// Opens the database at `path` and brings its schema up to date.
     public init(path: String) throws {
         connection = try SQLiteConnection(path: path)
         try Schema.migrate(connection)
         hasFullTextIndex = try connection.statement("SELECT count(*) FROM sqlite_master WHERE name = 'prompt_search'").first { $0.int(0) } == 1
+        identity = (try? FileSystem.status(path)).flatMap { $0 }.map { ($0.device, $0.inode) }
+    }
+
+    /// Whether the file at the path is still the database this store
+    /// opened (someone may delete the state folder under a running daemon).
+    public var isStillOnDisk: Bool {
+        guard let identity, let now = (try? FileSystem.status(connection.path)).flatMap({ $0 }) else { return false }
+        return now.device == identity.device && now.inode == identity.inode
+    }
+
+    /// Writes everything this store holds to a new database at its path
+    /// (creating the folder, 0700) with SQLite's backup API, and opens it: what
+    /// a daemon does when its database file was deleted under it, so that the
+    /// jobs it holds, and those it takes from now on, survive a restart.
+    public func restoredToDisk() throws -> JobStore {
+        let path = connection.path
+        try FileSystem.makeDirectories(FileSystem.parentDirectory(of: path), permissions: 0o700)
+        _ = try? FileSystem.removeFile(path + "-wal")
+        _ = try? FileSystem.removeFile(path + "-shm")
+        do {
+            let target = try SQLiteConnection(path: path)
+            try target.copy(from: connection)
+        }
+        return try JobStore(path: path)
     }
 
     // MARK: Inserting

@@ -1,3 +1,4 @@
+import CSQLite
 import Posix
 
 /// The job store's own thread. Every operation, read or write, runs there;
@@ -28,14 +29,17 @@ public final class JobStoreWorker: Sendable {
     private let batchCounter = ThreadCondition<Int>(0)
 
     /// Opens the database (creating and migrating it) and starts the thread.
-    public init(path: String) throws {
+    ///
+    /// - Parameter log: told when the database file was found deleted under
+    ///   the store and written anew (or could not be).
+    public init(path: String, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         let store = JobStoreBox(try JobStore(path: path))
         thread = ThreadBox()
         let queue = self.queue
         let maximumBatch = self.maximumBatch
         let batchCounter = self.batchCounter
         thread.value = try OSThread.spawn(name: "vc-jobstore") {
-            Self.run(store: store, queue: queue, maximumBatch: maximumBatch, batches: batchCounter)
+            Self.run(store: store, queue: queue, maximumBatch: maximumBatch, batches: batchCounter, log: log)
         }
     }
 
@@ -99,7 +103,9 @@ public final class JobStoreWorker: Sendable {
         if !accepted { deliver(.failure(JobStoreError.closed)) }
     }
 
-    private static func run(store: JobStoreBox, queue: ThreadCondition<Queue>, maximumBatch: Int, batches: ThreadCondition<Int>) {
+    private static func run(
+        store: JobStoreBox, queue: ThreadCondition<Queue>, maximumBatch: Int, batches: ThreadCondition<Int>, log: @Sendable (String) -> Void
+    ) {
         while true {
             queue.wait { !$0.operations.isEmpty || $0.closed }
             let batch = queue.update { state -> [Operation] in
@@ -108,6 +114,20 @@ public final class JobStoreWorker: Sendable {
                 return taken
             }
             if batch.isEmpty { return }  // closed and drained
+            if !store.store.isStillOnDisk {
+                // Deleted under us (one stat per commit finds it): what this
+                // connection holds goes to a new file, before anything else
+                // is acknowledged into the old one.
+                do {
+                    store.store = try store.store.restoredToDisk()
+                    log("the job database \(store.store.connection.path) was deleted while the daemon ran; written again with every job it held")
+                } catch {
+                    log("the job database \(store.store.connection.path) was deleted and cannot be written again (\(error)): jobs are refused until the folder is usable")
+                    let failure = (error as? SQLiteError) ?? SQLiteError(code: SQLITE_CANTOPEN, message: "\(error)", context: "write the job database again")
+                    for operation in batch { operation.fail(.storage(failure)) }
+                    continue
+                }
+            }
             let connection = store.store.connection
             do {
                 try connection.statement("BEGIN IMMEDIATE").run()
@@ -133,7 +153,8 @@ public final class JobStoreWorker: Sendable {
 
 /// The store, handed to the worker thread only.
 private final class JobStoreBox: @unchecked Sendable {
-    let store: JobStore
+    /// Replaced (on the worker thread only) when the file was deleted and restored.
+    var store: JobStore
     init(_ store: JobStore) { self.store = store }
 }
 

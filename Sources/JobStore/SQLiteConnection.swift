@@ -75,6 +75,19 @@ public final class SQLiteConnection {
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// Replaces this database's content with `source`'s, page by page
+    /// (`sqlite3_backup`), in one step.
+    func copy(from source: SQLiteConnection) throws(SQLiteError) {
+        guard let backup = sqlite3_backup_init(handle, "main", source.handle, "main") else {
+            throw SQLiteError(code: sqlite3_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), context: "backup to \(path)")
+        }
+        let stepped = sqlite3_backup_step(backup, -1)
+        let finished = sqlite3_backup_finish(backup)
+        guard stepped == SQLITE_DONE, finished == SQLITE_OK else {
+            throw SQLiteError(code: stepped == SQLITE_DONE ? finished : stepped, message: String(cString: sqlite3_errmsg(handle)), context: "backup to \(path)")
+        }
+    }
+
     /// `PRAGMA user_version`: the schema version.
     public var userVersion: Int {
         get throws(SQLiteError) {

@@ -29,6 +29,34 @@ import TestSupport
         #expect(try reader.counts()[.queued] == count)
     }
 
+    /// The state folder deleted under a running store: the next commit
+    /// writes everything the open connection holds to a new file first, so
+    /// jobs acknowledged before and after the deletion survive a reopen.
+    @Test func aDeletedDatabaseIsWrittenAgainWithEveryJob() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = folder.file("state/jobs.sqlite3")
+        try FileSystem.makeDirectories(folder.file("state"), permissions: 0o700)
+        let messages = ThreadCondition<[String]>([])
+        let worker = try JobStoreWorker(path: path) { message in messages.update { $0.append(message) } }
+        defer { worker.close() }
+        _ = try await worker.perform { store in try store.insert(newJob("01A")) }
+        folder.remove()  // everything, the folder included
+        #expect(try FileSystem.status(path) == nil)
+        _ = try await worker.perform { store in try store.insert(newJob("01B")) }
+        #expect(try FileSystem.status(path)?.octalPermissions == "0600")
+        #expect(try FileSystem.status(folder.file("state"))?.octalPermissions == "0700")
+        let reader = try JobStore(path: path)
+        #expect(try reader.job("01A") != nil, "acknowledged before the deletion")
+        #expect(try reader.job("01B") != nil, "acknowledged after it")
+        #expect(messages.read { $0 }.count == 1)
+        #expect(messages.read { $0 }.first?.contains("was deleted while the daemon ran") == true)
+        // Nothing more to restore: no second message.
+        _ = try await worker.perform { store in try store.insert(newJob("01C")) }
+        #expect(messages.read { $0 }.count == 1)
+        #expect(try reader.job("01C") != nil)
+    }
+
     @Test func aFailingOperationLeavesItsBatchIntact() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }

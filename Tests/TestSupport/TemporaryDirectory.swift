@@ -26,7 +26,7 @@ public struct TemporaryDirectory: Sendable {
     /// Removes `path` and everything under it, never following a symbolic
     /// link; folders a test made unwritable are opened up first. What cannot
     /// be removed is left behind, as `rm -rf` would.
-    static func removeTree(_ path: String) {
+    public static func removeTree(_ path: String) {
         guard let status = try? FileSystem.linkStatus(path) else { return }
         guard status.kind == .directory else {
             _ = try? FileSystem.removeFile(path)
