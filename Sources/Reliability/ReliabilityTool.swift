@@ -12,6 +12,7 @@ public enum ReliabilityTool {
         Usage: visioncraft-reliability fuzz [--inputs N] [--seed S] [--huge-line-mb N]
                visioncraft-reliability crash [--jobs N] [--kills N] [--seed S]
                visioncraft-reliability soak [--jobs N]
+               visioncraft-reliability load [--jobs N] [--connections N] [--subscribers N]
         """
 
     static let help = """
@@ -34,11 +35,18 @@ public enum ReliabilityTool {
                5% malformed bodies, 10% truncated and 10% slow downloads. Every job
                must succeed, no request may come before a Retry-After expired, and
                the generation requests must stay within what the faults explain.
+        load   opens 500 connections asking daemon.status round after round and 20
+               subscribers, while 8 writers queue 10,000 jobs (no key: they stay
+               queued): daemon.status p99 must stay under 10 ms and every
+               subscriber must hear of every job, with no events.dropped.
 
         Options:
           --inputs N        fuzz: inputs to send (default 1,000,000)
           --huge-line-mb N  fuzz: one oversized line of N MiB first (default 100; 0: none)
-          --jobs N          crash: jobs in the workload (default 200); soak: jobs (default 1,000)
+          --jobs N          crash: jobs in the workload (default 200); soak: jobs (default 1,000);
+                            load: jobs queued (default 10,000)
+          --connections N   load: connections asking daemon.status (default 500)
+          --subscribers N   load: event subscribers (default 20)
           --kills N         crash: SIGKILLs (default 100)
           --seed S          the seed; a run is reproduced by it
 
@@ -54,13 +62,14 @@ public enum ReliabilityTool {
             write(to: .standardError, "visioncraft-reliability: \(message)\n\(usage)\n")
             return 64
         }
-        guard let check = arguments.first else { return fail("name a check: fuzz, crash or soak") }
-        guard ["fuzz", "crash", "soak"].contains(check) else { return fail("unknown check '\(check)' (there are: fuzz, crash, soak)") }
+        guard let check = arguments.first else { return fail("name a check: fuzz, crash, soak or load") }
+        guard ["fuzz", "crash", "soak", "load"].contains(check) else { return fail("unknown check '\(check)' (there are: fuzz, crash, soak, load)") }
         var fuzz = RPCFuzzCampaign.Settings()
         fuzz.inputs = 1_000_000
         fuzz.hugeLineBytes = [100 << 20]
         var crash = CrashCampaign.Settings()
         var soak = SoakCampaign.Settings()
+        var load = LoadCampaign.Settings()
         var index = 1
         while index < arguments.count {
             let option = arguments[index]
@@ -74,10 +83,13 @@ public enum ReliabilityTool {
             case ("crash", "--jobs") where value > 0 && value <= 100_000: crash.jobs = Int(value)
             case ("crash", "--kills") where value <= 10_000: crash.kills = Int(value)
             case ("soak", "--jobs") where value > 0 && value <= 100_000: soak.jobs = Int(value)
+            case ("load", "--jobs") where value > 0 && value <= 1_000_000: load.jobs = Int(value)
+            case ("load", "--connections") where value > 0 && value <= 10_000: load.connections = Int(value)
+            case ("load", "--subscribers") where value <= 1_000: load.subscribers = Int(value)
             case (_, "--seed"):
                 fuzz.seed = value
                 crash.seed = value
-            case (_, "--inputs"), (_, "--huge-line-mb"), (_, "--jobs"), (_, "--kills"):
+            case (_, "--inputs"), (_, "--huge-line-mb"), (_, "--jobs"), (_, "--kills"), (_, "--connections"), (_, "--subscribers"):
                 return fail("\(option) \(value) is not a valid value for \(check)")
             default:
                 return fail("unknown option '\(option)' for \(check)")
@@ -88,6 +100,12 @@ public enum ReliabilityTool {
             let binaries = try BenchmarkBinaries()
             let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/visioncraft-reliability-")
             let progress: (String) -> Void = { write(to: .standardError, $0 + "\n") }
+            if check == "load" {
+                write(to: .standardError, "\(load.connections) connections, \(load.subscribers) subscribers, \(load.jobs) jobs, in \(folder)\n")
+                let report = try LoadCampaign(binaries: binaries, folder: folder, settings: load).run(progress: progress)
+                write(to: .standardOutput, render(report))
+                return 0
+            }
             if check == "soak" {
                 write(to: .standardError, "\(soak.jobs) jobs through a failing emulator, in \(folder)\n")
                 let report = try SoakCampaign(binaries: binaries, folder: folder, settings: soak).run(progress: progress)
@@ -135,6 +153,19 @@ public enum ReliabilityTool {
         table.append(["image downloads (truncated and reset ones fetched again)", "\(report.downloads)"])
         table.append(["requests before a Retry-After expired", "\(report.earlyRequests)"])
         table.append(["time", Format.fixed(seconds(report.elapsed), 1) + " s"])
+        return table.render() + "\n"
+    }
+
+    static func render(_ report: LoadCampaign.Report) -> String {
+        func milliseconds(_ duration: Duration) -> String { Format.fixed(seconds(duration) * 1000, 2) + " ms" }
+        var table = TextTable(header: ["load", "value"])
+        table.append(["connections asking daemon.status", "\(report.connections)"])
+        table.append(["jobs queued", "\(report.jobs) in \(Format.fixed(report.submitSeconds, 1)) s (\(Format.rate(Double(report.jobs) / max(report.submitSeconds, 0.001))))"])
+        table.append(["daemon.status answers timed", "\(report.statusLatencies.count)"])
+        table.append(["daemon.status p50 / p99 / max", "\(milliseconds(report.statusLatency(at: 0.5))) / \(milliseconds(report.statusLatency(at: 0.99))) / \(milliseconds(report.statusLatency(at: 1)))"])
+        let heard = report.eventsPerSubscriber
+        table.append(["job.updated per subscriber (min / max)", "\(heard.min() ?? 0) / \(heard.max() ?? 0)"])
+        table.append(["events.dropped notices", "\(report.dropped)"])
         return table.render() + "\n"
     }
 
