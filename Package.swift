@@ -189,9 +189,7 @@ let package = Package(
             name: "vcctl",
             dependencies: ["VCCtl"],
             // Static: libpng (vcctl show) needs zlib named, which a shared libpng brings itself.
-            linkerSettings: [
-                .unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux])), .linkedLibrary("z", .when(platforms: [.linux])),
-            ]
+            linkerSettings: vcctlLinkerSettings
         ),
         .executableTarget(name: "visioncraft-bench", dependencies: ["Benchmarks"]),
 
@@ -262,3 +260,11 @@ let package = Package(
     ],
     cLanguageStandard: .c2x
 )
+
+/// vcctl links statically (no shared libraries to load at start) unless
+/// VISIONCRAFT_SANITIZE is set: the sanitizers' runtimes need a dynamic
+/// executable (`VISIONCRAFT_SANITIZE=1 swift test --sanitize=address`).
+var vcctlLinkerSettings: [LinkerSetting] {
+    if Context.environment["VISIONCRAFT_SANITIZE"] != nil { return [.linkedLibrary("z", .when(platforms: [.linux]))] }
+    return [.unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux])), .linkedLibrary("z", .when(platforms: [.linux]))]
+}
