@@ -5,9 +5,9 @@ import TestSupport
 
 /// A plugin that crashes the daemon costs no job and does not crash it again.
 @Suite struct PluginCrashTests {
-    @Test func aPluginThatKilledTheDaemonIsDisabledAtTheNextStart() async throws {
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
+    /// Copies the built test plugin `product` into `<folder>/plugins` (the
+    /// folder is returned, for --plugin-dir).
+    static func install(_ product: String, in folder: TemporaryDirectory) throws -> String {
         let plugins = folder.file("plugins")
         try FileSystem.makeDirectories(plugins, permissions: 0o755)
         #if canImport(Darwin)
@@ -15,8 +15,15 @@ import TestSupport
         #else
         let fileExtension = ".so"
         #endif
-        let library = "\(BuiltProducts.directory)/libvctest-crash\(fileExtension)"
-        try FileSystem.writeFileAtomically("\(plugins)/crash\(fileExtension)", try FileSystem.readFile(library), permissions: 0o755)
+        let library = "\(BuiltProducts.directory)/lib\(product)\(fileExtension)"
+        try FileSystem.writeFileAtomically("\(plugins)/\(product)\(fileExtension)", try FileSystem.readFile(library), permissions: 0o755)
+        return plugins
+    }
+
+    @Test func aPluginThatKilledTheDaemonIsDisabledAtTheNextStart() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let plugins = try Self.install("vctest-crash", in: folder)
         let arguments = ["--emulator", "--requests-per-minute", "0", "--plugin-dir", plugins]
 
         @Sendable func call(_ daemon: DaemonProcess, _ line: String) throws -> JSON {
@@ -61,15 +68,7 @@ import TestSupport
     @Test func aDaemonKilledDuringAHookKeepsThePlugin() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        let plugins = folder.file("plugins")
-        try FileSystem.makeDirectories(plugins, permissions: 0o755)
-        #if canImport(Darwin)
-        let fileExtension = ".dylib"
-        #else
-        let fileExtension = ".so"
-        #endif
-        let library = "\(BuiltProducts.directory)/libvctest-slow\(fileExtension)"
-        try FileSystem.writeFileAtomically("\(plugins)/slow\(fileExtension)", try FileSystem.readFile(library), permissions: 0o755)
+        let plugins = try Self.install("vctest-slow", in: folder)
         let arguments = ["--emulator", "--requests-per-minute", "0", "--plugin-dir", plugins]
         let submit = #"{"jsonrpc":"2.0","id":1,"method":"job.submit","params":{"prompt":"slow","plugins":["slow-test:{\"sleep_ms\":1500}"]}}"#
 
