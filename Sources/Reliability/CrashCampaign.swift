@@ -23,7 +23,8 @@ public struct CrashCampaign: Sendable {
         public var jobs = 200
         public var kills = 100
         public var seed: UInt64 = 20_261_125
-        /// The longest a daemon runs before its kill, in milliseconds.
+        /// The longest a daemon runs before its kill, in milliseconds (the
+        /// campaign doubles it, up to 2 s, while kills find no job running).
         public var longestLifeMilliseconds = 250
         /// Every this-many-th job runs the upscale plugin (0: none).
         public var pluginEvery = 5
@@ -72,9 +73,14 @@ public struct CrashCampaign: Sendable {
         var mutator = InputMutator(seed: settings.seed)
         var acknowledged: [Int: String] = [:]
         var next = 0
+        // On a crowded machine a daemon may do nothing within the longest
+        // life: after a kill that found no job running while work was left,
+        // lives may be twice as long (up to 2 s), and shrink back after one
+        // that did, so the kills keep landing in the middle of work.
+        var lifeCeiling = settings.longestLifeMilliseconds
         for kill in 0..<settings.kills {
             let daemon = try BenchmarkDaemon.start(binaries, folder: folder, arguments: Self.daemonArguments)
-            let life = 2 + mutator.below(max(1, settings.longestLifeMilliseconds - 1))
+            let life = 2 + mutator.below(max(1, lifeCeiling - 1))
             let child = daemon.server.child
             let killer = try OSThread.spawn(name: "killer") {
                 // The fault: a kill at an arbitrary moment, not a wait for anything.
@@ -92,7 +98,13 @@ public struct CrashCampaign: Sendable {
             killer.join()
             _ = try? child.wait()
             report.kills += 1
-            if try runningJobs() > 0 { report.killsDuringWork += 1 }
+            let running = try jobs(in: .running)
+            if running > 0 {
+                report.killsDuringWork += 1
+                lifeCeiling = max(settings.longestLifeMilliseconds, lifeCeiling / 2)
+            } else if try next < settings.jobs || jobs(in: .queued) > 0 {
+                lifeCeiling = min(2000, lifeCeiling * 2)
+            }
             if (kill + 1) % 10 == 0 { progress("\(kill + 1) kills, \(acknowledged.count) jobs acknowledged") }
         }
         // The last run: no kill; the rest is submitted and everything finishes.
@@ -158,8 +170,8 @@ public struct CrashCampaign: Sendable {
     private var databasePath: String { "\(folder)/state/visioncraft/jobs.sqlite3" }
 
     /// Jobs the database holds as running (the daemon is dead).
-    private func runningJobs() throws -> Int {
-        try JobStore(path: databasePath).list(.init(state: .running, limit: 1000)).count
+    private func jobs(in state: JobState) throws -> Int {
+        try JobStore(path: databasePath).list(.init(state: state, limit: 1000)).count
     }
 
     /// Every file under the pictures folder is one of `paths` and vice
