@@ -20,7 +20,7 @@ import VisionCraftProtocol
             exit.update { $0 = status }
         }
         defer { runner.join() }
-        #expect(try await offPool { daemon.wait(for: .serving, timeout: .seconds(10)) })
+        #expect(try await offPool { daemon.wait(for: .serving, timeout: .seconds(60)) })
 
         let status = try await offPool {
             let client = RPCClient(descriptor: try UnixSocket.connect(to: folder.file("run/d.sock")))
@@ -53,7 +53,7 @@ import VisionCraftProtocol
             exit.update { $0 = status }
         }
         defer { runner.join() }
-        #expect(try await offPool { daemon.wait(for: .serving, timeout: .seconds(10)) })
+        #expect(try await offPool { daemon.wait(for: .serving, timeout: .seconds(60)) })
         let result = try await offPool {
             let client = RPCClient(descriptor: try UnixSocket.connect(to: folder.file("d.sock")))
             return try client.call(DaemonShutdown.self, NoParameters())

@@ -89,12 +89,12 @@ import VisionCraftProtocol
     func startWaiting(_ hub: JobEventHub, _ id: String) async throws -> Task<Bool, Never> {
         let registered = ThreadCondition(false)
         let waiter = Task {
-            await hub.waitForTerminal(id, timeout: .seconds(30)) {
+            await hub.waitForTerminal(id, timeout: .seconds(120)) {
                 registered.update { $0 = true }
                 return false
             }
         }
-        #expect(try await offPool { registered.wait(timeout: .seconds(10)) { $0 } })
+        #expect(try await offPool { registered.wait(timeout: .seconds(60)) { $0 } })
         return waiter
     }
 
@@ -116,12 +116,12 @@ import VisionCraftProtocol
         let hub = JobEventHub()
         let registered = ThreadCondition(false)
         let waiter = Task {
-            await hub.waitForTerminal("k", timeout: .seconds(30), ends: { $0.state == .queued }) {
+            await hub.waitForTerminal("k", timeout: .seconds(120), ends: { $0.state == .queued }) {
                 registered.update { $0 = true }
                 return false
             }
         }
-        #expect(try await offPool { registered.wait(timeout: .seconds(10)) { $0 } })
+        #expect(try await offPool { registered.wait(timeout: .seconds(60)) { $0 } })
         hub.publish(record("k", .running))
         hub.publish(record("k", .queued))
         #expect(await waiter.value == true)
