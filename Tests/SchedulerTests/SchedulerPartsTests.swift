@@ -22,6 +22,25 @@ import VisionCraftProtocol
     }
 }
 
+@Suite struct RepeatedMessageLogTests {
+    @Test func aRepeatedMessageIsWrittenOncePerPeriodWithTheCountHeldBack() {
+        let start = MonotonicInstant.now()
+        let offset = ThreadCondition(Duration.zero)
+        let written = ThreadCondition<[String]>([])
+        let log = RepeatedMessageLog(period: .seconds(60), clock: { start.advanced(by: offset.read { $0 }) }) { line in
+            written.update { $0.append(line) }
+        }
+        for _ in 0..<1000 { log.log("upstream down") }
+        log.log("another message")
+        #expect(written.read { $0 } == ["upstream down", "another message"])
+        offset.update { $0 = .seconds(61) }
+        log.log("upstream down")
+        log.log("upstream down")
+        #expect(written.read { $0 }.last == "upstream down (999 more like it since the last)")
+        #expect(written.read { $0 }.count == 3)
+    }
+}
+
 @Suite struct A1111ParametersTests {
     @Test func readsLikeAutomatic1111() {
         let parameters = JobParameters(prompt: "a lighthouse", negativePrompt: "fog, rain", model: "anything_V5", sampler: "DPM++ 2M Karras", imageCount: 3, cfgScale: 7, steps: 20)
