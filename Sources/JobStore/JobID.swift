@@ -31,7 +31,32 @@ public final class JobIDGenerator: Sendable {
         return Self.encode(time: time, high: random.high, low: random.low)
     }
 
+    /// Makes every later id sort after `id` (the newest in the store), even
+    /// if the clock went back since it was made: ids stay in creation order
+    /// across restarts, which FIFO order and the prompt index rely on.
+    public func resume(after id: String) {
+        guard let (time, high, low) = Self.decode(id) else { return }
+        last.withLock { state in
+            if (time, high, low) > (state.milliseconds, state.random.high, state.random.low) {
+                state = (time, (high, low))
+            }
+        }
+    }
+
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+    /// The time and random parts of a valid id.
+    static func decode(_ id: String) -> (time: UInt64, high: UInt16, low: UInt64)? {
+        guard isValid(id) else { return nil }
+        let digits = id.utf8.map { UInt64(alphabet.firstIndex(of: $0)!) }
+        let time = digits[0..<10].reduce(UInt64(0)) { ($0 << 5) | $1 }
+        var (high, low) = (UInt16(0), UInt64(0))
+        for digit in digits[10...] {
+            high = (high << 5) | UInt16(truncatingIfNeeded: low >> 59)
+            low = (low << 5) | digit
+        }
+        return (time, high, low)
+    }
 
     /// 10 characters of time (50 bits, top 2 zero) and 16 of randomness (80 bits).
     static func encode(time: UInt64, high: UInt16, low: UInt64) -> String {

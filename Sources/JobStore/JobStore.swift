@@ -9,6 +9,14 @@ public final class JobStore {
     /// searches use LIKE.
     public let hasFullTextIndex: Bool
 
+    /// Jobs created since the prompt index last caught up (an upper bound:
+    /// rolled-back inserts count too). It starts at a full batch, so the
+    /// first commit after opening indexes what the last run left behind.
+    public private(set) var promptsBehind = JobStore.promptIndexBatch
+
+    /// How far the prompt index may fall behind before a commit catches up.
+    public static let promptIndexBatch = 512
+
     /// The database file this store opened (device, inode): a file at the
     /// path that is not this one means it was deleted or replaced.
     private let identity: (device: UInt64, inode: UInt64)?
@@ -84,6 +92,7 @@ public final class JobStore {
     /// The rows of a new queued job, without reading anything back (for
     /// imports and for filling a store in benchmarks).
     public func insertRows(_ new: NewJob) throws {
+        promptsBehind += 1
         try connection.statement("""
             INSERT INTO jobs (id, state, priority, params, prompt, output_dir, idempotency_key, image_count, created_at, updated_at)
             VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)
@@ -108,6 +117,25 @@ public final class JobStore {
         id, state, priority, params, prompt, output_dir, idempotency_key, image_count, attempts, next_attempt_at,
         error_kind, error_message, created_at, updated_at, started_at, finished_at
         """
+
+    /// The newest job's id (ids sort by creation), or nil for an empty store.
+    public func newestJobID() throws -> String? {
+        try connection.statement("SELECT max(id) FROM jobs").first { $0.optionalText(0) } ?? nil
+    }
+
+    /// Brings the full-text prompt index up to date with the jobs created
+    /// since it last did, in one statement (FTS5 writes one segment for them
+    /// all). Ids sort by creation and never go back (`JobIDGenerator.resume`),
+    /// so the jobs after the newest indexed one are exactly the new ones.
+    public func indexNewPrompts() throws {
+        if hasFullTextIndex {
+            try connection.statement("""
+                INSERT OR IGNORE INTO prompt_index (job_id, prompt)
+                SELECT id, prompt FROM jobs WHERE id > coalesce((SELECT max(job_id) FROM prompt_index), '') ORDER BY id
+                """).run()
+        }
+        promptsBehind = 0
+    }
 
     /// The job with `id`, or nil.
     public func job(_ id: String) throws -> JobRecord? {
@@ -163,6 +191,7 @@ public final class JobStore {
         if let search = query.search {
             let words = Self.searchWords(search)
             if hasFullTextIndex, !words.isEmpty {
+                try indexNewPrompts()
                 conditions.append("""
                     id IN (SELECT job_id FROM prompt_index WHERE n IN (SELECT rowid FROM prompt_search WHERE prompt_search MATCH ?))
                     """)

@@ -136,6 +136,14 @@ public final class JobStoreWorker: Sendable {
                 continue
             }
             let completions = batch.map { $0.run(store) }
+            if store.store.promptsBehind >= JobStore.promptIndexBatch {
+                do {
+                    try connection.savepoint { try store.store.indexNewPrompts() }
+                } catch {
+                    // Searches catch up themselves; the jobs are what matters.
+                    log("the prompt index could not catch up (\(error)); history searches will try again")
+                }
+            }
             var failure: JobStoreError?
             do {
                 try connection.statement("COMMIT").run()

@@ -71,6 +71,14 @@ enum Schema {
         END;
         INSERT INTO prompt_index (job_id, prompt) SELECT id, prompt FROM jobs ORDER BY id;
         """,
+        // 4: prompts are indexed in batches, not inside each submit: with a
+        // trigger per insert (and a savepoint per operation, where FTS5
+        // flushes), every submit wrote an FTS segment, and durable submits
+        // ran at half speed. `JobStore.indexNewPrompts` now catches up every
+        // `promptIndexBatch` jobs and before every search.
+        """
+        DROP TRIGGER IF EXISTS jobs_prompt_added;
+        """,
     ]
 
     /// What migration 3 becomes where SQLite has no FTS5: nothing (the

@@ -25,6 +25,8 @@ public final class JobScheduler: Sendable {
     /// The plugins jobs may name; nil: none.
     let plugins: PluginRegistry?
     let log: @Sendable (String) -> Void
+    /// For what a down or slow upstream makes every submit say.
+    private let repeatedLog: RepeatedMessageLog
     private let ids = JobIDGenerator()
     private let wake = WakeSignal()
     private let state = Mutex(State())
@@ -56,6 +58,7 @@ public final class JobScheduler: Sendable {
         self.configuration = configuration
         self.events = events
         self.log = log
+        repeatedLog = RepeatedMessageLog(period: .seconds(60), write: log)
         gate = UpstreamGate(maximumInFlight: configuration.maximumInFlight, requestsPerMinute: configuration.requestsPerMinute)
         saver = ImageSaver(client: client)
     }
@@ -65,7 +68,10 @@ public final class JobScheduler: Sendable {
     /// Requeues jobs a previous run left running, then starts dispatching.
     /// Blocks briefly on the store: call it from a plain thread at start-up.
     public func start() throws {
-        let requeued = try store.performBlocking { store in try store.requeueInterrupted(now: Self.now()) }
+        let (requeued, newest) = try store.performBlocking { store in
+            (try store.requeueInterrupted(now: Self.now()), try store.newestJobID())
+        }
+        if let newest { ids.resume(after: newest) }
         if requeued > 0 { log("requeued \(requeued) job(s) left running by the previous run") }
         let task = Task { [self] in await dispatch() }
         state.withLock { $0.dispatcher = task }
@@ -285,9 +291,9 @@ public final class JobScheduler: Sendable {
         case .failure(let error as ParameterProblem)?:
             throw error
         case .failure(let error)?:
-            log("accepting a job without checking its model and sampler: the upstream's lists are unavailable (\(error))")
+            repeatedLog.log("accepting jobs without checking their model and sampler: the upstream's lists are unavailable (\(error))")
         case nil:
-            log("accepting a job without checking its model and sampler: the upstream is slow to list them")
+            repeatedLog.log("accepting jobs without checking their model and sampler: the upstream is slow to list them")
         }
     }
 

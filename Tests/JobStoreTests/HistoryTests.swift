@@ -55,6 +55,37 @@ import TestSupport
         try store.connection.execute("INSERT INTO prompt_search (prompt_search) VALUES ('integrity-check')")
     }
 
+    /// Submits write no index: a search catches up first, and a worker
+    /// catches up every `promptIndexBatch` jobs, so the index never lags far.
+    @Test func promptsAreIndexedInBatchesAndBeforeEverySearch() throws {
+        let (folder, store) = try store(with: ["a red fox", "a red whale", "a blue fox"])
+        defer { folder.remove() }
+        func indexed() throws -> Int? { try store.connection.statement("SELECT count(*) FROM prompt_index").first { $0.int(0) } }
+        #expect(try indexed() == 0, "inserts leave the index alone")
+        _ = try store.cancel("01", now: 2_000)
+        _ = try store.delete(ids: ["01"])  // never indexed: nothing to take out
+        #expect(try ids(store, search: "red") == ["00"])
+        #expect(try indexed() == 2)
+        _ = try store.insert(newJob("03", prompt: "a red kite"))
+        #expect(try ids(store, search: "red") == ["03", "00"], "the next search indexes the newer job")
+        try store.connection.execute("INSERT INTO prompt_search (prompt_search) VALUES ('integrity-check')")
+
+        let worker = try JobStoreWorker(path: folder.file("batched.sqlite3"))
+        defer { worker.close() }
+        let generator = JobIDGenerator()
+        for index in 0..<(JobStore.promptIndexBatch + 10) {
+            let id = generator.next()
+            try worker.performBlocking { store in _ = try store.insert(newJob(id, prompt: "prompt \(index)")) }
+        }
+        let (rows, behind) = try worker.performBlocking { store in
+            (try store.connection.statement("SELECT count(*) FROM prompt_index").first { $0.int(0) }, store.promptsBehind)
+        }
+        // The first commit catches up (with what a last run may have left),
+        // then every promptIndexBatch jobs: 1 + 512 of 522 indexed.
+        #expect(rows == 1 + JobStore.promptIndexBatch)
+        #expect(behind == 9)
+    }
+
     @Test func deletesOnlyFinishedJobsAllOrNothing() throws {
         let (folder, store) = try store(with: ["one", "two", "three"])
         defer { folder.remove() }

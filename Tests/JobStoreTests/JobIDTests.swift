@@ -23,6 +23,19 @@ import Testing
         }
     }
 
+    @Test func aGeneratorResumesAfterTheNewestIdEvenIfTheClockWentBack() {
+        let newest = JobIDGenerator.encode(time: 5_000, high: 3, low: .max)
+        #expect(JobIDGenerator.decode(newest)! == (5_000, 3, .max))
+        #expect(JobIDGenerator.decode("01ARYZ6S41") == nil)
+        let generator = JobIDGenerator()
+        generator.resume(after: newest)
+        let next = generator.next(milliseconds: 1_000)  // a clock behind the stored job
+        #expect(next > newest)
+        #expect(next == JobIDGenerator.encode(time: 5_000, high: 4, low: 0), "counted up past the carry")
+        generator.resume(after: JobIDGenerator.encode(time: 10, high: 0, low: 0))
+        #expect(generator.next(milliseconds: 1_000) > next, "an older id never moves the generator back")
+    }
+
     @Test func shapesAreChecked() {
         #expect(JobIDGenerator.isValid(JobIDGenerator().next()))
         #expect(!JobIDGenerator.isValid("01ARYZ6S41"))
