@@ -1,97 +1,154 @@
 import Posix
 
-/// `visioncraft-bench`: runs the benchmarks and prints tables.
+/// `visioncraft-bench`: runs the benchmarks and prints tables, or writes
+/// the whole report (BENCHMARKS.md and its plot).
 ///
 /// ```
-/// swift build -c release && .build/release/visioncraft-bench [rpc|cli|upstream|queue|plugins] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
+/// swift build -c release && .build/release/visioncraft-bench [rpc|cli|upstream|queue|plugins|scaling] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
+/// .build/release/visioncraft-bench report [--out BENCHMARKS.md] [--plot BENCHMARKS-scaling.svg]
 /// ```
 public enum BenchmarkTool {
+    static let usage = "Usage: visioncraft-bench [rpc|cli|upstream|queue|plugins|scaling] [--duration SECONDS] [--connections 1,8,64] [--no-aria2] [--no-startup]\n"
+        + "       visioncraft-bench report [--out FILE] [--plot FILE] [--duration SECONDS] [--no-aria2]\n"
+
+    static let help = """
+        Usage: visioncraft-bench [rpc|cli|upstream|queue|plugins|scaling] [options]
+               visioncraft-bench report [--out FILE] [--plot FILE] [options]
+
+        rpc       JSON-RPC round trips on visioncraftd against aria2's JSON-RPC and a
+                  C floor with one load generator, and idle memory.
+        cli       vcctl status, list --limit 20 and submit against tsp -l and tsp true
+                  (hyperfine), on a daemon holding 1,000 jobs, as ratios with targets.
+        upstream  requests per second the emulator serves (/generate and image
+                  downloads) against a plain Python server, and the cost of one
+                  VisionCraftClient call over the load generator's bare round trip.
+        queue     durable submits per second (1 and 16 clients) against SQLite's
+                  one-insert-per-commit floor, images per second through the daemon
+                  against the library alone and a plain Python requests.post loop,
+                  memory, and a daemon holding 100,000 jobs (start-up, job.list).
+        plugins   the upscale plugin against libvips and ImageMagick (pixel rate,
+                  and file to file), and the cost of a hook that does nothing.
+        scaling   how cost grows: a daemon holding 1 to 100,000 jobs, and 1 to 500
+                  clients at once against aria2 and the C floor.
+        report    all six, then BENCHMARKS.md: the machine, every figure beside its
+                  peer as a ratio, the scaling plot (SVG), where we are behind and
+                  why, and every table. .ci/benchmarks installs the peers, builds
+                  and runs this.
+        Without a name, the first five (tables on stdout). Build first:
+        swift build -c release
+
+        Options:
+          --duration SECONDS     measuring time per run (default 3; scaling: 1)
+          --connections LIST     connection counts (default 1,8,64; upstream: 1,8)
+          --no-aria2             skip aria2
+          --no-startup           without a name, skip cli (vcctl against tsp)
+          --out FILE             report: where the Markdown goes (default BENCHMARKS.md)
+          --plot FILE            report: the SVG plot, next to it (default
+                                 BENCHMARKS-scaling.svg)
+
+        """
+
     /// Runs the tool with `arguments` (without argv[0]); returns the exit status.
     public static func main(_ arguments: [String]) -> Int32 {
         var settings = RPCBenchmark.Settings()
         var includeCLI = true
         var upstreamSettings = UpstreamBenchmark.Settings()
+        var scalingSettings = ScalingBenchmark.Settings()
         var suites: [String] = []
+        var report = false
+        var output = "BENCHMARKS.md"
+        var plot = "BENCHMARKS-scaling.svg"
         var index = 0
         func fail(_ message: String) -> Int32 {
-            write(to: .standardError, "visioncraft-bench: \(message)\nUsage: visioncraft-bench [rpc|cli|upstream|queue|plugins] [--duration SECONDS] [--connections 1,8,64] [--no-aria2] [--no-startup]\n")
+            write(to: .standardError, "visioncraft-bench: \(message)\n" + usage)
             return 64
+        }
+        func value(_ flag: String) -> String? {
+            index += 1
+            return index < arguments.count ? arguments[index] : nil
         }
         while index < arguments.count {
             let argument = arguments[index]
             switch argument {
-            case "rpc", "cli", "upstream", "queue", "plugins": suites.append(argument)
+            case "rpc", "cli", "upstream", "queue", "plugins", "scaling": suites.append(argument)
+            case "report": report = true
             case "-h", "--help":
-                write(to: .standardOutput, """
-                    Usage: visioncraft-bench [rpc|cli|upstream|queue|plugins] [options]
-
-                    rpc       JSON-RPC round trips on visioncraftd against aria2's JSON-RPC and a
-                              C floor with one load generator, and idle memory.
-                    cli       vcctl status, list --limit 20 and submit against tsp -l and tsp true
-                              (hyperfine), on a daemon holding 1,000 jobs, as ratios with targets.
-                    upstream  requests per second the emulator serves (/generate and image
-                              downloads) against a plain Python server, and the cost of one
-                              VisionCraftClient call over the load generator's bare round trip.
-                    queue     durable submits per second (1 and 16 clients) against SQLite's
-                              one-insert-per-commit floor, images per second through the daemon
-                              against the library alone and a plain Python loop, memory, and a
-                              daemon holding 100,000 jobs (start-up, job.list latency).
-                    plugins   the upscale plugin against libvips and ImageMagick (pixel rate,
-                              and file to file), and the cost of a hook that does nothing.
-                    Without a name, all five. Build first: swift build -c release
-
-                    Options:
-                      --duration SECONDS     measuring time per run (default 3)
-                      --connections LIST     connection counts (default 1,8,64; upstream: 1,8)
-                      --no-aria2             skip aria2
-                      --no-startup           without a name, skip cli (vcctl against tsp)
-
-                    """)
+                write(to: .standardOutput, help)
                 return 0
             case "--duration":
-                index += 1
-                guard index < arguments.count, let seconds = Double(arguments[index]), seconds > 0 else {
-                    return fail("--duration needs a positive number of seconds")
+                guard let text = value(argument), let seconds = Double(text), seconds > 0, seconds <= 3600 else {
+                    return fail("--duration needs a number of seconds above 0 (at most 3600)")
                 }
                 settings.duration = .milliseconds(Int64(seconds * 1000))
                 upstreamSettings.duration = settings.duration
+                scalingSettings.duration = settings.duration
             case "--connections":
-                index += 1
-                let counts = index < arguments.count ? arguments[index].split(separator: ",").compactMap { Int($0) } : []
-                guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else {
+                let counts = value(argument).map { $0.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) } } ?? []
+                guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) > 0 }) else {
                     return fail("--connections needs a list of positive counts such as 1,8,64")
                 }
-                settings.connectionCounts = counts
-                upstreamSettings.connectionCounts = counts
-            case "--no-aria2": settings.includeAria2 = false
+                settings.connectionCounts = counts.compactMap { $0 }
+                upstreamSettings.connectionCounts = settings.connectionCounts
+            case "--out", "--plot":
+                guard let path = value(argument), !path.isEmpty, !path.hasPrefix("-") else { return fail("\(argument) needs a file name") }
+                if argument == "--out" { output = path } else { plot = path }
+            case "--no-aria2":
+                settings.includeAria2 = false
+                scalingSettings.includeAria2 = false
             case "--no-startup": includeCLI = false
             default: return fail("unknown argument '\(argument)'")
             }
             index += 1
         }
+        if report, !suites.isEmpty { return fail("report runs every benchmark; name none with it") }
         Signals.ignoreBrokenPipe()
         let progress: (String) -> Void = { write(to: .standardError, $0 + "\n") }
         do {
-            var reports: [String] = []
             let binaries = try BenchmarkBinaries()
-            if suites.isEmpty || suites.contains("rpc") {
-                reports.append(try RPCBenchmark(settings: settings, binaries: binaries, print: progress).run())
+            let findings = BenchmarkFindings()
+            var wanted = suites
+            if report {
+                wanted = ["rpc", "cli", "upstream", "plugins", "queue", "scaling"]
+            } else if suites.isEmpty {
+                wanted = ["rpc"] + (includeCLI ? ["cli"] : []) + ["upstream", "plugins", "queue"]
             }
-            if suites.isEmpty ? includeCLI : suites.contains("cli") {
-                reports.append(try CLIBenchmark(settings: .init(), binaries: binaries, print: progress).run())
+            var sections: [BenchmarkReport.Section] = []
+            var scaling: ScalingBenchmark.Outcome?
+            for suite in wanted {
+                progress("\(suite):")
+                switch suite {
+                case "rpc":
+                    sections.append(.init(title: "JSON-RPC round trips (visioncraftd, the C floor, aria2)", text: try RPCBenchmark(settings: settings, binaries: binaries, findings: findings, print: progress).run()))
+                case "cli":
+                    sections.append(.init(title: "vcctl against task-spooler", text: try CLIBenchmark(settings: .init(), binaries: binaries, findings: findings, print: progress).run()))
+                case "upstream":
+                    sections.append(.init(title: "The emulator and the upstream client", text: try UpstreamBenchmark(settings: upstreamSettings, binaries: binaries, findings: findings, print: progress).run()))
+                case "plugins":
+                    sections.append(.init(title: "Plugins against libvips and ImageMagick", text: try PluginBenchmark(settings: .init(), binaries: binaries, findings: findings, print: progress).run()))
+                case "queue":
+                    var queueSettings = QueueBenchmark.Settings()
+                    queueSettings.duration = settings.duration
+                    sections.append(.init(title: "The queue", text: try QueueBenchmark(settings: queueSettings, binaries: binaries, findings: findings, print: progress).run()))
+                default:
+                    let outcome = try ScalingBenchmark(settings: scalingSettings, binaries: binaries, findings: findings, print: progress).run()
+                    scaling = outcome
+                    if !report { sections.append(.init(title: "How cost grows with load", text: outcome.text)) }
+                }
             }
-            if suites.isEmpty || suites.contains("upstream") {
-                reports.append(try UpstreamBenchmark(settings: upstreamSettings, binaries: binaries, print: progress).run())
+            guard report else {
+                write(to: .standardOutput, sections.map(\.text).joined(separator: "\n\n") + "\n")
+                return 0
             }
-            if suites.isEmpty || suites.contains("plugins") {
-                reports.append(try PluginBenchmark(settings: .init(), binaries: binaries, print: progress).run())
+            if let scaling {
+                let plotPath = plot.hasPrefix("/") ? plot : FileSystem.parentDirectory(of: output) + "/" + plot
+                try FileSystem.writeFileAtomically(plotPath, Array(scaling.chart.render().utf8))
             }
-            if suites.isEmpty || suites.contains("queue") {
-                var queueSettings = QueueBenchmark.Settings()
-                queueSettings.duration = settings.duration
-                reports.append(try QueueBenchmark(settings: queueSettings, binaries: binaries, print: progress).run())
-            }
-            write(to: .standardOutput, reports.joined(separator: "\n\n") + "\n")
+            let document = BenchmarkReport(
+                date: WallClock.now().iso8601, machine: BenchmarkReport.describeMachine(), sections: sections, findings: findings.all,
+                plot: scaling == nil ? nil : plot, scaling: scaling?.text
+            )
+            try FileSystem.writeFileAtomically(output, Array(document.markdown().utf8))
+            progress("wrote \(output) and \(plot)")
             return 0
         } catch {
             write(to: .standardError, "visioncraft-bench: \(error)\n")

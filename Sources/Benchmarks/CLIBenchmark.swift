@@ -48,10 +48,12 @@ public struct CLIBenchmark {
     public let settings: Settings
     public let binaries: BenchmarkBinaries
     private let print: (String) -> Void
+    private let findings: BenchmarkFindings
 
-    public init(settings: Settings, binaries: BenchmarkBinaries, print: @escaping (String) -> Void) {
+    public init(settings: Settings, binaries: BenchmarkBinaries, findings: BenchmarkFindings = .init(), print: @escaping (String) -> Void) {
         self.settings = settings
         self.binaries = binaries
+        self.findings = findings
         self.print = print
     }
 
@@ -118,9 +120,23 @@ public struct CLIBenchmark {
         var table = TextTable(header: [
             "vcctl vs tsp (hyperfine, \(settings.runs) runs)", "mean", "median", "min", "peer", "peer mean", "ours/peer", "target", "met",
         ])
-        table.append(Comparison(ours: reads[0], peer: reads[2], limit: 1).cells("vcctl status", peer: "tsp -l (\(limit) jobs)"))
-        table.append(Comparison(ours: reads[1], peer: reads[2], limit: 1).cells("vcctl list --limit \(limit)", peer: "tsp -l (\(limit) jobs)"))
-        table.append(Comparison(ours: submits[0], peer: submits[1], limit: 2).cells("vcctl submit (no wait)", peer: "tsp true"))
+        let comparisons = [
+            ("vcctl status", Comparison(ours: reads[0], peer: reads[2], limit: 1), "tsp -l (\(limit) jobs)"),
+            ("vcctl list --limit \(limit)", Comparison(ours: reads[1], peer: reads[2], limit: 1), "tsp -l (\(limit) jobs)"),
+            ("vcctl submit (no wait)", Comparison(ours: submits[0], peer: submits[1], limit: 2), "tsp true"),
+        ]
+        for (label, comparison, peerLabel) in comparisons {
+            table.append(comparison.cells(label, peer: peerLabel))
+            findings.record(
+                suite: "command line", figure: "\(label), mean of \(settings.runs) runs", ours: Format.millis(comparison.ours.meanSeconds * 1000),
+                peer: "\(peerLabel): \(Format.millis(comparison.peer.meanSeconds * 1000))", advantage: 1 / comparison.ratio,
+                whyBehind: label.contains("submit")
+                    ? "vcctl submit is acknowledged only once the job is committed to disk (fsync); tsp keeps its queue in its "
+                        + "server's memory, so its enqueue is a fork and a message"
+                    : "both are a process start and one request; vcctl is a Swift binary, whose start (loading and relocating "
+                        + "the Swift runtime) costs more than tsp's few kilobytes of C"
+            )
+        }
         table.append(Self.timingCells("tsp -l, \(limit) jobs", reads[2]))
         table.append(Self.timingCells("tsp -l, \(settings.historySize) jobs", fullList[0]))
         table.append(Self.timingCells("tsp true", submits[1]))

@@ -18,10 +18,12 @@ public struct UpstreamBenchmark {
     public let settings: Settings
     public let binaries: BenchmarkBinaries
     private let print: (String) -> Void
+    private let findings: BenchmarkFindings
 
-    public init(settings: Settings, binaries: BenchmarkBinaries, print: @escaping (String) -> Void) {
+    public init(settings: Settings, binaries: BenchmarkBinaries, findings: BenchmarkFindings = .init(), print: @escaping (String) -> Void) {
         self.settings = settings
         self.binaries = binaries
+        self.findings = findings
         self.print = print
     }
 
@@ -63,6 +65,12 @@ public struct UpstreamBenchmark {
                 let mine = try loadgen.run(ours, connections: connections)
                 let python = try loadgen.run(theirs, connections: connections)
                 if label.hasPrefix("POST"), connections == 1 { floorGenerate = mine }
+                findings.record(
+                    suite: "emulator", figure: "\(label), \(connections) conn", ours: Format.rate(mine.requestsPerSecond),
+                    peer: "Python http.server: \(Format.rate(python.requestsPerSecond))", advantage: mine.requestsPerSecond / python.requestsPerSecond,
+                    whyBehind: "the emulator validates each body the way the service does and draws a PNG per image; the Python "
+                        + "peer answers a fixed body"
+                )
                 throughput.append([
                     "\(label), \(connections) conn", Format.rate(mine.requestsPerSecond), Format.rate(python.requestsPerSecond),
                     Format.ratio(mine.requestsPerSecond / python.requestsPerSecond),
@@ -85,6 +93,12 @@ public struct UpstreamBenchmark {
                 ("libcurl, one easy handle, blocking", curlEasy), ("VisionCraftClient (libcurl multi + async)", client),
                 ("Python http.client", pythonClient),
             ]
+            findings.record(
+                suite: "upstream client", figure: "one POST /generate at a time, p50", ours: Format.micros(client.p50),
+                peer: "Python http.client: \(Format.micros(pythonClient.p50))", advantage: pythonClient.p50 / client.p50,
+                whyBehind: "each call is handed to libcurl's own thread and back (two thread wake-ups), with a fresh easy "
+                    + "handle, and the answer is parsed and classified; Python's loop reads the bytes on the calling thread"
+            )
             for (name, figures) in rungs {
                 overhead.append([
                     name, Format.micros(figures.p50), Format.micros(figures.p99), Format.rate(figures.perSecond),

@@ -17,6 +17,9 @@ public final class SQLiteConnection {
     public let path: String
     private var statements: [String: SQLiteStatement] = [:]
 
+    /// The SQLite library's version ("3.46.1"), as loaded.
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+
     /// Opens (creating it with mode 0600 if needed) the database at `path`
     /// in WAL mode with full synchronous commits and foreign keys on.
     public init(path: String) throws(SQLiteError) {
