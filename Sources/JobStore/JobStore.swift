@@ -353,8 +353,8 @@ public final class JobStore {
         return job
     }
 
-    /// failed or cancelled -> queued, attempts reset; saved images stay, the
-    /// others are made again.
+    /// failed or cancelled -> queued, attempts reset; saved images stay,
+    /// images with a known URL are downloaded again, the others made again.
     public func retry(_ id: String, now: Int64) throws -> JobRecord {
         guard let job = try job(id) else { throw JobStoreError.notFound(id: id) }
         guard job.state == .failed || job.state == .cancelled else {
@@ -364,8 +364,13 @@ public final class JobStore {
             UPDATE jobs SET state = 'queued', attempts = 0, next_attempt_at = NULL, error_kind = NULL, error_message = NULL,
             finished_at = NULL, updated_at = ? WHERE id = ?
             """).run([.integer(now), .text(id)])
-        try connection.statement("UPDATE images SET state = 'pending', url = NULL, error = NULL WHERE job_id = ? AND state = 'failed'")
-            .run([.text(id)])
+        // An image whose URL is known (it failed to save: a full disk, say)
+        // is fetched from it again; the runner makes it again only if the
+        // service no longer has it (`resetImage`).
+        try connection.statement("""
+            UPDATE images SET state = CASE WHEN url IS NULL THEN 'pending' ELSE 'generated' END, error = NULL
+            WHERE job_id = ? AND state = 'failed'
+            """).run([.text(id)])
         guard let queued = try self.job(id) else { throw JobStoreError.notFound(id: id) }
         return queued
     }

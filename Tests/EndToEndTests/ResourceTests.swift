@@ -59,7 +59,7 @@ import Darwin
         try FileSystem.writeFileAtomically("\(full)/filler", [UInt8](repeating: 0, count: 60 << 10))
         let daemon = try await offPool { try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0"], folder: folder) }
         defer { daemon.cleanUp() }
-        let (failed, leftovers, retried) = try await offPool { () -> (JSON, [String], JSON) in
+        let (failed, leftovers, retried, generations) = try await offPool { () -> (JSON, [String], JSON, Int?) in
             let id = try Self.call(daemon, "job.submit", #"{"prompt":"no room","image_count":2,"output_dir":"\#(full)"}"#)["result"]?["id"]?.stringValue ?? ""
             let failed = try Self.call(daemon, "job.wait", #"{"id":"\#(id)","timeout_seconds":20}"#)["result"]?["job"] ?? .null
             var leftovers: [String] = []
@@ -73,7 +73,12 @@ import Darwin
             _ = try FileSystem.removeFile("\(full)/filler")
             _ = try Self.call(daemon, "job.retry", #"{"id":"\#(id)"}"#)
             let retried = try Self.call(daemon, "job.wait", #"{"id":"\#(id)","timeout_seconds":20}"#)["result"]?["job"] ?? .null
-            return (failed, leftovers, retried)
+            // The embedded emulator's own count of /generate requests.
+            let upstream = try Self.call(daemon, "daemon.status")["result"]?["upstream"]?["url"]?.stringValue ?? ""
+            let port = upstream.split(separator: ":").last.flatMap { UInt16($0) } ?? 0
+            let stats = try JSONParser.parse(try RawHTTPClient(port: port).request("GET", "/_emulator/stats").body)
+            let generations = stats["requests"]?["/generate"]?.objectValue.map { object in object.reduce(0) { $0 + ($1.value.intValue ?? 0) } }
+            return (failed, leftovers, retried, generations)
         }
         #expect(failed["state"] == "failed")
         #expect(failed["error"]?["kind"] == "storage")
@@ -84,5 +89,6 @@ import Darwin
         let paths = (retried["images"]?.arrayValue ?? []).compactMap { $0["path"]?.stringValue }
         #expect(paths.count == 2)
         for path in paths { try expectSavedPNG(path, under: full) }
+        #expect(generations == 1, "the retry downloads the known URLs again instead of generating again")
     }
 }
