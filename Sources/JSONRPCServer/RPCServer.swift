@@ -71,6 +71,15 @@ public final class RPCServer: Sendable {
         try stream.start()
     }
 
+    /// Accepts on `socket` from now on instead of the listening socket in
+    /// use; open connections stay open, and the caller closes the old socket
+    /// once this returns (see `StreamServer.replaceListener(with:)`).
+    ///
+    /// - Important: blocks until the accepting loop made the swap.
+    public func replaceListener(with socket: FileDescriptor) throws(SystemError) {
+        try stream.replaceListener(with: socket)
+    }
+
     /// Connections open now.
     public var connectionCount: Int { stream.connectionCount }
 

@@ -61,6 +61,9 @@ public final class StreamServer: Sendable {
     private let connections = Mutex<[UInt64: Connection]>([:])
     private let openCount = ThreadCondition<Int>(0)
     private let nextConnectionID = Atomic<UInt64>(1)
+    /// True between `start()` and `stop()`: the listener is then touched on
+    /// the first loop's thread only.
+    private let loopsRunning = Atomic<Bool>(false)
     private let acceptor: Acceptor
     private let log: Logger
 
@@ -87,6 +90,7 @@ public final class StreamServer: Sendable {
     /// Starts the loops and begins accepting.
     public func start() throws(SystemError) {
         for loop in loops { try loop.start() }
+        loopsRunning.store(true, ordering: .releasing)
         let listener = self.listener
         let first = loops[0]
         let registered = ThreadCondition<Result<Void, SystemError>?>(nil)
@@ -108,6 +112,40 @@ public final class StreamServer: Sendable {
     /// The open connections, for shutdown and status.
     public var openConnections: [Connection] {
         connections.withLock { Array($0.values) }
+    }
+
+    /// Accepts on `socket` from now on, instead of the listening socket in
+    /// use: for a daemon whose socket file was removed and that bound a new
+    /// socket at the same path.
+    ///
+    /// On the accepting loop, the connections already waiting on the old
+    /// socket are accepted, the new socket is put on the loop and the old one
+    /// taken off, in that order, so no connection is lost and the loop never
+    /// stops accepting. Connections open now stay open. The caller owns both
+    /// sockets: it closes the old one once this returns (and the new one
+    /// after `stop()`). If the server is not accepting (before `start()`,
+    /// after `stopAccepting()`), the new socket is only remembered.
+    ///
+    /// - Parameter socket: bound and listening already.
+    /// - Throws: `SystemError` if the new socket cannot be made non-blocking
+    ///   or put on the loop; the old one is still served then.
+    /// - Important: blocks until the loop made the swap; do not call it on
+    ///   an event loop, nor at the same time as `start()` or `stop()`.
+    public func replaceListener(with socket: FileDescriptor) throws(SystemError) {
+        try socket.setNonBlocking(true)
+        let listener = self.listener
+        guard loopsRunning.load(ordering: .acquiring) else {
+            // No loop thread touches the listener before start().
+            listener.socket = socket
+            return
+        }
+        let swapped = ThreadCondition<Result<Void, SystemError>?>(nil)
+        loops[0].execute {
+            let outcome = Result { () throws(SystemError) in try listener.replaceSocket(with: socket) }
+            swapped.update { $0 = outcome }
+        }
+        swapped.wait { $0 != nil }
+        try swapped.read { $0! }.get()
     }
 
     /// Stops accepting new connections (the listening socket stays open;
@@ -138,6 +176,7 @@ public final class StreamServer: Sendable {
         for connection in openConnections { connection.close() }
         waitUntilIdle(timeout: .seconds(5))
         for loop in loops { loop.stop() }
+        loopsRunning.store(false, ordering: .releasing)
     }
 
     // MARK: Private
@@ -208,8 +247,8 @@ public final class StreamServer: Sendable {
 /// spare one to accept and close the waiting connection, so the level-
 /// triggered loop never spins on a backlog it cannot drain.
 private final class Listener: EventHandler, @unchecked Sendable {
-    let socket: FileDescriptor
-    // Loop-thread state.
+    // Loop-thread state (before the loops start, the starting thread's).
+    var socket: FileDescriptor
     private var token: UInt64 = 0
     private var loop: EventLoop?
     private var onAccept: ((FileDescriptor) -> Void)?
@@ -226,6 +265,20 @@ private final class Listener: EventHandler, @unchecked Sendable {
         token = try loop.register(socket, interest: .readable, handler: self)
     }
 
+    /// Accepts what waits on the old socket, then serves `newSocket`
+    /// instead (see `StreamServer.replaceListener(with:)`).
+    func replaceSocket(with newSocket: FileDescriptor) throws(SystemError) {
+        guard let loop, token != 0 else {
+            socket = newSocket
+            return
+        }
+        acceptWaiting()
+        let newToken = try loop.register(newSocket, interest: .readable, handler: self)
+        loop.deregister(socket, token: token)
+        socket = newSocket
+        token = newToken
+    }
+
     func stop() {
         guard let loop, token != 0 else { return }
         loop.deregister(socket, token: token)
@@ -236,6 +289,11 @@ private final class Listener: EventHandler, @unchecked Sendable {
     }
 
     func handle(_ event: Poller.Event) {
+        acceptWaiting()
+    }
+
+    /// Accepts until the backlog is empty.
+    private func acceptWaiting() {
         while let onAccept {
             do {
                 guard let fd = try UnixSocket.accept(from: socket) else { return }
