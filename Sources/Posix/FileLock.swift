@@ -16,6 +16,7 @@ public final class FileLock: Sendable {
     public let path: String
     private let descriptor: FileDescriptor
     private let released = Atomic<Bool>(false)
+    private let recorded = Atomic<Bool>(false)
 
     private init(path: String, descriptor: FileDescriptor) {
         self.path = path
@@ -37,9 +38,39 @@ public final class FileLock: Sendable {
         return FileLock(path: path, descriptor: fd)
     }
 
-    /// Releases the lock and closes its file (the file itself stays).
+    /// Makes `text` the lock file's whole content, for others to read (the
+    /// holder's process id, say). Only the holder writes the file; `release`
+    /// empties it again.
+    public func record(_ text: String) throws(SystemError) {
+        _ = try retryingInterrupts("ftruncate", path) { ftruncate(descriptor.rawValue, 0) }
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = try bytes.withUnsafeBytes { buffer in
+                Result { () throws(SystemError) in
+                    try retryingInterrupts("pwrite", path) {
+                        pwrite(descriptor.rawValue, buffer.baseAddress! + offset, buffer.count - offset, off_t(offset))
+                    }
+                }
+            }.get()
+            offset += written
+        }
+        recorded.store(true, ordering: .releasing)
+    }
+
+    /// True while the file at `path` is still the one locked (same device
+    /// and inode): false once it was removed or replaced, when anyone could
+    /// lock the new file.
+    public var isStillAtPath: Bool {
+        guard let locked = try? descriptor.status(), let current = try? FileSystem.linkStatus(path) else { return false }
+        return current.isSameFile(as: locked)
+    }
+
+    /// Releases the lock and closes its file (the file itself stays, emptied
+    /// of what `record` wrote).
     public func release() {
         guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        if recorded.load(ordering: .acquiring) { _ = ftruncate(descriptor.rawValue, 0) }
         _ = flock(descriptor.rawValue, LOCK_UN)
         try? descriptor.close()
     }

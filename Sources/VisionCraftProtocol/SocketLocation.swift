@@ -66,5 +66,9 @@ public struct SocketLocation: Sendable, Equatable, CustomStringConvertible {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
+    /// The lock file beside the socket: the daemon that holds its lock owns
+    /// the path, and writes its process id into it (see `DaemonLockRecord`).
+    public var lockPath: String { path + ".lock" }
+
     public var description: String { "\(path) (from \(source.rawValue))" }
 }

@@ -57,6 +57,26 @@ import Darwin
         second.release()
     }
 
+    @Test func aLockRecordsTextUntilReleasedAndKnowsWhenItsFileIsGone() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = folder.file("lock")
+        let lock = try #require(try FileLock.tryAcquire(path))
+        try lock.record("4242\n")
+        try lock.record("42\n")  // replaces, never appends
+        #expect(try FileSystem.readFile(path) == Array("42\n".utf8))
+        #expect(lock.isStillAtPath)
+        lock.release()
+        #expect(try FileSystem.readFile(path).isEmpty, "a released lock leaves no stale record")
+
+        let again = try #require(try FileLock.tryAcquire(path))
+        defer { again.release() }
+        try FileSystem.removeFile(path)
+        #expect(!again.isStillAtPath, "removed: anyone could lock a new file there")
+        try FileSystem.writeFileAtomically(path, [])
+        #expect(!again.isStillAtPath, "replaced by another file")
+    }
+
     @Test func wallClockFormatsRFC3339() {
         #expect(WallClock(seconds: 0).iso8601 == "1970-01-01T00:00:00.000Z")
         #expect(WallClock(seconds: 1_764_039_845, nanoseconds: 678_000_000).iso8601 == "2025-11-25T03:04:05.678Z")

@@ -38,6 +38,22 @@ import VisionCraftProtocol
         #expect(resolve(nil, ["XDG_RUNTIME_DIR": "relative/dir"]).source == .temporaryDirectory)
     }
 
+    @Test func theLockFileIsBesideTheSocket() {
+        #expect(SocketLocation(path: "/run/user/7/visioncraft/visioncraftd.sock", source: .flag).lockPath == "/run/user/7/visioncraft/visioncraftd.sock.lock")
+    }
+
+    @Test(arguments: [
+        ("4242\n", Int32?.some(4242)), ("17", 17), ("", nil), ("\n", nil), ("0\n", nil), ("-3\n", nil), ("12a\n", nil),
+        ("99999999999\n", nil), (" 12\n", nil),
+    ])
+    func theLockRecordNamesTheDaemon(text: String, pid: Int32?) {
+        #expect(DaemonLockRecord.pid(in: Array(text.utf8)) == pid)
+    }
+
+    @Test func theLockRecordRoundTrips() {
+        #expect(DaemonLockRecord.pid(in: Array(DaemonLockRecord.text(pid: 31337).utf8)) == 31337)
+    }
+
     @Test func relativePathsBecomeAbsolute() {
         #expect(resolve("d.sock", [:], cwd: "/home/u").path == "/home/u/d.sock")
         #expect(resolve(nil, ["VISIONCRAFT_SOCKET": "x/d.sock"], cwd: "/srv/").path == "/srv/x/d.sock")
