@@ -46,13 +46,24 @@ public final class Daemon: Sendable {
     public let options: DaemonOptions
     public let log: Logger
     private let environment: Environment
-    private let stop = ThreadCondition<StopReason?>(nil)
+    /// What the main thread waits for in `run()`: a stop, or a request to
+    /// check the socket file now.
+    private let control = ThreadCondition(Control())
     private let phase = ThreadCondition<Phase>(.starting)
     private let socket = Mutex<DaemonSocket?>(nil)
     /// The options in force: `options` after the reloads so far.
     private let current: Mutex<DaemonOptions>
     /// The running scheduler, for reloads.
     private let scheduler = Mutex<JobScheduler?>(nil)
+
+    /// How often the main thread checks that the socket file is still the
+    /// one served (one `lstat`).
+    static let socketCheckInterval: Duration = .seconds(1)
+
+    private struct Control {
+        var stopReason: StopReason?
+        var socketCheckRequested = false
+    }
 
     public init(options: DaemonOptions, environment: Environment, log: Logger) {
         self.options = options
@@ -189,8 +200,7 @@ public final class Daemon: Sendable {
         phase.update { $0 = .serving }
         signalReady()
 
-        stop.wait { $0 != nil }
-        let reason = stop.read { $0! }
+        let reason = serve(server, socket: socket)
         log.info("stopping: \(reason)")
         phase.update { $0 = .stopping }
         // job.wait callers are answered now (timed_out) instead of holding the stop.
@@ -211,11 +221,17 @@ public final class Daemon: Sendable {
     /// - Returns: true if a stop was already under way.
     @discardableResult
     public func requestStop(_ reason: StopReason) -> Bool {
-        stop.update { current in
-            if current != nil { return true }
-            current = reason
+        control.update { current in
+            if current.stopReason != nil { return true }
+            current.stopReason = reason
             return false
         }
+    }
+
+    /// Has the main thread check the socket file at once, instead of within
+    /// a second (SIGHUP and `daemon.reload` do). Safe from any thread.
+    public func checkSocketNow() {
+        control.update { $0.socketCheckRequested = true }
     }
 
     /// Removes the socket file (if ours) and ends the process at once: for a
@@ -241,6 +257,24 @@ public final class Daemon: Sendable {
     }
 
     // MARK: Private
+
+    /// The main thread while the daemon serves: waits for a stop, checking
+    /// the socket file every second (or when asked) and listening on the
+    /// path again if the file was removed.
+    ///
+    /// - Returns: why the daemon stops.
+    private func serve(_ server: RPCServer, socket: DaemonSocket) -> StopReason {
+        var watch = SocketWatch(socket: socket, log: log)
+        while true {
+            control.wait(timeout: Self.socketCheckInterval) { $0.stopReason != nil || $0.socketCheckRequested }
+            let reason = control.update { current in
+                current.socketCheckRequested = false
+                return current.stopReason
+            }
+            if let reason { return reason }
+            watch.check { descriptor throws(SystemError) in try server.replaceListener(with: descriptor) }
+        }
+    }
 
     private func openSocket() throws(DaemonError) -> DaemonSocket {
         if let activated = try DaemonSocket.activated(environment: environment, log: log) {
@@ -271,13 +305,16 @@ public final class Daemon: Sendable {
 
     /// Reads the configuration file again (SIGHUP, `daemon.reload`) and
     /// applies what can change while the daemon runs: the defaults of new
-    /// jobs. A file with an error changes nothing.
+    /// jobs. A file with an error changes nothing. Also has the socket file
+    /// checked at once (see `checkSocketNow`), with or without a file.
     ///
     /// - Returns: the keys that changed, and those of them that take effect
     ///   only after a restart.
     /// - Throws: `DaemonError` naming the line and the key that are wrong.
     @discardableResult
     public func reload() throws(DaemonError) -> ReloadReport {
+        // A user who reloads may be trying to bring a lost socket back.
+        checkSocketNow()
         guard let path = options.configPath else {
             throw DaemonError(.configuration, "this daemon was started without a configuration file (see --config)")
         }

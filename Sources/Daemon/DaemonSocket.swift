@@ -1,4 +1,5 @@
 import Posix
+import Synchronization
 import VisionCraftProtocol
 
 #if canImport(Glibc)
@@ -22,20 +23,62 @@ public final class DaemonSocket: Sendable {
         case activated
     }
 
-    /// The listening descriptor.
-    public let descriptor: FileDescriptor
+    /// What is at the socket's path now, compared with the socket served.
+    public enum FileCondition: Sendable, Equatable {
+        /// The socket file served (for an activated socket: the file that
+        /// was there when the daemon started).
+        case intact
+        /// Nothing is at the path, or its folder is gone.
+        case missing
+        /// Another file is at the path.
+        case replaced(FileStatus.Kind)
+        /// The path cannot be examined (`lstat` failed).
+        case unreadable(SystemError)
+        /// There is no file to compare with (an activated socket with no
+        /// path, or whose file was already gone at start).
+        case unknown
+    }
+
+    /// A socket bound again at the path by `bindAgain()`, not yet served:
+    /// `adopt` it once the server accepts on it, else `discard` it.
+    public struct Replacement: Sendable {
+        /// The new listening descriptor.
+        public let descriptor: FileDescriptor
+        fileprivate let file: FileStatus
+    }
+
+    /// The listening descriptor in use (a new one after `adopt(_:)`).
+    public var descriptor: FileDescriptor {
+        state.withLock { $0.descriptor }
+    }
+
     /// The socket's path (for an activated socket, what getsockname tells).
     public let path: String
     public let origin: Origin
-    private let lock: FileLock?
-    private let boundFile: FileStatus?
+    private let state: Mutex<State>
+
+    private struct State {
+        var descriptor: FileDescriptor
+        var lock: FileLock?
+        /// The file bound at `path` (for an activated socket: the file there
+        /// at start, if any).
+        var file: FileStatus?
+    }
 
     private init(descriptor: FileDescriptor, path: String, origin: Origin, lock: FileLock?, boundFile: FileStatus?) {
-        self.descriptor = descriptor
         self.path = path
         self.origin = origin
-        self.lock = lock
-        self.boundFile = boundFile
+        state = Mutex(State(descriptor: descriptor, lock: lock, file: boundFile))
+    }
+
+    /// The socket's folder.
+    public var folder: String {
+        SocketLocation(path: path, source: .flag).folder
+    }
+
+    /// The lock file beside the socket.
+    public var lockPath: String {
+        SocketLocation(path: path, source: .flag).lockPath
     }
 
     /// The descriptor systemd passes first (SD_LISTEN_FDS_START).
@@ -67,7 +110,7 @@ public final class DaemonSocket: Sendable {
             throw DaemonError(.system, "socket activation: \(error)")
         }
         let path = UnixSocket.localPath(of: fd) ?? "(inherited socket)"
-        return DaemonSocket(descriptor: fd, path: path, origin: .activated, lock: nil, boundFile: nil)
+        return DaemonSocket(descriptor: fd, path: path, origin: .activated, lock: nil, boundFile: fileAtStart(path))
     }
 
     /// The `Sockets` entry of a launchd agent plist that the daemon serves
@@ -95,7 +138,7 @@ public final class DaemonSocket: Sendable {
             throw DaemonError(.system, "launchd socket activation: \(error)")
         }
         let path = UnixSocket.localPath(of: fd) ?? "(launchd socket)"
-        return DaemonSocket(descriptor: fd, path: path, origin: .activated, lock: nil, boundFile: nil)
+        return DaemonSocket(descriptor: fd, path: path, origin: .activated, lock: nil, boundFile: fileAtStart(path))
     }
 
     /// Binds the socket at `location`: prepares its folder, takes the lock,
@@ -111,15 +154,16 @@ public final class DaemonSocket: Sendable {
 
         let lock: FileLock
         do {
-            guard let acquired = try FileLock.tryAcquire(path + ".lock") else {
-                throw DaemonError(.alreadyRunning, "visioncraftd is already running on \(path) (another daemon holds \(path).lock)")
+            guard let acquired = try FileLock.tryAcquire(location.lockPath) else {
+                throw alreadyRunning(location)
             }
             lock = acquired
         } catch let error as DaemonError {
             throw error
         } catch {
-            throw DaemonError(.system, "cannot lock \(path).lock: \(error)")
+            throw DaemonError(.system, "cannot lock \(location.lockPath): \(error)")
         }
+        recordProcessID(in: lock, log: log)
 
         do {
             try replaceStaleSocket(at: path, log: log)
@@ -142,10 +186,9 @@ public final class DaemonSocket: Sendable {
     /// Closes the socket; a socket this daemon bound has its file removed
     /// (if it is still ours) and its lock released.
     public func close() {
+        let (descriptor, lock) = state.withLock { ($0.descriptor, $0.lock) }
         if origin == .bound {
-            if let boundFile, let current = try? FileSystem.linkStatus(path), current.isSameFile(as: boundFile) {
-                _ = try? FileSystem.removeFile(path)
-            }
+            removeFileIfOurs()
             lock?.release()
         }
         try? descriptor.close()
@@ -154,13 +197,173 @@ public final class DaemonSocket: Sendable {
     /// Removes the socket file if it is still the one this daemon bound
     /// (for a forced exit, where `close` would take too long).
     public func removeFileIfOurs() {
-        guard origin == .bound, let boundFile, let current = try? FileSystem.linkStatus(path),
-            current.isSameFile(as: boundFile)
-        else { return }
+        guard origin == .bound, inspectFile() == .intact else { return }
         _ = try? FileSystem.removeFile(path)
     }
 
+    /// Looks at what is at the path now (one `lstat`).
+    public func inspectFile() -> FileCondition {
+        guard let served = state.withLock({ $0.file }) else { return .unknown }
+        let current: FileStatus?
+        do {
+            current = try FileSystem.linkStatus(path)
+        } catch {
+            return .unreadable(error)
+        }
+        guard let current else { return .missing }
+        if current.isSameFile(as: served) { return .intact }
+        return .replaced(current.kind)
+    }
+
+    /// Binds a new listening socket at the path of a socket this daemon
+    /// bound, whose file was removed or replaced, without letting the lock go:
+    /// re-creates a missing folder (0700), takes the lock again only if its
+    /// file was removed too, removes a stale socket, and binds with mode 0600.
+    /// Another file at the path, or a socket someone answers on, is left alone.
+    ///
+    /// - Throws: `DaemonError` saying what is in the way and what to do.
+    public func bindAgain(log: Logger) throws(DaemonError) -> Replacement {
+        guard origin == .bound else {
+            throw DaemonError(.activation, "\(path) belongs to the service manager that passed it; visioncraftd does not bind it")
+        }
+        try Self.preparePrivateFolder(folder)
+        try lockAgainIfRemoved(log: log)
+        do {
+            if let status = try FileSystem.linkStatus(path) {
+                try clearStaleSocket(status, log: log)
+            }
+            let fd = try UnixSocket.listen(at: path)
+            do {
+                try FileSystem.setPermissions(path, 0o600)
+                guard let file = try FileSystem.linkStatus(path) else {
+                    throw DaemonError(.system, "the new socket file \(path) vanished at once")
+                }
+                return Replacement(descriptor: fd, file: file)
+            } catch {
+                try? fd.close()
+                throw error
+            }
+        } catch let error as DaemonError {
+            throw error
+        } catch {
+            throw DaemonError(.system, "cannot listen on \(path): \(error)")
+        }
+    }
+
+    /// Serves `replacement` from now on: it becomes the socket's descriptor
+    /// and file, and the old descriptor is closed. Call it once the server
+    /// accepts on the new descriptor and no longer on the old one.
+    public func adopt(_ replacement: Replacement) {
+        let old = state.withLock { state in
+            let old = state.descriptor
+            state.descriptor = replacement.descriptor
+            state.file = replacement.file
+            return old
+        }
+        try? old.close()
+    }
+
+    /// Closes a replacement the server could not take, and removes its file.
+    public func discard(_ replacement: Replacement) {
+        if let current = try? FileSystem.linkStatus(path), current.isSameFile(as: replacement.file) {
+            _ = try? FileSystem.removeFile(path)
+        }
+        try? replacement.descriptor.close()
+    }
+
     // MARK: Private
+
+    /// The lock is held: says by whom, and whether its socket file is
+    /// missing for now (the holder re-creates it).
+    private static func alreadyRunning(_ location: SocketLocation) -> DaemonError {
+        let holder = (try? FileSystem.readFile(location.lockPath, limit: 64)).flatMap(DaemonLockRecord.pid(in:))
+        var message = "visioncraftd is already running on \(location.path) (" + (holder.map { "pid \($0)" } ?? "another daemon") + " holds \(location.lockPath))"
+        if (try? FileSystem.linkStatus(location.path)) == nil {
+            message += "; its socket file is missing for now, and that daemon listens there again within a second"
+        }
+        return DaemonError(.alreadyRunning, message)
+    }
+
+    /// What is at an activated socket's path at start, to notice later that
+    /// it is gone.
+    private static func fileAtStart(_ path: String) -> FileStatus? {
+        guard path.hasPrefix("/"), let status = try? FileSystem.linkStatus(path), status.kind == .socket else { return nil }
+        return status
+    }
+
+    /// Writes this process's id into the lock file, so that a client that
+    /// finds the lock held but no socket can name this daemon.
+    private static func recordProcessID(in lock: FileLock, log: Logger) {
+        do {
+            try lock.record(DaemonLockRecord.text(pid: getpid()))
+        } catch {
+            log.warning("cannot write the process id into \(lock.path) (\(error)); clients will not be able to name this daemon")
+        }
+    }
+
+    /// The lock is what keeps a second daemon off the path; if its file was
+    /// removed (with the folder, say), anyone could lock a new one. Locks
+    /// the file now at the lock's path, unless another process got there
+    /// first, and keeps that lock from then on (the old one is on a file
+    /// nobody can reach any more).
+    private func lockAgainIfRemoved(log: Logger) throws(DaemonError) {
+        guard let lock = state.withLock({ $0.lock }), !lock.isStillAtPath else { return }
+        let fresh: FileLock?
+        do {
+            fresh = try FileLock.tryAcquire(lockPath)
+        } catch {
+            throw DaemonError(.system, "cannot lock \(lockPath) again: \(error)")
+        }
+        guard let fresh else {
+            let holder = (try? FileSystem.readFile(lockPath, limit: 64)).flatMap(DaemonLockRecord.pid(in:))
+            throw DaemonError(
+                .alreadyRunning,
+                "\(lockPath) was removed too, and another daemon" + (holder.map { " (pid \($0))" } ?? "")
+                    + " has locked a new one since: it owns \(path) now; stop one of the two (this one is pid \(getpid()))"
+            )
+        }
+        Self.recordProcessID(in: fresh, log: log)
+        state.withLock { $0.lock = fresh }
+        lock.release()
+        log.info("\(lockPath) was removed; locked it again")
+    }
+
+    /// With the lock held, at a path where the socket served is no more:
+    /// a socket nobody answers on is removed; one that answers, or any
+    /// other file, is somebody else's.
+    private func clearStaleSocket(_ status: FileStatus, log: Logger) throws {
+        guard status.kind == .socket else {
+            throw DaemonError(
+                .unsafeLocation,
+                "\(path) is now \(Self.describe(status.kind)), not a socket; visioncraftd does not delete what it did not create: move it away and the daemon listens there again"
+            )
+        }
+        do {
+            let probe = try UnixSocket.connect(to: path)
+            try? probe.close()
+            throw DaemonError(
+                .alreadyRunning,
+                "\(path) is now a socket that another process answers on; it is left alone: stop that process and remove the file, and this daemon listens there again"
+            )
+        } catch let error as SystemError where error.isConnectionRefused {
+            log.info("removing stale socket \(path) (nobody listens on it)")
+            try FileSystem.removeFile(path)
+        } catch let error as SystemError where error.isNoSuchFile {
+            return
+        }
+    }
+
+    /// "a regular file", "a directory", ... for messages.
+    static func describe(_ kind: FileStatus.Kind) -> String {
+        switch kind {
+        case .regular: "a regular file"
+        case .directory: "a directory"
+        case .socket: "a socket"
+        case .symbolicLink: "a symbolic link"
+        case .fifo: "a FIFO"
+        case .other: "a device or other special file"
+        }
+    }
 
     /// Creates the folder 0700 if missing, and refuses a folder that others
     /// could use to plant or read a socket: not a real directory, owned by
