@@ -34,30 +34,30 @@ public struct ConfigFile: Sendable, Equatable {
 
     public let entries: [Entry]
 
-    /// Parses `text`.
+    /// Parses `text`. The reading is by Unicode scalar, not Character: a
+    /// combining mark after a quote or a bracket must not hide it.
     ///
     /// - Throws: `ConfigError` with the line and what is wrong.
     public init(parsing text: String) throws(ConfigError) {
         var entries: [Entry] = []
+        var seen: Set<String> = []
         var section = ""
-        for (offset, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (offset, raw) in Self.lines(of: text).enumerated() {
             let number = offset + 1
-            let line = Self.strippingComment(String(raw)).trimmed
+            let line = Self.trim(Self.strippingComment(Array(raw.unicodeScalars)))
             if line.isEmpty { continue }
-            if line.hasPrefix("[") {
-                guard line.hasSuffix("]"), !line.hasPrefix("[[") else { throw ConfigError(line: number, "a section header is [name]") }
-                section = String(line.dropFirst().dropLast()).trimmed
+            if line.first == "[" {
+                guard line.last == "]", line.count >= 2, line[1] != "[" else { throw ConfigError(line: number, "a section header is [name]") }
+                section = Self.string(Self.trim(line[1..<(line.count - 1)]))
                 guard Self.isBareKey(section) else { throw ConfigError(line: number, "'\(section)' is not a section name (letters, digits, _ and -)") }
                 continue
             }
             guard let equals = line.firstIndex(of: "=") else { throw ConfigError(line: number, "expected key = value") }
-            let key = String(line[..<equals]).trimmed
+            let key = Self.string(Self.trim(line[..<equals]))
             guard Self.isBareKey(key) else { throw ConfigError(line: number, "'\(key)' is not a key name (letters, digits, _ and -)") }
             let name = section.isEmpty ? key : "\(section).\(key)"
-            if entries.contains(where: { $0.section == section && $0.key == key }) {
-                throw ConfigError(line: number, key: name, "is set twice")
-            }
-            let value = try Self.value(String(line[line.index(after: equals)...]).trimmed, line: number, key: name)
+            guard seen.insert(name).inserted else { throw ConfigError(line: number, key: name, "is set twice") }
+            let value = try Self.value(Self.trim(line[(equals + 1)...]), line: number, key: name)
             entries.append(Entry(section: section, key: key, value: value, line: number))
         }
         self.entries = entries
@@ -68,98 +68,137 @@ public struct ConfigFile: Sendable, Equatable {
         entries.first { $0.name == name }
     }
 
+    /// The lines of `text`, split at every line feed, so that files saved
+    /// with CRLF endings (a Windows editor) read the same: splitting the
+    /// String would not, since "\r\n" is one Character. Each line keeps its
+    /// "\r", which the parser trims.
+    public static func lines(of text: String) -> [String] {
+        text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
+    }
+
+    /// `text` in double quotes, escaped as the parser (and TOML) reads it:
+    /// quotes, backslashes and every control character.
+    public static func quote(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case "\r": result += "\\r"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+
     // MARK: Private
+
+    private typealias Scalars = ArraySlice<Unicode.Scalar>
+
+    private static func string(_ scalars: Scalars) -> String {
+        var text = ""
+        text.unicodeScalars.append(contentsOf: scalars)
+        return text
+    }
+
+    private static func trim(_ scalars: some Collection<Unicode.Scalar>) -> Scalars {
+        let all = Array(scalars)[...]
+        let blank: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+        guard let first = all.firstIndex(where: { !blank($0) }), let last = all.lastIndex(where: { !blank($0) }) else { return [] }
+        return all[first...last]
+    }
 
     private static func isBareKey(_ text: String) -> Bool {
         !text.isEmpty && text.unicodeScalars.allSatisfy { ($0.value < 128 && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "_" || $0 == "-" }
     }
 
     /// The line without a `#` comment (one inside a string stays).
-    private static func strippingComment(_ line: String) -> String {
+    private static func strippingComment(_ line: [Unicode.Scalar]) -> Scalars {
         var inString = false
         var escaped = false
-        var result = ""
-        for character in line {
+        for (index, scalar) in line.enumerated() {
             if inString {
-                if escaped { escaped = false } else if character == "\\" { escaped = true } else if character == "\"" { inString = false }
-            } else if character == "\"" {
+                if escaped { escaped = false } else if scalar == "\\" { escaped = true } else if scalar == "\"" { inString = false }
+            } else if scalar == "\"" {
                 inString = true
-            } else if character == "#" {
-                break
+            } else if scalar == "#" {
+                return line[..<index]
             }
-            result.append(character)
         }
-        return result
+        return line[...]
     }
 
-    private static func value(_ text: String, line: Int, key: String) throws(ConfigError) -> Value {
-        if text.hasPrefix("\"") {
-            var rest = Substring(text)
+    private static func value(_ text: Scalars, line: Int, key: String) throws(ConfigError) -> Value {
+        if text.first == "\"" {
+            var rest = text
             let string = try quoted(&rest, line: line, key: key)
-            guard rest.trimmed.isEmpty else { throw ConfigError(line: line, key: key, "unexpected text after the string") }
+            guard trim(rest).isEmpty else { throw ConfigError(line: line, key: key, "unexpected text after the string") }
             return .string(string)
         }
-        if text.hasPrefix("[") {
-            guard text.hasSuffix("]") else { throw ConfigError(line: line, key: key, "an array ends with ] on the same line") }
-            var rest = Substring(text.dropFirst().dropLast())
+        if text.first == "[" {
+            guard text.last == "]", text.count >= 2 else { throw ConfigError(line: line, key: key, "an array ends with ] on the same line") }
+            var rest = text.dropFirst().dropLast()
             var values: [String] = []
             while true {
-                rest = Substring(rest.trimmed)
+                rest = trim(rest)
                 if rest.isEmpty { break }
-                guard rest.hasPrefix("\"") else { throw ConfigError(line: line, key: key, "arrays hold strings in double quotes") }
+                guard rest.first == "\"" else { throw ConfigError(line: line, key: key, "arrays hold strings in double quotes") }
                 values.append(try quoted(&rest, line: line, key: key))
-                rest = Substring(rest.trimmed)
+                rest = trim(rest)
                 if rest.isEmpty { break }
-                guard rest.hasPrefix(",") else { throw ConfigError(line: line, key: key, "expected , between array items") }
+                guard rest.first == "," else { throw ConfigError(line: line, key: key, "expected , between array items") }
                 rest = rest.dropFirst()
             }
             return .strings(values)
         }
-        if text == "true" { return .boolean(true) }
-        if text == "false" { return .boolean(false) }
-        let digits = text.replacing("_", with: "")
+        let word = string(text)
+        if word == "true" { return .boolean(true) }
+        if word == "false" { return .boolean(false) }
+        let digits = word.replacing("_", with: "")
         if let integer = Int(digits) { return .integer(integer) }
         if let number = Double(digits), number.isFinite, digits.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) { return .number(number) }
-        throw ConfigError(line: line, key: key, "'\(text)' is not a value (strings go in double quotes)")
+        throw ConfigError(line: line, key: key, "'\(word)' is not a value (strings go in double quotes)")
     }
 
     /// Reads a double-quoted string at the start of `text`, leaving the rest.
-    private static func quoted(_ text: inout Substring, line: Int, key: String) throws(ConfigError) -> String {
+    /// Escapes as in TOML: \" \\ \n \t \r \b \f \uXXXX \UXXXXXXXX.
+    private static func quoted(_ text: inout Scalars, line: Int, key: String) throws(ConfigError) -> String {
         text = text.dropFirst()
         var result = ""
-        while let character = text.first {
+        while let scalar = text.first {
             text = text.dropFirst()
-            switch character {
+            switch scalar {
             case "\"": return result
             case "\\":
                 guard let next = text.first else { break }
                 text = text.dropFirst()
                 switch next {
-                case "n": result.append("\n")
-                case "t": result.append("\t")
-                case "\"": result.append("\"")
-                case "\\": result.append("\\")
+                case "n": result += "\n"
+                case "t": result += "\t"
+                case "r": result += "\r"
+                case "b": result += "\u{08}"
+                case "f": result += "\u{0C}"
+                case "\"": result += "\""
+                case "\\": result += "\\"
+                case "u", "U":
+                    let length = next == "u" ? 4 : 8
+                    let hex = string(text.prefix(length))
+                    guard hex.count == length, let value = UInt32(hex, radix: 16), let decoded = Unicode.Scalar(value) else {
+                        throw ConfigError(line: line, key: key, "\\\(next) needs \(length) hexadecimal digits of a Unicode scalar")
+                    }
+                    result.unicodeScalars.append(decoded)
+                    text = text.dropFirst(length)
                 default: throw ConfigError(line: line, key: key, "unknown escape \\\(next)")
                 }
-            default: result.append(character)
+            default: result.unicodeScalars.append(scalar)
             }
         }
         throw ConfigError(line: line, key: key, "the string is not closed")
-    }
-
-    /// `text` in double quotes, escaped as the parser reads it.
-    public static func quote(_ text: String) -> String {
-        var result = "\""
-        for character in text {
-            switch character {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            default: result.append(character)
-            }
-        }
-        return result + "\""
     }
 }
 

@@ -38,7 +38,7 @@ public enum SettingsFile {
         let section = String(known.name.prefix { $0 != "." })
         let name = String(known.name.dropFirst(section.count + 1))
         let text = try read(path) ?? ""
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines = ConfigFile.lines(of: text)
         if lines.last == "" { lines.removeLast() }
         let file = try ConfigFile(parsing: text)
         let line = "\(name) = \(value)"

@@ -4,6 +4,28 @@ import Testing
 import TestSupport
 
 @Suite struct ConfigFileTests {
+    /// Found by the config fuzz target: a CRLF file was refused at line 1,
+    /// and quoted values with a CR, a control character or a leading
+    /// combining mark did not read back.
+    @Test func crlfFilesAndEveryQuotedTextReadBack() throws {
+        let lf = try ConfigFile(parsing: "[jobs]\nmodel = \"a\"\nsteps = 20\n")
+        let crlf = try ConfigFile(parsing: "[jobs]\r\nmodel = \"a\"\r\nsteps = 20\r\n")
+        #expect(crlf == lf)
+        #expect(crlf.entry("jobs.steps")?.line == 3)
+        for text in ["\u{301}", "a\r\nb", "tab\t", "\u{0}\u{1F}\u{7F}", "\"\\", "é # not a comment", "😀"] {
+            let file = try ConfigFile(parsing: "model = \(ConfigFile.quote(text))")
+            #expect(file.entries.first?.value == .string(text), "\(text.debugDescription)")
+        }
+        #expect(ConfigFile.quote("\u{1}\r") == #""\u0001\r""#)
+        #expect(try ConfigFile(parsing: #"k = "\u00e9\U0001F600\b\f""#).entries.first?.value == .string("é😀\u{08}\u{0C}"))
+        #expect(throws: ConfigError(line: 1, key: "k", "\\u needs 4 hexadecimal digits of a Unicode scalar")) {
+            try ConfigFile(parsing: #"k = "\u12""#)
+        }
+        #expect(throws: ConfigError(line: 1, key: "k", "\\U needs 8 hexadecimal digits of a Unicode scalar")) {
+            try ConfigFile(parsing: #"k = "\UD800D800""#)
+        }
+    }
+
     @Test func readsTheTOMLSubset() throws {
         let file = try ConfigFile(parsing: """
             # visioncraft
