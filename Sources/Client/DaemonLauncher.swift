@@ -45,12 +45,18 @@ struct DaemonLauncher {
         return ProcessEnvironment.findExecutable(named: "visioncraftd", searchPath: options.environment["PATH"])
     }
 
+    /// What came of a start.
+    enum Outcome: Equatable {
+        /// The daemon started signalled ready: its socket accepts connections.
+        case ready
+        /// It exited saying another daemon already runs (one that another
+        /// client started at the same time, or one whose socket file is
+        /// missing for now): the caller connects to that one.
+        case alreadyRunning
+    }
+
     /// Starts the daemon and waits until it is ready or has exited.
-    ///
-    /// Returns normally when the daemon signalled ready, or when it exited
-    /// saying another daemon is already running (the caller then connects to
-    /// that one).
-    func start() throws(DaemonClientError) {
+    func start() throws(DaemonClientError) -> Outcome {
         let path = location.path
         guard let executable = daemonExecutable() else {
             throw .startFailed(path: path, detail: "visioncraftd is neither next to this program nor on PATH")
@@ -100,14 +106,14 @@ struct DaemonLauncher {
         }
         if signalled {
             child.reapInBackground()
-            return
+            return .ready
         }
 
         // The pipe closed without a newline: the daemon exited. Status 1 is
         // "already running" (another client started one at the same time).
         let termination = try? child.wait()
         if termination == .exited(1), lastLogLines().contains(where: { $0.contains("already running") }) {
-            return
+            return .alreadyRunning
         }
         let reason = termination.map { "it \($0)" } ?? "it exited"
         let log = lastLogLines().suffix(3).joined(separator: " | ")

@@ -7,7 +7,7 @@ import VisionCraftProtocol
 enum Failure {
     static func from(_ error: DaemonClientError) -> CommandFailure {
         switch error {
-        case .unavailable, .startFailed:
+        case .unavailable, .startFailed, .socketMissing:
             return CommandFailure(error.description, exitCode: .unavailable)
         case .untrustedServer:
             return CommandFailure(error.description, exitCode: .noPermission)
