@@ -100,6 +100,38 @@ import Darwin
         #expect(lines.contains { $0.contains("was replaced by a regular file while the daemon ran; listening on it again") })
     }
 
+    @Test func anActivatedSocketsFileIsLeftToTheServiceManager() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = folder.file("activated.sock")
+        let listener = try UnixSocket.listen(at: path)
+        defer { try? listener.close() }
+        let log = folder.file("log")
+        let (answered, recreated, text) = try await offPool {
+            let (child, ready) = try LifecycleTests.spawnActivated(listener: listener, arguments: ["--log-file", log])
+            defer {
+                try? ready.close()
+                child.send(.kill)
+                _ = try? child.wait()
+            }
+            guard try Poll.wait(for: ready, events: .readable, timeout: .seconds(20)) else { throw TestFailure("not ready") }
+            let open = try LineClient(path: path)
+            try FileSystem.removeFile(path)
+            let deadline = MonotonicInstant.now().advanced(by: .seconds(20))
+            var text = ""
+            while !text.contains("that the service manager passed is gone") {
+                guard MonotonicInstant.now() < deadline else { throw TestFailure("the log never said so:\n\(text)") }
+                pauseBriefly(milliseconds: 10)
+                text = String(decoding: try FileSystem.readFile(log), as: UTF8.self)
+            }
+            let answered = try Self.ask(open, "daemon.status")["result"] != nil
+            return (answered, try FileSystem.linkStatus(path) != nil, text)
+        }
+        #expect(answered, "the open connection is still served")
+        #expect(!recreated, "the service manager owns the file")
+        #expect(text.contains("systemctl --user restart visioncraftd.socket"))
+    }
+
     @Test func vcctlWaitsForTheSocketInsteadOfFailingOnTheLock() async throws {
         let daemon = try await offPool { try DaemonProcess.start() }
         defer { daemon.cleanUp() }
