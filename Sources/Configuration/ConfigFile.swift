@@ -110,7 +110,7 @@ public struct ConfigFile: Sendable, Equatable {
         let all = Array(scalars)[...]
         let blank: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
         guard let first = all.firstIndex(where: { !blank($0) }), let last = all.lastIndex(where: { !blank($0) }) else { return [] }
-        return all[first...last]
+        return Array(all[first...last])[...]  // indices from 0, as callers count them
     }
 
     private static func isBareKey(_ text: String) -> Bool {
