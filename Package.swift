@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "vcctl", targets: ["vcctl"]),
         .executable(name: "visioncraft-bench", targets: ["visioncraft-bench"]),
         .executable(name: "visioncraft-emulator", targets: ["visioncraft-emulator"]),
+        .executable(name: "visioncraft-fuzz", targets: ["visioncraft-fuzz"]),
         .executable(name: "visioncraft-reliability", targets: ["visioncraft-reliability"]),
         .executable(name: "visioncraftd", targets: ["visioncraftd"]),
         // Shipped plugins: found by visioncraftd next to its binary.
@@ -115,6 +116,10 @@ let package = Package(
             ]
         ),
 
+        /// In-process fuzz targets (the daemon's JSON-RPC surface, the
+        /// configuration file, plugin options), for libFuzzer or a seeded run.
+        .target(name: "FuzzTargets", dependencies: ["Configuration", "Daemon", "Imaging", "JSON", "PluginHost", "Posix", "Reliability"]),
+
         /// An HTTP client over libcurl's multi interface on a thread of its own.
         .target(name: "HTTPClient", dependencies: ["CCurlShim", "CLibCurl", "Posix"]),
 
@@ -196,6 +201,10 @@ let package = Package(
         /// The emulator as a program.
         .executableTarget(name: "visioncraft-emulator", dependencies: ["VisionCraftEmulator"]),
 
+        /// The fuzz targets as a program: libFuzzer's driver when built with
+        /// -sanitize=fuzzer (.ci/fuzz), else seeded inputs and corpus replay.
+        .executableTarget(name: "visioncraft-fuzz", dependencies: ["FuzzTargets"]),
+
         /// The reliability checks as a program.
         .executableTarget(name: "visioncraft-reliability", dependencies: ["Reliability"]),
 
@@ -233,6 +242,7 @@ let package = Package(
         ),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
         .testTarget(name: "EndToEndTests", dependencies: ["Benchmarks", "Imaging", "JobStore", "JSON", "Posix", "Reliability", "TestSupport"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Posix", "TestSupport"]),
