@@ -8,6 +8,7 @@
 // one that runs past its timeout (seconds, default 30) is killed with its
 // process group.
 #define _POSIX_C_SOURCE 200809L
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -24,11 +25,13 @@
 
 extern char **environ;
 
-static const vc_host *host;
+// The host's callbacks: the same table for every load, but two loads may
+// initialise at once (tests, a reload), so it is stored and read atomically.
+static _Atomic(const vc_host *) host;
 
 static vc_status fail(char **error, vc_status status, const char *message) {
     size_t length = strlen(message) + 1;
-    *error = host->allocate(length);
+    *error = atomic_load_explicit(&host, memory_order_acquire)->allocate(length);
     if (*error) memcpy(*error, message, length);
     return status;
 }
@@ -99,7 +102,7 @@ static double now(void) {
 
 static vc_status exec_init(const vc_host *given, const char *config_json, void **state, char **error) {
     (void)config_json; (void)state; (void)error;
-    host = given;
+    atomic_store_explicit(&host, given, memory_order_release);
     return VC_OK;
 }
 

@@ -9,6 +9,7 @@
 // the inner loops are plain multiply-adds over floats that the compiler
 // vectorises. Images of a megapixel or more are split across threads.
 #define _POSIX_C_SOURCE 200809L
+#include <stdatomic.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,11 +23,13 @@
 #define PI 3.14159265358979323846
 #define MAX_SIDE 16384
 
-static const vc_host *host;
+// The host's callbacks: the same table for every load, but two loads may
+// initialise at once (tests, a reload), so it is stored and read atomically.
+static _Atomic(const vc_host *) host;
 
 static vc_status fail(char **error, vc_status status, const char *message) {
     size_t length = strlen(message) + 1;
-    *error = host->allocate(length);
+    *error = atomic_load_explicit(&host, memory_order_acquire)->allocate(length);
     if (*error) memcpy(*error, message, length);
     return status;
 }
@@ -182,7 +185,7 @@ static int parallel(work base, uint32_t count, int threads) {
 
 static vc_status upscale_init(const vc_host *given, const char *config_json, void **state, char **error) {
     (void)config_json; (void)state; (void)error;
-    host = given;
+    atomic_store_explicit(&host, given, memory_order_release);
     return VC_OK;
 }
 
@@ -208,7 +211,7 @@ static vc_status upscale_image(void *state, const vc_image *input, const char *p
     }
     taps tx = {0}, ty = {0};
     float *rows = malloc(sizeof(float) * (size_t)input->height * out_w * 4);
-    uint8_t *pixels = host->allocate((size_t)out_w * out_h * 4);
+    uint8_t *pixels = atomic_load_explicit(&host, memory_order_acquire)->allocate((size_t)out_w * out_h * 4);
     vc_status status = VC_OK;
     if (!rows || !pixels || !make_taps(&tx, input->width, (uint32_t)out_w) || !make_taps(&ty, input->height, (uint32_t)out_h)) {
         status = fail(error, VC_OUT_OF_MEMORY, "not enough memory for the resized image");
@@ -224,7 +227,7 @@ static vc_status upscale_image(void *state, const vc_image *input, const char *p
     free_taps(&tx);
     free_taps(&ty);
     if (status != VC_OK) {
-        if (pixels) host->release(pixels);
+        if (pixels) atomic_load_explicit(&host, memory_order_acquire)->release(pixels);
         return status;
     }
     output->pixels = pixels;
