@@ -1,4 +1,5 @@
-import Synchronization
+import Posix
+
 
 /// One of our figures beside its peer's, measured in the same run.
 public struct BenchmarkFinding: Sendable, Equatable {
@@ -32,7 +33,7 @@ public struct BenchmarkFinding: Sendable, Equatable {
 /// Collects the findings of every benchmark in a run, for the report's
 /// summary and its "where we are behind" section.
 public final class BenchmarkFindings: Sendable {
-    private let recorded = Mutex<[BenchmarkFinding]>([])
+    private let recorded = Lock<[BenchmarkFinding]>([])
 
     public init() {}
 

@@ -6,7 +6,6 @@ import Darwin
 import Musl
 #endif
 import Posix
-import Synchronization
 
 /// Somewhere to write text.
 public protocol TextOutput: Sendable {
@@ -40,7 +39,7 @@ public struct DescriptorOutput: TextOutput {
 
 /// Collects everything written (for tests).
 public final class BufferedOutput: TextOutput {
-    private let storage = Mutex("")
+    private let storage = Lock("")
 
     public init() {}
 

@@ -3,7 +3,6 @@ import JSON
 import JSONRPC
 import JSONRPCServer
 import Posix
-import Synchronization
 import VisionCraftProtocol
 
 /// The connections that asked for events, and how events reach them: a
@@ -17,7 +16,7 @@ final class EventSubscriptions: Sendable {
         var dropped = 0
     }
 
-    private let subscribers = Mutex<[UInt64: Subscriber]>([:])
+    private let subscribers = Lock<[UInt64: Subscriber]>([:])
     let bufferLimit: Int
 
     init(bufferLimit: Int = 256 << 10) {

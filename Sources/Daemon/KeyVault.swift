@@ -1,6 +1,5 @@
 import Posix
 import Scheduler
-import Synchronization
 
 /// The API key: the only place the daemon keeps it. Sources, in order: the
 /// key file written by `key.set` (`$XDG_CONFIG_HOME/visioncraft/key`, 0600),
@@ -19,7 +18,7 @@ final class KeyVault: APIKeySource {
     }
 
     let filePath: String
-    private let state: Mutex<State>
+    private let state: Lock<State>
     /// The key used when the upstream is the embedded emulator and no key is
     /// set (the emulator accepts any).
     static let emulatorKey = "visioncraft-emulator"
@@ -58,7 +57,7 @@ final class KeyVault: APIKeySource {
                 log.warning("\(filePath) has mode \(status.octalPermissions); it should be 0600 (chmod 600 \(filePath))")
             }
         }
-        state = Mutex(initial)
+        state = Lock(initial)
     }
 
     func usableKey() -> String? {

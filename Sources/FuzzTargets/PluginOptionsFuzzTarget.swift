@@ -41,7 +41,8 @@ public final class PluginOptionsFuzzTarget: @unchecked Sendable {
         }
         let request: JSON = ["prompt": .string(text), "negative_prompt": "", "image_count": 1, "seed": 7, "options": options]
         let prompt = JSONSerializer.serializeToString(request)
-        switch call({ [template] () async throws(PluginError) -> String in try await template.prompt(prompt, timeout: .seconds(10)) }) {
+        let limit = timeLimit
+        switch call({ [template] () async throws(PluginError) -> String in try await template.prompt(prompt, timeout: limit) }) {
         case .success(let answer):
             guard (try? JSONParser.parse(answer)) != nil else { throw FuzzFailure("the template plugin answered no JSON for \(Self.show(input))") }
         case .failure(let error):
@@ -49,7 +50,7 @@ public final class PluginOptionsFuzzTarget: @unchecked Sendable {
         }
         let parameters = JSONSerializer.serializeToString(["prompt": "x", "options": options])
         switch call({ [upscale, picture] () async throws(PluginError) -> RGBAImage in
-            try await upscale.image(picture, parameters: parameters, timeout: .seconds(10))
+            try await upscale.image(picture, parameters: parameters, timeout: limit)
         }) {
         case .success(let image):
             guard (1...16384).contains(image.width), (1...16384).contains(image.height) else {

@@ -12,8 +12,8 @@ final class CurlDriver: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     private let tls: HTTPClient.TLS
     private let userAgent: String
-    private let incoming = Mutex<[CurlTransfer]>([])
-    private let cancellations = Mutex<[CurlTransfer]>([])
+    private let incoming = Lock<[CurlTransfer]>([])
+    private let cancellations = Lock<[CurlTransfer]>([])
     private let stopping = Atomic<Bool>(false)
     private var thread: OSThread?
 

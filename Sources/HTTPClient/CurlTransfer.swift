@@ -1,5 +1,6 @@
 import CCurlShim
 import CLibCurl
+import Posix
 import Synchronization
 
 /// One request in flight: the easy handle, its buffers, and the continuation
@@ -10,7 +11,7 @@ final class CurlTransfer: @unchecked Sendable {
     let sink: UnsafeMutablePointer<ccurl_sink>
     let errorBuffer: UnsafeMutablePointer<CChar>
     var headerList: UnsafeMutablePointer<curl_slist>?
-    let continuation = Mutex<CheckedContinuation<Result<HTTPClientResponse, HTTPClientError>, Never>?>(nil)
+    let continuation = Lock<CheckedContinuation<Result<HTTPClientResponse, HTTPClientError>, Never>?>(nil)
     private let finished = Atomic<Bool>(false)
 
     init(easy: UnsafeMutableRawPointer, maximumResponseBytes: Int) {

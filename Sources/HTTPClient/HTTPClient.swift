@@ -1,7 +1,6 @@
 import CCurlShim
 import CLibCurl
 import Posix
-import Synchronization
 
 /// An HTTP client over libcurl's multi interface, driven by a thread of its
 /// own: requests from any task share one event loop and one connection cache
@@ -26,7 +25,7 @@ public final class HTTPClient: Sendable {
     private let userAgent: String
     /// Started on the first request, so that a client nobody uses yet (a
     /// daemon at rest) costs neither libcurl's initialisation nor a thread.
-    private let driverState = Mutex<DriverState>(.notStarted)
+    private let driverState = Lock<DriverState>(.notStarted)
 
     private enum DriverState {
         case notStarted

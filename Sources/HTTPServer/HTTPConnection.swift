@@ -1,6 +1,5 @@
 import Posix
 import StreamServer
-import Synchronization
 
 /// One client connection of an `HTTPServer`: parses requests, runs the
 /// handler for each in a task, and writes the replies in request order
@@ -10,7 +9,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     private let connection: Connection
     private let handler: HTTPServer.Handler
     private let maximumPipelined: Int
-    private let state = Mutex(Shared())
+    private let state = Lock(Shared())
 
     // Loop-thread state.
     private var parser: HTTPRequestParser

@@ -1,5 +1,4 @@
 import Posix
-import Synchronization
 
 /// Job identifiers: ULIDs (26 characters of Crockford base32: 48 bits of
 /// milliseconds since 1970, then 80 random bits). They sort by creation time
@@ -7,7 +6,7 @@ import Synchronization
 /// Within one millisecond the random part counts up, so ids made by one
 /// generator are strictly increasing.
 public final class JobIDGenerator: Sendable {
-    private let last = Mutex<(milliseconds: UInt64, random: (high: UInt16, low: UInt64))>((0, (0, 0)))
+    private let last = Lock<(milliseconds: UInt64, random: (high: UInt16, low: UInt64))>((0, (0, 0)))
 
     public init() {}
 

@@ -1,4 +1,4 @@
-import Synchronization
+import Posix
 import VisionCraftPluginABI
 
 /// A plugin whose library is loaded, whose ABI matched and whose init
@@ -18,10 +18,10 @@ public final class LoadedPlugin: @unchecked Sendable {
     let state: UnsafeMutableRawPointer?
     let host: PluginHostCallbacks
     /// Held around each hook of a serialized plugin.
-    let callLock = Mutex<Void>(())
+    let callLock = Lock<Void>(())
     /// Where calls are noted while they run (set by the registry).
-    let journal = Mutex<PluginCallJournal?>(nil)
-    private let hang = Mutex<String?>(nil)
+    let journal = Lock<PluginCallJournal?>(nil)
+    private let hang = Lock<String?>(nil)
 
     /// Why the plugin is considered hung (a hook passed its time limit), if it is.
     public var hung: String? { hang.withLock { $0 } }

@@ -1,5 +1,4 @@
 import Posix
-import Synchronization
 
 /// The plugins the daemon knows: every file found in the plugin folders,
 /// loaded or with the reason it could not be. Files are loaded once;
@@ -42,10 +41,10 @@ public final class PluginRegistry: Sendable {
     public let folders: [Folder]
     private let configuration: @Sendable (String) -> String
     private let log: @Sendable (Int32, String) -> Void
-    private let entries = Mutex<[Entry]>([])
+    private let entries = Lock<[Entry]>([])
     /// Plugins turned off because the daemon died while one of their hooks
     /// ran: name -> reason. Kept in `state/plugins-disabled`.
-    private let disabledPlugins = Mutex<[String: String]>([:])
+    private let disabledPlugins = Lock<[String: String]>([:])
     private let journal: PluginCallJournal?
     private let disabledFile: String?
 

@@ -1,5 +1,4 @@
 import CPosix
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -63,7 +62,7 @@ public final class ChildProcess: Sendable {
 
     /// The child's process id.
     public let pid: pid_t
-    private let termination = Mutex<Termination?>(nil)
+    private let termination = Lock<Termination?>(nil)
 
     private init(pid: pid_t) {
         self.pid = pid

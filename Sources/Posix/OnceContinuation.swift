@@ -1,12 +1,11 @@
-import Synchronization
 
 /// A continuation that several racers may try to resume (an answer and a
 /// timer, say): the first wins, the others are ignored.
 public final class OnceContinuation<Value: Sendable>: Sendable {
-    private let pending: Mutex<CheckedContinuation<Value, Never>?>
+    private let pending: Lock<CheckedContinuation<Value, Never>?>
 
     public init(_ continuation: CheckedContinuation<Value, Never>) {
-        pending = Mutex(continuation)
+        pending = Lock(continuation)
     }
 
     /// Resumes the continuation if nobody has yet.

@@ -1,5 +1,5 @@
 import JobStore
-import Synchronization
+import Posix
 
 /// Who hears about job changes: subscribers (the daemon's `events.subscribe`
 /// connections) and `job.wait` callers waiting for one job to finish.
@@ -20,7 +20,7 @@ public final class JobEventHub: Sendable {
         var timer: Task<Void, Never>?
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     public init() {}
 

@@ -2,7 +2,6 @@ import JobStore
 import JSON
 import PluginHost
 import Posix
-import Synchronization
 import VisionCraftAPI
 import VisionCraftProtocol
 
@@ -29,8 +28,8 @@ public final class JobScheduler: Sendable {
     private let repeatedLog: RepeatedMessageLog
     private let ids = JobIDGenerator()
     private let wake = WakeSignal()
-    private let state = Mutex(State())
-    private let liveDefaults: Mutex<JobDefaults>
+    private let state = Lock(State())
+    private let liveDefaults: Lock<JobDefaults>
 
     /// The defaults new jobs get now.
     public var defaults: JobDefaults { liveDefaults.withLock { $0 } }
@@ -51,7 +50,7 @@ public final class JobScheduler: Sendable {
         events: JobEventHub = JobEventHub(), plugins: PluginRegistry? = nil, log: @escaping @Sendable (String) -> Void
     ) {
         self.plugins = plugins
-        liveDefaults = Mutex(configuration.defaults)
+        liveDefaults = Lock(configuration.defaults)
         self.store = store
         self.client = client
         self.keys = keys

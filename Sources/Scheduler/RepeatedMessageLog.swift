@@ -1,5 +1,4 @@
 import Posix
-import Synchronization
 
 /// Writes a message that may repeat on every call (say, once per submit
 /// while the upstream is down) at most once per `period`, and says how many
@@ -9,7 +8,7 @@ final class RepeatedMessageLog: Sendable {
     private let write: @Sendable (String) -> Void
     private let period: Duration
     private let clock: @Sendable () -> MonotonicInstant
-    private let state = Mutex<[String: Entry]>([:])
+    private let state = Lock<[String: Entry]>([:])
 
     private struct Entry {
         var lastWritten: MonotonicInstant

@@ -1,5 +1,4 @@
 import Posix
-import Synchronization
 
 /// Paces upstream requests for the whole daemon: at most N in flight, at most
 /// M generations started per minute, and a queue-wide pause (after a rate
@@ -15,7 +14,7 @@ final class UpstreamGate: Sendable {
         var nextWaiter: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     let maximumInFlight: Int
     let requestsPerMinute: Int
 

@@ -1,9 +1,10 @@
-import Synchronization
+import Posix
+
 
 /// Wakes one waiting task (the dispatcher): a notification that arrives while
 /// nobody waits is kept for the next wait.
 final class WakeSignal: Sendable {
-    private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    private let state = Lock<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
     func notify() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in

@@ -1,5 +1,4 @@
 import Posix
-import Synchronization
 
 /// One accepted stream connection served by an event loop.
 ///
@@ -23,7 +22,7 @@ public final class Connection: @unchecked Sendable {
     public internal(set) var delegate: (any ConnectionDelegate)?
 
     private let limits: Limits
-    private let output = Mutex<OutputState>(OutputState())
+    private let output = Lock<OutputState>(OutputState())
     private let onClose: @Sendable (Connection) -> Void
 
     /// Output buffering threshold.

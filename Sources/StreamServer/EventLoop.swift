@@ -20,7 +20,7 @@ public final class EventLoop: @unchecked Sendable {
     let connectionCount = Atomic<Int>(0)
     let poller: Poller
     private let notifier: EventNotifier
-    private let tasks = Mutex<[@Sendable () -> Void]>([])
+    private let tasks = Lock<[@Sendable () -> Void]>([])
     private let stopping = Atomic<Bool>(false)
     private let threadID = Atomic<UInt64>(0)
     private var thread: OSThread?

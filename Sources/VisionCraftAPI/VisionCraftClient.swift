@@ -1,7 +1,6 @@
 import HTTPClient
 import JSON
 import Posix
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -43,7 +42,7 @@ public final class VisionCraftClient: Sendable {
 
     public let configuration: Configuration
     let httpClient: HTTPClient
-    private let catalog = Mutex<CatalogState>(.empty)
+    private let catalog = Lock<CatalogState>(.empty)
 
     /// The model and sampler lists: fetched once for every caller waiting at
     /// the time, kept for `catalogLifetime`, and a failure remembered for

@@ -2,7 +2,6 @@ import HTTPServer
 import Imaging
 import JSON
 import Posix
-import Synchronization
 
 /// A local server that behaves like the VisionCraft API (same paths, shapes,
 /// limits and errors), so everything runs and is tested with no key and no
@@ -88,8 +87,8 @@ public final class VisionCraftEmulator: Sendable {
 /// The emulator's request handling, shared with the server's handler.
 final class EmulatorCore: Sendable {
     let configuration: VisionCraftEmulator.Configuration
-    private let base = Mutex("")
-    private let state: Mutex<State>
+    private let base = Lock("")
+    private let state: Lock<State>
     private let images = ImageCache(capacity: 64)
     private let clockOrigin = MonotonicInstant.now()
 
@@ -118,7 +117,7 @@ final class EmulatorCore: Sendable {
 
     init(configuration: VisionCraftEmulator.Configuration) {
         self.configuration = configuration
-        state = Mutex(State(plan: configuration.faults, random: SplitMix64(state: configuration.seed)))
+        state = Lock(State(plan: configuration.faults, random: SplitMix64(state: configuration.seed)))
     }
 
     func setBaseURL(_ url: String) {
@@ -389,7 +388,7 @@ final class EmulatorCore: Sendable {
 /// The last few encoded pictures (downloads of one generation come together).
 final class ImageCache: Sendable {
     private let capacity: Int
-    private let storage = Mutex<(entries: [ImageSynthesizer.Spec: [UInt8]], order: [ImageSynthesizer.Spec])>(([:], []))
+    private let storage = Lock<(entries: [ImageSynthesizer.Spec: [UInt8]], order: [ImageSynthesizer.Spec])>(([:], []))
 
     init(capacity: Int) {
         self.capacity = capacity

@@ -25,6 +25,7 @@ import TestSupport
     @Test func pluginOptionsNeverCrashHangOrOverreach() async throws {
         let failure = try await offPool { () -> String? in
             let target = try PluginOptionsFuzzTarget(pluginFolder: BuiltProducts.directory)
+            target.timeLimit = .seconds(60)  // a crowded test machine, not a hang
             var mutations = SeededMutations(seed: 11)
             for input in FuzzSeeds.pluginOptions + (0..<3000).map({ _ in mutations.next(from: FuzzSeeds.pluginOptions) }) {
                 do { try target.run(input) } catch { return "\(error)" }
@@ -37,6 +38,7 @@ import TestSupport
     @Test func theDaemonAnswersAfterEverySeededInputAndAfterAShutdown() async throws {
         let (failure, starts, runs) = try await offPool { () -> (String?, Int, Int) in
             let target = try RPCFuzzTarget()
+            target.timeLimit = .seconds(60)
             var mutations = SeededMutations(seed: 3)
             let shutdown = Array(#"{"jsonrpc":"2.0","id":1,"method":"daemon.shutdown"}"#.utf8)
             for input in FuzzSeeds.rpc + [shutdown] + (0..<1500).map({ _ in mutations.next(from: FuzzSeeds.rpc) }) {
