@@ -6,7 +6,6 @@ import JSONRPCServer
 import Posix
 import Scheduler
 import StreamServer
-import Synchronization
 import VisionCraftProtocol
 
 #if canImport(Glibc)
@@ -50,11 +49,11 @@ public final class Daemon: Sendable {
     /// check the socket file now.
     private let control = ThreadCondition(Control())
     private let phase = ThreadCondition<Phase>(.starting)
-    private let socket = Mutex<DaemonSocket?>(nil)
+    private let socket = Lock<DaemonSocket?>(nil)
     /// The options in force: `options` after the reloads so far.
-    private let current: Mutex<DaemonOptions>
+    private let current: Lock<DaemonOptions>
     /// The running scheduler, for reloads.
-    private let scheduler = Mutex<JobScheduler?>(nil)
+    private let scheduler = Lock<JobScheduler?>(nil)
 
     /// How often the main thread checks that the socket file is still the
     /// one served (one `lstat`).
@@ -67,7 +66,7 @@ public final class Daemon: Sendable {
 
     public init(options: DaemonOptions, environment: Environment, log: Logger) {
         self.options = options
-        current = Mutex(options)
+        current = Lock(options)
         self.environment = environment
         self.log = log
     }
@@ -147,7 +146,7 @@ public final class Daemon: Sendable {
         scheduler.withLock { $0 = queue.scheduler }
         defer { scheduler.withLock { $0 = nil } }
 
-        let serverBox = Mutex<RPCServer?>(nil)
+        let serverBox = Lock<RPCServer?>(nil)
         let methods = DaemonMethods(
             startedAt: startedAt.iso8601,
             startInstant: startInstant,

@@ -1,5 +1,4 @@
 import Posix
-import Synchronization
 import VisionCraftProtocol
 
 #if canImport(Glibc)
@@ -55,7 +54,7 @@ public final class DaemonSocket: Sendable {
     /// The socket's path (for an activated socket, what getsockname tells).
     public let path: String
     public let origin: Origin
-    private let state: Mutex<State>
+    private let state: Lock<State>
 
     private struct State {
         var descriptor: FileDescriptor
@@ -68,7 +67,7 @@ public final class DaemonSocket: Sendable {
     private init(descriptor: FileDescriptor, path: String, origin: Origin, lock: FileLock?, boundFile: FileStatus?) {
         self.path = path
         self.origin = origin
-        state = Mutex(State(descriptor: descriptor, lock: lock, file: boundFile))
+        state = Lock(State(descriptor: descriptor, lock: lock, file: boundFile))
     }
 
     /// The socket's folder.

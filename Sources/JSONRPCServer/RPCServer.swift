@@ -1,7 +1,6 @@
 import JSONRPC
 import Posix
 import StreamServer
-import Synchronization
 
 /// A JSON-RPC 2.0 server over a listening stream socket: one `RPCSession`
 /// per connection, all on a `StreamServer`'s event loops.
@@ -109,7 +108,7 @@ public final class RPCServer: Sendable {
 
 /// The open sessions by connection id, shared with the acceptor closure.
 private final class SessionTable: Sendable {
-    private let storage = Mutex<[UInt64: RPCSession]>([:])
+    private let storage = Lock<[UInt64: RPCSession]>([:])
 
     func insert(_ session: RPCSession) {
         storage.withLock { $0[session.connectionID] = session }

@@ -58,7 +58,7 @@ public final class StreamServer: Sendable {
     public let configuration: Configuration
     private let loops: [EventLoop]
     private let listener: Listener
-    private let connections = Mutex<[UInt64: Connection]>([:])
+    private let connections = Lock<[UInt64: Connection]>([:])
     private let openCount = ThreadCondition<Int>(0)
     private let nextConnectionID = Atomic<UInt64>(1)
     /// True between `start()` and `stop()`: the listener is then touched on
