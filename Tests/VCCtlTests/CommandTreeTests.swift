@@ -30,6 +30,10 @@ import Testing
     @Test func clientErrorsMapToDocumentedExitCodes() {
         #expect(Failure.from(.unavailable(path: "/s", reason: "x")).exitCode == .unavailable)
         #expect(Failure.from(.startFailed(path: "/s", detail: "x")).exitCode == .unavailable)
+        let missing = Failure.from(.socketMissing(path: "/s", pid: 42, detail: "its socket file /s is missing"))
+        #expect(missing.exitCode == .unavailable)
+        #expect(missing.message.contains("a visioncraftd (pid 42) holds /s.lock but its socket file /s is missing"))
+        #expect(missing.message.contains("kill 42"))
         #expect(Failure.from(.untrustedServer(path: "/s", uid: 5)).exitCode == .noPermission)
         #expect(Failure.from(.invalidPath("long")).exitCode == .config)
         #expect(Failure.from(.call(.timedOut(.seconds(1)))).exitCode == .temporaryFailure)
