@@ -102,10 +102,11 @@ public enum BenchmarkTool {
         }
         if report, !suites.isEmpty { return fail("report runs every benchmark; name none with it") }
         Signals.ignoreBrokenPipe()
-        let progress: (String) -> Void = { write(to: .standardError, $0 + "\n") }
+        let progress: @Sendable (String) -> Void = { write(to: .standardError, $0 + "\n") }
         do {
             let binaries = try BenchmarkBinaries()
             let findings = BenchmarkFindings()
+            let context = BenchmarkContext(binaries: binaries, findings: findings, print: progress)
             var wanted = suites
             if report {
                 wanted = ["rpc", "cli", "upstream", "plugins", "queue", "scaling"]
@@ -118,19 +119,19 @@ public enum BenchmarkTool {
                 progress("\(suite):")
                 switch suite {
                 case "rpc":
-                    sections.append(.init(title: "JSON-RPC round trips (visioncraftd, the C floor, aria2)", text: try RPCBenchmark(settings: settings, binaries: binaries, findings: findings, print: progress).run()))
+                    sections.append(.init(title: "JSON-RPC round trips (visioncraftd, the C floor, aria2)", text: try RPCBenchmark(settings: settings, context: context).run()))
                 case "cli":
-                    sections.append(.init(title: "vcctl against task-spooler", text: try CLIBenchmark(settings: .init(), binaries: binaries, findings: findings, print: progress).run()))
+                    sections.append(.init(title: "vcctl against task-spooler", text: try CLIBenchmark(settings: .init(), context: context).run()))
                 case "upstream":
-                    sections.append(.init(title: "The emulator and the upstream client", text: try UpstreamBenchmark(settings: upstreamSettings, binaries: binaries, findings: findings, print: progress).run()))
+                    sections.append(.init(title: "The emulator and the upstream client", text: try UpstreamBenchmark(settings: upstreamSettings, context: context).run()))
                 case "plugins":
-                    sections.append(.init(title: "Plugins against libvips and ImageMagick", text: try PluginBenchmark(settings: .init(), binaries: binaries, findings: findings, print: progress).run()))
+                    sections.append(.init(title: "Plugins against libvips and ImageMagick", text: try PluginBenchmark(settings: .init(), context: context).run()))
                 case "queue":
                     var queueSettings = QueueBenchmark.Settings()
                     queueSettings.duration = settings.duration
-                    sections.append(.init(title: "The queue", text: try QueueBenchmark(settings: queueSettings, binaries: binaries, findings: findings, print: progress).run()))
+                    sections.append(.init(title: "The queue", text: try QueueBenchmark(settings: queueSettings, context: context).run()))
                 default:
-                    let outcome = try ScalingBenchmark(settings: scalingSettings, binaries: binaries, findings: findings, print: progress).run()
+                    let outcome = try ScalingBenchmark(settings: scalingSettings, context: context).run()
                     scaling = outcome
                     if !report { sections.append(.init(title: "How cost grows with load", text: outcome.text)) }
                 }

@@ -46,15 +46,11 @@ public struct CLIBenchmark {
     }
 
     public let settings: Settings
-    public let binaries: BenchmarkBinaries
-    private let print: (String) -> Void
-    private let findings: BenchmarkFindings
+    let context: BenchmarkContext
 
-    public init(settings: Settings, binaries: BenchmarkBinaries, findings: BenchmarkFindings = .init(), print: @escaping (String) -> Void) {
+    public init(settings: Settings, context: BenchmarkContext) {
         self.settings = settings
-        self.binaries = binaries
-        self.findings = findings
-        self.print = print
+        self.context = context
     }
 
     /// Label, mean, median and min of one timing (milliseconds).
@@ -66,13 +62,13 @@ public struct CLIBenchmark {
     public func run() throws -> String {
         let hyperfine = try Hyperfine()
         let tsp = try BenchmarkBinaries.peer("tsp", package: "task-spooler")
-        let vcctl = try binaries.ours("vcctl")
+        let vcctl = try context.binaries.ours("vcctl")
         let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
         defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
 
         let home = "\(folder)/daemon"
         let daemon = try BenchmarkDaemon.start(
-            binaries, folder: home, arguments: ["--emulator", "--requests-per-minute", "0", "--max-in-flight", "4"]
+            context.binaries, folder: home, arguments: ["--emulator", "--requests-per-minute", "0", "--max-in-flight", "4"]
         )
         defer { daemon.server.stop() }
         // vcctl reads the same (absent) configuration as the daemon; tsp
@@ -87,12 +83,12 @@ public struct CLIBenchmark {
         }
         let ours = "\(vcctl) --no-start --socket \(daemon.socket)"
 
-        print("  \(settings.historySize) jobs through visioncraftd on its emulator (vcctl submit --wait -) ...")
+        context.print("  \(settings.historySize) jobs through visioncraftd on its emulator (vcctl submit --wait -) ...")
         try runHistory(vcctl, socket: daemon.socket, environment: environment)
         // tsp lists every finished job it keeps (TS_MAXFINISHED, default 1000),
         // with no limit: a queue as long as the history, and one of the rows
         // `list --limit` prints.
-        print("  \(settings.historySize) and \(settings.listLimit) 'true' jobs through tsp ...")
+        context.print("  \(settings.historySize) and \(settings.listLimit) 'true' jobs through tsp ...")
         let full = TaskSpooler(tsp, socket: "\(folder)/tsp-full.sock", environment: environment)
         defer { full.stop() }
         let short = TaskSpooler(tsp, socket: "\(folder)/tsp-short.sock", environment: environment)
@@ -100,11 +96,11 @@ public struct CLIBenchmark {
         try full.fill(settings.historySize)
         try short.fill(settings.listLimit)
 
-        print("  vcctl status, vcctl list --limit \(settings.listLimit) vs tsp -l (hyperfine) ...")
+        context.print("  vcctl status, vcctl list --limit \(settings.listLimit) vs tsp -l (hyperfine) ...")
         let reads = try time(
             hyperfine, ["\(ours) status", "\(ours) list --limit \(settings.listLimit)", "\(tsp) -l"], short, "\(folder)/reads.json"
         )
-        print("  tsp -l with \(settings.historySize) jobs (hyperfine) ...")
+        context.print("  tsp -l with \(settings.historySize) jobs (hyperfine) ...")
         let fullList = try time(hyperfine, ["\(tsp) -l"], full, "\(folder)/full-list.json")
 
         // Only the enqueue is timed: the daemon's queue waits for a key (the
@@ -113,7 +109,7 @@ public struct CLIBenchmark {
         try full.run(["-S", "1"])
         try full.run(["sleep", "3600"])
         defer { try? full.run(["-k"]) }
-        print("  vcctl submit vs tsp true (hyperfine) ...")
+        context.print("  vcctl submit vs tsp true (hyperfine) ...")
         let submits = try time(hyperfine, ["\(ours) submit \"a lighthouse at dusk\"", "\(tsp) true"], full, "\(folder)/submits.json")
 
         let limit = settings.listLimit
@@ -127,7 +123,7 @@ public struct CLIBenchmark {
         ]
         for (label, comparison, peerLabel) in comparisons {
             table.append(comparison.cells(label, peer: peerLabel))
-            findings.record(
+            context.findings.record(
                 suite: "command line", figure: "\(label), mean of \(settings.runs) runs", ours: Format.millis(comparison.ours.meanSeconds * 1000),
                 peer: "\(peerLabel): \(Format.millis(comparison.peer.meanSeconds * 1000))", advantage: 1 / comparison.ratio,
                 whyBehind: label.contains("submit")

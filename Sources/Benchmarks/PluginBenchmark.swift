@@ -14,15 +14,11 @@ public struct PluginBenchmark {
     }
 
     public let settings: Settings
-    public let binaries: BenchmarkBinaries
-    private let print: (String) -> Void
-    private let findings: BenchmarkFindings
+    let context: BenchmarkContext
 
-    public init(settings: Settings, binaries: BenchmarkBinaries, findings: BenchmarkFindings = .init(), print: @escaping (String) -> Void) {
+    public init(settings: Settings, context: BenchmarkContext) {
         self.settings = settings
-        self.binaries = binaries
-        self.findings = findings
-        self.print = print
+        self.context = context
     }
 
     public func run() throws -> String {
@@ -31,7 +27,7 @@ public struct PluginBenchmark {
         let hyperfine = try Hyperfine()
         let vips = try BenchmarkBinaries.peer("vips", package: "libvips-tools")
         let convert = try BenchmarkBinaries.peer("convert", package: "imagemagick")
-        let upscale = try PluginLoader.load("\(binaries.directory)/libvisioncraft-upscale\(PluginRegistry.fileExtension)")
+        let upscale = try PluginLoader.load("\(context.binaries.directory)/libvisioncraft-upscale\(PluginRegistry.fileExtension)")
         let picture = Self.picture(side: 512)
         let png = try PNGCodec.encode(picture)
         let repetitions = settings.repetitions
@@ -42,7 +38,7 @@ public struct PluginBenchmark {
         var pixels = TextTable(header: ["upscale 512x512, pixel work", "ours (hook, call included)", "vips (start-up subtracted)", "ours vs vips"])
         try run(vips, ["copy", input, "\(folder)/in.v"])
         for scale in [2, 4] {
-            print("  upscale x\(scale): the hook ...")
+            context.print("  upscale x\(scale): the hook ...")
             let seconds = try BlockingTask.run {
                 let started = MonotonicInstant.now()
                 for _ in 0..<repetitions {
@@ -50,7 +46,7 @@ public struct PluginBenchmark {
                 }
                 return started.elapsed.seconds / Double(repetitions)
             }
-            print("  upscale x\(scale): vips ...")
+            context.print("  upscale x\(scale): vips ...")
             let timings = try hyperfine.time(
                 ["\(vips) resize \(folder)/in.v \(folder)/out.v \(scale) --kernel lanczos3", "\(vips) copy \(folder)/in.v \(folder)/copy.v"],
                 runs: settings.hyperfineRuns, warmup: 2, exportTo: "\(folder)/pixels.json"
@@ -61,7 +57,7 @@ public struct PluginBenchmark {
                 "x\(scale) (\(512 * scale)x\(512 * scale))", "\(Format.fixed(megapixels / seconds, 1)) MP/s", "\(Format.fixed(megapixels / vipsSeconds, 1)) MP/s",
                 Format.ratio(vipsSeconds / seconds),
             ])
-            findings.record(
+            context.findings.record(
                 suite: "plugins", figure: "upscale x\(scale), Lanczos-3 pixel work", ours: "\(Format.fixed(megapixels / seconds, 1)) MP/s",
                 peer: "vips resize: \(Format.fixed(megapixels / vipsSeconds, 1)) MP/s", advantage: vipsSeconds / seconds,
                 whyBehind: "vips runs its resize as separable SIMD passes (with its own vector code) on several threads; the "
@@ -70,7 +66,7 @@ public struct PluginBenchmark {
         }
 
         // End to end: file in, file out, metadata kept.
-        print("  end to end: ours ...")
+        context.print("  end to end: ours ...")
         let ours = try BlockingTask.run {
             let started = MonotonicInstant.now()
             var size = 0
@@ -83,13 +79,13 @@ public struct PluginBenchmark {
             }
             return (started.elapsed.seconds / Double(repetitions), size)
         }
-        print("  end to end: vips and ImageMagick ...")
+        context.print("  end to end: vips and ImageMagick ...")
         let peers = try hyperfine.time(
             ["\(vips) resize \(input) \(folder)/vips.png 2 --kernel lanczos3", "\(convert) \(input) -filter Lanczos -resize 200% \(folder)/magick.png"],
             runs: settings.hyperfineRuns, warmup: 1, exportTo: "\(folder)/e2e.json"
         )
         for (index, peer) in ["vips resize", "ImageMagick convert -resize 200%"].enumerated() {
-            findings.record(
+            context.findings.record(
                 suite: "plugins", figure: "512x512 PNG to 1024x1024 PNG, file to file", ours: "\(Format.fixed(ours.0 * 1000, 1)) ms",
                 peer: "\(peer): \(Format.fixed(peers[index].meanSeconds * 1000, 1)) ms", advantage: peers[index].meanSeconds / ours.0,
                 whyBehind: "the PNG encode at zlib level 6 with adaptive filters is most of our time (see the encode table); "
@@ -103,7 +99,7 @@ public struct PluginBenchmark {
         endToEnd.append(["ImageMagick convert -resize 200% (whole process)", Format.fixed(peers[1].meanSeconds * 1000, 1), size("\(folder)/magick.png"), Format.ratio(peers[1].meanSeconds / ours.0)])
 
         // What the encode costs, by zlib level.
-        print("  PNG encode levels ...")
+        context.print("  PNG encode levels ...")
         let big = try BlockingTask.run { try await upscale.image(picture, parameters: #"{"options":{"scale":2}}"#, timeout: .seconds(60)) }
         var encoding = TextTable(header: ["encode 1024x1024 (libpng, adaptive filters)", "ms", "size"])
         for level in [1, 6, 9] {
@@ -114,8 +110,8 @@ public struct PluginBenchmark {
         }
 
         // Calling a hook that does nothing.
-        let echo = try PluginLoader.load("\(binaries.directory)/libvctest-echo\(PluginRegistry.fileExtension)")
-        print("  no-op hook calls ...")
+        let echo = try PluginLoader.load("\(context.binaries.directory)/libvctest-echo\(PluginRegistry.fileExtension)")
+        context.print("  no-op hook calls ...")
         let calls = 2000
         let perCall = try BlockingTask.run {
             let started = MonotonicInstant.now()

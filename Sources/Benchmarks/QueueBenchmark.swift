@@ -21,41 +21,37 @@ public struct QueueBenchmark {
     }
 
     public let settings: Settings
-    public let binaries: BenchmarkBinaries
-    private let print: (String) -> Void
-    private let findings: BenchmarkFindings
+    let context: BenchmarkContext
 
-    public init(settings: Settings, binaries: BenchmarkBinaries, findings: BenchmarkFindings = .init(), print: @escaping (String) -> Void) {
+    public init(settings: Settings, context: BenchmarkContext) {
         self.settings = settings
-        self.binaries = binaries
-        self.findings = findings
-        self.print = print
+        self.context = context
     }
 
     public func run() throws -> String {
         let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
         defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
         let python = try BenchmarkBinaries.peer("python3", package: "python3")
-        let loadgen = LoadGenerator(executable: try binaries.ours("visioncraft-loadgen"), duration: settings.duration)
+        let loadgen = LoadGenerator(executable: try context.binaries.ours("visioncraft-loadgen"), duration: settings.duration)
         var report: [String] = []
 
         // 1. Durable submits: no key and no upstream, so nothing runs but the store.
         let closedPort = try TCPSocket.freePort()
-        let idle = try BenchmarkDaemon.start(binaries, folder: "\(folder)/submits", arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
+        let idle = try BenchmarkDaemon.start(context.binaries, folder: "\(folder)/submits", arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
         let idleKilobytes = idle.server.residentKilobytes()
         let idlePrivate = idle.server.privateKilobytes()
         var submits = TextTable(header: ["durable submits (job.submit, fsync per commit)", "per second", "p50", "p99", "vs one insert per commit"])
-        print("  sqlite3, one insert per commit (python3) ...")
+        context.print("  sqlite3, one insert per commit (python3) ...")
         let floor = try pythonFloor(python, path: "\(folder)/floor.sqlite3")
         let request = #"{"jsonrpc":"2.0","id":1,"method":"job.submit","params":{"prompt":"a lighthouse at dusk","image_count":5}}"#
         for clients in settings.clientCounts {
-            print("  job.submit, \(clients) client(s) ...")
+            context.print("  job.submit, \(clients) client(s) ...")
             let result = try loadgen.run(.unix(path: idle.socket, line: request), connections: clients)
             submits.append([
                 "visioncraftd, \(clients) client\(clients == 1 ? "" : "s")", Format.rate(result.requestsPerSecond),
                 Format.micros(result.p50Microseconds), Format.micros(result.p99Microseconds), Format.ratio(result.requestsPerSecond / floor),
             ])
-            findings.record(
+            context.findings.record(
                 suite: "queue", figure: "durable job.submit, \(clients) client\(clients == 1 ? "" : "s")", ours: Format.rate(result.requestsPerSecond),
                 peer: "sqlite3, one insert per commit: \(Format.rate(floor))", advantage: result.requestsPerSecond / floor,
                 whyBehind: clients == 1
@@ -73,12 +69,12 @@ public struct QueueBenchmark {
         let images = settings.jobs * 5
         // The emulator runs on its own, so that the daemon's memory is its own.
         let (emulator, emulatorPort) = try AnnouncingProcess.start(
-            name: "visioncraft-emulator", executable: try binaries.ours("visioncraft-emulator"), arguments: ["--port", "0"]
+            name: "visioncraft-emulator", executable: try context.binaries.ours("visioncraft-emulator"), arguments: ["--port", "0"]
         )
         defer { emulator.stop() }
-        print("  \(settings.jobs) jobs of 5 images through visioncraftd ...")
+        context.print("  \(settings.jobs) jobs of 5 images through visioncraftd ...")
         let daemon = try BenchmarkDaemon.start(
-            binaries, folder: "\(folder)/e2e",
+            context.binaries, folder: "\(folder)/e2e",
             arguments: ["--upstream", "http://127.0.0.1:\(emulatorPort)", "--requests-per-minute", "0", "--max-in-flight", "4"],
             environment: ["VISIONCRAFT_API_KEY": "bench-key"]
         )
@@ -88,21 +84,21 @@ public struct QueueBenchmark {
         let throughDaemon = try submitAndWait(daemon.socket, jobs: settings.jobs)
         let afterKilobytes = daemon.server.residentKilobytes()
         let afterPrivate = daemon.server.privateKilobytes()
-        print("  the same images with VisionCraftClient directly ...")
+        context.print("  the same images with VisionCraftClient directly ...")
         let direct = try directClient("http://127.0.0.1:\(emulatorPort)", jobs: settings.jobs, folder: "\(folder)/direct")
-        print("  the same images with a plain Python loop ...")
+        context.print("  the same images with a plain Python loop ...")
         let plain = try pythonLoop(python, port: emulatorPort, jobs: settings.jobs, folder: "\(folder)/python")
         var endToEnd = TextTable(header: ["\(images) images (emulator, no latency)", "seconds", "images/s", "ms per image", "daemon vs this"])
         endToEnd.append(["visioncraftd (queue, 4 in flight, stamped, fsynced)", Format.fixed(throughDaemon.seconds, 2), Format.rate(Double(images) / throughDaemon.seconds), Format.fixed(throughDaemon.seconds * 1000 / Double(images), 3), ""])
         endToEnd.append(["VisionCraftClient directly (4 in flight, fsynced)", Format.fixed(direct.seconds, 2), Format.rate(Double(images) / direct.seconds), Format.fixed(direct.seconds * 1000 / Double(images), 3), Format.ratio(direct.seconds / throughDaemon.seconds)])
         endToEnd.append(["\(plain.name), one job at a time", Format.fixed(plain.seconds, 2), Format.rate(Double(images) / plain.seconds), Format.fixed(plain.seconds * 1000 / Double(images), 3), Format.ratio(plain.seconds / throughDaemon.seconds)])
-        findings.record(
+        context.findings.record(
             suite: "queue", figure: "\(images) images end to end (emulator)", ours: "\(Format.fixed(throughDaemon.seconds, 2)) s",
             peer: "VisionCraftClient alone, no daemon: \(Format.fixed(direct.seconds, 2)) s", advantage: direct.seconds / throughDaemon.seconds,
             whyBehind: "the daemon commits every state change of every job durably (fsync), publishes events and stamps the "
                 + "parameters into each PNG; the library alone only writes the files"
         )
-        findings.record(
+        context.findings.record(
             suite: "queue", figure: "\(images) images end to end (emulator)", ours: "\(Format.fixed(throughDaemon.seconds, 2)) s",
             peer: "\(plain.name), one job at a time: \(Format.fixed(plain.seconds, 2)) s", advantage: plain.seconds / throughDaemon.seconds,
             whyBehind: "the Python loop keeps nothing durable: no queue, no retries, no stamped parameters"
@@ -111,10 +107,10 @@ public struct QueueBenchmark {
         report.append(endToEnd.render() + "\n(the daemon adds \(Format.fixed(overhead, 3)) ms per image over the library alone: durable state changes, events, stamping)")
 
         // 3. A daemon holding 100,000 jobs.
-        print("  \(settings.historySize) jobs in the store ...")
+        context.print("  \(settings.historySize) jobs in the store ...")
         let history = "\(folder)/history"
         try Self.fillStore("\(history)/state/visioncraft/jobs.sqlite3", adding: settings.historySize)
-        let big = try BenchmarkDaemon.start(binaries, folder: history, arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
+        let big = try BenchmarkDaemon.start(context.binaries, folder: history, arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
         defer { big.server.stop() }
         var large = TextTable(header: ["\(settings.historySize) jobs in the store", "p50", "p99", "target"])
         large.append(["start-up to ready", Format.millis(big.startup.seconds * 1000), "", "under 1 s"])
@@ -123,7 +119,7 @@ public struct QueueBenchmark {
             ("job.list, queued, 50", #"{"jsonrpc":"2.0","id":1,"method":"job.list","params":{"state":"queued","limit":50}}"#),
             ("daemon.status", #"{"jsonrpc":"2.0","id":1,"method":"daemon.status"}"#),
         ] {
-            print("  \(label) ...")
+            context.print("  \(label) ...")
             let result = try loadgen.run(.unix(path: big.socket, line: line), connections: 1)
             large.append([label, Format.micros(result.p50Microseconds), Format.micros(result.p99Microseconds), label.hasPrefix("job.list") ? "p99 under 5 ms" : ""])
         }
@@ -152,7 +148,7 @@ public struct QueueBenchmark {
             while time.monotonic() < end:
                 db.execute("BEGIN"); db.execute("INSERT INTO jobs (params) VALUES (?)", ('{"prompt":"a lighthouse at dusk"}',)); db.execute("COMMIT")
                 count += 1
-            print(count / (time.monotonic() - start))
+            context.print(count / (time.monotonic() - start))
             """
         let text = try capture(python, ["-c", script, path, Format.fixed(settings.duration.seconds, 3)])
         guard let rate = Double(text.filter { !$0.isWhitespace }) else { throw BenchmarkError("the sqlite3 floor printed '\(text)'") }
@@ -238,8 +234,8 @@ public struct QueueBenchmark {
                 for index, url in enumerate(generate(body)):
                     with open("%s/%d-%d.png" % (folder, job, index), "wb") as f:
                         f.write(download(url))
-            print(name)
-            print(time.monotonic() - start)
+            context.print(name)
+            context.print(time.monotonic() - start)
             """
         let lines = try capture(python, ["-c", script, String(port), String(jobs), folder]).split(separator: "\n")
         guard lines.count == 2, let seconds = Double(lines[1]) else { throw BenchmarkError("the Python loop printed '\(lines)'") }

@@ -28,28 +28,24 @@ public struct RPCBenchmark {
     }
 
     public let settings: Settings
-    public let binaries: BenchmarkBinaries
-    private let print: (String) -> Void
-    private let findings: BenchmarkFindings
+    let context: BenchmarkContext
 
-    public init(settings: Settings, binaries: BenchmarkBinaries, findings: BenchmarkFindings = .init(), print: @escaping (String) -> Void) {
+    public init(settings: Settings, context: BenchmarkContext) {
         self.settings = settings
-        self.binaries = binaries
-        self.findings = findings
-        self.print = print
+        self.context = context
     }
 
     /// Runs everything and returns the report.
     public func run() throws -> String {
         let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
         defer { removeTree(folder) }
-        let loadgen = LoadGenerator(executable: try binaries.ours("visioncraft-loadgen"), duration: settings.duration)
+        let loadgen = LoadGenerator(executable: try context.binaries.ours("visioncraft-loadgen"), duration: settings.duration)
         let request = #"{"jsonrpc":"2.0","id":1,"method":"daemon.status"}"#
 
         var figures: [ServerFigures] = []
 
         // visioncraftd
-        let started = try BenchmarkDaemon.start(binaries, folder: "\(folder)/daemon")
+        let started = try BenchmarkDaemon.start(context.binaries, folder: "\(folder)/daemon")
         let daemonSocket = started.socket
         let daemon = started.server
         defer { daemon.stop() }
@@ -57,7 +53,7 @@ public struct RPCBenchmark {
 
         // The floor
         let floorSocket = "\(folder)/floor.sock"
-        var floorOptions = ChildProcess.Options(executable: try binaries.ours("visioncraft-bench-floor"), arguments: ["--socket", floorSocket])
+        var floorOptions = ChildProcess.Options(executable: try context.binaries.ours("visioncraft-bench-floor"), arguments: ["--socket", floorSocket])
         floorOptions.standardOutput = .null
         let floor = try ServerProcess.start(name: "visioncraft-bench-floor", floorOptions) { (try? FileSystem.status(floorSocket))?.kind == .socket && canConnect(unix: floorSocket) }
         defer { floor.stop() }
@@ -90,7 +86,7 @@ public struct RPCBenchmark {
     private func measure(_ name: String, _ server: ServerProcess, _ loadgen: LoadGenerator, _ target: LoadGenerator.Target) throws -> ServerFigures {
         var figures = ServerFigures(name: name, idleKilobytes: server.residentKilobytes())
         for connections in settings.connectionCounts {
-            print("  \(name): \(connections) connection(s) for \(Format.fixed(settings.duration.seconds, 1)) s ...")
+            context.print("  \(name): \(connections) connection(s) for \(Format.fixed(settings.duration.seconds, 1)) s ...")
             figures.results[connections] = try loadgen.run(target, connections: connections)
         }
         return figures
@@ -112,7 +108,7 @@ public struct RPCBenchmark {
                 // Ratios read "how many times better": >1 means ours wins.
                 let advantage = lowerIsBetter ? theirs / mine : mine / theirs
                 cells.append(Format.ratio(advantage))
-                findings.record(
+                context.findings.record(
                     suite: "JSON-RPC", figure: "daemon.status \(label)", ours: format(mine), peer: "\(peer.name): \(format(theirs))",
                     advantage: advantage, whyBehind: Self.whyBehind(peer: peer.name, figure: label)
                 )

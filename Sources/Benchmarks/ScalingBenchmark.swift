@@ -22,21 +22,17 @@ public struct ScalingBenchmark {
     }
 
     public let settings: Settings
-    public let binaries: BenchmarkBinaries
-    private let print: (String) -> Void
-    private let findings: BenchmarkFindings
+    let context: BenchmarkContext
 
-    public init(settings: Settings, binaries: BenchmarkBinaries, findings: BenchmarkFindings = .init(), print: @escaping (String) -> Void) {
+    public init(settings: Settings, context: BenchmarkContext) {
         self.settings = settings
-        self.binaries = binaries
-        self.findings = findings
-        self.print = print
+        self.context = context
     }
 
     public func run() throws -> Outcome {
         let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
         defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
-        let loadgen = LoadGenerator(executable: try binaries.ours("visioncraft-loadgen"), duration: settings.duration, warmup: .milliseconds(200))
+        let loadgen = LoadGenerator(executable: try context.binaries.ours("visioncraft-loadgen"), duration: settings.duration, warmup: .milliseconds(200))
         let jobs = try jobsAxis(folder: "\(folder)/jobs", loadgen: loadgen)
         let clients = try clientsAxis(folder: "\(folder)/clients", loadgen: loadgen)
         let chart = SVGLineChart(panels: [jobs.panel, clients.panel])
@@ -61,11 +57,11 @@ public struct ScalingBenchmark {
         var held = 0
         var first: (status: Double, list: Double)?
         for count in settings.jobCounts {
-            print("  \(count) jobs in the store ...")
+            context.print("  \(count) jobs in the store ...")
             // The submits of the last point count too: grow to `count` exactly.
             let have = try held == 0 ? 0 : countJobs(database)
             if count > have { try QueueBenchmark.fillStore(database, adding: count - have) }
-            let daemon = try BenchmarkDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
+            let daemon = try BenchmarkDaemon.start(context.binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
             let status = try loadgen.run(.unix(path: daemon.socket, line: Self.status), connections: 1)
             let list = try loadgen.run(.unix(path: daemon.socket, line: Self.list), connections: 1)
             let resident = daemon.server.residentKilobytes()
@@ -85,7 +81,7 @@ public struct ScalingBenchmark {
             ])
             if first == nil { first = (status.p99Microseconds, list.p50Microseconds) }
             if count == settings.jobCounts.last, let first {
-                findings.record(
+                context.findings.record(
                     suite: "scaling", figure: "job.list 50 p50 with \(count) jobs", ours: Format.micros(list.p50Microseconds),
                     peer: "the same with \(settings.jobCounts[0]) job(s): \(Format.micros(first.list))", advantage: first.list / list.p50Microseconds,
                     whyBehind: "a page of 50 reads each job's images and labels; with more jobs the B-tree is deeper and less of it is in "
@@ -106,11 +102,11 @@ public struct ScalingBenchmark {
     /// 1 to 500 connections asking at once, on visioncraftd, aria2 and the floor.
     private func clientsAxis(folder: String, loadgen: LoadGenerator) throws -> (text: String, panel: SVGLineChart.Panel) {
         var servers: [(name: String, server: ServerProcess, target: LoadGenerator.Target)] = []
-        let daemon = try BenchmarkDaemon.start(binaries, folder: "\(folder)/daemon")
+        let daemon = try BenchmarkDaemon.start(context.binaries, folder: "\(folder)/daemon")
         defer { daemon.server.stop() }
         servers.append(("visioncraftd", daemon.server, .unix(path: daemon.socket, line: Self.status)))
         let floorSocket = "\(folder)/floor.sock"
-        var floorOptions = ChildProcess.Options(executable: try binaries.ours("visioncraft-bench-floor"), arguments: ["--socket", floorSocket])
+        var floorOptions = ChildProcess.Options(executable: try context.binaries.ours("visioncraft-bench-floor"), arguments: ["--socket", floorSocket])
         floorOptions.standardOutput = .null
         let floor = try ServerProcess.start(name: "visioncraft-bench-floor", floorOptions) { canConnect(unix: floorSocket) }
         defer { floor.stop() }
@@ -139,7 +135,7 @@ public struct ScalingBenchmark {
         for count in settings.clientCounts {
             var row = ["\(count)"]
             for server in servers {
-                print("  \(server.name), \(count) connection(s) ...")
+                context.print("  \(server.name), \(count) connection(s) ...")
                 let result = try loadgen.run(server.target, connections: count)
                 row += [Format.rate(result.requestsPerSecond), Format.micros(result.p99Microseconds)]
                 latency[server.name, default: []].append((Double(count), result.p99Microseconds))
@@ -150,7 +146,7 @@ public struct ScalingBenchmark {
         if let most = settings.clientCounts.last, let ours = results["visioncraftd"]?[most] {
             for peer in servers.dropFirst() {
                 guard let theirs = results[peer.name]?[most] else { continue }
-                findings.record(
+                context.findings.record(
                     suite: "scaling", figure: "daemon.status p99, \(most) clients at once", ours: Format.micros(ours.p99Microseconds),
                     peer: "\(peer.name): \(Format.micros(theirs.p99Microseconds))", advantage: theirs.p99Microseconds / ours.p99Microseconds,
                     whyBehind: RPCBenchmark.whyBehind(peer: peer.name, figure: "latency")

@@ -16,15 +16,11 @@ public struct UpstreamBenchmark {
     }
 
     public let settings: Settings
-    public let binaries: BenchmarkBinaries
-    private let print: (String) -> Void
-    private let findings: BenchmarkFindings
+    let context: BenchmarkContext
 
-    public init(settings: Settings, binaries: BenchmarkBinaries, findings: BenchmarkFindings = .init(), print: @escaping (String) -> Void) {
+    public init(settings: Settings, context: BenchmarkContext) {
         self.settings = settings
-        self.binaries = binaries
-        self.findings = findings
-        self.print = print
+        self.context = context
     }
 
     static let generateBody = #"{"model":"anything_V5","sampler":"Euler","prompt":"a lighthouse at dusk","image_count":1,"token":"bench"}"#
@@ -34,10 +30,10 @@ public struct UpstreamBenchmark {
         let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
         defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
         let python = try BenchmarkBinaries.peer("python3", package: "python3")
-        let loadgen = LoadGenerator(executable: try binaries.ours("visioncraft-loadgen"), duration: settings.duration)
+        let loadgen = LoadGenerator(executable: try context.binaries.ours("visioncraft-loadgen"), duration: settings.duration)
 
         let (emulator, emulatorPort) = try AnnouncingProcess.start(
-            name: "visioncraft-emulator", executable: try binaries.ours("visioncraft-emulator"), arguments: ["--port", "0"]
+            name: "visioncraft-emulator", executable: try context.binaries.ours("visioncraft-emulator"), arguments: ["--port", "0"]
         )
         defer { emulator.stop() }
         let emulatorURL = "http://127.0.0.1:\(emulatorPort)"
@@ -61,11 +57,11 @@ public struct UpstreamBenchmark {
         var floorGenerate: LoadResult?
         for (label, ours, theirs) in cases {
             for connections in settings.connectionCounts {
-                print("  \(label), \(connections) connection(s) ...")
+                context.print("  \(label), \(connections) connection(s) ...")
                 let mine = try loadgen.run(ours, connections: connections)
                 let python = try loadgen.run(theirs, connections: connections)
                 if label.hasPrefix("POST"), connections == 1 { floorGenerate = mine }
-                findings.record(
+                context.findings.record(
                     suite: "emulator", figure: "\(label), \(connections) conn", ours: Format.rate(mine.requestsPerSecond),
                     peer: "Python http.server: \(Format.rate(python.requestsPerSecond))", advantage: mine.requestsPerSecond / python.requestsPerSecond,
                     whyBehind: "the emulator validates each body the way the service does and draws a PNG per image; the Python "
@@ -79,12 +75,12 @@ public struct UpstreamBenchmark {
             }
         }
 
-        print("  libcurl easy handle, sequential ...")
+        context.print("  libcurl easy handle, sequential ...")
         let easy = try CurlEasyLoop.measure(url: emulatorURL + "/generate", body: Self.generateBody, duration: settings.duration)
         let curlEasy = Self.figures(easy.latencies, seconds: easy.seconds)
-        print("  VisionCraftClient.generate, sequential ...")
+        context.print("  VisionCraftClient.generate, sequential ...")
         let client = try measureClient(emulatorURL)
-        print("  Python http.client, sequential ...")
+        context.print("  Python http.client, sequential ...")
         let pythonClient = try measurePythonClient(python, port: emulatorPort)
         var overhead = TextTable(header: ["one POST /generate at a time, to the emulator", "p50", "p99", "calls/s", "over the C floor (p50)"])
         if let floor = floorGenerate {
@@ -93,7 +89,7 @@ public struct UpstreamBenchmark {
                 ("libcurl, one easy handle, blocking", curlEasy), ("VisionCraftClient (libcurl multi + async)", client),
                 ("Python http.client", pythonClient),
             ]
-            findings.record(
+            context.findings.record(
                 suite: "upstream client", figure: "one POST /generate at a time, p50", ours: Format.micros(client.p50),
                 peer: "Python http.client: \(Format.micros(pythonClient.p50))", advantage: pythonClient.p50 / client.p50,
                 whyBehind: "each call is handed to libcurl's own thread and back (two thread wake-ups), with a fresh easy "
@@ -203,7 +199,7 @@ public struct UpstreamBenchmark {
             def log_message(self, *args):
                 pass
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        print("listening on http://127.0.0.1:%d" % server.server_address[1], flush=True)
+        context.print("listening on http://127.0.0.1:%d" % server.server_address[1], flush=True)
         server.serve_forever()
         """
 
@@ -229,6 +225,6 @@ public struct UpstreamBenchmark {
         elapsed = time.monotonic() - start
         latencies.sort()
         pick = lambda f: latencies[int(f * (len(latencies) - 1) + 0.5)]
-        print(json.dumps({"p50_us": pick(0.5), "p99_us": pick(0.99), "rps": len(latencies) / elapsed}))
+        context.print(json.dumps({"p50_us": pick(0.5), "p99_us": pick(0.99), "rps": len(latencies) / elapsed}))
         """
 }
