@@ -148,7 +148,7 @@ public struct QueueBenchmark {
             while time.monotonic() < end:
                 db.execute("BEGIN"); db.execute("INSERT INTO jobs (params) VALUES (?)", ('{"prompt":"a lighthouse at dusk"}',)); db.execute("COMMIT")
                 count += 1
-            context.print(count / (time.monotonic() - start))
+            print(count / (time.monotonic() - start))
             """
         let text = try capture(python, ["-c", script, path, Format.fixed(settings.duration.seconds, 3)])
         guard let rate = Double(text.filter { !$0.isWhitespace }) else { throw BenchmarkError("the sqlite3 floor printed '\(text)'") }
@@ -234,8 +234,8 @@ public struct QueueBenchmark {
                 for index, url in enumerate(generate(body)):
                     with open("%s/%d-%d.png" % (folder, job, index), "wb") as f:
                         f.write(download(url))
-            context.print(name)
-            context.print(time.monotonic() - start)
+            print(name)
+            print(time.monotonic() - start)
             """
         let lines = try capture(python, ["-c", script, String(port), String(jobs), folder]).split(separator: "\n")
         guard lines.count == 2, let seconds = Double(lines[1]) else { throw BenchmarkError("the Python loop printed '\(lines)'") }

@@ -199,7 +199,7 @@ public struct UpstreamBenchmark {
             def log_message(self, *args):
                 pass
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context.print("listening on http://127.0.0.1:%d" % server.server_address[1], flush=True)
+        print("listening on http://127.0.0.1:%d" % server.server_address[1], flush=True)
         server.serve_forever()
         """
 
@@ -225,6 +225,6 @@ public struct UpstreamBenchmark {
         elapsed = time.monotonic() - start
         latencies.sort()
         pick = lambda f: latencies[int(f * (len(latencies) - 1) + 0.5)]
-        context.print(json.dumps({"p50_us": pick(0.5), "p99_us": pick(0.99), "rps": len(latencies) / elapsed}))
+        print(json.dumps({"p50_us": pick(0.5), "p99_us": pick(0.99), "rps": len(latencies) / elapsed}))
         """
 }
