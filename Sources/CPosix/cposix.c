@@ -215,6 +215,12 @@ int cposix_record_fatal_signals(const char *path) {
         return -1;
     }
     memcpy(fatal_signal_path, path, length + 1);
+    /* Installed once per process: a second call (another daemon in a test
+       process, a restart in place) would save this very handler as the
+       previous one, and a crash would then re-raise into itself forever. */
+    static int installed = 0;
+    if (installed) return 0;
+    installed = 1;
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = record_fatal_signal;
