@@ -83,10 +83,16 @@ public struct BenchmarkReport: Sendable {
         if behind.isEmpty {
             lines.append("Nowhere in this run.")
         }
+        // One item per reason: the figures it explains, then the reason once.
+        var reasons: [String] = []
+        var figures: [String: [BenchmarkFinding]] = [:]
         for finding in behind {
-            lines.append(
-                "- **\(finding.figure)** (\(finding.suite)): ours \(finding.ours), \(finding.peer), \(Format.ratio(finding.advantage)). \(Self.sentence(finding.whyBehind))"
-            )
+            if figures[finding.whyBehind] == nil { reasons.append(finding.whyBehind) }
+            figures[finding.whyBehind, default: []].append(finding)
+        }
+        for reason in reasons {
+            let listed = (figures[reason] ?? []).map { "**\($0.figure)** (\($0.suite)): ours \($0.ours), \($0.peer), \(Format.ratio($0.advantage))" }
+            lines.append("- " + listed.joined(separator: "; ") + ". " + Self.sentence(reason))
         }
         lines += ["", "## Every table", ""]
         for section in sections {

@@ -129,8 +129,12 @@ public struct CLIBenchmark {
                 whyBehind: label.contains("submit")
                     ? "vcctl submit is acknowledged only once the job is committed to disk (fsync); tsp keeps its queue in its "
                         + "server's memory, so its enqueue is a fork and a message"
-                    : "both are a process start and one request; vcctl is a Swift binary, whose start (loading and relocating "
-                        + "the Swift runtime) costs more than tsp's few kilobytes of C"
+                    : label.contains("list")
+                        ? "on top of a Swift process start, the daemon turns 20 stored jobs back into JSON (each job's parameters "
+                            + "parsed and checked again, about 30 us a job) and vcctl parses and lays them out; tsp prints its "
+                            + "table from memory"
+                        : "both are a process start and one request; vcctl is a Swift binary, whose start (loading and "
+                            + "relocating the Swift runtime) costs more than tsp's few kilobytes of C"
             )
         }
         table.append(Self.timingCells("tsp -l, \(limit) jobs", reads[2]))
