@@ -215,18 +215,19 @@ int cposix_record_fatal_signals(const char *path) {
         return -1;
     }
     memcpy(fatal_signal_path, path, length + 1);
-    /* Installed once per process: a second call (another daemon in a test
-       process, a restart in place) would save this very handler as the
-       previous one, and a crash would then re-raise into itself forever. */
-    static int installed = 0;
-    if (installed) return 0;
-    installed = 1;
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = record_fatal_signal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_ONSTACK;
     for (size_t index = 0; index < FATAL_SIGNAL_COUNT; index++) {
+        /* Where this handler is already in place (a second daemon in a test
+           process, a restart in place), keep it and the handler it saved:
+           saving it as its own previous would make a crash re-raise into it
+           forever. Where someone replaced it since, install it again. */
+        struct sigaction current;
+        if (sigaction(fatal_signals[index], NULL, &current) != 0) return -1;
+        if (!(current.sa_flags & SA_SIGINFO) && current.sa_handler == record_fatal_signal) continue;
         if (sigaction(fatal_signals[index], &action, &previous_actions[index]) != 0) return -1;
     }
     return 0;

@@ -60,8 +60,9 @@ int cposix_launchd_socket(const char *name);
 /// SIGTRAP, SIGSYS) first creates the file `path` holding its number (with
 /// async-signal-safe calls only), then goes to the handler that was there
 /// before (or takes its default action). SIGKILL cannot be caught, so after
-/// a restart the file tells a crash from a kill. The handlers are installed
-/// once per process; a later call only changes the path. Returns 0, or -1
+/// a restart the file tells a crash from a kill. Calling again changes the
+/// path and leaves a handler already in place alone (it never becomes its
+/// own "previous"). Returns 0, or -1
 /// with errno (ENAMETOOLONG for a path of 1024 bytes or more).
 int cposix_record_fatal_signals(const char *path);
 
