@@ -215,12 +215,12 @@ let package = Package(
         .executableTarget(name: "visioncraft-loadgen", path: "Sources/LoadGenerator"),
 
         /// The daemon (links the Swift runtime dynamically: plugins share it).
-        .executableTarget(name: "visioncraftd", dependencies: ["Daemon"]),
+        .executableTarget(name: "visioncraftd", dependencies: ["Daemon"], linkerSettings: sanitizerExportSettings),
 
         // MARK: Tests
 
         /// Helpers shared by the test targets (never linked into a product).
-        .target(name: "TestSupport", dependencies: ["Posix"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Posix"], path: "Tests/TestSupport", linkerSettings: sanitizerExportSettings),
         .target(name: "TestPluginCrash", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Crash", publicHeadersPath: "."),
         .target(name: "TestPluginEcho", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Echo", publicHeadersPath: "."),
         .target(name: "TestPluginFailingInit", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/FailingInit", publicHeadersPath: "."),
@@ -277,4 +277,12 @@ let package = Package(
 var vcctlLinkerSettings: [LinkerSetting] {
     if Context.environment["VISIONCRAFT_SANITIZE"] != nil { return [.linkedLibrary("z", .when(platforms: [.linux]))] }
     return [.unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux])), .linkedLibrary("z", .when(platforms: [.linux]))]
+}
+
+/// Under a sanitizer, the programs that dlopen plugins (the daemon, the test
+/// runner) export the sanitizer runtime's symbols, which a plugin built with
+/// the same sanitizer calls (`__tsan_external_write`, ...).
+var sanitizerExportSettings: [LinkerSetting] {
+    guard Context.environment["VISIONCRAFT_SANITIZE"] != nil else { return [] }
+    return [.unsafeFlags(["-Xlinker", "--export-dynamic"], .when(platforms: [.linux]))]
 }

@@ -50,7 +50,7 @@ import VisionCraftProtocol
 
 /// Polls `condition` every few milliseconds until it holds or `timeout`
 /// passes (for states the protocol has no event for yet).
-func eventually(timeout: Duration = .seconds(60), _ condition: () throws -> Bool) throws -> Bool {
+func eventually(timeout: Duration = TestTime.scaled(.seconds(60)), _ condition: () throws -> Bool) throws -> Bool {
     let started = MonotonicInstant.now()
     while started.elapsed < timeout {
         if try condition() { return true }

@@ -74,7 +74,7 @@ final class Gate: Sendable {
     }
 
     /// Blocks until `count` requests have arrived at the gate.
-    func waitForArrivals(_ count: Int, timeout: Duration = .seconds(60)) -> Bool {
+    func waitForArrivals(_ count: Int, timeout: Duration = TestTime.scaled(.seconds(60))) -> Bool {
         arrivals.wait(timeout: timeout) { $0 >= count }
     }
 }

@@ -113,7 +113,7 @@ import VisionCraftProtocol
                 return false
             }
         }
-        #expect(try await offPool { registered.wait(timeout: .seconds(60)) { $0 } })
+        #expect(try await offPool { registered.wait(timeout: TestTime.scaled(.seconds(60))) { $0 } })
         return waiter
     }
 
@@ -140,7 +140,7 @@ import VisionCraftProtocol
                 return false
             }
         }
-        #expect(try await offPool { registered.wait(timeout: .seconds(60)) { $0 } })
+        #expect(try await offPool { registered.wait(timeout: TestTime.scaled(.seconds(60))) { $0 } })
         hub.publish(record("k", .running))
         hub.publish(record("k", .queued))
         #expect(await waiter.value == true)

@@ -50,7 +50,7 @@ public final class LineClient: @unchecked Sendable {
     }
 
     /// Reads one line (without its newline); throws on timeout or end of file.
-    public func readLine(timeout: Duration = .seconds(30)) throws -> String {
+    public func readLine(timeout: Duration = TestTime.scaled(.seconds(30))) throws -> String {
         guard let line = try readLineOrEOF(timeout: timeout) else {
             throw TestFailure("the server closed the connection instead of sending a line")
         }
@@ -58,7 +58,7 @@ public final class LineClient: @unchecked Sendable {
     }
 
     /// Reads one line, or nil at end of file; throws on timeout.
-    public func readLineOrEOF(timeout: Duration = .seconds(30)) throws -> String? {
+    public func readLineOrEOF(timeout: Duration = TestTime.scaled(.seconds(30))) throws -> String? {
         let deadline = MonotonicInstant.now().advanced(by: timeout)
         while true {
             if let newline = buffer.firstIndex(of: 0x0A) {
@@ -74,7 +74,7 @@ public final class LineClient: @unchecked Sendable {
     }
 
     /// Reads exactly `count` bytes; throws on timeout or end of file.
-    public func readExactly(_ count: Int, timeout: Duration = .seconds(30)) throws -> [UInt8] {
+    public func readExactly(_ count: Int, timeout: Duration = TestTime.scaled(.seconds(30))) throws -> [UInt8] {
         let deadline = MonotonicInstant.now().advanced(by: timeout)
         while buffer.count < count {
             guard try fill(until: deadline) else {
@@ -86,12 +86,12 @@ public final class LineClient: @unchecked Sendable {
     }
 
     /// Reads `count` lines.
-    public func readLines(_ count: Int, timeout: Duration = .seconds(30)) throws -> [String] {
+    public func readLines(_ count: Int, timeout: Duration = TestTime.scaled(.seconds(30))) throws -> [String] {
         try (0..<count).map { _ in try readLine(timeout: timeout) }
     }
 
     /// Reads until the server closes the connection; returns what came.
-    public func readToEndOfFile(timeout: Duration = .seconds(30)) throws -> [UInt8] {
+    public func readToEndOfFile(timeout: Duration = TestTime.scaled(.seconds(30))) throws -> [UInt8] {
         let deadline = MonotonicInstant.now().advanced(by: timeout)
         while try fill(until: deadline) {}
         defer { buffer.removeAll() }
@@ -100,7 +100,7 @@ public final class LineClient: @unchecked Sendable {
 
     /// True if the server closes the connection (end of file or reset) before
     /// `timeout`, with nothing more to read.
-    public func isClosedByServer(timeout: Duration = .seconds(30)) throws -> Bool {
+    public func isClosedByServer(timeout: Duration = TestTime.scaled(.seconds(30))) throws -> Bool {
         let deadline = MonotonicInstant.now().advanced(by: timeout)
         do {
             while try fill(until: deadline) {}
