@@ -1,4 +1,5 @@
 import JSON
+import Synchronization
 import VisionCraftPluginABI
 
 #if canImport(Glibc)
@@ -18,8 +19,11 @@ import Musl
 // styles.csv), "style" (a style's name, or several separated by commas).
 // The request's "seed" makes the random choices reproducible.
 
-/// The host table, set by init (the descriptor outlives everything).
-nonisolated(unsafe) private var host: UnsafePointer<vc_host>?
+/// The host table, set by init (the descriptor outlives everything). The
+/// same table for every load, but two loads may initialise at once (found by
+/// -sanitize=thread), so it is stored and read atomically (as its address:
+/// a pointer is not Sendable).
+private let hostAddress = Atomic<UInt>(0)
 
 nonisolated(unsafe) private let descriptor: UnsafeMutablePointer<vc_plugin_descriptor> = {
     let pointer = UnsafeMutablePointer<vc_plugin_descriptor>.allocate(capacity: 1)
@@ -30,7 +34,7 @@ nonisolated(unsafe) private let descriptor: UnsafeMutablePointer<vc_plugin_descr
         description: UnsafePointer(strdup("Dynamic Prompts templates: {a|b}, {2$$a|b|c}, __wildcards__, A1111 styles")),
         hooks: UInt32(VC_HOOK_PROMPT), flags: 0,
         init: { table, _, _, _ in
-            host = table
+            hostAddress.store(UInt(bitPattern: table), ordering: .releasing)
             return VC_OK
         },
         deinit: nil,
@@ -60,7 +64,9 @@ public func visioncraftPluginEntry() -> UnsafePointer<vc_plugin_descriptor> {
 /// A C string in host memory.
 private func copy(_ text: String) -> UnsafeMutablePointer<CChar>? {
     let bytes = Array(text.utf8CString)
-    guard let host, let memory = host.pointee.allocate(bytes.count) else { return nil }
+    guard let table = UnsafePointer<vc_host>(bitPattern: hostAddress.load(ordering: .acquiring)),
+        let memory = table.pointee.allocate(bytes.count)
+    else { return nil }
     let target = memory.assumingMemoryBound(to: CChar.self)
     bytes.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: bytes.count) }
     return target
