@@ -6,4 +6,10 @@ public struct FuzzFailure: Error, Sendable, CustomStringConvertible {
     public init(_ description: String) {
         self.description = description
     }
+
+    /// The first 200 bytes of an input, escaped, for a failure's message.
+    static func show(_ input: [UInt8]) -> String {
+        let text = String(decoding: input.prefix(200), as: UTF8.self).debugDescription
+        return input.count > 200 ? text + "..." : text
+    }
 }

@@ -35,7 +35,7 @@ public final class PluginOptionsFuzzTarget: @unchecked Sendable {
             guard case .object = step.options else { throw FuzzFailure("options that are not an object: \(step.options)") }
             options = step.options
         case .failure(let error):
-            guard !error.description.isEmpty else { throw FuzzFailure("a step error without a message for \(Self.show(input))") }
+            guard !error.description.isEmpty else { throw FuzzFailure("a step error without a message for \(FuzzFailure.show(input))") }
             // Not a step: the bytes themselves as options, when they are JSON.
             options = (try? JSONParser.parse(input)) ?? [:]
         }
@@ -44,7 +44,7 @@ public final class PluginOptionsFuzzTarget: @unchecked Sendable {
         let limit = timeLimit
         switch call({ [template] () async throws(PluginError) -> String in try await template.prompt(prompt, timeout: limit) }) {
         case .success(let answer):
-            guard (try? JSONParser.parse(answer)) != nil else { throw FuzzFailure("the template plugin answered no JSON for \(Self.show(input))") }
+            guard (try? JSONParser.parse(answer)) != nil else { throw FuzzFailure("the template plugin answered no JSON for \(FuzzFailure.show(input))") }
         case .failure(let error):
             try check(error, "template", input)
         }
@@ -54,7 +54,7 @@ public final class PluginOptionsFuzzTarget: @unchecked Sendable {
         }) {
         case .success(let image):
             guard (1...16384).contains(image.width), (1...16384).contains(image.height) else {
-                throw FuzzFailure("upscale made \(image.width)x\(image.height), beyond its 16384-pixel promise, for \(Self.show(input))")
+                throw FuzzFailure("upscale made \(image.width)x\(image.height), beyond its 16384-pixel promise, for \(FuzzFailure.show(input))")
             }
         case .failure(let error):
             try check(error, "upscale", input)
@@ -65,8 +65,8 @@ public final class PluginOptionsFuzzTarget: @unchecked Sendable {
 
     /// A refusal is fine when it says why; a hang never is.
     private func check(_ error: PluginError, _ name: String, _ input: [UInt8]) throws(FuzzFailure) {
-        if error.kind == .timedOut { throw FuzzFailure("the \(name) plugin hung for \(Self.show(input))") }
-        guard !error.description.isEmpty else { throw FuzzFailure("the \(name) plugin failed without a message for \(Self.show(input))") }
+        if error.kind == .timedOut { throw FuzzFailure("the \(name) plugin hung for \(FuzzFailure.show(input))") }
+        guard !error.description.isEmpty else { throw FuzzFailure("the \(name) plugin failed without a message for \(FuzzFailure.show(input))") }
     }
 
     /// Runs an async hook call from this (non-pool) thread and waits for it.
@@ -85,10 +85,5 @@ public final class PluginOptionsFuzzTarget: @unchecked Sendable {
             return .failure(PluginError(.timedOut, "no answer within \(timeLimit)"))
         }
         return outcome.read { $0! }
-    }
-
-    static func show(_ input: [UInt8]) -> String {
-        let text = String(decoding: input.prefix(200), as: UTF8.self).debugDescription
-        return input.count > 200 ? text + "..." : text
     }
 }

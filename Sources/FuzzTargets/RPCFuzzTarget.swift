@@ -55,7 +55,7 @@ public final class RPCFuzzTarget {
         // stopped (fair for daemon.shutdown): a new connection must work.
         reconnect()
         guard (try? send(check)) != nil, awaitSentinel() else {
-            throw FuzzFailure("the daemon stopped answering daemon.status after \(input.count) bytes: \(Self.show(input))")
+            throw FuzzFailure("the daemon stopped answering daemon.status after \(input.count) bytes: \(FuzzFailure.show(input))")
         }
     }
 
@@ -158,10 +158,5 @@ public final class RPCFuzzTarget {
             index += 1
         }
         return false
-    }
-
-    static func show(_ input: [UInt8]) -> String {
-        let text = String(decoding: input.prefix(200), as: UTF8.self)
-        return input.count > 200 ? text + "..." : text
     }
 }

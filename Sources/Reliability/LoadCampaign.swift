@@ -124,7 +124,7 @@ public struct LoadCampaign: Sendable {
         }
         for thread in writers + askers { thread.join() }
         var report = Report()
-        report.submitSeconds = ReliabilityTool.seconds(started.elapsed)
+        report.submitSeconds = started.elapsed.seconds
         if let failure = failures.read({ $0.first }) { throw ReliabilityError(failure) }
         progress("\(jobs) jobs submitted in \(Int(report.submitSeconds)) s; waiting for every subscriber to hear of them")
         for subscriber in subscribers {

@@ -138,7 +138,7 @@ public enum ReliabilityTool {
         table.append(["jobs acknowledged and finished with exactly their images", "\(report.acknowledged)"])
         table.append(["images, each a whole PNG stamped with its prompt", "\(report.images)"])
         table.append(["lost, doubled, stray files; integrity_check", "0, 0, 0; ok"])
-        table.append(["time", Format.fixed(seconds(report.elapsed), 1) + " s"])
+        table.append(["time", Format.fixed(report.elapsed.seconds, 1) + " s"])
         return table.render() + "\n"
     }
 
@@ -152,12 +152,12 @@ public enum ReliabilityTool {
                       Format.fixed(Double(report.generations) / max(1, report.expectedGenerations), 2) + "x"])
         table.append(["image downloads (truncated and reset ones fetched again)", "\(report.downloads)"])
         table.append(["requests before a Retry-After expired", "\(report.earlyRequests)"])
-        table.append(["time", Format.fixed(seconds(report.elapsed), 1) + " s"])
+        table.append(["time", Format.fixed(report.elapsed.seconds, 1) + " s"])
         return table.render() + "\n"
     }
 
     static func render(_ report: LoadCampaign.Report) -> String {
-        func milliseconds(_ duration: Duration) -> String { Format.fixed(seconds(duration) * 1000, 2) + " ms" }
+        func milliseconds(_ duration: Duration) -> String { Format.fixed(duration.seconds * 1000, 2) + " ms" }
         var table = TextTable(header: ["load", "value"])
         table.append(["connections asking daemon.status", "\(report.connections)"])
         table.append(["jobs queued", "\(report.jobs) in \(Format.fixed(report.submitSeconds, 1)) s (\(Format.rate(Double(report.jobs) / max(report.submitSeconds, 0.001))))"])
@@ -169,12 +169,8 @@ public enum ReliabilityTool {
         return table.render() + "\n"
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
     static func render(_ report: RPCFuzzCampaign.Report, settings: RPCFuzzCampaign.Settings) -> String {
-        let elapsed = seconds(report.elapsed)
+        let elapsed = report.elapsed.seconds
         var table = TextTable(header: ["JSON-RPC fuzzing (seed \(settings.seed))", "value"])
         table.append(["inputs sent", "\(report.inputs) (\(Format.rate(Double(report.inputs) / max(elapsed, 0.001))))"])
         table.append(["bytes sent", "\(report.bytes)"])
@@ -182,8 +178,7 @@ public enum ReliabilityTool {
         table.append(["replies in all", "\(report.replies)"])
         table.append(["connections dropped (half messages, oversized lines)", "\(report.reconnections)"])
         table.append(["checkpoints answered", "\(report.checkpoints)"])
-        table.append(["slowest daemon.status on another connection", Format.micros(Double(report.slowestStatus.components.attoseconds) / 1e12
-            + Double(report.slowestStatus.components.seconds) * 1e6)])
+        table.append(["slowest daemon.status on another connection", Format.micros(report.slowestStatus.seconds * 1e6)])
         if let start = report.residentKilobytesAtStart, let peak = report.residentKilobytesPeak, let end = report.residentKilobytesAtEnd {
             table.append(["daemon memory (RSS): start / peak / end", "\(start / 1024) / \(peak / 1024) / \(end / 1024) MB"])
         }
