@@ -20,7 +20,7 @@ func options(_ folder: TemporaryDirectory, socket: String, autoStart: Bool = tru
 /// Asks the daemon on `socket` to stop and waits until it is gone.
 func shutDown(_ client: DaemonClient) throws {
     _ = try client.call(DaemonShutdown.self, NoParameters())
-    _ = try? client.rpc.nextNotification(timeout: .seconds(10))
+    _ = try? client.rpc.nextNotification(timeout: TestTime.scaled(.seconds(10)))
 }
 
 @Suite struct DaemonClientTests {

@@ -20,7 +20,7 @@ import VisionCraftProtocol
             exit.update { $0 = status }
         }
         defer { runner.join() }
-        #expect(try await offPool { daemon.wait(for: .serving, timeout: .seconds(60)) })
+        #expect(try await offPool { daemon.wait(for: .serving, timeout: TestTime.scaled(.seconds(60))) })
 
         let status = try await offPool {
             let client = RPCClient(descriptor: try UnixSocket.connect(to: folder.file("run/d.sock")))
@@ -32,7 +32,7 @@ import VisionCraftProtocol
 
         #expect(daemon.requestStop(.signal(.terminate)) == false)
         #expect(daemon.requestStop(.signal(.terminate)) == true, "a second request reports a stop under way")
-        #expect(try await offPool { exit.wait(timeout: .seconds(15)) { $0 != nil } })
+        #expect(try await offPool { exit.wait(timeout: TestTime.scaled(.seconds(15))) { $0 != nil } })
         #expect(exit.read { $0 } == 0)
         #expect(try FileSystem.linkStatus(folder.file("run/d.sock")) == nil)
         let log = String(decoding: try FileSystem.readFile(folder.file("log")), as: UTF8.self)
@@ -53,13 +53,13 @@ import VisionCraftProtocol
             exit.update { $0 = status }
         }
         defer { runner.join() }
-        #expect(try await offPool { daemon.wait(for: .serving, timeout: .seconds(60)) })
+        #expect(try await offPool { daemon.wait(for: .serving, timeout: TestTime.scaled(.seconds(60))) })
         let result = try await offPool {
             let client = RPCClient(descriptor: try UnixSocket.connect(to: folder.file("d.sock")))
             return try client.call(DaemonShutdown.self, NoParameters())
         }
         #expect(result.stopping)
-        #expect(try await offPool { exit.wait(timeout: .seconds(15)) { $0 != nil } })
+        #expect(try await offPool { exit.wait(timeout: TestTime.scaled(.seconds(15))) { $0 != nil } })
         #expect(exit.read { $0 } == 0)
     }
 

@@ -64,10 +64,10 @@ import VisionCraftProtocol
         defer { plugins.remove() }
         let (withPlugin, processed, original) = try await withInProcessDaemon(daemonWith(plugins)) { client, _ in
             let processed = try client.call(JobSubmit.self, JobParameters(prompt: "a fox", plugins: ["echo-test:strength=1"]))
-            let first = try client.call(JobWait.self, .init(id: processed.id, timeoutSeconds: 30), timeout: .seconds(40)).job
+            let first = try client.call(JobWait.self, .init(id: processed.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
             // The same prompt without the plugin: the emulator draws the same picture.
             let unprocessed = try client.call(JobSubmit.self, JobParameters(prompt: "a fox (echoed)"))
-            let second = try client.call(JobWait.self, .init(id: unprocessed.id, timeoutSeconds: 30), timeout: .seconds(40)).job
+            let second = try client.call(JobWait.self, .init(id: unprocessed.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
             func decode(_ job: JobInfo) throws -> (image: RGBAImage, text: [PNGCodec.TextChunk]) {
                 guard let path = job.images.first?.path else { throw TestFailure("no image for \(job.id): \(job.state) \(String(describing: job.error))") }
                 return try PNGCodec.decode(try FileSystem.readFile(path))
@@ -98,14 +98,14 @@ import VisionCraftProtocol
 
             // The echo plugin's file hook fails for paths with "fail" in them.
             let failing = try client.call(JobSubmit.self, JobParameters(prompt: "x", outputDirectory: folder.file("fail"), plugins: ["echo-test"]))
-            let failed = try client.call(JobWait.self, .init(id: failing.id, timeoutSeconds: 30), timeout: .seconds(40)).job
+            let failed = try client.call(JobWait.self, .init(id: failing.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
             #expect(failed.state == "failed")
             #expect(failed.error?.kind == "plugin")
             #expect(failed.error?.message.contains("plugin echo-test: asked to fail") == true)
 
             // A hook past the time limit fails its job and marks the plugin hung.
             let slow = try client.call(JobSubmit.self, JobParameters(prompt: "y", plugins: [#"slow-test:{"sleep_ms":20000}"#]))
-            let timedOut = try client.call(JobWait.self, .init(id: slow.id, timeoutSeconds: 30), timeout: .seconds(40)).job
+            let timedOut = try client.call(JobWait.self, .init(id: slow.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
             #expect(timedOut.state == "failed")
             #expect(timedOut.error?.message.contains("did not finish within 0.3 s") == true)
             let listed = try client.call(PluginsList.self, NoParameters())
@@ -125,7 +125,7 @@ import VisionCraftProtocol
         }) { client, _ in
             let listed = try client.call(PluginsList.self, NoParameters())
             let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a big fox", plugins: ["upscale:scale=2"]))
-            let job = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: .seconds(70)).job
+            let job = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70))).job
             let decoded = try PNGCodec.decode(try FileSystem.readFile(try #require(job.images.first?.path)))
             return (listed, job, (decoded.image.width, decoded.image.height), decoded.text.first { $0.keyword == "parameters" }?.text)
         }
@@ -159,7 +159,7 @@ import VisionCraftProtocol
         }) { client, _ in
             let parameters = JobParameters(prompt: "a {red|blue} {fox|cat}", plugins: [#"template:{"mode":"combinatorial"}"#], idempotencyKey: "zoo")
             let submitted = try client.call(JobSubmit.self, parameters)
-            let jobs = try submitted.ids.map { id in try client.call(JobWait.self, .init(id: id, timeoutSeconds: 30), timeout: .seconds(40)).job }
+            let jobs = try submitted.ids.map { id in try client.call(JobWait.self, .init(id: id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job }
             let again = try client.call(JobSubmit.self, parameters)
             return (submitted, jobs, again)
         }

@@ -25,7 +25,7 @@ import VisionCraftProtocol
             let submitted = try client.call(
                 JobSubmit.self, JobParameters(prompt: "a lighthouse at dusk", negativePrompt: "blurry", imageCount: 7, labels: ["coast"])
             )
-            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: .seconds(40))
+            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40)))
             let files = try finished.job.images.map { image -> (String, [PNGCodec.TextChunk]) in
                 let path = try #require(image.path)
                 return (path, try PNGCodec.decode(try FileSystem.readFile(path)).text)
@@ -96,7 +96,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             #expect(waiting.error?.kind == "transient")
             #expect(waiting.state != "failed")
             try emulatorAdmin(client, "/_emulator/faults", #"{"server_error_rate":0}"#)
-            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: .seconds(70))
+            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try emulatorCounts(client, "/generate"))
         }
         #expect(job.state == "succeeded")
@@ -109,7 +109,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
     @Test func failedDownloadsAreRetriedWithoutGeneratingAgain() async throws {
         let (job, generations) = try await withInProcessDaemon(Self.fast(#"{"truncated_download_rate":0.6}"#)) { client, _ in
             let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "fragile", imageCount: 10))
-            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: .seconds(70))
+            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try emulatorCounts(client, "/generate"))
         }
         #expect(job.state == "succeeded")
@@ -120,7 +120,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
     @Test func aRateLimitStatedInA403IsNotAKeyProblem() async throws {
         let (job, key) = try await withInProcessDaemon(Self.fast(#"{"rate_limit":{"requests":1,"seconds":1},"rate_limit_style":"403"}"#)) { client, _ in
             let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "limited", imageCount: 10))
-            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: .seconds(70))
+            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try client.call(KeyStatus.self, NoParameters()))
         }
         #expect(job.state == "succeeded")
@@ -134,7 +134,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             options.maximumAttempts = 3
         }) { client, _ in
             let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "never"))
-            return try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: .seconds(40)).job
+            return try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
         }
         #expect(job.state == "failed")
         #expect(job.attempts == 3)
@@ -149,7 +149,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
         // about the 429 that follows).
         let (job, counts) = try await withInProcessDaemon(Self.fast(#"{"rate_limit":{"requests":2,"seconds":8}}"#)) { client, _ in
             let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a queue", imageCount: 15))
-            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: .seconds(70))
+            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try emulatorCounts(client, "/generate"))
         }
         #expect(job.state == "succeeded")
@@ -168,7 +168,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             let status = try client.call(KeyStatus.self, NoParameters())
             let waiting = try client.call(JobGet.self, .init(id: submitted.id))
             let resumed = try client.call(KeySet.self, .init(key: "beta-key-0002"))
-            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: .seconds(40))
+            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40)))
             return (paused, status, waiting, resumed, finished.job)
         }
         #expect(outcome.0)
@@ -203,10 +203,10 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             let again = try client.call(JobSubmit.self, JobParameters(prompt: "once", labels: ["a"], idempotencyKey: "k-1"))
             #expect(again.id == first.id)
             #expect(again.existing)
-            let done = try client.call(JobWait.self, .init(id: first.id, timeoutSeconds: 30), timeout: .seconds(40))
+            let done = try client.call(JobWait.self, .init(id: first.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40)))
             #expect(done.job.state == "succeeded")
             let other = try client.call(JobSubmit.self, JobParameters(prompt: "twice", priority: 5))
-            _ = try client.call(JobWait.self, .init(id: other.id, timeoutSeconds: 30), timeout: .seconds(40))
+            _ = try client.call(JobWait.self, .init(id: other.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40)))
 
             let all = try client.call(JobList.self, .init())
             #expect(all.jobs.map(\.id) == [other.id, first.id], "newest first")
@@ -252,7 +252,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "heard", imageCount: 6))
             var updates: [JobUpdated] = []
             while updates.last?.state != "succeeded" {
-                guard let notification = try listener.nextNotification(timeout: .seconds(20)) else { throw TestFailure("no event") }
+                guard let notification = try listener.nextNotification(timeout: TestTime.scaled(.seconds(20))) else { throw TestFailure("no event") }
                 #expect(notification.method == JobUpdated.method)
                 updates.append(try JobUpdated(params: notification.params ?? .null))
             }
@@ -282,7 +282,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             for index in 0..<400 {
                 ids.append(try client.call(JobSubmit.self, JobParameters(prompt: "flood \(index)", labels: ["flood"])).id)
             }
-            for id in ids { _ = try client.call(JobWait.self, .init(id: id, timeoutSeconds: 60), timeout: .seconds(70)) }
+            for id in ids { _ = try client.call(JobWait.self, .init(id: id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70))) }
             let started = MonotonicInstant.now()
             _ = try client.call(DaemonStatus.self, NoParameters())
             let statusTime = started.elapsed
@@ -295,7 +295,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             while let line = try? stalled.readLine(timeout: .milliseconds(500)) { take(try JSONParser.parse(line)) }
             let marker = try client.call(JobSubmit.self, JobParameters(prompt: "marker")).id
             while true {
-                let message = try JSONParser.parse(try stalled.readLine(timeout: .seconds(20)))
+                let message = try JSONParser.parse(try stalled.readLine(timeout: TestTime.scaled(.seconds(20))))
                 take(message)
                 if message["params"]?["id"]?.stringValue == marker, message["params"]?["state"] == "succeeded" { break }
             }

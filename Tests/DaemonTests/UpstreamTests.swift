@@ -31,7 +31,7 @@ func withInProcessDaemon<T: Sendable>(
             let status = daemon.run()
             exit.update { $0 = status }
         }
-        guard daemon.wait(for: .serving, timeout: .seconds(60)), exit.read({ $0 }) == nil else {
+        guard daemon.wait(for: .serving, timeout: TestTime.scaled(.seconds(60))), exit.read({ $0 }) == nil else {
             runner.join()
             throw TestFailure("the daemon did not start: \(String(decoding: (try? FileSystem.readFile(folder.file("log"))) ?? [], as: UTF8.self))")
         }

@@ -102,7 +102,7 @@ import Darwin
         let home = try folder(config: "[queue]\nmax_in_flight = 99\n")
         defer { home.remove() }
         let output = try await offPool {
-            try runProcess(try BuiltProducts.path("visioncraftd"), ["--socket", home.file("d.sock")], environment: isolatedEnvironment(in: home), timeout: .seconds(20))
+            try runProcess(try BuiltProducts.path("visioncraftd"), ["--socket", home.file("d.sock")], environment: isolatedEnvironment(in: home), timeout: TestTime.scaled(.seconds(20)))
         }
         #expect(output.status == 78)
         #expect(output.standardError.contains("config.toml:2: queue.max_in_flight: expected a whole number from 1 to 16, got 99"))

@@ -45,7 +45,7 @@ struct EmacsTests {
                 emacs,
                 ["--batch", "-Q", "-L", Self.folder, "-l", "visioncraft-tests.el", "-f", "ert-run-tests-batch-and-exit"],
                 environment: finalEnvironment,
-                timeout: .seconds(180)
+                timeout: TestTime.scaled(.seconds(180))
             )
         }
         return (result, output)
@@ -110,7 +110,7 @@ struct EmacsTests {
         let reply = try await offPool { () -> String in
             let client = try daemon.connect()
             try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"job.list","params":{"text":"a very slow snail"}}"#)
-            return try client.readLine(timeout: .seconds(10))
+            return try client.readLine(timeout: TestTime.scaled(.seconds(10)))
         }
         let jobs = try #require(try parse(reply)["result"]?["jobs"]?.arrayValue)
         #expect(jobs.count == 1)
@@ -134,7 +134,7 @@ struct EmacsTests {
                 ["--batch", "-Q", "-L", Self.folder, "--eval", compile, "-f", "batch-byte-compile",
                  Self.folder + "/visioncraft.el", Self.folder + "/visioncraft-tests.el"],
                 environment: isolatedEnvironment(in: temporary),
-                timeout: .seconds(120)
+                timeout: TestTime.scaled(.seconds(120))
             )
         }
         #expect(compiled.status == 0, "\(compiled.standardError)")
@@ -156,7 +156,7 @@ struct EmacsTests {
                              (mapcar #'commandp '(visioncraft-generate visioncraft-list visioncraft-cancel)))))
             """
         let header = try await offPool {
-            try runProcess(emacs, ["--batch", "-Q", "--eval", check], environment: isolatedEnvironment(in: temporary), timeout: .seconds(60))
+            try runProcess(emacs, ["--batch", "-Q", "--eval", check], environment: isolatedEnvironment(in: temporary), timeout: TestTime.scaled(.seconds(60)))
         }
         #expect(header.status == 0, "\(header.standardError)")
         #expect(header.standardOutput.contains("name=visioncraft reqs=((emacs (28 1)))"), "\(header.standardOutput)")

@@ -132,7 +132,7 @@ import TestSupport
             // One request at a time, 1 s each: the watch (a process spawned on
             // a loaded machine) attaches long before the first one answers.
             try DaemonProcess.start(arguments: [
-                "--emulator", "--requests-per-minute", "0", "--max-in-flight", "1", "--emulator-faults", #"{"latency_ms":1000}"#,
+                "--emulator", "--requests-per-minute", "0", "--max-in-flight", "1", "--emulator-faults", #"{"latency_ms":\#(1000 * TestTime.scale)}"#,
             ])
         }
         defer { daemon.cleanUp() }

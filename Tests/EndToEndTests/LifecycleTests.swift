@@ -16,7 +16,7 @@ import Darwin
         let home = try TemporaryDirectory()
         defer { home.remove() }
         return try await offPool {
-            try runProcess(try BuiltProducts.path("visioncraftd"), arguments, environment: isolatedEnvironment(in: home), timeout: .seconds(20))
+            try runProcess(try BuiltProducts.path("visioncraftd"), arguments, environment: isolatedEnvironment(in: home), timeout: TestTime.scaled(.seconds(20)))
         }
     }
 
@@ -175,7 +175,7 @@ import Darwin
             _ = try client.readLine()
             let started = MonotonicInstant.now()
             daemon.child.send(.terminate)
-            let closed = try client.isClosedByServer(timeout: .seconds(50))
+            let closed = try client.isClosedByServer(timeout: TestTime.scaled(.seconds(50)))
             return (try daemon.child.wait(), started.elapsed, closed)
         }
         #expect(termination == .exited(0))
@@ -207,7 +207,7 @@ import Darwin
         let (reply, termination, socketKept) = try await offPool {
             let (child, ready) = try Self.spawnActivated(listener: listener, arguments: ["--log-file", folder.file("log")])
             defer { try? ready.close() }
-            guard try Poll.wait(for: ready, events: .readable, timeout: .seconds(20)) else { throw TestFailure("not ready") }
+            guard try Poll.wait(for: ready, events: .readable, timeout: TestTime.scaled(.seconds(20))) else { throw TestFailure("not ready") }
             let client = try LineClient(path: path)
             try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"daemon.status"}"#)
             let reply = try parse(try client.readLine())
@@ -265,7 +265,7 @@ import Darwin
                 child.send(.kill)
                 _ = try? child.wait()
             }
-            guard try Poll.wait(for: ready, events: .readable, timeout: .seconds(20)) else { throw TestFailure("not ready") }
+            guard try Poll.wait(for: ready, events: .readable, timeout: TestTime.scaled(.seconds(20))) else { throw TestFailure("not ready") }
             let script = """
                 import socket, sys
                 s = socket.socket(socket.AF_UNIX)
@@ -313,7 +313,7 @@ import Darwin
             // It says "Listening on PATH as 3." once bound, then starts the
             // daemon on the first connection.
             let announcements = LineClient(descriptor: errors.read)
-            let announcement = try announcements.readLine(timeout: .seconds(20))
+            let announcement = try announcements.readLine(timeout: TestTime.scaled(.seconds(20)))
             guard announcement.hasPrefix("Listening on") else { throw TestFailure("unexpected: \(announcement)") }
             let client = try LineClient(path: path)
             try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"daemon.status"}"#)
@@ -376,7 +376,7 @@ func waitForLog(_ daemon: DaemonProcess, containing text: String, timeout: Durat
         let output = try await offPool {
             try runProcess(
                 try BuiltProducts.path("visioncraftd"), ["--socket", folder.file("d.sock")] + arguments, environment: isolatedEnvironment(in: folder),
-                timeout: .seconds(20)
+                timeout: TestTime.scaled(.seconds(20))
             )
         }
         #expect(output.status == 64, "\(output.standardError)")

@@ -119,7 +119,7 @@ struct NeovimTests {
             io.stdout:write('JOB ' .. vc.last_job().id .. '\\n')
             if count_lines('^!%[') ~= 0 then error('links for a cancelled job') end
             """,
-            file: file, daemon: daemon, timeout: .seconds(90)
+            file: file, daemon: daemon, timeout: TestTime.scaled(.seconds(90))
         )
         #expect(run.status == 0, "\(Neovim.describe(run))")
         let id = try #require(run.standardOutput.split(separator: "\n").first { $0.hasPrefix("JOB ") }?.dropFirst(4))
@@ -157,14 +157,14 @@ struct NeovimTests {
         )
         let neovim = try Neovim.spawn(script: script, file: file, socket: socket, folder: folder)
         defer { neovim.stop() }
-        let said = try await offPool { try neovim.output.readLine(timeout: .seconds(90)) }
+        let said = try await offPool { try neovim.output.readLine(timeout: TestTime.scaled(.seconds(90))) }
         #expect(said == "restart now")
         _ = try await offPool { try first.terminate() }
         let second = try await offPool {
             try DaemonProcess.start(arguments: Neovim.daemonArguments, folder: folder, socketPath: socket)
         }
         defer { second.cleanUp() }
-        let status = try await offPool { try neovim.finish(timeout: .seconds(90)) }
+        let status = try await offPool { try neovim.finish(timeout: TestTime.scaled(.seconds(90))) }
         #expect(status == 0, "\(neovim.standardError())")
         let lines = try Neovim.lines(of: file)
         #expect(lines.count == 4, "\(lines)")
@@ -236,7 +236,7 @@ struct NeovimTests {
         try FileSystem.writeFileAtomically(folder.file("lookups.vim"), Array(script.joined(separator: "\n").utf8))
         let arguments = ["--headless", "--clean", "-u", "NONE", "-i", "NONE", "-n", "-S", folder.file("lookups.vim")]
         let run = try await offPool {
-            try runProcess(executable, arguments, environment: isolatedEnvironment(in: folder), timeout: .seconds(30))
+            try runProcess(executable, arguments, environment: isolatedEnvironment(in: folder), timeout: TestTime.scaled(.seconds(30)))
         }
         #expect(run.status == 0, "\(Neovim.describe(run))")
         #expect(!run.standardError.contains("E1") && !run.standardError.contains("E4"), "\(run.standardError)")

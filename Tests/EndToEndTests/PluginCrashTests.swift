@@ -30,7 +30,7 @@ import TestSupport
             let client = try daemon.connect()
             defer { client.close() }
             try client.sendLine(line)
-            return try JSONParser.parse(try client.readLine(timeout: .seconds(30)))
+            return try JSONParser.parse(try client.readLine(timeout: TestTime.scaled(.seconds(30))))
         }
 
         // The job runs the plugin, which aborts the daemon.
@@ -97,7 +97,7 @@ import TestSupport
             try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"plugins.list"}"#)
             let listed = try JSONParser.parse(try client.readLine())
             try client.sendLine(#"{"jsonrpc":"2.0","id":2,"method":"job.wait","params":{"id":"\#(id)","timeout_seconds":30}}"#)
-            return (listed, try JSONParser.parse(try client.readLine(timeout: .seconds(40))))
+            return (listed, try JSONParser.parse(try client.readLine(timeout: TestTime.scaled(.seconds(40)))))
         }
         let entry = listed["result"]?["plugins"]?.arrayValue?.first { $0["name"] == "slow-test" }
         #expect(entry != nil && entry?["disabled"] == nil, "\(listed)")

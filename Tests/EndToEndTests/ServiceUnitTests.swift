@@ -79,7 +79,7 @@ import Darwin
             // Kept open to the end: systemd-socket-activate writes more, and a
             // closed pipe would kill it with SIGPIPE.
             let announcements = LineClient(descriptor: errors.read)
-            let announcement = try announcements.readLine(timeout: .seconds(20))
+            let announcement = try announcements.readLine(timeout: TestTime.scaled(.seconds(20)))
             guard announcement.hasPrefix("Listening on") else { throw TestFailure("unexpected: \(announcement)") }
             let vcctl = try BuiltProducts.path("vcctl")
             let status = try runProcess(vcctl, ["--no-start", "--json", "status"], environment: daemonEnvironment)

@@ -150,7 +150,7 @@ import TestSupport
     }
 
     @Test func aJobWithoutImagesYetFails() async throws {
-        let daemon = try await startOnEmulator(faults: #"{"latency_ms":2000}"#)
+        let daemon = try await startOnEmulator(faults: #"{"latency_ms":\#(2000 * TestTime.scale)}"#)
         defer { daemon.cleanUp() }
         _ = try await run(daemon, ["models"])  // the lists are cached before the slow submit
         let id = try await run(daemon, ["submit", "a slow fox", "-n", "2"]).standardOutput.trimmingNewline

@@ -61,7 +61,7 @@ import Darwin
             let openAfter = try Self.ask(open, "daemon.status")["result"] != nil
             // Logged once the server accepts on the new socket, which may be
             // just after it answered.
-            try waitForLog(daemon, containing: "the socket file \(path) was removed while the daemon ran; listening on it again", timeout: .seconds(30))
+            try waitForLog(daemon, containing: "the socket file \(path) was removed while the daemon ran; listening on it again", timeout: TestTime.scaled(.seconds(30)))
             return (id, openAnswered, fresh, job, openAfter, try FileSystem.linkStatus(path))
         }
         #expect(!id.isEmpty)
@@ -84,13 +84,13 @@ import Darwin
             let open = try daemon.connect()
             try FileSystem.removeFile(path)
             try FileSystem.writeFileAtomically(path, Array("precious".utf8))
-            try waitForLog(daemon, containing: "was replaced by a regular file while the daemon ran, and it cannot listen there again", timeout: .seconds(30))
+            try waitForLog(daemon, containing: "was replaced by a regular file while the daemon ran, and it cannot listen there again", timeout: TestTime.scaled(.seconds(30)))
             let blocked = Self.connectFailure(path)
             let openAnswered = try Self.ask(open, "daemon.status")["result"] != nil
             let kept = try FileSystem.readFile(path)
             try FileSystem.removeFile(path)
             let fresh = try Self.ask(try Self.connectWhenBack(path), "daemon.status")
-            try waitForLog(daemon, containing: "was replaced by a regular file while the daemon ran; listening on it again", timeout: .seconds(30))
+            try waitForLog(daemon, containing: "was replaced by a regular file while the daemon ran; listening on it again", timeout: TestTime.scaled(.seconds(30)))
             return (blocked, openAnswered, kept, fresh, daemon.log())
         }
         #expect(blocked?.isConnectionRefused == true, "a regular file is not a socket: \(String(describing: blocked))")
@@ -116,7 +116,7 @@ import Darwin
                 child.send(.kill)
                 _ = try? child.wait()
             }
-            guard try Poll.wait(for: ready, events: .readable, timeout: .seconds(20)) else { throw TestFailure("not ready") }
+            guard try Poll.wait(for: ready, events: .readable, timeout: TestTime.scaled(.seconds(20))) else { throw TestFailure("not ready") }
             let open = try LineClient(path: path)
             try FileSystem.removeFile(path)
             let deadline = MonotonicInstant.now().advanced(by: .seconds(20))

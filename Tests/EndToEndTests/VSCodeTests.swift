@@ -54,7 +54,7 @@ struct VSCodeTests {
             in: quick.folder, extra: ["VISIONCRAFT_SOCKET": quick.socketPath, "VISIONCRAFT_SLOW_SOCKET": slow.socketPath]
         )
         let run = try await offPool {
-            try runProcess(node, ["--test", Self.folder + "/test/"], environment: environment, timeout: .seconds(180))
+            try runProcess(node, ["--test", Self.folder + "/test/"], environment: environment, timeout: TestTime.scaled(.seconds(180)))
         }
         let report = TestReport(tap: run.standardOutput)
         #expect(run.status == 0, "\(run.standardOutput)\n\(run.standardError)")
@@ -84,7 +84,7 @@ struct VSCodeTests {
         let reply = try await offPool { () -> String in
             let client = try daemon.connect()
             try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"job.list","params":{"text":"\#(text)"}}"#)
-            return try client.readLine(timeout: .seconds(10))
+            return try client.readLine(timeout: TestTime.scaled(.seconds(10)))
         }
         return try #require(try parse(reply)["result"]?["jobs"]?.arrayValue, "\(reply)")
     }
@@ -121,7 +121,7 @@ struct VSCodeTests {
         let vsix = temporary.file("out.vsix")
         let environment = isolatedEnvironment(in: temporary, extra: ["PATH": bin])
         let packed = try await offPool {
-            try runProcess(Self.folder + "/pack.sh", [vsix], environment: environment, timeout: .seconds(60))
+            try runProcess(Self.folder + "/pack.sh", [vsix], environment: environment, timeout: TestTime.scaled(.seconds(60)))
         }
         #expect(packed.status == 0, "\(packed.standardOutput)\n\(packed.standardError)")
         #expect(packed.standardOutput == vsix + "\n")
@@ -134,7 +134,7 @@ struct VSCodeTests {
             identity = manifest.find(".//{http://schemas.microsoft.com/developer/vsx-schema/2011}Identity")
             print("identity", identity.get("Publisher"), identity.get("Id"), identity.get("Version"))
             """
-        let read = try await offPool { try runProcess(python, ["-c", listing, vsix], timeout: .seconds(30)) }
+        let read = try await offPool { try runProcess(python, ["-c", listing, vsix], timeout: TestTime.scaled(.seconds(30))) }
         #expect(read.status == 0, "\(read.standardError)")
         let lines = read.standardOutput.split(separator: "\n").map(String.init)
         for entry in ["[Content_Types].xml", "extension.vsixmanifest", "extension/package.json", "extension/extension.js",

@@ -14,7 +14,7 @@ func makeTestServer() throws -> HTTPServer {
         case "/slow":
             // Far longer than any bound below, so a loaded machine cannot
             // blur "gave up early" with "waited for the answer".
-            try? await Task.sleep(for: .seconds(60))
+            try? await Task.sleep(for: TestTime.scaled(.seconds(60)))
             return .response(.text("late"))
         case "/reset": return .resetConnection
         case "/truncated": return .truncated(.text(String(repeating: "x", count: 1000)), bodyBytes: 100)
@@ -76,7 +76,7 @@ func failureKind(_ client: HTTPClient, _ request: HTTPClientRequest) async -> HT
         let started = MonotonicInstant.now()
         let kind = await failureKind(client, HTTPClientRequest(url: server.baseURL + "/slow", timeouts: .init(total: .milliseconds(200))))
         #expect(kind == .timedOut)
-        #expect(started.elapsed < .seconds(30), "the 200 ms limit, not the 60 s answer")
+        #expect(started.elapsed < TestTime.scaled(.seconds(30)), "the 200 ms limit, not the 60 s answer")
     }
 
     @Test func aTrickleBelowTheLowSpeedLimitIsAborted() async throws {
@@ -121,11 +121,11 @@ func failureKind(_ client: HTTPClient, _ request: HTTPClientRequest) async -> HT
         let started = MonotonicInstant.now()
         let task = Task { await failureKind(client, HTTPClientRequest(url: server.baseURL + "/slow")) }
         // Cancel once the request is surely on the wire: the server sees it.
-        let deadline = MonotonicInstant.now().advanced(by: .seconds(5))
+        let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(5)))
         while server.connectionCount == 0, MonotonicInstant.now() < deadline { await Task.yield() }
         task.cancel()
         #expect(await task.value == .cancelled)
-        #expect(started.elapsed < .seconds(30), "cancelled before the 60 s answer")
+        #expect(started.elapsed < TestTime.scaled(.seconds(30)), "cancelled before the 60 s answer")
     }
 
     @Test func manyRequestsAtOnceShareConnections() async throws {

@@ -18,7 +18,7 @@ final class SelfSignedServer: @unchecked Sendable {
         let made = try runProcess("/usr/bin/env", [
             "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", folder.file("key.pem"), "-out", folder.file("cert.pem"),
-        ], timeout: .seconds(60))
+        ], timeout: TestTime.scaled(.seconds(60)))
         guard made.status == 0 else { throw TestFailure("openssl failed: \(made.standardError)") }
         let script = """
             import http.server, ssl, sys

@@ -174,7 +174,7 @@ final class Gate: Sendable {
             guard gate.waitForArrivals(1) else { throw TestFailure("the request never reached the gate") }
             let outcome = ThreadCondition<Bool?>(nil)
             let drainer = try OSThread.spawn(name: "drainer") {
-                let drained = server.server.drain(timeout: .seconds(10))
+                let drained = server.server.drain(timeout: TestTime.scaled(.seconds(10)))
                 outcome.update { $0 = drained }
             }
             let finishedEarly = outcome.wait(timeout: .milliseconds(200)) { $0 != nil }
@@ -221,7 +221,7 @@ final class Gate: Sendable {
         let notification = try await offPool {
             let client = try server.connect()
             _ = try client.call("events.subscribe")
-            return try client.nextNotification(timeout: .seconds(5))
+            return try client.nextNotification(timeout: TestTime.scaled(.seconds(5)))
         }
         #expect(notification == RPCNotification(method: "job.updated", params: ["state": "queued"]))
     }

@@ -230,7 +230,7 @@ for line in sys.stdin:
             documents.append(generator.mutate(document))
         }
         let input = documents.map { $0.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined() }.joined(separator: "\n") + "\n"
-        let output = try runProcess(python, ["-c", pythonScript], input: input, timeout: .seconds(120))
+        let output = try runProcess(python, ["-c", pythonScript], input: input, timeout: TestTime.scaled(.seconds(120)))
         guard output.status == 0 else { return (0, [], "python failed: \(output.standardError)") }
         let verdicts = output.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         guard verdicts.count == documents.count else { return (0, [], "python answered \(verdicts.count) of \(documents.count)") }

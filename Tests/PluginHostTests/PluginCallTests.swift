@@ -7,10 +7,10 @@ import TestSupport
 @Suite struct PluginCallTests {
     @Test func thePromptHookRewritesWithItsConfiguration() async throws {
         let plugin = try PluginLoader.load(try testPlugin("echo"), configuration: #"{"suffix":"!"}"#)
-        let response = try await plugin.prompt(#"{"prompt":"a fox","negative_prompt":""}"#, timeout: .seconds(10))
+        let response = try await plugin.prompt(#"{"prompt":"a fox","negative_prompt":""}"#, timeout: TestTime.scaled(.seconds(10)))
         #expect(response == #"{"prompt":"a fox (echoed)!"}"#)
         await #expect(throws: PluginError(.hookFailed, "plugin echo-test: the request has no prompt")) {
-            _ = try await plugin.prompt("{}", timeout: .seconds(10))
+            _ = try await plugin.prompt("{}", timeout: TestTime.scaled(.seconds(10)))
         }
     }
 
@@ -18,13 +18,13 @@ import TestSupport
         let echo = try PluginLoader.load(try testPlugin("echo"))
         var image = RGBAImage(width: 3, height: 2, fill: (10, 20, 30, 200))
         image.pixels[0] = 0
-        let inverted = try await echo.image(image, parameters: "{}", timeout: .seconds(10))
+        let inverted = try await echo.image(image, parameters: "{}", timeout: TestTime.scaled(.seconds(10)))
         #expect(inverted.width == 3 && inverted.height == 2)
         #expect(Array(inverted.pixels.prefix(8)) == [255, 235, 225, 200, 245, 235, 225, 200], "colour inverted, alpha kept")
         #expect(image.pixels[0] == 0, "the caller's image is untouched")
 
         let slow = try PluginLoader.load(try testPlugin("slow"))
-        let replaced = try await slow.image(image, parameters: #"{"sleep_ms":1}"#, timeout: .seconds(10))
+        let replaced = try await slow.image(image, parameters: #"{"sleep_ms":1}"#, timeout: TestTime.scaled(.seconds(10)))
         #expect(replaced.width == 2 && replaced.height == 1)
         #expect(replaced.pixels == [UInt8](repeating: 255, count: 8))
         #expect(slow.serialized)
@@ -43,9 +43,9 @@ import TestSupport
 
     @Test func theFileHookReportsThePluginsMessage() async throws {
         let echo = try PluginLoader.load(try testPlugin("echo"))
-        try await echo.file("/tmp/ok.png", parameters: "{}", timeout: .seconds(10))
+        try await echo.file("/tmp/ok.png", parameters: "{}", timeout: TestTime.scaled(.seconds(10)))
         await #expect(throws: PluginError(.hookFailed, "plugin echo-test: asked to fail")) {
-            try await echo.file("/tmp/fail.png", parameters: "{}", timeout: .seconds(10))
+            try await echo.file("/tmp/fail.png", parameters: "{}", timeout: TestTime.scaled(.seconds(10)))
         }
         await #expect(throws: PluginError.self, "a hook the plugin lacks") {
             _ = try await PluginLoader.load(try testPlugin("slow")).prompt("{}", timeout: .seconds(1))

@@ -22,7 +22,7 @@ import TestSupport
         #expect(build.status == 0, "the example does not build: \(build.standardError)")
         let plugin = try PluginLoader.load(library)
         #expect(plugin.name == "grey")
-        let grey = try await plugin.image(RGBAImage(width: 2, height: 1, fill: (200, 100, 50, 255)), parameters: "{}", timeout: .seconds(10))
+        let grey = try await plugin.image(RGBAImage(width: 2, height: 1, fill: (200, 100, 50, 255)), parameters: "{}", timeout: TestTime.scaled(.seconds(10)))
         let weighted: Int = 200 * 77 + 100 * 150 + 50 * 29
         let value = UInt8(weighted >> 8)
         #expect(grey.pixels == [value, value, value, 255, value, value, value, 255])
@@ -38,7 +38,7 @@ import TestSupport
         #expect(built == example + "\n", "Tests/Plugins/ManualSwift/Grey.swift must be the manual's example, character for character")
         let plugin = try PluginLoader.load("\(BuiltProducts.directory)/libvctest-manual-swift\(PluginRegistry.fileExtension)")
         #expect(plugin.name == "grey")
-        let grey = try await plugin.image(RGBAImage(width: 1, height: 1, fill: (200, 100, 50, 255)), parameters: "{}", timeout: .seconds(10))
+        let grey = try await plugin.image(RGBAImage(width: 1, height: 1, fill: (200, 100, 50, 255)), parameters: "{}", timeout: TestTime.scaled(.seconds(10)))
         let weighted: Int = 200 * 77 + 100 * 150 + 50 * 29
         #expect(grey.pixels == [UInt8(weighted >> 8), UInt8(weighted >> 8), UInt8(weighted >> 8), 255])
     }

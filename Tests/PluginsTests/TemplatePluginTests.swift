@@ -98,7 +98,7 @@ func outputs(_ text: String, seeds: Int = 200, wildcards: [String: [String]] = [
             "prompt": "a {grey|grey} __animals/small__", "negative_prompt": "blurry", "seed": 7,
             "options": ["wildcards": .string(folder.file("wildcards")), "styles": .string(folder.file("styles.csv")), "style": "Film, Bare"],
         ]
-        let response = try await plugin().prompt(JSONSerializer.serializeToString(request), timeout: .seconds(10))
+        let response = try await plugin().prompt(JSONSerializer.serializeToString(request), timeout: TestTime.scaled(.seconds(10)))
         let json = try JSONParser.parse(response)
         #expect(json["prompt"] == "cinematic still of a grey mouse, film grain, sharp focus")
         #expect(json["negative_prompt"] == #"blurry, cartoon, "3d""#)
@@ -108,25 +108,25 @@ func outputs(_ text: String, seeds: Int = 200, wildcards: [String: [String]] = [
     @Test func badTemplatesAndStylesAreTheUsersToFix() async throws {
         let template = try plugin()
         await #expect(throws: PluginError(.hookFailed, "plugin template: '{' at 3 is never closed")) {
-            _ = try await template.prompt(#"{"prompt":"a {b|c","seed":1}"#, timeout: .seconds(10))
+            _ = try await template.prompt(#"{"prompt":"a {b|c","seed":1}"#, timeout: TestTime.scaled(.seconds(10)))
         }
         await #expect(throws: PluginError.self) {
-            _ = try await template.prompt(#"{"prompt":"x","options":{"style":"Nope","styles":"/nonexistent.csv"}}"#, timeout: .seconds(10))
+            _ = try await template.prompt(#"{"prompt":"x","options":{"style":"Nope","styles":"/nonexistent.csv"}}"#, timeout: TestTime.scaled(.seconds(10)))
         }
         await #expect(throws: PluginError.self) {
-            _ = try await template.prompt(#"{"prompt":"__../../etc/passwd__"}"#, timeout: .seconds(10))
+            _ = try await template.prompt(#"{"prompt":"__../../etc/passwd__"}"#, timeout: TestTime.scaled(.seconds(10)))
         }
     }
 
     @Test func combinatorialModeAsksForOneRequestPerPrompt() async throws {
         let response = try await plugin().prompt(
-            #"{"prompt":"a {red|blue} fox","negative_prompt":"{blurry|blurry}","seed":3,"options":{"mode":"combinatorial"}}"#, timeout: .seconds(10)
+            #"{"prompt":"a {red|blue} fox","negative_prompt":"{blurry|blurry}","seed":3,"options":{"mode":"combinatorial"}}"#, timeout: TestTime.scaled(.seconds(10))
         )
         let requests = try JSONParser.parse(response)["requests"]?.arrayValue ?? []
         #expect(requests.map { $0["prompt"]?.stringValue } == ["a red fox", "a blue fox"])
         #expect(requests.allSatisfy { $0["negative_prompt"] == "blurry" })
         await #expect(throws: PluginError.self, "an unknown mode") {
-            _ = try await plugin().prompt(#"{"prompt":"x","options":{"mode":"shuffle"}}"#, timeout: .seconds(10))
+            _ = try await plugin().prompt(#"{"prompt":"x","options":{"mode":"shuffle"}}"#, timeout: TestTime.scaled(.seconds(10)))
         }
     }
 }

@@ -10,7 +10,7 @@ func upscale() throws -> LoadedPlugin {
 }
 
 func resize(_ image: RGBAImage, _ options: String) async throws -> RGBAImage {
-    try await upscale().image(image, parameters: #"{"options":\#(options)}"#, timeout: .seconds(30))
+    try await upscale().image(image, parameters: #"{"options":\#(options)}"#, timeout: TestTime.scaled(.seconds(30)))
 }
 
 /// A small RGBA image with pseudo-random pixels (seeded).

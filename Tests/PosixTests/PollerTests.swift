@@ -1,5 +1,6 @@
 import Posix
 import Testing
+import TestSupport
 
 @Suite struct PollerTests {
     @Test func reportsReadabilityWithTheRegisteredToken() throws {
@@ -15,7 +16,7 @@ import Testing
         #expect(events.isEmpty)
 
         try UnixSocket.sendAll(b, [1, 2, 3])
-        try poller.wait(into: &events, timeout: .seconds(5))
+        try poller.wait(into: &events, timeout: TestTime.scaled(.seconds(5)))
         #expect(events == [Poller.Event(token: 42, readable: true, writable: false, hangup: false)])
     }
 
@@ -29,7 +30,7 @@ import Testing
         try poller.add(a, token: 7, interest: .readable)
         try poller.modify(a, token: 8, interest: [.readable, .writable])
         var events: [Poller.Event] = []
-        try poller.wait(into: &events, timeout: .seconds(5))
+        try poller.wait(into: &events, timeout: TestTime.scaled(.seconds(5)))
         #expect(events.count == 1)
         #expect(events.first?.token == 8)
         #expect(events.first?.writable == true)
@@ -46,7 +47,7 @@ import Testing
         try poller.add(a, token: 1, interest: .readable)
         try b.close()
         var events: [Poller.Event] = []
-        try poller.wait(into: &events, timeout: .seconds(5))
+        try poller.wait(into: &events, timeout: TestTime.scaled(.seconds(5)))
         #expect(events.count == 1)
         #expect(events.first.map { $0.readable || $0.hangup } == true)
     }
@@ -58,7 +59,7 @@ import Testing
         notifier.notify()
         notifier.notify()
         var events: [Poller.Event] = []
-        try poller.wait(into: &events, timeout: .seconds(5))
+        try poller.wait(into: &events, timeout: TestTime.scaled(.seconds(5)))
         #expect(events.map(\.token) == [0])
         notifier.drain()
         try poller.wait(into: &events, timeout: .zero)

@@ -1,6 +1,7 @@
 import Posix
 import Synchronization
 import Testing
+import TestSupport
 
 @Suite struct ThreadTests {
     @Test func spawnedThreadRunsAndJoins() throws {
@@ -14,7 +15,7 @@ import Testing
     @Test func conditionWaitsForAnotherThread() throws {
         let condition = ThreadCondition(0)
         let thread = try OSThread.spawn(name: "setter") { condition.update { $0 = 5 } }
-        #expect(condition.wait(timeout: .seconds(10)) { $0 == 5 })
+        #expect(condition.wait(timeout: TestTime.scaled(.seconds(10))) { $0 == 5 })
         thread.join()
     }
 

@@ -54,7 +54,7 @@ struct RPCFuzzCampaignTests {
         let reply = try await offPool { () -> String in
             let client = try daemon.connect()
             try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"daemon.status"}"#)
-            return try client.readLine(timeout: .seconds(10))
+            return try client.readLine(timeout: TestTime.scaled(.seconds(10)))
         }
         #expect(reply.contains("\"result\""))
     }

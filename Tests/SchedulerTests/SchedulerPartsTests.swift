@@ -108,7 +108,7 @@ import VisionCraftProtocol
     func startWaiting(_ hub: JobEventHub, _ id: String) async throws -> Task<Bool, Never> {
         let registered = ThreadCondition(false)
         let waiter = Task {
-            await hub.waitForTerminal(id, timeout: .seconds(120)) {
+            await hub.waitForTerminal(id, timeout: TestTime.scaled(.seconds(120))) {
                 registered.update { $0 = true }
                 return false
             }
@@ -135,7 +135,7 @@ import VisionCraftProtocol
         let hub = JobEventHub()
         let registered = ThreadCondition(false)
         let waiter = Task {
-            await hub.waitForTerminal("k", timeout: .seconds(120), ends: { $0.state == .queued }) {
+            await hub.waitForTerminal("k", timeout: TestTime.scaled(.seconds(120)), ends: { $0.state == .queued }) {
                 registered.update { $0 = true }
                 return false
             }
@@ -149,7 +149,7 @@ import VisionCraftProtocol
     @Test func timeoutsAndReleaseAnswerFalse() async throws {
         let hub = JobEventHub()
         #expect(await hub.waitForTerminal("x", timeout: .milliseconds(20)) { false } == false)
-        #expect(await hub.waitForTerminal("x", timeout: .seconds(30)) { true } == true, "already finished")
+        #expect(await hub.waitForTerminal("x", timeout: TestTime.scaled(.seconds(30))) { true } == true, "already finished")
         let waiter = try await startWaiting(hub, "y")
         hub.releaseWaiters()
         #expect(await waiter.value == false)

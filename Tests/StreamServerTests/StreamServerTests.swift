@@ -89,7 +89,7 @@ struct TestServer {
         }
         #expect(result.0 == "hello")
         #expect(result.1 == "bye\n")
-        #expect(server.server.waitUntilIdle(timeout: .seconds(10)))
+        #expect(server.server.waitUntilIdle(timeout: TestTime.scaled(.seconds(10))))
         #expect(delegate.events.withLock { $0 } == ["eof", "closed"])
     }
 
@@ -102,7 +102,7 @@ struct TestServer {
         let (count, firstWrong) = try await offPool { () -> (Int, Int?) in
             let client = try LineClient(path: server.path)
             try client.send("go")
-            let received = try client.readToEndOfFile(timeout: .seconds(30))
+            let received = try client.readToEndOfFile(timeout: TestTime.scaled(.seconds(30)))
             let firstWrong = received.withUnsafeBufferPointer { bytes -> Int? in
                 var index = 0
                 while index < bytes.count {
@@ -202,7 +202,7 @@ struct TestServer {
             }
             try await group.waitForAll()
         }
-        #expect(server.server.waitUntilIdle(timeout: .seconds(10)))
+        #expect(server.server.waitUntilIdle(timeout: TestTime.scaled(.seconds(10))))
     }
 
     @Test func stopClosesOpenConnections() async throws {
@@ -231,7 +231,7 @@ struct TestServer {
             _ = try client.readLine()
             client.close()
         }
-        #expect(server.server.waitUntilIdle(timeout: .seconds(10)))
+        #expect(server.server.waitUntilIdle(timeout: TestTime.scaled(.seconds(10))))
         let connection = try #require(connectionBox.withLock { $0 })
         #expect(connection.isClosed)
         #expect(connection.send(Array("late".utf8)) == false)

@@ -150,7 +150,10 @@ func imagePath(_ emulator: VisionCraftEmulator) throws -> String {
     }
 
     @Test func rateLimitsCanAnswer403WithTheLimitInTheMessage() async throws {
-        let server = try emulator(faults: ["rate_limit": ["requests": 1, "seconds": 10], "rate_limit_style": "403"])
+        // A window long enough that the second request falls inside it even
+        // in a sanitizer run.
+        let window = 10 * Int(TestTime.scale)
+        let server = try emulator(faults: ["rate_limit": ["requests": 1, "seconds": .number(JSONNumber(window))], "rate_limit_style": "403"])
         defer { server.stop() }
         let second = try await offPool { () -> ReceivedResponse in
             let client = try RawHTTPClient(port: server.port)
@@ -159,7 +162,7 @@ func imagePath(_ emulator: VisionCraftEmulator) throws -> String {
         }
         #expect(second.status == 403)
         #expect(second.header("retry-after") == nil)
-        #expect(try json(second)["error"]?.stringValue == "Rate limit exceeded: users can make 1 requests per 10 seconds")
+        #expect(try json(second)["error"]?.stringValue == "Rate limit exceeded: users can make 1 requests per \(window) seconds")
     }
 
     @Test func revokedTokensAre403UntilReset() async throws {
