@@ -43,13 +43,14 @@ public struct ProcessOutput: Sendable {
 ///
 /// - Parameters:
 ///   - input: bytes for standard input; nil gives /dev/null.
-///   - timeout: the process is killed after this.
+///   - timeout: the process is killed after this (30 s, stretched in a
+///     sanitizer run).
 public func runProcess(
     _ executable: String,
     _ arguments: [String],
     environment: [String: String]? = nil,
     input: String? = nil,
-    timeout: Duration = .seconds(30)
+    timeout: Duration = TestTime.scaled(.seconds(30))
 ) throws -> ProcessOutput {
     let output = try FileDescriptor.pipe()
     let errors = try FileDescriptor.pipe()

@@ -37,7 +37,7 @@ public final class DaemonProcess: @unchecked Sendable {
             environment: environment ?? isolatedEnvironment(in: folder)
         )
         defer { try? ready.close() }
-        guard try Poll.wait(for: ready, events: .readable, timeout: .seconds(20)), try ready.readAll() == [0x0A] else {
+        guard try Poll.wait(for: ready, events: .readable, timeout: TestTime.scaled(.seconds(20))), try ready.readAll() == [0x0A] else {
             child.send(.kill)
             _ = try? child.wait()
             let text = (try? FileSystem.readFile(log)).map { String(decoding: $0, as: UTF8.self) } ?? ""
