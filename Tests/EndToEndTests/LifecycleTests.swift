@@ -303,7 +303,7 @@ import Darwin
             let errors = try FileDescriptor.pipe()
             var options = ChildProcess.Options(
                 executable: "/usr/bin/systemd-socket-activate",
-                arguments: ["-l", path, try BuiltProducts.path("visioncraftd"), "--log-file", folder.file("log")],
+                arguments: SanitizedRun.socketActivateArguments + ["-l", path, try BuiltProducts.path("visioncraftd"), "--log-file", folder.file("log")],
                 environment: isolatedEnvironment(in: folder)
             )
             options.standardError = .descriptor(errors.write)

@@ -65,7 +65,7 @@ import Darwin
             let errors = try FileDescriptor.pipe()
             var options = ChildProcess.Options(
                 executable: "/usr/bin/systemd-socket-activate",
-                arguments: ["-l", runtime + "/visioncraft/visioncraftd.sock", try BuiltProducts.path("visioncraftd"), "--log-file", folder.file("log")],
+                arguments: SanitizedRun.socketActivateArguments + ["-l", runtime + "/visioncraft/visioncraftd.sock", try BuiltProducts.path("visioncraftd"), "--log-file", folder.file("log")],
                 environment: daemonEnvironment
             )
             options.standardError = .descriptor(errors.write)

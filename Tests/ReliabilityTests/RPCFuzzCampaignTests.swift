@@ -45,8 +45,10 @@ struct RPCFuzzCampaignTests {
         #expect(report.checkpoints == 10, "every checkpoint answered on the fuzzed connection and another")
         #expect(report.parseErrors > 100 && report.invalidRequests > 10, "\(report)")
         #expect(report.reconnections >= 2, "the oversized line and the half messages dropped connections")
-        #expect(report.slowestStatus < .seconds(2), "\(report.slowestStatus)")
-        if let start = report.residentKilobytesAtStart, let peak = report.residentKilobytesPeak {
+        #expect(report.slowestStatus < TestTime.scaled(.seconds(2)), "\(report.slowestStatus)")
+        // Not in a sanitizer run: there the resident size is the sanitizer's
+        // (AddressSanitizer keeps freed blocks in a quarantine of up to 256 MB).
+        if !SanitizedRun.isActive, let start = report.residentKilobytesAtStart, let peak = report.residentKilobytesPeak {
             #expect(peak - start < 200 * 1024, "the 17 MiB line was not kept: \(start) -> \(peak) kB")
         }
         // Still the same daemon, still answering.
