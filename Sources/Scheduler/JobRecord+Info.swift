@@ -13,15 +13,22 @@ extension JobRecord {
         return JobParameters(prompt: prompt, imageCount: imageCount)
     }
 
-    /// The job as the protocol shows it.
+    /// The job as the protocol shows it, its parameters written as they
+    /// were stored (`JobInfo.keepStoredParameters`); a stored text that is
+    /// not a JSON object (a hand-edited database) shows what the store knows.
     public func info(position: Int? = nil) -> JobInfo {
         func time(_ milliseconds: Int64?) -> String? { milliseconds.map { WallClock(milliseconds: $0).iso8601 } }
-        return JobInfo(
-            id: id, state: state.rawValue, params: jobParameters,
+        let known = JobParameters(prompt: prompt, imageCount: imageCount)
+        var info = JobInfo(
+            id: id, state: state.rawValue, params: known,
             images: images.map { JobInfo.Image(index: $0.index, state: $0.state.rawValue, path: $0.path) },
             imagesDone: imagesDone, attempts: attempts, error: error.map { JobInfo.Failure(kind: $0.kind, message: $0.message) },
             position: state == .queued ? position : nil, nextAttemptAt: state == .queued ? time(nextAttemptAt) : nil,
             createdAt: time(createdAt) ?? "", updatedAt: time(updatedAt) ?? "", startedAt: time(startedAt), finishedAt: time(finishedAt)
         )
+        if let document = try? JSONParser.parse(parameters), case .object = document {
+            info.keepStoredParameters(document, fallback: known)
+        }
+        return info
     }
 }

@@ -30,10 +30,17 @@ public struct JobInfo: RPCResult, Equatable {
         }
     }
 
+    /// How the parameters are held: decoded, or as the document the daemon
+    /// stored the job with (see `keepStoredParameters`).
+    private enum ParameterStorage: Sendable {
+        case decoded(JobParameters)
+        case stored(document: JSON, fallback: JobParameters)
+    }
+
     public var id: String
     /// queued, running, succeeded, failed or cancelled.
     public var state: String
-    public var params: JobParameters
+    private var parameterStorage: ParameterStorage
     public var images: [Image]
     public var imagesDone: Int
     public var attempts: Int
@@ -53,7 +60,7 @@ public struct JobInfo: RPCResult, Equatable {
     ) {
         self.id = id
         self.state = state
-        self.params = params
+        self.parameterStorage = .decoded(params)
         self.images = images
         self.imagesDone = imagesDone
         self.attempts = attempts
@@ -64,6 +71,28 @@ public struct JobInfo: RPCResult, Equatable {
         self.updatedAt = updatedAt
         self.startedAt = startedAt
         self.finishedAt = finishedAt
+    }
+
+    /// The job's parameters.
+    public var params: JobParameters {
+        get {
+            switch parameterStorage {
+            case .decoded(let parameters): return parameters
+            case .stored(let document, let fallback): return (try? JobParameters(json: document, path: "params")) ?? fallback
+            }
+        }
+        set { parameterStorage = .decoded(newValue) }
+    }
+
+    /// Writes `document`, the parameters exactly as the job was stored with
+    /// them, as `params` instead of encoding `params`; `params` reads them
+    /// back from it when asked, and is `fallback` if it cannot.
+    ///
+    /// The daemon stores what validated parameters encode to, at submit, and
+    /// never changes it: decoding, checking and encoding it again for every
+    /// job of every `job.list` was most of that method's time.
+    public mutating func keepStoredParameters(_ document: JSON, fallback: JobParameters) {
+        parameterStorage = .stored(document: document, fallback: fallback)
     }
 
     /// Whether nothing more happens to the job unless it is retried.
@@ -77,7 +106,7 @@ public struct JobInfo: RPCResult, Equatable {
         var reader = try FieldReader(json, path: path)
         id = try reader.required("id", try reader.string("id"))
         state = try reader.required("state", try reader.string("state"))
-        params = try JobParameters(json: try reader.required("params", reader.value("params")), path: "\(path).params")
+        parameterStorage = .decoded(try JobParameters(json: try reader.required("params", reader.value("params")), path: "\(path).params"))
         guard case .array(let entries)? = reader.value("images") else { throw FieldError(field: "\(path).images", detail: "expected an array") }
         images = []
         for (offset, entry) in entries.enumerated() {
@@ -104,9 +133,14 @@ public struct JobInfo: RPCResult, Equatable {
     }
 
     public var result: JSON {
+        let parameters: JSON, imageCount: Int
+        switch parameterStorage {
+        case .decoded(let decoded): (parameters, imageCount) = (decoded.json, decoded.imageCount)
+        case .stored(let document, let fallback): (parameters, imageCount) = (document, fallback.imageCount)
+        }
         var object: JSONObject = [
-            "id": .string(id), "state": .string(state), "params": params.json,
-            "image_count": .number(JSONNumber(params.imageCount)), "images_done": .number(JSONNumber(imagesDone)),
+            "id": .string(id), "state": .string(state), "params": parameters,
+            "image_count": .number(JSONNumber(imageCount)), "images_done": .number(JSONNumber(imagesDone)),
             "images": .array(images.map { image in
                 var entry: JSONObject = ["index": .number(JSONNumber(image.index)), "state": .string(image.state)]
                 if let path = image.path { entry["path"] = .string(path) }
@@ -122,5 +156,16 @@ public struct JobInfo: RPCResult, Equatable {
         if let startedAt { object["started_at"] = .string(startedAt) }
         if let finishedAt { object["finished_at"] = .string(finishedAt) }
         return .object(object)
+    }
+}
+
+extension JobInfo {
+    /// Equal when every field is, `params` compared as parameters however
+    /// each side holds them.
+    public static func == (lhs: JobInfo, rhs: JobInfo) -> Bool {
+        lhs.id == rhs.id && lhs.state == rhs.state && lhs.params == rhs.params && lhs.images == rhs.images
+            && lhs.imagesDone == rhs.imagesDone && lhs.attempts == rhs.attempts && lhs.error == rhs.error
+            && lhs.position == rhs.position && lhs.nextAttemptAt == rhs.nextAttemptAt && lhs.createdAt == rhs.createdAt
+            && lhs.updatedAt == rhs.updatedAt && lhs.startedAt == rhs.startedAt && lhs.finishedAt == rhs.finishedAt
     }
 }

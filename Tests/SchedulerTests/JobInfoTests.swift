@@ -1,0 +1,53 @@
+@testable import JobStore
+import JSON
+@testable import Scheduler
+import Testing
+import VisionCraftProtocol
+
+/// A stored job as the daemon shows it: its parameters written as stored.
+@Suite struct JobInfoTests {
+    func record(parameters: String, prompt: String = "stored prompt", imageCount: Int = 3) -> JobRecord {
+        JobRecord(
+            id: "01J", state: .queued, priority: 0, parameters: parameters, prompt: prompt, labels: [], outputDirectory: nil,
+            idempotencyKey: nil, imageCount: imageCount, attempts: 0, nextAttemptAt: nil, error: nil, createdAt: 0, updatedAt: 0,
+            startedAt: nil, finishedAt: nil, images: []
+        )
+    }
+
+    @Test func storedParametersAreWrittenAsStoredAndReadBackWhenAsked() throws {
+        let submitted = JobParameters(prompt: "a fox", model: "anything_V5", sampler: "Euler", imageCount: 3, steps: 30, labels: ["zoo"])
+        let stored = JSONSerializer.serializeToString(submitted.json)
+        let info = record(parameters: stored).info(position: 2)
+        #expect(info.result["params"] == submitted.json, "the stored document, not a re-encoding")
+        #expect(info.params == submitted, "decoded when asked")
+        #expect(info.result["image_count"]?.intValue == 3)
+        #expect(info.result["position"]?.intValue == 2)
+        #expect(try JobInfo(result: info.result) == info, "what a client reads equals what the daemon holds")
+
+        // The same job held decoded (as a client holds it) is equal and
+        // writes the same reply.
+        var decoded = info
+        decoded.params = submitted
+        #expect(decoded == info)
+        #expect(decoded.result == info.result)
+    }
+
+    @Test func aStoredTextThatIsNotAnObjectShowsWhatTheStoreKnows() {
+        for text in ["not json", "[1,2]", "\"a string\"", ""] {
+            let info = record(parameters: text).info()
+            #expect(info.params.prompt == "stored prompt", "\(text)")
+            #expect(info.params.imageCount == 3)
+            #expect(info.result["params"]?["prompt"] == "stored prompt", "\(text)")
+        }
+    }
+
+    @Test func anObjectThatIsNotValidParametersIsPassedOnAndReadAsWhatTheStoreKnows() {
+        // Only a hand-edited database holds one: the reply carries it as it
+        // is (a client names the bad field), the daemon's own reading falls
+        // back to the stored prompt and count.
+        let info = record(parameters: #"{"prompt":"x","n":"many"}"#).info()
+        #expect(info.result["params"]?["n"] == "many")
+        #expect(info.params.prompt == "stored prompt")
+        #expect(info.params.imageCount == 3)
+    }
+}
