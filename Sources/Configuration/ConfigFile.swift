@@ -159,7 +159,7 @@ public struct ConfigFile: Sendable, Equatable {
         let word = string(text)
         if word == "true" { return .boolean(true) }
         if word == "false" { return .boolean(false) }
-        let digits = word.replacing("_", with: "")
+        let digits = String(word.unicodeScalars.filter { $0 != "_" })
         if let integer = Int(digits) { return .integer(integer) }
         if let number = Double(digits), number.isFinite, digits.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) { return .number(number) }
         throw ConfigError(line: line, key: key, "'\(word)' is not a value (strings go in double quotes)")
