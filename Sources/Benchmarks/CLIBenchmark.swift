@@ -130,9 +130,10 @@ public struct CLIBenchmark {
                     ? "vcctl submit is acknowledged only once the job is committed to disk (fsync); tsp keeps its queue in its "
                         + "server's memory, so its enqueue is a fork and a message"
                     : label.contains("list")
-                        ? "on top of a Swift process start, the daemon turns 20 stored jobs back into JSON (each job's parameters "
-                            + "parsed and checked again, about 30 us a job) and vcctl parses and lays them out; tsp prints its "
-                            + "table from memory"
+                        ? "on top of a Swift process start, the daemon turns 20 stored jobs into JSON (each job's stored "
+                            + "parameters parsed once and written as they are) and vcctl parses and checks them and lays them out, "
+                            + "the first use of each generic type costing the Swift runtime a metadata set-up (a sixth of a list); "
+                            + "tsp prints its table from memory"
                         : "both are a process start and one request; vcctl is a Swift binary, whose start (loading and "
                             + "relocating the Swift runtime) costs more than tsp's few kilobytes of C"
             )
