@@ -59,13 +59,15 @@ import Darwin
         try FileSystem.makeDirectories(runtime + "/visioncraft", permissions: 0o700)
         var environment = isolatedEnvironment(in: folder)
         environment["XDG_RUNTIME_DIR"] = runtime
-        environment["VISIONCRAFT_UPSTREAM"] = "emulator"
+        // Not the default (the emulator): seen in the status only if
+        // systemd-socket-activate handed it on (-E).
+        environment["VISIONCRAFT_UPSTREAM"] = "http://127.0.0.1:9"
         let daemonEnvironment = environment
         let (status, reload) = try await offPool {
             let errors = try FileDescriptor.pipe()
             var options = ChildProcess.Options(
                 executable: "/usr/bin/systemd-socket-activate",
-                arguments: SanitizedRun.socketActivateArguments + ["-l", runtime + "/visioncraft/visioncraftd.sock", try BuiltProducts.path("visioncraftd"), "--log-file", folder.file("log")],
+                arguments: SanitizedRun.socketActivateArguments + ["-E", "VISIONCRAFT_UPSTREAM", "-l", runtime + "/visioncraft/visioncraftd.sock", try BuiltProducts.path("visioncraftd"), "--log-file", folder.file("log")],
                 environment: daemonEnvironment
             )
             options.standardError = .descriptor(errors.write)
@@ -90,6 +92,7 @@ import Darwin
         let log = (try? FileSystem.readFile(folder.file("log"))).map { String(decoding: $0, as: UTF8.self) } ?? "(no log)"
         #expect(status.status == 0, "\(status.standardError)\n\(log)")
         #expect(status.standardOutput.contains(runtime + "/visioncraft/visioncraftd.sock"))
+        #expect(status.standardOutput.contains(#""upstream":{"url":"http://127.0.0.1:9","emulator":false}"#), "\(status.standardOutput)")
         #expect(reload.status == 0, "\(reload.standardError)")
         #expect(reload.standardError.contains("reloaded"))
     }
