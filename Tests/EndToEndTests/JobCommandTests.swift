@@ -138,13 +138,13 @@ import TestSupport
         defer { daemon.cleanUp() }
         let socket = ["--socket", daemon.socketPath, "--no-start"]
         _ = try await vcctl(socket + ["models"], folder: daemon.folder)  // the lists are cached before the slow submits
-        let id = try await vcctl(socket + ["submit", "a slow fox", "-n", "3"], folder: daemon.folder).standardOutput.trimmingNewline
+        let id = try await vcctl(socket + ["submit", "a slow fox", "-n", "6"], folder: daemon.folder).standardOutput.trimmingNewline
         let watched = try await vcctl(socket + ["--json", "watch", id], folder: daemon.folder)
         #expect(watched.status == 0, "\(watched.standardError)")
         let updates = try watched.standardOutput.split(separator: "\n").map { try JSONParser.parse(String($0)) }
         #expect(updates.allSatisfy { $0["id"]?.stringValue == id })
         #expect(updates.last?["state"] == "succeeded")
-        #expect(updates.last?["images_done"]?.intValue == 3)
+        #expect(updates.last?["images_done"]?.intValue == 6)
         #expect(updates.count >= 3, "running, images saved, succeeded: \(updates.count)")
 
         let again = try await vcctl(socket + ["watch", id], folder: daemon.folder)

@@ -403,7 +403,7 @@ func waitForLog(_ daemon: DaemonProcess, containing text: String, timeout: Durat
         let socket = folder.file("run/d.sock")
         let environment = [
             "HOME": folder.path, "XDG_STATE_HOME": folder.file("state"), "PATH": "/usr/bin:/bin", "VISIONCRAFT_UPSTREAM": "emulator",
-        ]
+        ].merging(SanitizedRun.environment) { given, _ in given }
         let output = try await offPool {
             try runProcess(try BuiltProducts.path("vcctl"), ["--socket", socket, "--json", "status"], environment: environment)
         }

@@ -14,7 +14,7 @@ import Darwin
 func vcctl(_ arguments: [String], folder: TemporaryDirectory, input: String? = nil) async throws -> ProcessOutput {
     let environment = [
         "HOME": folder.path, "XDG_STATE_HOME": folder.file("state"), "PATH": "/usr/bin:/bin",
-    ]
+    ].merging(SanitizedRun.environment) { given, _ in given }
     let executable = try BuiltProducts.path("vcctl")
     return try await offPool { try runProcess(executable, arguments, environment: environment, input: input) }
 }

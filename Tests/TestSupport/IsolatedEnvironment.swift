@@ -2,8 +2,8 @@ import Posix
 
 /// This process's environment with HOME and the XDG folders moved into
 /// `folder`, so that a daemon a test starts keeps its job database, key file
-/// and images there and never in the real home. In a sanitizer run, the
-/// Swift runtime's backtracer is off (see below).
+/// and images there and never in the real home. In a sanitizer run, what
+/// `SanitizedRun.environment` sets.
 public func isolatedEnvironment(in folder: TemporaryDirectory, extra: [String: String] = [:]) -> [String: String] {
     isolatedEnvironment(home: folder.path, extra: extra)
 }
@@ -18,12 +18,7 @@ public func isolatedEnvironment(home: String, extra: [String: String] = [:]) -> 
     environment.removeValue(forKey: "VISIONCRAFT_API_KEY")
     environment.removeValue(forKey: "VISIONCRAFT_UPSTREAM")
     environment.removeValue(forKey: "VISIONCRAFT_SOCKET")
-    if SanitizedRun.isActive {
-        // The Swift runtime's crash handler spawns swift-backtrace from the
-        // signal handler; under ThreadSanitizer that clone fails a check of
-        // TSan's own and the process exits 66 instead of dying of its signal.
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-    }
+    environment.merge(SanitizedRun.environment) { _, sanitizer in sanitizer }
     for (name, value) in extra { environment[name] = value }
     return environment
 }

@@ -7,16 +7,28 @@ import Posix
 public enum SanitizedRun {
     public static let isActive = ProcessEnvironment.variable("VISIONCRAFT_SANITIZE") != nil
 
-    /// In a sanitizer run, `-E NAME` for each of its settings that is set
-    /// (and the backtracer off, as `isolatedEnvironment` does), else nothing:
-    /// systemd-socket-activate gives the program it starts an environment of
-    /// its own (LISTEN_* and what `-E` names), and a daemon started without
-    /// them would write its sanitizer report to a standard error nobody reads
-    /// (blocking its exit once the pipe is full) instead of where the run
-    /// collects reports.
+    /// What a process a test starts needs from a sanitizer run (nothing in
+    /// a plain run): the run's sanitizer settings, so its reports land where
+    /// the run collects them, and the Swift runtime's backtracer off (it
+    /// spawns swift-backtrace from the crash signal handler, a clone that
+    /// fails a check of ThreadSanitizer's own: a daemon a plugin aborts
+    /// exited 66 instead of dying of SIGABRT). `isolatedEnvironment` adds
+    /// these; a test that builds an environment from nothing adds them too.
+    public static var environment: [String: String] {
+        guard isActive else { return [:] }
+        var settings = ["SWIFT_BACKTRACE": "enable=no"]
+        for name in ["VISIONCRAFT_SANITIZE", "ASAN_OPTIONS", "TSAN_OPTIONS"] {
+            if let value = ProcessEnvironment.variable(name) { settings[name] = value }
+        }
+        return settings
+    }
+
+    /// `environment` as systemd-socket-activate arguments (`-E NAME=VALUE`):
+    /// it gives the program it starts an environment of its own (LISTEN_* and
+    /// what `-E` names), and a daemon started without them wrote its leak
+    /// report to a standard error nobody read, blocking its exit once the
+    /// pipe was full.
     public static var socketActivateArguments: [String] {
-        guard isActive else { return [] }
-        let settings = ["VISIONCRAFT_SANITIZE", "ASAN_OPTIONS", "TSAN_OPTIONS"].filter { ProcessEnvironment.variable($0) != nil }
-        return (settings + ["SWIFT_BACKTRACE=enable=no"]).flatMap { ["-E", $0] }
+        environment.sorted { $0.key < $1.key }.flatMap { ["-E", "\($0.key)=\($0.value)"] }
     }
 }
