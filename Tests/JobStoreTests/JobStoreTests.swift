@@ -162,6 +162,41 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         }
     }
 
+    /// The position a submit answers with is what `position(of:)` says:
+    /// with jobs of several priorities queued, one of them no longer queued,
+    /// an older id inserted late, and the limit reached.
+    @Test func anInsertedJobsPositionIsWhatPositionOfSays() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        let priorities = [0, 5, 0, -3, 5, 9, 0, -3, 2, 0]
+        for (number, priority) in priorities.enumerated() {
+            let id = "B" + String(number + 10)
+            guard case .created(let job, let position) = try store.insert(newJob(id, priority: priority)) else {
+                Issue.record("not created")
+                return
+            }
+            #expect(position == (try store.position(of: job)), "\(id) at priority \(priority)")
+            if number == 4 { try store.markRunning("B11", now: 2_000) }  // no longer queued: not ahead of anyone
+        }
+        guard case .created(let late, let latePosition) = try store.insert(newJob("A00", priority: 0)) else {
+            Issue.record("not created")
+            return
+        }
+        #expect(latePosition == (try store.position(of: late)), "an older id")
+        #expect(latePosition == 3, "behind the queued jobs of priority 5, 9 and 2 (B11 runs), ahead of the other 0s")
+
+        for number in 0..<(JobStore.positionLimit + 5) {
+            _ = try store.insert(newJob("C" + String(10_000 + number), priority: 1))
+        }
+        guard case .created(let deep, let deepPosition) = try store.insert(newJob("D0", priority: 1)) else {
+            Issue.record("not created")
+            return
+        }
+        #expect(deepPosition == JobStore.positionLimit)
+        #expect(deepPosition == (try store.position(of: deep)))
+    }
+
     @Test func runnableJobsComeByPriorityThenFIFO() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
