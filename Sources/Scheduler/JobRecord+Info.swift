@@ -9,16 +9,19 @@ extension JobRecord {
         if let json = try? JSONParser.parse(parameters), let read = try? JobParameters(json: json, path: "params") {
             return read
         }
-        // Unreadable (hand-edited database): keep what the store knows.
-        return JobParameters(prompt: prompt, imageCount: imageCount)
+        return knownParameters
     }
+
+    /// What the store knows without the stored JSON, for a text that cannot
+    /// be read (a hand-edited database).
+    private var knownParameters: JobParameters { JobParameters(prompt: prompt, imageCount: imageCount) }
 
     /// The job as the protocol shows it, its parameters written as they
     /// were stored (`JobInfo.keepStoredParameters`); a stored text that is
     /// not a JSON object (a hand-edited database) shows what the store knows.
     public func info(position: Int? = nil) -> JobInfo {
         func time(_ milliseconds: Int64?) -> String? { milliseconds.map { WallClock(milliseconds: $0).iso8601 } }
-        let known = JobParameters(prompt: prompt, imageCount: imageCount)
+        let known = knownParameters
         var info = JobInfo(
             id: id, state: state.rawValue, params: known,
             images: images.map { JobInfo.Image(index: $0.index, state: $0.state.rawValue, path: $0.path) },

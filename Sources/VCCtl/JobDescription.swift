@@ -26,7 +26,7 @@ enum JobDescription {
     static func line(_ job: JobInfo, colour: Bool = false) -> String {
         let state = Output.state(job.state, colour: colour)
         let images = "\(job.imagesDone)/\(job.params.imageCount)".padding(7)
-        let created = String(job.createdAt.prefix(16)).withControlCharactersAsSpaces(alsoReplacing: "T")
+        let created = String(job.createdAt.prefix(16).map { $0 == "T" ? " " : $0 })
         var prompt = job.params.prompt.withControlCharactersAsSpaces()
         if prompt.count > 60 { prompt = String(prompt.prefix(59)) + "…" }
         return "\(job.id)  \(state) \(images) \(created)  \(prompt)\n"
@@ -34,15 +34,15 @@ enum JobDescription {
 }
 
 private extension String {
-    /// Each control character (line breaks, tabs, escapes), and `extra` if
-    /// given, as one space: a listing stays one line per job and a prompt
-    /// cannot move the cursor or recolour the terminal. (A scalar map, not
-    /// `replacing(_:with:)`, whose generic machinery was 8% of a `vcctl list`.)
-    func withControlCharactersAsSpaces(alsoReplacing extra: Unicode.Scalar? = nil) -> String {
+    /// Each control character (line breaks, tabs, escapes) as one space: a
+    /// listing stays one line per job and a prompt cannot move the cursor or
+    /// recolour the terminal. (A scalar map, not `replacing(_:with:)`, whose
+    /// generic machinery was 8% of a `vcctl list`.)
+    func withControlCharactersAsSpaces() -> String {
         var scalars = String.UnicodeScalarView()
         for scalar in unicodeScalars {
             let isControl = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-            scalars.append(isControl || scalar == extra ? " " : scalar)
+            scalars.append(isControl ? " " : scalar)
         }
         return String(scalars)
     }

@@ -31,10 +31,22 @@ public struct JobInfo: RPCResult, Equatable {
     }
 
     /// How the parameters are held: decoded, or as the document the daemon
-    /// stored the job with (see `keepStoredParameters`).
-    private enum ParameterStorage: Sendable {
+    /// stored the job with (see `keepStoredParameters`). Two are equal when
+    /// their parameters are, however each holds them.
+    private enum ParameterStorage: Sendable, Equatable {
         case decoded(JobParameters)
         case stored(document: JSON, fallback: JobParameters)
+
+        var parameters: JobParameters {
+            switch self {
+            case .decoded(let parameters): parameters
+            case .stored(let document, let fallback): (try? JobParameters(json: document, path: "params")) ?? fallback
+            }
+        }
+
+        static func == (lhs: ParameterStorage, rhs: ParameterStorage) -> Bool {
+            lhs.parameters == rhs.parameters
+        }
     }
 
     public var id: String
@@ -75,12 +87,7 @@ public struct JobInfo: RPCResult, Equatable {
 
     /// The job's parameters.
     public var params: JobParameters {
-        get {
-            switch parameterStorage {
-            case .decoded(let parameters): return parameters
-            case .stored(let document, let fallback): return (try? JobParameters(json: document, path: "params")) ?? fallback
-            }
-        }
+        get { parameterStorage.parameters }
         set { parameterStorage = .decoded(newValue) }
     }
 
@@ -156,16 +163,5 @@ public struct JobInfo: RPCResult, Equatable {
         if let startedAt { object["started_at"] = .string(startedAt) }
         if let finishedAt { object["finished_at"] = .string(finishedAt) }
         return .object(object)
-    }
-}
-
-extension JobInfo {
-    /// Equal when every field is, `params` compared as parameters however
-    /// each side holds them.
-    public static func == (lhs: JobInfo, rhs: JobInfo) -> Bool {
-        lhs.id == rhs.id && lhs.state == rhs.state && lhs.params == rhs.params && lhs.images == rhs.images
-            && lhs.imagesDone == rhs.imagesDone && lhs.attempts == rhs.attempts && lhs.error == rhs.error
-            && lhs.position == rhs.position && lhs.nextAttemptAt == rhs.nextAttemptAt && lhs.createdAt == rhs.createdAt
-            && lhs.updatedAt == rhs.updatedAt && lhs.startedAt == rhs.startedAt && lhs.finishedAt == rhs.finishedAt
     }
 }
