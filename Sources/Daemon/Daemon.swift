@@ -99,10 +99,21 @@ public final class Daemon: Sendable {
         }
 
         let paths: DaemonPaths
+        let stateLock: StateFolderLock
         let upstream: Upstream
         do {
             paths = try DaemonPaths.resolve(options: options) { self.environment[$0] }
             try FileSystem.makeDirectories(paths.stateDirectory, permissions: 0o700)
+            // Before anything in the folder is touched (the emulator's port
+            // file, the plugin journal, the job database).
+            stateLock = try StateFolderLock.acquire(folder: paths.stateDirectory, socketPath: socket.path, log: log)
+        } catch let error as DaemonError {
+            return abandon(socket, error)
+        } catch {
+            return abandon(socket, DaemonError(.configuration, "\(error)"))
+        }
+        defer { stateLock.release() }
+        do {
             let selection = try UpstreamSelection.resolve(flag: options.upstream, configured: options.configuredUpstream) { self.environment[$0] }
             upstream = try Upstream.start(selection, options: options, log: log, emulatorPortFile: paths.emulatorPortFile)
         } catch let error as UpstreamSelectionError {
@@ -199,7 +210,7 @@ public final class Daemon: Sendable {
         phase.update { $0 = .serving }
         signalReady()
 
-        let reason = serve(server, socket: socket)
+        let reason = serve(server, socket: socket, stateLock: stateLock)
         log.info("stopping: \(reason)")
         phase.update { $0 = .stopping }
         // job.wait callers are answered now (timed_out) instead of holding the stop.
@@ -262,8 +273,9 @@ public final class Daemon: Sendable {
     /// path again if the file was removed.
     ///
     /// - Returns: why the daemon stops.
-    private func serve(_ server: RPCServer, socket: DaemonSocket) -> StopReason {
+    private func serve(_ server: RPCServer, socket: DaemonSocket, stateLock: StateFolderLock) -> StopReason {
         var watch = SocketWatch(socket: socket, log: log)
+        var stateLockProblem: String?
         while true {
             control.wait(timeout: Self.socketCheckInterval) { $0.stopReason != nil || $0.socketCheckRequested }
             let reason = control.update { current in
@@ -272,6 +284,14 @@ public final class Daemon: Sendable {
             }
             if let reason { return reason }
             watch.check { descriptor throws(SystemError) in try server.replaceListener(with: descriptor) }
+            do {
+                try stateLock.lockAgainIfRemoved(log: log)
+                stateLockProblem = nil
+            } catch {
+                // Once per distinct problem, not every second.
+                if stateLockProblem != error.message { log.error(error.message) }
+                stateLockProblem = error.message
+            }
         }
     }
 

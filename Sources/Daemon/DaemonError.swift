@@ -4,6 +4,8 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         /// Another daemon owns the socket.
         case alreadyRunning
+        /// Another daemon owns the state folder (and its job database).
+        case stateFolderInUse
         /// The socket's folder or path is unsafe or unusable (permissions,
         /// owner, not a socket, too long).
         case unsafeLocation
@@ -26,7 +28,7 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
     /// The process exit status for this failure (see visioncraftd(8)).
     public var exitStatus: Int32 {
         switch kind {
-        case .alreadyRunning: 1
+        case .alreadyRunning, .stateFolderInUse: 1
         case .unsafeLocation, .activation, .configuration: 78  // EX_CONFIG
         case .system: 71  // EX_OSERR
         }

@@ -1,11 +1,25 @@
-/// What a daemon writes into its lock file (`SocketLocation.lockPath`) while
-/// it holds the lock: its process id and a newline. A client that finds the
-/// lock held but no socket file can then name the daemon. The daemon empties
-/// the file when it releases the lock; a daemon that crashed leaves its id.
+/// What a daemon writes into its lock files while it holds them: its process
+/// id and a newline (`SocketLocation.lockPath`), then the socket it serves
+/// (the state folder's lock). A client that finds the lock held but no socket
+/// file, or a second daemon on the same state folder, can then name the
+/// daemon. The daemon empties the file when it releases the lock; a daemon
+/// that crashed leaves its record.
 public enum DaemonLockRecord {
     /// The file's content for the daemon with `pid`.
     public static func text(pid: Int32) -> String {
         "\(pid)\n"
+    }
+
+    /// The file's content for the daemon with `pid` serving `socket`.
+    public static func text(pid: Int32, socket: String) -> String {
+        "\(pid)\n\(socket)\n"
+    }
+
+    /// The socket recorded on the second line, if any.
+    public static func socket(in bytes: [UInt8]) -> String? {
+        let lines = bytes.split(separator: 0x0A, maxSplits: 2, omittingEmptySubsequences: false)
+        guard lines.count >= 2, lines[1].first == UInt8(ascii: "/") else { return nil }
+        return String(decoding: lines[1], as: UTF8.self)
     }
 
     /// The process id recorded in a lock file's content; nil when there is
