@@ -56,8 +56,8 @@ final class JobQueue: Sendable {
         return JobQueue(store: store, vault: vault, scheduler: scheduler, subscriptions: subscriptions)
     }
 
-    /// Stops the scheduler (jobs in flight stay `running` and are requeued at
-    /// the next start) and closes the database. Blocks: call from a plain thread.
+    /// Stops the scheduler (jobs in flight go back to the queue, no attempt
+    /// counted) and closes the database. Blocks: call from a plain thread.
     func stop() {
         let done = ThreadCondition(false)
         let scheduler = self.scheduler

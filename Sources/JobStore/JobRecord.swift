@@ -30,13 +30,29 @@ public struct JobRecord: Sendable, Equatable {
 
 /// Why a job's last attempt failed: the upstream's class and message.
 public struct JobFailure: Sendable, Equatable {
-    /// transient, rate_limited, auth, invalid, protocol, download, storage ...
+    /// transient, rate_limited, auth, invalid, protocol, download, storage, plugin, crashed
     public var kind: String
     public var message: String
 
     public init(kind: String, message: String) {
         self.kind = kind
         self.message = message
+    }
+
+    /// The kind of a job whose run the daemon did not survive.
+    public static let crashedKind = "crashed"
+
+    /// The daemon stopped without a word (a crash, a kill, a power loss)
+    /// while it worked on the job, `attempts` times in all counting its
+    /// other failures; `final` when that was the last attempt allowed.
+    static func crashed(attempts: Int, limit: Int, final: Bool) -> JobFailure {
+        let what = "the daemon stopped (a crash, a kill or a power loss) while working on this job"
+        guard final else { return JobFailure(kind: crashedKind, message: "\(what); attempt \(attempts) of \(limit)") }
+        return JobFailure(
+            kind: crashedKind,
+            message: "\(what), and that was attempt \(attempts) of \(limit): it is not started again, so that a job that brings "
+                + "the daemon down cannot do it forever (vcctl retry starts it once more)"
+        )
     }
 }
 

@@ -270,10 +270,49 @@ public final class JobStore {
 
     // MARK: Changing
 
-    /// On start: jobs left `running` by a stop or a crash go back to `queued`
-    /// (their saved images stay saved). Returns how many.
+    /// What `requeueInterrupted` did.
+    public struct Interrupted: Sendable, Equatable {
+        /// Jobs back in the queue.
+        public var requeued: Int = 0
+        /// Jobs that reached the attempt limit this way: failed, `crashed`.
+        public var failed: [String] = []
+    }
+
+    /// On start: jobs still `running` were interrupted by a crash or a kill
+    /// (a graceful stop requeues its own, `requeueStopped`), so each counts
+    /// an attempt, as a failed request would: a job whose work brings the
+    /// daemon down (a plugin's stack overflow, an out-of-memory kill) stops
+    /// after `maximumAttempts` starts instead of crash-looping forever. The
+    /// others go back to `queued` with the reason kept; saved images stay
+    /// saved.
     @discardableResult
-    public func requeueInterrupted(now: Int64) throws -> Int {
+    public func requeueInterrupted(now: Int64, maximumAttempts: Int) throws -> Interrupted {
+        var result = Interrupted()
+        try connection.statement("UPDATE jobs SET attempts = attempts + 1, updated_at = ? WHERE state = 'running'").run([.integer(now)])
+        guard connection.changes > 0 else { return result }
+        result.failed = try connection.statement("SELECT id FROM jobs WHERE state = 'running' AND attempts >= ? ORDER BY id")
+            .rows([.integer(Int64(maximumAttempts))]) { $0.text(0) }
+        for id in result.failed {
+            let attempts = try connection.statement("SELECT attempts FROM jobs WHERE id = ?").first([.text(id)]) { $0.int(0) } ?? maximumAttempts
+            try finish(id, failure: JobFailure.crashed(attempts: attempts, limit: maximumAttempts, final: true), now: now)
+        }
+        let running = try connection.statement("SELECT id, attempts FROM jobs WHERE state = 'running'").rows([]) { ($0.text(0), $0.int(1)) }
+        let requeue = try connection.statement("""
+            UPDATE jobs SET state = 'queued', error_kind = ?, error_message = ?, updated_at = ? WHERE id = ? AND state = 'running'
+            """)
+        for (id, attempts) in running {
+            let failure = JobFailure.crashed(attempts: attempts, limit: maximumAttempts, final: false)
+            try requeue.run([.text(failure.kind), .text(failure.message), .integer(now), .text(id)])
+        }
+        result.requeued = running.count
+        return result
+    }
+
+    /// At a graceful stop, once no job is worked on any more: the jobs left
+    /// `running` go back to `queued` with no attempt counted (the daemon
+    /// chose to stop; nothing went wrong with them). Returns how many.
+    @discardableResult
+    public func requeueStopped(now: Int64) throws -> Int {
         try connection.statement("UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'").run([.integer(now)])
         return connection.changes
     }

@@ -60,8 +60,12 @@ public struct CrashCampaign: Sendable {
         self.settings = settings
     }
 
+    /// Every kill counts an attempt for each job it interrupts (a job that
+    /// keeps bringing the daemon down is failed as `crashed` after
+    /// `--max-attempts` starts), and this campaign kills on purpose, often
+    /// in the middle of the same long job: it allows the most attempts.
     static let daemonArguments = [
-        "--emulator", "--requests-per-minute", "0", "--max-in-flight", "3",
+        "--emulator", "--requests-per-minute", "0", "--max-in-flight", "3", "--max-attempts", "100",
         "--emulator-faults", #"{"latency_ms":[1,6],"slow_download_rate":0.2}"#,
     ]
 

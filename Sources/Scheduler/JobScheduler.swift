@@ -12,7 +12,7 @@ import VisionCraftProtocol
 ///
 /// Everything it does to a job is a store transaction followed by an event,
 /// so a crash at any point leaves a job the next start can resume
-/// (`requeueInterrupted`).
+/// (`requeueInterrupted`, which counts the interrupted attempt).
 public final class JobScheduler: Sendable {
     public let store: JobStoreWorker
     public let events: JobEventHub
@@ -67,17 +67,23 @@ public final class JobScheduler: Sendable {
     /// Requeues jobs a previous run left running, then starts dispatching.
     /// Blocks briefly on the store: call it from a plain thread at start-up.
     public func start() throws {
-        let (requeued, newest) = try store.performBlocking { store in
-            (try store.requeueInterrupted(now: Self.now()), try store.newestJobID())
+        let limit = configuration.retry.maximumAttempts
+        let (interrupted, newest) = try store.performBlocking { store in
+            (try store.requeueInterrupted(now: Self.now(), maximumAttempts: limit), try store.newestJobID())
         }
         if let newest { ids.resume(after: newest) }
-        if requeued > 0 { log("requeued \(requeued) job(s) left running by the previous run") }
+        if interrupted.requeued > 0 {
+            log("requeued \(interrupted.requeued) job(s) the previous run was working on when it stopped without a word (each counts an attempt)")
+        }
+        for id in interrupted.failed {
+            log("job \(id) failed: the daemon stopped while working on it \(limit) times (crashed); the queue moves on (vcctl retry \(id) to try again)")
+        }
         let task = Task { [self] in await dispatch() }
         state.withLock { $0.dispatcher = task }
     }
 
-    /// Stops dispatching and aborts the jobs in flight (they stay `running` in
-    /// the store and are requeued by the next start).
+    /// Stops dispatching, aborts the jobs in flight and puts them back in the
+    /// queue (no attempt counted).
     public func stop() async {
         let (dispatcher, running) = state.withLock { state -> (Task<Void, Never>?, [Task<Void, Never>]) in
             state.stopping = true
@@ -88,6 +94,15 @@ public final class JobScheduler: Sendable {
         for task in running { task.cancel() }
         await dispatcher?.value
         for task in running { await task.value }
+        // Nothing works on a job any more: the ones this stop interrupted go
+        // back to the queue with no attempt counted. (Jobs still `running` at
+        // the next start were interrupted by a crash, and count one.)
+        do {
+            let requeued = try await store.perform { store in try store.requeueStopped(now: Self.now()) }
+            if requeued > 0 { log("requeued \(requeued) job(s) this stop interrupted") }
+        } catch {
+            log("could not requeue the jobs this stop interrupted (\(error)); the next start counts an attempt for each")
+        }
     }
 
     /// Looks at the queue again now (a new key, a config change).

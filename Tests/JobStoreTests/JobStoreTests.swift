@@ -218,10 +218,57 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         try store.recordGenerated("01", request: 0, urls: ["u0", "u1"], now: 2_100)
         try store.recordSaved("01", index: 0, path: "/out/0", now: 2_200)
         let reopened = try makeStore(folder)
-        #expect(try reopened.requeueInterrupted(now: 3_000) == 1)
+        #expect(try reopened.requeueInterrupted(now: 3_000, maximumAttempts: 8) == JobStore.Interrupted(requeued: 1, failed: []))
         let job = try #require(try reopened.job("01"))
         #expect(job.state == .queued)
         #expect(job.images.map(\.state) == [.saved, .generated])
         #expect(job.images[1].url == "u1")
+    }
+}
+
+@Suite struct InterruptedJobStoreTests {
+    @Test func eachInterruptionCountsAnAttemptAndTheLimitFailsTheJobAsCrashed() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        _ = try store.insert(newJob("01", images: 2))
+        _ = try store.insert(newJob("02"))
+        _ = try store.insert(newJob("03"))
+        try store.markRunning("01", now: 2_000)
+        try store.recordGenerated("01", request: 0, urls: ["u0", "u1"], now: 2_100)
+        try store.recordSaved("01", index: 0, path: "/out/0", now: 2_200)
+        try store.markRunning("02", now: 2_000)
+        // 01 had failed twice before; 02 never.
+        try store.recordRetry("01", failure: JobFailure(kind: "transient", message: "x"), nextAttemptAt: nil, countsAsAttempt: true, now: 2_300)
+        try store.markRunning("01", now: 2_400)
+        try store.recordRetry("01", failure: JobFailure(kind: "transient", message: "x"), nextAttemptAt: nil, countsAsAttempt: true, now: 2_500)
+        try store.markRunning("01", now: 2_600)
+
+        let outcome = try makeStore(folder).requeueInterrupted(now: 3_000, maximumAttempts: 3)
+        #expect(outcome == JobStore.Interrupted(requeued: 1, failed: ["01"]))
+        let failed = try #require(try store.job("01"))
+        #expect(failed.state == .failed)
+        #expect(failed.attempts == 3)
+        #expect(failed.error?.kind == "crashed")
+        #expect(failed.images.map(\.state) == [.saved, .failed], "the saved image stays saved")
+        let requeued = try #require(try store.job("02"))
+        #expect(requeued.state == .queued)
+        #expect(requeued.attempts == 1)
+        #expect(requeued.error?.kind == "crashed")
+        #expect(try store.job("03")?.attempts == 0, "a job that was not running counts nothing")
+    }
+
+    @Test func aGracefulStopRequeuesWithoutCountingAnAttempt() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        _ = try store.insert(newJob("01"))
+        try store.markRunning("01", now: 2_000)
+        #expect(try store.requeueStopped(now: 2_500) == 1)
+        #expect(try store.requeueInterrupted(now: 3_000, maximumAttempts: 1) == JobStore.Interrupted())
+        let job = try #require(try store.job("01"))
+        #expect(job.state == .queued)
+        #expect(job.attempts == 0)
+        #expect(job.error == nil)
     }
 }
