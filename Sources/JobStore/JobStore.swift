@@ -414,6 +414,35 @@ public final class JobStore {
         return queued
     }
 
+    // MARK: Queue pauses
+
+    /// A queue-wide pause: nothing of `scope` starts before `until`.
+    public struct Pause: Sendable, Equatable {
+        /// ms since 1970.
+        public var until: Int64
+        public var reason: String
+
+        public init(until: Int64, reason: String) {
+            self.until = until
+            self.reason = reason
+        }
+    }
+
+    /// Records a pause of `scope`, keeping the later of it and one already
+    /// recorded.
+    public func recordPause(_ scope: String, _ pause: Pause) throws {
+        try connection.statement("""
+            INSERT INTO queue_pauses (scope, until, reason) VALUES (?, ?, ?)
+            ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason, until = excluded.until WHERE excluded.until > queue_pauses.until
+            """).run([.text(scope), .integer(pause.until), .text(pause.reason)])
+    }
+
+    /// The pause of `scope` still in force at `now`, if any.
+    public func pause(_ scope: String, now: Int64) throws -> Pause? {
+        try connection.statement("SELECT until, reason FROM queue_pauses WHERE scope = ? AND until > ?")
+            .first([.text(scope), .integer(now)]) { Pause(until: $0.integer(0), reason: $0.text(1)) }
+    }
+
     // MARK: Deleting
 
     /// Deletes finished jobs by id, with their labels and image rows (not

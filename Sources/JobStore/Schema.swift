@@ -79,6 +79,17 @@ enum Schema {
         """
         DROP TRIGGER IF EXISTS jobs_prompt_added;
         """,
+        // 5: queue-wide pauses (an upstream's Retry-After), so that a restart
+        // inside one does not send what the upstream asked to wait for.
+        // `scope` names what is paused ('upstream'; one per backend later),
+        // `until` is in ms since 1970.
+        """
+        CREATE TABLE queue_pauses (
+            scope TEXT PRIMARY KEY NOT NULL,
+            until INTEGER NOT NULL,
+            reason TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ]
 
     /// What migration 3 becomes where SQLite has no FTS5: nothing (the

@@ -17,6 +17,9 @@ struct JobRunner: Sendable {
         /// Try again later; `delay` nil means the retry policy's backoff.
         case retry(JobFailure, delay: Duration?, countsAsAttempt: Bool)
         case failed(JobFailure)
+        /// A rate limit: back to the queue after `delay`, no attempt counted,
+        /// the whole queue paused as long (recorded, for a restart).
+        case rateLimited(JobFailure, delay: Duration)
         /// The key was refused: back to the queue until a new one is set.
         case waitForKey(JobFailure)
         case cancelled
@@ -225,9 +228,10 @@ struct JobRunner: Sendable {
             return .retry(failure, delay: retryAfter, countsAsAttempt: true)
         case .rateLimited(_, let retryAfter):
             let delay = retryAfter ?? scheduler.configuration.retry.rateLimitDelay
+            // Every job waits from now on; `record` stores the pause.
             scheduler.gate.pause(until: MonotonicInstant.now().advanced(by: delay))
             scheduler.log("rate limited: pausing the queue for \(delay.seconds) s (\(error))")
-            return .retry(failure, delay: delay, countsAsAttempt: false)
+            return .rateLimited(failure, delay: delay)
         case .auth(let reason):
             scheduler.keys.reject(key, reason: reason)
             scheduler.log("the API key was refused: \(reason); the queue waits for a new key (vcctl key set)")
@@ -251,6 +255,12 @@ struct JobRunner: Sendable {
             try await scheduler.change(id) { store in try store.finish(id, failure: nil, now: now) }
         case .failed(let failure):
             try await scheduler.change(id) { store in try store.finish(id, failure: failure, now: now) }
+        case .rateLimited(let failure, let delay):
+            let until = now + delay.roundedUpMilliseconds
+            try await scheduler.change(id) { store in
+                try store.recordPause(JobScheduler.upstreamPauseScope, JobStore.Pause(until: until, reason: failure.message))
+                try store.recordRetry(id, failure: failure, nextAttemptAt: until, countsAsAttempt: false, now: now)
+            }
         case .waitForKey(let failure):
             try await scheduler.change(id) { store in
                 try store.recordRetry(id, failure: failure, nextAttemptAt: nil, countsAsAttempt: false, now: now)

@@ -68,10 +68,20 @@ public final class JobScheduler: Sendable {
     /// Blocks briefly on the store: call it from a plain thread at start-up.
     public func start() throws {
         let limit = configuration.retry.maximumAttempts
-        let (interrupted, newest) = try store.performBlocking { store in
-            (try store.requeueInterrupted(now: Self.now(), maximumAttempts: limit), try store.newestJobID())
+        let now = Self.now()
+        let (interrupted, newest, pause) = try store.performBlocking { store in
+            (
+                try store.requeueInterrupted(now: now, maximumAttempts: limit), try store.newestJobID(),
+                try store.pause(Self.upstreamPauseScope, now: now)
+            )
         }
         if let newest { ids.resume(after: newest) }
+        if let pause {
+            // A Retry-After from before the restart still holds.
+            let left = Duration.milliseconds(pause.until - now)
+            gate.pause(until: MonotonicInstant.now().advanced(by: left))
+            log("the queue stays paused for \(left.seconds) s, until \(WallClock(milliseconds: pause.until).iso8601): the upstream's rate limit from before the restart (\(pause.reason))")
+        }
         if interrupted.requeued > 0 {
             log("requeued \(interrupted.requeued) job(s) the previous run was working on when it stopped without a word (each counts an attempt)")
         }
@@ -237,6 +247,9 @@ public final class JobScheduler: Sendable {
     }
 
     static func now() -> Int64 { WallClock.now().milliseconds }
+
+    /// The store's name for the pause of the upstream (a rate limit).
+    static let upstreamPauseScope = "upstream"
 
     /// Defaults filled in and every rule checked (the lists are checked when
     /// the upstream can be asked; a job submitted offline is checked by the

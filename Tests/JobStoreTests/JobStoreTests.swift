@@ -272,3 +272,20 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         #expect(job.error == nil)
     }
 }
+
+@Suite struct QueuePauseStoreTests {
+    @Test func aPauseKeepsTheLaterDeadlineAndOutlivesTheConnection() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        #expect(try store.pause("upstream", now: 1_000) == nil)
+        try store.recordPause("upstream", JobStore.Pause(until: 5_000, reason: "first"))
+        try store.recordPause("upstream", JobStore.Pause(until: 3_000, reason: "shorter"))
+        #expect(try store.pause("upstream", now: 1_000) == JobStore.Pause(until: 5_000, reason: "first"))
+        try store.recordPause("upstream", JobStore.Pause(until: 9_000, reason: "longer"))
+        let reopened = try makeStore(folder)
+        #expect(try reopened.pause("upstream", now: 1_000) == JobStore.Pause(until: 9_000, reason: "longer"))
+        #expect(try reopened.pause("upstream", now: 9_000) == nil, "a pause that has passed is no pause")
+        #expect(try reopened.pause("other", now: 1_000) == nil)
+    }
+}
