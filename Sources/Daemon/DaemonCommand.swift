@@ -38,6 +38,7 @@ public struct VisionCraftDaemonCommand: Command {
             Option(long: "connect-timeout", valueName: "SECONDS", help: "How long connecting to the upstream may take; default 10."),
             Option(long: "request-timeout", valueName: "SECONDS", help: "How long one upstream request may take in all; default 120."),
             Option(long: "stall-timeout", valueName: "SECONDS", help: "Abort an upstream transfer that receives nothing for this long; default 30."),
+            Option(long: "skip-database-check", help: "Use the job database even if the start's check finds it damaged (an empty file, a lone write-ahead log, SQLite's quick check); the problem is logged as a warning."),
             Option(long: "enable-test-methods", help: "Register test.sleep and test.fail (for the test suite).", hidden: true),
         ]
     )
@@ -93,6 +94,7 @@ public struct VisionCraftDaemonCommand: Command {
         if let seconds = try arguments.double("stall-timeout", in: 1...3600) {
             options.upstreamTimeouts.lowSpeedTime = .milliseconds(Int64(seconds * 1000))
         }
+        options.skipDatabaseCheck = arguments.flag("skip-database-check")
         options.enableTestMethods = arguments.flag("enable-test-methods")
         options.configPath = try Self.absolutePath(arguments, "config")
         options.commandLineKeys = Set(Self.flagKeys.filter { flag, _ in arguments.value(flag) != nil || arguments.flag(flag) }.map(\.value))

@@ -13,6 +13,8 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         case activation
         /// A setting is wrong (the upstream URL, the CA file).
         case configuration
+        /// The job database is damaged (see `DatabaseCheck`).
+        case damagedDatabase
         /// A system call failed.
         case system
     }
@@ -30,6 +32,7 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         switch kind {
         case .alreadyRunning, .stateFolderInUse: 1
         case .unsafeLocation, .activation, .configuration: 78  // EX_CONFIG
+        case .damagedDatabase: 65  // EX_DATAERR
         case .system: 71  // EX_OSERR
         }
     }

@@ -63,6 +63,9 @@ public struct DaemonOptions: Sendable, Equatable {
     /// Keys of `settings` that command-line flags set: the file does not
     /// override them (see `layered(over:)`).
     public var commandLineKeys: Set<String> = []
+    /// `--skip-database-check`: use the job database even when the start's
+    /// check finds it damaged (logged as a warning).
+    public var skipDatabaseCheck = false
     /// `--enable-test-methods` (hidden): registers `test.sleep` and
     /// `test.fail` for the test suite.
     public var enableTestMethods = false

@@ -27,8 +27,16 @@ final class JobQueue: Sendable {
         let store: JobStoreWorker
         do {
             try FileSystem.makeDirectories(paths.stateDirectory, permissions: 0o700)
-            store = try JobStoreWorker(path: paths.database) { [log] message in log.warning(message) }
+            if options.skipDatabaseCheck {
+                do {
+                    _ = try JobStore(path: paths.database, verify: true)
+                } catch let error as JobStoreError {
+                    log.warning("--skip-database-check: using the job database as it is, although \(error)")
+                }
+            }
+            store = try JobStoreWorker(path: paths.database, verify: !options.skipDatabaseCheck) { [log] message in log.warning(message) }
         } catch let error as JobStoreError {
+            if case .damaged = error { throw DaemonError(.damagedDatabase, "\(error)") }
             throw DaemonError(.configuration, "cannot use the job database: \(error)")
         } catch {
             throw DaemonError(.configuration, "cannot open the job database \(paths.database): \(error)")

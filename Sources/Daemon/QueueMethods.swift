@@ -88,7 +88,7 @@ struct QueueMethods: Sendable {
                 throw ApplicationError.jobNotFound(error.description, extra: ["id": .string(id)])
             case .wrongState(_, let state, _):
                 throw ApplicationError.jobWrongState(error.description, extra: ["state": .string(state.rawValue)])
-            case .storage, .newerSchema, .closed:
+            case .storage, .newerSchema, .closed, .damaged:
                 throw ApplicationError.storageFailed(error.description)
             }
         } catch let problem as ParameterProblem {

@@ -22,8 +22,17 @@ public final class JobStore {
     private let identity: (device: UInt64, inode: UInt64)?
 
     /// Opens the database at `path` and brings its schema up to date.
-    public init(path: String) throws {
-        connection = try SQLiteConnection(path: path)
+    ///
+    /// - Parameter verify: first checks that a database already there is
+    ///   sound (`DatabaseCheck`): what a daemon does at start, so that it
+    ///   never works on a damaged queue without a word.
+    /// - Throws: `JobStoreError.damaged` when `verify` finds a problem.
+    public init(path: String, verify: Bool = false) throws {
+        if verify {
+            connection = try DatabaseCheck.open(path)
+        } else {
+            connection = try SQLiteConnection(path: path)
+        }
         try Schema.migrate(connection)
         hasFullTextIndex = try connection.statement("SELECT count(*) FROM sqlite_master WHERE name = 'prompt_search'").first { $0.int(0) } == 1
         identity = (try? FileSystem.status(path)).flatMap { $0 }.map { ($0.device, $0.inode) }

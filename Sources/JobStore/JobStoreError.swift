@@ -10,6 +10,8 @@ public enum JobStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case storage(SQLiteError)
     /// The store is closed (the daemon is stopping).
     case closed
+    /// The database at `path` is damaged (`DatabaseCheck`).
+    case damaged(path: String, problem: String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,12 @@ public enum JobStoreError: Error, Sendable, Equatable, CustomStringConvertible {
             error.isDiskFull ? "the job database cannot be written: the disk is full (\(error.context))" : "the job database failed: \(error)"
         case .closed:
             "the job store is closed"
+        case .damaged(let path, let problem):
+            "the job database \(path) is damaged: \(problem). It is not used as it is, since jobs could be lost or run twice. "
+                + "To recover, with no daemon running: keep a copy of \(path)*, then "
+                + "'sqlite3 \(path) .recover | sqlite3 \(path).recovered' (the sqlite3 command-line tool) and move \(path).recovered "
+                + "to \(path), removing \(path)-wal and \(path)-shm; or put a backup in its place; "
+                + "or start visioncraftd with --skip-database-check to use the file as it is"
         }
     }
 }

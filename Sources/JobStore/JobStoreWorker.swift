@@ -30,10 +30,12 @@ public final class JobStoreWorker: Sendable {
 
     /// Opens the database (creating and migrating it) and starts the thread.
     ///
-    /// - Parameter log: told when the database file was found deleted under
-    ///   the store and written anew (or could not be).
-    public init(path: String, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
-        let store = JobStoreBox(try JobStore(path: path))
+    /// - Parameters:
+    ///   - verify: check an existing database first (see `JobStore.init`).
+    ///   - log: told when the database file was found deleted under
+    ///     the store and written anew (or could not be).
+    public init(path: String, verify: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        let store = JobStoreBox(try JobStore(path: path, verify: verify))
         thread = ThreadBox()
         let queue = self.queue
         let maximumBatch = self.maximumBatch

@@ -3,6 +3,12 @@ import Posix
 import Testing
 import TestSupport
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A store in a temporary folder.
 func makeStore(_ folder: TemporaryDirectory) throws -> JobStore {
     try JobStore(path: folder.file("jobs.sqlite3"))
@@ -287,5 +293,96 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         #expect(try reopened.pause("upstream", now: 1_000) == JobStore.Pause(until: 9_000, reason: "longer"))
         #expect(try reopened.pause("upstream", now: 9_000) == nil, "a pause that has passed is no pause")
         #expect(try reopened.pause("other", now: 1_000) == nil)
+    }
+}
+
+/// A start never trusts a damaged database without a word (`DatabaseCheck`).
+@Suite struct DatabaseCheckTests {
+    /// A checkpointed database of 300 jobs, closed.
+    static func fill(_ path: String) throws {
+        let store = try JobStore(path: path)
+        try store.connection.transaction {
+            for index in 0..<300 {
+                try store.insertRows(newJob("j" + String(100_000 + index), images: 3, prompt: "job number \(index) " + String(repeating: "word ", count: 40)))
+            }
+        }
+    }
+
+    static func damage(_ path: String, pages: [Int], pageSize: Int = 4096) throws {
+        let fd = try FileDescriptor.open(path, O_RDWR)
+        defer { try? fd.close() }
+        var random = SystemRandomNumberGenerator()
+        for page in pages {
+            let garbage = (0..<pageSize).map { _ in UInt8.random(in: 0...255, using: &random) }
+            _ = garbage.withUnsafeBytes { pwrite(fd.rawValue, $0.baseAddress, pageSize, off_t(page * pageSize)) }
+        }
+    }
+
+    static func problem(_ body: () throws -> Void) -> String? {
+        do {
+            try body()
+            return nil
+        } catch let error as JobStoreError {
+            guard case .damaged(_, let problem) = error else { return "not damaged: \(error)" }
+            return problem
+        } catch {
+            return "not a JobStoreError: \(error)"
+        }
+    }
+
+    @Test func aSoundDatabaseAndANewOnePass() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = folder.file("jobs.sqlite3")
+        #expect(Self.problem { _ = try JobStore(path: path, verify: true) } == nil, "a new database")
+        try Self.fill(path)
+        #expect(Self.problem { _ = try JobStore(path: path, verify: true) } == nil)
+    }
+
+    @Test func anEmptyFileIsDamaged() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = folder.file("jobs.sqlite3")
+        try Self.fill(path)
+        try FileSystem.writeFileAtomically(path, [])
+        #expect(Self.problem { _ = try JobStore(path: path, verify: true) }?.contains("the file is empty (0 bytes)") == true)
+        #expect(Self.problem { _ = try JobStore(path: path) } == nil, "without verify: opened as a new database")
+    }
+
+    @Test func aWriteAheadLogWithoutItsDatabaseIsDamaged() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = folder.file("jobs.sqlite3")
+        try FileSystem.writeFileAtomically(path + "-wal", [UInt8](repeating: 1, count: 4096))
+        #expect(Self.problem { _ = try JobStore(path: path, verify: true) }?.contains("the file is missing but its write-ahead log") == true)
+        #expect(try FileSystem.status(path) == nil, "nothing was created")
+    }
+
+    @Test func garbagePagesAreFound() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = folder.file("jobs.sqlite3")
+        try Self.fill(path)
+        let pages = Int(try #require(try FileSystem.status(path)).size) / 4096
+        #expect(pages > 20)
+        try Self.damage(path, pages: [pages / 2, pages / 2 + 1, pages / 2 + 2])
+        let problem = Self.problem { _ = try JobStore(path: path, verify: true) }
+        #expect(problem?.contains("SQLite's quick check found") == true, "\(problem ?? "nil")")
+    }
+
+    @Test func aFileThatIsNotADatabaseIsDamaged() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = folder.file("jobs.sqlite3")
+        try FileSystem.writeFileAtomically(path, Array(String(repeating: "not a database\n", count: 500).utf8))
+        #expect(Self.problem { _ = try JobStore(path: path, verify: true) }?.contains("not an SQLite database") == true)
+    }
+
+    @Test func theMessageSaysWhereWhatAndHowToRecover() {
+        let text = JobStoreError.damaged(path: "/s/jobs.sqlite3", problem: "the file is empty (0 bytes)").description
+        #expect(text.hasPrefix("the job database /s/jobs.sqlite3 is damaged: the file is empty (0 bytes)."))
+        #expect(text.contains("'sqlite3 /s/jobs.sqlite3 .recover | sqlite3 /s/jobs.sqlite3.recovered'"))
+        #expect(text.contains("a backup"))
+        #expect(text.contains("--skip-database-check"))
     }
 }
