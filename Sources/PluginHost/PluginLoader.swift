@@ -78,9 +78,19 @@ public enum PluginLoader {
     }
 
     /// A plugin's error message (freed), or the status's name.
+    /// The longest message taken from a plugin.
+    static let maximumMessageBytes = 1024
+
     static func message(_ error: UnsafeMutablePointer<CChar>?, _ status: vc_status) -> String {
         defer { free(error) }
-        if let error { return String(cString: error) }
+        if let error {
+            // A plugin's message ends up in the job, its events and the log:
+            // at most `maximumMessageBytes` of it (a cut character shows as U+FFFD).
+            let length = strnlen(error, maximumMessageBytes + 1)
+            let bytes = UnsafeRawBufferPointer(start: error, count: min(length, maximumMessageBytes))
+            let text = String(decoding: bytes, as: UTF8.self)
+            return length > maximumMessageBytes ? text + "... (cut at \(maximumMessageBytes) bytes)" : text
+        }
         switch status {
         case VC_INVALID_INPUT: return "invalid input"
         case VC_OUT_OF_MEMORY: return "out of memory"

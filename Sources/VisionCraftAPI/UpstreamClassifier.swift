@@ -12,7 +12,7 @@ enum UpstreamClassifier {
     ///   - now: seconds since the epoch, for HTTP-date Retry-After values.
     static func classify(status: Int, retryAfterHeader: String?, body: [UInt8], key: String?, now: Double) -> UpstreamError {
         let (message, field) = readError(body, status: status)
-        let text = redact(message, key: key)
+        let text = UpstreamText.capped(redact(message, key: key))
         let retryAfter = retryAfterHeader.flatMap { RetryAfter.parse($0, now: now) }
         switch status {
         case 429:
@@ -42,7 +42,8 @@ enum UpstreamClassifier {
     /// The message (and, for FastAPI lists, the first field) of an error body.
     static func readError(_ body: [UInt8], status: Int) -> (String, String?) {
         guard let json = try? JSONParser.parse(body) else {
-            let text = String(decoding: body.prefix(200), as: UTF8.self).trimmingSpaces
+            // Cut by `classify`, after the key is redacted.
+            let text = String(decoding: body.prefix(UpstreamText.scannedBodyBytes), as: UTF8.self).trimmingSpaces
             return (text.isEmpty || text.contains("<") ? "HTTP \(status)" : "HTTP \(status): \(text)", nil)
         }
         if let detail = json["detail"] {
@@ -56,7 +57,7 @@ enum UpstreamClassifier {
                     let message = item["msg"]?.stringValue ?? "\(item)"
                     return name.isEmpty ? message : "\(name): \(message)"
                 }
-                return (parts.joined(separator: "; "), field)
+                return (parts.joined(separator: "; "), field.map { UpstreamText.capped($0, limit: UpstreamText.maximumNameBytes) })
             }
         }
         if let error = json["error"] {
@@ -64,14 +65,14 @@ enum UpstreamClassifier {
             if let text = error["message"]?.stringValue { return (text, nil) }
         }
         if let text = json["message"]?.stringValue { return (text, nil) }
-        return ("HTTP \(status): \(String(decoding: body.prefix(200), as: UTF8.self))", nil)
+        return ("HTTP \(status): \(String(decoding: body.prefix(UpstreamText.scannedBodyBytes), as: UTF8.self))", nil)
     }
 
     /// Reads a successful generation: `{"images": [url, ...]}` with at least
     /// one entry, every one an http(s) URL.
     static func readImages(_ body: [UInt8], key: String?) -> Result<[String], UpstreamError> {
         guard let json = try? JSONParser.parse(body) else {
-            return .failure(.protocolViolation("the answer is not JSON: \(redact(String(decoding: body.prefix(80), as: UTF8.self), key: key))"))
+            return .failure(.protocolViolation("the answer is not JSON: \(excerpt(String(decoding: body.prefix(UpstreamText.scannedBodyBytes), as: UTF8.self), key: key))"))
         }
         guard let images = json["images"]?.arrayValue else {
             return .failure(.protocolViolation("the answer has no \"images\" list"))
@@ -80,11 +81,22 @@ enum UpstreamClassifier {
         var urls: [String] = []
         for image in images {
             guard let url = image.stringValue, url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                return .failure(.protocolViolation("an entry of \"images\" is not an http(s) URL: \(image)"))
+                return .failure(.protocolViolation("an entry of \"images\" is not an http(s) URL: \(excerpt(image.description, key: key))"))
+            }
+            guard url.utf8.count <= UpstreamText.maximumURLBytes else {
+                return .failure(.protocolViolation(
+                    "an entry of \"images\" is a URL of \(url.utf8.count) bytes, over the \(UpstreamText.maximumURLBytes) taken: \(excerpt(url, key: key))"
+                ))
             }
             urls.append(url)
         }
         return .success(urls)
+    }
+
+    /// Text from the upstream as a message may hold it: the key redacted,
+    /// then cut to a short excerpt.
+    static func excerpt(_ text: String, key: String?) -> String {
+        UpstreamText.capped(redact(text, key: key), limit: 200)
     }
 
     /// Replaces every occurrence of the key with "***".

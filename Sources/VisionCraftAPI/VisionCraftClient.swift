@@ -155,6 +155,12 @@ public final class VisionCraftClient: Sendable {
         }
         let names = array.compactMap(\.stringValue)
         guard names.count == array.count else { throw .protocolViolation("GET \(path) listed something that is not a name") }
+        if let long = names.first(where: { $0.utf8.count > UpstreamText.maximumNameBytes }) {
+            throw .protocolViolation(
+                "GET \(path) listed a name of \(long.utf8.count) bytes, over the \(UpstreamText.maximumNameBytes) taken: "
+                    + UpstreamClassifier.excerpt(long, key: nil)
+            )
+        }
         return names
     }
 
@@ -282,7 +288,7 @@ public final class VisionCraftClient: Sendable {
     }
 
     static func transportFailure(_ error: HTTPClientError, key: String?) -> UpstreamError {
-        let message = UpstreamClassifier.redact(error.message, key: key)
+        let message = UpstreamText.capped(UpstreamClassifier.redact(error.message, key: key))
         switch error.kind {
         case .invalidURL: return .invalid("the upstream URL is wrong: \(message) (set it with --upstream)", field: nil)
         case .tls: return .transient("TLS: \(message) (see tls_verify / --insecure if the service's certificate is known to be bad)", retryAfter: nil)

@@ -76,3 +76,28 @@ import VisionCraftProtocol
         }
     }
 }
+
+/// Every field of a submit has a bound: refused with -32602 naming it.
+@Suite struct JobParameterLimitTests {
+    static func refusal(_ extra: JSONObject) -> String? {
+        var params: JSONObject = ["prompt": "a fox"]
+        for (key, value) in extra { params[key] = value }
+        do {
+            _ = try JobParameters(params: .object(params))
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    @Test func eachFieldHasABound() {
+        #expect(Self.refusal(["idempotency_key": .string(String(repeating: "k", count: 256))]) == nil)
+        #expect(Self.refusal(["idempotency_key": .string(String(repeating: "k", count: 10 << 20))])?.contains("params.idempotency_key") == true)
+        #expect(Self.refusal(["idempotency_key": .string(String(repeating: "k", count: 257))]) != nil)
+        #expect(Self.refusal(["labels": .array((0..<33).map { .string("l\($0)") })])?.contains("at most 32 labels") == true)
+        #expect(Self.refusal(["plugins": .array((0..<17).map { _ in "upscale" })])?.contains("at most 16 steps") == true)
+        #expect(Self.refusal(["plugins": [.string("template:" + String(repeating: "o", count: 5000))]])?.contains("at most 4096 bytes") == true)
+        #expect(Self.refusal(["output_dir": .string("/" + String(repeating: "d", count: 5000))])?.contains("params.output_dir") == true)
+        #expect(Self.refusal(["init_images": [.string("https://a.example/" + String(repeating: "i", count: 5000))]])?.contains("params.init_images") == true)
+    }
+}

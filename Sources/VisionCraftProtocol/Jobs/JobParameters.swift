@@ -40,6 +40,15 @@ public struct JobParameters: RPCParameters, Equatable {
 
     public static let imageCountRange = 1...100
     public static let priorityRange = -100...100
+    /// The longest `idempotency_key`, in bytes.
+    public static let maximumIdempotencyKeyBytes = 256
+    /// The most labels a job has.
+    public static let maximumLabels = 32
+    /// The most plugin steps in a job's chain, and the longest step.
+    public static let maximumPluginSteps = 16
+    public static let maximumPluginStepBytes = 4096
+    /// The longest path or URL (`output_dir`, `init_images`), in bytes.
+    public static let maximumPathBytes = 4096
 
     public init(
         prompt: String, negativePrompt: String = "", model: String? = nil, sampler: String? = nil, imageCount: Int = 1,
@@ -123,11 +132,30 @@ public struct JobParameters: RPCParameters, Equatable {
                 }
             }
         }
-        for label in labels where label.isEmpty || label.count > 64 {
-            throw FieldError(field: "\(path).labels", detail: "labels are 1 to 64 characters, got '\(label)'")
+        if labels.count > Self.maximumLabels {
+            throw FieldError(field: "\(path).labels", detail: "at most \(Self.maximumLabels) labels, got \(labels.count)")
         }
-        for plugin in plugins where plugin.isEmpty {
-            throw FieldError(field: "\(path).plugins", detail: "a plugin step is empty")
+        for label in labels where label.isEmpty || label.count > 64 {
+            throw FieldError(field: "\(path).labels", detail: "labels are 1 to 64 characters, got '\(label.prefix(80))'")
+        }
+        if plugins.count > Self.maximumPluginSteps {
+            throw FieldError(field: "\(path).plugins", detail: "at most \(Self.maximumPluginSteps) steps, got \(plugins.count)")
+        }
+        for plugin in plugins where plugin.isEmpty || plugin.utf8.count > Self.maximumPluginStepBytes {
+            throw FieldError(
+                field: "\(path).plugins",
+                detail: plugin.isEmpty ? "a plugin step is empty" : "a plugin step is at most \(Self.maximumPluginStepBytes) bytes, got \(plugin.utf8.count)"
+            )
+        }
+        if let idempotencyKey, idempotencyKey.utf8.count > Self.maximumIdempotencyKeyBytes {
+            throw FieldError(
+                field: "\(path).idempotency_key", detail: "at most \(Self.maximumIdempotencyKeyBytes) bytes, got \(idempotencyKey.utf8.count)"
+            )
+        }
+        for (name, value) in [("output_dir", outputDirectory), ("init_images", initImage)] {
+            if let value, value.utf8.count > Self.maximumPathBytes {
+                throw FieldError(field: "\(path).\(name)", detail: "at most \(Self.maximumPathBytes) bytes, got \(value.utf8.count)")
+            }
         }
         if let outputDirectory, !outputDirectory.hasPrefix("/") {
             throw FieldError(field: "\(path).output_dir", detail: "expected an absolute path, got '\(outputDirectory)'")
