@@ -3,6 +3,12 @@ import Posix
 import Testing
 import TestSupport
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A built test plugin's path (`swift test` builds them as dynamic libraries).
 func testPlugin(_ name: String) throws -> String {
     let path = "\(BuiltProducts.directory)/libvctest-\(name)\(PluginRegistry.fileExtension)"
@@ -98,5 +104,17 @@ func testPlugin(_ name: String) throws -> String {
     @Test func theBinariesFolderCountsOnlyOurNames() throws {
         let registry = PluginRegistry(folders: [.init(path: BuiltProducts.directory, prefix: "libvisioncraft-")])
         #expect(registry.reload().allSatisfy { FileSystem.lastComponent(of: $0.path).hasPrefix("libvisioncraft-") })
+    }
+}
+
+@Suite struct PluginMessageTests {
+    /// A plugin's error message lands in the job, its events and the log:
+    /// a huge one is cut.
+    @Test func aHugeMessageFromAPluginIsCut() {
+        let text = String(repeating: "e", count: 5000)
+        let copy = strdup(text)
+        let message = PluginLoader.message(copy, .init(rawValue: 1))
+        #expect(message == String(repeating: "e", count: PluginLoader.maximumMessageBytes) + "... (cut at 1024 bytes)")
+        #expect(PluginLoader.message(strdup("short"), .init(rawValue: 1)) == "short")
     }
 }
