@@ -59,11 +59,13 @@ int cposix_launchd_socket(const char *name);
 /// From now on, a fatal signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT,
 /// SIGTRAP, SIGSYS) first creates the file `path` holding its number (with
 /// async-signal-safe calls only), then goes to the handler that was there
-/// before (or takes its default action). SIGKILL cannot be caught, so after
-/// a restart the file tells a crash from a kill. Calling again changes the
-/// path and leaves a handler already in place alone (it never becomes its
-/// own "previous"). Returns 0, or -1
-/// with errno (ENAMETOOLONG for a path of 1024 bytes or more).
+/// before (the Swift runtime's backtracer prints its report), then kills the
+/// process with its default action: a signal sent with kill(2) ends the
+/// process as a fault does, so a service manager sees it die. SIGKILL
+/// cannot be caught, so after a restart the file tells a crash from a kill.
+/// Calling again changes the path and leaves a handler
+/// already in place alone (it never becomes its own "previous"). Returns 0,
+/// or -1 with errno (ENAMETOOLONG for a path of 1024 bytes or more).
 int cposix_record_fatal_signals(const char *path);
 
 #endif
