@@ -177,6 +177,7 @@ int cposix_launchd_socket(const char *name) {
 
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
 #define FATAL_SIGNAL_COUNT (sizeof fatal_signals / sizeof fatal_signals[0])
@@ -247,4 +248,61 @@ int cposix_record_fatal_signals(const char *path) {
         if (sigaction(fatal_signals[index], &action, &previous_actions[index]) != 0) return -1;
     }
     return 0;
+}
+
+/* Alternate signal stacks: where the fatal-signal handler runs when the
+   thread's own stack is used up. */
+
+/* Room for the handler above and the one it calls (the Swift runtime's
+   backtracer gives its own stack SIGSTKSZ + 16 KB, the extra for the
+   dynamic linker's lookups from a handler), with a margin. */
+#define ALTERNATE_STACK_BYTES (64 * 1024)
+
+void *cposix_install_alternate_signal_stack(void) {
+    stack_t existing;
+    if (sigaltstack(NULL, &existing) != 0) return NULL;
+    if (!(existing.ss_flags & SS_DISABLE) && existing.ss_sp != NULL) {
+        errno = EEXIST;
+        return NULL;
+    }
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t size = ALTERNATE_STACK_BYTES;
+    if (size < (size_t)SIGSTKSZ + 16384) size = (size_t)SIGSTKSZ + 16384;
+    size = (size + page - 1) / page * page;
+    /* One more page below, never accessible: a handler that overflows the
+       alternate stack faults instead of writing over other memory. */
+    char *mapping = mmap(NULL, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapping == MAP_FAILED) return NULL;
+    if (mprotect(mapping, page, PROT_NONE) != 0) {
+        int saved = errno;
+        munmap(mapping, size + page);
+        errno = saved;
+        return NULL;
+    }
+    stack_t stack;
+    memset(&stack, 0, sizeof stack);
+    stack.ss_sp = mapping + page;
+    stack.ss_size = size;
+    stack.ss_flags = 0;
+    if (sigaltstack(&stack, NULL) != 0) {
+        int saved = errno;
+        munmap(mapping, size + page);
+        errno = saved;
+        return NULL;
+    }
+    return mapping;
+}
+
+void cposix_remove_alternate_signal_stack(void *mapping) {
+    if (mapping == NULL) return;
+    stack_t current;
+    if (sigaltstack(NULL, &current) != 0) return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (current.ss_sp != (char *)mapping + page) return;  /* someone else's now: leave it */
+    size_t size = current.ss_size;
+    stack_t disable;
+    memset(&disable, 0, sizeof disable);
+    disable.ss_flags = SS_DISABLE;
+    if (sigaltstack(&disable, NULL) != 0) return;
+    munmap(mapping, size + page);
 }
