@@ -236,11 +236,7 @@ public final class JobScheduler: Sendable {
             filled.cfgScale = filled.cfgScale ?? defaults.cfgScale ?? 7
             filled.width = filled.width ?? 512
             filled.height = filled.height ?? 512
-            if initImage.hasPrefix("/") {
-                guard let status = try? FileSystem.status(initImage), status.kind == .regular else {
-                    throw ParameterProblem(field: "init_images", message: "\(initImage) is not a readable file")
-                }
-            }
+            if initImage.hasPrefix("/") { try await client.initImages.check(initImage) }
             try client.validate(imageToImage(filled, key: ""))
         } else {
             let fromDefaults = (model: filled.model == nil, sampler: filled.sampler == nil)
