@@ -75,16 +75,15 @@ import Darwin
     @Test func aReadThatHangsFailsAfterTheTimeoutAndTheJobMayTryAgain() async throws {
         let hung = HungReads()
         defer { hung.release.update { $0 = true } }
+        // The read waits for the release below: the wait ends without it.
         let reader = InitImageReader(timeout: .milliseconds(200), read: hung.read)
-        let started = MonotonicInstant.now()
         await #expect(throws: InitImageUnavailable("reading /nfs/in.png took longer than 0.2 s (a hung network file system?); try again later")) {
             _ = try await reader.dataURL("/nfs/in.png")
         }
-        #expect(started.elapsed < TestTime.scaled(.seconds(10)))
         #expect(reader.unfinishedReads == 1, "its thread is still in the read")
         hung.release.update { $0 = true }
         let drained = try await offPool {
-            let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(10)))
+            let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(60)))
             while reader.unfinishedReads > 0, MonotonicInstant.now() < deadline { pauseBriefly() }
             return reader.unfinishedReads == 0
         }
@@ -109,10 +108,10 @@ import Darwin
         defer { hung.release.update { $0 = true } }
         let reader = InitImageReader(timeout: .seconds(600), read: hung.read)
         let waiting = Task { try await reader.dataURL("/nfs/in.png") }
-        #expect(try await offPool { hung.entered.wait(timeout: TestTime.scaled(.seconds(10))) { $0 == 1 } })
+        #expect(try await offPool { hung.entered.wait(timeout: TestTime.scaled(.seconds(60))) { $0 == 1 } })
         let started = MonotonicInstant.now()
         waiting.cancel()
         await #expect(throws: CancellationError.self) { _ = try await waiting.value }
-        #expect(started.elapsed < TestTime.scaled(.seconds(10)))
+        #expect(started.elapsed < TestTime.scaled(.seconds(60)), "long before the 600 s limit")
     }
 }
