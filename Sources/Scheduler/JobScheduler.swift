@@ -236,7 +236,14 @@ public final class JobScheduler: Sendable {
             filled.cfgScale = filled.cfgScale ?? defaults.cfgScale ?? 7
             filled.width = filled.width ?? 512
             filled.height = filled.height ?? 512
-            if initImage.hasPrefix("/") { try await client.initImages.check(initImage) }
+            if initImage.hasPrefix("/") {
+                do {
+                    try await client.initImages.check(initImage)
+                } catch let unavailable as InitImageUnavailable {
+                    // Nothing is accepted unchecked: the submit can be made again.
+                    throw ParameterProblem(field: "init_images", message: unavailable.description)
+                }
+            }
             try client.validate(imageToImage(filled, key: ""))
         } else {
             let fromDefaults = (model: filled.model == nil, sampler: filled.sampler == nil)

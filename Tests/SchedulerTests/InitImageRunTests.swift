@@ -22,6 +22,43 @@ import Darwin
         func reject(_ key: String, reason: String) {}
     }
 
+    /// With as many reads hung as the reader allows, a submit is refused
+    /// with the reason instead of waiting or being accepted unchecked.
+    @Test func aSubmitWhileReadsAreStuckIsRefusedSayingWhy() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let image = folder.file("in.png")
+        try FileSystem.writeFileAtomically(image, try PNGCodec.encode(RGBAImage(width: 8, height: 8)))
+        let release = ThreadCondition(false)
+        let entered = ThreadCondition(0)
+        defer { release.update { $0 = true } }
+        let reader = InitImageReader(timeout: .seconds(600)) { _, _ in
+            entered.update { $0 += 1 }
+            _ = release.wait { $0 }
+            return .failure(.system(SystemError(code: EIO, function: "read")))
+        }
+        let client = VisionCraftClient(configuration: .init(baseURL: "http://127.0.0.1:9"), http: try HTTPClient(), initImages: reader)
+        var configuration = SchedulerConfiguration(outputDirectory: folder.file("images"))
+        configuration.requestsPerMinute = 0
+        configuration.maximumInFlight = InitImageReader.maximumUnfinished
+        let store = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
+        defer { store.close() }
+        let scheduler = JobScheduler(store: store, client: client, keys: FixedKey(), configuration: configuration) { _ in }
+        try await offPool { try scheduler.start() }
+        for index in 0..<InitImageReader.maximumUnfinished {
+            _ = try await scheduler.submit(JobParameters(prompt: "night \(index)", initImage: image))
+        }
+        let limit = InitImageReader.maximumUnfinished
+        #expect(try await offPool { entered.wait(timeout: TestTime.scaled(.seconds(60))) { $0 == limit } })
+        await #expect(throws: ParameterProblem(
+            field: "init_images",
+            message: "\(image): \(limit) earlier reads of init images have not returned (a hung network file system?); not starting another"
+        )) {
+            _ = try await scheduler.submit(JobParameters(prompt: "one more", initImage: image))
+        }
+        await scheduler.stop()
+    }
+
     @Test func aHungReadEndsAtACancelAndDoesNotHoldTheStop() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
