@@ -23,15 +23,8 @@ import Darwin
     func aSignalSentToTheDaemonIsRecordedAndKillsIt(signal: Int32, backtracer: Bool) async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        var extra = ["SWIFT_BACKTRACE": backtracer ? "enable=yes,interactive=no" : "enable=no"]
-        if SanitizedRun.isActive {
-            // A sanitizer's own SIGSEGV handler reports the signal and exits
-            // with status 1 (a report that fails the run): here it is the
-            // signal's course that is under test, not the sanitizer's.
-            for name in ["ASAN_OPTIONS", "TSAN_OPTIONS"] {
-                extra[name] = (ProcessEnvironment.variable(name).map { $0 + " " } ?? "") + "handle_segv=0"
-            }
-        }
+        var extra = SanitizedRun.leavingSIGSEGVAlone
+        extra["SWIFT_BACKTRACE"] = backtracer ? "enable=yes,interactive=no" : "enable=no"
         let environment = isolatedEnvironment(in: folder, extra: extra)
         let death = try await offPool { () -> ChildProcess.Termination? in
             let daemon = try DaemonProcess.start(arguments: ["--emulator"], folder: folder, environment: environment)

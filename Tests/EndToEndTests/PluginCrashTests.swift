@@ -77,9 +77,10 @@ import Darwin
         defer { folder.remove() }
         let plugins = try Self.install("vctest-overflow", in: folder)
         let arguments = ["--emulator", "--requests-per-minute", "0", "--plugin-dir", plugins]
+        let environment = isolatedEnvironment(in: folder, extra: SanitizedRun.leavingSIGSEGVAlone)
 
         let death = try await offPool { () -> ChildProcess.Termination in
-            let daemon = try DaemonProcess.start(arguments: arguments, folder: folder)
+            let daemon = try DaemonProcess.start(arguments: arguments, folder: folder, environment: environment)
             let client = try daemon.connect()
             defer { client.close() }
             // The prompt hook runs during the submit: no answer comes.
