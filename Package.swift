@@ -37,6 +37,7 @@ let package = Package(
         .library(name: "vctest-failing-init", type: .dynamic, targets: ["TestPluginFailingInit"]),
         .library(name: "vctest-manual-swift", type: .dynamic, targets: ["TestPluginManualSwift"]),
         .library(name: "vctest-no-entry", type: .dynamic, targets: ["TestPluginNoEntry"]),
+        .library(name: "vctest-overflow", type: .dynamic, targets: ["TestPluginOverflow"]),
         .library(name: "vctest-slow", type: .dynamic, targets: ["TestPluginSlow"]),
         .library(name: "vctest-wrong-abi", type: .dynamic, targets: ["TestPluginWrongABI"]),
     ],
@@ -226,6 +227,7 @@ let package = Package(
         .target(name: "TestPluginFailingInit", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/FailingInit", publicHeadersPath: "."),
         .target(name: "TestPluginManualSwift", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/ManualSwift"),
         .target(name: "TestPluginNoEntry", path: "Tests/Plugins/NoEntry", publicHeadersPath: "."),
+        .target(name: "TestPluginOverflow", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Overflow", publicHeadersPath: "."),
         .target(name: "TestPluginSlow", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Slow", publicHeadersPath: "."),
         .target(name: "TestPluginWrongABI", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/WrongABI", publicHeadersPath: "."),
 

@@ -30,6 +30,14 @@ struct PromptTemplate {
 
     let root: Node
 
+    /// How deeply variants and wildcards nest at most: each `{` inside
+    /// another is a level, and so is each wildcard a value includes. The
+    /// parser refuses deeper braces and the renderer deeper inclusion (a
+    /// wildcard that includes itself), so neither recurses further than
+    /// this whatever the input: a 10 KB prompt of nested braces overflowed
+    /// the stack of the thread the hook runs on.
+    static let maximumNesting = 32
+
     /// Parses `text`.
     ///
     /// - Throws: `TemplateError` naming the position (1-based character).
@@ -54,8 +62,15 @@ struct PromptTemplate {
         try Self.all(root, wildcards: wildcards, limit: limit, depth: 0)
     }
 
+    /// The level inside one more variant or wildcard than `depth`.
+    private static func deeper(_ depth: Int) throws(TemplateError) -> Int {
+        guard depth < maximumNesting else {
+            throw TemplateError("templates nest deeper than \(maximumNesting) levels (a wildcard that includes itself?)")
+        }
+        return depth + 1
+    }
+
     private static func all(_ node: Node, wildcards: WildcardSource, limit: Int, depth: Int) throws(TemplateError) -> [String] {
-        guard depth < 32 else { throw TemplateError("templates nest deeper than 32 (a wildcard that includes itself?)") }
         func tooMany() -> TemplateError { TemplateError("the template makes more than \(limit) prompts") }
         switch node {
         case .text(let text):
@@ -63,7 +78,7 @@ struct PromptTemplate {
         case .sequence(let nodes):
             var results = [""]
             for node in nodes {
-                let parts = try all(node, wildcards: wildcards, limit: limit, depth: depth + 1)
+                let parts = try all(node, wildcards: wildcards, limit: limit, depth: depth)
                 guard results.count * parts.count <= limit else { throw tooMany() }
                 results = results.flatMap { prefix in parts.map { prefix + $0 } }
             }
@@ -71,12 +86,13 @@ struct PromptTemplate {
         case .wildcard(let name):
             var results: [String] = []
             for line in try wildcards.values(name) {
-                results += try all(try PromptTemplate(line).root, wildcards: wildcards, limit: limit, depth: depth + 1)
+                results += try all(try PromptTemplate(line).root, wildcards: wildcards, limit: limit, depth: try deeper(depth))
                 guard results.count <= limit else { throw tooMany() }
             }
             return results
         case .variants(let options, let count, let separator):
-            let choices = try options.map { option throws(TemplateError) in try all(option.node, wildcards: wildcards, limit: limit, depth: depth + 1) }
+            let inner = try deeper(depth)
+            let choices = try options.map { option throws(TemplateError) in try all(option.node, wildcards: wildcards, limit: limit, depth: inner) }
             var results: [String] = []
             for size in count.lowerBound...min(count.upperBound, choices.count) {
                 for combination in combinations(choices.count, size) {
@@ -111,21 +127,21 @@ struct PromptTemplate {
     }
 
     private static func render(_ node: Node, wildcards: WildcardSource, random: inout SeededRandom, depth: Int) throws(TemplateError) -> String {
-        guard depth < 32 else { throw TemplateError("templates nest deeper than 32 (a wildcard that includes itself?)") }
         switch node {
         case .text(let text):
             return text
         case .sequence(let nodes):
             var result = ""
-            for node in nodes { result += try render(node, wildcards: wildcards, random: &random, depth: depth + 1) }
+            for node in nodes { result += try render(node, wildcards: wildcards, random: &random, depth: depth) }
             return result
         case .wildcard(let name):
             let lines = try wildcards.values(name)
             guard !lines.isEmpty else { throw TemplateError("wildcard __\(name)__ has no values") }
             let line = lines[random.below(lines.count)]
             let nested = try PromptTemplate(line)
-            return try render(nested.root, wildcards: wildcards, random: &random, depth: depth + 1)
+            return try render(nested.root, wildcards: wildcards, random: &random, depth: try deeper(depth))
         case .variants(let options, let count, let separator):
+            let inner = try deeper(depth)
             let wanted = min(count.lowerBound + random.below(count.upperBound - count.lowerBound + 1), options.count)
             var remaining = options
             var picked: [String] = []
@@ -140,16 +156,19 @@ struct PromptTemplate {
                         break
                     }
                 }
-                picked.append(try render(remaining[choice].node, wildcards: wildcards, random: &random, depth: depth + 1))
+                picked.append(try render(remaining[choice].node, wildcards: wildcards, random: &random, depth: inner))
                 remaining.remove(at: choice)
             }
             return picked.joined(separator: separator)
         }
     }
 
+    /// Recursive descent, one level per `{`: at most `maximumNesting` deep.
     private struct Parser {
         let characters: [Character]
         var index = 0
+        /// The braces open at `index`.
+        var depth = 0
 
         init(_ characters: [Character]) {
             self.characters = characters
@@ -202,6 +221,11 @@ struct PromptTemplate {
 
         private mutating func variants() throws(TemplateError) -> Node {
             let open = index
+            guard depth < PromptTemplate.maximumNesting else {
+                throw TemplateError("'{' at \(open + 1) nests deeper than \(PromptTemplate.maximumNesting) levels, the most a template may have")
+            }
+            depth += 1
+            defer { depth -= 1 }
             index += 1
             var count: ClosedRange<Int> = 1...1
             var separator = ", "

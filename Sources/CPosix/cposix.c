@@ -172,17 +172,19 @@ int cposix_launchd_socket(const char *name) {
 #endif
 }
 
-/* Fatal signals: noted in a file, then passed on. */
+/* Fatal signals: noted in a file, shown to the handler that was there
+   before, then died of. */
 
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
 #define FATAL_SIGNAL_COUNT (sizeof fatal_signals / sizeof fatal_signals[0])
 static char fatal_signal_path[1024];
 static struct sigaction previous_actions[FATAL_SIGNAL_COUNT];
 
-static void record_fatal_signal(int signal_number) {
+static void record_fatal_signal(int signal_number, siginfo_t *info, void *context) {
     int fd = open(fatal_signal_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd >= 0) {
         char text[16];
@@ -197,15 +199,30 @@ static void record_fatal_signal(int signal_number) {
         (void)written;
         close(fd);
     }
-    /* The previous handler (or the default action) gets the signal when this
-       one returns: it is blocked while we run, so raise() leaves it pending. */
+    /* The previous handler (the Swift runtime's backtracer, a sanitizer's)
+       is called as the kernel would have: it prints what it prints. It
+       returns expecting the faulting instruction to fault again under the
+       default action; a signal sent with kill(2) or raise(3) would not, and
+       the process would go on. So the default action comes next, whatever
+       the signal's origin. */
     for (size_t index = 0; index < FATAL_SIGNAL_COUNT; index++) {
-        if (fatal_signals[index] == signal_number) {
-            sigaction(signal_number, &previous_actions[index], NULL);
-            break;
+        if (fatal_signals[index] != signal_number) continue;
+        struct sigaction previous = previous_actions[index];
+        if (previous.sa_flags & SA_SIGINFO) {
+            if (previous.sa_sigaction != NULL) previous.sa_sigaction(signal_number, info, context);
+        } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN && previous.sa_handler != NULL) {
+            previous.sa_handler(signal_number);
         }
+        break;
     }
+    signal(signal_number, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, signal_number);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     raise(signal_number);
+    /* Not reached: the default action of every signal above ends the process. */
+    _exit(128 + signal_number);
 }
 
 int cposix_record_fatal_signals(const char *path) {
@@ -217,18 +234,75 @@ int cposix_record_fatal_signals(const char *path) {
     memcpy(fatal_signal_path, path, length + 1);
     struct sigaction action;
     memset(&action, 0, sizeof action);
-    action.sa_handler = record_fatal_signal;
+    action.sa_sigaction = record_fatal_signal;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_ONSTACK;
+    action.sa_flags = SA_ONSTACK | SA_SIGINFO;
     for (size_t index = 0; index < FATAL_SIGNAL_COUNT; index++) {
         /* Where this handler is already in place (a second daemon in a test
            process, a restart in place), keep it and the handler it saved:
-           saving it as its own previous would make a crash re-raise into it
+           saving it as its own previous would make a crash call into it
            forever. Where someone replaced it since, install it again. */
         struct sigaction current;
         if (sigaction(fatal_signals[index], NULL, &current) != 0) return -1;
-        if (!(current.sa_flags & SA_SIGINFO) && current.sa_handler == record_fatal_signal) continue;
+        if ((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == record_fatal_signal) continue;
         if (sigaction(fatal_signals[index], &action, &previous_actions[index]) != 0) return -1;
     }
     return 0;
+}
+
+/* Alternate signal stacks: where the fatal-signal handler runs when the
+   thread's own stack is used up. */
+
+/* Room for the handler above and the one it calls (the Swift runtime's
+   backtracer gives its own stack SIGSTKSZ + 16 KB, the extra for the
+   dynamic linker's lookups from a handler), with a margin. */
+#define ALTERNATE_STACK_BYTES (64 * 1024)
+
+void *cposix_install_alternate_signal_stack(void) {
+    stack_t existing;
+    if (sigaltstack(NULL, &existing) != 0) return NULL;
+    if (!(existing.ss_flags & SS_DISABLE) && existing.ss_sp != NULL) {
+        errno = EEXIST;
+        return NULL;
+    }
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t size = ALTERNATE_STACK_BYTES;
+    if (size < (size_t)SIGSTKSZ + 16384) size = (size_t)SIGSTKSZ + 16384;
+    size = (size + page - 1) / page * page;
+    /* One more page below, never accessible: a handler that overflows the
+       alternate stack faults instead of writing over other memory. */
+    char *mapping = mmap(NULL, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapping == MAP_FAILED) return NULL;
+    if (mprotect(mapping, page, PROT_NONE) != 0) {
+        int saved = errno;
+        munmap(mapping, size + page);
+        errno = saved;
+        return NULL;
+    }
+    stack_t stack;
+    memset(&stack, 0, sizeof stack);
+    stack.ss_sp = mapping + page;
+    stack.ss_size = size;
+    stack.ss_flags = 0;
+    if (sigaltstack(&stack, NULL) != 0) {
+        int saved = errno;
+        munmap(mapping, size + page);
+        errno = saved;
+        return NULL;
+    }
+    return mapping;
+}
+
+void cposix_remove_alternate_signal_stack(void *mapping) {
+    if (mapping == NULL) return;
+    stack_t current;
+    if (sigaltstack(NULL, &current) != 0) return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (current.ss_sp != (char *)mapping + page) return;  /* someone else's now: leave it */
+    size_t size = current.ss_size;
+    stack_t disable;
+    memset(&disable, 0, sizeof disable);
+    disable.ss_flags = SS_DISABLE;
+    if (sigaltstack(&disable, NULL) != 0) return;
+    munmap(mapping, size + page);
 }

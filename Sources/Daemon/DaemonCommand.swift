@@ -175,9 +175,12 @@ public struct VisionCraftDaemonCommand: Command {
     }
 
     /// The entry point: blocks the signals the daemon handles (before any
-    /// thread exists, so every thread inherits the mask), then runs.
+    /// thread exists, so every thread inherits the mask), gives the main
+    /// thread an alternate signal stack (the Swift runtime's backtracer sets
+    /// one up only when it is on), then runs.
     public static func main(_ arguments: [String]) -> ExitCode {
         Signals.block([.terminate, .interrupt, .hangup])
+        _ = AlternateSignalStack.install()
         Signals.ignoreBrokenPipe()
         let context = CommandContext.standard()
         return CommandLineTool.main(Self.self, arguments: arguments, context: context, version: VisionCraftVersion.current)

@@ -334,7 +334,7 @@ public final class DaemonSocket: Sendable {
         guard status.kind == .socket else {
             throw DaemonError(
                 .unsafeLocation,
-                "\(path) is now \(Self.describe(status.kind)), not a socket; visioncraftd does not delete what it did not create: move it away and the daemon listens there again"
+                "\(path) is now \(status.kind), not a socket; visioncraftd does not delete what it did not create: move it away and the daemon listens there again"
             )
         }
         do {
@@ -349,18 +349,6 @@ public final class DaemonSocket: Sendable {
             try FileSystem.removeFile(path)
         } catch let error as SystemError where error.isNoSuchFile {
             return
-        }
-    }
-
-    /// "a regular file", "a directory", ... for messages.
-    static func describe(_ kind: FileStatus.Kind) -> String {
-        switch kind {
-        case .regular: "a regular file"
-        case .directory: "a directory"
-        case .socket: "a socket"
-        case .symbolicLink: "a symbolic link"
-        case .fifo: "a FIFO"
-        case .other: "a device or other special file"
         }
     }
 

@@ -51,7 +51,7 @@ struct SocketWatch {
         case .missing:
             if incident == nil { incident = "was removed" }
         case .replaced(let kind):
-            if incident == nil { incident = "was replaced by \(DaemonSocket.describe(kind))" }
+            if incident == nil { incident = "was replaced by \(kind)" }
         case .unreadable(let error):
             report("\(error)")
             return

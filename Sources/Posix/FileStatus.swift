@@ -9,8 +9,22 @@ import Musl
 /// What `stat(2)` tells about a file.
 public struct FileStatus: Sendable, Equatable {
     /// The kind of file.
-    public enum Kind: Sendable, Equatable {
-        case regular, directory, socket, symbolicLink, fifo, other
+    public enum Kind: Sendable, Equatable, CustomStringConvertible {
+        case regular, directory, socket, symbolicLink, fifo, characterDevice, blockDevice, other
+
+        /// What a message calls it: "a FIFO (named pipe)".
+        public var description: String {
+            switch self {
+            case .regular: "a regular file"
+            case .directory: "a directory"
+            case .socket: "a socket"
+            case .symbolicLink: "a symbolic link"
+            case .fifo: "a FIFO (named pipe)"
+            case .characterDevice: "a character device"
+            case .blockDevice: "a block device"
+            case .other: "a special file"
+            }
+        }
     }
 
     public let kind: Kind
@@ -29,6 +43,8 @@ public struct FileStatus: Sendable, Equatable {
         case S_IFSOCK: kind = .socket
         case S_IFLNK: kind = .symbolicLink
         case S_IFIFO: kind = .fifo
+        case S_IFCHR: kind = .characterDevice
+        case S_IFBLK: kind = .blockDevice
         default: kind = .other
         }
         permissions = mode & 0o7777

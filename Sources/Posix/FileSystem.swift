@@ -74,6 +74,44 @@ public enum FileSystem {
         return try fd.readAll(limit: limit)
     }
 
+    /// The whole content of a regular file of at most `maximumBytes`, opened
+    /// so that nothing else can make the open wait: `O_NONBLOCK` (a FIFO
+    /// with no writer opens at once instead of blocking until one comes),
+    /// then `fstat` on the descriptor, not the path, so what was checked is
+    /// what is read. A FIFO, device, folder or socket is refused, and so is
+    /// a file over the limit, before anything is read. The reads themselves
+    /// block as any file read does (a hung network file system never
+    /// returns): call this from a thread of its own, bounded in time
+    /// (`onOwnThread(name:within:_:)`).
+    public static func readRegularFile(_ path: String, maximumBytes: Int) throws(FileReadError) -> [UInt8] {
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK)
+        } catch {
+            throw .system(error)
+        }
+        defer { try? fd.close() }
+        let status: FileStatus
+        do {
+            status = try fd.status()
+        } catch {
+            throw .system(error)
+        }
+        guard status.kind == .regular else { throw .notRegularFile(path: path, kind: status.kind) }
+        guard status.size <= Int64(maximumBytes) else { throw .tooLarge(path: path, maximumBytes: maximumBytes) }
+        let bytes: [UInt8]
+        do {
+            // A regular file's reads ignore O_NONBLOCK on Linux but not
+            // everywhere: blocking reads, never a busy loop of EAGAIN.
+            try fd.setNonBlocking(false)
+            bytes = try fd.readAll(limit: maximumBytes + 1)
+        } catch {
+            throw .system(error)
+        }
+        guard bytes.count <= maximumBytes else { throw .tooLarge(path: path, maximumBytes: maximumBytes) }
+        return bytes
+    }
+
     /// Writes `bytes` to `path` atomically: a temporary file in the same folder,
     /// fsync, rename over the target, fsync of the folder. A crash leaves
     /// either the old file or the new one, never a mix.

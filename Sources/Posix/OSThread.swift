@@ -10,7 +10,9 @@ import Musl
 
 /// A thread of our own (`pthread_create`), for work that blocks or loops
 /// forever (event loops, signal waits) and so must stay off Swift's
-/// cooperative pool.
+/// cooperative pool. Each has an alternate signal stack
+/// (`AlternateSignalStack`), so a stack overflow on it is recorded as a
+/// crash.
 public final class OSThread: @unchecked Sendable {
     // pthread_t is a pointer on Darwin, so not Sendable; it is written once,
     // before the handle is shared, and only read afterwards.
@@ -53,7 +55,9 @@ public final class OSThread: @unchecked Sendable {
             let context = Unmanaged<ThreadContext>.fromOpaque(raw!).takeRetainedValue()
             #endif
             cposix_set_thread_name(context.name)
+            let signalStack = AlternateSignalStack.install()
             context.body()
+            signalStack?.remove()
             return nil
         }, context)
         if result != 0 {

@@ -53,8 +53,12 @@ public enum Signals {
 
     /// From now on a fatal signal (a segmentation fault, bus error, illegal
     /// instruction, abort, ...) first creates the file `path` holding its
-    /// number, then takes its course as before. SIGKILL cannot be caught: a
-    /// process restarted after dying tells a crash from a kill by the file.
+    /// number, then goes to the handler that was there before (the Swift
+    /// runtime's backtracer prints its report), then ends the process with
+    /// the signal's default action, also when kill(2) sent it. SIGKILL
+    /// cannot be caught: a process restarted after dying tells a crash from
+    /// a kill by the file. A stack overflow is recorded on the threads that
+    /// have an `AlternateSignalStack`.
     public static func recordFatalSignals(inFile path: String) throws(SystemError) {
         if cposix_record_fatal_signals(path) != 0 { throw SystemError.last("sigaction", path) }
     }

@@ -74,6 +74,20 @@ struct JobRunner: Sendable {
         guard let key = scheduler.keys.usableKey() else {
             return .waitForKey(JobFailure(kind: "auth", message: "no API key is set (vcctl key set)"))
         }
+        // A local init image is read before the upstream slot is taken: a
+        // file that is slow to read (or never is) holds no slot, and the
+        // read is bounded in time and ends at once on a cancel or a stop.
+        var imageToImage: ImageToImageParameters?
+        if parameters.isImageToImage {
+            do {
+                imageToImage = try await scheduler.client.readingInitImage(scheduler.imageToImage(parameters, key: key))
+            } catch let problem as ParameterProblem {
+                return .failed(JobFailure(kind: "invalid", message: problem.description))
+            } catch {
+                if Task.isCancelled || error is CancellationError { return .cancelled }
+                return .retry(JobFailure(kind: "transient", message: "init_images: \(error)"), delay: nil, countsAsAttempt: true)
+            }
+        }
         do {
             try await scheduler.gate.acquire(generation: true)
         } catch {
@@ -82,8 +96,8 @@ struct JobRunner: Sendable {
         defer { scheduler.gate.release() }
         let urls: [String]
         do {
-            if parameters.isImageToImage {
-                urls = try await scheduler.client.imageToImage(scheduler.imageToImage(parameters, key: key), key: key)
+            if let imageToImage {
+                urls = try await scheduler.client.imageToImage(imageToImage, key: key)
             } else {
                 urls = try await scheduler.client.generate(scheduler.generation(parameters, count: count), key: key)
             }

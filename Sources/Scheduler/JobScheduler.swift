@@ -265,8 +265,11 @@ public final class JobScheduler: Sendable {
             filled.width = filled.width ?? 512
             filled.height = filled.height ?? 512
             if initImage.hasPrefix("/") {
-                guard let status = try? FileSystem.status(initImage), status.kind == .regular else {
-                    throw ParameterProblem(field: "init_images", message: "\(initImage) is not a readable file")
+                do {
+                    try await client.initImages.check(initImage)
+                } catch let unavailable as InitImageUnavailable {
+                    // Nothing is accepted unchecked: the submit can be made again.
+                    throw ParameterProblem(field: "init_images", message: unavailable.description)
                 }
             }
             try client.validate(imageToImage(filled, key: ""))

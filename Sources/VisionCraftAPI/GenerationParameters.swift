@@ -40,6 +40,9 @@ public struct ImageToImageParameters: Sendable, Equatable {
         /// A local PNG, JPEG or WebP file, sent inline as a data URL
         /// (`data:image/png;base64,...`).
         case file(String)
+        /// A local file already read (`VisionCraftClient.readingInitImage`):
+        /// the data URL that is sent.
+        case dataURL(String)
     }
 
     public var prompt: String

@@ -42,6 +42,8 @@ public final class VisionCraftClient: Sendable {
 
     public let configuration: Configuration
     let httpClient: HTTPClient
+    /// Reads local init images (off the task pool, bounded in time and size).
+    public let initImages: InitImageReader
     private let catalog = Lock<CatalogState>(.empty)
 
     /// The model and sampler lists: fetched once for every caller waiting at
@@ -62,9 +64,10 @@ public final class VisionCraftClient: Sendable {
     /// How long a failed list fetch is remembered before the next try.
     public static let catalogRetryDelay: Duration = .seconds(15)
 
-    public init(configuration: Configuration = Configuration(), http: HTTPClient) {
+    public init(configuration: Configuration = Configuration(), http: HTTPClient, initImages: InitImageReader = InitImageReader()) {
         self.configuration = configuration
         httpClient = http
+        self.initImages = initImages
     }
 
     // MARK: Lists
@@ -231,21 +234,25 @@ public final class VisionCraftClient: Sendable {
         return try await postForImages("/generate", body: body, key: key)
     }
 
-    /// `POST /img2img`: the image URLs. A local init image is sent inline.
+    /// The request with a local init image read (`initImages`) and in
+    /// place as its data URL; other requests unchanged. A scheduler calls it
+    /// before it takes an upstream slot, so that a slow file holds none.
+    ///
+    /// - Throws: what `InitImageReader.dataURL` throws.
+    public func readingInitImage(_ parameters: ImageToImageParameters) async throws -> ImageToImageParameters {
+        guard case .file(let path) = parameters.initImage else { return parameters }
+        var read = parameters
+        read.initImage = .dataURL(try await initImages.dataURL(path))
+        return read
+    }
+
+    /// `POST /img2img`: the image URLs. A local init image is sent inline
+    /// (read now if `readingInitImage` did not already).
     public func imageToImage(_ parameters: ImageToImageParameters, key: String) async throws -> [String] {
         let initImage: String
         switch parameters.initImage {
-        case .url(let url):
-            initImage = url
-        case .file(let path):
-            let bytes = try FileSystem.readFile(path, limit: ImageToImageParameters.maximumInitImageBytes + 1)
-            guard bytes.count <= ImageToImageParameters.maximumInitImageBytes else {
-                throw ParameterProblem(field: "init_images", message: "\(path) is larger than \(ImageToImageParameters.maximumInitImageBytes) bytes")
-            }
-            guard let format = ImageFormat(magic: bytes) else {
-                throw ParameterProblem(field: "init_images", message: "\(path) is not a PNG, JPEG or WebP image")
-            }
-            initImage = "data:\(format.mimeType);base64,\(Base64.encode(bytes))"
+        case .url(let url), .dataURL(let url): initImage = url
+        case .file(let path): initImage = try await initImages.dataURL(path)
         }
         let body: JSON = [
             "prompt": .string(parameters.prompt), "token": .string(key), "init_images": [.string(initImage)],

@@ -3,6 +3,12 @@ import Posix
 import Testing
 import TestSupport
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A plugin that crashes the daemon costs no job and does not crash it again.
 @Suite struct PluginCrashTests {
     /// Copies the built test plugin `product` into `<folder>/plugins` (the
@@ -60,6 +66,40 @@ import TestSupport
         #expect(job["result"]?["job"]?["error"]?["message"]?.stringValue?.contains("plugin crash-test is disabled") == true)
         let after = enabled["result"]?["plugins"]?.arrayValue?.first { $0["name"] == "crash-test" }
         #expect(after?["disabled"] == nil, "enabled again")
+    }
+
+    /// A hook that overflows its thread's stack is a crash like any other:
+    /// the fatal-signal handler runs on the worker's alternate signal stack
+    /// and records it, so the plugin is disabled (without that stack the
+    /// handler cannot run, and the death looked like a kill).
+    @Test func aPluginThatOverflowedItsStackIsDisabledAtTheNextStart() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let plugins = try Self.install("vctest-overflow", in: folder)
+        let arguments = ["--emulator", "--requests-per-minute", "0", "--plugin-dir", plugins]
+        let environment = isolatedEnvironment(in: folder, extra: SanitizedRun.leavingSIGSEGVAlone)
+
+        let death = try await offPool { () -> ChildProcess.Termination in
+            let daemon = try DaemonProcess.start(arguments: arguments, folder: folder, environment: environment)
+            let client = try daemon.connect()
+            defer { client.close() }
+            // The prompt hook runs during the submit: no answer comes.
+            try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"job.submit","params":{"prompt":"deep","plugins":["overflow-test"]}}"#)
+            _ = try? client.readLine(timeout: TestTime.scaled(.seconds(60)))
+            return try daemon.child.wait()
+        }
+        #expect(death == .signaled(Signal(rawValue: SIGSEGV)), "\(death)")
+
+        let listed = try await offPool { () -> JSON in
+            let daemon = try DaemonProcess.start(arguments: arguments, folder: folder)
+            defer { _ = try? daemon.terminate() }
+            let client = try daemon.connect()
+            defer { client.close() }
+            try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"plugins.list"}"#)
+            return try JSONParser.parse(try client.readLine())
+        }
+        let entry = listed["result"]?["plugins"]?.arrayValue?.first { $0["name"] == "overflow-test" }
+        #expect(entry?["disabled"]?.stringValue?.contains("the daemon crashed (SIGSEGV) while its prompt hook was running") == true, "\(listed)")
     }
 
     /// SIGKILL cannot be a plugin's doing as far as anyone can tell: the

@@ -73,6 +73,26 @@ func outputs(_ text: String, seeds: Int = 200, wildcards: [String: [String]] = [
         #expect(throws: TemplateError.self) { _ = try all("{a|b}{a|b}{a|b}", limit: 7) }
     }
 
+    /// `depth` braces around "a".
+    static func nested(_ depth: Int) -> String {
+        String(repeating: "{", count: depth) + "a" + String(repeating: "}", count: depth)
+    }
+
+    @Test func theParserRefusesDeeperNestingThanTheRendererTakes() throws {
+        let limit = PromptTemplate.maximumNesting
+        #expect(try render(Self.nested(limit), seed: 1) == "a", "as deep as allowed: parsed and rendered")
+        let refusal = "'{' at \(limit + 1) nests deeper than \(limit) levels, the most a template may have"
+        let tooDeep = #expect(throws: TemplateError.self) { _ = try PromptTemplate(Self.nested(limit + 1)) }
+        try #require(tooDeep?.description == refusal, "refused when parsed, saying the limit")
+        // 10 KB of nested braces, which overflowed the stack: refused the same way.
+        #expect(throws: TemplateError.self) { _ = try PromptTemplate(Self.nested(5000)) }
+        do {
+            _ = try PromptTemplate(Self.nested(5000))
+        } catch {
+            #expect(error.description == refusal)
+        }
+    }
+
     @Test func aWildcardThatIncludesItselfStops() {
         #expect(throws: TemplateError.self) { _ = try render("__loop__", seed: 1, wildcards: ["loop": ["x __loop__"]]) }
     }
@@ -115,6 +135,19 @@ func outputs(_ text: String, seeds: Int = 200, wildcards: [String: [String]] = [
         }
         await #expect(throws: PluginError.self) {
             _ = try await template.prompt(#"{"prompt":"__../../etc/passwd__"}"#, timeout: TestTime.scaled(.seconds(10)))
+        }
+    }
+
+    /// On the thread hooks run on, a prompt nested 5000 deep (10 KB) is a
+    /// mistake to fix, not a crash of the daemon.
+    @Test func aDeeplyNestedPromptIsRefusedNotACrash() async throws {
+        let limit = PromptTemplate.maximumNesting
+        // The parser's own limit first: without it the deep prompt below
+        // would take the test process down instead of failing this test.
+        try #require((try? PromptTemplate(PromptTemplateTests.nested(limit + 1))) == nil)
+        let request: JSON = ["prompt": .string(PromptTemplateTests.nested(5000)), "seed": 1]
+        await #expect(throws: PluginError(.hookFailed, "plugin template: '{' at \(limit + 1) nests deeper than \(limit) levels, the most a template may have")) {
+            _ = try await plugin().prompt(JSONSerializer.serializeToString(request), timeout: TestTime.scaled(.seconds(10)))
         }
     }
 

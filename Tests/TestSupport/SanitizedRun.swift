@@ -23,6 +23,20 @@ public enum SanitizedRun {
         return settings
     }
 
+    /// What a process whose SIGSEGV is under test needs on top of
+    /// `environment` (nothing in a plain run): the sanitizer's own SIGSEGV
+    /// handler off (`handle_segv=0`). It otherwise handles the signal before
+    /// the process's own handler, reports it (a report fails the run) and
+    /// exits with status 66 or 1 instead of dying of the signal.
+    public static var leavingSIGSEGVAlone: [String: String] {
+        guard isActive else { return [:] }
+        var settings: [String: String] = [:]
+        for name in ["ASAN_OPTIONS", "TSAN_OPTIONS"] {
+            settings[name] = (ProcessEnvironment.variable(name).map { $0 + " " } ?? "") + "handle_segv=0"
+        }
+        return settings
+    }
+
     /// `environment` as systemd-socket-activate arguments (`-E NAME=VALUE`):
     /// it gives the program it starts an environment of its own (LISTEN_* and
     /// what `-E` names), and a daemon started without them wrote its leak

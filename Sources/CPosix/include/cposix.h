@@ -59,11 +59,29 @@ int cposix_launchd_socket(const char *name);
 /// From now on, a fatal signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT,
 /// SIGTRAP, SIGSYS) first creates the file `path` holding its number (with
 /// async-signal-safe calls only), then goes to the handler that was there
-/// before (or takes its default action). SIGKILL cannot be caught, so after
-/// a restart the file tells a crash from a kill. Calling again changes the
-/// path and leaves a handler already in place alone (it never becomes its
-/// own "previous"). Returns 0, or -1
-/// with errno (ENAMETOOLONG for a path of 1024 bytes or more).
+/// before (the Swift runtime's backtracer prints its report), then kills the
+/// process with its default action: a signal sent with kill(2) ends the
+/// process as a fault does, so a service manager sees it die. SIGKILL
+/// cannot be caught, so after a restart the file tells a crash from a kill.
+/// The handler runs on the thread's alternate signal stack where it has one
+/// (`cposix_install_alternate_signal_stack`), so a stack overflow is
+/// recorded too. Calling again changes the path and leaves a handler
+/// already in place alone (it never becomes its own "previous"). Returns 0,
+/// or -1 with errno (ENAMETOOLONG for a path of 1024 bytes or more).
 int cposix_record_fatal_signals(const char *path);
+
+/// Gives the calling thread an alternate signal stack (`sigaltstack`), room
+/// for the fatal-signal handler and the one it calls, above an inaccessible
+/// guard page, so that a handler installed with
+/// SA_ONSTACK runs even when the thread overflowed its own stack. Returns
+/// the mapping, for `cposix_remove_alternate_signal_stack`, or NULL with
+/// errno (EEXIST when the thread has one already: it is left alone).
+void *cposix_install_alternate_signal_stack(void);
+
+/// Removes and unmaps the alternate signal stack that
+/// `cposix_install_alternate_signal_stack` returned on this thread (before
+/// the thread ends); nothing if the thread has another one now or `mapping`
+/// is NULL.
+void cposix_remove_alternate_signal_stack(void *mapping);
 
 #endif

@@ -1,0 +1,140 @@
+import Posix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Reads the local init images of image-to-image requests into the data
+/// URLs that are sent: regular files only, at most
+/// `ImageToImageParameters.maximumInitImageBytes`, on a thread of their own
+/// and within `timeout`, so that a file that blocks (a FIFO put in place of
+/// the image after the submit checked it, a hung network file system) costs
+/// the job that named it a clear failure, never a thread of the task pool,
+/// an upstream slot, a cancel or a stop.
+public final class InitImageReader: Sendable {
+    /// How long one read may take before the job is told to try later.
+    public let timeout: Duration
+    /// Reads abandoned after `timeout` whose thread has not returned yet:
+    /// each holds a thread and a descriptor (nothing the queue needs).
+    /// Past this many no new read starts, so that a file system that hangs
+    /// every read does not pile up a thread per retry.
+    public static let maximumUnfinished = 8
+    private let read: @Sendable (String, Int) -> Result<[UInt8], FileReadError>
+    private let unfinished = Lock(0)
+
+    /// - Parameters:
+    ///   - timeout: how long a read may take.
+    ///   - read: how a file is read (`FileSystem.readRegularFile`); tests
+    ///     give one that never returns.
+    public init(
+        timeout: Duration = .seconds(30),
+        read: @escaping @Sendable (String, Int) -> Result<[UInt8], FileReadError> = { path, limit in
+            Result { () throws(FileReadError) in try FileSystem.readRegularFile(path, maximumBytes: limit) }
+        }
+    ) {
+        self.timeout = timeout
+        self.read = read
+    }
+
+    /// Reads whose thread has not returned (those under way, and those
+    /// abandoned after `timeout`).
+    public var unfinishedReads: Int { unfinished.withLock { $0 } }
+
+    /// The first check, at submit: `path` names a regular file now (the
+    /// run reads it with checks of its own: it may be another file by then).
+    ///
+    /// - Throws: `ParameterProblem` when it does not; otherwise what
+    ///   `dataURL` throws for a check that cannot be made now.
+    public func check(_ path: String) async throws {
+        let status = try await bounded(path, "checking") { Result { () throws(SystemError) in try FileSystem.status(path) } }
+        switch status {
+        case .success(let status?) where status.kind == .regular:
+            return
+        case .success(let status?):
+            throw ParameterProblem(field: "init_images", message: FileReadError.notRegularFile(path: path, kind: status.kind).description)
+        case .success(nil):
+            throw ParameterProblem(field: "init_images", message: "\(path) is not a readable file")
+        case .failure(let error) where Self.isLasting(error):
+            throw ParameterProblem(field: "init_images", message: "cannot read \(path): \(error.reason)")
+        case .failure(let error):
+            throw InitImageUnavailable("cannot read \(path) now: \(error.reason)")
+        }
+    }
+
+    /// The file at `path` as a `data:image/...;base64,` URL.
+    ///
+    /// - Throws: `ParameterProblem` when the file cannot be used (not there,
+    ///   not a regular file, too large, not a PNG, JPEG or WebP image): the
+    ///   job must be fixed. `InitImageUnavailable` when it could not be read
+    ///   now (too slow, an I/O error): the job may try again later.
+    ///   `CancellationError` when the task was cancelled.
+    public func dataURL(_ path: String) async throws -> String {
+        let limit = ImageToImageParameters.maximumInitImageBytes
+        let read = self.read
+        let bytes: [UInt8]
+        switch try await bounded(path, "reading", { read(path, limit) }) {
+        case .success(let read):
+            bytes = read
+        case .failure(.system(let error)) where Self.isLasting(error):
+            throw ParameterProblem(field: "init_images", message: "cannot read \(path): \(error.reason)")
+        case .failure(.system(let error)):
+            throw InitImageUnavailable("cannot read \(path) now: \(error.reason)")
+        case .failure(let error):
+            throw ParameterProblem(field: "init_images", message: error.description)
+        }
+        guard let format = ImageFormat(magic: bytes) else {
+            throw ParameterProblem(field: "init_images", message: "\(path) is not a PNG, JPEG or WebP image")
+        }
+        return "data:\(format.mimeType);base64,\(Base64.encode(bytes))"
+    }
+
+    /// `work` on a thread of its own, counted as unfinished until it
+    /// returns, awaited for at most `timeout`.
+    private func bounded<T: Sendable>(_ path: String, _ doing: String, _ work: @escaping @Sendable () -> T) async throws -> T {
+        let started = unfinished.withLock { count -> Bool in
+            guard count < Self.maximumUnfinished else { return false }
+            count += 1
+            return true
+        }
+        guard started else {
+            throw InitImageUnavailable(
+                "\(path): \(Self.maximumUnfinished) earlier reads of init images have not returned (a hung network file system?); not starting another"
+            )
+        }
+        let unfinished = self.unfinished
+        do {
+            return try await onOwnThread(name: "vc-init-image", within: timeout) {
+                defer { unfinished.withLock { $0 -= 1 } }
+                return work()
+            }
+        } catch {
+            switch error {
+            case .cancelled: throw CancellationError()
+            case .timedOut(let limit):
+                throw InitImageUnavailable("\(doing) \(path) took longer than \(limit.seconds) s (a hung network file system?); try again later")
+            case .noThread:
+                unfinished.withLock { $0 -= 1 }
+                throw InitImageUnavailable("cannot read \(path): \(error)")
+            }
+        }
+    }
+
+    /// Errors that trying again will not cure: the path is wrong or not ours.
+    private static func isLasting(_ error: SystemError) -> Bool {
+        [ENOENT, ENOTDIR, EACCES, EPERM, ELOOP, EISDIR, ENAMETOOLONG].contains(error.code)
+    }
+}
+
+/// A local init image that could not be read now (too slow, an I/O error):
+/// worth trying again later.
+public struct InitImageUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,117 @@
+import Imaging
+import Posix
+import Testing
+import TestSupport
+import VisionCraftAPI
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Local init images: read off the task pool, regular files only, bounded in
+/// size and time, and a stuck read never holds more than its own thread.
+@Suite struct InitImageReaderTests {
+    /// A read that blocks until `release` holds, as one on a hung network
+    /// file system; `entered` counts the reads that began.
+    final class HungReads: Sendable {
+        let release = ThreadCondition(false)
+        let entered = ThreadCondition(0)
+
+        var read: @Sendable (String, Int) -> Result<[UInt8], FileReadError> {
+            { [self] _, _ in
+                entered.update { $0 += 1 }
+                _ = release.wait { $0 }
+                return .failure(.system(SystemError(code: EIO, function: "read")))
+            }
+        }
+    }
+
+    @Test func aFileThatIsNotAnImageFileIsTheJobsToFix() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let reader = InitImageReader()
+        let fifo = folder.file("in.png")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        await #expect(throws: ParameterProblem(field: "init_images", message: "\(fifo) is a FIFO (named pipe), not a regular file")) {
+            _ = try await reader.dataURL(fifo)
+        }
+        await #expect(throws: ParameterProblem(field: "init_images", message: "cannot read \(folder.file("gone.png")): No such file or directory")) {
+            _ = try await reader.dataURL(folder.file("gone.png"))
+        }
+        try FileSystem.writeFileAtomically(folder.file("text.png"), Array("hello".utf8))
+        await #expect(throws: ParameterProblem(field: "init_images", message: "\(folder.file("text.png")) is not a PNG, JPEG or WebP image")) {
+            _ = try await reader.dataURL(folder.file("text.png"))
+        }
+        let png = try PNGCodec.encode(RGBAImage(width: 2, height: 2))
+        try FileSystem.writeFileAtomically(folder.file("real.png"), png)
+        let url = try await reader.dataURL(folder.file("real.png"))
+        #expect(url.hasPrefix("data:image/png;base64,"))
+        #expect(try decodeBase64(String(url.dropFirst("data:image/png;base64,".count))) == png)
+        #expect(reader.unfinishedReads == 0)
+    }
+
+    @Test func theSubmitsCheckSaysWhatThePathIs() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let reader = InitImageReader()
+        let fifo = folder.file("in.png")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        await #expect(throws: ParameterProblem(field: "init_images", message: "\(fifo) is a FIFO (named pipe), not a regular file")) {
+            try await reader.check(fifo)
+        }
+        await #expect(throws: ParameterProblem(field: "init_images", message: "/dev/null is a character device, not a regular file")) {
+            try await reader.check("/dev/null")
+        }
+        await #expect(throws: ParameterProblem(field: "init_images", message: "\(folder.file("gone.png")) is not a readable file")) {
+            try await reader.check(folder.file("gone.png"))
+        }
+        try FileSystem.writeFileAtomically(folder.file("real.png"), [1])
+        try await reader.check(folder.file("real.png"))
+        #expect(reader.unfinishedReads == 0)
+    }
+
+    @Test func aReadThatHangsFailsAfterTheTimeoutAndTheJobMayTryAgain() async throws {
+        let hung = HungReads()
+        defer { hung.release.update { $0 = true } }
+        // The read waits for the release below: the wait ends without it.
+        let reader = InitImageReader(timeout: .milliseconds(200), read: hung.read)
+        await #expect(throws: InitImageUnavailable("reading /nfs/in.png took longer than 0.2 s (a hung network file system?); try again later")) {
+            _ = try await reader.dataURL("/nfs/in.png")
+        }
+        #expect(reader.unfinishedReads == 1, "its thread is still in the read")
+        hung.release.update { $0 = true }
+        let drained = try await offPool {
+            let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(60)))
+            while reader.unfinishedReads > 0, MonotonicInstant.now() < deadline { pauseBriefly() }
+            return reader.unfinishedReads == 0
+        }
+        #expect(drained, "and counted off when the read returns")
+    }
+
+    @Test func stuckReadsAreCappedNotPiledUp() async throws {
+        let hung = HungReads()
+        defer { hung.release.update { $0 = true } }
+        let reader = InitImageReader(timeout: .milliseconds(50), read: hung.read)
+        for _ in 0..<InitImageReader.maximumUnfinished {
+            await #expect(throws: InitImageUnavailable.self) { _ = try await reader.dataURL("/nfs/in.png") }
+        }
+        #expect(reader.unfinishedReads == InitImageReader.maximumUnfinished)
+        let message = "/nfs/in.png: \(InitImageReader.maximumUnfinished) earlier reads of init images have not returned (a hung network file system?); not starting another"
+        await #expect(throws: InitImageUnavailable(message)) { _ = try await reader.dataURL("/nfs/in.png") }
+        #expect(hung.entered.read { $0 } == InitImageReader.maximumUnfinished, "the refused read started no thread")
+    }
+
+    @Test func aCancelEndsTheWaitForAHungReadAtOnce() async throws {
+        let hung = HungReads()
+        defer { hung.release.update { $0 = true } }
+        let reader = InitImageReader(timeout: .seconds(600), read: hung.read)
+        let waiting = Task { try await reader.dataURL("/nfs/in.png") }
+        #expect(try await offPool { hung.entered.wait(timeout: TestTime.scaled(.seconds(60))) { $0 == 1 } })
+        let started = MonotonicInstant.now()
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await waiting.value }
+        #expect(started.elapsed < TestTime.scaled(.seconds(60)), "long before the 600 s limit")
+    }
+}
