@@ -89,7 +89,8 @@ let package = Package(
 
         /// PNG encoding/decoding in C over libpng, which reports errors with
         /// longjmp: that stays in C, Swift gets status codes.
-        .target(name: "CPNGCodec", dependencies: ["CLibPNG"]),
+        /// zlib named too: its crc32 checks chunks without decoding.
+        .target(name: "CPNGCodec", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("z")]),
 
         /// C shims for Posix: epoll/kqueue headers, peer credentials, spawn flags.
         .target(name: "CPosix"),

@@ -61,6 +61,13 @@ public struct RGBAImage: Sendable, Equatable {
         self.pixels = pixels
     }
 
+    /// Wraps pixels whose count the caller has made `width * height * 4`.
+    init(width: Int, height: Int, checkedPixels pixels: [UInt8]) {
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+
     /// The pixel at (x, y).
     public subscript(x: Int, y: Int) -> (r: UInt8, g: UInt8, b: UInt8, a: UInt8) {
         get {
