@@ -69,10 +69,12 @@ static int encode(const uint8_t *pixels, uint32_t width, uint32_t height, size_t
     png_textp volatile chunks = NULL;
     png_bytep *volatile rows = NULL;
     if (!info || setjmp(state.jump)) {
+        // Destroying clears info: whether it was ever made is decided first,
+        // or libpng's own message would be replaced.
+        if (!info) snprintf(error, error_size, "cannot create PNG info");
         png_destroy_write_struct(&png, info ? &info : NULL);
         free(chunks);
         free(rows);
-        if (!info) snprintf(error, error_size, "cannot create PNG info");
         return -1;
     }
     png_set_write_fn(png, io, write, flush);
@@ -234,10 +236,12 @@ int cpng_decode(const uint8_t *data, size_t length, uint32_t max_side, uint64_t 
     png_infop info = png_create_info_struct(png);
     png_bytep *volatile rows = NULL;
     if (!info || setjmp(state.jump)) {
+        // Destroying clears info: whether it was ever made is decided first,
+        // or libpng's own message would be replaced.
+        if (!info) snprintf(error, error_size, "cannot create PNG info");
         png_destroy_read_struct(&png, info ? &info : NULL, NULL);
         free(rows);
         cpng_free_image(out);
-        if (!info) snprintf(error, error_size, "cannot create PNG info");
         return -1;
     }
     read_source source = {.data = data, .length = length, .offset = 0};

@@ -115,6 +115,14 @@ open(out + "/huge.png", "wb").write(png(100000, 100000, 8, 0, [bytes([0])]))
         var corrupted = good
         corrupted[40] ^= 0xFF  // inside IHDR or IDAT: a CRC or zlib failure
         #expect(throws: ImagingError.self) { _ = try PNGCodec.decode(corrupted) }
+        // libpng's own reason reaches the caller.
+        var damagedData = good
+        damagedData[good.count / 2] ^= 0x5A
+        #expect {
+            _ = try PNGCodec.decode(damagedData)
+        } throws: { error in
+            "\(error)".hasPrefix("not a usable PNG: IDAT: ")
+        }
         // Every truncation fails cleanly.
         for length in stride(from: 0, to: good.count, by: 7) {
             _ = try? PNGCodec.decode(Array(good.prefix(length)))
