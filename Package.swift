@@ -258,7 +258,10 @@ let package = Package(
         .testTarget(name: "ReliabilityTests", dependencies: ["Benchmarks", "Posix", "Reliability", "TestSupport"]),
         .testTarget(
             name: "SchedulerTests",
-            dependencies: ["HTTPClient", "HTTPServer", "Imaging", "JobStore", "Posix", "Scheduler", "TestSupport", "VisionCraftAPI", "VisionCraftProtocol"]
+            dependencies: [
+                "HTTPClient", "HTTPServer", "Imaging", "JobStore", "PluginHost", "Posix", "Scheduler", "TestSupport", "VisionCraftAPI",
+                "VisionCraftProtocol",
+            ]
         ),
         .testTarget(name: "StreamServerTests", dependencies: ["Posix", "StreamServer", "TestSupport"]),
         .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "JSON", "Posix", "TestSupport", "VCCtl", "VisionCraftProtocol"]),

@@ -127,6 +127,8 @@ int cpng_encode(const uint8_t *pixels, uint32_t width, uint32_t height, size_t s
 // at a time).
 typedef struct {
     int fd;
+    /// The errno of a failed write, 0 while none failed.
+    int failure;
     size_t used;
     uint8_t block[1 << 16];
 } fd_sink;
@@ -145,10 +147,10 @@ static int drain(fd_sink *sink) {
 }
 
 static void drain_or_fail(png_structp png, fd_sink *sink) {
-    int failure = drain(sink);
-    if (failure) {
+    sink->failure = drain(sink);
+    if (sink->failure) {
         char message[160];
-        snprintf(message, sizeof message, "cannot write the PNG: %s", strerror(failure));
+        snprintf(message, sizeof message, "cannot write the PNG: %s", strerror(sink->failure));
         png_error(png, message);
     }
 }
@@ -177,14 +179,15 @@ int cpng_encode_fd(const uint8_t *pixels, uint32_t width, uint32_t height, size_
         return -1;
     }
     sink->fd = fd;
+    sink->failure = 0;
     sink->used = 0;
     int status = encode(pixels, width, height, stride, 4, texts, text_count, level, filters, write_to_fd, flush_fd, sink,
                         error, error_size);
     // The last block (libpng need not flush after IEND).
-    int failure = status == 0 ? drain(sink) : 0;
-    if (failure) {
-        snprintf(error, error_size, "cannot write the PNG: %s", strerror(failure));
-        status = -1;
+    if (status == 0) sink->failure = drain(sink);
+    if (sink->failure) {
+        snprintf(error, error_size, "cannot write the PNG: %s", strerror(sink->failure));
+        status = -2;
     }
     free(sink);
     return status;

@@ -110,7 +110,7 @@ public enum PNGCodec {
                 Int32(options.compressionLevel), options.filters, descriptor, &error, error.count
             )
         }
-        guard status == 0 else { throw ImagingError("PNG encoding failed: \(message(error))") }
+        guard status == 0 else { throw ImagingError("PNG encoding failed: \(message(error))", isWriteFailure: status == -2) }
     }
 
     /// The size a PNG's header states, after checking the signature and the

@@ -91,5 +91,11 @@ public struct RGBAImage: Sendable, Equatable {
 /// An image that cannot be encoded or decoded, and why.
 public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The image was fine but its file could not be written (a full disk).
+    public let isWriteFailure: Bool
+
+    public init(_ description: String, isWriteFailure: Bool = false) {
+        self.description = description
+        self.isWriteFailure = isWriteFailure
+    }
 }

@@ -263,7 +263,7 @@ open(out + "/huge.png", "wb").write(png(100000, 100000, 8, 0, [bytes([0])]))
         let buffer = try PixelBuffer(copying: RGBAImage(width: 200, height: 200))
         let full = try FileDescriptor.open("/dev/full", O_WRONLY)
         defer { try? full.close() }
-        #expect(throws: ImagingError("PNG encoding failed: cannot write the PNG: No space left on device")) {
+        #expect(throws: ImagingError("PNG encoding failed: cannot write the PNG: No space left on device", isWriteFailure: true)) {
             try PNGCodec.encode(buffer, toDescriptor: full.rawValue)
         }
     }

@@ -97,7 +97,7 @@ func noise(width: Int, height: Int, seed: UInt64) -> RGBAImage {
     /// Runs the hook in a Python process of its own (ctypes), whose peak
     /// resident memory (VmHWM) is then the input, the output and what the
     /// plugin allocated besides: a buffer of every row resampled across would
-    /// be 2048 x 4096 x 16 bytes = 128 MiB here.
+    /// be 1024 x 2048 x 16 bytes = 32 MiB here.
     @Test(.enabled(if: (try? FileSystem.status("/proc/self/status"))?.flatMap({ $0 }) != nil, "reads /proc/self/status (Linux)"))
     func itsWorkingMemoryIsAFewRowsNotTheImage() async throws {
         guard let python = ProcessEnvironment.findExecutable(named: "python3") else { return }
@@ -105,11 +105,11 @@ func noise(width: Int, height: Int, seed: UInt64) -> RGBAImage {
         defer { folder.remove() }
         try FileSystem.writeFileAtomically(folder.file("memory.py"), Array(Self.script.utf8))
         let library = "\(BuiltProducts.directory)/libvisioncraft-upscale\(PluginRegistry.fileExtension)"
-        let run = try await offPool { try runProcess(python, [folder.file("memory.py"), library, "2048", "2"]) }
+        let run = try await offPool { try runProcess(python, [folder.file("memory.py"), library, "1024", "2"]) }
         #expect(run.status == 0, "\(run.standardError)")
         let working = try #require(Int(run.standardOutput.filter { !$0.isWhitespace }), "\(run.standardOutput)")
         #expect(working < 8 << 20, "the plugin's own peak: \(working) bytes")
-        let plan = try #require(try await upscale().imagePlan(width: 2048, height: 2048, parameters: #"{"options":{"scale":2}}"#, timeout: .seconds(10)))
+        let plan = try #require(try await upscale().imagePlan(width: 1024, height: 1024, parameters: #"{"options":{"scale":2}}"#, timeout: .seconds(10)))
         #expect(working <= plan.workingBytes + (1 << 20), "within its plan (\(plan.workingBytes) bytes) give or take a MiB of page rounding: \(working)")
     }
 

@@ -44,7 +44,7 @@ int cpng_encode(const uint8_t *pixels, uint32_t width, uint32_t height, size_t s
                 cpng_buffer *out, char *error, size_t error_size);
 
 /// The same, written to the file descriptor `fd` as it is made (in blocks
-/// of 64 KiB) instead of gathered in memory.
+/// of 64 KiB) instead of gathered in memory. Returns -2 when writing failed.
 int cpng_encode_fd(const uint8_t *pixels, uint32_t width, uint32_t height, size_t stride,
                    const cpng_text *texts, int text_count, int level, int filters,
                    int fd, char *error, size_t error_size);

@@ -1,0 +1,63 @@
+@testable import Daemon
+import JSONRPC
+import Posix
+import Testing
+import TestSupport
+import VisionCraftProtocol
+
+/// Images that arrive corrupt: downloaded again first, made again at most
+/// once, then the job fails with the decoder's reason.
+@Suite struct CorruptImageTests {
+    /// The emulator's successful generations and image downloads.
+    static func requests(_ client: RPCClient) throws -> (generations: Int, downloads: Int) {
+        (try emulatorCounts(client, "/generate")["200"] ?? 0, try emulatorCounts(client, "/images")["200"] ?? 0)
+    }
+
+    @Test(arguments: [[], ["upscale:scale=2"]])
+    func aCorruptImageIsFetchedAgainMadeOnceMoreThenFailsWithTheReason(plugins: [String]) async throws {
+        let (job, requests) = try await withInProcessDaemon(SchedulerBehaviourTests.fast(#"{"corrupt_download_rate":1}"#)) { client, _ in
+            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a damaged fox", plugins: plugins))
+            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
+            return (finished.job, try Self.requests(client))
+        }
+        #expect(job.state == "failed")
+        #expect(job.error?.kind == "image")
+        let message = job.error?.message ?? ""
+        #expect(message.contains("CRC error"), "the decoder's reason: \(message)")
+        #expect(message.contains("image 1"), "\(message)")
+        #expect(requests.generations == 2, "made once more, not up to the attempt limit: \(requests)")
+        #expect(requests.downloads == 6, "each made image downloaded three times (the download tries): \(requests)")
+    }
+
+    /// Whether the image was made again already is kept with the job: a
+    /// daemon started after the first remake does not remake it again.
+    @Test func theOneRemakeSurvivesARestart() async throws {
+        let state = try TemporaryDirectory()
+        defer { state.remove() }
+        func configure(_ faults: String) -> (inout DaemonOptions) -> Void {
+            { options in
+                SchedulerBehaviourTests.fast(faults)(&options)
+                options.stateDirectory = state.file("state")
+                options.outputDirectory = state.file("images")
+            }
+        }
+        // One generation per window: the remake's request is refused with a
+        // 429, and the job waits out the rest of the window, stored.
+        let window = 4 * Int(TestTime.scale)
+        let first = configure(#"{"corrupt_download_rate":1,"rate_limit":{"requests":1,"seconds":\#(window)}}"#)
+        let id = try await withInProcessDaemon(first) { client, _ -> String in
+            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a damaged owl"))
+            let refused = try eventually { try emulatorCounts(client, "/generate")["429"] ?? 0 > 0 }
+            #expect(refused, "the remake was asked for")
+            #expect(try Self.requests(client) == (1, 3))
+            return submitted.id
+        }
+        let (job, requests) = try await withInProcessDaemon(configure(#"{"corrupt_download_rate":1}"#)) { client, _ in
+            let finished = try client.call(JobWait.self, .init(id: id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
+            return (finished.job, try Self.requests(client))
+        }
+        #expect(job.state == "failed")
+        #expect(job.error?.kind == "image")
+        #expect(requests == (1, 3), "the remake, and no other, across the restart: \(requests)")
+    }
+}
