@@ -1,4 +1,5 @@
 @testable import Daemon
+import Imaging
 import JSONRPC
 import Posix
 import Testing
@@ -59,5 +60,33 @@ import VisionCraftProtocol
         #expect(job.state == "failed")
         #expect(job.error?.kind == "image")
         #expect(requests == (1, 3), "the remake, and no other, across the restart: \(requests)")
+    }
+}
+
+/// Decompression bombs: refused from the header when they would be decoded,
+/// saved as they came when nothing decodes them.
+@Suite struct ImageBombTests {
+    @Test func aBombThroughAPluginFailsAtOnceNamingTheLimit() async throws {
+        let (job, requests) = try await withInProcessDaemon(SchedulerBehaviourTests.fast(#"{"bomb_download_rate":1}"#)) { client, _ in
+            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a bomb", plugins: ["upscale:scale=2"]))
+            let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40)))
+            return (finished.job, try CorruptImageTests.requests(client))
+        }
+        #expect(job.state == "failed")
+        #expect(job.error?.kind == "image")
+        #expect(job.error?.message.hasPrefix("image 1: it is 8192x8192 (64 megapixels), more than images may have to go through image plugins") == true, "\(job.error?.message ?? "")")
+        #expect(job.error?.message.contains("--max-input-megapixels") == true)
+        #expect(requests == (1, 1), "refused at once: not downloaded again, not made again")
+    }
+
+    @Test func aBombWithoutPluginsIsSavedAsItCame() async throws {
+        let (job, size) = try await withInProcessDaemon(SchedulerBehaviourTests.fast(#"{"bomb_download_rate":1,"bomb_side":4096}"#)) { client, _ in
+            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a bomb, untouched"))
+            let job = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
+            let path = try #require(job.images.first?.path)
+            return (job, try PNGCodec.verify(try FileSystem.readFile(path)))
+        }
+        #expect(job.state == "succeeded")
+        #expect(size == (4096, 4096), "checked whole, stamped, never decoded")
     }
 }
