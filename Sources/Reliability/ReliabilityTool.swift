@@ -137,7 +137,8 @@ public enum ReliabilityTool {
                 write(to: .standardError, "bombs of \(images.bombSide)x\(images.bombSide) through upscale, in \(folder)\n")
                 let report = try ImageMemoryCampaign(binaries: binaries, folder: folder, settings: images).run(progress: progress)
                 write(to: .standardOutput, render(report))
-                return 0
+                for problem in report.problems { write(to: .standardError, "visioncraft-reliability: \(problem)\n") }
+                return report.problems.isEmpty ? 0 : 1
             }
             if check == "soak" {
                 write(to: .standardError, "\(soak.jobs) jobs through a failing emulator, in \(folder)\n")
@@ -177,11 +178,15 @@ public enum ReliabilityTool {
 
     static func render(_ report: ImageMemoryCampaign.Report) -> String {
         var table = TextTable(header: ["decompression bombs (\(report.bombBytes / 1024) KiB PNGs)", "jobs", "peak RSS growth", "time", "outcome"])
+        var messages: [String] = []
         for phase in report.phases {
-            let outcomes = Set(phase.outcomes).sorted().joined(separator: "; ")
-            table.append([phase.name, "\(phase.outcomes.count)", "\(phase.growthMB) MiB", Format.fixed(phase.elapsed.seconds, 1) + " s", outcomes])
+            // The state and kind in the table, the messages below it.
+            let outcomes = Set(phase.outcomes.map { String($0.split(separator: ":").prefix(2).joined(separator: ":")) }).sorted()
+            table.append([phase.name, "\(phase.outcomes.count)", "\(phase.growthMB) MiB", Format.fixed(phase.elapsed.seconds, 1) + " s", outcomes.joined(separator: "; ")])
+            messages += Set(phase.outcomes.filter { $0 != "succeeded" }).sorted().map { "\(phase.name): \($0)" }
         }
         return table.render() + "\n(peak RSS growth: the daemon's VmHWM at the end over its VmHWM when ready; the budget given was \(report.budgetMB) MiB)\n"
+            + messages.map { $0 + "\n" }.joined()
     }
 
     static func render(_ report: SoakCampaign.Report) -> String {
