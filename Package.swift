@@ -90,7 +90,8 @@ let package = Package(
 
         /// PNG encoding/decoding in C over libpng, which reports errors with
         /// longjmp: that stays in C, Swift gets status codes.
-        .target(name: "CPNGCodec", dependencies: ["CLibPNG"]),
+        /// zlib named too: its crc32 checks chunks without decoding.
+        .target(name: "CPNGCodec", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("z")]),
 
         /// C shims for Posix: epoll/kqueue headers, peer credentials, spawn flags.
         .target(name: "CPosix"),
@@ -259,7 +260,10 @@ let package = Package(
         .testTarget(name: "ReliabilityTests", dependencies: ["Benchmarks", "Posix", "Reliability", "TestSupport"]),
         .testTarget(
             name: "SchedulerTests",
-            dependencies: ["HTTPClient", "HTTPServer", "Imaging", "JobStore", "Posix", "Scheduler", "TestSupport", "VisionCraftAPI", "VisionCraftProtocol"]
+            dependencies: [
+                "HTTPClient", "HTTPServer", "Imaging", "JobStore", "PluginHost", "Posix", "Scheduler", "TestSupport", "VisionCraftAPI",
+                "VisionCraftProtocol",
+            ]
         ),
         .testTarget(name: "StreamServerTests", dependencies: ["Posix", "StreamServer", "TestSupport"]),
         .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "JSON", "Posix", "TestSupport", "VCCtl", "VisionCraftProtocol"]),

@@ -15,7 +15,8 @@
  *   prompt  JSON request in, JSON out: may rewrite the prompt, or expand one
  *           request into several ({"requests": [...]}).
  *   image   RGBA8 pixels in; the same buffer changed, or a new one (another
- *           size) allocated with host->allocate.
+ *           size) allocated with host->allocate. Since 1.1 an image hook
+ *           may say beforehand what it will need (image_plan).
  *   file    the saved image's path and the job's parameters (export, upload,
  *           notify).
  *
@@ -49,7 +50,7 @@ extern "C" {
 
 /* This header's version. A plugin records the version it was built with. */
 #define VC_PLUGIN_ABI_MAJOR 1
-#define VC_PLUGIN_ABI_MINOR 0
+#define VC_PLUGIN_ABI_MINOR 1
 
 /* The exported symbol the host looks up. */
 #define VC_PLUGIN_ENTRY_SYMBOL "visioncraft_plugin_entry"
@@ -113,6 +114,20 @@ typedef struct vc_image {
     size_t stride;
 } vc_image;
 
+/* What an image hook will need for one input (ABI 1.1, see image_plan). */
+typedef struct vc_image_plan {
+    /* The size of the image the hook will return. */
+    uint32_t width;
+    uint32_t height;
+    /* 1 if it returns the input buffer changed in place, 0 for a new one. */
+    uint32_t in_place;
+    /* 0: room for later fields. */
+    uint32_t reserved;
+    /* The most memory the hook allocates at once besides a new output
+       (scratch buffers, tables, its threads' work), in bytes. */
+    uint64_t working_bytes;
+} vc_image_plan;
+
 /* What a plugin is. Returned by the entry point; must outlive the library. */
 typedef struct vc_plugin_descriptor {
     /* VC_PLUGIN_ABI_MAJOR and VC_PLUGIN_ABI_MINOR as the plugin was built. */
@@ -150,6 +165,18 @@ typedef struct vc_plugin_descriptor {
 
     /* path: the saved image. params_json as for image. */
     vc_status (*file)(void *state, const char *path, const char *params_json, char **error);
+
+    /* ABI 1.1 (a 1.0 descriptor ends before it). Optional, for the image hook.
+       What image will return and allocate for a width x height input with
+       params_json, without doing the work: the host holds that much of its
+       image memory before it calls image (so a job waits rather than runs
+       out of memory), and refuses a result larger than its output limit
+       without calling image. A failing plan fails the step as image would.
+       The image hook must keep to its plan: a result of another size, or a
+       new buffer where the plan said in place, fails the step. NULL: the
+       host counts a new image of the input's size and no working memory. */
+    vc_status (*image_plan)(void *state, uint32_t width, uint32_t height, const char *params_json, vc_image_plan *plan,
+                            char **error);
 } vc_plugin_descriptor;
 
 /* The entry point's type. */

@@ -50,7 +50,8 @@ nonisolated(unsafe) private let descriptor: UnsafeMutablePointer<vc_plugin_descr
             }
         },
         image: nil,
-        file: nil
+        file: nil,
+        image_plan: nil
     ))
     return pointer
 }()

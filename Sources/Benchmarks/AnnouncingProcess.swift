@@ -2,9 +2,9 @@ import Posix
 
 /// Servers that print `listening on http://HOST:PORT` on their first line of
 /// standard output once they accept connections (the emulator does).
-enum AnnouncingProcess {
+public enum AnnouncingProcess {
     /// Starts the server and waits (bounded) for its announcement.
-    static func start(name: String, executable: String, arguments: [String], timeout: Duration = .seconds(20)) throws -> (ServerProcess, UInt16) {
+    public static func start(name: String, executable: String, arguments: [String], timeout: Duration = .seconds(20)) throws -> (ServerProcess, UInt16) {
         let output = try FileDescriptor.pipe()
         var options = ChildProcess.Options(executable: executable, arguments: arguments)
         options.standardOutput = .descriptor(output.write)

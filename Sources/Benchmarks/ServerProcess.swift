@@ -79,6 +79,20 @@ public enum ResidentMemory {
         #endif
     }
 
+    /// The most resident memory the process has had (VmHWM, the "high
+    /// water mark") from /proc on Linux; nil elsewhere.
+    public static func peakKilobytes(of pid: pid_t) -> Int? {
+        #if os(Linux)
+        guard let bytes = try? FileSystem.readFile("/proc/\(pid)/status") else { return nil }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return Int(line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+        }
+        return nil
+        #else
+        return nil
+        #endif
+    }
+
     /// VmRSS from /proc on Linux; `ps -o rss=` elsewhere.
     public static func kilobytes(of pid: pid_t) -> Int? {
         #if os(Linux)

@@ -26,6 +26,14 @@ public struct Settings: Sendable, Equatable {
     public var pluginFolders: [String] = []
     public var pluginChain: [String] = []
     public var pluginTimeout = 60.0
+    // [images]
+    public var imageMemory = 1024
+    public var maxInputMegapixels = 16
+    public var maxOutputMegapixels = 64
+    /// What the [images] keys (and their flags) take.
+    public static let imageMemoryRange = 16...(1 << 20)
+    public static let maxInputMegapixelsRange = 1...256
+    public static let maxOutputMegapixelsRange = 1...1024
 
     public init() {}
 
@@ -79,7 +87,26 @@ public struct Settings: Sendable, Equatable {
             apply: { $0.pluginChain = try strings($1, absolute: false) }, read: { ConfigFile.Value.strings($0.pluginChain).description }),
         Key(name: "plugins.timeout", summary: "seconds one plugin hook may run", defaultText: "60",
             apply: { $0.pluginTimeout = try number($1, 0.01...3600) }, read: { String($0.pluginTimeout) }),
+        Key(name: "images.memory_mb", summary: "MiB of decoded images all jobs hold at once on their way through image plugins; more waits",
+            defaultText: String(Settings().imageMemory),
+            apply: { $0.imageMemory = try integer($1, imageMemoryRange) }, read: { String($0.imageMemory) }),
+        Key(name: "images.max_input_megapixels", summary: "the most pixels (in 2^20) a downloaded image may have to go through image plugins",
+            defaultText: String(Settings().maxInputMegapixels),
+            apply: { $0.maxInputMegapixels = try integer($1, maxInputMegapixelsRange) }, read: { String($0.maxInputMegapixels) }),
+        Key(name: "images.max_output_megapixels", summary: "the most pixels (in 2^20) an image plugin may return",
+            defaultText: String(Settings().maxOutputMegapixels),
+            apply: { $0.maxOutputMegapixels = try integer($1, maxOutputMegapixelsRange) }, read: { String($0.maxOutputMegapixels) }),
     ]
+
+    /// The sections of `keys`, in their order.
+    static var sections: [String] {
+        var sections: [String] = []
+        for key in keys {
+            let section = String(key.name.prefix { $0 != "." })
+            if sections.last != section { sections.append(section) }
+        }
+        return sections
+    }
 
     /// The settings a file gives; every key checked, unknown ones refused.
     public init(file: ConfigFile) throws(ConfigError) {
@@ -87,7 +114,7 @@ public struct Settings: Sendable, Equatable {
         for entry in file.entries {
             guard let key = Self.keys.first(where: { $0.name == entry.name }) else {
                 let close = Self.keys.map(\.name).filter { $0.hasPrefix(entry.section + ".") }.map { String($0.dropFirst(entry.section.count + 1)) }
-                let hint = close.isEmpty ? "sections: upstream, queue, jobs, plugins" : "keys of [\(entry.section)]: \(close.joined(separator: ", "))"
+                let hint = close.isEmpty ? "sections: " + Self.sections.joined(separator: ", ") : "keys of [\(entry.section)]: \(close.joined(separator: ", "))"
                 throw ConfigError(line: entry.line, key: entry.name, "unknown key (\(hint))")
             }
             do {

@@ -2,6 +2,7 @@ import CommandLineKit
 import Configuration
 import JSON
 import Posix
+import Scheduler
 import VisionCraftEmulator
 import VisionCraftProtocol
 
@@ -30,6 +31,18 @@ public struct VisionCraftDaemonCommand: Command {
             ),
             Option(long: "plugin-dir", valueName: "PATH", help: "Also load plugins from PATH (repeatable); $XDG_DATA_HOME/visioncraft/plugins and this binary's folder are always searched.", repeatable: true, completion: .directory),
             Option(long: "plugin-timeout", valueName: "SECONDS", help: "How long one plugin hook may run before its job step fails and the plugin is marked hung; default 60."),
+            Option(
+                long: "image-memory", valueName: "MB",
+                help: "MiB of decoded images all jobs may hold at once on their way through image plugins (an image that does not fit waits), \(Settings.imageMemoryRange.lowerBound) to \(Settings.imageMemoryRange.upperBound); default \(Settings().imageMemory)."
+            ),
+            Option(
+                long: "max-input-megapixels", valueName: "N",
+                help: "The most pixels, in units of 2^20 (1024x1024), a downloaded image may have to go through image plugins, \(Settings.maxInputMegapixelsRange.lowerBound) to \(Settings.maxInputMegapixelsRange.upperBound); default \(Settings().maxInputMegapixels)."
+            ),
+            Option(
+                long: "max-output-megapixels", valueName: "N",
+                help: "The most pixels, in units of 2^20, an image plugin may return, \(Settings.maxOutputMegapixelsRange.lowerBound) to \(Settings.maxOutputMegapixelsRange.upperBound); default \(Settings().maxOutputMegapixels)."
+            ),
             Option(long: "upstream", valueName: "URL", help: "The VisionCraft API's base URL, or 'emulator' for the embedded emulator (default: $VISIONCRAFT_UPSTREAM, else http://loplequ.domcloud.io)."),
             Option(long: "emulator", help: "Serve the embedded emulator on a loopback port and use it: no key, no network (same as --upstream emulator)."),
             Option(long: "emulator-faults", valueName: "JSON", help: "Faults for the embedded emulator, as POST /_emulator/faults takes them, e.g. '{\"server_error_rate\":0.3}'."),
@@ -72,6 +85,13 @@ public struct VisionCraftDaemonCommand: Command {
         if let seconds = try arguments.double("plugin-timeout", in: 0.01...3600) {
             options.pluginTimeout = .milliseconds(Int64(seconds * 1000))
         }
+        if let megabytes = try arguments.int("image-memory", in: Settings.imageMemoryRange) { options.imageLimits.memoryBudget = megabytes << 20 }
+        if let megapixels = try arguments.int("max-input-megapixels", in: Settings.maxInputMegapixelsRange) {
+            options.imageLimits.maximumInputPixels = megapixels * ImageLimits.megapixel
+        }
+        if let megapixels = try arguments.int("max-output-megapixels", in: Settings.maxOutputMegapixelsRange) {
+            options.imageLimits.maximumOutputPixels = megapixels * ImageLimits.megapixel
+        }
         options.upstream = try Self.upstream(arguments)
         if let faults = arguments.value("emulator-faults") {
             guard options.upstream == UpstreamSelection.emulatorName else {
@@ -108,7 +128,8 @@ public struct VisionCraftDaemonCommand: Command {
         "stall-timeout": "upstream.stall_timeout", "max-in-flight": "queue.max_in_flight",
         "requests-per-minute": "queue.requests_per_minute", "max-attempts": "queue.max_attempts",
         "retry-base": "queue.retry_base", "output-dir": "jobs.output_dir",
-        "plugin-timeout": "plugins.timeout",
+        "plugin-timeout": "plugins.timeout", "image-memory": "images.memory_mb", "max-input-megapixels": "images.max_input_megapixels",
+        "max-output-megapixels": "images.max_output_megapixels",
     ]
 
     /// A path option that must be absolute (the daemon may change folder).

@@ -22,7 +22,19 @@ extension DaemonOptions {
         if fromFile("queue.retry_base") { options.retryBaseDelay = duration(settings.retryBase) }
         if fromFile("jobs.output_dir") { options.outputDirectory = settings.outputDir }
         if fromFile("plugins.timeout") { options.pluginTimeout = duration(settings.pluginTimeout) }
+        let images = Self.imageLimits(settings)
+        if fromFile("images.memory_mb") { options.imageLimits.memoryBudget = images.memoryBudget }
+        if fromFile("images.max_input_megapixels") { options.imageLimits.maximumInputPixels = images.maximumInputPixels }
+        if fromFile("images.max_output_megapixels") { options.imageLimits.maximumOutputPixels = images.maximumOutputPixels }
         return options
+    }
+
+    /// The image limits `settings` give (MiB and megapixels become bytes and pixels).
+    static func imageLimits(_ settings: Settings) -> ImageLimits {
+        ImageLimits(
+            memoryBudget: settings.imageMemory << 20, maximumInputPixels: settings.maxInputMegapixels * ImageLimits.megapixel,
+            maximumOutputPixels: settings.maxOutputMegapixels * ImageLimits.megapixel
+        )
     }
 
     /// The upstream the file names, when no flag does (the environment

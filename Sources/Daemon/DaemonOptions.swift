@@ -1,5 +1,6 @@
 import Configuration
 import HTTPClient
+import Scheduler
 import VisionCraftEmulator
 
 /// How the daemon runs; set from the command line (see visioncraftd(8)).
@@ -52,6 +53,9 @@ public struct DaemonOptions: Sendable, Equatable {
     public var pluginFolders: [String] = []
     /// `--plugin-timeout SECONDS`: how long one plugin hook may run.
     public var pluginTimeout: Duration = .seconds(60)
+    /// `--image-memory MB`, `--max-input-megapixels N`,
+    /// `--max-output-megapixels N`; the defaults are the settings'.
+    public var imageLimits = DaemonOptions.imageLimits(Settings())
     /// `--config PATH`: the configuration file read at start and on reload
     /// (`visioncraftd` sets the default, `$XDG_CONFIG_HOME/visioncraft/config.toml`);
     /// nil: none, the settings stay as given here.

@@ -42,7 +42,7 @@ final class JobQueue: Sendable {
             throw DaemonError(.configuration, "cannot open the job database \(paths.database): \(error)")
         }
         let vault = KeyVault(filePath: paths.keyFile, environment: environment, emulator: upstream.summary.emulator, log: log)
-        var configuration = SchedulerConfiguration(outputDirectory: paths.outputDirectory)
+        var configuration = SchedulerConfiguration(outputDirectory: paths.outputDirectory, imageLimits: options.imageLimits)
         configuration.defaults = options.jobDefaults(outputDirectory: paths.outputDirectory)
         configuration.maximumInFlight = options.maximumInFlight
         configuration.requestsPerMinute = options.requestsPerMinute

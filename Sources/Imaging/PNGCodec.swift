@@ -46,17 +46,7 @@ public enum PNGCodec {
 
     /// Encodes an image with text chunks (tEXt when ASCII, else iTXt in UTF-8).
     public static func encode(_ image: RGBAImage, text: [TextChunk] = [], options: Options = Options()) throws(ImagingError) -> [UInt8] {
-        for chunk in text {
-            let length = chunk.keyword.utf8.count
-            guard length >= 1, length <= 79, chunk.keyword.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }),
-                chunk.keyword.first != " ", chunk.keyword.last != " "
-            else {
-                throw ImagingError("'\(chunk.keyword)' is not a PNG text keyword (1 to 79 printable ASCII characters)")
-            }
-        }
-        guard (0...9).contains(options.compressionLevel) else {
-            throw ImagingError("compression level \(options.compressionLevel) is not between 0 and 9")
-        }
+        try check(text, options)
         let keywords = text.map { Array($0.keyword.utf8CString) }
         let texts = text.map { Array($0.text.utf8CString) }
         var output = cpng_buffer()
@@ -77,15 +67,22 @@ public enum PNGCodec {
 
     /// Decodes a PNG of any colour type and depth to 8-bit RGBA, with its text chunks.
     public static func decode(_ bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) throws(ImagingError) -> (image: RGBAImage, text: [TextChunk]) {
+        let decoded = try decodePixels(bytes, limits: limits)
+        return (decoded.pixels.image, decoded.text)
+    }
+
+    /// Decodes like `decode(_:limits:)` into a `PixelBuffer`: the decoder's
+    /// memory, not a copy of it (`width * height * 4` bytes).
+    public static func decodePixels(_ bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) throws(ImagingError) -> (pixels: PixelBuffer, text: [TextChunk]) {
         var decoded = cpng_image()
         var error = [CChar](repeating: 0, count: 256)
         let status = bytes.withUnsafeBufferPointer { data in
             cpng_decode(data.baseAddress, data.count, limits.maximumSide, limits.maximumPixels, &decoded, &error, error.count)
         }
         guard status == 0 else { throw ImagingError("not a usable PNG: \(message(error))") }
+        let pixels = PixelBuffer(adopting: decoded.pixels, width: Int(decoded.width), height: Int(decoded.height), stride: Int(decoded.width) * 4)
+        decoded.pixels = nil
         defer { cpng_free_image(&decoded) }
-        let count = Int(decoded.width) * Int(decoded.height) * 4
-        let pixels = Array(UnsafeBufferPointer(start: decoded.pixels, count: count))
         var text: [TextChunk] = []
         for index in 0..<Int(decoded.text_count) {
             let keyword = latin1(UnsafeBufferPointer(start: decoded.keywords[index], count: strlen(decoded.keywords[index]!)))
@@ -95,7 +92,56 @@ public enum PNGCodec {
                 : latin1(raw)
             text.append(TextChunk(keyword: keyword, text: value))
         }
-        return (try RGBAImage(width: Int(decoded.width), height: Int(decoded.height), pixels: pixels), text)
+        return (pixels, text)
+    }
+
+    /// Encodes `image` like `encode(_:text:options:)`, writing the PNG to the
+    /// open file `descriptor` as it is made instead of gathering it in memory.
+    public static func encode(
+        _ image: PixelBuffer, text: [TextChunk] = [], options: Options = Options(), toDescriptor descriptor: Int32
+    ) throws(ImagingError) {
+        try check(text, options)
+        let keywords = text.map { Array($0.keyword.utf8CString) }
+        let texts = text.map { Array($0.text.utf8CString) }
+        var error = [CChar](repeating: 0, count: 256)
+        let status = withCTextChunks(keywords, texts) { chunks in
+            cpng_encode_fd(
+                image.pixels, UInt32(image.width), UInt32(image.height), image.stride, chunks.baseAddress, Int32(chunks.count),
+                Int32(options.compressionLevel), options.filters, descriptor, &error, error.count
+            )
+        }
+        guard status == 0 else { throw ImagingError("PNG encoding failed: \(message(error))", isWriteFailure: status == -2) }
+    }
+
+    /// The size a PNG's header states, after checking the signature and the
+    /// header chunk (its CRC too); nothing is decoded.
+    public static func size(of bytes: [UInt8]) throws(ImagingError) -> (width: Int, height: Int) {
+        try checkStructure(bytes, whole: false)
+    }
+
+    /// Checks that `bytes` is a whole, undamaged PNG without decoding it:
+    /// the signature, IHDR first, every chunk's length and CRC, image data,
+    /// and IEND before the end (what a truncated or damaged download breaks).
+    /// Returns the size the header states.
+    @discardableResult
+    public static func verify(_ bytes: [UInt8]) throws(ImagingError) -> (width: Int, height: Int) {
+        try checkStructure(bytes, whole: true)
+    }
+
+    /// A PNG of one grey level (8-bit grey, zlib level 9, no filter), as
+    /// small as a PNG of its size can be: 8192x8192 is about 63 KB, and
+    /// 256 MiB once decoded to RGBA. How a decompression bomb looks.
+    public static func flatGray(width: Int, height: Int, level: UInt8 = 0) throws(ImagingError) -> [UInt8] {
+        guard (1...Int(UInt32.max)).contains(width), (1...Int(UInt32.max)).contains(height) else {
+            throw ImagingError("\(width)x\(height) is not a PNG size")
+        }
+        var output = cpng_buffer()
+        var error = [CChar](repeating: 0, count: 256)
+        guard cpng_encode_flat_gray(UInt32(width), UInt32(height), level, &output, &error, error.count) == 0 else {
+            throw ImagingError("PNG encoding failed: \(message(error))")
+        }
+        defer { free(output.data) }
+        return Array(UnsafeBufferPointer(start: output.data, count: output.length))
     }
 
     /// True if `bytes` start with the PNG signature.
@@ -104,6 +150,32 @@ public enum PNGCodec {
     }
 
     // MARK: Private
+
+    /// What libpng would refuse halfway: keywords and the level.
+    private static func check(_ text: [TextChunk], _ options: Options) throws(ImagingError) {
+        for chunk in text {
+            let length = chunk.keyword.utf8.count
+            guard length >= 1, length <= 79, chunk.keyword.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }),
+                chunk.keyword.first != " ", chunk.keyword.last != " "
+            else {
+                throw ImagingError("'\(chunk.keyword)' is not a PNG text keyword (1 to 79 printable ASCII characters)")
+            }
+        }
+        guard (0...9).contains(options.compressionLevel) else {
+            throw ImagingError("compression level \(options.compressionLevel) is not between 0 and 9")
+        }
+    }
+
+    private static func checkStructure(_ bytes: [UInt8], whole: Bool) throws(ImagingError) -> (width: Int, height: Int) {
+        var width: UInt32 = 0
+        var height: UInt32 = 0
+        var error = [CChar](repeating: 0, count: 256)
+        let status = bytes.withUnsafeBufferPointer { data in
+            cpng_check(data.baseAddress, data.count, whole ? 1 : 0, &width, &height, &error, error.count)
+        }
+        guard status == 0 else { throw ImagingError("not a usable PNG: \(message(error))") }
+        return (Int(width), Int(height))
+    }
 
     private static func withCTextChunks<Result>(
         _ keywords: [[CChar]], _ texts: [[CChar]], _ body: (UnsafeBufferPointer<cpng_text>) -> Result

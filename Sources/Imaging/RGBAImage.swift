@@ -61,6 +61,13 @@ public struct RGBAImage: Sendable, Equatable {
         self.pixels = pixels
     }
 
+    /// Wraps pixels whose count the caller has made `width * height * 4`.
+    init(width: Int, height: Int, checkedPixels pixels: [UInt8]) {
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+
     /// The pixel at (x, y).
     public subscript(x: Int, y: Int) -> (r: UInt8, g: UInt8, b: UInt8, a: UInt8) {
         get {
@@ -84,5 +91,11 @@ public struct RGBAImage: Sendable, Equatable {
 /// An image that cannot be encoded or decoded, and why.
 public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The image was fine but its file could not be written (a full disk).
+    public let isWriteFailure: Bool
+
+    public init(_ description: String, isWriteFailure: Bool = false) {
+        self.description = description
+        self.isWriteFailure = isWriteFailure
+    }
 }

@@ -30,7 +30,7 @@ public struct JobRecord: Sendable, Equatable {
 
 /// Why a job's last attempt failed: the upstream's class and message.
 public struct JobFailure: Sendable, Equatable {
-    /// transient, rate_limited, auth, invalid, protocol, download, storage, plugin, crashed
+    /// transient, rate_limited, auth, invalid, protocol, download, storage, plugin, image, crashed
     public var kind: String
     public var message: String
 
@@ -65,6 +65,9 @@ public struct ImageRecord: Sendable, Equatable {
     public var state: ImageState
     public var url: String?
     public var path: String?
+    /// Why the image was last made again (its URL was dead, or it arrived
+    /// corrupt), kept through its new generation until it is saved or the
+    /// job is retried: the scheduler makes a corrupt image again only once.
     public var error: String?
 }
 

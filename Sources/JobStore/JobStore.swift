@@ -336,11 +336,12 @@ public final class JobStore {
     }
 
     /// The upstream answered request `request` of a job with `urls`: its
-    /// images become `generated`.
+    /// images become `generated`. An image's `error` (why it was made again)
+    /// stays until it is saved.
     public func recordGenerated(_ id: String, request: Int, urls: [String], now: Int64) throws {
         let pending = try connection.statement("SELECT idx FROM images WHERE job_id = ? AND request = ? AND state = 'pending' ORDER BY idx")
             .rows([.text(id), .integer(Int64(request))]) { $0.int(0) }
-        let update = try connection.statement("UPDATE images SET state = 'generated', url = ?, error = NULL WHERE job_id = ? AND idx = ?")
+        let update = try connection.statement("UPDATE images SET state = 'generated', url = ? WHERE job_id = ? AND idx = ?")
         for (index, url) in zip(pending, urls) {
             try update.run([.text(url), .text(id), .integer(Int64(index))])
         }

@@ -36,30 +36,64 @@ extension LoadedPlugin {
         }
     }
 
-    /// The image hook: RGBA pixels in, RGBA pixels out (maybe another size).
+    /// The image hook on a copy of `image`: RGBA pixels in, RGBA pixels out
+    /// (maybe another size); `image` itself is untouched.
     public func image(_ image: RGBAImage, parameters: String, timeout: Duration) async throws(PluginError) -> RGBAImage {
+        let input: PixelBuffer
+        do {
+            input = try PixelBuffer(copying: image)
+        } catch {
+            throw PluginError(.hookFailed, "plugin \(name): \(error)")
+        }
+        return try await self.image(input, parameters: parameters, timeout: timeout).image
+    }
+
+    /// The image hook on `input`, which it may write: returns `input` when
+    /// the hook changed it in place, else the hook's new pixels, adopted
+    /// without a copy. The hook's thread holds `input` until the hook
+    /// returns (however late); the caller must not read it before this
+    /// returns.
+    public func image(_ input: PixelBuffer, parameters: String, timeout: Duration) async throws(PluginError) -> PixelBuffer {
         guard hooks.contains(.image), let hook = descriptor.pointee.image else { throw missing(.image) }
         let state = Handed(self.state)
-        let count = image.pixels.count
-        let buffer = Handed(UnsafeMutablePointer<UInt8>.allocate(capacity: max(count, 1)))
-        image.pixels.withUnsafeBufferPointer { buffer.value.update(from: $0.baseAddress!, count: count) }
         let params = Handed(strdup(parameters))
-        let width = image.width
-        let height = image.height
-        return try await call(timeout: timeout, hook: .image) { () -> Result<RGBAImage, PluginError> in
-            defer {
-                buffer.value.deallocate()
-                free(params.value)
-            }
-            var input = vc_image(pixels: buffer.value, width: UInt32(width), height: UInt32(height), stride: width * 4)
+        return try await call(timeout: timeout, hook: .image) { () -> Result<PixelBuffer, PluginError> in
+            defer { free(params.value) }
+            var pixels = vc_image(pixels: input.pixels, width: UInt32(input.width), height: UInt32(input.height), stride: input.stride)
             var output = vc_image(pixels: nil, width: 0, height: 0, stride: 0)
             var error: UnsafeMutablePointer<CChar>?
-            let status = hook(state.value, &input, params.value, &output, &error)
-            let returned = output.pixels
-            defer { if let returned, returned != buffer.value { free(returned) } }
+            let status = hook(state.value, &pixels, params.value, &output, &error)
+            guard status == VC_OK else {
+                if let returned = output.pixels, !self.isInside(returned, input) { free(returned) }
+                return .failure(self.failure(.image, status, error))
+            }
+            free(error)
+            return self.adopt(output, input: input)
+        }
+    }
+
+    /// What the image hook says it will need for a `width` x `height` input
+    /// with `parameters` (its `image_plan`, plugin ABI 1.1); nil for a
+    /// plugin that declares no plan.
+    public func imagePlan(width: Int, height: Int, parameters: String, timeout: Duration) async throws(PluginError) -> ImagePlan? {
+        guard hooks.contains(.image) else { throw missing(.image) }
+        guard let plan = descriptor.pointee.image_plan else { return nil }
+        let state = Handed(self.state)
+        let params = Handed(strdup(parameters))
+        return try await call(timeout: timeout, hook: .image) { () -> Result<ImagePlan?, PluginError> in
+            defer { free(params.value) }
+            var answer = vc_image_plan()
+            var error: UnsafeMutablePointer<CChar>?
+            let status = plan(state.value, UInt32(clamping: width), UInt32(clamping: height), params.value, &answer, &error)
             guard status == VC_OK else { return .failure(self.failure(.image, status, error)) }
             free(error)
-            return self.readImage(output)
+            guard answer.width > 0, answer.height > 0 else {
+                return .failure(PluginError(.hookFailed, "plugin \(self.name): its image plan names an empty image (\(answer.width)x\(answer.height))"))
+            }
+            return .success(ImagePlan(
+                width: Int(answer.width), height: Int(answer.height), inPlace: answer.in_place != 0,
+                workingBytes: Int(clamping: answer.working_bytes)
+            ))
         }
     }
 
@@ -122,26 +156,39 @@ extension LoadedPlugin {
         PluginError(.hookFailed, "plugin \(name): \(PluginLoader.message(error, status))")
     }
 
-    /// Copies the image a hook returned (row by row: the stride may be wider).
-    private func readImage(_ output: vc_image) -> Result<RGBAImage, PluginError> {
-        guard let pixels = output.pixels, output.width > 0, output.height > 0, output.width <= 65536, output.height <= 65536,
+    /// The largest side a hook may return.
+    static let maximumSide = 65536
+
+    /// The image a hook returned: `input` itself when changed in place, its
+    /// own new pixels adopted as they are, or a copy of a part of `input` it
+    /// pointed into (the ABI asks for the whole input or new memory).
+    private func adopt(_ output: vc_image, input: PixelBuffer) -> Result<PixelBuffer, PluginError> {
+        let inside = output.pixels.map { isInside($0, input) } ?? false
+        guard let pixels = output.pixels, output.width > 0, output.height > 0, output.width <= Self.maximumSide, output.height <= Self.maximumSide,
             output.stride >= Int(output.width) * 4
         else {
+            if let pixels = output.pixels, !inside { free(pixels) }
             return .failure(PluginError(.hookFailed, "plugin \(name): the image hook returned no usable image (\(output.width)x\(output.height), stride \(output.stride))"))
         }
         let width = Int(output.width)
         let height = Int(output.height)
-        var copy = [UInt8](repeating: 0, count: width * height * 4)
-        copy.withUnsafeMutableBufferPointer { target in
-            for row in 0..<height {
-                (target.baseAddress! + row * width * 4).update(from: pixels + row * output.stride, count: width * 4)
-            }
+        guard inside else { return .success(PixelBuffer(adopting: pixels, width: width, height: height, stride: output.stride)) }
+        if pixels == input.pixels, width == input.width, height == input.height, output.stride == input.stride { return .success(input) }
+        guard pixels - input.pixels + (height - 1) * output.stride + width * 4 <= input.byteCount else {
+            return .failure(PluginError(.hookFailed, "plugin \(name): the image hook returned \(width)x\(height) pixels reaching past its input"))
         }
-        do {
-            return .success(try RGBAImage(width: width, height: height, pixels: copy))
-        } catch {
-            return .failure(PluginError(.hookFailed, "plugin \(name): \(error)"))
+        guard let memory = malloc(width * height * 4)?.assumingMemoryBound(to: UInt8.self) else {
+            return .failure(PluginError(.hookFailed, "plugin \(name): out of memory for the \(width)x\(height) image its hook returned"))
         }
+        for row in 0..<height {
+            (memory + row * width * 4).update(from: pixels + row * output.stride, count: width * 4)
+        }
+        return .success(PixelBuffer(adopting: memory, width: width, height: height, stride: width * 4))
+    }
+
+    /// Whether `pointer` lies in `buffer`'s memory.
+    private func isInside(_ pointer: UnsafeMutablePointer<UInt8>, _ buffer: PixelBuffer) -> Bool {
+        pointer >= buffer.pixels && pointer < buffer.pixels + buffer.byteCount
     }
 }
 

@@ -31,9 +31,15 @@ public enum PluginLoader {
         guard let descriptor = entry() else {
             throw PluginError(.invalidDescriptor, "\(path): \(VC_PLUGIN_ENTRY_SYMBOL) returned no descriptor")
         }
+        // Fields are read from raw memory until the size is known: an older
+        // plugin's descriptor is shorter than this header's struct.
+        let raw = UnsafeRawPointer(descriptor)
+        func field<T>(_ path: KeyPath<vc_plugin_descriptor, T>, _ type: T.Type) -> T {
+            raw.load(fromByteOffset: MemoryLayout<vc_plugin_descriptor>.offset(of: path)!, as: type)
+        }
         // The two version fields come first in every version of the struct.
-        let major = descriptor.pointee.abi_major
-        let minor = descriptor.pointee.abi_minor
+        let major = field(\.abi_major, UInt16.self)
+        let minor = field(\.abi_minor, UInt16.self)
         guard major == abi.major, minor <= abi.minor else {
             throw PluginError(
                 .abiMismatch,
@@ -41,10 +47,18 @@ public enum PluginLoader {
                     + (major == abi.major ? " (update visioncraftd)" : " (rebuild the plugin against Protocol/visioncraft_plugin.h)")
             )
         }
-        let value = descriptor.pointee
-        guard value.size >= UInt32(MemoryLayout<vc_plugin_descriptor>.size) else {
-            throw PluginError(.invalidDescriptor, "\(path): the descriptor is \(value.size) bytes, smaller than ABI \(major).\(minor)'s")
+        let size = Int(field(\.size, UInt32.self))
+        guard size >= minimumDescriptorSize else {
+            throw PluginError(.invalidDescriptor, "\(path): the descriptor is \(size) bytes, smaller than ABI \(major).0's \(minimumDescriptorSize)")
         }
+        // A copy of our own, as long as this header's struct: the fields an
+        // older plugin does not have are zero (NULL).
+        // Never freed: plugins are never unloaded.
+        let copy = UnsafeMutablePointer<vc_plugin_descriptor>.allocate(capacity: 1)
+        copy.initialize(to: vc_plugin_descriptor())
+        UnsafeMutableRawPointer(copy).copyMemory(from: raw, byteCount: min(size, MemoryLayout<vc_plugin_descriptor>.size))
+        let own = UnsafePointer(copy)
+        let value = own.pointee
         guard let namePointer = value.name, isPluginName(String(cString: namePointer)) else {
             throw PluginError(.invalidDescriptor, "\(path): the plugin's name must be 1 to 32 characters of a-z, 0-9 and -")
         }
@@ -69,8 +83,12 @@ public enum PluginLoader {
                 throw PluginError(.initFailed, "plugin \(name) (\(path)) did not start: \(message(error, status))")
             }
         }
-        return LoadedPlugin(path: path, descriptor: descriptor, state: state, host: host)
+        return LoadedPlugin(path: path, descriptor: own, state: state, host: host)
     }
+
+    /// The size of an ABI 1.0 descriptor: everything up to `image_plan`
+    /// (1.1). A descriptor may not be shorter.
+    static let minimumDescriptorSize = MemoryLayout<vc_plugin_descriptor>.offset(of: \.image_plan)!
 
     /// Plugin names: what users type in `--plugin NAME`.
     static func isPluginName(_ name: String) -> Bool {

@@ -122,11 +122,27 @@ public enum FileSystem {
     public static func writeFileAtomically(
         _ path: String, _ bytes: [UInt8], permissions: mode_t = 0o600, temporarySuffix: String? = nil
     ) throws(SystemError) {
+        do {
+            try writeFileAtomically(path, permissions: permissions, temporarySuffix: temporarySuffix) { fd in try fd.writeAll(bytes) }
+        } catch let error as SystemError {
+            throw error
+        } catch {
+            preconditionFailure("writeAll throws only SystemError: \(error)")
+        }
+    }
+
+    /// Like `writeFileAtomically(_:_:permissions:temporarySuffix:)`, with the
+    /// contents written by `contents` to the temporary file's descriptor (a
+    /// file made as it is written, never whole in memory). An error from
+    /// `contents` removes the temporary file and is rethrown.
+    public static func writeFileAtomically(
+        _ path: String, permissions: mode_t = 0o600, temporarySuffix: String? = nil, contents: (FileDescriptor) throws -> Void
+    ) throws {
         let temporary = path + (temporarySuffix ?? ".tmp-\(getpid())")
         let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: permissions)
         do {
             defer { try? fd.close() }  // exactly once, whatever happens
-            try fd.writeAll(bytes)
+            try contents(fd)
             try fd.synchronize()
         } catch {
             _ = try? removeFile(temporary)

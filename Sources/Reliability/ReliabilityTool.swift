@@ -13,6 +13,7 @@ public enum ReliabilityTool {
                visioncraft-reliability crash [--jobs N] [--kills N] [--seed S]
                visioncraft-reliability soak [--jobs N]
                visioncraft-reliability load [--jobs N] [--connections N] [--subscribers N]
+               visioncraft-reliability images [--bomb-side N] [--image-memory-mb N] [--daemon-dir PATH] [--no-limit-flags]
         """
 
     static let help = """
@@ -39,6 +40,12 @@ public enum ReliabilityTool {
                subscribers, while 8 writers queue 10,000 jobs (no key: they stay
                queued): daemon.status p99 must stay under 10 ms and every
                subscriber must hear of every job, with no events.dropped.
+        images serves decompression bombs (an 8192x8192 PNG of one grey, 63 KB,
+               256 MiB decoded) to jobs through upscale:scale=2 (a 1 GiB result),
+               each phase on a fresh daemon: its defaults (which refuse the bomb),
+               then the limits raised with a 1536 MiB image memory budget, one job
+               and two at once. Both must succeed and the daemon's peak resident
+               memory (VmHWM) must grow by no more than the budget and 64 MiB.
 
         Options:
           --inputs N        fuzz: inputs to send (default 1,000,000)
@@ -47,6 +54,10 @@ public enum ReliabilityTool {
                             load: jobs queued (default 10,000)
           --connections N   load: connections asking daemon.status (default 500)
           --subscribers N   load: event subscribers (default 20)
+          --bomb-side N     images: the bomb's side (default 8192)
+          --image-memory-mb N  images: the budget given, and the bound (default 1536)
+          --daemon-dir PATH images: measure the visioncraftd (and plugins) in PATH instead
+          --no-limit-flags  images: give that daemon no image flags (a build without them)
           --kills N         crash: SIGKILLs (default 100)
           --seed S          the seed; a run is reproduced by it
 
@@ -62,18 +73,31 @@ public enum ReliabilityTool {
             write(to: .standardError, "visioncraft-reliability: \(message)\n\(usage)\n")
             return 64
         }
-        guard let check = arguments.first else { return fail("name a check: fuzz, crash, soak or load") }
-        guard ["fuzz", "crash", "soak", "load"].contains(check) else { return fail("unknown check '\(check)' (there are: fuzz, crash, soak, load)") }
+        guard let check = arguments.first else { return fail("name a check: fuzz, crash, soak, load or images") }
+        guard ["fuzz", "crash", "soak", "load", "images"].contains(check) else {
+            return fail("unknown check '\(check)' (there are: fuzz, crash, soak, load, images)")
+        }
         var fuzz = RPCFuzzCampaign.Settings()
         fuzz.inputs = 1_000_000
         fuzz.hugeLineBytes = [100 << 20]
         var crash = CrashCampaign.Settings()
         var soak = SoakCampaign.Settings()
         var load = LoadCampaign.Settings()
+        var images = ImageMemoryCampaign.Settings()
         var index = 1
         while index < arguments.count {
             let option = arguments[index]
             index += 1
+            if check == "images", option == "--no-limit-flags" {
+                images.passLimitFlags = false
+                continue
+            }
+            if check == "images", option == "--daemon-dir" {
+                guard index < arguments.count, arguments[index].hasPrefix("/") else { return fail("--daemon-dir needs an absolute path") }
+                images.daemonDirectory = arguments[index]
+                index += 1
+                continue
+            }
             guard index < arguments.count, let value = UInt64(arguments[index]) else {
                 return fail("\(option) needs a number")
             }
@@ -86,10 +110,13 @@ public enum ReliabilityTool {
             case ("load", "--jobs") where value > 0 && value <= 1_000_000: load.jobs = Int(value)
             case ("load", "--connections") where value > 0 && value <= 10_000: load.connections = Int(value)
             case ("load", "--subscribers") where value <= 1_000: load.subscribers = Int(value)
+            case ("images", "--bomb-side") where value >= 64 && value <= 16384: images.bombSide = Int(value)
+            case ("images", "--image-memory-mb") where value >= 16 && value <= 1 << 20: images.imageMemoryMB = Int(value)
             case (_, "--seed"):
                 fuzz.seed = value
                 crash.seed = value
-            case (_, "--inputs"), (_, "--huge-line-mb"), (_, "--jobs"), (_, "--kills"), (_, "--connections"), (_, "--subscribers"):
+            case (_, "--inputs"), (_, "--huge-line-mb"), (_, "--jobs"), (_, "--kills"), (_, "--connections"), (_, "--subscribers"),
+                (_, "--bomb-side"), (_, "--image-memory-mb"):
                 return fail("\(option) \(value) is not a valid value for \(check)")
             default:
                 return fail("unknown option '\(option)' for \(check)")
@@ -105,6 +132,13 @@ public enum ReliabilityTool {
                 let report = try LoadCampaign(binaries: binaries, folder: folder, settings: load).run(progress: progress)
                 write(to: .standardOutput, render(report))
                 return 0
+            }
+            if check == "images" {
+                write(to: .standardError, "bombs of \(images.bombSide)x\(images.bombSide) through upscale, in \(folder)\n")
+                let report = try ImageMemoryCampaign(binaries: binaries, folder: folder, settings: images).run(progress: progress)
+                write(to: .standardOutput, render(report))
+                for problem in report.problems { write(to: .standardError, "visioncraft-reliability: \(problem)\n") }
+                return report.problems.isEmpty ? 0 : 1
             }
             if check == "soak" {
                 write(to: .standardError, "\(soak.jobs) jobs through a failing emulator, in \(folder)\n")
@@ -140,6 +174,19 @@ public enum ReliabilityTool {
         table.append(["lost, doubled, stray files; integrity_check", "0, 0, 0; ok"])
         table.append(["time", Format.fixed(report.elapsed.seconds, 1) + " s"])
         return table.render() + "\n"
+    }
+
+    static func render(_ report: ImageMemoryCampaign.Report) -> String {
+        var table = TextTable(header: ["decompression bombs (\(report.bombBytes / 1024) KiB PNGs)", "jobs", "peak RSS growth", "time", "outcome"])
+        var messages: [String] = []
+        for phase in report.phases {
+            // The state and kind in the table, the messages below it.
+            let outcomes = Set(phase.outcomes.map { String($0.split(separator: ":").prefix(2).joined(separator: ":")) }).sorted()
+            table.append([phase.name, "\(phase.outcomes.count)", "\(phase.growthMB) MiB", Format.fixed(phase.elapsed.seconds, 1) + " s", outcomes.joined(separator: "; ")])
+            messages += Set(phase.outcomes.filter { $0 != "succeeded" }).sorted().map { "\(phase.name): \($0)" }
+        }
+        return table.render() + "\n(peak RSS growth: the daemon's VmHWM at the end over its VmHWM when ready; the budget given was \(report.budgetMB) MiB)\n"
+            + messages.map { $0 + "\n" }.joined()
     }
 
     static func render(_ report: SoakCampaign.Report) -> String {

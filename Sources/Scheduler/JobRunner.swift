@@ -147,62 +147,120 @@ struct JobRunner: Sendable {
                 continue
             }
             var tries = 0
-            while true {
+            downloading: while true {
                 tries += 1
                 do {
                     try await scheduler.gate.acquire(generation: false)
                 } catch {
                     return .cancelled
                 }
-                let result: Result<String, DownloadError>
-                do throws(ImageSaver.Failure) {
-                    let path = try await scheduler.saver.save(
-                        url: url, base: base, chain: chain,
-                        hookParameters: { step in chain?.hookParameters(parameters, step: step, jobID: current.id, index: image.index) ?? "{}" }
-                    ) { width, height in
-                        A1111Parameters.text(for: parameters, jobID: current.id, index: image.index, width: width, height: height)
-                    }
-                    result = .success(path)
+                // The upstream slot is for the download only: decoding and
+                // plugins (seconds for a large image, maybe a wait for image
+                // memory) never hold up other jobs' requests.
+                let fetched: Result<FetchedImage, DownloadError>
+                do throws(DownloadError) {
+                    fetched = .success(try await scheduler.client.fetchImage(url))
                 } catch {
-                    switch error {
-                    case .download(let failure):
-                        result = .failure(failure)
-                    case .plugin(let message):
-                        scheduler.gate.release()
-                        return Task.isCancelled ? .cancelled : .failed(JobFailure(kind: "plugin", message: "image \(image.index + 1): \(message)"))
-                    }
+                    fetched = .failure(error)
                 }
                 scheduler.gate.release()
                 if Task.isCancelled { return .cancelled }
-                switch result {
-                case .success(let path):
-                    if let outcome = await recordSaved(image.index, path) { return outcome }
-                    if let chain, let outcome = await runFileHooks(chain, path: path, parameters, index: image.index) { return outcome }
+                let corrupt: String
+                switch fetched {
+                case .success(let fetchedImage):
+                    do throws(ImageSaver.Failure) {
+                        let path = try await scheduler.saver.store(
+                            fetchedImage, base: base, chain: chain,
+                            hookParameters: { step in chain?.hookParameters(parameters, step: step, jobID: current.id, index: image.index) ?? "{}" },
+                            stamp: { width, height in
+                                A1111Parameters.text(for: parameters, jobID: current.id, index: image.index, width: width, height: height)
+                            },
+                            waiting: { [scheduler, id = current.id, memory = scheduler.memory] bytes in
+                                scheduler.log(
+                                    "job \(id) image \(image.index + 1) waits for \(ImageSaver.mebibytes(bytes)) of image memory "
+                                        + "(\(ImageSaver.mebibytes(memory.inUse)) of \(ImageSaver.mebibytes(memory.capacity)) in use)"
+                                )
+                            }
+                        )
+                        if let outcome = await recordSaved(image.index, path) { return outcome }
+                        if let chain, let outcome = await runFileHooks(chain, path: path, parameters, index: image.index) { return outcome }
+                        break downloading
+                    } catch {
+                        if Task.isCancelled { return .cancelled }
+                        switch error {
+                        case .corrupt(let reason):
+                            corrupt = reason
+                        case .tooLarge(let message):
+                            return .failed(JobFailure(kind: "image", message: "image \(image.index + 1): \(message)"))
+                        case .plugin(let message):
+                            return .failed(JobFailure(kind: "plugin", message: "image \(image.index + 1): \(message)"))
+                        case .storage(let message):
+                            return .failed(JobFailure(kind: "storage", message: "\(message) (free some space or fix the folder, then vcctl retry)"))
+                        case .cancelled:
+                            return .cancelled
+                        case .download(let failure):
+                            return .failed(JobFailure(kind: "download", message: "image \(image.index + 1): \(failure)"))
+                        }
+                    }
                 case .failure(.transient(let message)):
                     if tries < scheduler.configuration.retry.downloadTries {
                         try? await Task.sleep(for: .milliseconds(250 << (tries - 1)))
                         continue
                     }
                     return .retry(JobFailure(kind: "download", message: "image \(image.index + 1): \(message)"), delay: nil, countsAsAttempt: true)
-                case .failure(let failure) where isGone(failure):
-                    // The URL is dead: this image has to be made again.
-                    do {
-                        try await scheduler.change(current.id) { [id = current.id] store in
-                            try store.resetImage(id, index: image.index, error: failure.description, now: JobScheduler.now())
-                        }
-                    } catch {
-                        return .retry(JobFailure(kind: "storage", message: "\(error)"), delay: nil, countsAsAttempt: true)
-                    }
-                    return .retry(JobFailure(kind: "download", message: "image \(image.index + 1): \(failure)"), delay: nil, countsAsAttempt: true)
+                case .failure(.notAnImage(let detail)):
+                    corrupt = DownloadError.notAnImage(detail).description
+                case .failure(.gone(let status)):
+                    // The URL is dead: this image has to be made again (a
+                    // remake for corruption already spent stays spent).
+                    let reason = image.error.flatMap { $0.hasPrefix(Self.remadeMark) ? $0 : nil } ?? DownloadError.gone(status: status).description
+                    if let outcome = await reset(current.id, image.index, reason: reason) { return outcome }
+                    return .retry(
+                        JobFailure(kind: "download", message: "image \(image.index + 1): \(DownloadError.gone(status: status))"), delay: nil,
+                        countsAsAttempt: true
+                    )
                 case .failure(.storage(let message)):
                     return .failed(JobFailure(kind: "storage", message: "\(message) (free some space or fix the folder, then vcctl retry)"))
                 case .failure(let failure):
                     return .failed(JobFailure(kind: "download", message: "image \(image.index + 1): \(failure)"))
                 }
-                break
+                // Whole bytes that do not make an image: fetched again first
+                // (a proxy or a cache may have mangled them), then made again
+                // once; an image that keeps arriving corrupt fails the job.
+                if tries < scheduler.configuration.retry.downloadTries {
+                    try? await Task.sleep(for: .milliseconds(250 << (tries - 1)))
+                    continue
+                }
+                let downloads = "\(tries) downloads"
+                if image.error?.hasPrefix(Self.remadeMark) == true {
+                    return .failed(JobFailure(
+                        kind: "image", message: "image \(image.index + 1) is corrupt: \(downloads) of it, made a second time, failed to decode: \(corrupt)"
+                    ))
+                }
+                if let outcome = await reset(current.id, image.index, reason: Self.remadeMark + corrupt) { return outcome }
+                return .retry(
+                    JobFailure(kind: "image", message: "image \(image.index + 1) is corrupt (\(downloads): \(corrupt)); it is made again, once"),
+                    delay: nil, countsAsAttempt: true
+                )
             }
         }
         return nil
+    }
+
+    /// How an image's stored error begins once it has been made again for
+    /// arriving corrupt: kept through its new generation (the store clears
+    /// it only when the image is saved, or the job is retried), so a
+    /// restart does not make it a third time.
+    static let remadeMark = "made again, corrupt: "
+
+    /// Forgets image `index`'s URL so that it is generated again.
+    private func reset(_ id: String, _ index: Int, reason: String) async -> Outcome? {
+        do {
+            try await scheduler.change(id) { store in try store.resetImage(id, index: index, error: reason, now: JobScheduler.now()) }
+            return nil
+        } catch {
+            return Task.isCancelled ? .cancelled : .retry(JobFailure(kind: "storage", message: "\(error)"), delay: nil, countsAsAttempt: true)
+        }
     }
 
     /// The chain's file hooks on a saved image; a failure fails the job with
@@ -216,13 +274,6 @@ struct JobRunner: Sendable {
             }
         }
         return nil
-    }
-
-    private func isGone(_ failure: DownloadError) -> Bool {
-        switch failure {
-        case .gone, .notAnImage: true
-        default: false
-        }
     }
 
     private func recordSaved(_ index: Int, _ path: String) async -> Outcome? {

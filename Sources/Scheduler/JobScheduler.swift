@@ -20,6 +20,8 @@ public final class JobScheduler: Sendable {
     let keys: any APIKeySource
     let configuration: SchedulerConfiguration
     let gate: UpstreamGate
+    /// The bytes of decoded images all jobs share.
+    let memory: ImageMemory
     let saver: ImageSaver
     /// The plugins jobs may name; nil: none.
     let plugins: PluginRegistry?
@@ -59,7 +61,8 @@ public final class JobScheduler: Sendable {
         self.log = log
         repeatedLog = RepeatedMessageLog(period: .seconds(60), write: log)
         gate = UpstreamGate(maximumInFlight: configuration.maximumInFlight, requestsPerMinute: configuration.requestsPerMinute)
-        saver = ImageSaver(client: client)
+        memory = ImageMemory(capacity: configuration.imageLimits.memoryBudget)
+        saver = ImageSaver(client: client, memory: memory, limits: configuration.imageLimits)
     }
 
     // MARK: Life

@@ -14,9 +14,33 @@ public struct SchedulerConfiguration: Sendable, Equatable {
     /// How long one plugin hook may run before its step fails and the
     /// plugin is marked hung.
     public var pluginTimeout: Duration = .seconds(60)
+    /// What images that go through image plugins may cost.
+    public var imageLimits: ImageLimits
 
-    public init(outputDirectory: String) {
+    public init(outputDirectory: String, imageLimits: ImageLimits) {
         defaults = JobDefaults(outputDirectory: outputDirectory)
+        self.imageLimits = imageLimits
+    }
+}
+
+/// The memory images may take on their way through image plugins (the
+/// daemon's settings give the values; see visioncraftd(8)).
+public struct ImageLimits: Sendable, Equatable {
+    /// Bytes of decoded pixels all jobs together may hold at once: inputs,
+    /// plugin results and plugins' declared working memory.
+    public var memoryBudget: Int
+    /// The most pixels a downloaded image may have to be decoded.
+    public var maximumInputPixels: Int
+    /// The most pixels an image plugin may return.
+    public var maximumOutputPixels: Int
+
+    /// The unit the settings count pixels in: 2^20, so a 1024x1024 image is 1.
+    public static let megapixel = 1 << 20
+
+    public init(memoryBudget: Int, maximumInputPixels: Int, maximumOutputPixels: Int) {
+        self.memoryBudget = memoryBudget
+        self.maximumInputPixels = maximumInputPixels
+        self.maximumOutputPixels = maximumOutputPixels
     }
 }
 

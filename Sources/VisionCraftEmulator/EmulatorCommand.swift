@@ -22,6 +22,9 @@ public struct EmulatorCommand: Command {
             Option(long: "malformed-rate", valueName: "P", help: "Answer this share of generations with 200 and a body that breaks the docs' promise."),
             Option(long: "truncated-download-rate", valueName: "P", help: "Send only half of this share of images."),
             Option(long: "slow-download-rate", valueName: "P", help: "Send this share of images slowly (16 KiB every 50 ms)."),
+            Option(long: "corrupt-download-rate", valueName: "P", help: "Send this share of images whole but with damaged image data (their CRC fails)."),
+            Option(long: "bomb-download-rate", valueName: "P", help: "Send a decompression bomb instead of this share of images (see --bomb-side)."),
+            Option(long: "bomb-side", valueName: "N", help: "The side of the bomb, a PNG of one grey (default 8192: about 63 KB, 256 MiB decoded)."),
             Option(long: "rate-limit", valueName: "N/SECONDS", help: "Allow each token N successful generations per SECONDS."),
             Option(long: "rate-limit-style", valueName: "STYLE", help: "How the limit answers: 429 (with Retry-After, the default) or 403 (a message stating the limit).", completion: .values(["429", "403"])),
         ]
@@ -69,12 +72,14 @@ public struct EmulatorCommand: Command {
         let rates = [
             ("error-rate", "server_error_rate"), ("too-many-requests-rate", "too_many_requests_rate"), ("reset-rate", "reset_rate"),
             ("malformed-rate", "malformed_rate"), ("truncated-download-rate", "truncated_download_rate"),
-            ("slow-download-rate", "slow_download_rate"),
+            ("slow-download-rate", "slow_download_rate"), ("corrupt-download-rate", "corrupt_download_rate"),
+            ("bomb-download-rate", "bomb_download_rate"),
         ]
         for (flag, key) in rates {
             if let rate = try arguments.double(flag, in: 0...1) { changes[key] = .number(JSONNumber(rate)!) }
         }
         if let seconds = try arguments.int("retry-after", in: 0...3600) { changes["retry_after_seconds"] = .number(JSONNumber(seconds)) }
+        if let side = try arguments.int("bomb-side", in: 1...FaultPlan.maximumBombSide) { changes["bomb_side"] = .number(JSONNumber(side)) }
         if let limit = arguments.value("rate-limit") {
             let parts = limit.split(separator: "/").map { Int($0) }
             guard parts.count == 2, let requests = parts[0], let seconds = parts[1], requests >= 1, seconds >= 1 else {

@@ -39,6 +39,14 @@ public struct FaultPlan: Sendable, Equatable {
     public var truncatedDownloadRate = 0.0
     /// Send an image slowly (16 KiB every 50 ms).
     public var slowDownloadRate = 0.0
+    /// Send an image whole (status, length, signature and header intact)
+    /// with bytes of its image data damaged: its CRC fails, it does not decode.
+    public var corruptDownloadRate = 0.0
+    /// Send a decompression bomb instead of the image: a PNG of
+    /// `bombSide` x `bombSide` pixels of one grey, about 63 KB for 8192
+    /// (256 MiB once decoded to RGBA).
+    public var bombDownloadRate = 0.0
+    public var bombSide = 8192
     public var rateLimit: RateLimit?
     public var rateLimitStyle = RateLimitStyle.tooManyRequests
 
@@ -55,6 +63,9 @@ public struct FaultPlan: Sendable, Equatable {
             "malformed_rate": .number(JSONNumber(malformedRate)!),
             "truncated_download_rate": .number(JSONNumber(truncatedDownloadRate)!),
             "slow_download_rate": .number(JSONNumber(slowDownloadRate)!),
+            "corrupt_download_rate": .number(JSONNumber(corruptDownloadRate)!),
+            "bomb_download_rate": .number(JSONNumber(bombDownloadRate)!),
+            "bomb_side": .number(JSONNumber(bombSide)),
             "rate_limit_style": .string(rateLimitStyle.rawValue),
         ]
         if let rateLimit {
@@ -86,6 +97,13 @@ public struct FaultPlan: Sendable, Equatable {
             case "malformed_rate": plan.malformedRate = try Self.rate(key, value)
             case "truncated_download_rate": plan.truncatedDownloadRate = try Self.rate(key, value)
             case "slow_download_rate": plan.slowDownloadRate = try Self.rate(key, value)
+            case "corrupt_download_rate": plan.corruptDownloadRate = try Self.rate(key, value)
+            case "bomb_download_rate": plan.bombDownloadRate = try Self.rate(key, value)
+            case "bomb_side":
+                guard let side = value.intValue, (1...Self.maximumBombSide).contains(side) else {
+                    throw FaultPlanError("bomb_side: expected 1 to \(Self.maximumBombSide) pixels, got \(value)")
+                }
+                plan.bombSide = side
             case "retry_after_seconds":
                 guard let seconds = value.intValue, (0...3600).contains(seconds) else {
                     throw FaultPlanError("retry_after_seconds: expected 0 to 3600, got \(value)")
@@ -111,11 +129,18 @@ public struct FaultPlan: Sendable, Equatable {
         guard plan.serverErrorRate + plan.tooManyRequestsRate + plan.resetRate + plan.malformedRate <= 1 else {
             throw FaultPlanError("server_error_rate, too_many_requests_rate, reset_rate and malformed_rate add up to more than 1")
         }
-        guard plan.truncatedDownloadRate + plan.slowDownloadRate + plan.resetRate <= 1 else {
-            throw FaultPlanError("truncated_download_rate, slow_download_rate and reset_rate add up to more than 1")
+        let downloadRates = plan.truncatedDownloadRate + plan.slowDownloadRate + plan.corruptDownloadRate + plan.bombDownloadRate + plan.resetRate
+        guard downloadRates <= 1 else {
+            throw FaultPlanError(
+                "truncated_download_rate, slow_download_rate, corrupt_download_rate, bomb_download_rate and reset_rate add up to more than 1"
+            )
         }
         return plan
     }
+
+    /// The largest bomb: a PNG side is at most 2^31 - 1, but past 65536 the
+    /// emulator itself would spend seconds deflating it.
+    static let maximumBombSide = 65536
 
     private static func rate(_ key: String, _ value: JSON) throws(FaultPlanError) -> Double {
         guard let rate = value.doubleValue, (0...1).contains(rate) else {

@@ -90,6 +90,8 @@ final class EmulatorCore: Sendable {
     private let base = Lock("")
     private let state: Lock<State>
     private let images = ImageCache(capacity: 64)
+    /// Bombs by side, made once each (deflating 8192x8192 takes a moment).
+    private let bombs = Lock<[Int: [UInt8]]>([:])
     private let clockOrigin = MonotonicInstant.now()
 
     /// Everything that changes while serving, behind one lock: fault
@@ -112,7 +114,7 @@ final class EmulatorCore: Sendable {
 
     /// What a fault draw decided for one request.
     private enum Decision {
-        case none, reset, serverError(HTTPStatus), tooManyRequests, malformed(Int), truncated, slow
+        case none, reset, serverError(HTTPStatus), tooManyRequests, malformed(Int), truncated, slow, corrupt, bomb(Int)
     }
 
     init(configuration: VisionCraftEmulator.Configuration) {
@@ -268,8 +270,20 @@ final class EmulatorCore: Sendable {
             images.put(spec, encoded)
             png = encoded
         }
-        let response = HTTPResponse(status: .ok, headers: [("Content-Type", "image/png")], body: png)
-        switch state.withLock({ Self.drawDownloadFault(&$0) }) {
+        let decision = state.withLock { Self.drawDownloadFault(&$0) }
+        let body: [UInt8]
+        switch decision {
+        case .corrupt: body = Self.damaged(png)
+        case .bomb(let side):
+            guard let bomb = bombs.withLock({ $0[side] }) ?? (try? PNGCodec.flatGray(width: side, height: side)) else {
+                return .response(.json(["detail": "Internal Server Error"], status: .internalServerError))
+            }
+            bombs.withLock { $0[side] = bomb }
+            body = bomb
+        default: body = png
+        }
+        let response = HTTPResponse(status: .ok, headers: [("Content-Type", "image/png")], body: body)
+        switch decision {
         case .reset: return .resetConnection
         case .truncated: return .truncated(response, bodyBytes: png.count / 2)
         case .slow: return .throttled(response, chunkBytes: 16 * 1024, interval: .milliseconds(50))
@@ -318,7 +332,29 @@ final class EmulatorCore: Sendable {
         if value < threshold { return .truncated }
         threshold += plan.slowDownloadRate
         if value < threshold { return .slow }
+        threshold += plan.corruptDownloadRate
+        if value < threshold { return .corrupt }
+        threshold += plan.bombDownloadRate
+        if value < threshold { return .bomb(plan.bombSide) }
         return .none
+    }
+
+    /// `png` with the middle byte of its first IDAT chunk's data flipped:
+    /// whole, with its signature and header intact, but its CRC fails.
+    static func damaged(_ png: [UInt8]) -> [UInt8] {
+        var bytes = png
+        var offset = 8
+        while offset + 12 <= bytes.count {
+            let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            if bytes[(offset + 4)..<(offset + 8)].elementsEqual(Array("IDAT".utf8)), length > 0, offset + 8 + length <= bytes.count {
+                bytes[offset + 8 + length / 2] ^= 0x55
+                return bytes
+            }
+            offset += 12 + length
+        }
+        // No image data found: damage the last byte (the IEND CRC).
+        bytes[bytes.count - 1] ^= 0x55
+        return bytes
     }
 
     /// A 200 whose body is not what the docs promise.

@@ -89,7 +89,7 @@ import TestSupport
     @Test(arguments: [
         ("[queue]\nmax_in_flight = 40", "config:2: queue.max_in_flight: expected a whole number from 1 to 16, got 40"),
         ("[queue]\nmax_inflight = 4", "config:2: queue.max_inflight: unknown key (keys of [queue]: max_in_flight, requests_per_minute, max_attempts, retry_base)"),
-        ("[nope]\nx = 1", "config:2: nope.x: unknown key (sections: upstream, queue, jobs, plugins)"),
+        ("[nope]\nx = 1", "config:2: nope.x: unknown key (sections: upstream, queue, jobs, plugins, images)"),
         ("[jobs]\noutput_dir = \"Pictures\"", "config:2: jobs.output_dir: expected an absolute path, got \"Pictures\""),
         ("[upstream]\ntls_verify = \"no\"", "config:2: upstream.tls_verify: expected true or false, got \"no\""),
         ("[jobs]\ncfg_scale = 25", "config:2: jobs.cfg_scale: expected a number from 0.0 to 20.0, got 25"),

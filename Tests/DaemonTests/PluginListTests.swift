@@ -35,7 +35,7 @@ import VisionCraftProtocol
         #expect(echo.abi == "1.0")
         let wrong = try #require(listed.plugins.first { $0.path.hasSuffix("wrong-abi\(PluginRegistry.fileExtension)") })
         #expect(!wrong.loaded)
-        #expect(wrong.error?.contains("built for plugin ABI 2.0; this visioncraftd speaks 1.0") == true)
+        #expect(wrong.error?.contains("built for plugin ABI 2.0; this visioncraftd speaks 1.1") == true)
         #expect(listed.folders.contains(plugins.path))
         #expect(reloaded.plugins.count == listed.plugins.count + 1)
         #expect(reloaded.plugins.last?.error?.contains("the model file is missing") == true)

@@ -134,7 +134,7 @@ import Darwin
         #expect(range.standardError.contains("jobs.steps: expected a whole number from 1 to 30, got 99"))
         #expect(try configText(home) == "[jobs]\nmodel = \"flux\"\n", "a refused value changes nothing")
         let keys = try await vcctl(home, nil, ["config", "keys"])
-        #expect(keys.standardOutput.split(separator: "\n").count == 19)
+        #expect(keys.standardOutput.split(separator: "\n").count == 22)
 
         try FileSystem.writeFileAtomically(home.file("config/visioncraft/config.toml"), Array("[jobs]\nmodel = flux\n".utf8))
         let broken = try await vcctl(home, nil, ["submit", "x", "--no-start"])

@@ -3,6 +3,12 @@ import Posix
 import Testing
 import TestSupport
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Writes PNGs of every colour type with Python's zlib and struct (no
 /// libpng), so decoding is checked against an independent encoder.
 private let pythonPNGWriter = #"""
@@ -109,6 +115,14 @@ open(out + "/huge.png", "wb").write(png(100000, 100000, 8, 0, [bytes([0])]))
         var corrupted = good
         corrupted[40] ^= 0xFF  // inside IHDR or IDAT: a CRC or zlib failure
         #expect(throws: ImagingError.self) { _ = try PNGCodec.decode(corrupted) }
+        // libpng's own reason reaches the caller.
+        var damagedData = good
+        damagedData[good.count / 2] ^= 0x5A
+        #expect {
+            _ = try PNGCodec.decode(damagedData)
+        } throws: { error in
+            "\(error)".hasPrefix("not a usable PNG: IDAT: ")
+        }
         // Every truncation fails cleanly.
         for length in stride(from: 0, to: good.count, by: 7) {
             _ = try? PNGCodec.decode(Array(good.prefix(length)))
@@ -164,5 +178,93 @@ open(out + "/huge.png", "wb").write(png(100000, 100000, 8, 0, [bytes([0])]))
         corrupt[20] ^= 0xFF
         #expect(throws: ImagingError.self, "a damaged IHDR") { _ = try PNGTextInsertion.inserting(.init(keyword: "k", text: "t"), into: corrupt) }
         #expect(throws: ImagingError.self, "a bad keyword") { _ = try PNGTextInsertion.inserting(.init(keyword: "", text: "t"), into: png) }
+    }
+}
+
+@Suite struct PNGStructureTests {
+    @Test func aWholePNGPassesAndItsSizeIsReadWithoutDecoding() throws {
+        let png = try PNGCodec.encode(RGBAImage(width: 30, height: 20), text: [.init(keyword: "Software", text: "test")])
+        #expect(try PNGCodec.verify(png) == (30, 20))
+        #expect(try PNGCodec.size(of: png) == (30, 20))
+        let stamped = try PNGTextInsertion.inserting(.init(keyword: "parameters", text: "p"), into: png)
+        #expect(try PNGCodec.verify(stamped) == (30, 20))
+    }
+
+    @Test func damageAnywhereIsFoundAndNamed() throws {
+        let png = try PNGCodec.encode(PNGCodecTests().gradient(width: 64, height: 64))
+        var flipped = png
+        flipped[png.count / 2] ^= 0x5A
+        #expect(throws: ImagingError("not a usable PNG: chunk IDAT at byte 33 is damaged (CRC error)")) { try PNGCodec.verify(flipped) }
+        #expect(try PNGCodec.size(of: flipped) == (64, 64), "the header alone is intact")
+        #expect(throws: ImagingError.self) { try PNGCodec.verify(Array(png.prefix(png.count - 12))) }
+        do {
+            try PNGCodec.verify(Array(png.prefix(png.count / 2)))
+            Issue.record("half a PNG passed")
+        } catch {
+            #expect(error.description.contains("past the end of the PNG"), "\(error)")
+        }
+        #expect(throws: ImagingError("not a usable PNG: not a PNG (bad signature)")) { try PNGCodec.verify(Array("GIF89a".utf8)) }
+        #expect(throws: ImagingError.self) { try PNGCodec.verify([]) }
+        // Every truncation is refused, none crashes.
+        for length in 0..<png.count {
+            #expect(throws: ImagingError.self) { try PNGCodec.verify(Array(png.prefix(length))) }
+        }
+        // No image data at all: signature, IHDR, IEND.
+        let headerOnly = Array(png.prefix(33)) + Array(png.suffix(12))
+        #expect(throws: ImagingError("not a usable PNG: the PNG has no image data (IDAT chunk)")) { try PNGCodec.verify(headerOnly) }
+    }
+
+    @Test func aFlatGreyPNGIsTinyAndStatesItsSize() throws {
+        let bomb = try PNGCodec.flatGray(width: 4096, height: 4096)
+        #expect(bomb.count < 20_000, "\(bomb.count) bytes for 16 Mpx")
+        #expect(try PNGCodec.verify(bomb) == (4096, 4096))
+        let small = try PNGCodec.decode(try PNGCodec.flatGray(width: 3, height: 2, level: 7))
+        #expect(small.image == RGBAImage(width: 3, height: 2, fill: (7, 7, 7, 255)), "grey becomes opaque RGBA")
+    }
+}
+
+@Suite struct PixelBufferTests {
+    @Test func decodingIntoABufferGivesTheSamePixels() throws {
+        let image = PNGCodecTests().gradient(width: 17, height: 9)
+        let png = try PNGCodec.encode(image, text: [.init(keyword: "k", text: "v")])
+        let decoded = try PNGCodec.decodePixels(png)
+        #expect(decoded.pixels.width == 17 && decoded.pixels.height == 9 && decoded.pixels.stride == 68)
+        #expect(decoded.pixels.byteCount == 17 * 9 * 4)
+        #expect(decoded.pixels.image == image)
+        #expect(decoded.text == [.init(keyword: "k", text: "v")])
+        #expect(try PixelBuffer(copying: image).image == image)
+    }
+
+    @Test func aBufferIsEncodedStraightToAFile() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let image = PNGCodecTests().gradient(width: 300, height: 200)
+        // A stride wider than the row: the padding never reaches the file.
+        let stride = 300 * 4 + 16
+        let memory = malloc(stride * 200)!.assumingMemoryBound(to: UInt8.self)
+        memset(memory, 0xEE, stride * 200)
+        image.pixels.withUnsafeBufferPointer { source in
+            for row in 0..<200 { (memory + row * stride).update(from: source.baseAddress! + row * 1200, count: 1200) }
+        }
+        let buffer = PixelBuffer(adopting: memory, width: 300, height: 200, stride: stride)
+        let path = folder.file("out.png")
+        let file = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC)
+        try PNGCodec.encode(buffer, text: [.init(keyword: "parameters", text: "p")], options: .init(compressionLevel: 0), toDescriptor: file.rawValue)
+        try file.close()
+        let written = try FileSystem.readFile(path)
+        #expect(written.count > 1 << 16, "several blocks of 64 KiB: \(written.count) bytes")
+        #expect(try PNGCodec.decode(written).image == image)
+        #expect(try PNGCodec.decode(written).text == [.init(keyword: "parameters", text: "p")])
+        #expect(written == (try PNGCodec.encode(image, text: [.init(keyword: "parameters", text: "p")], options: .init(compressionLevel: 0))))
+    }
+
+    @Test(.enabled(if: (try? FileSystem.status("/dev/full"))?.flatMap({ $0 }) != nil, "needs /dev/full (Linux)"))
+    func aFailedWriteIsAnErrorThatSaysWhy() throws {
+        let buffer = try PixelBuffer(copying: RGBAImage(width: 200, height: 200))
+        let full = try FileDescriptor.open("/dev/full", O_WRONLY)
+        defer { try? full.close() }
+        #expect(throws: ImagingError("PNG encoding failed: cannot write the PNG: No space left on device", isWriteFailure: true)) {
+            try PNGCodec.encode(buffer, toDescriptor: full.rawValue)
+        }
     }
 }

@@ -30,6 +30,28 @@ import TestSupport
         #expect(slow.serialized)
     }
 
+    @Test func aBufferGoesThroughTheHookWithoutCopies() async throws {
+        let echo = try PluginLoader.load(try testPlugin("echo"))
+        let input = try PixelBuffer(copying: RGBAImage(width: 3, height: 2, fill: (10, 20, 30, 200)))
+        let inverted = try await echo.image(input, parameters: "{}", timeout: TestTime.scaled(.seconds(10)))
+        #expect(inverted === input, "changed in place: the same buffer back")
+        #expect(Array(inverted.image.pixels.prefix(4)) == [245, 235, 225, 200])
+
+        let slow = try PluginLoader.load(try testPlugin("slow"))
+        let replaced = try await slow.image(input, parameters: #"{"sleep_ms":0}"#, timeout: TestTime.scaled(.seconds(10)))
+        #expect(replaced !== input)
+        #expect(replaced.width == 2 && replaced.height == 1 && replaced.stride == 8, "the plugin's own pixels, as it returned them")
+        #expect(replaced.image.pixels == [UInt8](repeating: 255, count: 8))
+    }
+
+    @Test func aPlanIsAskedOfPluginsThatHaveOne() async throws {
+        let slow = try PluginLoader.load(try testPlugin("slow"))
+        let plan = try await slow.imagePlan(width: 640, height: 480, parameters: #"{"working_bytes":12345}"#, timeout: TestTime.scaled(.seconds(10)))
+        #expect(plan == ImagePlan(width: 2, height: 1, inPlace: false, workingBytes: 12345))
+        let echo = try PluginLoader.load(try testPlugin("echo"))
+        #expect(try await echo.imagePlan(width: 640, height: 480, parameters: "{}", timeout: TestTime.scaled(.seconds(10))) == nil, "ABI 1.0: no plan")
+    }
+
     @Test func aHookPastItsTimeLimitFailsAtOnceAndMarksThePluginHung() async throws {
         let slow = try PluginLoader.load(try testPlugin("slow"))
         #expect(slow.hung == nil)

@@ -75,6 +75,80 @@ func noise(width: Int, height: Int, seed: UInt64) -> RGBAImage {
     }
 }
 
+@Suite struct UpscaleMemoryTests {
+    @Test func thePlanIsWhatTheHookDoes() async throws {
+        let plugin = try upscale()
+        for (options, width, height) in [("{}", 14, 10), (#"{"scale":3}"#, 21, 15), (#"{"width":10,"height":3}"#, 10, 3)] {
+            let plan = try await plugin.imagePlan(width: 7, height: 5, parameters: #"{"options":\#(options)}"#, timeout: TestTime.scaled(.seconds(10)))
+            #expect(plan?.width == width && plan?.height == height && plan?.inPlace == false, "\(options)")
+            let result = try await resize(RGBAImage(width: 7, height: 5), options)
+            #expect(result.width == width && result.height == height)
+        }
+        await #expect(throws: PluginError.self, "a plan refuses what the hook refuses") {
+            _ = try await plugin.imagePlan(width: 7, height: 5, parameters: #"{"options":{"scale":5}}"#, timeout: TestTime.scaled(.seconds(10)))
+        }
+        let big = try #require(try await plugin.imagePlan(width: 8192, height: 8192, parameters: #"{"options":{"scale":2}}"#, timeout: .seconds(10)))
+        #expect(big.width == 16384 && big.height == 16384)
+        // Rows of 16384 floats x 4 channels, TAPS + 1 a thread (at most 16), and the tap tables.
+        #expect(big.workingBytes < 16 * 7 * 16384 * 16 + (16384 * 2) * 28 + 1, "\(big.workingBytes)")
+        #expect(big.workingBytes < (2 << 30) / 50, "far below the 2 GiB of every row resampled across: \(big.workingBytes)")
+    }
+
+    /// Runs the hook in a Python process of its own (ctypes), whose peak
+    /// resident memory (VmHWM) is then the input, the output and what the
+    /// plugin allocated besides: a buffer of every row resampled across would
+    /// be 1024 x 2048 x 16 bytes = 32 MiB here.
+    @Test(.enabled(if: (try? FileSystem.status("/proc/self/status"))?.flatMap({ $0 }) != nil, "reads /proc/self/status (Linux)"))
+    func itsWorkingMemoryIsAFewRowsNotTheImage() async throws {
+        guard let python = ProcessEnvironment.findExecutable(named: "python3") else { return }
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try FileSystem.writeFileAtomically(folder.file("memory.py"), Array(Self.script.utf8))
+        let library = "\(BuiltProducts.directory)/libvisioncraft-upscale\(PluginRegistry.fileExtension)"
+        let run = try await offPool { try runProcess(python, [folder.file("memory.py"), library, "1024", "2"]) }
+        #expect(run.status == 0, "\(run.standardError)")
+        let working = try #require(Int(run.standardOutput.filter { !$0.isWhitespace }), "\(run.standardOutput)")
+        #expect(working < 8 << 20, "the plugin's own peak: \(working) bytes")
+        let plan = try #require(try await upscale().imagePlan(width: 1024, height: 1024, parameters: #"{"options":{"scale":2}}"#, timeout: .seconds(10)))
+        #expect(working <= plan.workingBytes + (1 << 20), "within its plan (\(plan.workingBytes) bytes) give or take a MiB of page rounding: \(working)")
+    }
+
+    static let script = #"""
+        import ctypes, sys
+        lib = ctypes.CDLL(sys.argv[1])
+        side, scale = int(sys.argv[2]), int(sys.argv[3])
+        libc = ctypes.CDLL(None)
+        libc.malloc.restype = ctypes.c_void_p
+        class Host(ctypes.Structure):
+            _fields_ = [("size", ctypes.c_uint32), ("abi_major", ctypes.c_uint16), ("abi_minor", ctypes.c_uint16),
+                        ("allocate", ctypes.c_void_p), ("release", ctypes.c_void_p), ("log", ctypes.c_void_p), ("context", ctypes.c_void_p)]
+        class Image(ctypes.Structure):
+            _fields_ = [("pixels", ctypes.c_void_p), ("width", ctypes.c_uint32), ("height", ctypes.c_uint32), ("stride", ctypes.c_size_t)]
+        INIT = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Host), ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_char_p))
+        IMAGE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(Image), ctypes.c_char_p, ctypes.POINTER(Image), ctypes.POINTER(ctypes.c_char_p))
+        class Descriptor(ctypes.Structure):
+            _fields_ = [("abi_major", ctypes.c_uint16), ("abi_minor", ctypes.c_uint16), ("size", ctypes.c_uint32),
+                        ("name", ctypes.c_char_p), ("version", ctypes.c_char_p), ("description", ctypes.c_char_p),
+                        ("hooks", ctypes.c_uint32), ("flags", ctypes.c_uint32), ("init", INIT), ("deinit", ctypes.c_void_p),
+                        ("prompt", ctypes.c_void_p), ("image", IMAGE), ("file", ctypes.c_void_p)]
+        lib.visioncraft_plugin_entry.restype = ctypes.POINTER(Descriptor)
+        d = lib.visioncraft_plugin_entry().contents
+        host = Host(ctypes.sizeof(Host), 1, 0, ctypes.cast(libc.malloc, ctypes.c_void_p), ctypes.cast(libc.free, ctypes.c_void_p), None, None)
+        state, error = ctypes.c_void_p(), ctypes.c_char_p()
+        assert d.init(ctypes.byref(host), b"{}", ctypes.byref(state), ctypes.byref(error)) == 0
+        pixels = ctypes.create_string_buffer(side * side * 4)
+        ctypes.memset(pixels, 0x80, side * side * 4)
+        def peak():
+            for line in open("/proc/self/status"):
+                if line.startswith("VmHWM:"): return int(line.split()[1]) * 1024
+        before = peak()
+        inp, out = Image(ctypes.cast(pixels, ctypes.c_void_p), side, side, side * 4), Image()
+        status = d.image(state, ctypes.byref(inp), b'{"options":{"scale":%d}}' % scale, ctypes.byref(out), ctypes.byref(error))
+        assert status == 0, error.value
+        print(peak() - before - out.height * out.stride)
+        """#
+}
+
 /// Separable Lanczos3 in premultiplied alpha, in Python, from the definition.
 func pythonLanczos(_ image: RGBAImage, scale: Int) throws -> [UInt8] {
     let script = #"""

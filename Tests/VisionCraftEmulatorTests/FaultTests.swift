@@ -1,4 +1,5 @@
 import HTTPServer
+import Imaging
 import JSON
 import Posix
 import Testing
@@ -96,6 +97,38 @@ func imagePath(_ emulator: VisionCraftEmulator) throws -> String {
         #expect(status == 200)
         let chunks = (bytes + 16383) / 16384
         #expect(elapsed >= .milliseconds(50 * chunks - 10), "\(bytes) bytes in \(elapsed)")
+    }
+
+    @Test func corruptDownloadsArriveWholeButDoNotDecode() async throws {
+        let server = try startEmulator()
+        defer { server.stop() }
+        let (good, corrupt) = try await offPool { () -> (ReceivedResponse, ReceivedResponse) in
+            let path = try imagePath(server)
+            let good = try RawHTTPClient(port: server.port).request("GET", path)
+            server.faults = try FaultPlan().updated(with: ["corrupt_download_rate": 1])
+            return (good, try RawHTTPClient(port: server.port).request("GET", path))
+        }
+        #expect(good.status == 200 && corrupt.status == 200)
+        #expect(corrupt.body.count == good.body.count && corrupt.body != good.body, "the same length, other bytes")
+        #expect(try PNGCodec.size(of: corrupt.body) == (512, 512), "signature and header intact")
+        #expect(throws: ImagingError.self) { try PNGCodec.verify(corrupt.body) }
+        #expect(throws: ImagingError.self) { _ = try PNGCodec.decode(corrupt.body) }
+        #expect(try PNGCodec.verify(good.body) == (512, 512))
+    }
+
+    @Test func bombsAreTinyFilesOfHugeImages() async throws {
+        let server = try emulator(faults: ["bomb_download_rate": 1])
+        defer { server.stop() }
+        let (bomb, small) = try await offPool { () -> (ReceivedResponse, ReceivedResponse) in
+            let path = try imagePath(server)
+            let bomb = try RawHTTPClient(port: server.port).request("GET", path)
+            server.faults = try FaultPlan().updated(with: ["bomb_download_rate": 1, "bomb_side": 300])
+            return (bomb, try RawHTTPClient(port: server.port).request("GET", path))
+        }
+        #expect(bomb.status == 200)
+        #expect(bomb.body.count < 70_000, "\(bomb.body.count) bytes")
+        #expect(try PNGCodec.verify(bomb.body) == (8192, 8192))
+        #expect(try PNGCodec.decode(small.body).image == RGBAImage(width: 300, height: 300, fill: (0, 0, 0, 255)))
     }
 
     /// A request past the grace but inside a 429's Retry-After counts as
@@ -224,6 +257,7 @@ func imagePath(_ emulator: VisionCraftEmulator) throws -> String {
         let plan = try FaultPlan().updated(with: [
             "latency_ms": [10, 20], "server_error_rate": 0.1, "too_many_requests_rate": 0.2, "retry_after_seconds": 3,
             "reset_rate": 0.05, "malformed_rate": 0.05, "truncated_download_rate": 0.1, "slow_download_rate": 0.1,
+            "corrupt_download_rate": 0.2, "bomb_download_rate": 0.1, "bomb_side": 100,
             "rate_limit": ["requests": 5, "seconds": 60], "rate_limit_style": "403",
         ])
         #expect(try FaultPlan().updated(with: plan.json) == plan)
@@ -235,6 +269,7 @@ func imagePath(_ emulator: VisionCraftEmulator) throws -> String {
     @Test(arguments: [
         ["latency_ms": -1] as JSON, ["latency_ms": [20, 10]], ["reset_rate": 1.5], ["retry_after_seconds": 4000],
         ["rate_limit": ["requests": 0, "seconds": 1]], ["rate_limit_style": "418"], ["server_error_rate": 0.6, "malformed_rate": 0.6],
+        ["corrupt_download_rate": 0.6, "bomb_download_rate": 0.6], ["bomb_side": 0], ["bomb_side": 100_000],
         ["nonsense": 1], [1, 2],
     ])
     func nonsenseIsRefused(changes: JSON) {

@@ -43,6 +43,16 @@ int cpng_encode(const uint8_t *pixels, uint32_t width, uint32_t height, size_t s
                 const cpng_text *texts, int text_count, int level, int filters,
                 cpng_buffer *out, char *error, size_t error_size);
 
+/// The same, written to the file descriptor `fd` as it is made (in blocks
+/// of 64 KiB) instead of gathered in memory. Returns -2 when writing failed.
+int cpng_encode_fd(const uint8_t *pixels, uint32_t width, uint32_t height, size_t stride,
+                   const cpng_text *texts, int text_count, int level, int filters,
+                   int fd, char *error, size_t error_size);
+
+/// A `width` x `height` 8-bit grey PNG of one level, at zlib level 9 and no
+/// filter: as small as a PNG of that size gets (a decompression bomb).
+int cpng_encode_flat_gray(uint32_t width, uint32_t height, uint8_t gray, cpng_buffer *out, char *error, size_t error_size);
+
 /// Decodes any PNG (palette, gray, 16-bit, with or without alpha) to 8-bit
 /// RGBA. Refuses images wider or taller than `max_side` or with more than
 /// `max_pixels` pixels (decompression bombs).
@@ -50,5 +60,10 @@ int cpng_decode(const uint8_t *data, size_t length, uint32_t max_side, uint64_t 
                 cpng_image *out, char *error, size_t error_size);
 
 void cpng_free_image(cpng_image *image);
+
+/// Checks a PNG's structure without decoding it: the signature, IHDR first,
+/// every chunk's length and CRC, and (when `whole`) image data and an IEND
+/// chunk before the end; `whole` 0 stops after IHDR. Sets the size IHDR states.
+int cpng_check(const uint8_t *data, size_t length, int whole, uint32_t *width, uint32_t *height, char *error, size_t error_size);
 
 #endif

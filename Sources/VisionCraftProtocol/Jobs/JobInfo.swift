@@ -20,7 +20,8 @@ public struct JobInfo: RPCResult, Equatable {
 
     /// Why the last attempt failed.
     public struct Failure: Sendable, Equatable {
-        /// transient, rate_limited, auth, invalid, protocol, download, storage, internal.
+        /// transient, rate_limited, auth, invalid, protocol, download, storage,
+        /// plugin, image (corrupt after a remake, or past an image limit), internal.
         public var kind: String
         public var message: String
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stddef.h>
+
 #include "visioncraft_plugin.h"
 
 typedef struct {
@@ -70,10 +72,12 @@ static vc_status echo_file(void *state, const char *path, const char *params_jso
     return VC_OK;
 }
 
+// Built as an ABI 1.0 plugin (its descriptor ends before image_plan): the
+// host still loads those, and counts its image hook as making a new image.
 static const vc_plugin_descriptor descriptor = {
     .abi_major = VC_PLUGIN_ABI_MAJOR,
-    .abi_minor = VC_PLUGIN_ABI_MINOR,
-    .size = sizeof(vc_plugin_descriptor),
+    .abi_minor = 0,
+    .size = offsetof(vc_plugin_descriptor, image_plan),
     .name = "echo-test",
     .version = "1.0.0",
     .description = "Echoes prompts, inverts images (for tests)",

@@ -29,7 +29,7 @@ nonisolated(unsafe) let descriptor: UnsafeMutablePointer<vc_plugin_descriptor> =
             output.pointee = image
             return VC_OK
         },
-        file: nil))
+        file: nil, image_plan: nil))
     return d
 }()
 

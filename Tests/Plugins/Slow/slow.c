@@ -1,6 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 // A test plugin whose image hook sleeps for the number of milliseconds in
 // its parameters ("sleep_ms":N) before returning a 2x1 white image of its own.
+// Its plan says so, and "working_bytes":N more; with "lie":1 the plan claims
+// a 3x3 result instead (a plugin that breaks its plan).
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -32,6 +34,19 @@ static vc_status slow_image(void *state, const vc_image *input, const char *para
     return VC_OK;
 }
 
+static vc_status slow_plan(void *state, uint32_t width, uint32_t height, const char *params_json, vc_image_plan *plan, char **error) {
+    (void)state; (void)width; (void)height; (void)error;
+    long long working = 0;
+    const char *found = strstr(params_json, "\"working_bytes\":");
+    if (found) sscanf(found + 16, "%lld", &working);
+    int lie = strstr(params_json, "\"lie\":1") != NULL;
+    plan->width = lie ? 3 : 2;
+    plan->height = lie ? 3 : 1;
+    plan->in_place = 0;
+    plan->working_bytes = (uint64_t)working;
+    return VC_OK;
+}
+
 static const vc_plugin_descriptor descriptor = {
     .abi_major = VC_PLUGIN_ABI_MAJOR,
     .abi_minor = VC_PLUGIN_ABI_MINOR,
@@ -43,6 +58,7 @@ static const vc_plugin_descriptor descriptor = {
     .flags = VC_PLUGIN_SERIALIZED,
     .init = slow_init,
     .image = slow_image,
+    .image_plan = slow_plan,
 };
 
 const vc_plugin_descriptor *visioncraft_plugin_entry(void) { return &descriptor; }
