@@ -8,8 +8,9 @@ import TestSupport
 /// at the attempt limit instead of crash-looping forever; a graceful stop
 /// counts nothing.
 @Suite struct InterruptedJobTests {
-    /// The emulator answers generations after a minute: a job stays running.
-    static let stuckArguments = ["--emulator", "--max-attempts", "2", "--emulator-faults", #"{"latency_ms":60000}"#]
+    /// The emulator answers generations after a minute: a job stays running,
+    /// and only one (the next waits in the queue, untouched by the kills).
+    static let stuckArguments = ["--emulator", "--max-attempts", "2", "--max-in-flight", "1", "--emulator-faults", #"{"latency_ms":60000}"#]
 
     /// Submits a job on a subscribed connection and returns its id once an
     /// event says it runs.
@@ -46,7 +47,8 @@ import TestSupport
         let client = try daemon.connect()
         defer { client.close() }
         try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"\#(method)","params":\#(params)}"#)
-        return try JSONParser.parse(try client.readLine(timeout: TestTime.scaled(.seconds(30))))
+        // Longer than any job.wait below: its answer, not the read, ends the wait.
+        return try JSONParser.parse(try client.readLine(timeout: TestTime.scaled(.seconds(120))))
     }
 
     @Test func aJobTheDaemonKeepsDyingOnFailsAsCrashedAndTheQueueMovesOn() async throws {
@@ -69,7 +71,7 @@ import TestSupport
             daemon = try DaemonProcess.start(arguments: ["--emulator", "--max-attempts", "2"], folder: folder)
             defer { _ = try? daemon.terminate() }
             let poison = try Self.call(daemon, "job.get", #"{"id":"\#(id)"}"#)["result"] ?? .null
-            let next = try Self.call(daemon, "job.wait", #"{"id":"\#(second)","timeout_seconds":30}"#)["result"]?["job"] ?? .null
+            let next = try Self.call(daemon, "job.wait", #"{"id":"\#(second)","timeout_seconds":60}"#)["result"]?["job"] ?? .null
             return (afterFirst, poison, next, daemon.log())
         }
         #expect(afterFirst["attempts"] == 1, "\(afterFirst)")
@@ -91,7 +93,7 @@ import TestSupport
             _ = try daemon.terminate()
             daemon = try DaemonProcess.start(arguments: ["--emulator"], folder: folder)
             defer { _ = try? daemon.terminate() }
-            return try Self.call(daemon, "job.wait", #"{"id":"\#(id)","timeout_seconds":30}"#)["result"]?["job"] ?? .null
+            return try Self.call(daemon, "job.wait", #"{"id":"\#(id)","timeout_seconds":60}"#)["result"]?["job"] ?? .null
         }
         #expect(job["state"] == "succeeded", "\(job)")
         #expect(job["attempts"] == 0)
