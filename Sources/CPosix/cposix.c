@@ -232,3 +232,27 @@ int cposix_record_fatal_signals(const char *path) {
     }
     return 0;
 }
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#elif defined(__APPLE__)
+#include <malloc/malloc.h>
+#endif
+
+void cposix_release_free_memory(void) {
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#elif defined(__APPLE__)
+    malloc_zone_pressure_relief(NULL, 0);
+#endif
+}
+
+void cposix_fix_malloc_thresholds(size_t mmap_bytes, size_t trim_bytes) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, (int)mmap_bytes);
+    mallopt(M_TRIM_THRESHOLD, (int)trim_bytes);
+#else
+    (void)mmap_bytes;
+    (void)trim_bytes;
+#endif
+}

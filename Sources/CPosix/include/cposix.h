@@ -66,4 +66,15 @@ int cposix_launchd_socket(const char *name);
 /// with errno (ENAMETOOLONG for a path of 1024 bytes or more).
 int cposix_record_fatal_signals(const char *path);
 
+/// Gives the allocator's free pages back to the system: malloc_trim(0) with
+/// glibc (whose <malloc.h> the Glibc module leaves out),
+/// malloc_zone_pressure_relief on macOS, nothing elsewhere (musl's
+/// allocator returns freed memory itself).
+void cposix_release_free_memory(void);
+
+/// Fixes glibc's mmap and trim thresholds (mallopt M_MMAP_THRESHOLD and
+/// M_TRIM_THRESHOLD), which turns off their growth after large frees.
+/// Nothing elsewhere.
+void cposix_fix_malloc_thresholds(size_t mmap_bytes, size_t trim_bytes);
+
 #endif
