@@ -83,11 +83,17 @@ public enum ResidentMemory {
     /// water mark") from /proc on Linux; nil elsewhere.
     public static func peakKilobytes(of pid: pid_t) -> Int? {
         #if os(Linux)
-        guard let bytes = try? FileSystem.readFile("/proc/\(pid)/status") else { return nil }
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            return Int(line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
-        }
+        return statusField("VmHWM:", of: pid)
+        #else
         return nil
+        #endif
+    }
+
+    /// RssAnon from /proc on Linux: the resident part of the heap and the
+    /// other anonymous mappings, without the libraries' pages; nil elsewhere.
+    public static func anonymousKilobytes(of pid: pid_t) -> Int? {
+        #if os(Linux)
+        return statusField("RssAnon:", of: pid)
         #else
         return nil
         #endif
@@ -96,12 +102,7 @@ public enum ResidentMemory {
     /// VmRSS from /proc on Linux; `ps -o rss=` elsewhere.
     public static func kilobytes(of pid: pid_t) -> Int? {
         #if os(Linux)
-        guard let bytes = try? FileSystem.readFile("/proc/\(pid)/status") else { return nil }
-        // "VmRSS:\t    7068 kB": the number after the label and blanks.
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return Int(line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
-        }
-        return nil
+        return statusField("VmRSS:", of: pid)
         #else
         guard let output = try? FileDescriptor.pipe() else { return nil }
         var options = ChildProcess.Options(executable: "/bin/ps", arguments: ["-o", "rss=", "-p", String(pid)])
@@ -114,4 +115,16 @@ public enum ResidentMemory {
         return Int(text.filter { $0.isNumber })
         #endif
     }
+
+    #if os(Linux)
+    /// A "kB" field of /proc/PID/status ("VmRSS:\t    7068 kB": the number
+    /// after the label and blanks).
+    private static func statusField(_ label: String, of pid: pid_t) -> Int? {
+        guard let bytes = try? FileSystem.readFile("/proc/\(pid)/status") else { return nil }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix(label) {
+            return Int(line.dropFirst(label.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+        }
+        return nil
+    }
+    #endif
 }

@@ -306,3 +306,27 @@ void cposix_remove_alternate_signal_stack(void *mapping) {
     if (sigaltstack(&disable, NULL) != 0) return;
     munmap(mapping, size + page);
 }
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#elif defined(__APPLE__)
+#include <malloc/malloc.h>
+#endif
+
+void cposix_release_free_memory(void) {
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#elif defined(__APPLE__)
+    malloc_zone_pressure_relief(NULL, 0);
+#endif
+}
+
+void cposix_fix_malloc_thresholds(size_t mmap_bytes, size_t trim_bytes) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, (int)mmap_bytes);
+    mallopt(M_TRIM_THRESHOLD, (int)trim_bytes);
+#else
+    (void)mmap_bytes;
+    (void)trim_bytes;
+#endif
+}

@@ -75,6 +75,9 @@ public final class Daemon: Sendable {
     ///
     /// - Returns: the process exit status (0 after a graceful stop).
     public func run() -> Int32 {
+        // A client's large replies (job.list pages of megabytes) must not
+        // stay with the process once they are sent.
+        FreeMemory.limitWhatArenasKeep()
         let startInstant = MonotonicInstant.now()
         let startedAt = WallClock.now()
         let socket: DaemonSocket

@@ -40,10 +40,10 @@ struct DaemonMethods: Sendable {
         }
         table.register(RPCDiscover.self) { _, _ in AnyResult(discoveryDocument) }
         let client = upstream.client
-        table.register(ModelsList.self) { parameters, _ in
+        table.register(ModelsList.self, .waiting) { parameters, _ in
             try await Self.catalog("models", refresh: parameters.refresh, client) { (client) async throws(UpstreamError) in try await client.models() }
         }
-        table.register(SamplersList.self) { parameters, _ in
+        table.register(SamplersList.self, .waiting) { parameters, _ in
             try await Self.catalog("samplers", refresh: parameters.refresh, client) { (client) async throws(UpstreamError) in try await client.samplers() }
         }
         queue.register(in: &table)

@@ -13,25 +13,29 @@ struct QueueMethods: Sendable {
     let vault: KeyVault
     let subscriptions: EventSubscriptions
 
+    /// Every `job.*` method but `job.list` waits (for the store's thread, a
+    /// commit, a job) and answers with one job: `.waiting`. `job.list`
+    /// builds a page of up to 1,000 jobs, each with up to 32 KiB of prompts:
+    /// `.building`.
     func register(in table: inout RPCMethodTable) {
         let scheduler = self.scheduler
         let vault = self.vault
-        table.register(JobSubmit.self) { parameters, _ in
+        table.register(JobSubmit.self, .waiting) { parameters, _ in
             try await Self.mapped { try await scheduler.submit(parameters) }
         }
-        table.register(JobGet.self) { parameters, _ in
+        table.register(JobGet.self, .waiting) { parameters, _ in
             try await Self.mapped { try await scheduler.job(parameters.id) }
         }
-        table.register(JobCancel.self) { parameters, _ in
+        table.register(JobCancel.self, .waiting) { parameters, _ in
             try await Self.mapped { try await scheduler.cancel(parameters.id) }
         }
-        table.register(JobRetry.self) { parameters, _ in
+        table.register(JobRetry.self, .waiting) { parameters, _ in
             try await Self.mapped { try await scheduler.retry(parameters.id) }
         }
-        table.register(JobDelete.self) { parameters, _ in
+        table.register(JobDelete.self, .waiting) { parameters, _ in
             try await Self.mapped { try await scheduler.delete(parameters) }
         }
-        table.register(JobWait.self) { parameters, _ in
+        table.register(JobWait.self, .waiting) { parameters, _ in
             try await Self.mapped { try await scheduler.wait(parameters.id, timeout: .milliseconds(Int64(parameters.timeoutSeconds * 1000))) }
         }
         table.register(JobList.self) { parameters, _ in

@@ -52,7 +52,7 @@ enum TestMethods {
     }
 
     static func register(in table: inout RPCMethodTable) {
-        table.register(Sleep.self, async: { parameters, _ in
+        table.register(Sleep.self, .waiting, async: { parameters, _ in
             try await Task.sleep(for: .milliseconds(parameters.milliseconds))
             return Sleep.Result(milliseconds: parameters.milliseconds)
         })

@@ -25,8 +25,14 @@ public struct RPCDispatcher: Sendable {
         case none
         /// These bytes (one line, newline included), right away.
         case now([UInt8])
-        /// The bytes once the handlers finish; nil means nothing to send.
-        case later(@Sendable () async -> [UInt8]?)
+        /// One request's reply (one line) once its handler finishes; nil
+        /// means nothing to send. `work` is what the handler spends its time on.
+        case later(RPCMethodTable.Work, @Sendable () async -> [UInt8]?)
+        /// A batch with asynchronous requests: `answer` writes its reply
+        /// through the output it is given, in the batch's order and in pieces
+        /// when it is large (see `RPCBatchOutput`). `work` is `.building` when
+        /// one of its requests builds its reply.
+        case batch(RPCMethodTable.Work, @Sendable (any RPCBatchOutput) async -> Void)
     }
 
     /// Called for handler failures that are our bug, not the client's
@@ -56,9 +62,9 @@ public struct RPCDispatcher: Sendable {
             switch process(message, context: context) {
             case .none: return .none
             case .response(let response): return .now(Self.encode(response))
-            case .deferred(let work):
-                return .later {
-                    guard let response = await work() else { return nil }
+            case .deferred(let work, let body):
+                return .later(work) {
+                    guard let response = await body() else { return nil }
                     return Self.encode(response)
                 }
             }
@@ -71,28 +77,16 @@ public struct RPCDispatcher: Sendable {
             return .now(Self.encode(RPCResponse(id: .null, outcome: .failure(error))))
         }
         let outcomes = elements.map { process($0, context: context) }
-        let hasDeferred = outcomes.contains { if case .deferred = $0 { true } else { false } }
+        var hasDeferred = false, builds = false
+        for case .deferred(let work, _) in outcomes {
+            hasDeferred = true
+            if work == .building { builds = true }
+        }
         if !hasDeferred {
             let responses = outcomes.compactMap { if case .response(let response) = $0 { response } else { nil } }
             return responses.isEmpty ? .none : .now(Self.encode(batch: responses))
         }
-        return .later {
-            let responses = await withTaskGroup(of: (Int, RPCResponse?).self) { group in
-                for (index, outcome) in outcomes.enumerated() {
-                    switch outcome {
-                    case .none: break
-                    case .response(let response): group.addTask { (index, response) }
-                    case .deferred(let work): group.addTask { (index, await work()) }
-                    }
-                }
-                var collected: [(Int, RPCResponse)] = []
-                for await (index, response) in group {
-                    if let response { collected.append((index, response)) }
-                }
-                return collected.sorted { $0.0 < $1.0 }.map(\.1)
-            }
-            return responses.isEmpty ? nil : Self.encode(batch: responses)
-        }
+        return .batch(builds ? .building : .waiting) { output in await Self.answer(batch: outcomes, to: output) }
     }
 
     // MARK: Private
@@ -100,7 +94,51 @@ public struct RPCDispatcher: Sendable {
     private enum Outcome: Sendable {
         case none
         case response(RPCResponse)
-        case deferred(@Sendable () async -> RPCResponse?)
+        case deferred(RPCMethodTable.Work, @Sendable () async -> RPCResponse?)
+    }
+
+    /// Writes a batch's replies in its order, a piece whenever
+    /// `output.pieceSize` bytes are gathered. Waiting requests all start at
+    /// once, as they would on lines of their own (their replies are small);
+    /// building ones run one at a time, each once the client has read what
+    /// was written before it, and not at all once the connection is closed
+    /// (nobody would read their replies). A batch of 1,000 lists thus holds
+    /// about one list and one piece at a time, not 1,000.
+    private static func answer(batch outcomes: [Outcome], to output: any RPCBatchOutput) async {
+        var waiting: [Int: Task<RPCResponse?, Never>] = [:]
+        for (index, outcome) in outcomes.enumerated() {
+            if case .deferred(.waiting, let body) = outcome { waiting[index] = Task { await body() } }
+        }
+        var piece: [UInt8] = []
+        var isOpen = true
+        var started = false
+        for (index, outcome) in outcomes.enumerated() {
+            let response: RPCResponse?
+            switch outcome {
+            case .none:
+                response = nil
+            case .response(let immediate):
+                response = immediate
+            case .deferred(.waiting, _):
+                response = await waiting[index]?.value
+            case .deferred(.building, let body):
+                guard isOpen else { continue }
+                await output.waitForRoom()
+                response = await body()
+            }
+            guard let response else { continue }
+            piece.append(started ? UInt8(ascii: ",") : UInt8(ascii: "["))
+            started = true
+            response.write(to: &piece)
+            if piece.count > output.pieceSize {
+                isOpen = await output.write(piece, last: false)
+                piece = []
+            }
+        }
+        guard started else { return }  // only notifications
+        piece.append(UInt8(ascii: "]"))
+        piece.append(0x0A)
+        _ = await output.write(piece, last: true)
     }
 
     private func process(_ message: JSON, context: RPCRequestContext) -> Outcome {
@@ -123,9 +161,9 @@ public struct RPCDispatcher: Sendable {
             let outcome = run(request.method) { try body(request.params, requestContext) }
             guard let id = request.id else { return .none }
             return .response(RPCResponse(id: id, outcome: outcome))
-        case .deferred(let body):
+        case .deferred(let work, let body):
             let logFailure = self.logFailure
-            return .deferred {
+            return .deferred(work) {
                 let outcome: Result<JSON, RPCError>
                 do {
                     outcome = .success(try await body(request.params, requestContext))

@@ -9,11 +9,27 @@ import JSONRPC
 ///   once, with no thread hop (the fast path: `daemon.status`). They must not
 ///   block or take long.
 /// - asynchronous ones run in a task; the reply goes out when they finish,
-///   possibly after replies to later requests.
+///   possibly after replies to later requests. What they spend their time
+///   on (`Work`) sets how many one connection may run at once.
 public struct RPCMethodTable: Sendable {
+    /// What an asynchronous handler spends its time on, which sets how many
+    /// of its requests one connection may have running at once.
+    public enum Work: Sendable {
+        /// It builds its reply from what it gathers (a list), so the reply
+        /// may be large: a connection runs only a few such requests at once
+        /// (`RPCServer.Configuration.maximumBuildingPerConnection`), and
+        /// starts one only while the replies it queued are read.
+        case building
+        /// It mostly waits (for a job to finish, a commit, a timer, the
+        /// network) and answers with a small reply (one job, an
+        /// acknowledgement): a connection may have many in flight
+        /// (`RPCServer.Configuration.maximumInFlightPerConnection`).
+        case waiting
+    }
+
     enum Handler: Sendable {
         case immediate(@Sendable (JSON?, RPCRequestContext) throws -> JSON)
-        case deferred(@Sendable (JSON?, RPCRequestContext) async throws -> JSON)
+        case deferred(Work, @Sendable (JSON?, RPCRequestContext) async throws -> JSON)
     }
 
     private(set) var handlers: [String: Handler] = [:]
@@ -38,12 +54,16 @@ public struct RPCMethodTable: Sendable {
     }
 
     /// Registers an asynchronous handler for `method`.
+    ///
+    /// - Parameter work: what the handler spends its time on; `.building`
+    ///   unless it mostly waits and its reply is small.
     public mutating func register<Method: RPCMethod>(
         _ method: Method.Type,
+        _ work: Work = .building,
         async handler: @escaping @Sendable (Method.Parameters, RPCRequestContext) async throws -> Method.Result
     ) {
         precondition(handlers[Method.name] == nil, "method \(Method.name) registered twice")
-        handlers[Method.name] = .deferred { params, context in
+        handlers[Method.name] = .deferred(work) { params, context in
             try await handler(try Method.Parameters(params: params), context).result
         }
     }

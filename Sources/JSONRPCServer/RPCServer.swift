@@ -11,17 +11,22 @@ public final class RPCServer: Sendable {
         public var maximumMessageBytes: Int
         /// Asynchronous requests in flight per connection before reading pauses.
         public var maximumInFlightPerConnection: Int
+        /// Of those, the ones that build their replies (`RPCMethodTable.Work`):
+        /// each may be large, so one connection builds only a few at once.
+        public var maximumBuildingPerConnection: Int
         public var dispatch: RPCDispatcher.Limits
         public var stream: StreamServer.Configuration
 
         public init(
             maximumMessageBytes: Int = 16 << 20,
             maximumInFlightPerConnection: Int = 128,
+            maximumBuildingPerConnection: Int = 2,
             dispatch: RPCDispatcher.Limits = .init(),
             stream: StreamServer.Configuration = .init()
         ) {
             self.maximumMessageBytes = maximumMessageBytes
             self.maximumInFlightPerConnection = maximumInFlightPerConnection
+            self.maximumBuildingPerConnection = max(1, maximumBuildingPerConnection)
             self.dispatch = dispatch
             self.stream = stream
         }
@@ -58,6 +63,7 @@ public final class RPCServer: Sendable {
                 dispatcher: dispatcher,
                 maximumLineLength: configuration.maximumMessageBytes,
                 maximumInFlight: configuration.maximumInFlightPerConnection,
+                maximumBuilding: configuration.maximumBuildingPerConnection,
                 onClose: { closed in sessions.remove(closed.connectionID) }
             )
             sessions.insert(session)

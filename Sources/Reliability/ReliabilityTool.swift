@@ -14,6 +14,7 @@ public enum ReliabilityTool {
                visioncraft-reliability soak [--jobs N]
                visioncraft-reliability load [--jobs N] [--connections N] [--subscribers N]
                visioncraft-reliability images [--bomb-side N] [--image-memory-mb N] [--daemon-dir PATH] [--no-limit-flags]
+               visioncraft-reliability memory [--jobs N] [--requests N] [--limit N] [--watch-seconds N]
         """
 
     static let help = """
@@ -46,12 +47,22 @@ public enum ReliabilityTool {
                then the limits raised with a 1536 MiB image memory budget, one job
                and two at once. Both must succeed and the daemon's peak resident
                memory (VmHWM) must grow by no more than the budget and 64 MiB.
+        memory fills a store with 2,000 jobs of 16 KiB prompts; then, each on a
+               fresh daemon, one client sends 300 job.list {"limit":1000} (16.5 MB
+               a reply) in one write and never reads, one sends them and reads as
+               fast as it can, and one sends a batch of 1,000 and never reads.
+               The daemon's RSS, sampled every 10 ms, must stay within 256 MB of
+               where it started, and come back within 16 MB of it once the
+               client is gone.
 
         Options:
           --inputs N        fuzz: inputs to send (default 1,000,000)
           --huge-line-mb N  fuzz: one oversized line of N MiB first (default 100; 0: none)
           --jobs N          crash: jobs in the workload (default 200); soak: jobs (default 1,000);
-                            load: jobs queued (default 10,000)
+                            load: jobs queued (default 10,000); memory: jobs in the store (default 2,000)
+          --requests N      memory: job.list requests in the one write (default 300)
+          --limit N         memory: their limit (default 1,000)
+          --watch-seconds N memory: how long a client that does not read is watched (default 10)
           --connections N   load: connections asking daemon.status (default 500)
           --subscribers N   load: event subscribers (default 20)
           --bomb-side N     images: the bomb's side (default 8192)
@@ -73,9 +84,10 @@ public enum ReliabilityTool {
             write(to: .standardError, "visioncraft-reliability: \(message)\n\(usage)\n")
             return 64
         }
-        guard let check = arguments.first else { return fail("name a check: fuzz, crash, soak, load or images") }
-        guard ["fuzz", "crash", "soak", "load", "images"].contains(check) else {
-            return fail("unknown check '\(check)' (there are: fuzz, crash, soak, load, images)")
+        let checks = ["fuzz", "crash", "soak", "load", "images", "memory"]
+        guard let check = arguments.first else { return fail("name a check: \(checks.joined(separator: ", "))") }
+        guard checks.contains(check) else {
+            return fail("unknown check '\(check)' (there are: \(checks.joined(separator: ", ")))")
         }
         var fuzz = RPCFuzzCampaign.Settings()
         fuzz.inputs = 1_000_000
@@ -84,6 +96,7 @@ public enum ReliabilityTool {
         var soak = SoakCampaign.Settings()
         var load = LoadCampaign.Settings()
         var images = ImageMemoryCampaign.Settings()
+        var memory = MemoryCampaign.Settings()
         var index = 1
         while index < arguments.count {
             let option = arguments[index]
@@ -112,11 +125,15 @@ public enum ReliabilityTool {
             case ("load", "--subscribers") where value <= 1_000: load.subscribers = Int(value)
             case ("images", "--bomb-side") where value >= 64 && value <= 16384: images.bombSide = Int(value)
             case ("images", "--image-memory-mb") where value >= 16 && value <= 1 << 20: images.imageMemoryMB = Int(value)
+            case ("memory", "--jobs") where value > 0 && value <= 1_000_000: memory.jobs = Int(value)
+            case ("memory", "--requests") where value > 0 && value <= 100_000: memory.requests = Int(value)
+            case ("memory", "--limit") where value > 0 && value <= 1_000: memory.limit = Int(value)
+            case ("memory", "--watch-seconds") where value > 0 && value <= 3_600: memory.watch = .seconds(Int64(value))
             case (_, "--seed"):
                 fuzz.seed = value
                 crash.seed = value
             case (_, "--inputs"), (_, "--huge-line-mb"), (_, "--jobs"), (_, "--kills"), (_, "--connections"), (_, "--subscribers"),
-                (_, "--bomb-side"), (_, "--image-memory-mb"):
+                (_, "--bomb-side"), (_, "--image-memory-mb"), (_, "--requests"), (_, "--limit"), (_, "--watch-seconds"):
                 return fail("\(option) \(value) is not a valid value for \(check)")
             default:
                 return fail("unknown option '\(option)' for \(check)")
@@ -127,6 +144,13 @@ public enum ReliabilityTool {
             let binaries = try BenchmarkBinaries()
             let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/visioncraft-reliability-")
             let progress: (String) -> Void = { write(to: .standardError, $0 + "\n") }
+            if check == "memory" {
+                write(to: .standardError, "\(memory.jobs) jobs, \(memory.requests) job.list {\"limit\":\(memory.limit)} at once, in \(folder)\n")
+                let report = try MemoryCampaign(binaries: binaries, folder: folder, settings: memory).run(progress: progress)
+                write(to: .standardOutput, render(report))
+                for failure in report.failures { write(to: .standardError, "visioncraft-reliability: \(failure)\n") }
+                return report.failures.isEmpty ? 0 : 1
+            }
             if check == "load" {
                 write(to: .standardError, "\(load.connections) connections, \(load.subscribers) subscribers, \(load.jobs) jobs, in \(folder)\n")
                 let report = try LoadCampaign(binaries: binaries, folder: folder, settings: load).run(progress: progress)
@@ -213,6 +237,23 @@ public enum ReliabilityTool {
         let heard = report.eventsPerSubscriber
         table.append(["job.updated per subscriber (min / max)", "\(heard.min() ?? 0) / \(heard.max() ?? 0)"])
         table.append(["events.dropped notices", "\(report.dropped)"])
+        return table.render() + "\n"
+    }
+
+    static func render(_ report: MemoryCampaign.Report) -> String {
+        // 0: no reading (the daemon was killed at the ceiling before it).
+        func megabytes(_ kilobytes: Int) -> String { kilobytes == 0 ? "-" : Format.fixed(Double(kilobytes) / 1024, 0) }
+        var table = TextTable(header: ["client", "RSS MB: before / peak / after", "anonymous MB: before / peak / after", "read", "time", "bounds"])
+        for phase in report.phases {
+            table.append([
+                phase.name,
+                "\(megabytes(phase.baseline.resident)) / \(megabytes(phase.peak.resident)) / \(megabytes(phase.after.resident))",
+                "\(megabytes(phase.baseline.anonymous)) / \(megabytes(phase.peak.anonymous)) / \(megabytes(phase.after.anonymous))",
+                phase.replies > 0 ? "\(phase.replies) replies, \(phase.bytesRead >> 20) MiB" : "-",
+                Format.fixed(phase.elapsed.seconds, 1) + " s",
+                phase.failure == nil ? "kept" : "BROKEN",
+            ])
+        }
         return table.render() + "\n"
     }
 

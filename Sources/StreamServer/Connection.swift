@@ -81,39 +81,57 @@ public final class Connection: @unchecked Sendable {
     /// - Returns: false if the connection is already closed (the bytes are dropped).
     @discardableResult
     public func send(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        output.withLock { state in
-            guard !state.closed, !state.broken else { return false }
-            var offset = 0
-            if state.pendingCount == 0 {
-                do {
-                    offset = try UnixSocket.send(descriptor, bytes)
-                } catch {
-                    state.broken = true
-                    updateInterest(&state)
-                    return false
-                }
-                if offset == bytes.count { return true }
-            }
-            if state.pendingStart > 0, state.pendingStart >= state.pending.count / 2 {
-                state.pending.removeFirst(state.pendingStart)
-                state.pendingStart = 0
-            }
-            state.pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
-            updateInterest(&state)
-            return true
-        }
+        output.withLock { state in send(bytes, keeping: nil, &state) }
     }
 
-    /// Sends `bytes`; see `send(_:)`.
+    /// Sends `bytes`; see `send(_:)`. What the socket does not take at once
+    /// stays in `bytes` itself when nothing else is queued: a large reply is
+    /// not copied.
     @discardableResult
     public func send(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { send($0) }
+        output.withLock { state in bytes.withUnsafeBytes { send($0, keeping: bytes, &state) } }
+    }
+
+    /// Writes what the socket takes and queues the rest: in `array` (the
+    /// same bytes) if given and the queue is empty, else appended to it.
+    ///
+    /// - Important: call with the output lock held.
+    private func send(_ bytes: UnsafeRawBufferPointer, keeping array: [UInt8]?, _ state: inout OutputState) -> Bool {
+        guard !state.closed, !state.broken else { return false }
+        var offset = 0
+        if state.pendingCount == 0 {
+            do {
+                offset = try UnixSocket.send(descriptor, bytes)
+            } catch {
+                state.broken = true
+                updateInterest(&state)
+                return false
+            }
+            if offset == bytes.count { return true }
+            if let array {
+                state.pending = array
+                state.pendingStart = offset
+                updateInterest(&state)
+                return true
+            }
+        }
+        if state.pendingStart > 0, state.pendingStart >= state.pending.count / 2 {
+            state.pending.removeFirst(state.pendingStart)
+            state.pendingStart = 0
+        }
+        state.pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+        updateInterest(&state)
+        return true
     }
 
     /// Bytes queued but not yet written.
     public var pendingOutputCount: Int {
         output.withLock { $0.pendingCount }
     }
+
+    /// Reading stops while more output than this is queued; the delegate
+    /// hears `connectionDidDrainOutput` when the queue is back under it.
+    public var outputHighWater: Int { limits.highWater }
 
     /// Stops or resumes reading (for backpressure: too many requests in flight).
     public func setReading(_ wanted: Bool) {
@@ -219,10 +237,12 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Writes queued output; closes when asked to after the flush, or when
-    /// the peer is gone.
+    /// the peer is gone; tells the delegate when the queue fell under the
+    /// high-water mark.
     private func flush() {
-        let shouldClose: Bool = output.withLock { state in
-            if state.closed { return false }
+        let (shouldClose, drained): (Bool, Bool) = output.withLock { state in
+            if state.closed { return (false, false) }
+            let wasOver = state.pendingCount > limits.highWater
             while state.pendingCount > 0, !state.broken {
                 let sent: Int
                 do {
@@ -240,11 +260,15 @@ public final class Connection: @unchecked Sendable {
                 state.pending.removeAll(keepingCapacity: state.pending.capacity <= 65536)
                 state.pendingStart = 0
             }
-            if state.broken || (state.closeAfterFlush && state.pendingCount == 0) { return true }
+            if state.broken || (state.closeAfterFlush && state.pendingCount == 0) { return (true, false) }
             updateInterest(&state)
-            return false
+            return (false, wasOver && state.pendingCount <= limits.highWater)
         }
-        if shouldClose { closeOnLoop() }
+        if shouldClose {
+            closeOnLoop()
+        } else if drained {
+            delegate?.connectionDidDrainOutput(self)
+        }
     }
 
     /// Re-registers for what the state needs now.

@@ -12,4 +12,14 @@ public protocol ConnectionDelegate: AnyObject, Sendable {
 
     /// The connection is closed: by either side, or after an error.
     func connectionDidClose(_ connection: Connection)
+
+    /// The queued output fell to the connection's high-water mark or under
+    /// it, after being over it: the client read what was queued, so work
+    /// held back for room can go on.
+    func connectionDidDrainOutput(_ connection: Connection)
+}
+
+extension ConnectionDelegate {
+    /// Nothing: a protocol that never holds work back needs no call.
+    public func connectionDidDrainOutput(_ connection: Connection) {}
 }

@@ -75,7 +75,37 @@ func dispatch(_ line: String, _ dispatcher: RPCDispatcher = RPCDispatcher(method
     switch reply {
     case .none: return nil
     case .now(let bytes): return String(decoding: bytes, as: UTF8.self)
-    case .later(let work): return await work().map { String(decoding: $0, as: UTF8.self) }
+    case .later(_, let work): return await work().map { String(decoding: $0, as: UTF8.self) }
+    case .batch(_, let answer):
+        let output = CollectedOutput()
+        await answer(output)
+        return output.text
+    }
+}
+
+/// A batch's output that keeps every piece (and has room at once).
+final class CollectedOutput: RPCBatchOutput {
+    private let pieces = Mutex<[[UInt8]]>([])
+    let pieceSize: Int
+
+    init(pieceSize: Int = .max) {
+        self.pieceSize = pieceSize
+    }
+
+    func waitForRoom() async {}
+
+    func write(_ piece: [UInt8], last: Bool) async -> Bool {
+        pieces.withLock { $0.append(piece) }
+        return true
+    }
+
+    /// The pieces written so far.
+    var written: [[UInt8]] { pieces.withLock { $0 } }
+
+    /// Everything written, or nil if nothing was.
+    var text: String? {
+        let all = written
+        return all.isEmpty ? nil : String(decoding: all.joined(), as: UTF8.self)
     }
 }
 

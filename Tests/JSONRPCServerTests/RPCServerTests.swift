@@ -49,7 +49,7 @@ final class Gate: Sendable {
     var waitingCount: Int { arrivals.read { $0 } }
 
     func register(in table: inout RPCMethodTable) {
-        table.register(Wait.self, async: { [self] _, _ in
+        table.register(Wait.self, .waiting, async: { [self] _, _ in
             await withCheckedContinuation { continuation in
                 let resumeNow = waiters.withLock { state in
                     if state.isOpen { return true }

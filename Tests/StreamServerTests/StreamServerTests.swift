@@ -49,6 +49,27 @@ final class BlobDelegate: ConnectionDelegate {
     func connectionDidClose(_ connection: Connection) {}
 }
 
+/// Queues a blob on the first read and notes every drain, with the output
+/// still queued at that moment.
+final class DrainDelegate: ConnectionDelegate {
+    let size: Int
+    /// What was queued at each `connectionDidDrainOutput`.
+    let drains = ThreadCondition<[Int]>([])
+    init(size: Int) { self.size = size }
+
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        connection.send([UInt8](repeating: 0x61, count: size))
+    }
+
+    func connectionDidDrainOutput(_ connection: Connection) {
+        let queued = connection.pendingOutputCount
+        drains.update { $0.append(queued) }
+    }
+
+    func connectionDidReachEndOfInput(_ connection: Connection) {}
+    func connectionDidClose(_ connection: Connection) {}
+}
+
 /// A server on a temporary socket, stopped by `stop()`.
 struct TestServer {
     let folder: TemporaryDirectory
@@ -115,6 +136,26 @@ struct TestServer {
         }
         #expect(count == size)
         #expect(firstWrong == nil, "byte \(firstWrong ?? 0) differs")
+    }
+
+    @Test func theDelegateHearsWhenQueuedOutputFallsUnderTheMark() async throws {
+        let mark = 64 << 10
+        let delegate = DrainDelegate(size: 4 << 20)
+        let server = try TestServer(configuration: .init(loopCount: 1, outputHighWater: mark)) { _ in delegate }
+        defer { server.stop() }
+        let (beforeReading, received) = try await offPool {
+            let client = try LineClient(path: server.path)
+            try client.send("go")
+            // Nothing is read yet: 4 MiB stay queued, far over the mark.
+            let beforeReading = delegate.drains.wait(timeout: .milliseconds(200)) { !$0.isEmpty }
+            return (beforeReading, try client.readExactly(4 << 20).count)
+        }
+        #expect(!beforeReading, "no drain while the client reads nothing")
+        #expect(received == 4 << 20)
+        #expect(delegate.drains.wait(timeout: TestTime.scaled(.seconds(10))) { !$0.isEmpty })
+        let drains = delegate.drains.read { $0 }
+        #expect(drains.count == 1, "one crossing, one call: \(drains)")
+        #expect(drains.allSatisfy { $0 <= mark })
     }
 
     @Test func refusedConnectionsAreClosedAtOnce() async throws {

@@ -84,4 +84,15 @@ void *cposix_install_alternate_signal_stack(void);
 /// is NULL.
 void cposix_remove_alternate_signal_stack(void *mapping);
 
+/// Gives the allocator's free pages back to the system: malloc_trim(0) with
+/// glibc (whose <malloc.h> the Glibc module leaves out),
+/// malloc_zone_pressure_relief on macOS, nothing elsewhere (musl's
+/// allocator returns freed memory itself).
+void cposix_release_free_memory(void);
+
+/// Fixes glibc's mmap and trim thresholds (mallopt M_MMAP_THRESHOLD and
+/// M_TRIM_THRESHOLD), which turns off their growth after large frees.
+/// Nothing elsewhere.
+void cposix_fix_malloc_thresholds(size_t mmap_bytes, size_t trim_bytes);
+
 #endif
