@@ -4,7 +4,7 @@ import Posix
 /// What a daemon checks before it trusts the job database it finds: a file
 /// that exists but is empty, a write-ahead log without its database, and
 /// SQLite's `quick_check` (every page and b-tree readable and well formed;
-/// it reads every page: about 0.1 s for 100,000 jobs, a 45 MB file).
+/// it reads every page: 0.1 to 0.35 s for 100,000 jobs, README "Reliability").
 ///
 /// A database this daemon made is never empty: its first commit writes the
 /// header and the schema. An empty file, or a lone `-wal`, means the file
