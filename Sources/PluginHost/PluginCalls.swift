@@ -124,23 +124,31 @@ extension LoadedPlugin {
         timeout: Duration, hook: PluginHook, _ work: @escaping @Sendable () -> Result<T, PluginError>
     ) async throws(PluginError) -> T {
         let journal = self.journal.withLock { $0 }
-        let outcome: Result<T, PluginError>? = await withCheckedContinuation { continuation in
+        // The result crosses from the hook's thread under a lock that both
+        // sides take: what the hook made (a PixelBuffer's fields, its
+        // pixels) is visibly complete before the caller reads it, which the
+        // continuation alone does not show ThreadSanitizer.
+        let handed = Lock<Result<T, PluginError>?>(nil)
+        let answered: Bool = await withCheckedContinuation { continuation in
             let once = OnceContinuation(continuation)
-            let watch = PluginWatchdog.shared.watch(timeout: timeout) { once.resume(nil) }
+            let watch = PluginWatchdog.shared.watch(timeout: timeout) { once.resume(false) }
             do {
                 try PluginWorkers.shared.run { [self] in
                     let note = journal?.begin(plugin: name, hook: hook)
                     let result = serialized ? callLock.withLock { _ in work() } : work()
                     journal?.end(note)
+                    handed.withLock { $0 = result }
                     // The answer first: an expiry racing with it must lose.
-                    once.resume(result)
+                    once.resume(true)
                     PluginWatchdog.shared.cancel(watch)
                 }
             } catch {
                 PluginWatchdog.shared.cancel(watch)
-                once.resume(.failure(PluginError(.hookFailed, "plugin \(name): cannot start a thread for its \(hook) hook: \(error)")))
+                handed.withLock { $0 = .failure(PluginError(.hookFailed, "plugin \(name): cannot start a thread for its \(hook) hook: \(error)")) }
+                once.resume(true)
             }
         }
+        let outcome = answered ? handed.withLock { $0 } : nil
         guard let outcome else {
             markHung(hook: hook, after: timeout)
             throw PluginError(.timedOut, "plugin \(name): its \(hook) hook did not finish within \(timeout.seconds) s; the plugin is marked hung")

@@ -87,15 +87,19 @@ import TestSupport
     @Test func aGracefulStopCountsNoAttempt() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        let job = try await offPool { () -> JSON in
+        let (job, stop, log) = try await offPool { () -> (JSON, ChildProcess.Termination, String) in
             var daemon = try DaemonProcess.start(arguments: Self.stuckArguments, folder: folder)
             let id = try Self.submitAndWaitUntilRunning(daemon, prompt: "stopped")
-            _ = try daemon.terminate()
+            let stop = try daemon.terminate()
+            // Both daemons log to the same file.
             daemon = try DaemonProcess.start(arguments: ["--emulator"], folder: folder)
             defer { _ = try? daemon.terminate() }
-            return try Self.call(daemon, "job.wait", #"{"id":"\#(id)","timeout_seconds":60}"#)["result"]?["job"] ?? .null
+            let job = try Self.call(daemon, "job.wait", #"{"id":"\#(id)","timeout_seconds":60}"#)["result"]?["job"] ?? .null
+            return (job, stop, daemon.log())
         }
+        #expect(stop == .exited(0))
         #expect(job["state"] == "succeeded", "\(job)")
-        #expect(job["attempts"] == 0)
+        #expect(job["attempts"] == 0, "\(log)")
+        #expect(log.contains("requeued 1 job(s) this stop interrupted"), "\(log)")
     }
 }
