@@ -95,10 +95,10 @@ public enum PluginLoader {
         (1...32).contains(name.utf8.count) && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
     }
 
-    /// A plugin's error message (freed), or the status's name.
     /// The longest message taken from a plugin.
     static let maximumMessageBytes = 1024
 
+    /// A plugin's error message (freed), or the status's name.
     static func message(_ error: UnsafeMutablePointer<CChar>?, _ status: vc_status) -> String {
         defer { free(error) }
         if let error {

@@ -3,17 +3,20 @@
 // its parameters ("sleep_ms":N) before returning a 2x1 white image of its own.
 // Its plan says so, and "working_bytes":N more; with "lie":1 the plan claims
 // a 3x3 result instead (a plugin that breaks its plan).
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "visioncraft_plugin.h"
 
-static const vc_host *saved_host;
+// Stored atomically: tests load this plugin in parallel, and one load's
+// init may run while another load's hook reads the table.
+static _Atomic(const vc_host *) saved_host;
 
 static vc_status slow_init(const vc_host *host, const char *config_json, void **state, char **error) {
     (void)config_json; (void)state; (void)error;
-    saved_host = host;
+    atomic_store_explicit(&saved_host, host, memory_order_release);
     return VC_OK;
 }
 
@@ -24,7 +27,7 @@ static vc_status slow_image(void *state, const vc_image *input, const char *para
     if (found) sscanf(found + 11, "%ld", &milliseconds);
     struct timespec pause = {milliseconds / 1000, (milliseconds % 1000) * 1000000L};
     nanosleep(&pause, NULL);
-    uint8_t *pixels = saved_host->allocate(2 * 1 * 4);
+    uint8_t *pixels = atomic_load_explicit(&saved_host, memory_order_acquire)->allocate(2 * 1 * 4);
     if (!pixels) return VC_OUT_OF_MEMORY;
     memset(pixels, 255, 8);
     output->pixels = pixels;
