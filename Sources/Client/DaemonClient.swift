@@ -73,6 +73,14 @@ public final class DaemonClient {
         DaemonLauncher(location: location(for: options), options: options).logPath
     }
 
+    /// Whether the daemon a client would start accepts its command line, its
+    /// configuration file (`configPath`, else the default) and the
+    /// environment (`visioncraftd --check-config`): nil when it does, else
+    /// its message (a restart checks this before it stops a working daemon).
+    public static func checkDaemonConfiguration(for options: Options, configPath: String? = nil) -> String? {
+        DaemonLauncher(location: location(for: options), options: options).checkConfiguration(configPath: configPath)
+    }
+
     /// Connects, starting the daemon first if none answers and `autoStart` is on.
     ///
     /// A daemon that holds the socket's lock but whose socket file is

@@ -120,6 +120,34 @@ struct DaemonLauncher {
         throw .startFailed(path: path, detail: log.isEmpty ? "\(reason); see \(logPath)" : "\(reason): \(log)")
     }
 
+    /// Runs the daemon that `start` would run with `--check-config` (and
+    /// `--config configPath` when given): nil when a start would get past its
+    /// command line, configuration file and environment, else what it said.
+    func checkConfiguration(configPath: String?) -> String? {
+        guard let executable = daemonExecutable() else { return "visioncraftd is neither next to this program nor on PATH" }
+        do {
+            let errors = try FileDescriptor.pipe()
+            var spawn = ChildProcess.Options(
+                executable: executable, arguments: ["--check-config"] + (configPath.map { ["--config", $0] } ?? []),
+                environment: options.environment.variablesForChild
+            )
+            spawn.standardInput = .null
+            spawn.standardOutput = .null
+            spawn.standardError = .descriptor(errors.write)
+            let child = try ChildProcess.spawn(spawn)
+            try errors.write.close()
+            let said = (try? errors.read.readAll(limit: 64 << 10)) ?? []
+            try? errors.read.close()
+            let termination = try child.wait()
+            guard termination != .exited(0) else { return nil }
+            let text = String(decoding: said, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "\(executable) \(termination)"
+            // The log line's message, without its time stamp and level.
+            return text.firstRange(of: " error: ").map { String(text[$0.upperBound...]) } ?? text
+        } catch {
+            return "cannot run \(executable) --check-config: \(error)"
+        }
+    }
+
     /// The last lines of the daemon's log.
     private func lastLogLines() -> [String] {
         guard let bytes = try? FileSystem.readFile(logPath) else { return [] }

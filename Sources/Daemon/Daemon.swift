@@ -104,8 +104,9 @@ public final class Daemon: Sendable {
         let paths: DaemonPaths
         let stateLock: StateFolderLock
         let upstream: Upstream
+        let selection: UpstreamSelection
         do {
-            paths = try DaemonPaths.resolve(options: options) { self.environment[$0] }
+            (paths, selection) = try resolveSettings()
             try FileSystem.makeDirectories(paths.stateDirectory, permissions: 0o700)
             // Before anything in the folder is touched (the emulator's port
             // file, the plugin journal, the job database).
@@ -117,14 +118,9 @@ public final class Daemon: Sendable {
         }
         defer { stateLock.release() }
         do {
-            let selection = try UpstreamSelection.resolve(flag: options.upstream, configured: options.configuredUpstream) { self.environment[$0] }
             upstream = try Upstream.start(selection, options: options, log: log, emulatorPortFile: paths.emulatorPortFile)
-        } catch let error as UpstreamSelectionError {
-            return abandon(socket, DaemonError(.configuration, error.description))
-        } catch let error as DaemonError {
-            return abandon(socket, error)
         } catch {
-            return abandon(socket, DaemonError(.configuration, "\(error)"))
+            return abandon(socket, error)
         }
         defer { upstream.stop() }
 
@@ -165,6 +161,8 @@ public final class Daemon: Sendable {
             startedAt: startedAt.iso8601,
             startInstant: startInstant,
             socketPath: socket.path,
+            serviceManager: socket.serviceManager,
+            configPath: options.configPath,
             connectionCount: { serverBox.withLock { $0?.connectionCount ?? 0 } },
             requestStop: { [self] reason in requestStop(reason) },
             reload: { [self] () throws(DaemonError) in try reload() },
@@ -360,6 +358,27 @@ public final class Daemon: Sendable {
         log.info("reloaded \(path): " + (report.changed.isEmpty ? "nothing changed" : "changed \(report.changed.joined(separator: ", "))")
             + (report.restartNeeded.isEmpty ? "" : "; restart to apply \(report.restartNeeded.joined(separator: ", "))"))
         return report
+    }
+
+    /// What the options, the configuration file and the environment resolve
+    /// to: the folders and the upstream. What `run` does first, and all that
+    /// `visioncraftd --check-config` does (`vcctl daemon restart` runs it
+    /// before it stops a working daemon).
+    ///
+    /// - Throws: `DaemonError` (`.configuration`) saying what is wrong.
+    func resolveSettings() throws(DaemonError) -> (DaemonPaths, UpstreamSelection) {
+        let paths = try DaemonPaths.resolve(options: options) { self.environment[$0] }
+        do {
+            return (paths, try UpstreamSelection.resolve(flag: options.upstream, configured: options.configuredUpstream) { self.environment[$0] })
+        } catch {
+            throw DaemonError(.configuration, error.description)
+        }
+    }
+
+    /// Checks what `run` would resolve first (`resolveSettings`), without
+    /// binding anything or touching a file.
+    public func checkSettings() throws(DaemonError) {
+        _ = try resolveSettings()
     }
 
     /// Logs why the start failed, closes the socket and reports the status.

@@ -51,14 +51,18 @@ public struct VisionCraftDaemonCommand: Command {
             Option(long: "connect-timeout", valueName: "SECONDS", help: "How long connecting to the upstream may take; default 10."),
             Option(long: "request-timeout", valueName: "SECONDS", help: "How long one upstream request may take in all; default 120."),
             Option(long: "stall-timeout", valueName: "SECONDS", help: "Abort an upstream transfer that receives nothing for this long; default 30."),
+            Option(long: "check-config", help: "Check the command line, the configuration file and the environment as a start would, then exit: 0 when they are fine, 78 naming what is wrong. Binds nothing, touches no file."),
             Option(long: "skip-database-check", help: "Use the job database even if the start's check finds it damaged (an empty file, a lone write-ahead log, SQLite's quick check); the problem is logged as a warning."),
             Option(long: "enable-test-methods", help: "Register test.sleep and test.fail (for the test suite).", hidden: true),
         ]
     )
 
     let options: DaemonOptions
+    /// `--check-config`: check, then exit.
+    let checkOnly: Bool
 
     public init(_ arguments: ParsedArguments) throws {
+        checkOnly = arguments.flag("check-config")
         var options = DaemonOptions()
         options.socketPath = arguments.value("socket")
         options.logFile = arguments.value("log-file")
@@ -180,6 +184,16 @@ public struct VisionCraftDaemonCommand: Command {
             options.configPath = path
         }
         let daemon = Daemon(options: options, environment: context.environment, log: log)
+        if checkOnly {
+            do {
+                try daemon.checkSettings()
+            } catch {
+                log.error(error.message)
+                return .config
+            }
+            context.stderr.write("visioncraftd: the command line, " + (options.configPath.map { "\($0)" } ?? "no configuration file") + " and the environment are fine\n")
+            return .success
+        }
         _ = try SignalWaiter([.terminate, .interrupt, .hangup]) { signal in
             switch signal {
             case .hangup:

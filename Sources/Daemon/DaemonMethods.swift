@@ -12,6 +12,10 @@ struct DaemonMethods: Sendable {
     let startedAt: String
     let startInstant: MonotonicInstant
     let socketPath: String
+    /// The service manager that passed the socket, if one did.
+    let serviceManager: String?
+    /// The configuration file read at start (nil: none).
+    let configPath: String?
     let connectionCount: @Sendable () -> Int
     let requestStop: @Sendable (Daemon.StopReason) -> Void
     let reload: @Sendable () throws(DaemonError) -> ReloadReport
@@ -74,7 +78,9 @@ struct DaemonMethods: Sendable {
             startedAt: startedAt,
             socket: socketPath,
             connections: connectionCount(),
-            upstream: upstream.summary
+            upstream: upstream.summary,
+            serviceManager: serviceManager,
+            configPath: configPath
         )
     }
 }

@@ -54,6 +54,10 @@ public final class DaemonSocket: Sendable {
     /// The socket's path (for an activated socket, what getsockname tells).
     public let path: String
     public let origin: Origin
+    /// The service manager that passed an activated socket ("systemd",
+    /// "launchd"); nil for a socket this daemon bound. It owns the socket, and
+    /// starts the daemon again at the next connection after a stop.
+    public let serviceManager: String?
     private let state: Lock<State>
 
     private struct State {
@@ -64,9 +68,12 @@ public final class DaemonSocket: Sendable {
         var file: FileStatus?
     }
 
-    private init(descriptor: FileDescriptor, path: String, origin: Origin, lock: FileLock?, boundFile: FileStatus?) {
+    private init(
+        descriptor: FileDescriptor, path: String, origin: Origin, serviceManager: String? = nil, lock: FileLock?, boundFile: FileStatus?
+    ) {
         self.path = path
         self.origin = origin
+        self.serviceManager = serviceManager
         state = Lock(State(descriptor: descriptor, lock: lock, file: boundFile))
     }
 
@@ -109,7 +116,7 @@ public final class DaemonSocket: Sendable {
             throw DaemonError(.system, "socket activation: \(error)")
         }
         let path = UnixSocket.localPath(of: fd) ?? "(inherited socket)"
-        return DaemonSocket(descriptor: fd, path: path, origin: .activated, lock: nil, boundFile: fileAtStart(path))
+        return DaemonSocket(descriptor: fd, path: path, origin: .activated, serviceManager: "systemd", lock: nil, boundFile: fileAtStart(path))
     }
 
     /// The `Sockets` entry of a launchd agent plist that the daemon serves
@@ -137,7 +144,7 @@ public final class DaemonSocket: Sendable {
             throw DaemonError(.system, "launchd socket activation: \(error)")
         }
         let path = UnixSocket.localPath(of: fd) ?? "(launchd socket)"
-        return DaemonSocket(descriptor: fd, path: path, origin: .activated, lock: nil, boundFile: fileAtStart(path))
+        return DaemonSocket(descriptor: fd, path: path, origin: .activated, serviceManager: "launchd", lock: nil, boundFile: fileAtStart(path))
     }
 
     /// Binds the socket at `location`: prepares its folder, takes the lock,

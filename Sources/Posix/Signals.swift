@@ -77,6 +77,21 @@ public enum Signals {
     public static func send(_ signal: Signal, to pid: pid_t) throws(SystemError) {
         _ = try retryingInterrupts("kill", "pid \(pid)") { kill(pid, signal.rawValue) }
     }
+
+    /// Whether process `pid` still runs: it exists (`kill(pid, 0)`; EPERM
+    /// means it does, as another user's) and, on Linux, has not exited
+    /// already waiting to be reaped (a zombie, state Z in /proc/PID/stat).
+    public static func isRunning(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        #if os(Linux)
+        if let stat = try? FileSystem.readFile("/proc/\(pid)/stat", limit: 1024), let close = stat.lastIndex(of: UInt8(ascii: ")")),
+            close + 2 < stat.count
+        {
+            return stat[close + 2] != UInt8(ascii: "Z")
+        }
+        #endif
+        return true
+    }
 }
 
 /// Receives blocked signals synchronously on a thread of its own (`sigwait`),

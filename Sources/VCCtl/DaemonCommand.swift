@@ -68,63 +68,153 @@ struct DaemonCommand: Command {
             do {
                 client = try DaemonClient.connect(global.clientOptions(context, autoStart: false))
             } catch .unavailable {
-                report(context, stopped: false, pid: nil)
+                report(context, nil)
                 return .success
             } catch {
                 throw Failure.from(error)
             }
             defer { client.close() }
-            let pid = try global.call(client, DaemonStatus.self, NoParameters()).pid
-            _ = try global.call(client, DaemonShutdown.self, NoParameters())
-            // The daemon closes this connection once its requests in flight
-            // are answered, then removes the socket file.
-            _ = try? client.rpc.nextNotification(timeout: .seconds(30))
-            if !waitUntilGone(client.location.path, timeout: .seconds(10)) {
-                throw CommandFailure("visioncraftd (pid \(pid)) did not stop within 10 s", exitCode: .temporaryFailure)
-            }
-            report(context, stopped: true, pid: pid)
+            let stopped = try Self.stop(client, global: global)
+            report(context, stopped)
             return .success
         }
 
-        private func report(_ context: CommandContext, stopped: Bool, pid: Int?) {
+        /// What a stop did: the daemon's pid and the service manager that
+        /// owns its socket, if one does (nil: none was running).
+        struct Stopped {
+            var pid: Int
+            var serviceManager: String?
+        }
+
+        /// Asks the daemon on `client` to stop, and waits until it is gone:
+        /// its socket file removed (its last act), or, for a socket a service
+        /// manager owns (whose file stays), its process ended.
+        static func stop(_ client: DaemonClient, global: GlobalOptions) throws -> Stopped {
+            let status = try global.call(client, DaemonStatus.self, NoParameters())
+            _ = try global.call(client, DaemonShutdown.self, NoParameters())
+            // The daemon closes this connection once its requests in flight
+            // are answered.
+            _ = try? client.rpc.nextNotification(timeout: .seconds(30))
+            let gone: () -> Bool
+            if status.serviceManager != nil {
+                gone = { !Signals.isRunning(Int32(status.pid)) }
+            } else {
+                let path = client.location.path
+                gone = { (try? FileSystem.linkStatus(path)) == nil }
+            }
+            if !waitUntil(gone, timeout: .seconds(10)) {
+                throw CommandFailure("visioncraftd (pid \(status.pid)) did not stop within 10 s", exitCode: .temporaryFailure)
+            }
+            return Stopped(pid: status.pid, serviceManager: status.serviceManager)
+        }
+
+        private func report(_ context: CommandContext, _ stopped: Stopped?) {
             if global.json {
-                var result: JSONObject = ["stopped": .bool(stopped)]
-                if let pid { result["pid"] = .number(JSONNumber(pid)) }
+                var result: JSONObject = ["stopped": .bool(stopped != nil)]
+                if let stopped {
+                    result["pid"] = .number(JSONNumber(stopped.pid))
+                    result["service_manager"] = stopped.serviceManager.map(JSON.string) ?? .null
+                }
                 context.stdout.write(Output.json(.object(result), context: context))
-            } else if let pid {
-                context.stderr.write("stopped visioncraftd (pid \(pid))\n")
+            } else if let stopped {
+                context.stderr.write("stopped visioncraftd (pid \(stopped.pid))" + Self.managerNote(stopped.serviceManager) + "\n")
             } else {
                 context.stderr.write("visioncraftd is not running\n")
             }
         }
 
-        /// Waits until the socket file is gone (the daemon's last act).
-        private func waitUntilGone(_ path: String, timeout: Duration) -> Bool {
+        /// What a stop of a daemon a service manager started means.
+        static func managerNote(_ manager: String?) -> String {
+            switch manager {
+            case "systemd"?:
+                "; its socket is systemd's, which starts it again at the next connection (systemctl --user stop visioncraftd.socket keeps it stopped)"
+            case let manager?:
+                "; its socket is \(manager)'s, which starts it again at the next connection"
+            case nil:
+                ""
+            }
+        }
+
+        private static func waitUntil(_ condition: () -> Bool, timeout: Duration) -> Bool {
             let deadline = MonotonicInstant.now().advanced(by: timeout)
             while MonotonicInstant.now() < deadline {
-                if (try? FileSystem.linkStatus(path)) == nil { return true }
+                if condition() { return true }
                 Output.pause(milliseconds: 2)
             }
             return false
         }
     }
 
-    /// `vcctl daemon restart`: stop (if running), then start.
+    /// `vcctl daemon restart`: check, stop (if running), then start.
     struct Restart: Command {
         static let configuration = CommandConfiguration(
             name: "restart",
-            abstract: "Stop the daemon if it runs, then start it again (new flags, a new binary, plugins reloaded); print its process id."
+            abstract: "Stop the daemon if it runs, then start it again (new flags, a new binary, plugins reloaded); print its process id.",
+            discussion: "The configuration is checked first (visioncraftd --check-config): with an error the running daemon stays and vcctl exits 78 naming the line. A daemon a service manager started (socket activation) is started again by it, through its socket."
         )
 
-        let arguments: ParsedArguments
+        let global: GlobalOptions
 
         init(_ arguments: ParsedArguments) throws {
-            self.arguments = arguments
+            global = GlobalOptions(arguments)
         }
 
         func run(_ context: CommandContext) throws -> ExitCode {
-            _ = try Stop(arguments).run(context)
-            return try Start(arguments).run(context)
+            var running: DaemonClient?
+            do {
+                running = try DaemonClient.connect(global.clientOptions(context, autoStart: false))
+            } catch .unavailable {
+                running = nil
+            } catch {
+                throw Failure.from(error)
+            }
+            var stopped: Stop.Stopped?
+            if let client = running {
+                defer { client.close() }
+                // What the next daemon will read: a service's own file, else the default.
+                let status = try global.call(client, DaemonStatus.self, NoParameters())
+                try check(context, configPath: status.serviceManager != nil ? status.configPath : nil)
+                stopped = try Stop.stop(client, global: global)
+            } else {
+                try check(context, configPath: nil)
+            }
+            // A service manager starts the daemon again at this connection;
+            // otherwise vcctl starts one (never one beside the service's).
+            let managed = stopped?.serviceManager
+            let client: DaemonClient
+            do {
+                client = try DaemonClient.connect(global.clientOptions(context, autoStart: managed == nil))
+            } catch .unavailable where managed != nil {
+                throw CommandFailure(
+                    "stopped visioncraftd (pid \(stopped?.pid ?? 0)), but \(managed ?? "") no longer listens on its socket to start it again"
+                        + (managed == "systemd" ? ": systemctl --user start visioncraftd.socket" : ""),
+                    exitCode: .unavailable
+                )
+            } catch {
+                throw Failure.from(error)
+            }
+            defer { client.close() }
+            let status = try global.call(client, DaemonStatus.self, NoParameters())
+            if global.json {
+                let result: JSON = [
+                    "pid": .number(JSONNumber(status.pid)), "previous_pid": stopped.map { .number(JSONNumber($0.pid)) } ?? .null,
+                    "socket": .string(status.socket), "service_manager": status.serviceManager.map(JSON.string) ?? .null,
+                ]
+                context.stdout.write(Output.json(result, context: context))
+            } else {
+                context.stdout.write("\(status.pid)\n")
+                let before = stopped.map { "pid \($0.pid) -> " } ?? "was not running; "
+                context.stderr.write("restarted visioncraftd \(status.version) (\(before)pid \(status.pid)) on \(status.socket)"
+                    + (status.serviceManager.map { " by \($0)" } ?? "") + "\n")
+            }
+            return .success
+        }
+
+        /// The next daemon's configuration, before anything is stopped.
+        private func check(_ context: CommandContext, configPath: String?) throws {
+            if let problem = DaemonClient.checkDaemonConfiguration(for: global.clientOptions(context), configPath: configPath) {
+                throw CommandFailure("not restarting: \(problem)", exitCode: .config)
+            }
         }
     }
 
@@ -186,6 +276,13 @@ struct DaemonCommand: Command {
             }
             let all = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
             let tail = all.suffix(lines + (bytes.last == 0x0A ? 1 : 0))
+            if global.json {
+                // One value: the file and its last lines, each without its newline.
+                let kept = Array(tail.prefix(tail.count - (bytes.last == 0x0A ? 1 : 0)))
+                let result: JSON = ["path": .string(path), "lines": .array(kept.map { .string(String(decoding: $0, as: UTF8.self)) })]
+                context.stdout.write(Output.json(result, context: context))
+                return .success
+            }
             context.stdout.write(String(decoding: Array(tail.joined(separator: [0x0A])), as: UTF8.self))
             return .success
         }

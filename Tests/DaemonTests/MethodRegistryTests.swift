@@ -24,6 +24,8 @@ import VisionCraftProtocol
             startedAt: WallClock(seconds: 0).iso8601,
             startInstant: MonotonicInstant.now(),
             socketPath: "/tmp/x.sock",
+            serviceManager: nil,
+            configPath: nil,
             connectionCount: { 3 },
             requestStop: { _ in },
             reload: { () throws(DaemonError) in throw DaemonError(.configuration, "no file") },

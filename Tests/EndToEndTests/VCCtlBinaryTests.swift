@@ -250,7 +250,7 @@ extension String {
         let restarted = try await vcctl(["--socket", socket, "daemon", "restart"], folder: folder)
         #expect(restarted.status == 0, "\(restarted.standardError)")
         #expect(restarted.standardOutput != first.standardOutput, "another process id")
-        #expect(restarted.standardError.contains("stopped visioncraftd (pid \(first.standardOutput.trimmingNewline))"))
+        #expect(restarted.standardError.contains("(pid \(first.standardOutput.trimmingNewline) -> pid "), "\(restarted.standardError)")
         let logs = try await vcctl(["--socket", socket, "daemon", "logs", "-n", "200"], folder: folder)
         #expect(logs.status == 0)
         #expect(logs.standardOutput.split(separator: "\n").filter { $0.contains("listening on") }.count == 2)

@@ -42,8 +42,17 @@ public enum DaemonStatus: RPCMethod {
         public var connections: Int
         /// The upstream (absent from older daemons).
         public var upstream: Upstream?
+        /// The service manager that owns the socket ("systemd", "launchd"):
+        /// it starts the daemon again at the next connection after a stop.
+        /// Nil for a daemon that bound its socket itself.
+        public var serviceManager: String?
+        /// The configuration file the daemon read (nil: none).
+        public var configPath: String?
 
-        public init(version: String, pid: Int, uptimeSeconds: Double, startedAt: String, socket: String, connections: Int, upstream: Upstream?) {
+        public init(
+            version: String, pid: Int, uptimeSeconds: Double, startedAt: String, socket: String, connections: Int, upstream: Upstream?,
+            serviceManager: String? = nil, configPath: String? = nil
+        ) {
             self.version = version
             self.pid = pid
             self.uptimeSeconds = uptimeSeconds
@@ -51,6 +60,8 @@ public enum DaemonStatus: RPCMethod {
             self.socket = socket
             self.connections = connections
             self.upstream = upstream
+            self.serviceManager = serviceManager
+            self.configPath = configPath
         }
 
         public init(result: JSON) throws(FieldError) {
@@ -62,6 +73,8 @@ public enum DaemonStatus: RPCMethod {
             socket = try reader.required("socket", try reader.string("socket"))
             connections = try reader.required("connections", try reader.integer("connections"))
             upstream = try reader.value("upstream").map { (json) throws(FieldError) in try Upstream(json: json) }
+            serviceManager = try reader.string("service_manager")
+            configPath = try reader.string("config")
             // Newer daemons may add fields: a client reads what it knows.
         }
 
@@ -75,6 +88,8 @@ public enum DaemonStatus: RPCMethod {
                 "connections": .number(JSONNumber(connections)),
             ]
             if let upstream { object["upstream"] = upstream.json }
+            object["service_manager"] = serviceManager.map(JSON.string) ?? .null
+            object["config"] = configPath.map(JSON.string) ?? .null
             return .object(object)
         }
     }
