@@ -312,13 +312,18 @@ public final class Daemon: Sendable {
         return try DaemonSocket.bind(location, log: log)
     }
 
-    /// Where plugins are looked for: the user's folder, `--plugin-dir`s, and
-    /// the binary's own folder (only `libvisioncraft-*` files there).
+    /// Where plugins are looked for: the user's folder, `--plugin-dir`s, the
+    /// installed plugins (`PREFIX/lib/visioncraft/plugins` beside
+    /// `PREFIX/bin/visioncraftd`: Integrations/install.sh), and the binary's
+    /// own folder (only `libvisioncraft-*` files there: a build folder).
     private func pluginFolders(_ paths: DaemonPaths) -> [PluginRegistry.Folder] {
         var folders = [PluginRegistry.Folder(path: paths.pluginDirectory)]
         folders += (options.pluginFolders + options.settings.pluginFolders).map { PluginRegistry.Folder(path: $0) }
         if let binary = ProcessEnvironment.executablePath() {
-            folders.append(PluginRegistry.Folder(path: FileSystem.parentDirectory(of: binary), prefix: "libvisioncraft-"))
+            let binaries = FileSystem.parentDirectory(of: binary)
+            let installed = FileSystem.parentDirectory(of: binaries) + "/lib/visioncraft/plugins"
+            if (try? FileSystem.status(installed))??.kind == .directory { folders.append(PluginRegistry.Folder(path: installed, prefix: "libvisioncraft-")) }
+            folders.append(PluginRegistry.Folder(path: binaries, prefix: "libvisioncraft-"))
         }
         return folders
     }

@@ -31,7 +31,7 @@ struct PluginMethods: Sendable {
                     name: entry.name, path: entry.path, loaded: entry.plugin != nil, version: entry.plugin?.version,
                     description: entry.plugin?.summary, hooks: entry.plugin?.hooks.sorted().map(\.rawValue) ?? [],
                     abi: entry.plugin.map { "\($0.abi.major).\($0.abi.minor)" }, error: entry.error, hung: entry.plugin?.hung,
-                    disabled: registry.disabledReason(entry.name)
+                    disabled: registry.disabledReason(entry.name), changed: entry.changedOnDisk
                 )
             },
             folders: registry.folders.map(\.path)

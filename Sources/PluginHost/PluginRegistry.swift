@@ -11,9 +11,37 @@ public final class PluginRegistry: Sendable {
         public let plugin: LoadedPlugin?
         /// Why it did not.
         public let error: String?
+        /// The file as it was when it was loaded (device, inode, size, time).
+        let loadedFile: FileStatus?
+
+        init(path: String, plugin: LoadedPlugin?, error: String?, loadedFile: FileStatus? = nil) {
+            self.path = path
+            self.plugin = plugin
+            self.error = error
+            self.loadedFile = loadedFile
+        }
 
         /// The plugin's name, else the file's.
         public var name: String { plugin?.name ?? FileSystem.lastComponent(of: path) }
+
+        /// Why a loaded plugin's file is no longer the code that runs, if it
+        /// is not: plugins are never unloaded, so a file replaced (a new
+        /// build installed by rename) or changed in place (`cp` over it, which
+        /// can crash the daemon that has it mapped) takes effect only after a
+        /// restart. One `stat`.
+        public var changedOnDisk: String? {
+            guard plugin != nil, let loaded = loadedFile else { return nil }
+            guard let now = (try? FileSystem.status(path)).flatMap({ $0 }) else {
+                return "the file was removed since it was loaded; the daemon runs the old code until it restarts"
+            }
+            if now.device != loaded.device || now.inode != loaded.inode {
+                return "the file was replaced since it was loaded; restart the daemon to use the new one (vcctl daemon restart)"
+            }
+            if now.size != loaded.size || now.modified != loaded.modified {
+                return "the file was changed in place since it was loaded (install plugins by rename, not cp: a loaded file changed in place can crash the daemon); restart the daemon (vcctl daemon restart)"
+            }
+            return nil
+        }
     }
 
     /// Where plugins are looked for, and which files count.
@@ -152,12 +180,14 @@ public final class PluginRegistry: Sendable {
                 if entries.withLock({ $0.contains { $0.path == path } }) { continue }
                 let entry: Entry
                 do {
+                    // The file as loaded: stat first, so a change during the load shows later.
+                    let file = (try? FileSystem.status(path)).flatMap { $0 }
                     let plugin = try PluginLoader.load(path, configuration: configuration(name), log: log)
                     plugin.journal.withLock { $0 = journal }
                     if let existing = self.plugin(named: plugin.name) {
                         entry = Entry(path: path, plugin: nil, error: "a plugin named \(plugin.name) is already loaded from \(existing.path)")
                     } else {
-                        entry = Entry(path: path, plugin: plugin, error: nil)
+                        entry = Entry(path: path, plugin: plugin, error: nil, loadedFile: file)
                     }
                 } catch {
                     entry = Entry(path: path, plugin: nil, error: error.description)

@@ -34,6 +34,8 @@ public struct FileStatus: Sendable, Equatable {
     public let device: UInt64
     public let inode: UInt64
     public let size: Int64
+    /// When the content last changed, in nanoseconds since 1970.
+    public let modified: Int64
 
     init(_ buffer: stat) {
         let mode = buffer.st_mode
@@ -53,6 +55,11 @@ public struct FileStatus: Sendable, Equatable {
         device = UInt64(truncatingIfNeeded: buffer.st_dev)
         inode = UInt64(truncatingIfNeeded: buffer.st_ino)
         size = Int64(buffer.st_size)
+        #if canImport(Darwin)
+        modified = Int64(buffer.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(buffer.st_mtimespec.tv_nsec)
+        #else
+        modified = Int64(buffer.st_mtim.tv_sec) * 1_000_000_000 + Int64(buffer.st_mtim.tv_nsec)
+        #endif
     }
 
     /// The permissions in octal, as `ls` and `chmod` write them: "0700".

@@ -43,6 +43,7 @@ struct PluginsCommand: Command {
                 var line = "\(plugin.name) \(plugin.version ?? "")  \(plugin.hooks.joined(separator: ","))  \(plugin.description ?? "")"
                 if let hung = plugin.hung { line += "  [hung: \(hung)]" }
                 if let disabled = plugin.disabled { line += "  [disabled: \(disabled)]" }
+                if let changed = plugin.changed { line += "  [\(changed)]" }
                 context.stdout.write(line + "\n")
             } else {
                 context.stdout.write("\(plugin.name)  not loaded: \(plugin.error ?? "")\n")

@@ -101,6 +101,31 @@ func testPlugin(_ name: String) throws -> String {
         #expect(registry.all.count == 5)
     }
 
+    @Test func aLoadedFileReplacedOrChangedOnDiskIsReported() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let replaced = folder.file("replaced/echo\(PluginRegistry.fileExtension)")
+        let changed = folder.file("changed/echo\(PluginRegistry.fileExtension)")
+        let bytes = try FileSystem.readFile(try testPlugin("echo"))
+        for path in [replaced, changed] {
+            try FileSystem.makeDirectories(FileSystem.parentDirectory(of: path), permissions: 0o700)
+            try FileSystem.writeFileAtomically(path, bytes)
+        }
+        let first = PluginRegistry(folders: [.init(path: FileSystem.parentDirectory(of: replaced))])
+        let second = PluginRegistry(folders: [.init(path: FileSystem.parentDirectory(of: changed))])
+        _ = first.reload()
+        _ = second.reload()
+        #expect(first.all.first?.changedOnDisk == nil, "as loaded")
+        // A new build renamed into place.
+        try FileSystem.writeFileAtomically(replaced, bytes)
+        #expect(first.all.first?.changedOnDisk?.contains("replaced since it was loaded") == true)
+        // The same file written in place (bytes appended: past what is mapped).
+        let fd = try FileDescriptor.open(changed, O_WRONLY | O_APPEND)
+        try fd.writeAll([0])
+        try fd.close()
+        #expect(second.all.first?.changedOnDisk?.contains("changed in place since it was loaded") == true)
+    }
+
     @Test func theBinariesFolderCountsOnlyOurNames() throws {
         let registry = PluginRegistry(folders: [.init(path: BuiltProducts.directory, prefix: "libvisioncraft-")])
         #expect(registry.reload().allSatisfy { FileSystem.lastComponent(of: $0.path).hasPrefix("libvisioncraft-") })

@@ -21,10 +21,13 @@ public struct PluginInfo: Sendable, Equatable {
     /// Why the plugin is disabled (the daemon died while one of its hooks
     /// ran); jobs refuse it until `plugins.enable`.
     public var disabled: String?
+    /// Why the file on disk is no longer the code that runs (replaced or
+    /// changed since it was loaded): a restart loads it.
+    public var changed: String?
 
     public init(
         name: String, path: String, loaded: Bool, version: String?, description: String?, hooks: [String], abi: String?, error: String?,
-        hung: String? = nil, disabled: String? = nil
+        hung: String? = nil, disabled: String? = nil, changed: String? = nil
     ) {
         self.name = name
         self.path = path
@@ -36,6 +39,7 @@ public struct PluginInfo: Sendable, Equatable {
         self.error = error
         self.hung = hung
         self.disabled = disabled
+        self.changed = changed
     }
 
     var json: JSON {
@@ -46,6 +50,7 @@ public struct PluginInfo: Sendable, Equatable {
         if let error { object["error"] = .string(error) }
         if let hung { object["hung"] = .string(hung) }
         if let disabled { object["disabled"] = .string(disabled) }
+        if let changed { object["changed"] = .string(changed) }
         return .object(object)
     }
 
@@ -61,6 +66,7 @@ public struct PluginInfo: Sendable, Equatable {
         error = try reader.string("error")
         hung = try reader.string("hung")
         disabled = try reader.string("disabled")
+        changed = try reader.string("changed")
     }
 }
 
