@@ -170,14 +170,38 @@ final class EventCounter: Sendable {
         let descriptor = try UnixSocket.connect(to: socket)
         self.descriptor = descriptor
         try descriptor.writeAll(#"{"jsonrpc":"2.0","id":1,"method":"events.subscribe"}"# + "\n")
+        // Subscribed once the answer is here: only then does every later job
+        // reach this connection (a busy daemon may take a while; jobs
+        // submitted before would be missed, and look lost).
+        var carry: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while carry.firstIndex(of: 0x0A) == nil {
+            guard try Poll.wait(for: descriptor, events: .readable, timeout: .seconds(60)) else {
+                throw ReliabilityError("events.subscribe was not answered within 60 s")
+            }
+            guard case .bytes(let count) = try buffer.withUnsafeMutableBytes({ try descriptor.read(into: $0) }), count > 0 else {
+                throw ReliabilityError("the daemon closed a subscriber before answering events.subscribe")
+            }
+            carry += buffer[..<count]
+        }
+        let reply = carry[...carry.firstIndex(of: 0x0A)!]
+        guard String(decoding: reply, as: UTF8.self).contains(#""subscribed":true"#) else {
+            throw ReliabilityError("events.subscribe failed: \(String(decoding: reply, as: UTF8.self))")
+        }
+        carry.removeSubrange(..<(reply.endIndex))
         let counts = counts
-        reader = try OSThread.spawn(name: "load-subscriber") {
+        reader = try OSThread.spawn(name: "load-subscriber") { [carry] in
             var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            var carry: [UInt8] = []
+            var carry = carry
+            // What came with the answer first, then each read.
+            var first = true
             while true {
-                let result = buffer.withUnsafeMutableBytes { try? descriptor.read(into: $0) }
-                guard case .bytes(let count)? = result, count > 0 else { break }
-                carry += buffer[..<count]
+                if !first {
+                    let result = buffer.withUnsafeMutableBytes { try? descriptor.read(into: $0) }
+                    guard case .bytes(let count)? = result, count > 0 else { break }
+                    carry += buffer[..<count]
+                }
+                first = false
                 var updates = 0, dropped = 0, start = 0
                 while let newline = carry[start...].firstIndex(of: 0x0A) {
                     let line = String(decoding: carry[start..<newline], as: UTF8.self)
