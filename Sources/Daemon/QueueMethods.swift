@@ -24,19 +24,27 @@ struct QueueMethods: Sendable {
             try await Self.mapped { try await scheduler.submit(parameters) }
         }
         table.register(JobGet.self, .waiting) { parameters, _ in
-            try await Self.mapped { try await scheduler.job(parameters.id) }
+            try await Self.mapped { try await scheduler.job(scheduler.resolve(parameters.id)) }
         }
         table.register(JobCancel.self, .waiting) { parameters, _ in
-            try await Self.mapped { try await scheduler.cancel(parameters.id) }
+            try await Self.mapped { try await scheduler.cancel(scheduler.resolve(parameters.id)) }
         }
         table.register(JobRetry.self, .waiting) { parameters, _ in
-            try await Self.mapped { try await scheduler.retry(parameters.id) }
+            try await Self.mapped { try await scheduler.retry(scheduler.resolve(parameters.id)) }
         }
         table.register(JobDelete.self, .waiting) { parameters, _ in
-            try await Self.mapped { try await scheduler.delete(parameters) }
+            try await Self.mapped {
+                var resolved = parameters
+                if let ids = parameters.ids {
+                    var full: [String] = []
+                    for id in ids { full.append(try await scheduler.resolve(id)) }
+                    resolved.ids = full
+                }
+                return try await scheduler.delete(resolved)
+            }
         }
         table.register(JobWait.self, .waiting) { parameters, _ in
-            try await Self.mapped { try await scheduler.wait(parameters.id, timeout: .milliseconds(Int64(parameters.timeoutSeconds * 1000))) }
+            try await Self.mapped { try await scheduler.wait(scheduler.resolve(parameters.id), timeout: .milliseconds(Int64(parameters.timeoutSeconds * 1000))) }
         }
         table.register(JobList.self) { parameters, _ in
             let query = JobStore.Query(
@@ -92,6 +100,8 @@ struct QueueMethods: Sendable {
                 throw ApplicationError.jobNotFound(error.description, extra: ["id": .string(id)])
             case .wrongState(_, let state, _):
                 throw ApplicationError.jobWrongState(error.description, extra: ["state": .string(state.rawValue)])
+            case .invalidReference, .ambiguous:
+                throw RPCError.invalidParams(field: "params.id", error.description)
             case .storage, .newerSchema, .closed, .damaged:
                 throw ApplicationError.storageFailed(error.description)
             }

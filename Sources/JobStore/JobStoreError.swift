@@ -12,11 +12,23 @@ public enum JobStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case closed
     /// The database at `path` is damaged (`DatabaseCheck`).
     case damaged(path: String, problem: String)
+    /// Text that cannot name a job (`JobReference`).
+    case invalidReference(String, reason: String)
+    /// A piece of an id that more than one job's id starts or ends with
+    /// (some of them: more than `ambiguousExamples` means there are more).
+    case ambiguous(String, matches: [String])
+
+    /// How many of the jobs an ambiguous piece matches are named.
+    public static let ambiguousExamples = 5
 
     public var description: String {
         switch self {
         case .notFound(let id):
-            "no job \(id)"
+            id == "last" ? "no job yet: 'last' names the newest job" : "no job \(id)"
+        case .invalidReference(let text, let reason):
+            "'\(text)' is not a job id: \(reason)"
+        case .ambiguous(let piece, let matches):
+            "'\(piece)' matches more than one job (\(matches.prefix(Self.ambiguousExamples).joined(separator: ", "))\(matches.count > Self.ambiguousExamples ? ", ..." : "")): give more characters"
         case .wrongState(let id, let state, let action):
             "job \(id) is \(state.rawValue): it cannot be \(action)"
         case .newerSchema(let found, let known, let path):

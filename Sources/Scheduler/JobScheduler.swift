@@ -163,6 +163,14 @@ public final class JobScheduler: Sendable {
         )
     }
 
+    /// The id `reference` names (a whole id, a unique prefix or ending, any
+    /// case, or `last`); a whole id is not looked up.
+    public func resolve(_ reference: String) async throws -> String {
+        let parsed = try JobReference(parsing: reference)
+        if case .id(let id) = parsed { return id }
+        return try await store.perform { store in try store.resolve(parsed) }
+    }
+
     /// One job, with its queue position.
     public func job(_ id: String) async throws -> JobInfo {
         try await store.perform { store in

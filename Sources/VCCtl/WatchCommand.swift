@@ -24,18 +24,22 @@ struct WatchCommand: Command {
         let client = try global.connect(context)
         defer { client.close() }
         _ = try global.call(client, EventsSubscribe.self, NoParameters())
-        var pending = Set(ids)
+        var pending = Set<String>()
+        var watched = Set<String>()
         var worst = ExitCode.success
-        // Jobs already finished before the subscription count at once.
-        for id in ids {
-            let job = try global.call(client, JobGet.self, JobIDParameters(id: id))
+        // Jobs already finished before the subscription count at once. The
+        // daemon resolves short ids and `last`: events carry whole ones.
+        for reference in ids {
+            let job = try global.call(client, JobGet.self, JobIDParameters(id: reference))
+            watched.insert(job.id)
+            pending.insert(job.id)
             if job.isTerminal {
                 // Its last change happened before the subscription: shown now.
                 show(JobUpdated(
                     id: job.id, state: job.state, imagesDone: job.imagesDone, imageCount: job.params.imageCount, attempts: job.attempts,
                     nextAttemptAt: job.nextAttemptAt, error: job.error
                 ), context: context)
-                pending.remove(id)
+                pending.remove(job.id)
                 worst = Self.worse(worst, JobWaiting.exitCode(job))
             }
         }
@@ -52,7 +56,7 @@ struct WatchCommand: Command {
                 continue
             }
             guard notification.method == JobUpdated.method, let params = notification.params,
-                let update = try? JobUpdated(params: params), ids.isEmpty || ids.contains(update.id)
+                let update = try? JobUpdated(params: params), ids.isEmpty || watched.contains(update.id)
             else { continue }
             show(update, context: context)
             if ["succeeded", "failed", "cancelled"].contains(update.state), pending.remove(update.id) != nil {
