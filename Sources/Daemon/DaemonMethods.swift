@@ -70,6 +70,19 @@ struct DaemonMethods: Sendable {
         }
     }
 
+    /// The upstream and how the jobs found it.
+    private func upstreamWithHealth() -> DaemonStatus.Upstream {
+        let now = queue.scheduler.health.snapshot()
+        func time(_ milliseconds: Int64?) -> String? { milliseconds.map { WallClock(milliseconds: $0).iso8601 } }
+        var summary = upstream.summary
+        summary.health = DaemonStatus.Health(
+            lastSuccessAt: time(now.lastSuccessAt), lastFailureAt: time(now.lastFailureAt), lastFailureKind: now.lastFailureKind,
+            lastFailureMessage: now.lastFailureMessage, pausedUntil: time(now.pausedUntil), pauseReason: now.pauseReason,
+            nextAttemptAt: time(now.nextAttemptAt)
+        )
+        return summary
+    }
+
     func status() -> DaemonStatus.Result {
         DaemonStatus.Result(
             version: VisionCraftVersion.current,
@@ -78,7 +91,7 @@ struct DaemonMethods: Sendable {
             startedAt: startedAt,
             socket: socketPath,
             connections: connectionCount(),
-            upstream: upstream.summary,
+            upstream: upstreamWithHealth(),
             serviceManager: serviceManager,
             configPath: configPath
         )

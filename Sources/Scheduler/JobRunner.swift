@@ -103,13 +103,16 @@ struct JobRunner: Sendable {
             }
         } catch let error as UpstreamError {
             if Task.isCancelled { return .cancelled }
+            scheduler.health.recordFailure(kind: error.className, message: error.description, now: JobScheduler.now())
             return outcome(of: error, key: key)
         } catch let problem as ParameterProblem {
             return .failed(JobFailure(kind: "invalid", message: problem.description))
         } catch {
             if Task.isCancelled { return .cancelled }
+            scheduler.health.recordFailure(kind: "transient", message: "\(error)", now: JobScheduler.now())
             return .retry(JobFailure(kind: "transient", message: "\(error)"), delay: nil, countsAsAttempt: true)
         }
+        scheduler.health.recordSuccess(now: JobScheduler.now())
         if Task.isCancelled { return .cancelled }
         do {
             try await scheduler.change(job.id) { [id = job.id] store in
@@ -295,6 +298,7 @@ struct JobRunner: Sendable {
             let delay = retryAfter ?? scheduler.configuration.retry.rateLimitDelay
             // Every job waits from now on; `record` stores the pause.
             scheduler.gate.pause(until: MonotonicInstant.now().advanced(by: delay))
+            scheduler.health.recordPause(until: JobScheduler.now() + delay.roundedUpMilliseconds, reason: error.description)
             scheduler.log("rate limited: pausing the queue for \(delay.seconds) s (\(error))")
             return .rateLimited(failure, delay: delay)
         case .auth(let reason):
@@ -342,6 +346,8 @@ struct JobRunner: Sendable {
                 return
             }
             let wait = delay ?? policy.delay(afterAttempt: attempts, random: Double.random(in: 0..<1))
+            // Before the event, so whoever it tells finds the status saying so.
+            scheduler.health.recordRetry(at: now + wait.roundedUpMilliseconds, now: now)
             try await scheduler.change(id) { store in
                 try store.recordRetry(id, failure: failure, nextAttemptAt: now + wait.roundedUpMilliseconds, countsAsAttempt: countsAsAttempt, now: now)
             }

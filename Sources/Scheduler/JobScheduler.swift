@@ -20,6 +20,8 @@ public final class JobScheduler: Sendable {
     let keys: any APIKeySource
     let configuration: SchedulerConfiguration
     let gate: UpstreamGate
+    /// How the upstream has been doing (`daemon.status`).
+    public let health = UpstreamHealth()
     /// The bytes of decoded images all jobs share.
     let memory: ImageMemory
     let saver: ImageSaver
@@ -83,6 +85,7 @@ public final class JobScheduler: Sendable {
             // A Retry-After from before the restart still holds.
             let left = Duration.milliseconds(pause.until - now)
             gate.pause(until: MonotonicInstant.now().advanced(by: left))
+            health.recordPause(until: pause.until, reason: pause.reason)
             log("the queue stays paused for \(left.seconds) s, until \(WallClock(milliseconds: pause.until).iso8601): the upstream's rate limit from before the restart (\(pause.reason))")
         }
         if interrupted.requeued > 0 {
@@ -394,7 +397,9 @@ public final class JobScheduler: Sendable {
                         }
                     }
                 }
-                if let next = try await store.perform({ store in try store.nextRetryTime() }) {
+                let next = try await store.perform({ store in try store.nextRetryTime() })
+                health.recordNextAttempt(at: next)
+                if let next {
                     nextCheck = .milliseconds(max(1, next - Self.now()))
                 }
             } catch {

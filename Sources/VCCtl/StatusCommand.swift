@@ -3,11 +3,13 @@ import JSON
 import JSONRPC
 import VisionCraftProtocol
 
-/// `vcctl status`: the daemon's version, pid, uptime, socket, connections and upstream.
+/// `vcctl status`: the daemon's version, pid, uptime, socket, connections,
+/// and the upstream with its health.
 struct StatusCommand: Command {
     static let configuration = CommandConfiguration(
         name: "status",
-        abstract: "Show the daemon's version, process id, uptime, socket, connections and upstream."
+        abstract: "Show the daemon's version, process id, uptime, socket, connections and upstream.",
+        discussion: "The upstream's health: its last answered generation, its last failure with the reason, a rate-limit pause in force and when the next job tries again."
     )
 
     let global: GlobalOptions
@@ -37,7 +39,23 @@ struct StatusCommand: Command {
         )
         if let upstream = status.upstream {
             context.stdout.write("  upstream     \(upstream.url)\(upstream.emulator ? " (embedded emulator)" : "")\n")
+            if let health = upstream.health { context.stdout.write(Self.lines(health)) }
         }
         return .success
+    }
+
+    /// The health lines: what a user whose jobs stopped moving needs first.
+    static func lines(_ health: DaemonStatus.Health) -> String {
+        var text = "  last success \(health.lastSuccessAt ?? "none since the start")\n"
+        if let at = health.lastFailureAt {
+            text += "  last failure \(at) \(health.lastFailureKind ?? ""): \(health.lastFailureMessage ?? "")\n"
+        }
+        if let until = health.pausedUntil {
+            text += "  paused until \(until): \(health.pauseReason ?? "")\n"
+        }
+        if let next = health.nextAttemptAt {
+            text += "  next attempt \(next)\n"
+        }
+        return text
     }
 }

@@ -12,18 +12,89 @@ public enum DaemonStatus: RPCMethod {
         public var url: String
         /// True when it is the emulator embedded in the daemon (`--upstream emulator`).
         public var emulator: Bool
+        /// How its requests have gone since the daemon started (absent
+        /// from older daemons).
+        public var health: Health?
 
-        public init(url: String, emulator: Bool) {
+        public init(url: String, emulator: Bool, health: Health? = nil) {
             self.url = url
             self.emulator = emulator
+            self.health = health
         }
 
-        var json: JSON { ["url": .string(url), "emulator": .bool(emulator)] }
+        var json: JSON {
+            var object: JSONObject = ["url": .string(url), "emulator": .bool(emulator)]
+            if let health { object["health"] = health.json }
+            return .object(object)
+        }
 
         init(json: JSON) throws(FieldError) {
             var reader = try FieldReader(json, path: "result.upstream")
             url = try reader.required("url", try reader.string("url"))
             emulator = try reader.required("emulator", try reader.boolean("emulator"))
+            health = try reader.value("health").map { (json) throws(FieldError) in try Health(json: json) }
+        }
+    }
+
+    /// The upstream's health as the jobs found it. Times are RFC 3339 (UTC);
+    /// each is null when nothing of the kind happened since the start.
+    public struct Health: Sendable, Equatable {
+        /// The last generation it answered.
+        public var lastSuccessAt: String?
+        /// The last request that failed.
+        public var lastFailureAt: String?
+        /// Its failure kind (`transient`, `rate_limited`, `auth`, `invalid`, `protocol`).
+        public var lastFailureKind: String?
+        /// Its message.
+        public var lastFailureMessage: String?
+        /// No generation starts before this (a rate limit in force).
+        public var pausedUntil: String?
+        /// Why it is paused.
+        public var pauseReason: String?
+        /// When the soonest job waiting to try again is due.
+        public var nextAttemptAt: String?
+
+        public init(
+            lastSuccessAt: String? = nil, lastFailureAt: String? = nil, lastFailureKind: String? = nil, lastFailureMessage: String? = nil,
+            pausedUntil: String? = nil, pauseReason: String? = nil, nextAttemptAt: String? = nil
+        ) {
+            self.lastSuccessAt = lastSuccessAt
+            self.lastFailureAt = lastFailureAt
+            self.lastFailureKind = lastFailureKind
+            self.lastFailureMessage = lastFailureMessage
+            self.pausedUntil = pausedUntil
+            self.pauseReason = pauseReason
+            self.nextAttemptAt = nextAttemptAt
+        }
+
+        var json: JSON {
+            let failure: JSON = lastFailureAt.map { at in
+                ["at": .string(at), "kind": .string(lastFailureKind ?? "transient"), "message": .string(lastFailureMessage ?? "")]
+            } ?? .null
+            let pause: JSON = pausedUntil.map { until in ["until": .string(until), "reason": .string(pauseReason ?? "")] } ?? .null
+            return [
+                "last_success_at": lastSuccessAt.map(JSON.string) ?? .null,
+                "last_failure": failure,
+                "pause": pause,
+                "next_attempt_at": nextAttemptAt.map(JSON.string) ?? .null,
+            ]
+        }
+
+        init(json: JSON) throws(FieldError) {
+            var reader = try FieldReader(json, path: "result.upstream.health")
+            lastSuccessAt = try reader.string("last_success_at")
+            if let failure = reader.value("last_failure"), failure != .null {
+                var inner = try FieldReader(failure, path: "result.upstream.health.last_failure")
+                lastFailureAt = try inner.required("at", try inner.string("at"))
+                lastFailureKind = try inner.required("kind", try inner.string("kind"))
+                lastFailureMessage = try inner.required("message", try inner.string("message"))
+            }
+            if let pause = reader.value("pause"), pause != .null {
+                var inner = try FieldReader(pause, path: "result.upstream.health.pause")
+                pausedUntil = try inner.required("until", try inner.string("until"))
+                pauseReason = try inner.required("reason", try inner.string("reason"))
+            }
+            nextAttemptAt = try reader.string("next_attempt_at")
         }
     }
 
