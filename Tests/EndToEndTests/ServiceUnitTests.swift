@@ -92,7 +92,7 @@ import Darwin
         let log = (try? FileSystem.readFile(folder.file("log"))).map { String(decoding: $0, as: UTF8.self) } ?? "(no log)"
         #expect(status.status == 0, "\(status.standardError)\n\(log)")
         #expect(status.standardOutput.contains(runtime + "/visioncraft/visioncraftd.sock"))
-        #expect(status.standardOutput.contains(#""upstream":{"url":"http://127.0.0.1:9","emulator":false}"#), "\(status.standardOutput)")
+        #expect(status.standardOutput.contains(#""upstream":{"url":"http://127.0.0.1:9","emulator":false,"#), "\(status.standardOutput)")
         #expect(reload.status == 0, "\(reload.standardError)")
         #expect(reload.standardError.contains("reloaded"))
     }
