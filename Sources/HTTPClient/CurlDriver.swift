@@ -46,6 +46,9 @@ final class CurlDriver: @unchecked Sendable {
         guard ccurl_setopt_string(easy, CURLOPT_URL, request.url) == CURLE_OK else {
             throw HTTPClientError(kind: .invalidURL, code: Int32(CURLE_URL_MALFORMAT.rawValue), message: "not a URL libcurl accepts: \(request.url)")
         }
+        guard ccurl_allow_only_http(easy) == CURLE_OK else {
+            throw HTTPClientError(kind: .other, code: 0, message: "this libcurl cannot be limited to http and https (CURLOPT_PROTOCOLS_STR)")
+        }
         ccurl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         ccurl_setopt_string(easy, CURLOPT_USERAGENT, userAgent)
         ccurl_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "")
@@ -155,6 +158,7 @@ final class CurlDriver: @unchecked Sendable {
         let message = detail.isEmpty ? summary : "\(summary): \(detail)"
         let kind: HTTPClientError.Kind
         switch code {
+        case CURLE_UNSUPPORTED_PROTOCOL where transfer.redirectCount > 0: kind = .redirectRefused
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: kind = .invalidURL
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: kind = .couldNotResolve
         case CURLE_COULDNT_CONNECT: kind = .couldNotConnect
@@ -165,7 +169,12 @@ final class CurlDriver: @unchecked Sendable {
         case CURLE_WRITE_ERROR where transfer.exceededLimit: kind = .responseTooLarge
         default: kind = .other
         }
-        let text = kind == .responseTooLarge ? "the response is larger than the limit of \(transfer.sink.pointee.body_limit) bytes" : message
+        let text: String
+        switch kind {
+        case .responseTooLarge: text = "the response is larger than the limit of \(transfer.sink.pointee.body_limit) bytes"
+        case .redirectRefused: text = "a redirect led to a scheme other than http and https, which is never followed (libcurl: \(detail.isEmpty ? summary : detail))"
+        default: text = message
+        }
         return .failure(HTTPClientError(kind: kind, code: Int32(code.rawValue), message: text))
     }
 }

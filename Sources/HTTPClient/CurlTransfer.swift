@@ -52,6 +52,13 @@ final class CurlTransfer: @unchecked Sendable {
     /// Whether the body outgrew the limit (the transfer was aborted for it).
     var exceededLimit: Bool { sink.pointee.over_limit != 0 }
 
+    /// How many redirects libcurl followed before the transfer ended.
+    var redirectCount: Int {
+        var count = 0
+        ccurl_getinfo_long(easy, CURLINFO_REDIRECT_COUNT, &count)
+        return count
+    }
+
     /// What libcurl wrote in the error buffer.
     var detail: String {
         String(decoding: UnsafeBufferPointer(start: errorBuffer, count: strlen(errorBuffer)).map { UInt8(bitPattern: $0) }, as: UTF8.self)

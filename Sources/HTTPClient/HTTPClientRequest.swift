@@ -26,6 +26,7 @@ public struct HTTPClientRequest: Sendable {
     /// A larger response is aborted with `.responseTooLarge`.
     public var maximumResponseBytes: Int
     /// Follow up to 5 redirects (for downloads from CDNs); off for API calls.
+    /// Requests and redirects alike use http or https only.
     public var followRedirects: Bool
 
     public init(
@@ -77,6 +78,9 @@ public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertib
         case connectionLost
         case tls
         case responseTooLarge
+        /// A redirect pointed at a scheme other than http or https (ftp,
+        /// file, ...), which is never followed.
+        case redirectRefused
         case cancelled
         case other
     }

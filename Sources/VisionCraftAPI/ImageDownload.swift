@@ -22,6 +22,8 @@ public enum DownloadError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooLarge(limit: Int)
     /// It could not be written (disk full, permissions): fix and retry.
     case storage(String)
+    /// The URL redirects to a scheme other than http or https: never followed.
+    case redirectRefused(String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum DownloadError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notAnImage(let detail): "the download is not an image: \(detail)"
         case .tooLarge(let limit): "the image is larger than \(limit) bytes"
         case .storage(let message): "cannot save the image: \(message)"
+        case .redirectRefused(let message): "the image cannot be downloaded: \(message)"
         }
     }
 }
@@ -50,6 +53,7 @@ extension VisionCraftClient {
             ))
         } catch {
             if error.kind == .responseTooLarge { throw .tooLarge(limit: configuration.maximumImageBytes) }
+            if error.kind == .redirectRefused { throw .redirectRefused(error.message) }
             throw .transient(error.message)
         }
         switch response.status {

@@ -17,6 +17,11 @@ CURLcode ccurl_getinfo_pointer(CURL *handle, CURLINFO info, void **value);
 
 CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 
+/// Limits `handle` to http and https, for the URL it is given and for every
+/// redirect it follows (CURLOPT_PROTOCOLS_STR and CURLOPT_REDIR_PROTOCOLS_STR
+/// from curl 7.85, the bitmask options before them). Returns the first error.
+CURLcode ccurl_allow_only_http(CURL *handle);
+
 /// Where a transfer's response goes: a growable body buffer with a cap, and
 /// the header lines. Owned by the caller; free with ccurl_sink_free.
 typedef struct {
