@@ -172,8 +172,10 @@ struct JobRunner: Sendable {
                         let path = try await scheduler.saver.store(
                             fetchedImage, base: base, chain: chain,
                             hookParameters: { step in chain?.hookParameters(parameters, step: step, jobID: current.id, index: image.index) ?? "{}" },
-                            stamp: { width, height in
-                                A1111Parameters.text(for: parameters, jobID: current.id, index: image.index, width: width, height: height)
+                            stamp: { width, height, postprocessing in
+                                A1111Parameters.text(
+                                    for: parameters, jobID: current.id, index: image.index, width: width, height: height, postprocessing: postprocessing
+                                )
                             },
                             waiting: { [scheduler, id = current.id, memory = scheduler.memory] bytes in
                                 scheduler.log(
