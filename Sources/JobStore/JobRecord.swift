@@ -69,6 +69,9 @@ public struct ImageRecord: Sendable, Equatable {
     /// corrupt), kept through its new generation until it is saved or the
     /// job is retried: the scheduler makes a corrupt image again only once.
     public var error: String?
+    /// How many of the job's file hooks, in chain order, have run on the
+    /// saved image.
+    public var fileHooksDone: Int = 0
 }
 
 /// A job to insert.

@@ -348,10 +348,18 @@ public final class JobStore {
         try touch(id, now: now)
     }
 
-    /// An image was saved at `path`.
+    /// An image was saved at `path`; none of the file hooks has run on it.
     public func recordSaved(_ id: String, index: Int, path: String, now: Int64) throws {
-        try connection.statement("UPDATE images SET state = 'saved', path = ?, error = NULL WHERE job_id = ? AND idx = ?")
+        try connection.statement("UPDATE images SET state = 'saved', path = ?, error = NULL, file_hooks_done = 0 WHERE job_id = ? AND idx = ?")
             .run([.text(path), .text(id), .integer(Int64(index))])
+        try touch(id, now: now)
+    }
+
+    /// The first `count` file hooks of the chain have run on saved image
+    /// `index`.
+    public func recordFileHooksDone(_ id: String, index: Int, count: Int, now: Int64) throws {
+        try connection.statement("UPDATE images SET file_hooks_done = ? WHERE job_id = ? AND idx = ? AND state = 'saved'")
+            .run([.integer(Int64(count)), .text(id), .integer(Int64(index))])
         try touch(id, now: now)
     }
 
@@ -402,7 +410,8 @@ public final class JobStore {
         return job
     }
 
-    /// failed or cancelled -> queued, attempts reset; saved images stay,
+    /// failed or cancelled -> queued, attempts reset; saved images stay (and
+    /// keep the count of file hooks that ran on them: the others run),
     /// images with a known URL are downloaded again, the others made again.
     public func retry(_ id: String, now: Int64) throws -> JobRecord {
         guard let job = try job(id) else { throw JobStoreError.notFound(id: id) }
@@ -503,11 +512,11 @@ public final class JobStore {
 
     private func fillDetails(_ record: inout JobRecord) throws {
         record.labels = try connection.statement("SELECT label FROM job_labels WHERE job_id = ? ORDER BY label").rows([.text(record.id)]) { $0.text(0) }
-        record.images = try connection.statement("SELECT idx, request, state, url, path, error FROM images WHERE job_id = ? ORDER BY idx")
+        record.images = try connection.statement("SELECT idx, request, state, url, path, error, file_hooks_done FROM images WHERE job_id = ? ORDER BY idx")
             .rows([.text(record.id)]) { row in
                 ImageRecord(
                     index: row.int(0), request: row.int(1), state: ImageState(rawValue: row.text(2)) ?? .pending,
-                    url: row.optionalText(3), path: row.optionalText(4), error: row.optionalText(5)
+                    url: row.optionalText(3), path: row.optionalText(4), error: row.optionalText(5), fileHooksDone: row.int(6)
                 )
             }
     }

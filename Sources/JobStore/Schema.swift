@@ -90,6 +90,13 @@ enum Schema {
             reason TEXT NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 6: how many of its chain's file hooks have run on a saved image,
+        // so that a retry runs the ones that had not (a job succeeds only
+        // once every hook did). Images saved before this count none: a
+        // retry of a job that failed in a hook runs all of them.
+        """
+        ALTER TABLE images ADD COLUMN file_hooks_done INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// What migration 3 becomes where SQLite has no FTS5: nothing (the

@@ -51,7 +51,7 @@ public struct PluginStep: Sendable, Equatable, CustomStringConvertible {
         options = .object(object)
     }
 
-    /// `name` or `name (k=v, ...)`: how the Postprocessing line names it.
+    /// `name` or `name (k=v, ...)`, as messages name the step.
     public var description: String {
         guard case .object(let object) = options, !object.isEmpty else { return name }
         let pairs = object.map { key, value in "\(key)=\(value.stringValue ?? JSONSerializer.serializeToString(value))" }

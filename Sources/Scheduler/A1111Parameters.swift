@@ -1,3 +1,5 @@
+import JSON
+import PluginHost
 import VisionCraftProtocol
 
 /// The `parameters` text that AUTOMATIC1111 writes into its PNGs, which "PNG
@@ -6,43 +8,104 @@ import VisionCraftProtocol
 /// ```
 /// a lighthouse at dusk
 /// Negative prompt: blurry
-/// Steps: 30, Sampler: Euler, CFG scale: 10, Size: 512x512, Model: anything_V5, Job: 01J..., Image: 1 of 3
+/// Steps: 30, Sampler: Euler, CFG scale: 10, Size: 1024x1024, Model: anything_V5, Postprocessing: upscale, Postprocess upscale by: 2, Job: 01J..., Image: 1 of 3
 /// ```
 ///
-/// The seed is left out: the service does not report it.
+/// A1111's reader (`parse_generation_parameters`) takes the last line as the
+/// parameters only when at least three `Key: value` pairs match on it, and
+/// everything else as the prompt, so everything this text says goes on that
+/// one line, post-processing included; values are quoted as A1111's `quote`
+/// does (JSON), and whenever its reader could not read one back. A prompt
+/// the free-text lines cannot carry exactly (a line that starts with
+/// "Negative prompt:", or with or ending in spaces) is also given as
+/// `Prompt:` and `Negative prompt:` pairs, which that reader puts over what
+/// it read from the lines.
+///
+/// Only what is known is written: `Model` when the job named one, `Size` the
+/// saved image's. There is no `Seed`: the service does not report one.
 enum A1111Parameters {
-    static func text(for parameters: JobParameters, jobID: String, index: Int, width: Int?, height: Int?) -> String {
-        var lines = [parameters.prompt]
+    /// The text for image `index` of a job, saved at `width`x`height` after
+    /// the image plugin steps `postprocessing` (in order).
+    static func text(
+        for parameters: JobParameters, jobID: String, index: Int, width: Int, height: Int, postprocessing: [PluginStep] = []
+    ) -> String {
+        var text = parameters.prompt
         if !parameters.negativePrompt.isEmpty {
-            lines.append("Negative prompt: \(parameters.negativePrompt)")
+            text += "\nNegative prompt: \(parameters.negativePrompt)"
         }
-        var fields: [(String, String)] = []
+        var fields: [(key: String, value: String)] = []
         if let steps = parameters.steps { fields.append(("Steps", String(steps))) }
         if let sampler = parameters.sampler { fields.append(("Sampler", sampler)) }
         if let cfg = parameters.cfgScale {
             fields.append(("CFG scale", cfg.rounded() == cfg ? String(Int(cfg)) : String(cfg)))
         }
-        if let width, let height { fields.append(("Size", "\(width)x\(height)")) }
-        fields.append(("Model", parameters.model ?? "img2img"))
+        fields.append(("Size", "\(width)x\(height)"))
+        if let model = parameters.model { fields.append(("Model", model)) }
         if parameters.isImageToImage { fields.append(("Denoising source", "init image")) }
+        if !postprocessing.isEmpty {
+            fields.append(("Postprocessing", postprocessing.map(\.name).joined(separator: ", ")))
+            for step in postprocessing { fields += pairs(of: step) }
+        }
         fields.append(("Job", jobID))
         fields.append(("Image", "\(index + 1) of \(parameters.imageCount)"))
-        lines.append(fields.map { "\($0.0): \(quoted($0.1))" }.joined(separator: ", "))
-        return lines.joined(separator: "\n")
+        var line = fields.map { "\($0.key): \(quotedIfNeeded($0.value))" }
+        if !readsBack(prompt: parameters.prompt, negative: parameters.negativePrompt) {
+            line.append("Prompt: \(quoted(parameters.prompt))")
+            line.append("Negative prompt: \(quoted(parameters.negativePrompt))")
+        }
+        return text + "\n" + line.joined(separator: ", ")
     }
 
-    /// A1111 quotes values that hold a comma, a colon or a quote.
-    private static func quoted(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == ":" || $0 == "\"" || $0 == "\n" }) else { return value }
-        var escaped = "\""
-        for character in value {
-            switch character {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            default: escaped.append(character)
+    /// A step's options as A1111 names post-processing (`Postprocess
+    /// upscale by: 2`): `Postprocess <plugin> <option>`, in key order.
+    static func pairs(of step: PluginStep) -> [(key: String, value: String)] {
+        guard case .object(let options) = step.options else { return [] }
+        return options.keys.sorted().map { key in
+            let value = options[key]!
+            return ("Postprocess \(step.name) \(readableKey(key))", value.stringValue ?? JSONSerializer.serializeToString(value))
+        }
+    }
+
+    /// `key` with what A1111's key pattern (`\\w[\\w \\-/]+`) does not take
+    /// made `_`, so that the pair is read at all.
+    private static func readableKey(_ key: String) -> String {
+        String(String.UnicodeScalarView(key.unicodeScalars.map { scalar in
+            scalar.properties.isAlphabetic || scalar.properties.numericType != nil || "_ -/".unicodeScalars.contains(scalar) ? scalar : "_"
+        }))
+    }
+
+    /// Whether A1111's reader gets `prompt` and `negative` back from the
+    /// free-text lines: it strips each line and the whole text, and starts
+    /// the negative prompt at the first line beginning "Negative prompt:".
+    private static func readsBack(prompt: String, negative: String) -> Bool {
+        func linesRead(_ text: String) -> Bool {
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            guard let first = lines.first, !first.isEmpty else { return false }
+            return lines.allSatisfy { line in
+                !line.hasPrefix("Negative prompt:") && line.unicodeScalars.first.map(isSpace) != true
+                    && line.unicodeScalars.last.map(isSpace) != true
             }
         }
-        return escaped + "\""
+        return linesRead(prompt) && (negative.isEmpty || linesRead(negative))
+    }
+
+    /// Python's `str.isspace` for one character, which `strip` removes.
+    private static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value)
+    }
+
+    /// A1111 quotes a value holding a comma, a colon or a newline. So does
+    /// this, and also one its reader would not read back as it is: empty,
+    /// with a quote or a control character, or with spaces at an end.
+    private static func quotedIfNeeded(_ value: String) -> String {
+        let scalars = value.unicodeScalars
+        let plain = !scalars.isEmpty && !isSpace(scalars.first!) && !isSpace(scalars.last!)
+            && !scalars.contains { $0 == "," || $0 == ":" || $0 == "\"" || $0.value < 0x20 || $0.value == 0x7F }
+        return plain ? value : quoted(value)
+    }
+
+    /// `json.dumps(value, ensure_ascii=False)`, which A1111's `unquote` reads.
+    private static func quoted(_ value: String) -> String {
+        JSONSerializer.serializeToString(.string(value))
     }
 }

@@ -53,7 +53,7 @@ struct ImageSaver: Sendable {
     /// Fetches `url` and saves it under `base` (see `store`).
     func save(
         url: String, base: String, chain: PluginChain? = nil, hookParameters: (PluginStep) -> String = { _ in "{}" },
-        stamp: (Int?, Int?) -> String
+        stamp: (_ width: Int, _ height: Int, _ postprocessing: [PluginStep]) -> String
     ) async throws(Failure) -> String {
         let image: FetchedImage
         do {
@@ -65,12 +65,12 @@ struct ImageSaver: Sendable {
     }
 
     /// Saves a fetched image under `base`, PNGs stamped with
-    /// `stamp(width, height)`, after the chain's image hooks (the stamp
-    /// gains a Postprocessing line); returns the final path. `waiting` is
+    /// `stamp(width, height, steps)`: the saved size, and the chain's image
+    /// hook steps that ran (none without image hooks); returns the final path. `waiting` is
     /// told when the image waits for memory, with the bytes it needs.
     func store(
         _ image: FetchedImage, base: String, chain: PluginChain? = nil, hookParameters: (PluginStep) -> String = { _ in "{}" },
-        stamp: (Int?, Int?) -> String, waiting: (Int) -> Void = { _ in }
+        stamp: (_ width: Int, _ height: Int, _ postprocessing: [PluginStep]) -> String, waiting: (Int) -> Void = { _ in }
     ) async throws(Failure) -> String {
         let path = "\(base).\(image.format.fileExtension)"
         if let chain, chain.hasImageHooks {
@@ -88,7 +88,7 @@ struct ImageSaver: Sendable {
             } catch {
                 throw .corrupt(error.description)
             }
-            if let stamped = try? PNGTextInsertion.inserting(.init(keyword: "parameters", text: stamp(size.width, size.height)), into: bytes) {
+            if let stamped = try? PNGTextInsertion.inserting(.init(keyword: "parameters", text: stamp(size.width, size.height, [])), into: bytes) {
                 bytes = stamped
             }
         }
@@ -114,11 +114,11 @@ struct ImageSaver: Sendable {
     }
 
     /// Checks, plans, holds memory, decodes, runs the image hooks in order,
-    /// and encodes to `path` with the text chunks kept and the stamp (plus a
-    /// Postprocessing line naming each step). Decoding and encoding run on
-    /// a thread of their own.
+    /// and encodes to `path` with the text chunks kept and the stamp.
+    /// Decoding and encoding run on a thread of their own.
     private func process(
-        _ png: [UInt8], to path: String, chain: PluginChain, hookParameters: (PluginStep) -> String, stamp: (Int?, Int?) -> String,
+        _ png: [UInt8], to path: String, chain: PluginChain, hookParameters: (PluginStep) -> String,
+        stamp: (_ width: Int, _ height: Int, _ postprocessing: [PluginStep]) -> String,
         waiting: (Int) -> Void
     ) async throws(Failure) {
         let size: (width: Int, height: Int)
@@ -168,7 +168,6 @@ struct ImageSaver: Sendable {
         } catch {
             throw .corrupt("\(error)")
         }
-        var names: [String] = []
         for (index, step) in steps.enumerated() {
             let input = buffer
             do {
@@ -194,10 +193,9 @@ struct ImageSaver: Sendable {
                     held = rest
                 }
             }
-            names.append(step.step.description)
         }
         text.removeAll { $0.keyword == "parameters" }
-        text.append(.init(keyword: "parameters", text: stamp(buffer.width, buffer.height) + "\nPostprocessing: " + names.joined(separator: ", ")))
+        text.append(.init(keyword: "parameters", text: stamp(buffer.width, buffer.height, steps.map(\.step))))
         let (final, chunks) = (buffer, text)
         do {
             try await onOwnThread(name: "vc-encode") {

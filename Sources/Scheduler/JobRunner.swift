@@ -130,7 +130,8 @@ struct JobRunner: Sendable {
         return nil
     }
 
-    /// Saves every generated image of `current`; nil when all went well.
+    /// Saves every generated image of `current`, and runs the file hooks
+    /// each saved one has not had; nil when all went well.
     private func saveGenerated(_ current: JobRecord, _ parameters: JobParameters) async -> Outcome? {
         let folder = current.outputDirectory ?? scheduler.defaults.outputDirectory
         let chain: PluginChain?
@@ -140,13 +141,21 @@ struct JobRunner: Sendable {
         } catch {
             return .failed(JobFailure(kind: "plugin", message: error.message))
         }
-        for image in current.images where image.state == .generated {
-            guard let url = image.url else { continue }
+        let fileHooks = chain?.fileHookSteps.count ?? 0
+        for image in current.images where image.state == .generated || (image.state == .saved && image.fileHooksDone < fileHooks) {
             if Task.isCancelled { return .cancelled }
+            if image.state == .saved, let chain, let path = image.path {
+                // Saved by an earlier run whose hooks had not all gone through.
+                if let outcome = await runFileHooks(chain, path: path, parameters, index: image.index, done: image.fileHooksDone) { return outcome }
+                continue
+            }
+            guard let url = image.url else { continue }
             let base = ImageSaver.basePath(folder: folder, jobID: current.id, createdAt: current.createdAt, index: image.index)
             if let path = ImageSaver.existing(base: base) {
-                // Saved before a crash that came ahead of the database: keep it.
+                // Saved before a crash that came ahead of the database: keep
+                // it, and run its hooks (none is recorded as done).
                 if let outcome = await recordSaved(image.index, path) { return outcome }
+                if let chain, let outcome = await runFileHooks(chain, path: path, parameters, index: image.index, done: 0) { return outcome }
                 continue
             }
             var tries = 0
@@ -175,8 +184,10 @@ struct JobRunner: Sendable {
                         let path = try await scheduler.saver.store(
                             fetchedImage, base: base, chain: chain,
                             hookParameters: { step in chain?.hookParameters(parameters, step: step, jobID: current.id, index: image.index) ?? "{}" },
-                            stamp: { width, height in
-                                A1111Parameters.text(for: parameters, jobID: current.id, index: image.index, width: width, height: height)
+                            stamp: { width, height, postprocessing in
+                                A1111Parameters.text(
+                                    for: parameters, jobID: current.id, index: image.index, width: width, height: height, postprocessing: postprocessing
+                                )
                             },
                             waiting: { [scheduler, id = current.id, memory = scheduler.memory] bytes in
                                 scheduler.log(
@@ -186,7 +197,7 @@ struct JobRunner: Sendable {
                             }
                         )
                         if let outcome = await recordSaved(image.index, path) { return outcome }
-                        if let chain, let outcome = await runFileHooks(chain, path: path, parameters, index: image.index) { return outcome }
+                        if let chain, let outcome = await runFileHooks(chain, path: path, parameters, index: image.index, done: 0) { return outcome }
                         break downloading
                     } catch {
                         if Task.isCancelled { return .cancelled }
@@ -266,14 +277,24 @@ struct JobRunner: Sendable {
         }
     }
 
-    /// The chain's file hooks on a saved image; a failure fails the job with
-    /// the plugin's message (the image stays saved).
-    private func runFileHooks(_ chain: PluginChain, path: String, _ parameters: JobParameters, index: Int) async -> Outcome? {
-        for (plugin, step) in chain.steps where plugin.hooks.contains(.file) {
+    /// The chain's file hooks on a saved image from the `done`-th on, each
+    /// recorded as it succeeds; a failure fails the job with the plugin's
+    /// message (the image stays saved, and a retry runs that hook again).
+    private func runFileHooks(_ chain: PluginChain, path: String, _ parameters: JobParameters, index: Int, done: Int) async -> Outcome? {
+        let steps = chain.fileHookSteps
+        for number in steps.indices.dropFirst(done) {
+            let (plugin, step) = steps[number]
             do {
                 try await plugin.file(path, parameters: chain.hookParameters(parameters, step: step, jobID: job.id, index: index), timeout: chain.timeout)
             } catch {
                 return Task.isCancelled ? .cancelled : .failed(JobFailure(kind: "plugin", message: "image \(index + 1): \(error.description)"))
+            }
+            do {
+                try await scheduler.change(job.id) { [id = job.id] store in
+                    try store.recordFileHooksDone(id, index: index, count: number + 1, now: JobScheduler.now())
+                }
+            } catch {
+                return Task.isCancelled ? .cancelled : .retry(JobFailure(kind: "storage", message: "\(error)"), delay: nil, countsAsAttempt: true)
             }
         }
         return nil

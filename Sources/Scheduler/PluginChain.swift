@@ -45,6 +45,10 @@ struct PluginChain: Sendable {
 
     var hasImageHooks: Bool { steps.contains { $0.plugin.hooks.contains(.image) } }
 
+    /// The steps with a file hook, in order: what every saved image owes
+    /// before its job succeeds.
+    var fileHookSteps: [(plugin: LoadedPlugin, step: PluginStep)] { steps.filter { $0.plugin.hooks.contains(.file) } }
+
     /// The most jobs one submission may become.
     static let maximumExpansion = 100
 

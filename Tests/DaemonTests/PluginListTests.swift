@@ -80,8 +80,11 @@ import VisionCraftProtocol
         #expect(processed.image.pixels[0] == 255 - original.image.pixels[0], "the image hook inverted it")
         #expect(processed.image.pixels[3] == original.image.pixels[3], "alpha kept")
         let parameters = try #require(processed.text.first { $0.keyword == "parameters" }?.text)
-        #expect(parameters.hasPrefix("a fox (echoed)\n"))
-        #expect(parameters.hasSuffix("\nPostprocessing: echo-test (strength=1)"))
+        let read = A1111InfotextParser.parse(parameters)
+        #expect(read["Prompt"] == "a fox (echoed)")
+        #expect(read["Postprocessing"] == "echo-test", "post-processing is on A1111's parameter line: \(parameters)")
+        #expect(read["Postprocess echo-test strength"] == "1")
+        #expect(read["Job"] == withPlugin.id)
     }
 
     @Test func badChainsAndFailingHooksSayWhichPlugin() async throws {
@@ -132,8 +135,12 @@ import VisionCraftProtocol
         #expect(listed.plugins.contains { $0.name == "upscale" && $0.loaded && $0.hooks == ["image"] })
         #expect(job.state == "succeeded", "\(String(describing: job.error))")
         #expect(size.0 == 1024 && size.1 == 1024)
-        #expect(parameters?.contains("Size: 1024x1024") == true)
-        #expect(parameters?.hasSuffix("Postprocessing: upscale (scale=2)") == true)
+        let read = A1111InfotextParser.parse(try #require(parameters))
+        #expect(read["Prompt"] == "a big fox", "A1111 reads one parameter line: \(parameters ?? "")")
+        #expect(read["Size-1"] == "1024" && read["Size-2"] == "1024", "the saved image's size")
+        #expect(read["Postprocessing"] == "upscale")
+        #expect(read["Postprocess upscale scale"] == "2")
+        #expect(read["Job"] == job.id && read["Image"] == "1 of 1")
     }
 
     @Test func theTemplatePluginRewritesPromptsAtSubmit() async throws {

@@ -99,7 +99,7 @@ import TestSupport
         let chain = try Self.chain([(Self.upscale(), "upscale:scale=2")])
         let failure = try await Self.serving(bomb, limits: limits) { saver, folder, url -> ImageSaver.Failure? in
             do throws(ImageSaver.Failure) {
-                _ = try await saver.save(url: url, base: folder.file("x"), chain: chain) { _, _ in "" }
+                _ = try await saver.save(url: url, base: folder.file("x"), chain: chain) { _, _, _ in "" }
                 return nil
             } catch {
                 #expect(saver.memory.inUse == 0)
@@ -118,7 +118,7 @@ import TestSupport
         let chain = try Self.chain([(Self.upscale(), "upscale:scale=2")])
         let failure = try await Self.serving(png, limits: limits) { saver, folder, url -> ImageSaver.Failure? in
             do throws(ImageSaver.Failure) {
-                _ = try await saver.save(url: url, base: folder.file("x"), chain: chain) { _, _ in "" }
+                _ = try await saver.save(url: url, base: folder.file("x"), chain: chain) { _, _, _ in "" }
                 return nil
             } catch {
                 return error
@@ -140,7 +140,7 @@ import TestSupport
         let chain = try Self.chain([(Self.upscale(), "upscale:scale=3")])
         let failure = try await Self.serving(png, limits: limits) { saver, folder, url -> ImageSaver.Failure? in
             do throws(ImageSaver.Failure) {
-                _ = try await saver.save(url: url, base: folder.file("x"), chain: chain, hookParameters: { _ in #"{"options":{"scale":3}}"# }) { _, _ in "" }
+                _ = try await saver.save(url: url, base: folder.file("x"), chain: chain, hookParameters: { _ in #"{"options":{"scale":3}}"# }) { _, _, _ in "" }
                 return nil
             } catch {
                 return error
@@ -158,7 +158,7 @@ import TestSupport
         let chain = try Self.chain([(Self.slow(), #"slow-test:{"lie":1}"#)])
         let failure = try await Self.serving(png, limits: limits) { saver, folder, url -> ImageSaver.Failure? in
             do throws(ImageSaver.Failure) {
-                _ = try await saver.save(url: url, base: folder.file("x"), chain: chain, hookParameters: { _ in #"{"lie":1}"# }) { _, _ in "" }
+                _ = try await saver.save(url: url, base: folder.file("x"), chain: chain, hookParameters: { _ in #"{"lie":1}"# }) { _, _, _ in "" }
                 return nil
             } catch {
                 #expect(saver.memory.inUse == 0, "given back")
@@ -181,7 +181,7 @@ import TestSupport
                 for index in 0..<2 {
                     group.addTask {
                         let image = try await saver.client.fetchImage(url)
-                        return try await saver.store(image, base: folder.file("\(index)"), chain: chain, stamp: { _, _ in "" }) { _ in
+                        return try await saver.store(image, base: folder.file("\(index)"), chain: chain, stamp: { _, _, _ in "" }) { _ in
                             waits.update { $0 += 1 }
                         }
                     }

@@ -31,14 +31,14 @@ func saverFor(_ server: HTTPServer, limits: ImageLimits = ImageLimits(memoryBudg
         #expect(base.hasSuffix("/01J-3"))
         #expect(ImageSaver.existing(base: base) == nil)
 
-        let pngPath = try await saver.save(url: server.baseURL + "/a.png", base: base) { width, height in "p \(width ?? 0)x\(height ?? 0)" }
+        let pngPath = try await saver.save(url: server.baseURL + "/a.png", base: base) { width, height, _ in "p \(width)x\(height)" }
         #expect(pngPath == base + ".png")
         #expect(try PNGCodec.decode(try FileSystem.readFile(pngPath)).text == [.init(keyword: "parameters", text: "p 4x2")])
         #expect(ImageSaver.existing(base: base) == pngPath, "found again after a crash: adopted, not written twice")
         #expect(try FileSystem.status(pngPath + ".partial") == nil)
 
         let other = ImageSaver.basePath(folder: folder.path, jobID: "01J", createdAt: 0, index: 3)
-        let jpegPath = try await saver.save(url: server.baseURL + "/b.jpg", base: other) { _, _ in "ignored" }
+        let jpegPath = try await saver.save(url: server.baseURL + "/b.jpg", base: other) { _, _, _ in "ignored" }
         #expect(jpegPath == other + ".jpg")
         #expect(try FileSystem.readFile(jpegPath) == jpeg, "saved byte for byte")
     }
@@ -54,7 +54,7 @@ func saverFor(_ server: HTTPServer, limits: ImageLimits = ImageLimits(memoryBudg
         defer { folder.remove() }
         let saver = try saverFor(server)
         do throws(ImageSaver.Failure) {
-            _ = try await saver.save(url: server.baseURL + "/x.png", base: folder.file("x")) { _, _ in "" }
+            _ = try await saver.save(url: server.baseURL + "/x.png", base: folder.file("x")) { _, _, _ in "" }
             Issue.record("a damaged PNG was saved")
         } catch {
             guard case .corrupt(let reason) = error else {
@@ -73,7 +73,7 @@ func saverFor(_ server: HTTPServer, limits: ImageLimits = ImageLimits(memoryBudg
         defer { server.stop() }
         let saver = try saverFor(server)
         do {
-            _ = try await saver.save(url: server.baseURL + "/x.png", base: "/proc/visioncraft-test/x") { _, _ in "" }
+            _ = try await saver.save(url: server.baseURL + "/x.png", base: "/proc/visioncraft-test/x") { _, _, _ in "" }
             Issue.record("saved into /proc")
         } catch {
             guard case .storage(let message) = error else {

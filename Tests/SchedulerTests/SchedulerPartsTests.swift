@@ -2,6 +2,7 @@ import HTTPClient
 import HTTPServer
 import Imaging
 @testable import JobStore
+import PluginHost
 import Posix
 @testable import Scheduler
 import Testing
@@ -42,18 +43,65 @@ import VisionCraftProtocol
 }
 
 @Suite struct A1111ParametersTests {
+    /// What A1111's own reader makes of the text (a port of it).
+    private func read(_ parameters: JobParameters, width: Int = 512, height: Int = 768, postprocessing: [PluginStep] = []) -> [String: String] {
+        A1111InfotextParser.parse(A1111Parameters.text(for: parameters, jobID: "01J", index: 1, width: width, height: height, postprocessing: postprocessing))
+    }
+
     @Test func readsLikeAutomatic1111() {
         let parameters = JobParameters(prompt: "a lighthouse", negativePrompt: "fog, rain", model: "anything_V5", sampler: "DPM++ 2M Karras", imageCount: 3, cfgScale: 7, steps: 20)
         let text = A1111Parameters.text(for: parameters, jobID: "01J", index: 1, width: 512, height: 768)
         #expect(text == "a lighthouse\nNegative prompt: fog, rain\nSteps: 20, Sampler: DPM++ 2M Karras, CFG scale: 7, Size: 512x768, Model: anything_V5, Job: 01J, Image: 2 of 3")
+        let read = read(parameters)
+        #expect(read == [
+            "Prompt": "a lighthouse", "Negative prompt": "fog, rain", "Steps": "20", "Sampler": "DPM++ 2M Karras", "CFG scale": "7", "Size-1": "512",
+            "Size-2": "768", "Model": "anything_V5", "Job": "01J", "Image": "2 of 3",
+        ])
     }
 
-    @Test func valuesWithCommasAreQuotedAndImageToImageIsNamed() {
+    @Test func imagePluginStepsArePairsOnTheOneParameterLine() throws {
+        let parameters = JobParameters(prompt: "a fox", model: "m", sampler: "Euler", cfgScale: 7, steps: 20)
+        let steps = [try PluginStep(parsing: "upscale:scale=2"), try PluginStep(parsing: #"echo-test:{"note":"a, b","strength":1}"#)]
+        let text = A1111Parameters.text(for: parameters, jobID: "01J", index: 0, width: 1024, height: 1024, postprocessing: steps)
+        #expect(text.split(separator: "\n").count == 2, "prompt and one parameter line: \(text)")
+        let read = A1111InfotextParser.parse(text)
+        #expect(read["Prompt"] == "a fox")
+        #expect(read["Steps"] == "20" && read["Sampler"] == "Euler" && read["CFG scale"] == "7" && read["Model"] == "m")
+        #expect(read["Size-1"] == "1024" && read["Size-2"] == "1024", "the saved image's size")
+        #expect(read["Postprocessing"] == "upscale, echo-test")
+        #expect(read["Postprocess upscale scale"] == "2")
+        #expect(read["Postprocess echo-test note"] == "a, b", "a value with a comma is quoted and read back")
+        #expect(read["Postprocess echo-test strength"] == "1")
+    }
+
+    @Test func noInventedModelAndImageToImageIsNamed() {
         let parameters = JobParameters(prompt: "x", cfgScale: 7.5, steps: 50, initImage: "/in.png")
-        let text = A1111Parameters.text(for: parameters, jobID: "J", index: 0, width: nil, height: nil)
-        #expect(text == "x\nSteps: 50, CFG scale: 7.5, Model: img2img, Denoising source: init image, Job: J, Image: 1 of 1")
-        let odd = JobParameters(prompt: "y", model: "a, b", sampler: "S")
-        #expect(A1111Parameters.text(for: odd, jobID: "J", index: 0, width: 1, height: 1).contains(#"Model: "a, b""#))
+        let text = A1111Parameters.text(for: parameters, jobID: "J", index: 0, width: 64, height: 64)
+        #expect(text == "x\nSteps: 50, CFG scale: 7.5, Size: 64x64, Denoising source: init image, Job: J, Image: 1 of 1")
+        #expect(A1111InfotextParser.parse(text)["Model"] == nil)
+        let odd = JobParameters(prompt: "y", model: "a, b", sampler: #"say "hi": now"#)
+        #expect(read(odd)["Model"] == "a, b")
+        #expect(read(odd)["Sampler"] == #"say "hi": now"#)
+    }
+
+    @Test(arguments: [
+        ("a fox,\nin the snow, \"quoted\"", "blurry,\nlow quality"),
+        ("灯台、夕暮れ: 海 🌊", "ぼやけ, 低品質"),
+        ("a sign reading Negative prompt: none", ""),
+        ("line one\nNegative prompt: not really\nline three", "real negative"),
+        ("  leading and trailing  ", ""),
+        ("\nstarts with a newline", " spaced negative"),
+        ("windows\r\nline ends", "Negative prompt: twice"),
+        ("Steps: 1, Sampler: x, CFG scale: 2", "Size: 1x1, Model: y, Job: z"),
+        ("tab\tand \\ backslash", "\u{1}control"),
+    ])
+    func promptsRoundTripThroughA1111sReader(prompt: String, negative: String) {
+        let parameters = JobParameters(prompt: prompt, negativePrompt: negative, model: "anything_V5", sampler: "Euler a", cfgScale: 7, steps: 20)
+        let read = read(parameters)
+        #expect(read["Prompt"] == prompt)
+        #expect(read["Negative prompt"] == negative)
+        #expect(read["Steps"] == "20" && read["Sampler"] == "Euler a" && read["CFG scale"] == "7" && read["Model"] == "anything_V5")
+        #expect(read["Size-1"] == "512" && read["Size-2"] == "768" && read["Job"] == "01J" && read["Image"] == "2 of 1")
     }
 }
 
