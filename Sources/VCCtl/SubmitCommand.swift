@@ -58,9 +58,9 @@ struct SubmitCommand: Command {
             let submitted = try global.call(client, JobSubmit.self, parameters, flagsByField: flags)
             ids += submitted.ids
             if !wait {
-                context.stdout.write(global.json ? Output.json(submitted.result, context: context) : submitted.ids.map { $0 + "\n" }.joined())
+                context.stdout.write(global.json ? Output.json(submitted.result, context: context) : submitted.ids.map { TerminalText.visible($0) + "\n" }.joined())
             } else if submitted.existing {
-                context.stderr.write("job \(submitted.id) was already submitted with this idempotency key\n")
+                context.stderr.write("job \(TerminalText.visible(submitted.id)) was already submitted with this idempotency key\n")
             }
         }
         guard wait else { return .success }
