@@ -44,17 +44,18 @@ public enum CommandLineTool {
             return try command.run(context)
         } catch let error as UsageError {
             let path = error.commandPath.isEmpty ? parser.commandNames : error.commandPath
-            context.stderr.write("\(program): \(error.message)\nTry '\(path.joined(separator: " ")) --help'.\n")
+            context.stderr.write("\(program): \(TerminalText.visible(error.message))\nTry '\(path.joined(separator: " ")) --help'.\n")
             if parser.path.last!.configuration.isGroup, error.message.hasPrefix("missing command") {
                 context.stderr.write("\n" + HelpFormatter(path: parser.path, hasVersion: true).render())
             }
             return .usage
         } catch let failure as CommandFailure {
-            context.stderr.write("\(program): \(failure.message)\n")
-            if let hint = failure.hint { context.stderr.write(hint + "\n") }
+            // A failure's message often quotes the daemon or the upstream.
+            context.stderr.write("\(program): \(TerminalText.visible(failure.message))\n")
+            if let hint = failure.hint { context.stderr.write(TerminalText.visible(hint) + "\n") }
             return failure.exitCode
         } catch {
-            context.stderr.write("\(program): \(error)\n")
+            context.stderr.write("\(program): \(TerminalText.visible("\(error)"))\n")
             return .failure
         }
     }

@@ -28,7 +28,7 @@ struct CatalogCommand<List: CatalogKind>: Command {
         if global.json {
             context.stdout.write(Output.json(.array(list.names.map(JSON.string)), context: context))
         } else {
-            context.stdout.write(list.names.map { $0 + "\n" }.joined())
+            context.stdout.write(list.names.map { TerminalText.visible($0) + "\n" }.joined())
         }
         return .success
     }

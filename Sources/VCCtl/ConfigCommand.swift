@@ -52,7 +52,7 @@ struct ConfigCommand: Command {
         init(_ arguments: ParsedArguments) throws {}
 
         func run(_ context: CommandContext) throws -> ExitCode {
-            context.stdout.write(try ConfigCommand.path(context) + "\n")
+            context.stdout.write(TerminalText.visible(try ConfigCommand.path(context)) + "\n")
             return .success
         }
     }
@@ -86,11 +86,11 @@ struct ConfigCommand: Command {
             } else if let key {
                 let value = settings.value(of: key.name) ?? ""
                 if value.isEmpty { context.stderr.write("\(key.name) is not set (default: \(key.defaultText))\n") }
-                context.stdout.write(value.isEmpty ? "" : value + "\n")
+                context.stdout.write(value.isEmpty ? "" : TerminalText.visible(value) + "\n")
             } else {
                 context.stdout.write(keys.map { key in
                     let value = settings.value(of: key.name) ?? ""
-                    return value.isEmpty ? "# \(key.name) is not set (default: \(key.defaultText))\n" : "\(key.name) = \(value)\n"
+                    return value.isEmpty ? "# \(key.name) is not set (default: \(key.defaultText))\n" : "\(key.name) = \(TerminalText.visible(value))\n"
                 }.joined())
             }
             return .success
@@ -155,7 +155,7 @@ struct ConfigCommand: Command {
                     context.stderr.write("the daemon applies \(report.restartNeeded.joined(separator: ", ")) after a restart: vcctl daemon restart\n")
                 }
             } catch {
-                context.stderr.write("the daemon did not reload: \(error.message)\n")
+                context.stderr.write("the daemon did not reload: \(TerminalText.visible(error.message))\n")
             }
         }
     }

@@ -44,7 +44,7 @@ struct DaemonCommand: Command {
             } else {
                 context.stdout.write("\(status.pid)\n")
                 let verb = client.startedDaemon ? "started" : "already running:"
-                context.stderr.write("\(verb) visioncraftd \(status.version) (pid \(status.pid)) on \(status.socket)\n")
+                context.stderr.write(TerminalText.visible("\(verb) visioncraftd \(status.version) (pid \(status.pid)) on \(status.socket)") + "\n")
             }
             return .success
         }
@@ -204,8 +204,8 @@ struct DaemonCommand: Command {
             } else {
                 context.stdout.write("\(status.pid)\n")
                 let before = stopped.map { "pid \($0.pid) -> " } ?? "was not running; "
-                context.stderr.write("restarted visioncraftd \(status.version) (\(before)pid \(status.pid)) on \(status.socket)"
-                    + (status.serviceManager.map { " by \($0)" } ?? "") + "\n")
+                context.stderr.write(TerminalText.visible("restarted visioncraftd \(status.version) (\(before)pid \(status.pid)) on \(status.socket)"
+                    + (status.serviceManager.map { " by \($0)" } ?? "")) + "\n")
             }
             return .success
         }
@@ -240,10 +240,11 @@ struct DaemonCommand: Command {
                 context.stdout.write(Output.json(report.result, context: context))
                 return .success
             }
-            context.stdout.write(report.changed.map { $0 + "\n" }.joined())
-            context.stderr.write(report.changed.isEmpty ? "reloaded \(report.path): nothing changed\n" : "reloaded \(report.path)\n")
+            context.stdout.write(report.changed.map { TerminalText.visible($0) + "\n" }.joined())
+            let path = TerminalText.visible(report.path)
+            context.stderr.write(report.changed.isEmpty ? "reloaded \(path): nothing changed\n" : "reloaded \(path)\n")
             if !report.restartNeeded.isEmpty {
-                context.stderr.write("applied after a restart: \(report.restartNeeded.joined(separator: ", ")) (vcctl daemon restart)\n")
+                context.stderr.write("applied after a restart: \(TerminalText.visible(report.restartNeeded.joined(separator: ", "))) (vcctl daemon restart)\n")
             }
             return .success
         }
@@ -283,7 +284,8 @@ struct DaemonCommand: Command {
                 context.stdout.write(Output.json(result, context: context))
                 return .success
             }
-            context.stdout.write(String(decoding: Array(tail.joined(separator: [0x0A])), as: UTF8.self))
+            // The log quotes upstream messages: each line made visible, its end kept.
+            context.stdout.write(tail.map { TerminalText.visible(String(decoding: $0, as: UTF8.self)) }.joined(separator: "\n"))
             return .success
         }
     }

@@ -34,12 +34,15 @@ struct GlobalOptions {
         return options
     }
 
-    /// Calls `method` on `client`, turning failures into messages and exit codes.
-    func call<Method: RPCMethod>(_ client: DaemonClient, _ method: Method.Type, _ parameters: Method.Parameters) throws(CommandFailure) -> Method.Result {
+    /// Calls `method` on `client`, turning failures into messages and exit
+    /// codes (see `Failure.from` for `flagsByField`).
+    func call<Method: RPCMethod>(
+        _ client: DaemonClient, _ method: Method.Type, _ parameters: Method.Parameters, flagsByField: [(field: String, flag: String)] = []
+    ) throws(CommandFailure) -> Method.Result {
         do {
             return try client.call(method, parameters)
         } catch {
-            throw Failure.from(error)
+            throw Failure.from(error, flagsByField: flagsByField)
         }
     }
 

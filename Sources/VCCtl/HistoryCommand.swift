@@ -31,7 +31,7 @@ struct HistoryCommand: Command {
     func run(_ context: CommandContext) throws -> ExitCode {
         let page = try global.request(JobList.self, parameters, context: context)
         ListCommand.show(page.jobs, global: global, context: context)
-        if page.jobs.isEmpty, !global.json, let search = parameters.search { context.stderr.write("no job's prompt has: \(search)\n") }
+        if page.jobs.isEmpty, !global.json, let search = parameters.search { context.stderr.write("no job's prompt has: \(TerminalText.visible(search))\n") }
         return .success
     }
 
@@ -69,13 +69,13 @@ struct HistoryCommand: Command {
             if global.json {
                 context.stdout.write(Output.json(result.result, context: context))
             } else {
-                context.stdout.write(result.deleted.map { $0 + "\n" }.joined())
+                context.stdout.write(result.deleted.map { TerminalText.visible($0) + "\n" }.joined())
                 if !global.quiet {
                     let files = parameters.files ? ", \(result.filesRemoved) image file(s) removed" : "; image files kept (--files removes them)"
                     context.stderr.write("deleted \(result.deleted.count) job(s)\(files)\n")
                 }
             }
-            for error in result.fileErrors { context.stderr.write("not removed: \(error)\n") }
+            for error in result.fileErrors { context.stderr.write("not removed: \(TerminalText.visible("\(error)"))\n") }
             return result.fileErrors.isEmpty ? .success : .failure
         }
 

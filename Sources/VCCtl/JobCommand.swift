@@ -28,7 +28,7 @@ struct JobCommand<Action: JobAction>: Command {
         if global.json {
             context.stdout.write(Output.json(job.result, context: context))
         } else if global.quiet {
-            context.stdout.write(job.images.compactMap(\.path).map { $0 + "\n" }.joined())
+            context.stdout.write(job.images.compactMap(\.path).map { TerminalText.visible($0) + "\n" }.joined())
         } else {
             context.stdout.write(JobDescription.detailed(job, colour: Output.colours(context)))
         }

@@ -1,11 +1,13 @@
+import CommandLineKit
 import VisionCraftProtocol
 
 /// How a job reads on a terminal.
 enum JobDescription {
-    /// Several lines: id, state, prompt, images, error.
+    /// Several lines: id, state, prompt, images, error; every text from the
+    /// job made visible (`TerminalText`), the state's colour kept.
     static func detailed(_ job: JobInfo, colour: Bool = false) -> String {
-        var lines = ["\(job.id)  \(Output.state(job.state, colour: colour, width: 0))  \(job.imagesDone)/\(job.params.imageCount) images"]
-        lines.append("  prompt    \(job.params.prompt)")
+        let head = "\(TerminalText.visible(job.id))  \(Output.state(TerminalText.visible(job.state), colour: colour, width: 0))  \(job.imagesDone)/\(job.params.imageCount) images"
+        var lines = ["  prompt    \(job.params.prompt)"]
         if !job.params.negativePrompt.isEmpty { lines.append("  negative  \(job.params.negativePrompt)") }
         if let model = job.params.model { lines.append("  model     \(model), \(job.params.sampler ?? "")") }
         if let initImage = job.params.initImage { lines.append("  from      \(initImage)") }
@@ -19,34 +21,21 @@ enum JobDescription {
         for image in job.images {
             lines.append("  image \(image.index + 1)   \(image.path ?? image.state)")
         }
-        return lines.joined(separator: "\n") + "\n"
+        return ([head] + lines.map(TerminalText.visible)).joined(separator: "\n") + "\n"
     }
 
     /// One line: id, state, images, created, prompt (cut to fit).
     static func line(_ job: JobInfo, colour: Bool = false) -> String {
-        let state = Output.state(job.state, colour: colour)
+        let state = Output.state(TerminalText.visible(job.state), colour: colour)
         let images = "\(job.imagesDone)/\(job.params.imageCount)".padding(7)
         let created = String(job.createdAt.prefix(16).map { $0 == "T" ? " " : $0 })
-        var prompt = job.params.prompt.withControlCharactersAsSpaces()
+        var prompt = TerminalText.visible(job.params.prompt)
         if prompt.count > 60 { prompt = String(prompt.prefix(59)) + "…" }
-        return "\(job.id)  \(state) \(images) \(created)  \(prompt)\n"
+        return "\(TerminalText.visible(job.id))  \(state) \(images) \(created)  \(prompt)\n"
     }
 }
 
 private extension String {
-    /// Each control character (line breaks, tabs, escapes) as one space: a
-    /// listing stays one line per job and a prompt cannot move the cursor or
-    /// recolour the terminal. (A scalar map, not `replacing(_:with:)`, whose
-    /// generic machinery was 8% of a `vcctl list`.)
-    func withControlCharactersAsSpaces() -> String {
-        var scalars = String.UnicodeScalarView()
-        for scalar in unicodeScalars {
-            let isControl = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-            scalars.append(isControl ? " " : scalar)
-        }
-        return String(scalars)
-    }
-
     func padding(_ width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
     }

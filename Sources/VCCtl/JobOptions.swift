@@ -24,6 +24,26 @@ enum JobOptions {
             Option(long: "timeout", valueName: "SECONDS", help: "With --wait: give up after SECONDS (exit 75)."),
     ]
 
+    /// Which flag sets each field of job.submit's parameters, so that the
+    /// daemon's invalid-params error for a field names the flag instead
+    /// (`--steps must be from 1 to 30`, not `params.steps`).
+    static let flagsByField: [(field: String, flag: String)] = [
+        ("prompt", "PROMPT"), ("negative_prompt", "--negative"), ("model", "--model"), ("sampler", "--sampler"),
+        ("image_count", "--count"), ("cfg_scale", "--cfg"), ("steps", "--steps"), ("init_images", "--init-image"),
+        ("width", "--width"), ("height", "--height"), ("priority", "--priority"), ("labels", "--label"),
+        ("plugins", "--plugin"), ("output_dir", "--out"), ("idempotency_key", "--idempotency-key"),
+    ]
+
+    /// The entries of `flagsByField` whose flag `arguments` gave (a field the
+    /// job took from elsewhere, such as the configuration's default model,
+    /// is not the flag's fault); `promptFlag` names what sets the prompt.
+    static func flagsGiven(_ arguments: ParsedArguments, promptFlag: String?) -> [(field: String, flag: String)] {
+        flagsByField.compactMap { entry in
+            if entry.flag == "PROMPT" { return promptFlag.map { (entry.field, $0) } }
+            return arguments.values(String(entry.flag.dropFirst(2))).isEmpty ? nil : entry
+        }
+    }
+
     /// `base` with every option given applied (paths made absolute).
     static func parameters(_ arguments: ParsedArguments, base: JobParameters) throws -> JobParameters {
         let workingDirectory = ProcessEnvironment.workingDirectory()

@@ -87,11 +87,11 @@ struct JobWaiting {
         if global.json {
             context.stdout.write(Output.json(job.result, context: context))
         } else {
-            for image in job.images { if let path = image.path { context.stdout.write(path + "\n") } }
+            for image in job.images { if let path = image.path { context.stdout.write(TerminalText.visible(path) + "\n") } }
         }
         switch job.state {
-        case "failed": context.stderr.write("job \(job.id) failed: \(job.error?.message ?? "no reason given")\n")
-        case "cancelled": context.stderr.write("job \(job.id) was cancelled\n")
+        case "failed": context.stderr.write(TerminalText.visible("job \(job.id) failed: \(job.error?.message ?? "no reason given")") + "\n")
+        case "cancelled": context.stderr.write(TerminalText.visible("job \(job.id) was cancelled") + "\n")
         default: break
         }
     }

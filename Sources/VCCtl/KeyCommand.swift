@@ -134,8 +134,8 @@ struct KeyCommand: Command {
             var line = status.state
             if let masked = status.masked { line += " \(masked)" }
             if let source = status.source { line += " (from \(source))" }
-            context.stdout.write(line + "\n")
-            if let reason = status.reason { context.stderr.write("the upstream refused it: \(reason); vcctl key set stores a new one\n") }
+            context.stdout.write(TerminalText.visible(line) + "\n")
+            if let reason = status.reason { context.stderr.write("the upstream refused it: \(TerminalText.visible(reason)); vcctl key set stores a new one\n") }
         }
     }
 }

@@ -38,7 +38,7 @@ struct ListCommand: Command {
         if global.json {
             context.stdout.write(Output.json(.array(jobs.map(\.result)), context: context))
         } else if global.quiet {
-            context.stdout.write(jobs.map { $0.id + "\n" }.joined())
+            context.stdout.write(jobs.map { TerminalText.visible($0.id) + "\n" }.joined())
         } else {
             let colour = Output.colours(context)
             for job in jobs { context.stdout.write(JobDescription.line(job, colour: colour)) }

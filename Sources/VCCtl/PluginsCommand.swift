@@ -44,13 +44,13 @@ struct PluginsCommand: Command {
                 if let hung = plugin.hung { line += "  [hung: \(hung)]" }
                 if let disabled = plugin.disabled { line += "  [disabled: \(disabled)]" }
                 if let changed = plugin.changed { line += "  [\(changed)]" }
-                context.stdout.write(line + "\n")
+                context.stdout.write(TerminalText.visible(line) + "\n")
             } else {
-                context.stdout.write("\(plugin.name)  not loaded: \(plugin.error ?? "")\n")
+                context.stdout.write(TerminalText.visible("\(plugin.name)  not loaded: \(plugin.error ?? "")") + "\n")
             }
         }
         if list.plugins.isEmpty {
-            context.stderr.write("no plugins in \(list.folders.joined(separator: ", "))\n")
+            context.stderr.write("no plugins in \(TerminalText.visible(list.folders.joined(separator: ", ")))\n")
         }
         return .success
     }

@@ -28,7 +28,7 @@ struct ProgressLine {
     func draw(_ job: JobInfo, waited: Duration, position: (index: Int, count: Int)) {
         guard enabled else { return }
         let text = Self.text(job, waited: waited, position: position, now: WallClock.now())
-        context.stderr.write("\r\u{1B}[2K" + Self.fit(text, columns: Self.columns()))
+        context.stderr.write("\r\u{1B}[2K" + Self.fit(TerminalText.visible(text), columns: Self.columns()))
     }
 
     /// Removes the line (before results are printed).

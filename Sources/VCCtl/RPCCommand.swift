@@ -35,7 +35,8 @@ struct RPCCommand: Command {
             return .success
         } catch .call(.server(let error)) {
             if global.json { context.stdout.write(Output.json(error.json, context: context)) }
-            throw CommandFailure("\(method) failed: \(error.description)", exitCode: .failure)
+            // PARAMS refused is a refused argument, as everywhere else.
+            throw CommandFailure("\(method) failed: \(error.description)", exitCode: error.code == .invalidParams ? .usage : .failure)
         } catch {
             throw Failure.from(error)
         }

@@ -37,6 +37,6 @@ struct RerunCommand: Command {
         base.idempotencyKey = nil
         if let prompt = arguments.value("prompt") { base.prompt = prompt }
         let parameters = try JobOptions.parameters(arguments, base: base)
-        return try SubmitCommand.submit([parameters], global: global, wait: wait, timeout: timeout, context: context)
+        return try SubmitCommand.submit([parameters], flags: JobOptions.flagsGiven(arguments, promptFlag: arguments.value("prompt").map { _ in "--prompt" }), global: global, wait: wait, timeout: timeout, context: context)
     }
 }

@@ -67,7 +67,7 @@ struct ShowCommand: Command {
             if graphics != .none, let preview = Self.preview(path, graphics, columns: columns, cellWidth: cellWidth, context: context) {
                 context.stdout.write(preview + "\n")
             }
-            context.stdout.write(path + "\n")
+            context.stdout.write(TerminalText.visible(path) + "\n")
         }
         return .success
     }
@@ -79,11 +79,11 @@ struct ShowCommand: Command {
         do {
             bytes = try FileSystem.readFile(path, limit: maximumFileSize)
         } catch {
-            context.stderr.write("no preview of \(path): \(error)\n")
+            context.stderr.write(TerminalText.visible("no preview of \(path): \(error)") + "\n")
             return nil
         }
         guard bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else {
-            context.stderr.write("no preview of \(path): not a PNG file\n")
+            context.stderr.write("no preview of \(TerminalText.visible(path)): not a PNG file\n")
             return nil
         }
         switch graphics {
@@ -94,7 +94,7 @@ struct ShowCommand: Command {
                 let image = PreviewImage(try PNGCodec.decode(bytes).image)
                 return SixelEncoder.encode(image.fitting(width: columns * cellWidth))
             } catch {
-                context.stderr.write("no preview of \(path): \(error)\n")
+                context.stderr.write(TerminalText.visible("no preview of \(path): \(error)") + "\n")
                 return nil
             }
         case .none:

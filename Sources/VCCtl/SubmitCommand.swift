@@ -22,12 +22,15 @@ struct SubmitCommand: Command {
     let countGiven: Bool
     let wait: Bool
     let timeout: Duration?
+    /// The flags given, by the field each sets.
+    let flags: [(field: String, flag: String)]
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
         prompt = arguments.argument("PROMPT") ?? ""
         template = try JobOptions.parameters(arguments, base: JobParameters(prompt: prompt))
         countGiven = arguments.value("count") != nil
+        flags = JobOptions.flagsGiven(arguments, promptFlag: prompt == "-" ? "a prompt on standard input" : "PROMPT")
         (wait, timeout) = try JobOptions.waiting(arguments)
         if prompt.isEmpty { throw UsageError("PROMPT is empty") }
     }
@@ -42,21 +45,22 @@ struct SubmitCommand: Command {
             if let key = template.idempotencyKey, prompts.count > 1 { parameters.idempotencyKey = "\(key)-\(index + 1)" }
             return parameters
         }
-        return try Self.submit(jobs, global: global, wait: wait, timeout: timeout, context: context)
+        return try Self.submit(jobs, flags: flags, global: global, wait: wait, timeout: timeout, context: context)
     }
 
     /// Submits `jobs`; prints their ids, or waits and prints their images.
-    static func submit(_ jobs: [JobParameters], global: GlobalOptions, wait: Bool, timeout: Duration?, context: CommandContext) throws -> ExitCode {
+    /// - Parameter flags: which flag set each field (`JobOptions.flagsGiven`).
+    static func submit(_ jobs: [JobParameters], flags: [(field: String, flag: String)], global: GlobalOptions, wait: Bool, timeout: Duration?, context: CommandContext) throws -> ExitCode {
         let client = try global.connect(context)
         defer { client.close() }
         var ids: [String] = []
         for parameters in jobs {
-            let submitted = try global.call(client, JobSubmit.self, parameters)
+            let submitted = try global.call(client, JobSubmit.self, parameters, flagsByField: flags)
             ids += submitted.ids
             if !wait {
-                context.stdout.write(global.json ? Output.json(submitted.result, context: context) : submitted.ids.map { $0 + "\n" }.joined())
+                context.stdout.write(global.json ? Output.json(submitted.result, context: context) : submitted.ids.map { TerminalText.visible($0) + "\n" }.joined())
             } else if submitted.existing {
-                context.stderr.write("job \(submitted.id) was already submitted with this idempotency key\n")
+                context.stderr.write("job \(TerminalText.visible(submitted.id)) was already submitted with this idempotency key\n")
             }
         }
         guard wait else { return .success }

@@ -72,7 +72,7 @@ struct WatchCommand: Command {
         if global.json {
             context.stdout.write(JSONSerializer.serializeToString(update.params) + "\n")
         } else if global.quiet {
-            if ["succeeded", "failed", "cancelled"].contains(update.state) { context.stdout.write(update.id + "\n") }
+            if ["succeeded", "failed", "cancelled"].contains(update.state) { context.stdout.write(TerminalText.visible(update.id) + "\n") }
         } else {
             context.stdout.write(Self.line(update))
         }
@@ -82,7 +82,7 @@ struct WatchCommand: Command {
         var line = "\(update.id)  \(update.state)  \(update.imagesDone)/\(update.imageCount)"
         if let next = update.nextAttemptAt { line += "  retry at \(next)" }
         if let error = update.error { line += "  \(error.kind): \(error.message)" }
-        return line + "\n"
+        return TerminalText.visible(line) + "\n"
     }
 
     static func worse(_ current: ExitCode, _ next: ExitCode) -> ExitCode {

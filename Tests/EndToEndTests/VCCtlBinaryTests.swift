@@ -116,7 +116,7 @@ func stopDaemon(socket: String, folder: TemporaryDirectory) async {
         #expect(stdin.status == 0)
 
         let bad = try await vcctl(["--socket", socket, "rpc", "daemon.status", #"{"verbose":true}"#], folder: daemon.folder)
-        #expect(bad.status == 1)
+        #expect(bad.status == 64, "refused params are a usage error")
         #expect(bad.standardOutput.isEmpty)
         #expect(bad.standardError.contains("daemon.status failed: invalid params: params.verbose"))
         #expect(bad.standardError.contains("(invalid_params)"))

@@ -13,7 +13,7 @@ import VisionCraftProtocol
 
     @Test func aListingLineIsOneLineWhateverThePromptHolds() {
         let line = JobDescription.line(job(prompt: "a fox\r\nin\tthe \u{1B}[31msnow\u{7F}\u{85}é"))
-        #expect(line == "01J  succeeded 2/2     2026-11-30 17:01  a fox  in the  [31msnow  é\n")
+        #expect(line == #"01J  succeeded 2/2     2026-11-30 17:01  a fox\r\nin\tthe \x1b[31msnow\x7f\u{85}é"# + "\n")
         #expect(line.unicodeScalars.filter { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) } == ["\n"], "only the line's own end")
     }
 
