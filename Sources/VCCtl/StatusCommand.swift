@@ -28,17 +28,17 @@ struct StatusCommand: Command {
         }
         context.stdout.write(
             """
-            visioncraftd \(status.version)
+            visioncraftd \(TerminalText.visible(status.version))
               pid          \(status.pid)
               uptime       \(Output.duration(seconds: status.uptimeSeconds))
-              started      \(status.startedAt)
-              socket       \(status.socket)
+              started      \(TerminalText.visible(status.startedAt))
+              socket       \(TerminalText.visible(status.socket))
               connections  \(status.connections)
 
             """
         )
         if let upstream = status.upstream {
-            context.stdout.write("  upstream     \(upstream.url)\(upstream.emulator ? " (embedded emulator)" : "")\n")
+            context.stdout.write("  upstream     \(TerminalText.visible(upstream.url))\(upstream.emulator ? " (embedded emulator)" : "")\n")
             if let health = upstream.health { context.stdout.write(Self.lines(health)) }
         }
         return .success
@@ -48,10 +48,10 @@ struct StatusCommand: Command {
     static func lines(_ health: DaemonStatus.Health) -> String {
         var text = "  last success \(health.lastSuccessAt ?? "none since the start")\n"
         if let at = health.lastFailureAt {
-            text += "  last failure \(at) \(health.lastFailureKind ?? ""): \(health.lastFailureMessage ?? "")\n"
+            text += "  last failure \(at) \(TerminalText.visible(health.lastFailureKind ?? "")): \(TerminalText.visible(health.lastFailureMessage ?? ""))\n"
         }
         if let until = health.pausedUntil {
-            text += "  paused until \(until): \(health.pauseReason ?? "")\n"
+            text += "  paused until \(until): \(TerminalText.visible(health.pauseReason ?? ""))\n"
         }
         if let next = health.nextAttemptAt {
             text += "  next attempt \(next)\n"

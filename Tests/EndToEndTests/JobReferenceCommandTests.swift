@@ -31,10 +31,10 @@ import TestSupport
 
         // Both jobs start with the same millisecond's characters.
         let ambiguous = try await run(daemon, ["get", String(id.prefix(4))])
-        #expect(ambiguous.status != 0)
+        #expect(ambiguous.status == 64, "a refused argument")
         #expect(ambiguous.standardError.contains("matches more than one job") && ambiguous.standardError.contains(id), "\(ambiguous.standardError)")
         let malformed = try await run(daemon, ["cancel", "no-such"])
-        #expect(malformed.status != 0 && malformed.standardError.contains("'no-such' is not a job id"), "\(malformed.standardError)")
+        #expect(malformed.status == 64 && malformed.standardError.contains("'no-such' is not a job id"), "\(malformed.standardError)")
         let deleted = try await run(daemon, ["history", "rm", short])
         #expect(deleted.status == 0, "\(deleted.standardError)")
         let gone = try await run(daemon, ["get", id])
