@@ -18,6 +18,18 @@ import TestSupport
         }
     }
 
+    /// Submits a job to `daemon` and waits for the event that satisfies `seen`.
+    static func submit(to daemon: DaemonProcess, until seen: @escaping @Sendable (JSON) -> Bool) async throws {
+        try await offPool {
+            let client = try daemon.connect()
+            defer { client.close() }
+            try client.sendLine(#"{"jsonrpc":"2.0","id":0,"method":"events.subscribe"}"#)
+            try read(client) { $0["id"] == 0 }
+            try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"job.submit","params":{"prompt":"a fox"}}"#)
+            try read(client, until: seen)
+        }
+    }
+
     @Test func aSucceededGenerationIsTheLastSuccessAndNothingFailed() async throws {
         let daemon = try await offPool { try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0"]) }
         defer { daemon.cleanUp() }
@@ -52,14 +64,7 @@ import TestSupport
             )
         }
         defer { daemon.cleanUp() }
-        try await offPool {
-            let client = try daemon.connect()
-            defer { client.close() }
-            try client.sendLine(#"{"jsonrpc":"2.0","id":0,"method":"events.subscribe"}"#)
-            try Self.read(client) { $0["id"] == 0 }
-            try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"job.submit","params":{"prompt":"a fox"}}"#)
-            try Self.read(client) { $0["params"]?["error"]?["kind"] == "transient" && $0["params"]?["next_attempt_at"] != .null }
-        }
+        try await Self.submit(to: daemon) { $0["params"]?["error"]?["kind"] == "transient" && $0["params"]?["next_attempt_at"] != .null }
         var health = try #require(try JSONParser.parse(try await status(daemon, json: true).standardOutput)["upstream"]?["health"])
         #expect(health["last_success_at"] == .null)
         #expect(health["last_failure"]?["kind"] == "transient")
@@ -74,14 +79,7 @@ import TestSupport
         // Now a rate limit: the whole queue pauses for the Retry-After.
         let admin = try RawHTTPClient(port: port)
         _ = try admin.request("POST", "/_emulator/faults", body: #"{"server_error_rate":0,"too_many_requests_rate":1}"#)
-        try await offPool {
-            let client = try daemon.connect()
-            defer { client.close() }
-            try client.sendLine(#"{"jsonrpc":"2.0","id":0,"method":"events.subscribe"}"#)
-            try Self.read(client) { $0["id"] == 0 }
-            try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"job.submit","params":{"prompt":"a heron"}}"#)
-            try Self.read(client) { $0["params"]?["error"]?["kind"] == "rate_limited" }
-        }
+        try await Self.submit(to: daemon) { $0["params"]?["error"]?["kind"] == "rate_limited" }
         health = try #require(try JSONParser.parse(try await status(daemon, json: true).standardOutput)["upstream"]?["health"])
         #expect(health["last_failure"]?["kind"] == "rate_limited")
         let until = try #require(health["pause"]?["until"]?.stringValue.flatMap(WallClock.init(iso8601:)))
