@@ -20,6 +20,12 @@
  *   file    the saved image's path and the job's parameters (export, upload,
  *           notify).
  *
+ * Options: since 1.2 a descriptor may list the options a step takes
+ * (`options`), with their types and ranges; the host then refuses, when a
+ * job is submitted, an option it does not list, a value out of its range and
+ * a missing required one, naming the plugin and the accepted options. A
+ * plugin without the list (1.0, 1.1, or NULL) gets any options unchecked.
+ *
  * Memory: every pointer says who owns it.
  *   - Inputs (request_json, params_json, path, input pixels) belong to the
  *     host and are valid only during the call. The image hook may write into
@@ -50,7 +56,7 @@ extern "C" {
 
 /* This header's version. A plugin records the version it was built with. */
 #define VC_PLUGIN_ABI_MAJOR 1
-#define VC_PLUGIN_ABI_MINOR 1
+#define VC_PLUGIN_ABI_MINOR 2
 
 /* The exported symbol the host looks up. */
 #define VC_PLUGIN_ENTRY_SYMBOL "visioncraft_plugin_entry"
@@ -128,6 +134,46 @@ typedef struct vc_image_plan {
     uint64_t working_bytes;
 } vc_image_plan;
 
+/* The type of an option's value (ABI 1.2, vc_plugin_option.type). */
+typedef enum vc_option_type {
+    /* A whole number from minimum to maximum. */
+    VC_OPTION_INTEGER = 1,
+    /* A number from minimum to maximum. */
+    VC_OPTION_NUMBER = 2,
+    /* Text: one of `choices` when it is not NULL; minimum to maximum bytes
+       long (0 and 0: any length). */
+    VC_OPTION_STRING = 3,
+    /* true or false. */
+    VC_OPTION_BOOLEAN = 4
+} vc_option_type;
+
+/* Option flags (vc_plugin_option.flags). */
+enum {
+    /* A step must give this option. */
+    VC_OPTION_REQUIRED = 1u << 0
+};
+
+/* One option a step of this plugin may give (ABI 1.2). Lives as long as the
+   library. */
+typedef struct vc_plugin_option {
+    /* The key ("scale"): 1 to 32 characters of a-z, 0-9 and _. */
+    const char *name;
+    /* A vc_option_type. */
+    uint32_t type;
+    /* VC_OPTION_* bits. */
+    uint32_t flags;
+    /* The range (see vc_option_type); minimum <= maximum. */
+    double minimum;
+    double maximum;
+    /* For VC_OPTION_STRING: the accepted values, ended by NULL; NULL: any. */
+    const char *const *choices;
+    /* One line for `vcctl plugins` and errors ("2, 3 or 4; default 2"). */
+    const char *description;
+    /* How AUTOMATIC1111's `parameters` text names it for an image hook
+       ("Postprocess upscale by"); NULL: "Postprocess <plugin> <name>". */
+    const char *infotext;
+} vc_plugin_option;
+
 /* What a plugin is. Returned by the entry point; must outlive the library. */
 typedef struct vc_plugin_descriptor {
     /* VC_PLUGIN_ABI_MAJOR and VC_PLUGIN_ABI_MINOR as the plugin was built. */
@@ -177,6 +223,11 @@ typedef struct vc_plugin_descriptor {
        host counts a new image of the input's size and no working memory. */
     vc_status (*image_plan)(void *state, uint32_t width, uint32_t height, const char *params_json, vc_image_plan *plan,
                             char **error);
+
+    /* ABI 1.2 (older descriptors end before it). Optional. The options a
+       step may give, ended by an entry whose name is NULL (an empty list: a
+       step takes none). NULL: any options, unchecked. */
+    const vc_plugin_option *options;
 } vc_plugin_descriptor;
 
 /* The entry point's type. */

@@ -215,6 +215,13 @@ done:
     return status;
 }
 
+static const vc_plugin_option options[] = {
+    {.name = "command", .type = VC_OPTION_STRING, .flags = VC_OPTION_REQUIRED, .minimum = 1, .maximum = 65536,
+     .description = "run with /bin/sh -c for every saved image"},
+    {.name = "timeout", .type = VC_OPTION_INTEGER, .minimum = 1, .maximum = 3600, .description = "seconds before it is killed; default 30"},
+    {.name = NULL},
+};
+
 static const vc_plugin_descriptor descriptor = {
     .abi_major = VC_PLUGIN_ABI_MAJOR,
     .abi_minor = VC_PLUGIN_ABI_MINOR,
@@ -226,6 +233,7 @@ static const vc_plugin_descriptor descriptor = {
     .flags = 0,
     .init = exec_init,
     .file = exec_file,
+    .options = options,
 };
 
 const vc_plugin_descriptor *visioncraft_plugin_entry(void) { return &descriptor; }

@@ -16,7 +16,8 @@ import Musl
 //
 // Options: "wildcards" (a folder; default $XDG_DATA_HOME/visioncraft/
 // wildcards), "styles" (a styles.csv; default $XDG_DATA_HOME/visioncraft/
-// styles.csv), "style" (a style's name, or several separated by commas).
+// styles.csv), "style" (a style's name, or several separated by commas),
+// "mode" (random or combinatorial); declared in the descriptor.
 // The request's "seed" makes the random choices reproducible.
 
 /// The host table, set by init (the descriptor outlives everything). The
@@ -51,8 +52,40 @@ nonisolated(unsafe) private let descriptor: UnsafeMutablePointer<vc_plugin_descr
         },
         image: nil,
         file: nil,
-        image_plan: nil
+        image_plan: nil,
+        options: UnsafePointer(options)
     ))
+    return pointer
+}()
+
+/// The options a step takes (ABI 1.2), ended by a NULL name; the host
+/// refuses others at submit.
+nonisolated(unsafe) private let options: UnsafeMutablePointer<vc_plugin_option> = {
+    func text(_ value: String) -> UnsafePointer<CChar> { UnsafePointer(strdup(value)!) }
+    let modes = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: 3)
+    modes.initialize(from: [text("random"), text("combinatorial"), nil], count: 3)
+    let string = UInt32(VC_OPTION_STRING.rawValue)
+    let list: [vc_plugin_option] = [
+        vc_plugin_option(
+            name: text("mode"), type: string, flags: 0, minimum: 0, maximum: 0, choices: UnsafePointer(modes),
+            description: text("random: one prompt, drawn with the seed (default); combinatorial: every prompt, one job each"), infotext: nil
+        ),
+        vc_plugin_option(
+            name: text("style"), type: string, flags: 0, minimum: 1, maximum: 4096, choices: nil,
+            description: text("A1111 styles to apply, by name, separated by commas"), infotext: nil
+        ),
+        vc_plugin_option(
+            name: text("styles"), type: string, flags: 0, minimum: 1, maximum: 4096, choices: nil,
+            description: text("the styles.csv (default $XDG_DATA_HOME/visioncraft/styles.csv)"), infotext: nil
+        ),
+        vc_plugin_option(
+            name: text("wildcards"), type: string, flags: 0, minimum: 1, maximum: 4096, choices: nil,
+            description: text("the wildcard folder (default $XDG_DATA_HOME/visioncraft/wildcards)"), infotext: nil
+        ),
+        vc_plugin_option(),
+    ]
+    let pointer = UnsafeMutablePointer<vc_plugin_option>.allocate(capacity: list.count)
+    pointer.initialize(from: list, count: list.count)
     return pointer
 }()
 

@@ -274,18 +274,31 @@ static vc_status upscale_image(void *state, const vc_image *input, const char *p
     return VC_OK;
 }
 
+// Checked by the host when a job is submitted; target_size checks again
+// what only the input's size decides.
+static const vc_plugin_option options[] = {
+    {.name = "scale", .type = VC_OPTION_INTEGER, .minimum = 2, .maximum = 4, .description = "2, 3 or 4; default 2",
+     .infotext = "Postprocess upscale by"},
+    {.name = "width", .type = VC_OPTION_INTEGER, .minimum = 1, .maximum = MAX_SIDE,
+     .description = "the result's width in pixels (alone: keeps the aspect ratio)", .infotext = "Postprocess upscale to width"},
+    {.name = "height", .type = VC_OPTION_INTEGER, .minimum = 1, .maximum = MAX_SIDE,
+     .description = "the result's height in pixels (alone: keeps the aspect ratio)", .infotext = "Postprocess upscale to height"},
+    {.name = NULL},
+};
+
 static const vc_plugin_descriptor descriptor = {
     .abi_major = VC_PLUGIN_ABI_MAJOR,
     .abi_minor = VC_PLUGIN_ABI_MINOR,
     .size = sizeof(vc_plugin_descriptor),
     .name = "upscale",
-    .version = "1.1.0",
+    .version = "1.2.0",
     .description = "Lanczos3 resize: scale=2|3|4, or width=W height=H",
     .hooks = VC_HOOK_IMAGE,
     .flags = 0,
     .init = upscale_init,
     .image = upscale_image,
     .image_plan = upscale_plan,
+    .options = options,
 };
 
 const vc_plugin_descriptor *visioncraft_plugin_entry(void) { return &descriptor; }

@@ -31,10 +31,18 @@ struct PluginMethods: Sendable {
                     name: entry.name, path: entry.path, loaded: entry.plugin != nil, version: entry.plugin?.version,
                     description: entry.plugin?.summary, hooks: entry.plugin?.hooks.sorted().map(\.rawValue) ?? [],
                     abi: entry.plugin.map { "\($0.abi.major).\($0.abi.minor)" }, error: entry.error, hung: entry.plugin?.hung,
-                    disabled: registry.disabledReason(entry.name), changed: entry.changedOnDisk
+                    disabled: registry.disabledReason(entry.name), changed: entry.changedOnDisk,
+                    options: entry.plugin?.options.map { $0.map(info) }
                 )
             },
             folders: registry.folders.map(\.path)
+        )
+    }
+
+    private static func info(_ option: PluginOption) -> PluginOptionInfo {
+        PluginOptionInfo(
+            name: option.name, type: option.kind.rawValue, required: option.required, minimum: option.range?.lowerBound,
+            maximum: option.range?.upperBound, choices: option.choices, description: option.summary.isEmpty ? nil : option.summary
         )
     }
 }

@@ -13,6 +13,9 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let hooks: Set<PluginHook>
     /// Its hooks are called from one thread at a time.
     public let serialized: Bool
+    /// The options its steps may give, as its descriptor declares them (ABI
+    /// 1.2); nil when it declares none: any options, unchecked.
+    public let options: [PluginOption]?
 
     let descriptor: UnsafePointer<vc_plugin_descriptor>
     let state: UnsafeMutableRawPointer?
@@ -30,8 +33,12 @@ public final class LoadedPlugin: @unchecked Sendable {
         hang.withLock { $0 = "its \(hook) hook did not finish within \(timeout.seconds) s" }
     }
 
-    init(path: String, descriptor: UnsafePointer<vc_plugin_descriptor>, state: UnsafeMutableRawPointer?, host: PluginHostCallbacks) {
+    init(
+        path: String, descriptor: UnsafePointer<vc_plugin_descriptor>, options: [PluginOption]?, state: UnsafeMutableRawPointer?,
+        host: PluginHostCallbacks
+    ) {
         self.path = path
+        self.options = options
         self.descriptor = descriptor
         self.state = state
         self.host = host

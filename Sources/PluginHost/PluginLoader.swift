@@ -73,6 +73,7 @@ public enum PluginLoader {
             guard present else { throw PluginError(.invalidDescriptor, "\(path): plugin \(name) declares the \(hook) hook without its function") }
         }
         guard !hooks.isEmpty else { throw PluginError(.invalidDescriptor, "\(path): plugin \(name) implements no hook") }
+        let options = minor >= 2 ? try readOptions(value.options, path: path, plugin: name) : nil
 
         let host = PluginHostCallbacks(name: name, log: log)
         var state: UnsafeMutableRawPointer?
@@ -83,7 +84,68 @@ public enum PluginLoader {
                 throw PluginError(.initFailed, "plugin \(name) (\(path)) did not start: \(message(error, status))")
             }
         }
-        return LoadedPlugin(path: path, descriptor: own, state: state, host: host)
+        return LoadedPlugin(path: path, descriptor: own, options: options, state: state, host: host)
+    }
+
+    /// The most options a plugin may declare.
+    static let maximumOptions = 64
+
+    /// A descriptor's option list (ABI 1.2), checked; nil for a NULL list.
+    static func readOptions(_ list: UnsafePointer<vc_plugin_option>?, path: String, plugin: String) throws(PluginError) -> [PluginOption]? {
+        guard let list else { return nil }
+        func refuse(_ problem: String) -> PluginError {
+            PluginError(.invalidDescriptor, "\(path): plugin \(plugin)'s options: \(problem)")
+        }
+        var options: [PluginOption] = []
+        for index in 0...maximumOptions {
+            let entry = list[index]
+            guard let namePointer = entry.name else { return options }
+            guard index < maximumOptions else { throw refuse("more than \(maximumOptions), or the list does not end with a NULL name") }
+            let name = String(cString: namePointer)
+            guard isOptionName(name) else { throw refuse("'\(name)' is not an option name (1 to 32 characters of a-z, 0-9 and _)") }
+            guard !options.contains(where: { $0.name == name }) else { throw refuse("\(name) is declared twice") }
+            let kind: PluginOption.Kind
+            switch entry.type {
+            case UInt32(VC_OPTION_INTEGER.rawValue): kind = .integer
+            case UInt32(VC_OPTION_NUMBER.rawValue): kind = .number
+            case UInt32(VC_OPTION_STRING.rawValue): kind = .string
+            case UInt32(VC_OPTION_BOOLEAN.rawValue): kind = .boolean
+            default: throw refuse("\(name) has an unknown type \(entry.type)")
+            }
+            guard !entry.minimum.isNaN, !entry.maximum.isNaN, entry.minimum <= entry.maximum else {
+                throw refuse("\(name)'s range \(entry.minimum) to \(entry.maximum) is empty")
+            }
+            var range: ClosedRange<Double>? = entry.minimum...entry.maximum
+            var choices: [String]?
+            switch kind {
+            case .boolean:
+                range = nil
+            case .string:
+                guard entry.minimum >= 0 else { throw refuse("\(name)'s length cannot be negative") }
+                if entry.minimum == 0, entry.maximum == 0 { range = nil }
+                if let list = entry.choices {
+                    var values: [String] = []
+                    while let value = list[values.count] {
+                        guard values.count < maximumOptions else { throw refuse("\(name) has more than \(maximumOptions) choices") }
+                        values.append(String(cString: value))
+                    }
+                    guard !values.isEmpty else { throw refuse("\(name) lists no choice") }
+                    choices = values
+                }
+            case .integer, .number:
+                break
+            }
+            options.append(PluginOption(
+                name: name, kind: kind, required: entry.flags & UInt32(VC_OPTION_REQUIRED) != 0, range: range, choices: choices,
+                summary: entry.description.map { String(cString: $0) } ?? "", infotext: entry.infotext.map { String(cString: $0) }
+            ))
+        }
+        return options
+    }
+
+    /// Option names: what users type before `=` in `--plugin NAME:KEY=VALUE`.
+    static func isOptionName(_ name: String) -> Bool {
+        (1...32).contains(name.utf8.count) && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
     }
 
     /// The size of an ABI 1.0 descriptor: everything up to `image_plan`

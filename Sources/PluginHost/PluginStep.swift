@@ -13,7 +13,8 @@ public struct PluginStep: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Reads one step. Values in `key=value` form are numbers, true/false or
-    /// text.
+    /// text; a comma not followed by `key=` belongs to the value
+    /// (`style=A, B` is one value, "A, B").
     public init(parsing text: String) throws(PluginStepError) {
         let name = String(text.prefix { $0 != ":" })
         guard PluginLoader.isPluginName(name) else {
@@ -33,13 +34,19 @@ public struct PluginStep: Sendable, Equatable, CustomStringConvertible {
             options = json
             return
         }
-        var object = JSONObject()
-        for pair in spec.split(separator: ",", omittingEmptySubsequences: true) {
-            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-                throw PluginStepError("'\(text)': '\(pair)' is not key=value")
+        var pairs: [(key: String, value: String)] = []
+        for piece in spec.split(separator: ",", omittingEmptySubsequences: true) {
+            if let equals = piece.firstIndex(of: "="), equals != piece.startIndex, Self.isOptionKey(piece[..<equals]) {
+                pairs.append((String(piece[..<equals]), String(piece[piece.index(after: equals)...])))
+            } else if !pairs.isEmpty {
+                pairs[pairs.count - 1].value += "," + piece
+            } else {
+                throw PluginStepError("'\(text)': '\(piece)' is not key=value")
             }
-            let key = String(pair[..<equals])
-            let value = String(pair[pair.index(after: equals)...])
+        }
+        var object = JSONObject()
+        for (key, value) in pairs {
+            guard object[key] == nil else { throw PluginStepError("'\(text)': '\(key)' is given twice") }
             if let number = JSONNumber(literal: value) {
                 object[key] = .number(number)
             } else if value == "true" || value == "false" {
@@ -49,6 +56,12 @@ public struct PluginStep: Sendable, Equatable, CustomStringConvertible {
             }
         }
         options = .object(object)
+    }
+
+    /// Whether `text` can start a `key=value` pair: letters, digits, `_`
+    /// and `-`.
+    static func isOptionKey(_ text: Substring) -> Bool {
+        !text.isEmpty && text.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
     }
 
     /// `name` or `name (k=v, ...)`, as messages name the step.

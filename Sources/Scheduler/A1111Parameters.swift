@@ -27,7 +27,8 @@ enum A1111Parameters {
     /// The text for image `index` of a job, saved at `width`x`height` after
     /// the image plugin steps `postprocessing` (in order).
     static func text(
-        for parameters: JobParameters, jobID: String, index: Int, width: Int, height: Int, postprocessing: [PluginStep] = []
+        for parameters: JobParameters, jobID: String, index: Int, width: Int, height: Int,
+        postprocessing: [(step: PluginStep, options: [PluginOption]?)] = []
     ) -> String {
         var text = parameters.prompt
         if !parameters.negativePrompt.isEmpty {
@@ -43,8 +44,8 @@ enum A1111Parameters {
         if let model = parameters.model { fields.append(("Model", model)) }
         if parameters.isImageToImage { fields.append(("Denoising source", "init image")) }
         if !postprocessing.isEmpty {
-            fields.append(("Postprocessing", postprocessing.map(\.name).joined(separator: ", ")))
-            for step in postprocessing { fields += pairs(of: step) }
+            fields.append(("Postprocessing", postprocessing.map(\.step.name).joined(separator: ", ")))
+            for (step, options) in postprocessing { fields += pairs(of: step, declared: options) }
         }
         fields.append(("Job", jobID))
         fields.append(("Image", "\(index + 1) of \(parameters.imageCount)"))
@@ -57,12 +58,13 @@ enum A1111Parameters {
     }
 
     /// A step's options as A1111 names post-processing (`Postprocess
-    /// upscale by: 2`): `Postprocess <plugin> <option>`, in key order.
-    static func pairs(of step: PluginStep) -> [(key: String, value: String)] {
+    /// upscale by: 2`): the key the plugin declares for the option, else
+    /// `Postprocess <plugin> <option>`; in the order given.
+    static func pairs(of step: PluginStep, declared: [PluginOption]?) -> [(key: String, value: String)] {
         guard case .object(let options) = step.options else { return [] }
-        return options.keys.sorted().map { key in
-            let value = options[key]!
-            return ("Postprocess \(step.name) \(readableKey(key))", value.stringValue ?? JSONSerializer.serializeToString(value))
+        return options.map { key, value in
+            let label = declared?.first { $0.name == key }?.infotext ?? "Postprocess \(step.name) \(key)"
+            return (readableKey(label), value.stringValue ?? JSONSerializer.serializeToString(value))
         }
     }
 

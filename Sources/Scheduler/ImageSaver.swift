@@ -53,7 +53,7 @@ struct ImageSaver: Sendable {
     /// Fetches `url` and saves it under `base` (see `store`).
     func save(
         url: String, base: String, chain: PluginChain? = nil, hookParameters: (PluginStep) -> String = { _ in "{}" },
-        stamp: (_ width: Int, _ height: Int, _ postprocessing: [PluginStep]) -> String
+        stamp: (_ width: Int, _ height: Int, _ postprocessing: [(plugin: LoadedPlugin, step: PluginStep)]) -> String
     ) async throws(Failure) -> String {
         let image: FetchedImage
         do {
@@ -70,7 +70,7 @@ struct ImageSaver: Sendable {
     /// told when the image waits for memory, with the bytes it needs.
     func store(
         _ image: FetchedImage, base: String, chain: PluginChain? = nil, hookParameters: (PluginStep) -> String = { _ in "{}" },
-        stamp: (_ width: Int, _ height: Int, _ postprocessing: [PluginStep]) -> String, waiting: (Int) -> Void = { _ in }
+        stamp: (_ width: Int, _ height: Int, _ postprocessing: [(plugin: LoadedPlugin, step: PluginStep)]) -> String, waiting: (Int) -> Void = { _ in }
     ) async throws(Failure) -> String {
         let path = "\(base).\(image.format.fileExtension)"
         if let chain, chain.hasImageHooks {
@@ -118,7 +118,7 @@ struct ImageSaver: Sendable {
     /// Decoding and encoding run on a thread of their own.
     private func process(
         _ png: [UInt8], to path: String, chain: PluginChain, hookParameters: (PluginStep) -> String,
-        stamp: (_ width: Int, _ height: Int, _ postprocessing: [PluginStep]) -> String,
+        stamp: (_ width: Int, _ height: Int, _ postprocessing: [(plugin: LoadedPlugin, step: PluginStep)]) -> String,
         waiting: (Int) -> Void
     ) async throws(Failure) {
         let size: (width: Int, height: Int)
@@ -195,7 +195,7 @@ struct ImageSaver: Sendable {
             }
         }
         text.removeAll { $0.keyword == "parameters" }
-        text.append(.init(keyword: "parameters", text: stamp(buffer.width, buffer.height, steps.map(\.step))))
+        text.append(.init(keyword: "parameters", text: stamp(buffer.width, buffer.height, steps.map { ($0.plugin, $0.step) })))
         let (final, chunks) = (buffer, text)
         do {
             try await onOwnThread(name: "vc-encode") {

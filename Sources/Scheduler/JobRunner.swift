@@ -186,7 +186,8 @@ struct JobRunner: Sendable {
                             hookParameters: { step in chain?.hookParameters(parameters, step: step, jobID: current.id, index: image.index) ?? "{}" },
                             stamp: { width, height, postprocessing in
                                 A1111Parameters.text(
-                                    for: parameters, jobID: current.id, index: image.index, width: width, height: height, postprocessing: postprocessing
+                                    for: parameters, jobID: current.id, index: image.index, width: width, height: height,
+                                    postprocessing: postprocessing.map { ($0.step, $0.plugin.options) }
                                 )
                             },
                             waiting: { [scheduler, id = current.id, memory = scheduler.memory] bytes in

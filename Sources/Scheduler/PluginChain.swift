@@ -11,8 +11,9 @@ struct PluginChain: Sendable {
     let steps: [(plugin: LoadedPlugin, step: PluginStep)]
     let timeout: Duration
 
-    /// Reads and resolves `specs`; a name that is not loaded, or a plugin
-    /// marked hung, is a problem with the `plugins` parameter.
+    /// Reads and resolves `specs`; a name that is not loaded, a plugin
+    /// marked hung, or options the plugin does not take (see
+    /// `LoadedPlugin.checked`) are a problem with the `plugins` parameter.
     static func resolve(_ specs: [String], registry: PluginRegistry?, timeout: Duration) throws(ParameterProblem) -> PluginChain {
         var steps: [(LoadedPlugin, PluginStep)] = []
         for spec in specs {
@@ -38,7 +39,11 @@ struct PluginChain: Sendable {
             if let hung = plugin.hung {
                 throw ParameterProblem(field: "plugins", message: "plugin \(step.name) is marked hung (\(hung)); restart the daemon to use it again")
             }
-            steps.append((plugin, step))
+            do {
+                steps.append((plugin, try plugin.checked(step)))
+            } catch {
+                throw ParameterProblem(field: "plugins", message: error.description)
+            }
         }
         return PluginChain(steps: steps, timeout: timeout)
     }

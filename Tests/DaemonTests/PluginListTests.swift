@@ -35,7 +35,7 @@ import VisionCraftProtocol
         #expect(echo.abi == "1.0")
         let wrong = try #require(listed.plugins.first { $0.path.hasSuffix("wrong-abi\(PluginRegistry.fileExtension)") })
         #expect(!wrong.loaded)
-        #expect(wrong.error?.contains("built for plugin ABI 2.0; this visioncraftd speaks 1.1") == true)
+        #expect(wrong.error?.contains("built for plugin ABI 2.0; this visioncraftd speaks 1.2") == true)
         #expect(listed.folders.contains(plugins.path))
         #expect(reloaded.plugins.count == listed.plugins.count + 1)
         #expect(reloaded.plugins.last?.error?.contains("the model file is missing") == true)
@@ -139,7 +139,7 @@ import VisionCraftProtocol
         #expect(read["Prompt"] == "a big fox", "A1111 reads one parameter line: \(parameters ?? "")")
         #expect(read["Size-1"] == "1024" && read["Size-2"] == "1024", "the saved image's size")
         #expect(read["Postprocessing"] == "upscale")
-        #expect(read["Postprocess upscale scale"] == "2")
+        #expect(read["Postprocess upscale by"] == "2", "as A1111 names it")
         #expect(read["Job"] == job.id && read["Image"] == "1 of 1")
     }
 

@@ -38,7 +38,7 @@ func testPlugin(_ name: String) throws -> String {
             _ = try PluginLoader.load(path)
         } throws: { error in
             guard let error = error as? PluginError, error.kind == .abiMismatch else { return false }
-            return error.description == "\(path) was built for plugin ABI 2.0; this visioncraftd speaks 1.1 (rebuild the plugin against Protocol/visioncraft_plugin.h)"
+            return error.description == "\(path) was built for plugin ABI 2.0; this visioncraftd speaks 1.2 (rebuild the plugin against Protocol/visioncraft_plugin.h)"
         }
     }
 

@@ -44,7 +44,9 @@ import VisionCraftProtocol
 
 @Suite struct A1111ParametersTests {
     /// What A1111's own reader makes of the text (a port of it).
-    private func read(_ parameters: JobParameters, width: Int = 512, height: Int = 768, postprocessing: [PluginStep] = []) -> [String: String] {
+    private func read(
+        _ parameters: JobParameters, width: Int = 512, height: Int = 768, postprocessing: [(step: PluginStep, options: [PluginOption]?)] = []
+    ) -> [String: String] {
         A1111InfotextParser.parse(A1111Parameters.text(for: parameters, jobID: "01J", index: 1, width: width, height: height, postprocessing: postprocessing))
     }
 
@@ -61,7 +63,10 @@ import VisionCraftProtocol
 
     @Test func imagePluginStepsArePairsOnTheOneParameterLine() throws {
         let parameters = JobParameters(prompt: "a fox", model: "m", sampler: "Euler", cfgScale: 7, steps: 20)
-        let steps = [try PluginStep(parsing: "upscale:scale=2"), try PluginStep(parsing: #"echo-test:{"note":"a, b","strength":1}"#)]
+        let upscale = [PluginOption(name: "scale", kind: .integer, range: 2...4, infotext: "Postprocess upscale by")]
+        let steps: [(step: PluginStep, options: [PluginOption]?)] = [
+            (try PluginStep(parsing: "upscale:scale=2"), upscale), (try PluginStep(parsing: #"echo-test:{"note":"a, b","strength":1}"#), nil),
+        ]
         let text = A1111Parameters.text(for: parameters, jobID: "01J", index: 0, width: 1024, height: 1024, postprocessing: steps)
         #expect(text.split(separator: "\n").count == 2, "prompt and one parameter line: \(text)")
         let read = A1111InfotextParser.parse(text)
@@ -69,7 +74,7 @@ import VisionCraftProtocol
         #expect(read["Steps"] == "20" && read["Sampler"] == "Euler" && read["CFG scale"] == "7" && read["Model"] == "m")
         #expect(read["Size-1"] == "1024" && read["Size-2"] == "1024", "the saved image's size")
         #expect(read["Postprocessing"] == "upscale, echo-test")
-        #expect(read["Postprocess upscale scale"] == "2")
+        #expect(read["Postprocess upscale by"] == "2", "the key the plugin declares, as A1111 names it")
         #expect(read["Postprocess echo-test note"] == "a, b", "a value with a comma is quoted and read back")
         #expect(read["Postprocess echo-test strength"] == "1")
     }

@@ -24,10 +24,13 @@ public struct PluginInfo: Sendable, Equatable {
     /// Why the file on disk is no longer the code that runs (replaced or
     /// changed since it was loaded): a restart loads it.
     public var changed: String?
+    /// The options its steps take (ABI 1.2), which `job.submit` checks;
+    /// absent when the plugin declares none: any options, unchecked.
+    public var options: [PluginOptionInfo]?
 
     public init(
         name: String, path: String, loaded: Bool, version: String?, description: String?, hooks: [String], abi: String?, error: String?,
-        hung: String? = nil, disabled: String? = nil, changed: String? = nil
+        hung: String? = nil, disabled: String? = nil, changed: String? = nil, options: [PluginOptionInfo]? = nil
     ) {
         self.name = name
         self.path = path
@@ -40,6 +43,7 @@ public struct PluginInfo: Sendable, Equatable {
         self.hung = hung
         self.disabled = disabled
         self.changed = changed
+        self.options = options
     }
 
     var json: JSON {
@@ -51,6 +55,7 @@ public struct PluginInfo: Sendable, Equatable {
         if let hung { object["hung"] = .string(hung) }
         if let disabled { object["disabled"] = .string(disabled) }
         if let changed { object["changed"] = .string(changed) }
+        if let options { object["options"] = .array(options.map(\.json)) }
         return .object(object)
     }
 
@@ -67,6 +72,18 @@ public struct PluginInfo: Sendable, Equatable {
         hung = try reader.string("hung")
         disabled = try reader.string("disabled")
         changed = try reader.string("changed")
+        switch reader.value("options") {
+        case nil, .null?:
+            options = nil
+        case .array(let entries)?:
+            var options: [PluginOptionInfo] = []
+            for (index, entry) in entries.enumerated() {
+                options.append(try PluginOptionInfo(json: entry, path: "\(location).options[\(index)]"))
+            }
+            self.options = options
+        default:
+            throw FieldError(field: "\(location).options", detail: "expected an array")
+        }
     }
 }
 

@@ -9,6 +9,9 @@ static vc_status crash_image(void *state, const vc_image *input, const char *par
     abort();
 }
 
+// It takes no options (ABI 1.2: an empty list).
+static const vc_plugin_option options[] = {{.name = NULL}};
+
 static const vc_plugin_descriptor descriptor = {
     .abi_major = VC_PLUGIN_ABI_MAJOR,
     .abi_minor = VC_PLUGIN_ABI_MINOR,
@@ -18,6 +21,7 @@ static const vc_plugin_descriptor descriptor = {
     .description = "Aborts in its image hook (for tests)",
     .hooks = VC_HOOK_IMAGE,
     .image = crash_image,
+    .options = options,
 };
 
 const vc_plugin_descriptor *visioncraft_plugin_entry(void) { return &descriptor; }

@@ -16,6 +16,9 @@ static vc_status noop(void *state, const char *path, const char *params_json, ch
     return VC_OK;
 }
 
+// It takes no options (ABI 1.2: an empty list).
+static const vc_plugin_option options[] = {{.name = NULL}};
+
 static const vc_plugin_descriptor descriptor = {
     .abi_major = VC_PLUGIN_ABI_MAJOR,
     .abi_minor = VC_PLUGIN_ABI_MINOR,
@@ -25,6 +28,7 @@ static const vc_plugin_descriptor descriptor = {
     .hooks = VC_HOOK_FILE,
     .init = failing_init,
     .file = noop,
+    .options = options,
 };
 
 const vc_plugin_descriptor *visioncraft_plugin_entry(void) { return &descriptor; }

@@ -6,6 +6,13 @@ import Glibc
 import Darwin
 #endif
 
+// No options (an empty list, ended by a NULL name): a step that gives one is refused.
+nonisolated(unsafe) let options: UnsafeMutablePointer<vc_plugin_option> = {
+    let list = UnsafeMutablePointer<vc_plugin_option>.allocate(capacity: 1)
+    list.initialize(to: vc_plugin_option())
+    return list
+}()
+
 nonisolated(unsafe) let descriptor: UnsafeMutablePointer<vc_plugin_descriptor> = {
     let d = UnsafeMutablePointer<vc_plugin_descriptor>.allocate(capacity: 1)
     d.initialize(to: vc_plugin_descriptor(
@@ -29,7 +36,8 @@ nonisolated(unsafe) let descriptor: UnsafeMutablePointer<vc_plugin_descriptor> =
             output.pointee = image
             return VC_OK
         },
-        file: nil, image_plan: nil))
+        file: nil, image_plan: nil,
+        options: options))
     return d
 }()
 

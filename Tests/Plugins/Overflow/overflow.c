@@ -24,6 +24,9 @@ static vc_status overflow_prompt(void *state, const char *request_json, char **r
     return descend(NULL, 0) == 0 ? VC_OK : VC_INVALID_INPUT;
 }
 
+// It takes no options (ABI 1.2: an empty list).
+static const vc_plugin_option options[] = {{.name = NULL}};
+
 static const vc_plugin_descriptor descriptor = {
     .abi_major = VC_PLUGIN_ABI_MAJOR,
     .abi_minor = VC_PLUGIN_ABI_MINOR,
@@ -33,6 +36,7 @@ static const vc_plugin_descriptor descriptor = {
     .description = "Overflows its stack in its prompt hook (for tests)",
     .hooks = VC_HOOK_PROMPT,
     .prompt = overflow_prompt,
+    .options = options,
 };
 
 const vc_plugin_descriptor *visioncraft_plugin_entry(void) { return &descriptor; }

@@ -50,6 +50,13 @@ static vc_status slow_plan(void *state, uint32_t width, uint32_t height, const c
     return VC_OK;
 }
 
+static const vc_plugin_option options[] = {
+    {.name = "sleep_ms", .type = VC_OPTION_INTEGER, .minimum = 0, .maximum = 3600000, .description = "how long the image hook sleeps"},
+    {.name = "working_bytes", .type = VC_OPTION_INTEGER, .minimum = 0, .maximum = 1e15, .description = "the working memory its plan claims"},
+    {.name = "lie", .type = VC_OPTION_INTEGER, .minimum = 0, .maximum = 1, .description = "1: the plan claims a 3x3 result"},
+    {.name = NULL},
+};
+
 static const vc_plugin_descriptor descriptor = {
     .abi_major = VC_PLUGIN_ABI_MAJOR,
     .abi_minor = VC_PLUGIN_ABI_MINOR,
@@ -62,6 +69,7 @@ static const vc_plugin_descriptor descriptor = {
     .init = slow_init,
     .image = slow_image,
     .image_plan = slow_plan,
+    .options = options,
 };
 
 const vc_plugin_descriptor *visioncraft_plugin_entry(void) { return &descriptor; }
