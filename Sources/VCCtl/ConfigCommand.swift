@@ -3,6 +3,7 @@ import CommandLineKit
 import Configuration
 import JSON
 import JSONRPC
+import Posix
 import VisionCraftProtocol
 
 /// `vcctl config path|get|set|keys`: the configuration file
@@ -47,12 +48,24 @@ struct ConfigCommand: Command {
 
     /// `vcctl config path`.
     struct Path: Command {
-        static let configuration = CommandConfiguration(name: "path", abstract: "Print where the configuration file is (it may not exist yet).")
+        static let configuration = CommandConfiguration(
+            name: "path", abstract: "Print where the configuration file is (it may not exist yet); --json: {\"path\": ..., \"exists\": ...}."
+        )
 
-        init(_ arguments: ParsedArguments) throws {}
+        let global: GlobalOptions
+
+        init(_ arguments: ParsedArguments) throws {
+            global = GlobalOptions(arguments)
+        }
 
         func run(_ context: CommandContext) throws -> ExitCode {
-            context.stdout.write(TerminalText.visible(try ConfigCommand.path(context)) + "\n")
+            let path = try ConfigCommand.path(context)
+            if global.json {
+                let exists = ((try? FileSystem.status(path)) ?? nil) != nil
+                context.stdout.write(Output.json(["path": .string(path), "exists": .bool(exists)], context: context))
+            } else {
+                context.stdout.write(TerminalText.visible(path) + "\n")
+            }
             return .success
         }
     }

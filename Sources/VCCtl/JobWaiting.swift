@@ -1,5 +1,6 @@
 import Client
 import CommandLineKit
+import JSON
 import JSONRPC
 import Posix
 import VisionCraftProtocol
@@ -59,15 +60,22 @@ struct JobWaiting {
     }
 
     /// Waits for every job of `ids`, reporting each; the exit status of the
-    /// worst (a failure over a cancellation over success).
-    func waitAll(_ ids: [String], context: CommandContext) throws(CommandFailure) -> ExitCode {
+    /// worst (a failure over a cancellation over success). With `--json`,
+    /// one value once all are done: the job, or an array of the jobs when
+    /// several were waited for or `asList` (the caller was given a list).
+    func waitAll(_ ids: [String], asList: Bool = false, context: CommandContext) throws(CommandFailure) -> ExitCode {
         var worst = ExitCode.success
+        var finished: [JSON] = []
         let progress = ProgressLine(context: context, global: global)
         for (index, id) in ids.enumerated() {
             let job = try wait(for: id, progress: progress, position: (index, ids.count))
             Self.report(job, global: global, context: context)
+            if global.json { finished.append(job.result) }
             let code = Self.exitCode(job)
             if code != .success, worst == .success || code == .failure { worst = code }
+        }
+        if global.json {
+            context.stdout.write(Output.json(finished.count == 1 && !asList ? finished[0] : .array(finished), context: context))
         }
         return worst
     }
@@ -81,12 +89,10 @@ struct JobWaiting {
         }
     }
 
-    /// What a finished job prints: saved paths on stdout (or the job as JSON),
-    /// the failure on stderr.
+    /// What a finished job prints: saved paths on stdout (not with `--json`,
+    /// where `waitAll` prints the jobs), the failure on stderr.
     static func report(_ job: JobInfo, global: GlobalOptions, context: CommandContext) {
-        if global.json {
-            context.stdout.write(Output.json(job.result, context: context))
-        } else {
+        if !global.json {
             for image in job.images { if let path = image.path { context.stdout.write(TerminalText.visible(path) + "\n") } }
         }
         switch job.state {

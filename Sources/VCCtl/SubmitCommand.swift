@@ -45,26 +45,36 @@ struct SubmitCommand: Command {
             if let key = template.idempotencyKey, prompts.count > 1 { parameters.idempotencyKey = "\(key)-\(index + 1)" }
             return parameters
         }
-        return try Self.submit(jobs, flags: flags, global: global, wait: wait, timeout: timeout, context: context)
+        return try Self.submit(jobs, flags: flags, asList: prompt == "-", global: global, wait: wait, timeout: timeout, context: context)
     }
 
     /// Submits `jobs`; prints their ids, or waits and prints their images.
+    /// With `--json`, one value: the job.submit result, or with `asList`
+    /// (prompts from standard input) an array of them, one per prompt.
     /// - Parameter flags: which flag set each field (`JobOptions.flagsGiven`).
-    static func submit(_ jobs: [JobParameters], flags: [(field: String, flag: String)], global: GlobalOptions, wait: Bool, timeout: Duration?, context: CommandContext) throws -> ExitCode {
+    static func submit(
+        _ jobs: [JobParameters], flags: [(field: String, flag: String)], asList: Bool = false, global: GlobalOptions, wait: Bool,
+        timeout: Duration?, context: CommandContext
+    ) throws -> ExitCode {
         let client = try global.connect(context)
         defer { client.close() }
         var ids: [String] = []
+        var results: [JSON] = []
         for parameters in jobs {
             let submitted = try global.call(client, JobSubmit.self, parameters, flagsByField: flags)
             ids += submitted.ids
             if !wait {
-                context.stdout.write(global.json ? Output.json(submitted.result, context: context) : submitted.ids.map { TerminalText.visible($0) + "\n" }.joined())
+                // Ids as they are committed; JSON once, as one value.
+                if global.json { results.append(submitted.result) } else { context.stdout.write(submitted.ids.map { TerminalText.visible($0) + "\n" }.joined()) }
             } else if submitted.existing {
                 context.stderr.write("job \(TerminalText.visible(submitted.id)) was already submitted with this idempotency key\n")
             }
         }
-        guard wait else { return .success }
-        return try JobWaiting(global: global, client: client, timeout: timeout).waitAll(ids, context: context)
+        guard wait else {
+            if global.json { context.stdout.write(Output.json(asList ? .array(results) : results[0], context: context)) }
+            return .success
+        }
+        return try JobWaiting(global: global, client: client, timeout: timeout).waitAll(ids, asList: asList, context: context)
     }
 
     private func readPrompts() throws -> [String] {
