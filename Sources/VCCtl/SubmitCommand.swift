@@ -10,7 +10,7 @@ struct SubmitCommand: Command {
     static let configuration = CommandConfiguration(
         name: "submit",
         abstract: "Queue a generation job and print its id (with --wait, the saved images' paths).",
-        discussion: "PROMPT '-' reads prompts from standard input, one job per non-empty line; a prompt plugin may make several jobs of one prompt (all ids are printed). Exit status with --wait: 0 all succeeded, 1 a job failed, 2 a job was cancelled, 75 timeout, 77 the queue waits for an API key.",
+        discussion: "PROMPT '-' reads prompts from standard input, one job per non-empty line; a prompt plugin may make several jobs of one prompt (all ids are printed). Exit status with --wait: 0 all succeeded, 1 a job failed, 2 a job was cancelled, 75 timeout, 77 the queue waits for an API key, 130 interrupted (Ctrl-C stops the wait, not the job).",
         options: JobOptions.all,
         arguments: [Argument(name: "PROMPT", help: "What to draw, or '-' to read prompts from standard input.")]
     )
@@ -68,6 +68,10 @@ struct SubmitCommand: Command {
                 if global.json { results.append(submitted.result) } else { context.stdout.write(submitted.ids.map { TerminalText.visible($0) + "\n" }.joined()) }
             } else if submitted.existing {
                 context.stderr.write("job \(TerminalText.visible(submitted.id)) was already submitted with this idempotency key\n")
+            } else if !global.quiet {
+                // Said at once: an interrupted or timed-out wait leaves a job to find again.
+                let names = submitted.ids.map(TerminalText.visible).joined(separator: " ")
+                context.stderr.write((submitted.ids.count == 1 ? "job \(names)" : "jobs \(names)") + " submitted; waiting\n")
             }
         }
         guard wait else {
