@@ -70,7 +70,7 @@ struct SubmitCommand: Command {
                 context.stderr.write("job \(TerminalText.visible(submitted.id)) was already submitted with this idempotency key\n")
             } else if !global.quiet {
                 // Said at once: an interrupted or timed-out wait leaves a job to find again.
-                let names = submitted.ids.map(TerminalText.visible).joined(separator: " ")
+                let names = submitted.ids.map { TerminalText.visible($0) }.joined(separator: " ")
                 context.stderr.write((submitted.ids.count == 1 ? "job \(names)" : "jobs \(names)") + " submitted; waiting\n")
             }
         }
