@@ -24,7 +24,7 @@ public enum CompletionScript {
     private static func zsh(_ commands: [CommandInfo]) -> String {
         let tool = commands[0].path[0]
         return "#compdef \(tool)\n# zsh uses the bash completion through bashcompinit.\nautoload -U +X bashcompinit && bashcompinit\n" + bash(commands)
-            + "# Loaded by compinit for a TAB: answer that TAB too.\n[[ -n ${compstate+set} ]] && _bash_complete -F \(bashFunction(tool))\n"
+            + "# Loaded by compinit for a TAB: answer that TAB too.\nif [[ -n ${compstate+set} ]]; then _bash_complete -F \(bashFunction(tool)); fi\n"
     }
 
     // MARK: bash

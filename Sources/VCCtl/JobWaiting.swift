@@ -19,12 +19,12 @@ struct JobWaiting {
     /// Waits for `id`; returns the job in its final state, or throws exit 75
     /// on timeout and 77 when the queue waits for a new key.
     func wait(
-        for id: String, progress: ProgressLine? = nil, position: (index: Int, count: Int) = (0, 1), context: CommandContext? = nil
+        for id: String, progress: ProgressLine, position: (index: Int, count: Int), context: CommandContext
     ) throws(CommandFailure) -> JobInfo {
         let started = MonotonicInstant.now()
-        let drawing = progress?.enabled == true
+        let drawing = progress.enabled
         var lastError: String?
-        defer { progress?.clear() }
+        defer { progress.clear() }
         while true {
             var chunk = 1.0
             if let timeout {
@@ -34,8 +34,8 @@ struct JobWaiting {
             }
             let result = try call(JobWait.Parameters(id: id, timeoutSeconds: chunk), waitFor: chunk)
             if result.job.isTerminal { return result.job }
-            progress?.draw(result.job, waited: started.elapsed, position: position)
-            if !drawing, let context, let error = result.job.error, "\(error.kind): \(error.message)" != lastError {
+            progress.draw(result.job, waited: started.elapsed, position: position)
+            if !drawing, let error = result.job.error, "\(error.kind): \(error.message)" != lastError {
                 lastError = "\(error.kind): \(error.message)"
                 var line = "job \(id), attempt \(result.job.attempts): \(error.kind): \(error.message)"
                 if let next = result.job.nextAttemptAt { line += " (next attempt at \(next))" }
