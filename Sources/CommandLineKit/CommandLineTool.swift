@@ -50,9 +50,10 @@ public enum CommandLineTool {
             }
             return .usage
         } catch let failure as CommandFailure {
-            // A failure's message often quotes the daemon or the upstream.
-            context.stderr.write("\(program): \(TerminalText.visible(failure.message))\n")
-            if let hint = failure.hint { context.stderr.write(TerminalText.visible(hint) + "\n") }
+            // A failure's message often quotes the daemon or the upstream
+            // (its own lines kept: a message may list paths, one a line).
+            context.stderr.write("\(program): \(TerminalText.visible(failure.message, keepingLineBreaks: true))\n")
+            if let hint = failure.hint { context.stderr.write(TerminalText.visible(hint, keepingLineBreaks: true) + "\n") }
             return failure.exitCode
         } catch {
             context.stderr.write("\(program): \(TerminalText.visible("\(error)"))\n")

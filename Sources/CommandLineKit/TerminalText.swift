@@ -8,12 +8,15 @@ public enum TerminalText {
     /// `\u{9b}`, a line break as `\n`, a carriage return as `\r`, a tab as
     /// `\t`. Other text, a
     /// backslash included, is kept.
-    public static func visible(_ text: String) -> String {
+    /// - Parameter keepingLineBreaks: leave line feeds as they are, for a
+    ///   message of several lines that vcctl wrote itself.
+    public static func visible(_ text: String, keepingLineBreaks: Bool = false) -> String {
         // The usual case has no control at all: no copy.
         guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }) else { return text }
         var result = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             switch scalar.value {
+            case 0x0A where keepingLineBreaks: result.append(scalar)
             case 0x0A: result.append(contentsOf: #"\n"#.unicodeScalars)
             case 0x09: result.append(contentsOf: #"\t"#.unicodeScalars)
             case 0x0D: result.append(contentsOf: #"\r"#.unicodeScalars)

@@ -18,9 +18,17 @@ public enum SettingsFile {
 
     /// The settings in `path`; the defaults when there is no file.
     public static func load(_ path: String) throws(ConfigError) -> Settings {
-        guard let text = try read(path) else { return Settings() }
+        try loadWithFile(path).settings
+    }
+
+    /// The settings in `path` and the file they came from (nil when there
+    /// is none), which tells a key the file sets from one left at its
+    /// default.
+    public static func loadWithFile(_ path: String) throws(ConfigError) -> (settings: Settings, file: ConfigFile?) {
+        guard let text = try read(path) else { return (Settings(), nil) }
         do {
-            return try Settings(file: try ConfigFile(parsing: text))
+            let file = try ConfigFile(parsing: text)
+            return (try Settings(file: file), file)
         } catch {
             var located = error
             located.path = path

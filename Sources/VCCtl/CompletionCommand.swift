@@ -57,7 +57,8 @@ struct CompleteValuesCommand: Command {
         case "jobs": values = (try? client.call(JobList.self, .init(limit: 50)).jobs.map(\.id)) ?? []
         default: values = []
         }
-        context.stdout.write(values.map { $0 + "\n" }.joined())
+        // A shell shows these in its menu: no control may reach the terminal.
+        context.stdout.write(values.map { TerminalText.visible($0) + "\n" }.joined())
         return .success
     }
 }

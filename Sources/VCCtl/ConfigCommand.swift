@@ -3,6 +3,7 @@ import CommandLineKit
 import Configuration
 import JSON
 import JSONRPC
+import Posix
 import VisionCraftProtocol
 
 /// `vcctl config path|get|set|keys`: the configuration file
@@ -29,9 +30,14 @@ struct ConfigCommand: Command {
 
     /// The settings in the file (the defaults when there is none).
     static func settings(_ context: CommandContext) throws(CommandFailure) -> Settings {
+        try settingsAndFile(context).settings
+    }
+
+    /// The settings and the file they came from (nil: there is none).
+    static func settingsAndFile(_ context: CommandContext) throws(CommandFailure) -> (settings: Settings, file: ConfigFile?) {
         let path = try path(context)
         do {
-            return try SettingsFile.load(path)
+            return try SettingsFile.loadWithFile(path)
         } catch {
             throw CommandFailure(error.description, exitCode: .config, hint: "fix that line, or vcctl config set KEY VALUE")
         }
@@ -47,21 +53,36 @@ struct ConfigCommand: Command {
 
     /// `vcctl config path`.
     struct Path: Command {
-        static let configuration = CommandConfiguration(name: "path", abstract: "Print where the configuration file is (it may not exist yet).")
+        static let configuration = CommandConfiguration(
+            name: "path", abstract: "Print where the configuration file is (it may not exist yet); --json: {\"path\": ..., \"exists\": ...}."
+        )
 
-        init(_ arguments: ParsedArguments) throws {}
+        let global: GlobalOptions
+
+        init(_ arguments: ParsedArguments) throws {
+            global = GlobalOptions(arguments)
+        }
 
         func run(_ context: CommandContext) throws -> ExitCode {
-            context.stdout.write(TerminalText.visible(try ConfigCommand.path(context)) + "\n")
+            let path = try ConfigCommand.path(context)
+            if global.json {
+                let exists = ((try? FileSystem.status(path)) ?? nil) != nil
+                context.stdout.write(Output.json(["path": .string(path), "exists": .bool(exists)], context: context))
+            } else {
+                context.stdout.write(TerminalText.visible(path) + "\n")
+            }
             return .success
         }
     }
 
-    /// `vcctl config get [KEY]`.
+    /// `vcctl config get [KEY]`: a key the file sets prints its value; one
+    /// it leaves unset prints nothing (its default on standard error), and
+    /// `--json` says null, never the default as if it were set.
     struct Get: Command {
         static let configuration = CommandConfiguration(
             name: "get",
-            abstract: "Print a key's value as the file writes it, or every key as 'key = value' (empty when unset: the default applies).",
+            abstract: "Print a key's value as the file writes it (nothing, and the default on stderr, when the file does not set it), or every key as 'key = value' lines, unset ones as comments.",
+            discussion: "--json: an object of each key asked for: {\"value\": the value or null, \"source\": \"file\" or \"default\", \"line\": its line in the file, \"default\": the default}.",
             arguments: [Argument(name: "KEY", help: "A key such as jobs.model.", optional: true, completion: .values(Settings.keys.map(\.name)))]
         )
 
@@ -74,23 +95,40 @@ struct ConfigCommand: Command {
         }
 
         func run(_ context: CommandContext) throws -> ExitCode {
-            let settings = try ConfigCommand.settings(context)
+            let path = try ConfigCommand.path(context)
+            let (settings, file) = try ConfigCommand.settingsAndFile(context)
             let keys = key.map { [$0] } ?? Settings.keys
+            /// The value the file sets for `key` and its line; nil when the file does not set it.
+            func fromFile(_ key: Settings.Key) -> (value: String, line: Int)? {
+                guard let entry = file?.entry(key.name), let value = settings.value(of: key.name) else { return nil }
+                return (value, entry.line)
+            }
             if global.json {
                 var object = JSONObject()
                 for key in keys {
-                    let value = settings.value(of: key.name) ?? ""
-                    object[key.name] = value.isEmpty ? .null : (try? JSONParser.parse(value)) ?? .string(value)
+                    var described: JSONObject = ["default": .string(key.defaultText)]
+                    if let (value, line) = fromFile(key) {
+                        described["value"] = (try? JSONParser.parse(value)) ?? .string(value)
+                        described["source"] = "file"
+                        described["line"] = .number(JSONNumber(line))
+                    } else {
+                        described["value"] = .null
+                        described["source"] = "default"
+                    }
+                    object[key.name] = .object(described)
                 }
                 context.stdout.write(Output.json(.object(object), context: context))
             } else if let key {
-                let value = settings.value(of: key.name) ?? ""
-                if value.isEmpty { context.stderr.write("\(key.name) is not set (default: \(key.defaultText))\n") }
-                context.stdout.write(value.isEmpty ? "" : TerminalText.visible(value) + "\n")
+                if let (value, _) = fromFile(key) {
+                    context.stdout.write(TerminalText.visible(value) + "\n")
+                } else {
+                    context.stderr.write("\(key.name) is not set in \(TerminalText.visible(path)) (default: \(key.defaultText))\n")
+                }
             } else {
-                context.stdout.write(keys.map { key in
-                    let value = settings.value(of: key.name) ?? ""
-                    return value.isEmpty ? "# \(key.name) is not set (default: \(key.defaultText))\n" : "\(key.name) = \(TerminalText.visible(value))\n"
+                let header = file == nil ? "\(path) does not exist: every key has its default" : path
+                context.stdout.write("# \(TerminalText.visible(header))\n" + keys.map { key in
+                    guard let (value, line) = fromFile(key) else { return "# \(key.name) is not set (default: \(key.defaultText))\n" }
+                    return "\(key.name) = \(TerminalText.visible(value))  # line \(line)\n"
                 }.joined())
             }
             return .success

@@ -285,7 +285,7 @@ struct DaemonCommand: Command {
                 return .success
             }
             // The log quotes upstream messages: each line made visible, its end kept.
-            context.stdout.write(tail.map { TerminalText.visible(String(decoding: $0, as: UTF8.self)) }.joined(separator: "\n"))
+            context.stdout.write(TerminalText.visible(String(decoding: Array(tail.joined(separator: [0x0A])), as: UTF8.self), keepingLineBreaks: true))
             return .success
         }
     }

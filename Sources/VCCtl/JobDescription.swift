@@ -21,7 +21,7 @@ enum JobDescription {
         for image in job.images {
             lines.append("  image \(image.index + 1)   \(image.path ?? image.state)")
         }
-        return ([head] + lines.map(TerminalText.visible)).joined(separator: "\n") + "\n"
+        return ([head] + lines.map { TerminalText.visible($0) }).joined(separator: "\n") + "\n"
     }
 
     /// One line: id, state, images, created, prompt (cut to fit).

@@ -1,11 +1,15 @@
 import Client
 import CommandLineKit
+import JSON
 import JSONRPC
 import Posix
 import VisionCraftProtocol
 
 /// Waiting for jobs, shared by `submit --wait` and `wait`: the daemon waits
-/// (job.wait), vcctl only asks again every minute until its own timeout.
+/// (job.wait) a second at a time, vcctl asks again until its own timeout,
+/// redrawing the progress line on a terminal, and elsewhere printing the
+/// job's last error each time it changes (a failing upstream is not
+/// silence).
 struct JobWaiting {
     let global: GlobalOptions
     let client: DaemonClient
@@ -13,16 +17,16 @@ struct JobWaiting {
     let timeout: Duration?
 
     /// Waits for `id`; returns the job in its final state, or throws exit 75
-    /// on timeout and 77 when the queue waits for a new key. With `progress`
-    /// enabled, asks every second and redraws the progress line.
+    /// on timeout and 77 when the queue waits for a new key.
     func wait(
-        for id: String, progress: ProgressLine? = nil, position: (index: Int, count: Int) = (0, 1)
+        for id: String, progress: ProgressLine, position: (index: Int, count: Int), context: CommandContext
     ) throws(CommandFailure) -> JobInfo {
         let started = MonotonicInstant.now()
-        let drawing = progress?.enabled == true
-        defer { progress?.clear() }
+        let drawing = progress.enabled
+        var lastError: String?
+        defer { progress.clear() }
         while true {
-            var chunk = drawing ? 1.0 : 60.0
+            var chunk = 1.0
             if let timeout {
                 let left = (timeout - started.elapsed).seconds
                 guard left > 0 else { throw CommandFailure("job \(id) is still not done after \(timeout.seconds) s", exitCode: .temporaryFailure) }
@@ -30,7 +34,13 @@ struct JobWaiting {
             }
             let result = try call(JobWait.Parameters(id: id, timeoutSeconds: chunk), waitFor: chunk)
             if result.job.isTerminal { return result.job }
-            progress?.draw(result.job, waited: started.elapsed, position: position)
+            progress.draw(result.job, waited: started.elapsed, position: position)
+            if !drawing, let error = result.job.error, "\(error.kind): \(error.message)" != lastError {
+                lastError = "\(error.kind): \(error.message)"
+                var line = "job \(id), attempt \(result.job.attempts): \(error.kind): \(error.message)"
+                if let next = result.job.nextAttemptAt { line += " (next attempt at \(next))" }
+                context.stderr.write(TerminalText.visible(line) + "\n")
+            }
             if !result.timedOut {
                 // The daemon stopped waiting early: the queue needs a key.
                 let key = try keyStatus()
@@ -59,15 +69,25 @@ struct JobWaiting {
     }
 
     /// Waits for every job of `ids`, reporting each; the exit status of the
-    /// worst (a failure over a cancellation over success).
-    func waitAll(_ ids: [String], context: CommandContext) throws(CommandFailure) -> ExitCode {
+    /// worst (a failure over a cancellation over success). With `--json`,
+    /// one value once all are done: the job, or an array of the jobs when
+    /// several were waited for or `asList` (the caller was given a list).
+    func waitAll(_ ids: [String], asList: Bool = false, context: CommandContext) throws(CommandFailure) -> ExitCode {
         var worst = ExitCode.success
+        var finished: [JSON] = []
         let progress = ProgressLine(context: context, global: global)
+        let interruption = Interruption.start()
+        defer { interruption?.finished() }
         for (index, id) in ids.enumerated() {
-            let job = try wait(for: id, progress: progress, position: (index, ids.count))
+            interruption?.waiting(for: ids[index...], clearLine: progress.enabled)
+            let job = try wait(for: id, progress: progress, position: (index, ids.count), context: context)
             Self.report(job, global: global, context: context)
+            if global.json { finished.append(job.result) }
             let code = Self.exitCode(job)
             if code != .success, worst == .success || code == .failure { worst = code }
+        }
+        if global.json {
+            context.stdout.write(Output.json(finished.count == 1 && !asList ? finished[0] : .array(finished), context: context))
         }
         return worst
     }
@@ -81,12 +101,10 @@ struct JobWaiting {
         }
     }
 
-    /// What a finished job prints: saved paths on stdout (or the job as JSON),
-    /// the failure on stderr.
+    /// What a finished job prints: saved paths on stdout (not with `--json`,
+    /// where `waitAll` prints the jobs), the failure on stderr.
     static func report(_ job: JobInfo, global: GlobalOptions, context: CommandContext) {
-        if global.json {
-            context.stdout.write(Output.json(job.result, context: context))
-        } else {
+        if !global.json {
             for image in job.images { if let path = image.path { context.stdout.write(TerminalText.visible(path) + "\n") } }
         }
         switch job.state {

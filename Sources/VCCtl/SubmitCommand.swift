@@ -10,7 +10,7 @@ struct SubmitCommand: Command {
     static let configuration = CommandConfiguration(
         name: "submit",
         abstract: "Queue a generation job and print its id (with --wait, the saved images' paths).",
-        discussion: "PROMPT '-' reads prompts from standard input, one job per non-empty line; a prompt plugin may make several jobs of one prompt (all ids are printed). Exit status with --wait: 0 all succeeded, 1 a job failed, 2 a job was cancelled, 75 timeout, 77 the queue waits for an API key.",
+        discussion: "PROMPT '-' reads prompts from standard input, one job per non-empty line; a prompt plugin may make several jobs of one prompt (all ids are printed). Exit status with --wait: 0 all succeeded, 1 a job failed, 2 a job was cancelled, 75 timeout, 77 the queue waits for an API key, 130 interrupted (Ctrl-C stops the wait, not the job).",
         options: JobOptions.all,
         arguments: [Argument(name: "PROMPT", help: "What to draw, or '-' to read prompts from standard input.")]
     )
@@ -45,26 +45,40 @@ struct SubmitCommand: Command {
             if let key = template.idempotencyKey, prompts.count > 1 { parameters.idempotencyKey = "\(key)-\(index + 1)" }
             return parameters
         }
-        return try Self.submit(jobs, flags: flags, global: global, wait: wait, timeout: timeout, context: context)
+        return try Self.submit(jobs, flags: flags, asList: prompt == "-", global: global, wait: wait, timeout: timeout, context: context)
     }
 
     /// Submits `jobs`; prints their ids, or waits and prints their images.
+    /// With `--json`, one value: the job.submit result, or with `asList`
+    /// (prompts from standard input) an array of them, one per prompt.
     /// - Parameter flags: which flag set each field (`JobOptions.flagsGiven`).
-    static func submit(_ jobs: [JobParameters], flags: [(field: String, flag: String)], global: GlobalOptions, wait: Bool, timeout: Duration?, context: CommandContext) throws -> ExitCode {
+    static func submit(
+        _ jobs: [JobParameters], flags: [(field: String, flag: String)], asList: Bool = false, global: GlobalOptions, wait: Bool,
+        timeout: Duration?, context: CommandContext
+    ) throws -> ExitCode {
         let client = try global.connect(context)
         defer { client.close() }
         var ids: [String] = []
+        var results: [JSON] = []
         for parameters in jobs {
             let submitted = try global.call(client, JobSubmit.self, parameters, flagsByField: flags)
             ids += submitted.ids
             if !wait {
-                context.stdout.write(global.json ? Output.json(submitted.result, context: context) : submitted.ids.map { TerminalText.visible($0) + "\n" }.joined())
+                // Ids as they are committed; JSON once, as one value.
+                if global.json { results.append(submitted.result) } else { context.stdout.write(submitted.ids.map { TerminalText.visible($0) + "\n" }.joined()) }
             } else if submitted.existing {
                 context.stderr.write("job \(TerminalText.visible(submitted.id)) was already submitted with this idempotency key\n")
+            } else if !global.quiet {
+                // Said at once: an interrupted or timed-out wait leaves a job to find again.
+                let names = submitted.ids.map { TerminalText.visible($0) }.joined(separator: " ")
+                context.stderr.write((submitted.ids.count == 1 ? "job \(names)" : "jobs \(names)") + " submitted; waiting\n")
             }
         }
-        guard wait else { return .success }
-        return try JobWaiting(global: global, client: client, timeout: timeout).waitAll(ids, context: context)
+        guard wait else {
+            if global.json { context.stdout.write(Output.json(asList ? .array(results) : results[0], context: context)) }
+            return .success
+        }
+        return try JobWaiting(global: global, client: client, timeout: timeout).waitAll(ids, asList: asList, context: context)
     }
 
     private func readPrompts() throws -> [String] {

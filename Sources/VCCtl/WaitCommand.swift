@@ -6,7 +6,7 @@ struct WaitCommand: Command {
     static let configuration = CommandConfiguration(
         name: "wait",
         abstract: "Wait for jobs to finish and print their images' paths.",
-        discussion: "Exit status: 0 all succeeded, 1 a job failed, 2 a job was cancelled, 75 timeout, 77 the queue waits for an API key.",
+        discussion: "Exit status: 0 all succeeded, 1 a job failed, 2 a job was cancelled, 75 timeout, 77 the queue waits for an API key, 130 interrupted (Ctrl-C stops the wait, not the job).",
         options: [Option(long: "timeout", valueName: "SECONDS", help: "Give up after SECONDS (exit 75).")],
         arguments: [Argument(name: "ID", help: "Job ids.", variadic: true, completion: .dynamic("jobs"))]
     )

@@ -117,15 +117,30 @@ import Darwin
         let home = try folder(config: "[jobs]\nmodel = \"flux\"\n")
         defer { home.remove() }
         let path = try await vcctl(home, nil, ["config", "path"])
-        #expect(path.standardOutput == home.file("config/visioncraft/config.toml") + "\n")
+        let file = home.file("config/visioncraft/config.toml")
+        #expect(path.standardOutput == file + "\n")
         let get = try await vcctl(home, nil, ["config", "get", "jobs.model"])
         #expect(get.standardOutput == "\"flux\"\n")
         let unset = try await vcctl(home, nil, ["config", "get", "jobs.steps"])
-        #expect(unset.standardOutput == "" && unset.standardError.contains("not set (default: 30"))
+        #expect(unset.standardOutput == "" && unset.standardError.contains("not set in \(file) (default: 30"))
         let json = try JSONParser.parse(try await vcctl(home, nil, ["--json", "config", "get"]).standardOutput)
-        #expect(json["jobs.model"]?.stringValue == "flux")
-        #expect(json["queue.max_in_flight"]?.intValue == 2)
-        #expect(json["jobs.steps"] == .null)
+        #expect(json["jobs.model"] == ["value": "flux", "source": "file", "line": 2, "default": "\"anything_V5\""])
+        #expect(json["jobs.steps"]?["value"] == .null && json["jobs.steps"]?["source"] == "default")
+        let all = try await vcctl(home, nil, ["config", "get"])
+        #expect(all.standardOutput.hasPrefix("# \(file)\n"), "\(all.standardOutput)")
+        #expect(all.standardOutput.contains("jobs.model = \"flux\"  # line 2\n"), "\(all.standardOutput)")
+        #expect(all.standardOutput.contains("# jobs.sampler is not set (default: \"Euler\")\n"), "\(all.standardOutput)")
+
+        // A key the file leaves unset is not its default on stdout, nor a
+        // value with --json, even for keys whose default is a value
+        // (jobs.sampler, queue.max_in_flight).
+        for name in ["jobs.sampler", "queue.max_in_flight", "upstream.tls_verify"] {
+            let text = try await vcctl(home, nil, ["config", "get", name])
+            #expect(text.status == 0 && text.standardOutput.isEmpty, "\(name): \(text.standardOutput)")
+            #expect(text.standardError.contains("\(name) is not set in"), "\(name): \(text.standardError)")
+            let one = try JSONParser.parse(try await vcctl(home, nil, ["--json", "config", "get", name]).standardOutput)
+            #expect(one[name]?["value"] == .null && one[name]?["source"] == "default", "\(name): \(one)")
+        }
         let typo = try await vcctl(home, nil, ["config", "set", "jobs.modle", "x"])
         #expect(typo.status == 64)
         #expect(typo.standardError.contains("did you mean jobs.model?"))

@@ -30,6 +30,10 @@ import TestSupport
         #expect(rerun.status == 64, "\(rerun.standardError)")
         #expect(rerun.standardError.contains("--steps expected an integer from 1 to 30 for text-to-image, got 40"), "\(rerun.standardError)")
 
+        let enable = try await vcctl(socket + ["plugins", "--enable", "upscale"], folder: daemon.folder)
+        #expect(enable.status == 64, "\(enable.standardError)")
+        #expect(enable.standardError.contains("--enable plugin upscale is not disabled"), "\(enable.standardError)")
+
         // The raw protocol has no flags: the field, and still 64.
         let raw = try await vcctl(socket + ["rpc", "job.submit", #"{"prompt":"a fox","steps":31}"#], folder: daemon.folder)
         #expect(raw.status == 64, "\(raw.standardError)")

@@ -55,7 +55,9 @@ import TestSupport
     func noControlFromTheDaemonReachesTheTerminal() async throws {
         let fake = try FakeDaemon(replies: Self.replies)
         defer { fake.stop() }
-        let commands: [[String]] = [["models"], ["samplers"], ["plugins"], ["get", "01JFAKE"], ["-q", "get", "01JFAKE"], ["wait", "01JFAKE"], ["cancel", "01JFAKE"]]
+        let commands: [[String]] = [
+            ["models"], ["samplers"], ["plugins"], ["get", "01JFAKE"], ["-q", "get", "01JFAKE"], ["wait", "01JFAKE"], ["cancel", "01JFAKE"], ["__complete", "models"],
+        ]
         for command in commands {
             let shown = try await onTerminal(command, fake: fake)
             let controls = shown.unicodeScalars.filter { ($0.value < 0x20 && $0 != "\n") || (0x7F...0x9F).contains($0.value) }
