@@ -75,7 +75,7 @@ final class KeyVault: APIKeySource {
     /// rejection.
     func set(_ key: String) throws(KeyVaultError) {
         let key = Self.trimmed(key)
-        if let problem = Self.problem(with: key) { throw KeyVaultError(problem) }
+        if let problem = Self.problem(with: key) { throw KeyVaultError(problem, isStorage: false) }
         do {
             try FileSystem.makeDirectories(FileSystem.parentDirectory(of: filePath), permissions: 0o700)
             try FileSystem.writeFileAtomically(filePath, Array((key + "\n").utf8), permissions: 0o600)
@@ -126,5 +126,12 @@ final class KeyVault: APIKeySource {
 /// A key that cannot be stored, and why.
 struct KeyVaultError: Error, Sendable, CustomStringConvertible {
     let description: String
-    init(_ description: String) { self.description = description }
+    /// True when the file could not be written or removed (the disk, not
+    /// the key, is at fault); false when the key itself is unusable.
+    let isStorage: Bool
+
+    init(_ description: String, isStorage: Bool = true) {
+        self.description = description
+        self.isStorage = isStorage
+    }
 }

@@ -77,6 +77,8 @@ struct QueueMethods: Sendable {
         table.register(KeySet.self) { parameters, _ in
             do {
                 try vault.set(parameters.key)
+            } catch let error as KeyVaultError where error.isStorage {
+                throw ApplicationError.storageFailed("\(error)")
             } catch {
                 throw RPCError.invalidParams(field: "params.key", "\(error)")
             }

@@ -70,6 +70,13 @@ import TestSupport
         #expect(!daemon.log().contains("1234567890abcdef"), "the key is not logged")
         let empty = try await run(daemon, ["key", "set"], input: "\n")
         #expect(empty.status == 64)
+        // A key file that cannot be written is the disk's fault, not the argument's.
+        let keyFile = daemon.folder.file("config/visioncraft/key")
+        _ = try FileSystem.removeFile(keyFile)
+        try FileSystem.makeDirectories(keyFile + "/in-the-way", permissions: 0o700)
+        let blocked = try await run(daemon, ["key", "set"], input: "sk-test-1234567890abcdef\n")
+        #expect(blocked.status != 0 && blocked.status != 64, "\(blocked.status)")
+        #expect(blocked.standardError.contains("storage_failed") && blocked.standardError.contains("cannot store the key"), "\(blocked.standardError)")
     }
 
     @Test func listsOfTheUpstream() async throws {
