@@ -28,7 +28,12 @@ public enum UpstreamText {
     /// cut to `limit` bytes (`capped`). Every text from an upstream goes
     /// through here, or through `scrubbed` first, before anything cuts it.
     public static func message(_ text: String, keys: [String], limit: Int = maximumMessageBytes) -> String {
-        capped(scrubbed(text, keys: keys), limit: limit)
+        let length = text.utf8.count
+        guard length > scannedBodyBytes, limit < scannedBodyBytes / 8 else { return capped(scrubbed(text, keys: keys), limit: limit) }
+        // Only the start can reach the message: scrubbing turns 8 bytes or
+        // more into 3, so what lies past `scannedBodyBytes` is cut anyway,
+        // and a piece of a key cut at that edge with it.
+        return capped(scrubbed(head(of: text, bytes: scannedBodyBytes), keys: keys), limit: limit, length: length)
     }
 
     /// `text` with every run that is a piece of one of `keys`, of at least
@@ -87,9 +92,18 @@ public enum UpstreamText {
 
     /// `text`, or its first `limit` bytes (whole Unicode scalars) and how
     /// long it was.
-    public static func capped(_ text: String, limit: Int = maximumMessageBytes) -> String {
-        let length = text.utf8.count
+    ///
+    /// - Parameter length: the length of the text `text` begins, when it is
+    ///   only the start of it.
+    public static func capped(_ text: String, limit: Int = maximumMessageBytes, length: Int? = nil) -> String {
+        let length = length ?? text.utf8.count
         guard length > limit else { return text }
+        return head(of: text, bytes: limit) + "... (\(length) bytes in all)"
+    }
+
+    /// The first `bytes` bytes of `text`, in whole Unicode scalars.
+    static func head(of text: String, bytes limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
         var head = String.UnicodeScalarView()
         var bytes = 0
         for scalar in text.unicodeScalars {
@@ -97,6 +111,6 @@ public enum UpstreamText {
             if bytes > limit { break }
             head.append(scalar)
         }
-        return String(head) + "... (\(length) bytes in all)"
+        return String(head)
     }
 }

@@ -4,6 +4,8 @@ import Testing
 import TestSupport
 
 #if os(Linux)
+import Glibc
+
 /// A command run by the `exec` plugin gets descriptors 0 to 2 and nothing
 /// else of the daemon's (not its upstream connection, curl's wake-up
 /// socketpair, the socket, the database or the plugin's own pipe), and every
@@ -39,7 +41,9 @@ import TestSupport
             "jsonrpc": "2.0", "id": 1, "method": "job.submit", "params": ["prompt": "descriptors", "plugins": [.string(step)]],
         ])
         let (job, daemonFlags) = try await offPool { () -> (JSON, [Int: (flags: Int, target: String)]) in
-            let daemon = try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0", "--plugin-dir", plugins], folder: folder)
+            // A non-dumpable daemon's /proc/PID/fdinfo is root's to read.
+            let dumpable = getuid() == 0 ? [] : ["--allow-core-dumps"]
+            let daemon = try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0", "--plugin-dir", plugins] + dumpable, folder: folder)
             defer { _ = try? daemon.terminate() }
             let client = try daemon.connect()
             defer { client.close() }
