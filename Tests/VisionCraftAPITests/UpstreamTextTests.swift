@@ -149,4 +149,26 @@ import Testing
         #expect(message.hasPrefix("an entry of \"images\" holds the API key"), "\(message)")
         #expect(!Self.holdsAPiece(message))
     }
+
+    /// A key sent once is scrubbed from later answers too, keyed or not:
+    /// the model list here, which is fetched without the key.
+    @Test func aKeySentBeforeIsScrubbedFromALaterList() async throws {
+        let key = Self.key
+        let server = try HTTPServer { request in
+            switch request.path {
+            case "/generate": return .response(.json(["detail": "no"], status: .unprocessableContent))
+            case "/models": return .response(.json(["anything_V5", .string("echo " + key.prefix(12))]))
+            default: return .response(.json(["Euler"]))
+            }
+        }
+        try server.start()
+        defer { server.stop() }
+        let api = VisionCraftClient(configuration: .init(baseURL: server.baseURL), http: try HTTPClient())
+        do {
+            _ = try await api.generate(GenerationParameters(prompt: "p", model: "anything_V5", sampler: "Euler"), key: key)
+            Issue.record("the 422 was taken for images")
+        } catch {}
+        let models = try await api.models()
+        #expect(models == ["anything_V5", "echo ***"], "\(models)")
+    }
 }
