@@ -6,8 +6,14 @@
 // VISIONCRAFT_JOB_ID; standard input is /dev/null. A command that exits
 // non-zero fails the step with its status and the end of its standard error;
 // one that runs past its timeout (seconds, default 30) is killed with its
-// process group.
-#define _POSIX_C_SOURCE 200809L
+// process group. The command gets descriptors 0 to 2 only: whatever else the
+// daemon has open (its upstream connections, sockets, the database, this
+// plugin's own pipe) is closed in the child before the exec.
+#if defined(__APPLE__)
+#define _DARWIN_C_SOURCE  // POSIX_SPAWN_CLOEXEC_DEFAULT, posix_spawn_file_actions_addinherit_np
+#else
+#define _GNU_SOURCE  // pipe2, posix_spawn_file_actions_addclosefrom_np
+#endif
 #include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +26,19 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
 
 #include "visioncraft_plugin.h"
+
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+#define EXEC_SPAWN_CLOSES_FROM 1  // posix_spawn_file_actions_addclosefrom_np
+#elif defined(__APPLE__)
+#define EXEC_SPAWN_CLOSES_FROM 1  // POSIX_SPAWN_CLOEXEC_DEFAULT
+#else
+#define EXEC_SPAWN_CLOSES_FROM 0  // fork, close everything from 3, exec
+#endif
 
 extern char **environ;
 
@@ -100,6 +117,53 @@ static double now(void) {
     return spec.tv_sec + spec.tv_nsec / 1e9;
 }
 
+/// A pipe whose two ends are close-on-exec: a command run for another image
+/// at the same time must not inherit this one's write end (its reader would
+/// then wait for that command too).
+static int cloexec_pipe(int fds[2]) {
+#if defined(__linux__)
+    return pipe2(fds, O_CLOEXEC);
+#else
+    if (pipe(fds) != 0) return -1;
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+#endif
+}
+
+#if !EXEC_SPAWN_CLOSES_FROM
+/// Closes every descriptor from `lowest` up (in a forked child: only
+/// async-signal-safe calls).
+static void close_from(int lowest) {
+#if defined(SYS_close_range)
+    if (syscall(SYS_close_range, (unsigned)lowest, ~0U, 0) == 0) return;
+#endif
+    long highest = sysconf(_SC_OPEN_MAX);
+    if (highest < 0 || highest > 1 << 20) highest = 1 << 20;
+    for (int fd = lowest; fd < highest; fd++) close(fd);
+}
+
+/// posix_spawn without a way to close the rest: fork, set up 0 to 2, close
+/// everything else, exec. Returns 0 or an errno value, as posix_spawn does.
+static int spawn_closing_the_rest(pid_t *child, int error_fd, char **argv, char **env) {
+    pid_t pid = fork();
+    if (pid < 0) return errno;
+    if (pid == 0) {
+        setpgid(0, 0);
+        sigset_t empty;
+        sigemptyset(&empty);
+        sigprocmask(SIG_SETMASK, &empty, NULL);
+        int null = open("/dev/null", O_RDONLY);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(error_fd, 2) < 0) _exit(127);
+        close_from(3);
+        execve("/bin/sh", argv, env);
+        _exit(127);
+    }
+    *child = pid;
+    return 0;
+}
+#endif
+
 static vc_status exec_init(const vc_host *given, const char *config_json, void **state, char **error) {
     (void)config_json; (void)state; (void)error;
     atomic_store_explicit(&host, given, memory_order_release);
@@ -126,7 +190,7 @@ static vc_status exec_file(void *state, const char *path, const char *params_jso
     char *image = malloc(strlen(path) + 32), *params = malloc(strlen(params_json) + 32), *job = malloc(128);
     int pipefd[2] = {-1, -1};
     vc_status status = VC_OK;
-    if (!env || !image || !params || !job || pipe(pipefd) != 0) {
+    if (!env || !image || !params || !job || cloexec_pipe(pipefd) != 0) {
         status = fail(error, VC_OUT_OF_MEMORY, "cannot prepare the command");
         goto done;
     }
@@ -143,20 +207,34 @@ static vc_status exec_file(void *state, const char *path, const char *params_jso
     env[e++] = job;
     env[e] = NULL;
 
+    char *argv[] = {"/bin/sh", "-c", command, NULL};
+    pid_t child;
+#if EXEC_SPAWN_CLOSES_FROM
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attributes;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, pipefd[1], 2);
-    posix_spawn_file_actions_addclose(&actions, pipefd[0]);
     posix_spawnattr_init(&attributes);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    short flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK;
+    sigset_t empty;
+    sigemptyset(&empty);
+    posix_spawnattr_setsigmask(&attributes, &empty);
+#if defined(__APPLE__)
+    // Every descriptor the actions do not name is closed; 1 is inherited.
+    posix_spawn_file_actions_addinherit_np(&actions, 1);
+    flags |= POSIX_SPAWN_CLOEXEC_DEFAULT;
+#else
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
+    posix_spawnattr_setflags(&attributes, flags);
     posix_spawnattr_setpgroup(&attributes, 0);
-    char *argv[] = {"/bin/sh", "-c", command, NULL};
-    pid_t child;
     int spawned = posix_spawn(&child, "/bin/sh", &actions, &attributes, argv, env);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
+#else
+    int spawned = spawn_closing_the_rest(&child, pipefd[1], argv, env);
+#endif
     close(pipefd[1]);
     pipefd[1] = -1;
     if (spawned != 0) {

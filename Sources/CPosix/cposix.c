@@ -8,7 +8,9 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #if defined(__linux__)
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #endif
 #if defined(__APPLE__)
@@ -329,4 +331,13 @@ void cposix_fix_malloc_thresholds(size_t mmap_bytes, size_t trim_bytes) {
     (void)mmap_bytes;
     (void)trim_bytes;
 #endif
+}
+
+int cposix_forbid_core_dumps(void) {
+    struct rlimit none = {0, 0};
+    if (setrlimit(RLIMIT_CORE, &none) != 0) return -1;
+#if defined(__linux__)
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return -1;
+#endif
+    return 0;
 }

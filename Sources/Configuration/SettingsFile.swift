@@ -73,9 +73,13 @@ public enum SettingsFile {
     // MARK: Files (no Foundation, no Posix module: vcctl links this)
 
     private static func read(_ path: String) throws(ConfigError) -> String? {
-        guard let file = fopen(path, "rb") else {
-            if errno == ENOENT { return nil }
-            throw ConfigError("\(path): cannot be read (\(String(cString: strerror(errno))))")
+        // Close-on-exec: the daemon reads it again on SIGHUP, while a plugin may be starting a command.
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0, let file = fdopen(fd, "rb") else {
+            let code = errno
+            if fd >= 0 { close(fd) }
+            if code == ENOENT { return nil }
+            throw ConfigError("\(path): cannot be read (\(String(cString: strerror(code))))")
         }
         defer { fclose(file) }
         var bytes: [UInt8] = []

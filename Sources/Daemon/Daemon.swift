@@ -111,6 +111,15 @@ public final class Daemon: Sendable {
             // Before anything in the folder is touched (the emulator's port
             // file, the plugin journal, the job database).
             stateLock = try StateFolderLock.acquire(folder: paths.stateDirectory, socketPath: socket.path, log: log)
+            // Every path is absolute by now (the socket's was resolved
+            // against the start folder). The start folder is not kept
+            // busy, and a core, when allowed, lands in the state folder.
+            let workingFolder = options.allowCoreDumps ? paths.stateDirectory : "/"
+            do {
+                try ProcessEnvironment.changeWorkingDirectory(workingFolder)
+            } catch {
+                throw DaemonError(.configuration, "cannot work from \(workingFolder): \(error)")
+            }
         } catch let error as DaemonError {
             return abandon(socket, error)
         } catch {

@@ -53,6 +53,7 @@ public struct VisionCraftDaemonCommand: Command {
             Option(long: "stall-timeout", valueName: "SECONDS", help: "Abort an upstream transfer that receives nothing for this long; default 30."),
             Option(long: "check-config", help: "Check the command line, the configuration file and the environment as a start would, then exit: 0 when they are fine, 78 naming what is wrong. Binds nothing, touches no file."),
             Option(long: "skip-database-check", help: "Use the job database even if the start's check finds it damaged (an empty file, a lone write-ahead log, SQLite's quick check); the problem is logged as a warning."),
+            Option(long: "allow-core-dumps", help: "For debugging: let a crash leave a core dump (it holds the API key), with the core limit the daemon was started with (ulimit -c), and work from the state folder, where the core then lands. Without it the daemon is not dumpable, its core limit is 0 and it works from /."),
             Option(long: "enable-test-methods", help: "Register test.sleep and test.fail (for the test suite).", hidden: true),
         ]
     )
@@ -64,8 +65,10 @@ public struct VisionCraftDaemonCommand: Command {
     public init(_ arguments: ParsedArguments) throws {
         checkOnly = arguments.flag("check-config")
         var options = DaemonOptions()
-        options.socketPath = arguments.value("socket")
-        options.logFile = arguments.value("log-file")
+        // Made absolute now: the daemon changes its working folder at start.
+        let start = ProcessEnvironment.workingDirectory()
+        options.socketPath = arguments.value("socket").map { Self.absolute($0, in: start) }
+        options.logFile = arguments.value("log-file").map { Self.absolute($0, in: start) }
         if let level = try arguments.choice("log-level", from: Logger.Level.allCases.map(\.description)) {
             options.logLevel = Logger.Level(name: level) ?? .info
         }
@@ -108,7 +111,7 @@ public struct VisionCraftDaemonCommand: Command {
             }
         }
         options.tlsVerify = !arguments.flag("insecure")
-        options.caFile = arguments.value("ca-file")
+        options.caFile = arguments.value("ca-file").map { Self.absolute($0, in: start) }
         if let seconds = try arguments.double("connect-timeout", in: 0.001...600) {
             options.upstreamTimeouts.connect = .milliseconds(Int64(seconds * 1000))
         }
@@ -120,6 +123,7 @@ public struct VisionCraftDaemonCommand: Command {
         }
         options.skipDatabaseCheck = arguments.flag("skip-database-check")
         options.enableTestMethods = arguments.flag("enable-test-methods")
+        options.allowCoreDumps = arguments.flag("allow-core-dumps")
         options.configPath = try Self.absolutePath(arguments, "config")
         options.commandLineKeys = Set(Self.flagKeys.filter { flag, _ in arguments.value(flag) != nil || arguments.flag(flag) }.map(\.value))
         self.options = options
@@ -143,6 +147,11 @@ public struct VisionCraftDaemonCommand: Command {
         return path
     }
 
+    /// `path` made absolute against `folder` (an empty path stays empty: unset).
+    private static func absolute(_ path: String, in folder: String) -> String {
+        path.isEmpty || path.hasPrefix("/") ? path : folder + (folder.hasSuffix("/") ? "" : "/") + path
+    }
+
     /// `--upstream`, checked now so a typo is a usage error, or `--emulator`.
     private static func upstream(_ arguments: ParsedArguments) throws -> String? {
         let flag = arguments.value("upstream")
@@ -163,6 +172,14 @@ public struct VisionCraftDaemonCommand: Command {
     }
 
     public func run(_ context: CommandContext) throws -> ExitCode {
+        // Before the key or anything else worth hiding is in memory.
+        if !options.allowCoreDumps && !checkOnly {
+            do {
+                try CoreDumps.forbid()
+            } catch {
+                throw CommandFailure("cannot turn core dumps off (\(error)); start with --allow-core-dumps to run with them", exitCode: .software)
+            }
+        }
         let log: Logger
         if let path = options.logFile {
             do {

@@ -70,6 +70,11 @@ public struct DaemonOptions: Sendable, Equatable {
     /// `--skip-database-check`: use the job database even when the start's
     /// check finds it damaged (logged as a warning).
     public var skipDatabaseCheck = false
+    /// `--allow-core-dumps`: the daemon stays dumpable, with the core limit
+    /// it was started with, and works from its state folder (where a core
+    /// then lands). Off: no core dump, ever (it would hold the key), and
+    /// the daemon works from `/`.
+    public var allowCoreDumps = false
     /// `--enable-test-methods` (hidden): registers `test.sleep` and
     /// `test.fail` for the test suite.
     public var enableTestMethods = false

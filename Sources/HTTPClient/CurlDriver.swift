@@ -21,7 +21,7 @@ final class CurlDriver: @unchecked Sendable {
     private var active: [UInt: CurlTransfer] = [:]
 
     init(tls: HTTPClient.TLS, userAgent: String) throws(HTTPClientError) {
-        guard let multi = curl_multi_init() else {
+        guard let multi = ccurl_multi_init_close_on_exec() else {
             throw HTTPClientError(kind: .other, code: 0, message: "curl_multi_init failed")
         }
         self.multi = multi
@@ -48,6 +48,9 @@ final class CurlDriver: @unchecked Sendable {
         }
         guard ccurl_allow_only_http(easy) == CURLE_OK else {
             throw HTTPClientError(kind: .other, code: 0, message: "this libcurl cannot be limited to http and https (CURLOPT_PROTOCOLS_STR)")
+        }
+        guard ccurl_open_sockets_close_on_exec(easy) == CURLE_OK else {
+            throw HTTPClientError(kind: .other, code: 0, message: "this libcurl cannot open its sockets close-on-exec (CURLOPT_OPENSOCKETFUNCTION)")
         }
         ccurl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         ccurl_setopt_string(easy, CURLOPT_USERAGENT, userAgent)

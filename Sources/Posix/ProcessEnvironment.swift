@@ -54,6 +54,11 @@ public enum ProcessEnvironment {
         return String(nulTerminated: buffer)
     }
 
+    /// Makes `path` the working directory (`chdir(2)`).
+    public static func changeWorkingDirectory(_ path: String) throws(SystemError) {
+        guard chdir(path) == 0 else { throw SystemError.last("chdir", path) }
+    }
+
     /// The absolute path of the running executable, if the system tells it.
     public static func executablePath() -> String? {
         #if os(Linux)

@@ -53,8 +53,9 @@ extension VisionCraftClient {
             ))
         } catch {
             if error.kind == .responseTooLarge { throw .tooLarge(limit: configuration.maximumImageBytes) }
-            if error.kind == .redirectRefused { throw .redirectRefused(error.message) }
-            throw .transient(error.message)
+            let message = UpstreamText.message(error.message, keys: keysToScrub(nil))
+            if error.kind == .redirectRefused { throw .redirectRefused(message) }
+            throw .transient(message)
         }
         switch response.status {
         case 200..<300: break

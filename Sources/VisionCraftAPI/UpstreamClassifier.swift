@@ -8,11 +8,11 @@ enum UpstreamClassifier {
     /// Classifies a non-2xx answer.
     ///
     /// - Parameters:
-    ///   - key: redacted from every message (some versions echo the input).
+    ///   - keys: scrubbed from every text (some versions echo the input).
     ///   - now: seconds since the epoch, for HTTP-date Retry-After values.
-    static func classify(status: Int, retryAfterHeader: String?, body: [UInt8], key: String?, now: Double) -> UpstreamError {
-        let (message, field) = readError(body, status: status)
-        let text = UpstreamText.capped(redact(message, key: key))
+    static func classify(status: Int, retryAfterHeader: String?, body: [UInt8], keys: [String], now: Double) -> UpstreamError {
+        let (message, field) = readError(body, status: status, keys: keys)
+        let text = UpstreamText.message(message, keys: keys)
         let retryAfter = retryAfterHeader.flatMap { RetryAfter.parse($0, now: now) }
         switch status {
         case 429:
@@ -39,10 +39,10 @@ enum UpstreamClassifier {
         return ["limit", "too many", "requests per", "rate"].contains { lowered.contains($0) }
     }
 
-    /// The message (and, for FastAPI lists, the first field) of an error body.
-    static func readError(_ body: [UInt8], status: Int) -> (String, String?) {
+    /// The message (and, for FastAPI lists, the first field) of an error
+    /// body. The message is scrubbed and cut by `classify`; the field here.
+    static func readError(_ body: [UInt8], status: Int, keys: [String]) -> (String, String?) {
         guard let json = try? JSONParser.parse(body) else {
-            // Cut by `classify`, after the key is redacted.
             let text = String(decoding: body.prefix(UpstreamText.scannedBodyBytes), as: UTF8.self).trimmingSpaces
             return (text.isEmpty || text.contains("<") ? "HTTP \(status)" : "HTTP \(status): \(text)", nil)
         }
@@ -57,7 +57,7 @@ enum UpstreamClassifier {
                     let message = item["msg"]?.stringValue ?? "\(item)"
                     return name.isEmpty ? message : "\(name): \(message)"
                 }
-                return (parts.joined(separator: "; "), field.map { UpstreamText.capped($0, limit: UpstreamText.maximumNameBytes) })
+                return (parts.joined(separator: "; "), field.map { UpstreamText.message($0, keys: keys, limit: UpstreamText.maximumNameBytes) })
             }
         }
         if let error = json["error"] {
@@ -69,10 +69,10 @@ enum UpstreamClassifier {
     }
 
     /// Reads a successful generation: `{"images": [url, ...]}` with at least
-    /// one entry, every one an http(s) URL.
-    static func readImages(_ body: [UInt8], key: String?) -> Result<[String], UpstreamError> {
+    /// one entry, every one an http(s) URL that holds no piece of a key.
+    static func readImages(_ body: [UInt8], keys: [String]) -> Result<[String], UpstreamError> {
         guard let json = try? JSONParser.parse(body) else {
-            return .failure(.protocolViolation("the answer is not JSON: \(excerpt(String(decoding: body.prefix(UpstreamText.scannedBodyBytes), as: UTF8.self), key: key))"))
+            return .failure(.protocolViolation("the answer is not JSON: \(excerpt(String(decoding: body.prefix(UpstreamText.scannedBodyBytes), as: UTF8.self), keys: keys))"))
         }
         guard let images = json["images"]?.arrayValue else {
             return .failure(.protocolViolation("the answer has no \"images\" list"))
@@ -81,11 +81,19 @@ enum UpstreamClassifier {
         var urls: [String] = []
         for image in images {
             guard let url = image.stringValue, url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                return .failure(.protocolViolation("an entry of \"images\" is not an http(s) URL: \(excerpt(image.description, key: key))"))
+                return .failure(.protocolViolation("an entry of \"images\" is not an http(s) URL: \(excerpt(image.description, keys: keys))"))
             }
             guard url.utf8.count <= UpstreamText.maximumURLBytes else {
                 return .failure(.protocolViolation(
-                    "an entry of \"images\" is a URL of \(url.utf8.count) bytes, over the \(UpstreamText.maximumURLBytes) taken: \(excerpt(url, key: key))"
+                    "an entry of \"images\" is a URL of \(url.utf8.count) bytes, over the \(UpstreamText.maximumURLBytes) taken: \(excerpt(url, keys: keys))"
+                ))
+            }
+            // A URL cannot be scrubbed and still work; kept, it would put the
+            // key in the job database and every reply.
+            let scrubbed = UpstreamText.scrubbed(url, keys: keys)
+            guard scrubbed == url else {
+                return .failure(.protocolViolation(
+                    "an entry of \"images\" holds the API key (or a piece of it), so it is neither fetched nor stored: \(excerpt(scrubbed, keys: []))"
                 ))
             }
             urls.append(url)
@@ -93,15 +101,9 @@ enum UpstreamClassifier {
         return .success(urls)
     }
 
-    /// Text from the upstream as a message may hold it: the key redacted,
-    /// then cut to a short excerpt.
-    static func excerpt(_ text: String, key: String?) -> String {
-        UpstreamText.capped(redact(text, key: key), limit: 200)
-    }
-
-    /// Replaces every occurrence of the key with "***".
-    static func redact(_ text: String, key: String?) -> String {
-        guard let key, key.count >= 4, text.contains(key) else { return text }
-        return text.split(separator: key, omittingEmptySubsequences: false).joined(separator: "***")
+    /// Text from the upstream as a message of ours may quote it: the keys
+    /// scrubbed, then cut to a short excerpt.
+    static func excerpt(_ text: String, keys: [String]) -> String {
+        UpstreamText.message(text, keys: keys, limit: UpstreamText.maximumExcerptBytes)
     }
 }

@@ -13,7 +13,8 @@ import Musl
 /// The VisionCraft API: models, samplers, generate, img2img and image
 /// downloads, with validation before anything is sent and every outcome
 /// classified (`UpstreamError`). The key travels only in request bodies, as
-/// documented, and is redacted from every message.
+/// documented, and every key sent is scrubbed from all text the upstream
+/// gives back (`UpstreamText`), on any request, keyed or not.
 public final class VisionCraftClient: Sendable {
     public struct Configuration: Sendable {
         /// The documented host; the service has moved often, so it is
@@ -45,6 +46,12 @@ public final class VisionCraftClient: Sendable {
     /// Reads local init images (off the task pool, bounded in time and size).
     public let initImages: InitImageReader
     private let catalog = Lock<CatalogState>(.empty)
+    /// The keys this client has sent, most recent last: an upstream may echo
+    /// a key on a later request too (a list, a download).
+    private let sentKeys = Lock<[String]>([])
+    /// How many keys are remembered (a `key.set` replaces the key; a few
+    /// back cover answers still on their way).
+    private static let rememberedKeys = 4
 
     /// The model and sampler lists: fetched once for every caller waiting at
     /// the time, kept for `catalogLifetime`, and a failure remembered for
@@ -156,12 +163,13 @@ public final class VisionCraftClient: Sendable {
         guard let array = (try? JSONParser.parse(response.body))?.arrayValue, !array.isEmpty else {
             throw .protocolViolation("GET \(path) did not answer a JSON list")
         }
-        let names = array.compactMap(\.stringValue)
+        let keys = keysToScrub(nil)
+        let names = array.compactMap(\.stringValue).map { UpstreamText.scrubbed($0, keys: keys) }
         guard names.count == array.count else { throw .protocolViolation("GET \(path) listed something that is not a name") }
         if let long = names.first(where: { $0.utf8.count > UpstreamText.maximumNameBytes }) {
             throw .protocolViolation(
                 "GET \(path) listed a name of \(long.utf8.count) bytes, over the \(UpstreamText.maximumNameBytes) taken: "
-                    + UpstreamClassifier.excerpt(long, key: nil)
+                    + UpstreamClassifier.excerpt(long, keys: [])
             )
         }
         return names
@@ -269,24 +277,38 @@ public final class VisionCraftClient: Sendable {
             body: JSONSerializer.serialize(body), timeouts: configuration.timeouts
         )
         let response = try await send(request, key: key)
-        switch UpstreamClassifier.readImages(response.body, key: key) {
+        switch UpstreamClassifier.readImages(response.body, keys: keysToScrub(key)) {
         case .success(let urls): return urls
         case .failure(let error): throw error
         }
     }
 
+    /// Every key to scrub from an answer: `key` (about to be sent, or just
+    /// sent) and the ones sent before, which `key` joins.
+    func keysToScrub(_ key: String?) -> [String] {
+        sentKeys.withLock { keys in
+            if let key, keys.last != key {
+                keys.removeAll { $0 == key }
+                keys.append(key)
+                if keys.count > Self.rememberedKeys { keys.removeFirst(keys.count - Self.rememberedKeys) }
+            }
+            return keys
+        }
+    }
+
     /// Sends a request; a non-2xx answer or a failed transfer is thrown, classified.
     private func send(_ request: HTTPClientRequest, key: String?) async throws(UpstreamError) -> HTTPClientResponse {
+        let keys = keysToScrub(key)
         let response: HTTPClientResponse
         do {
             response = try await httpClient.perform(request)
         } catch {
-            throw Self.transportFailure(error, key: key)
+            throw Self.transportFailure(error, keys: keys)
         }
         guard (200..<300).contains(response.status) else {
             let error = UpstreamClassifier.classify(
                 status: response.status, retryAfterHeader: response.header("retry-after"), body: response.body,
-                key: key, now: Double(WallClock.now().milliseconds) / 1000
+                keys: keys, now: Double(WallClock.now().milliseconds) / 1000
             )
             if case .invalid(let message, _) = error, message.contains("doesn't have") { invalidateCatalog() }
             throw error
@@ -294,8 +316,8 @@ public final class VisionCraftClient: Sendable {
         return response
     }
 
-    static func transportFailure(_ error: HTTPClientError, key: String?) -> UpstreamError {
-        let message = UpstreamText.capped(UpstreamClassifier.redact(error.message, key: key))
+    static func transportFailure(_ error: HTTPClientError, keys: [String]) -> UpstreamError {
+        let message = UpstreamText.message(error.message, keys: keys)
         switch error.kind {
         case .invalidURL: return .invalid("the upstream URL is wrong: \(message) (set it with --upstream)", field: nil)
         case .tls: return .transient("TLS: \(message) (see tls_verify / --insecure if the service's certificate is known to be bad)", retryAfter: nil)

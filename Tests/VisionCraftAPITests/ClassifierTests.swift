@@ -3,7 +3,7 @@ import Testing
 @testable import VisionCraftAPI
 
 func classify(_ status: Int, _ body: String, retryAfter: String? = nil, key: String? = "sk-secret-key") -> UpstreamError {
-    UpstreamClassifier.classify(status: status, retryAfterHeader: retryAfter, body: Array(body.utf8), key: key, now: 1_000_000)
+    UpstreamClassifier.classify(status: status, retryAfterHeader: retryAfter, body: Array(body.utf8), keys: key.map { [$0] } ?? [], now: 1_000_000)
 }
 
 @Suite struct ClassifierTests {
@@ -45,7 +45,7 @@ func classify(_ status: Int, _ body: String, retryAfter: String? = nil, key: Str
     }
 
     @Test func successfulBodiesMustKeepThePromise() throws {
-        func images(_ body: String) -> Result<[String], UpstreamError> { UpstreamClassifier.readImages(Array(body.utf8), key: nil) }
+        func images(_ body: String) -> Result<[String], UpstreamError> { UpstreamClassifier.readImages(Array(body.utf8), keys: []) }
         #expect(try images(#"{"images":["https://h/a.png","http://h/b.png"]}"#).get() == ["https://h/a.png", "http://h/b.png"])
         for bad in ["<html>", #"{"detail":"ok"}"#, #"{"images":[]}"#, #"{"images":["not a url"]}"#, #"{"images":[5]}"#, #"{"images":"x"}"#] {
             guard case .failure(.protocolViolation) = images(bad) else {

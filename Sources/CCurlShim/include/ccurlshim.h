@@ -22,6 +22,18 @@ CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 /// from curl 7.85, the bitmask options before them). Returns the first error.
 CURLcode ccurl_allow_only_http(CURL *handle);
 
+/// Makes libcurl open the handle's sockets close-on-exec
+/// (CURLOPT_OPENSOCKETFUNCTION with SOCK_CLOEXEC, or FD_CLOEXEC where there
+/// is no SOCK_CLOEXEC), so that no child process inherits a connection.
+CURLcode ccurl_open_sockets_close_on_exec(CURL *handle);
+
+/// curl_multi_init, with the descriptors it opened marked close-on-exec:
+/// libcurl 7.x makes its wake-up socketpair without SOCK_CLOEXEC and has no
+/// option for it. They are found by listing the process's open descriptors
+/// (/proc/self/fd, else /dev/fd) before and after; one that another thread
+/// opened meanwhile is marked too, as every descriptor of ours should be.
+CURLM *ccurl_multi_init_close_on_exec(void);
+
 /// Where a transfer's response goes: a growable body buffer with a cap, and
 /// the header lines. Owned by the caller; free with ccurl_sink_free.
 typedef struct {

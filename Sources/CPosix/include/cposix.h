@@ -95,4 +95,10 @@ void cposix_release_free_memory(void);
 /// Nothing elsewhere.
 void cposix_fix_malloc_thresholds(size_t mmap_bytes, size_t trim_bytes);
 
+/// Makes the process leave no core dump: RLIMIT_CORE 0 (soft and hard),
+/// and on Linux PR_SET_DUMPABLE 0, which also keeps the user's other
+/// processes from reading its memory through /proc or ptrace. Returns 0, or
+/// -1 with errno.
+int cposix_forbid_core_dumps(void);
+
 #endif
