@@ -88,8 +88,12 @@ struct ImageSaver: Sendable {
             } catch {
                 throw .corrupt(error.description)
             }
-            if let stamped = try? PNGTextInsertion.inserting(.init(keyword: "parameters", text: stamp(size.width, size.height, [])), into: bytes) {
-                bytes = stamped
+            // The image just verified: a failure here is a corrupt file, not
+            // a reason to save it without its parameters.
+            do {
+                bytes = try PNGTextInsertion.inserting(.init(keyword: "parameters", text: stamp(size.width, size.height, [])), into: bytes)
+            } catch {
+                throw .corrupt(error.description)
             }
         }
         do {

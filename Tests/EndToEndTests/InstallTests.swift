@@ -19,11 +19,13 @@ import TestSupport
         defer { home.remove() }
         let prefix = home.file("prefix")
         let socket = home.file("run/d.sock")
+        nonisolated(unsafe) var listing = ""
         let (installed, plugins, executable, again, after) = try await offPool { () -> (ProcessOutput, JSON, String, ProcessOutput, JSON) in
             let installed = try Self.install(["--prefix", prefix, "--from", BuiltProducts.directory], home: home)
             let environment = isolatedEnvironment(in: home, extra: ["PATH": "/usr/bin:/bin"])
             let vcctl = prefix + "/bin/vcctl"
             let plugins = try JSONParser.parse(try runProcess(vcctl, ["--socket", socket, "--json", "plugins"], environment: environment).standardOutput)
+            listing = try runProcess(vcctl, ["--socket", socket, "plugins"], environment: environment).standardOutput
             let status = try JSONParser.parse(try runProcess(vcctl, ["--socket", socket, "--json", "status"], environment: environment).standardOutput)
             let pid = status["pid"]?.intValue ?? 0
             let executable = (try? FileSystem.readLink("/proc/\(pid)/exe")) ?? "(no /proc)"
@@ -45,6 +47,11 @@ import TestSupport
         let loaded = (plugins["plugins"]?.arrayValue ?? []).filter { $0["loaded"] == true }
         #expect(Set(loaded.compactMap { $0["name"]?.stringValue }) == ["exec", "template", "upscale"], "\(plugins)")
         #expect(loaded.allSatisfy { $0["path"]?.stringValue?.hasPrefix(prefix + "/lib/visioncraft/plugins/") == true })
+        // Each plugin's options under it, as --plugin NAME:KEY=VALUE takes them.
+        let lines = listing.split(separator: "\n").map(String.init)
+        let upscale = try #require(lines.firstIndex { $0.hasPrefix("upscale ") }, "\(listing)")
+        #expect(lines.dropFirst(upscale + 1).first?.hasPrefix("    scale  integer 2 to 4  ") == true, "\(listing)")
+        #expect(lines.contains { $0.hasPrefix("    command  string") && $0.contains("required") }, "\(listing)")
         if executable != "(no /proc)" {
             #expect(executable == prefix + "/bin/visioncraftd", "the installed daemon runs, not the build's")
         }
