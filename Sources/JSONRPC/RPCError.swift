@@ -64,9 +64,11 @@ public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
         return make(.methodNotFound, reason: "method_not_found", message, extra: ["method": .string(method)])
     }
 
-    /// -32602: a parameter is wrong. `field` is its path, such as "params.image_count".
+    /// -32602: a parameter is wrong. `field` is its path, such as
+    /// "params.image_count"; `data.detail` is what is wrong with it, without
+    /// the path (a client names the field its own way: vcctl by its flag).
     public static func invalidParams(field: String?, _ detail: String) -> RPCError {
-        var extra: JSONObject = [:]
+        var extra: JSONObject = ["detail": .string(detail)]
         if let field { extra["field"] = .string(field) }
         let message = field.map { "invalid params: \($0): \(detail)" } ?? "invalid params: \(detail)"
         return make(.invalidParams, reason: "invalid_params", message, extra: extra)

@@ -35,10 +35,12 @@ enum Failure {
         guard let path = error.data?["field"]?.stringValue else { return CommandFailure(error.description, exitCode: .usage) }
         // "params.init_images[0]" is the field init_images.
         let field = String((path.hasPrefix("params.") ? path.dropFirst(7) : Substring(path)).prefix { $0 != "[" && $0 != "." })
+        // A daemon without `data.detail` has it in the message only.
         let prefix = "invalid params: \(path): "
-        guard let flag = flagsByField.first(where: { $0.field == field })?.flag, error.message.hasPrefix(prefix) else {
+        let detail = error.data?["detail"]?.stringValue ?? (error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : nil)
+        guard let flag = flagsByField.first(where: { $0.field == field })?.flag, let detail else {
             return CommandFailure(error.description, exitCode: .usage)
         }
-        return CommandFailure("\(flag) \(error.message.dropFirst(prefix.count))", exitCode: .usage)
+        return CommandFailure("\(flag) \(detail)", exitCode: .usage)
     }
 }

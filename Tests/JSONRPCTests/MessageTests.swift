@@ -43,6 +43,7 @@ import Testing
         #expect(RPCError.messageTooLarge(limit: 10).reason == "message_too_large")
         #expect(RPCError.methodNotFound("a.b", suggestion: "a.c").message.contains("did you mean 'a.c'?"))
         #expect(RPCError.invalidParams(field: "params.x", "bad").data?["field"] == "params.x")
+        #expect(RPCError.invalidParams(field: "params.x", "bad").data?["detail"] == "bad", "what is wrong, without the path, for clients that name the field their own way")
         #expect(RPCError.internalError("x").code.rawValue == -32603)
         let custom = RPCError.make(RPCErrorCode(rawValue: -32010), reason: "job_not_found", "no such job", extra: ["id": "j1"])
         #expect(custom.reason == "job_not_found")
