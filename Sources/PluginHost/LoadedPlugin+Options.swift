@@ -13,8 +13,8 @@ extension LoadedPlugin {
         for (key, value) in given {
             guard let option = declared.first(where: { $0.name == key }) else {
                 throw PluginStepError(
-                    "plugin \(name) has no option '\(key)'; "
-                        + (declared.isEmpty ? "it takes none" : "it takes " + declared.map(\.name).joined(separator: ", ") + " (vcctl plugins --json lists them)")
+                    "\(name) has no option '\(key)'; "
+                        + (declared.isEmpty ? "it takes none" : "it takes " + declared.map(\.name).joined(separator: ", ") + " (vcctl plugins lists them)")
                 )
             }
             switch option.accept(value) {
@@ -23,13 +23,13 @@ extension LoadedPlugin {
             case .failure:
                 let shown = value.stringValue ?? JSONSerializer.serializeToString(value)
                 throw PluginStepError(
-                    "plugin \(name): \(key)=\(shown) is not accepted: \(key) is \(option.accepted)" + (option.summary.isEmpty ? "" : " (\(option.summary))")
+                    "\(name): \(key)=\(shown) is not accepted: \(key) is \(option.accepted)" + (option.summary.isEmpty ? "" : " (\(option.summary))")
                 )
             }
         }
         for option in declared where option.required && given[option.name] == nil {
             throw PluginStepError(
-                "plugin \(name) needs the option \(option.name) (\(option.accepted)\(option.summary.isEmpty ? "" : ": " + option.summary))"
+                "\(name) needs the option \(option.name) (\(option.accepted)\(option.summary.isEmpty ? "" : ": " + option.summary))"
             )
         }
         return PluginStep(name: step.name, options: .object(accepted))

@@ -21,6 +21,12 @@ struct ConfigCommand: Command {
     func run(_ context: CommandContext) throws -> ExitCode { .usage }
 
     /// The file, or a failure when neither XDG_CONFIG_HOME nor HOME says where.
+    /// A value as the file writes it (TOML: `"text"`, `2`, `true`, `["a"]`)
+    /// as JSON: the same value, or the text itself when it is none of those.
+    static func jsonValue(_ written: String) -> JSON {
+        (try? JSONParser.parse(written)) ?? .string(written)
+    }
+
     static func path(_ context: CommandContext) throws(CommandFailure) -> String {
         guard let path = SettingsFile.defaultPath(environment: { context.environment[$0] }) else {
             throw CommandFailure("neither XDG_CONFIG_HOME nor HOME is set to an absolute path: there is no configuration file", exitCode: .config)
@@ -82,7 +88,7 @@ struct ConfigCommand: Command {
         static let configuration = CommandConfiguration(
             name: "get",
             abstract: "Print a key's value as the file writes it (nothing, and the default on stderr, when the file does not set it), or every key as 'key = value' lines, unset ones as comments.",
-            discussion: "--json: an object of each key asked for: {\"value\": the value or null, \"source\": \"file\" or \"default\", \"line\": its line in the file, \"default\": the default}.",
+            discussion: "--json: an object of each key asked for: {\"value\": the value or null, \"source\": \"file\" or \"default\", \"line\": its line in the file, \"default\": the default as a value, or in words where it depends on something (jobs.steps)}.",
             arguments: [Argument(name: "KEY", help: "A key such as jobs.model.", optional: true, completion: .values(Settings.keys.map(\.name)))]
         )
 
@@ -106,9 +112,9 @@ struct ConfigCommand: Command {
             if global.json {
                 var object = JSONObject()
                 for key in keys {
-                    var described: JSONObject = ["default": .string(key.defaultText)]
+                    var described: JSONObject = ["default": ConfigCommand.jsonValue(key.defaultText)]
                     if let (value, line) = fromFile(key) {
-                        described["value"] = (try? JSONParser.parse(value)) ?? .string(value)
+                        described["value"] = ConfigCommand.jsonValue(value)
                         described["source"] = "file"
                         described["line"] = .number(JSONNumber(line))
                     } else {
@@ -211,7 +217,7 @@ struct ConfigCommand: Command {
         func run(_ context: CommandContext) throws -> ExitCode {
             if global.json {
                 let rows = Settings.keys.map { key -> JSON in
-                    ["key": .string(key.name), "summary": .string(key.summary), "default": .string(key.defaultText)]
+                    ["key": .string(key.name), "summary": .string(key.summary), "default": ConfigCommand.jsonValue(key.defaultText)]
                 }
                 context.stdout.write(Output.json(.array(rows), context: context))
                 return .success

@@ -33,9 +33,9 @@ import VisionCraftProtocol
             #expect(refusal?.code == .invalidParams, "\(spec)")
             #expect(refusal?.data?["field"] == "params.plugins", "\(spec)")
         }
-        #expect(refusals[0].1?.message.contains("plugin upscale has no option 'factor'; it takes scale, width, height") == true)
-        #expect(refusals[1].1?.message.contains("plugin upscale: scale=5 is not accepted: scale is a whole number from 2 to 4") == true)
-        #expect(refusals[2].1?.message.contains("plugin exec needs the option command") == true)
+        #expect(refusals[0].1?.message.contains("upscale has no option 'factor'; it takes scale, width, height") == true)
+        #expect(refusals[1].1?.message.contains("upscale: scale=5 is not accepted: scale is a whole number from 2 to 4") == true)
+        #expect(refusals[2].1?.message.contains("exec needs the option command") == true)
         #expect(refusals[3].1?.message.contains("mode is one of random, combinatorial") == true)
         #expect(jobs.isEmpty, "refused before anything was committed")
         let upscale = listed.plugins.first { $0.name == "upscale" }

@@ -124,7 +124,7 @@ import Darwin
         let unset = try await vcctl(home, nil, ["config", "get", "jobs.steps"])
         #expect(unset.standardOutput == "" && unset.standardError.contains("not set in \(file) (default: 30"))
         let json = try JSONParser.parse(try await vcctl(home, nil, ["--json", "config", "get"]).standardOutput)
-        #expect(json["jobs.model"] == ["value": "flux", "source": "file", "line": 2, "default": "\"anything_V5\""])
+        #expect(json["jobs.model"] == ["value": "flux", "source": "file", "line": 2, "default": "anything_V5"])
         #expect(json["jobs.steps"]?["value"] == .null && json["jobs.steps"]?["source"] == "default")
         let all = try await vcctl(home, nil, ["config", "get"])
         #expect(all.standardOutput.hasPrefix("# \(file)\n"), "\(all.standardOutput)")

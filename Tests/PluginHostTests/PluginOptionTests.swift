@@ -37,13 +37,13 @@ import TestSupport
 
     @Test func unknownOptionsAreRefusedNamingTheAcceptedOnes() throws {
         let upscale = try shipped("upscale")
-        #expect(refusal(upscale, "upscale:factor=2") == "plugin upscale has no option 'factor'; it takes scale, width, height (vcctl plugins --json lists them)")
-        #expect(refusal(try PluginLoader.load(try testPlugin("crash")), "crash-test:x=1") == "plugin crash-test has no option 'x'; it takes none")
+        #expect(refusal(upscale, "upscale:factor=2") == "upscale has no option 'factor'; it takes scale, width, height (vcctl plugins lists them)")
+        #expect(refusal(try PluginLoader.load(try testPlugin("crash")), "crash-test:x=1") == "crash-test has no option 'x'; it takes none")
     }
 
     @Test func valuesOutOfRangeOrOfAnotherTypeAreRefused() throws {
         let upscale = try shipped("upscale")
-        #expect(refusal(upscale, "upscale:scale=5") == "plugin upscale: scale=5 is not accepted: scale is a whole number from 2 to 4 (2, 3 or 4; default 2)")
+        #expect(refusal(upscale, "upscale:scale=5") == "upscale: scale=5 is not accepted: scale is a whole number from 2 to 4 (2, 3 or 4; default 2)")
         #expect(refusal(upscale, "upscale:scale=2.5")?.contains("scale is a whole number from 2 to 4") == true)
         #expect(refusal(upscale, #"upscale:{"scale":"2"}"#)?.contains("scale=2 is not accepted") == true)
         #expect(refusal(upscale, "upscale:scale=3") == nil)
@@ -53,7 +53,7 @@ import TestSupport
 
     @Test func aRequiredOptionMustBeGiven() throws {
         let exec = try shipped("exec")
-        #expect(refusal(exec, "exec") == "plugin exec needs the option command (text of 1 to 65536 bytes: run with /bin/sh -c for every saved image)")
+        #expect(refusal(exec, "exec") == "exec needs the option command (text of 1 to 65536 bytes: run with /bin/sh -c for every saved image)")
         #expect(refusal(exec, "exec:timeout=10") != nil)
         #expect(refusal(exec, "exec:timeout=0,command=true")?.contains("timeout is a whole number from 1 to 3600") == true)
     }
