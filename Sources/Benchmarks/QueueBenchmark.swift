@@ -109,7 +109,7 @@ public struct QueueBenchmark {
         // 3. A daemon holding 100,000 jobs.
         context.print("  \(settings.historySize) jobs in the store ...")
         let history = "\(folder)/history"
-        try Self.fillStore("\(history)/state/visioncraft/jobs.sqlite3", adding: settings.historySize)
+        let newest = try Self.fillStore("\(history)/state/visioncraft/jobs.sqlite3", adding: settings.historySize)
         let big = try BenchmarkDaemon.start(context.binaries, folder: history, arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
         defer { big.server.stop() }
         var large = TextTable(header: ["\(settings.historySize) jobs in the store", "p50", "p99", "target"])
@@ -118,6 +118,11 @@ public struct QueueBenchmark {
             ("job.list, newest 50", #"{"jsonrpc":"2.0","id":1,"method":"job.list","params":{"limit":50}}"#),
             ("job.list, queued, 50", #"{"jsonrpc":"2.0","id":1,"method":"job.list","params":{"state":"queued","limit":50}}"#),
             ("daemon.status", #"{"jsonrpc":"2.0","id":1,"method":"daemon.status"}"#),
+            // A short id costs a scan of the ids (the ending), against the
+            // primary-key lookup of a whole one.
+            ("job.get, whole id", #"{"jsonrpc":"2.0","id":1,"method":"job.get","params":{"id":"\#(newest)"}}"#),
+            ("job.get, last 8 characters", #"{"jsonrpc":"2.0","id":1,"method":"job.get","params":{"id":"\#(newest.suffix(8).lowercased())"}}"#),
+            ("job.get, last", #"{"jsonrpc":"2.0","id":1,"method":"job.get","params":{"id":"last"}}"#),
         ] {
             context.print("  \(label) ...")
             let result = try loadgen.run(.unix(path: big.socket, line: line), connections: 1)
@@ -244,7 +249,10 @@ public struct QueueBenchmark {
 
     /// Adds `count` queued jobs of one image each to the store at `path`
     /// (created if need be), prompts indexed as a daemon leaves them.
-    static func fillStore(_ path: String, adding count: Int) throws {
+    ///
+    /// - Returns: the newest job's id.
+    @discardableResult
+    static func fillStore(_ path: String, adding count: Int) throws -> String {
         try FileSystem.makeDirectories(FileSystem.parentDirectory(of: path), permissions: 0o700)
         let store = try JobStore(path: path)
         let ids = JobIDGenerator()
@@ -263,6 +271,7 @@ public struct QueueBenchmark {
         }
         // As a daemon would have left it: every prompt indexed.
         try store.connection.transaction { try store.indexNewPrompts() }
+        return try store.newestJobID() ?? ""
     }
 
     private func capture(_ executable: String, _ arguments: [String]) throws -> String {
