@@ -56,6 +56,9 @@ public enum JobReference: Sendable, Equatable {
 }
 
 extension JobStore {
+    /// How many of an id's last characters are indexed (migration 7).
+    static let indexedEnding = 8
+
     /// The id `reference` names.
     ///
     /// - Throws: `JobStoreError.notFound` when no job matches, and
@@ -68,13 +71,20 @@ extension JobStore {
             guard let id = try newestJobID() else { throw JobStoreError.notFound(id: "last") }
             return id
         case .piece(let piece):
-            // The prefix is a range on the primary key; the ending a scan of
-            // ids only (about 10 ms per 100,000 jobs), for short ids only.
+            // The prefix is a range on the primary key. An ending of 8 or more
+            // characters goes through the index of the ids' last 8
+            // (migration 7); a shorter one is a scan of the ids.
             let limit = Int64(JobStoreError.ambiguousExamples + 1)
+            var values: [SQLiteStatement.Value] = [.text(piece), .integer(Int64(piece.count)), .integer(limit)]
+            var ending = "substr(id, -?2) = ?1"
+            if piece.count >= Self.indexedEnding {
+                ending = "substr(id, -8) = ?4 AND " + ending
+                values.append(.text(String(piece.suffix(Self.indexedEnding))))
+            }
             let matches = try connection.statement("""
                 SELECT id FROM (SELECT id FROM jobs WHERE id >= ?1 AND id < ?1 || 'z' LIMIT ?3)
-                UNION SELECT id FROM (SELECT id FROM jobs WHERE substr(id, -?2) = ?4 LIMIT ?3) ORDER BY id LIMIT ?3
-                """).rows([.text(piece), .integer(Int64(piece.count)), .integer(limit), .text(piece)]) { $0.text(0) }
+                UNION SELECT id FROM (SELECT id FROM jobs WHERE \(ending) LIMIT ?3) ORDER BY id LIMIT ?3
+                """).rows(values) { $0.text(0) }
             switch matches.count {
             case 0: throw JobStoreError.notFound(id: piece)
             case 1: return matches[0]

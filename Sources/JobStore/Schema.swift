@@ -97,6 +97,13 @@ enum Schema {
         """
         ALTER TABLE images ADD COLUMN file_hooks_done INTEGER NOT NULL DEFAULT 0;
         """,
+        // 7: the last 8 characters of each id (random, and what the editors
+        // show as a job's short id), so a short id is a lookup, not a scan
+        // of every id (`JobStore.resolve`). The expression must stay the one
+        // the query uses.
+        """
+        CREATE INDEX jobs_by_id_ending ON jobs (substr(id, -8));
+        """,
     ]
 
     /// What migration 3 becomes where SQLite has no FTS5: nothing (the

@@ -85,6 +85,12 @@ import TestSupport
         try store.connection.statement("COMMIT").run()
         let target = ids[123]
         #expect(try resolve(String(target.suffix(8)), in: store) == target)
+        // An ending of 8 or more is a lookup in the index of the last 8.
+        let plan = try store.connection.statement(
+            "EXPLAIN QUERY PLAN SELECT id FROM jobs WHERE substr(id, -8) = ? AND substr(id, -?) = ?"
+        ).rows([.text("ABCDEFGH"), .integer(8), .text("ABCDEFGH")]) { $0.text(3) }
+        #expect(plan.joined().contains("jobs_by_id_ending"), "\(plan)")
+        #expect(try resolve(String(target.suffix(12)), in: store) == target)
         // Their first 10 characters are the millisecond they share.
         #expect(throws: JobStoreError.self) { try resolve(String(target.prefix(10)), in: store) }
     }
