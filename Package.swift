@@ -160,7 +160,7 @@ let package = Package(
         /// backoff, rate-limit and key pauses, images saved with parameters.
         .target(
             name: "Scheduler",
-            dependencies: ["Imaging", "JobStore", "JSON", "JSONRPC", "PluginHost", "Posix", "VisionCraftAPI", "VisionCraftProtocol"]
+            dependencies: ["Configuration", "Imaging", "JobStore", "JSON", "JSONRPC", "PluginHost", "Posix", "VisionCraftAPI", "VisionCraftProtocol"]
         ),
 
         /// Non-blocking stream servers: event loops over epoll/kqueue, listeners, connections.

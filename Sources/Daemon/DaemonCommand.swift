@@ -21,42 +21,21 @@ public struct VisionCraftDaemonCommand: Command {
             Option(long: "shutdown-timeout", valueName: "SECONDS", help: "How long a graceful stop waits for requests in flight; default 10."),
             Option(long: "config", valueName: "PATH", help: "Read settings from PATH (default: $XDG_CONFIG_HOME/visioncraft/config.toml, else ~/.config/visioncraft/config.toml; see visioncraft.conf(5)). Flags win over it.", completion: .file),
             Option(long: "state-dir", valueName: "PATH", help: "Keep the job database in PATH (default: $XDG_STATE_HOME/visioncraft, else ~/.local/state/visioncraft).", completion: .directory),
-            Option(long: "output-dir", valueName: "PATH", help: "Save images under PATH/YYYY-MM-DD/ (default: ~/Pictures/visioncraft); jobs may name their own.", completion: .directory),
-            Option(long: "max-in-flight", valueName: "N", help: "Upstream requests at once, 1 to 16; default 2."),
-            Option(long: "requests-per-minute", valueName: "N", help: "Generations started per minute at most; 0 for no limit; default 60."),
-            Option(long: "max-attempts", valueName: "N", help: "Transient failures a job survives before it fails, 1 to 100; default 8."),
-            Option(
-                long: "retry-base", valueName: "SECONDS",
-                help: "The first retry's longest wait (full jitter, doubling up to 5 minutes), 0.01 to 600; default 2."
-            ),
             Option(long: "plugin-dir", valueName: "PATH", help: "Also load plugins from PATH (repeatable); $XDG_DATA_HOME/visioncraft/plugins and this binary's folder are always searched.", repeatable: true, completion: .directory),
-            Option(long: "plugin-timeout", valueName: "SECONDS", help: "How long one plugin hook may run before its job step fails and the plugin is marked hung; default 60."),
-            Option(
-                long: "image-memory", valueName: "MB",
-                help: "MiB of decoded images all jobs may hold at once on their way through image plugins (an image that does not fit waits), \(Settings.imageMemoryRange.lowerBound) to \(Settings.imageMemoryRange.upperBound); default \(Settings().imageMemory)."
-            ),
-            Option(
-                long: "max-input-megapixels", valueName: "N",
-                help: "The most pixels, in units of 2^20 (1024x1024), a downloaded image may have to go through image plugins, \(Settings.maxInputMegapixelsRange.lowerBound) to \(Settings.maxInputMegapixelsRange.upperBound); default \(Settings().maxInputMegapixels)."
-            ),
-            Option(
-                long: "max-output-megapixels", valueName: "N",
-                help: "The most pixels, in units of 2^20, an image plugin may return, \(Settings.maxOutputMegapixelsRange.lowerBound) to \(Settings.maxOutputMegapixelsRange.upperBound); default \(Settings().maxOutputMegapixels)."
-            ),
-            Option(long: "upstream", valueName: "URL", help: "The VisionCraft API's base URL, or 'emulator' for the embedded emulator (default: $VISIONCRAFT_UPSTREAM, else http://loplequ.domcloud.io)."),
-            Option(long: "emulator", help: "Serve the embedded emulator on a loopback port and use it: no key, no network (same as --upstream emulator)."),
             Option(long: "emulator-faults", valueName: "JSON", help: "Faults for the embedded emulator, as POST /_emulator/faults takes them, e.g. '{\"server_error_rate\":0.3}'."),
-            Option(long: "insecure", help: "Do not verify the upstream's TLS certificate (logs a warning). For a service whose certificate is known to fail."),
-            Option(long: "ca-file", valueName: "PATH", help: "Verify the upstream's TLS certificate against the certificates in PATH instead of the system's.", completion: .file),
-            Option(long: "connect-timeout", valueName: "SECONDS", help: "How long connecting to the upstream may take; default 10."),
-            Option(long: "request-timeout", valueName: "SECONDS", help: "How long one upstream request may take in all; default 120."),
-            Option(long: "stall-timeout", valueName: "SECONDS", help: "Abort an upstream transfer that receives nothing for this long; default 30."),
             Option(long: "check-config", help: "Check the command line, the configuration file and the environment as a start would, then exit: 0 when they are fine, 78 naming what is wrong. Binds nothing, touches no file."),
             Option(long: "skip-database-check", help: "Use the job database even if the start's check finds it damaged (an empty file, a lone write-ahead log, SQLite's quick check); the problem is logged as a warning."),
             Option(long: "allow-core-dumps", help: "For debugging: let a crash leave a core dump (it holds the API key), with the core limit the daemon was started with (ulimit -c), and work from the state folder, where the core then lands. Without it the daemon is not dumpable, its core limit is 0 and it works from /."),
             Option(long: "enable-test-methods", help: "Register test.sleep and test.fail (for the test suite).", hidden: true),
-        ]
+        ] + settingOptions
     )
+
+    /// The flags that set configuration keys, from the settings table.
+    static let settingOptions: [Option] = Settings.keys.flatMap { key in
+        key.flags.map { flag in
+            Option(long: flag.name, valueName: flag.valueName, help: key.help(for: flag), completion: key.kind == .path ? .file : .none)
+        }
+    }
 
     let options: DaemonOptions
     /// `--check-config`: check, then exit.
@@ -82,24 +61,31 @@ public struct VisionCraftDaemonCommand: Command {
             guard path.hasPrefix("/") else { throw UsageError("--plugin-dir \(path): expected an absolute path") }
             return path
         }
-        options.outputDirectory = try Self.absolutePath(arguments, "output-dir")
-        options.maximumInFlight = try arguments.int("max-in-flight", in: 1...16) ?? options.maximumInFlight
-        options.requestsPerMinute = try arguments.int("requests-per-minute", in: 0...100_000) ?? options.requestsPerMinute
-        options.maximumAttempts = try arguments.int("max-attempts", in: 1...100) ?? options.maximumAttempts
-        if let seconds = try arguments.double("retry-base", in: 0.01...600) {
-            options.retryBaseDelay = .milliseconds(Int64((seconds * 1000).rounded()))
+        for key in Settings.keys {
+            var set: (flag: String, value: ConfigFile.Value)?
+            for flag in key.flags where Self.given(flag, arguments) {
+                var text = arguments.value(flag.name) ?? ""
+                if key.kind == .path { text = Self.absolute(text, in: start) }
+                let value = flag.means ?? key.kind.value(ofFlag: text)
+                let given = flag.valueName == nil ? "--\(flag.name)" : "--\(flag.name) \(text)"
+                if let earlier = set, earlier.value != value {
+                    throw UsageError("\(earlier.flag) and \(given) contradict each other (both set \(key.name)); give one")
+                }
+                do throws(KeyProblem) {
+                    try options.set(key.name, value)
+                } catch {
+                    throw UsageError("--\(flag.name): \(error.message)")
+                }
+                set = (given, value)
+            }
         }
-        if let seconds = try arguments.double("plugin-timeout", in: 0.01...3600) {
-            options.pluginTimeout = .milliseconds(Int64(seconds * 1000))
+        if let upstream = options.upstream, upstream != UpstreamSelection.emulatorName {
+            do {
+                _ = try UpstreamSelection(parsing: upstream, source: "--upstream")
+            } catch {
+                throw UsageError(error.description)
+            }
         }
-        if let megabytes = try arguments.int("image-memory", in: Settings.imageMemoryRange) { options.imageLimits.memoryBudget = megabytes << 20 }
-        if let megapixels = try arguments.int("max-input-megapixels", in: Settings.maxInputMegapixelsRange) {
-            options.imageLimits.maximumInputPixels = megapixels * ImageLimits.megapixel
-        }
-        if let megapixels = try arguments.int("max-output-megapixels", in: Settings.maxOutputMegapixelsRange) {
-            options.imageLimits.maximumOutputPixels = megapixels * ImageLimits.megapixel
-        }
-        options.upstream = try Self.upstream(arguments)
         if let faults = arguments.value("emulator-faults") {
             guard options.upstream == UpstreamSelection.emulatorName else {
                 throw UsageError("--emulator-faults needs --emulator (it configures the embedded emulator)")
@@ -110,35 +96,17 @@ public struct VisionCraftDaemonCommand: Command {
                 throw UsageError("--emulator-faults: \(error)")
             }
         }
-        options.tlsVerify = !arguments.flag("insecure")
-        options.caFile = arguments.value("ca-file").map { Self.absolute($0, in: start) }
-        if let seconds = try arguments.double("connect-timeout", in: 0.001...600) {
-            options.upstreamTimeouts.connect = .milliseconds(Int64(seconds * 1000))
-        }
-        if let seconds = try arguments.double("request-timeout", in: 0.001...86400) {
-            options.upstreamTimeouts.total = .milliseconds(Int64(seconds * 1000))
-        }
-        if let seconds = try arguments.double("stall-timeout", in: 1...3600) {
-            options.upstreamTimeouts.lowSpeedTime = .milliseconds(Int64(seconds * 1000))
-        }
         options.skipDatabaseCheck = arguments.flag("skip-database-check")
         options.enableTestMethods = arguments.flag("enable-test-methods")
         options.allowCoreDumps = arguments.flag("allow-core-dumps")
         options.configPath = try Self.absolutePath(arguments, "config")
-        options.commandLineKeys = Set(Self.flagKeys.filter { flag, _ in arguments.value(flag) != nil || arguments.flag(flag) }.map(\.value))
         self.options = options
     }
 
-    /// The flags that set a configuration key, which the file then cannot change.
-    static let flagKeys: [String: String] = [
-        "upstream": "upstream.url", "emulator": "upstream.url", "insecure": "upstream.tls_verify", "ca-file": "upstream.ca_file",
-        "connect-timeout": "upstream.connect_timeout", "request-timeout": "upstream.request_timeout",
-        "stall-timeout": "upstream.stall_timeout", "max-in-flight": "queue.max_in_flight",
-        "requests-per-minute": "queue.requests_per_minute", "max-attempts": "queue.max_attempts",
-        "retry-base": "queue.retry_base", "output-dir": "jobs.output_dir",
-        "plugin-timeout": "plugins.timeout", "image-memory": "images.memory_mb", "max-input-megapixels": "images.max_input_megapixels",
-        "max-output-megapixels": "images.max_output_megapixels",
-    ]
+    /// Whether `flag` is on the command line.
+    private static func given(_ flag: Settings.Flag, _ arguments: ParsedArguments) -> Bool {
+        flag.valueName == nil ? arguments.flag(flag.name) : arguments.value(flag.name) != nil
+    }
 
     /// A path option that must be absolute (the daemon may change folder).
     private static func absolutePath(_ arguments: ParsedArguments, _ name: String) throws -> String? {
@@ -150,25 +118,6 @@ public struct VisionCraftDaemonCommand: Command {
     /// `path` made absolute against `folder` (an empty path stays empty: unset).
     private static func absolute(_ path: String, in folder: String) -> String {
         path.isEmpty || path.hasPrefix("/") ? path : folder + (folder.hasSuffix("/") ? "" : "/") + path
-    }
-
-    /// `--upstream`, checked now so a typo is a usage error, or `--emulator`.
-    private static func upstream(_ arguments: ParsedArguments) throws -> String? {
-        let flag = arguments.value("upstream")
-        if arguments.flag("emulator") {
-            guard flag == nil || flag == UpstreamSelection.emulatorName else {
-                throw UsageError("--emulator and --upstream \(flag!) contradict each other; give one")
-            }
-            return UpstreamSelection.emulatorName
-        }
-        if let flag {
-            do {
-                _ = try UpstreamSelection(parsing: flag, source: "--upstream")
-            } catch {
-                throw UsageError(error.description)
-            }
-        }
-        return flag
     }
 
     public func run(_ context: CommandContext) throws -> ExitCode {

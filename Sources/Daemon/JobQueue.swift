@@ -42,13 +42,7 @@ final class JobQueue: Sendable {
             throw DaemonError(.configuration, "cannot open the job database \(paths.database): \(error)")
         }
         let vault = KeyVault(filePath: paths.keyFile, environment: environment, emulator: upstream.summary.emulator, log: log)
-        var configuration = SchedulerConfiguration(outputDirectory: paths.outputDirectory, imageLimits: options.imageLimits)
-        configuration.defaults = options.jobDefaults(outputDirectory: paths.outputDirectory)
-        configuration.maximumInFlight = options.maximumInFlight
-        configuration.requestsPerMinute = options.requestsPerMinute
-        configuration.retry.maximumAttempts = options.maximumAttempts
-        configuration.retry.base = options.retryBaseDelay
-        configuration.pluginTimeout = options.pluginTimeout
+        let configuration = options.schedulerConfiguration(outputDirectory: paths.outputDirectory)
         let scheduler = JobScheduler(
             store: store, client: upstream.client, keys: vault, configuration: configuration, plugins: plugins
         ) { log.info($0) }

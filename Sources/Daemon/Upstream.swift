@@ -30,14 +30,14 @@ final class Upstream: Sendable {
     static func start(
         _ selection: UpstreamSelection, options: DaemonOptions, log: Logger, emulatorPortFile: String? = nil
     ) throws(DaemonError) -> Upstream {
-        if let caFile = options.caFile {
+        if let caFile = options.settings.caFile {
             guard (try? FileSystem.status(caFile)) != nil else {
                 throw DaemonError(.configuration, "--ca-file \(caFile): no such file")
             }
         }
         let http: HTTPClient
         do {
-            http = try HTTPClient(tls: .init(verify: options.tlsVerify, caFile: options.caFile), userAgent: "visioncraftd/\(VisionCraftVersion.current)")
+            http = try HTTPClient(tls: .init(verify: options.settings.tlsVerify, caFile: options.settings.caFile), userAgent: "visioncraftd/\(VisionCraftVersion.current)")
         } catch {
             throw DaemonError(.system, "cannot start the HTTP client: \(error)")
         }
@@ -56,7 +56,7 @@ final class Upstream: Sendable {
                 throw DaemonError(.system, "cannot start the embedded emulator: \(error)")
             }
         }
-        if !options.tlsVerify {
+        if !options.settings.tlsVerify {
             log.warning("TLS certificate verification is off (--insecure): anyone between this machine and \(baseURL) can read the API key and the prompts")
         }
         let client = VisionCraftClient(

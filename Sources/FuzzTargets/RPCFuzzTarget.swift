@@ -65,9 +65,9 @@ public final class RPCFuzzTarget {
         var options = DaemonOptions()
         options.socketPath = socketPath
         options.stateDirectory = "\(folder)/state"
-        options.outputDirectory = "\(folder)/pictures"
-        options.upstream = "http://127.0.0.1:9"
-        options.requestsPerMinute = 0
+        options.set("jobs.output_dir", "\(folder)/pictures")
+        options.set("upstream.url", "http://127.0.0.1:9")
+        options.set("queue.requests_per_minute", 0)
         options.shutdownTimeout = .milliseconds(200)
         let environment = Environment(["HOME": folder, "XDG_RUNTIME_DIR": "\(folder)/run", "XDG_CONFIG_HOME": "\(folder)/config", "XDG_DATA_HOME": "\(folder)/data"])
         let log: Logger

@@ -1,11 +1,14 @@
-/// How the scheduler paces the upstream and retries (see visioncraftd(8)).
+import Configuration
+
+/// How the scheduler paces the upstream and retries (see visioncraftd(8)),
+/// from the daemon's settings: their defaults are the only ones.
 public struct SchedulerConfiguration: Sendable, Equatable {
     /// Upstream requests in flight at most (generations and downloads of
     /// different jobs run side by side up to this).
-    public var maximumInFlight: Int = 2
+    public var maximumInFlight: Int
     /// Generation requests started per minute at most; 0 for no limit.
-    public var requestsPerMinute: Int = 60
-    public var retry = RetryPolicy()
+    public var requestsPerMinute: Int
+    public var retry: RetryPolicy
     /// What jobs that do not say get; `JobScheduler.updateDefaults` changes
     /// them while it runs (a configuration reload).
     public var defaults: JobDefaults
@@ -13,13 +16,19 @@ public struct SchedulerConfiguration: Sendable, Equatable {
     public var outputDirectory: String { defaults.outputDirectory }
     /// How long one plugin hook may run before its step fails and the
     /// plugin is marked hung.
-    public var pluginTimeout: Duration = .seconds(60)
+    public var pluginTimeout: Duration
     /// What images that go through image plugins may cost.
     public var imageLimits: ImageLimits
 
-    public init(outputDirectory: String, imageLimits: ImageLimits) {
-        defaults = JobDefaults(outputDirectory: outputDirectory)
-        self.imageLimits = imageLimits
+    /// The configuration `settings` give, images going to `outputDirectory`
+    /// unless a job names a folder.
+    public init(settings: Settings = Settings(), outputDirectory: String) {
+        maximumInFlight = settings.maxInFlight
+        requestsPerMinute = settings.requestsPerMinute
+        retry = RetryPolicy(settings: settings)
+        defaults = JobDefaults(settings: settings, outputDirectory: outputDirectory)
+        pluginTimeout = Settings.duration(settings.pluginTimeout)
+        imageLimits = ImageLimits(settings: settings)
     }
 }
 
@@ -42,22 +51,36 @@ public struct ImageLimits: Sendable, Equatable {
         self.maximumInputPixels = maximumInputPixels
         self.maximumOutputPixels = maximumOutputPixels
     }
+
+    /// The limits `settings` give (MiB and megapixels become bytes and pixels).
+    public init(settings: Settings) {
+        self.init(
+            memoryBudget: settings.imageMemory << 20, maximumInputPixels: settings.maxInputMegapixels * Self.megapixel,
+            maximumOutputPixels: settings.maxOutputMegapixels * Self.megapixel
+        )
+    }
 }
 
 /// The defaults of new jobs (from the configuration file).
 public struct JobDefaults: Sendable, Equatable {
     public var outputDirectory: String
-    public var model = "anything_V5"
-    public var sampler = "Euler"
+    public var model: String
+    public var sampler: String
     /// nil: 10 (7 for image-to-image).
     public var cfgScale: Double?
     /// nil: 30 (50 for image-to-image).
     public var steps: Int?
     /// The plugin chain of jobs that name none.
-    public var pluginChain: [String] = []
+    public var pluginChain: [String]
 
-    public init(outputDirectory: String) {
+    /// The defaults `settings` give, images going to `outputDirectory`.
+    public init(settings: Settings = Settings(), outputDirectory: String) {
         self.outputDirectory = outputDirectory
+        model = settings.model
+        sampler = settings.sampler
+        cfgScale = settings.cfgScale
+        steps = settings.steps
+        pluginChain = settings.pluginChain
     }
 }
 
@@ -66,17 +89,21 @@ public struct JobDefaults: Sendable, Equatable {
 /// together), capped, with a maximum number of attempts.
 public struct RetryPolicy: Sendable, Equatable {
     /// The bound of the first retry's delay.
-    public var base: Duration = .seconds(2)
+    public var base: Duration
     /// The largest delay.
     public var cap: Duration = .seconds(300)
     /// Attempts that count (transient failures) before the job fails.
-    public var maximumAttempts = 8
+    public var maximumAttempts: Int
     /// The wait after a rate limit that did not say how long.
     public var rateLimitDelay: Duration = .seconds(60)
     /// Download tries of one image before the job waits for its next attempt.
     public var downloadTries = 3
 
-    public init() {}
+    /// The policy `settings` give (the rest are fixed).
+    public init(settings: Settings = Settings()) {
+        base = Settings.duration(settings.retryBase)
+        maximumAttempts = settings.maxAttempts
+    }
 
     /// The delay before attempt `attempt + 1`, given `attempt` failed attempts
     /// so far (1 for the first failure), drawn from `random` in 0..<1.

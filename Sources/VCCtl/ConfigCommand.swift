@@ -217,7 +217,7 @@ struct ConfigCommand: Command {
         func run(_ context: CommandContext) throws -> ExitCode {
             if global.json {
                 let rows = Settings.keys.map { key -> JSON in
-                    ["key": .string(key.name), "summary": .string(key.summary), "default": ConfigCommand.jsonValue(key.defaultText)]
+                    ["key": .string(key.name), "summary": .string(key.summary + key.kind.rangeText), "default": ConfigCommand.jsonValue(key.defaultText)]
                 }
                 context.stdout.write(Output.json(.array(rows), context: context))
                 return .success
@@ -225,7 +225,7 @@ struct ConfigCommand: Command {
             let width = Settings.keys.map(\.name.count).max() ?? 0
             for key in Settings.keys {
                 let padding = String(repeating: " ", count: width - key.name.count)
-                context.stdout.write("\(key.name)\(padding)  \(key.summary) (default: \(key.defaultText))\n")
+                context.stdout.write("\(key.name)\(padding)  \(key.summary)\(key.kind.rangeText) (default: \(key.defaultText))\n")
             }
             return .success
         }

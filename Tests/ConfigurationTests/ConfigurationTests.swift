@@ -92,7 +92,7 @@ import TestSupport
         ("[nope]\nx = 1", "config:2: nope.x: unknown key (sections: upstream, queue, jobs, plugins, images)"),
         ("[jobs]\noutput_dir = \"Pictures\"", "config:2: jobs.output_dir: expected an absolute path, got \"Pictures\""),
         ("[upstream]\ntls_verify = \"no\"", "config:2: upstream.tls_verify: expected true or false, got \"no\""),
-        ("[jobs]\ncfg_scale = 25", "config:2: jobs.cfg_scale: expected a number from 0.0 to 20.0, got 25"),
+        ("[jobs]\ncfg_scale = 25", "config:2: jobs.cfg_scale: expected a number from 0 to 20, got 25"),
     ])
     func wrongValuesAreExplained(text: String, message: String) {
         do {

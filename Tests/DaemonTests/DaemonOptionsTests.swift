@@ -30,12 +30,12 @@ import Testing
             timeout = 1.5
             """)
         let options = try parsed(["--max-in-flight", "3", "--output-dir", "/tmp/out"]).layered(over: file)
-        #expect(options.maximumInFlight == 3, "a flag wins over the file")
+        #expect(options.settings.maxInFlight == 3, "a flag wins over the file")
         #expect(options.outputDirectory == "/tmp/out")
-        #expect(options.requestsPerMinute == 0)
-        #expect(options.tlsVerify == false)
+        #expect(options.settings.requestsPerMinute == 0)
+        #expect(options.settings.tlsVerify == false)
         #expect(options.upstreamTimeouts.total == .seconds(5))
-        #expect(options.pluginTimeout == .milliseconds(1500))
+        #expect(options.schedulerConfiguration(outputDirectory: "/x").pluginTimeout == .milliseconds(1500))
         #expect(options.configuredUpstream == "emulator")
         #expect(try parsed(["--emulator"]).layered(over: file).configuredUpstream == nil, "--emulator wins over upstream.url")
     }
@@ -45,7 +45,7 @@ import Testing
         let first = base.layered(over: try settings("[queue]\nmax_in_flight = 4\n[plugins]\nfolders = [\"/a\"]"))
         let second = first.layered(over: try settings("[jobs]\nmodel = \"flux\""))
         #expect(second == base.layered(over: try settings("[jobs]\nmodel = \"flux\"")))
-        #expect(second.maximumInFlight == 2, "a key removed from the file returns to its default")
+        #expect(second.settings.maxInFlight == 2, "a key removed from the file returns to its default")
         #expect(second.pluginFolders == ["/opt/plugins"], "the file's folders are not merged into the flags'")
     }
 

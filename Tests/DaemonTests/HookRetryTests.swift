@@ -35,8 +35,8 @@ import VisionCraftProtocol
             step("second", log: log, then: "if [ -e '\(marker)' ]; then exit 0; fi; : > '\(marker)'; exit 3"),
         ]
         let (failed, retried) = try await withInProcessDaemon({ options in
-            options.upstream = "emulator"
-            options.requestsPerMinute = 0
+            options.set("upstream.url", "emulator")
+            options.set("queue.requests_per_minute", 0)
         }) { client, _ in
             let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a fox", imageCount: 2, plugins: plugins))
             let failed = try wait(client, submitted.id)
@@ -60,8 +60,8 @@ import VisionCraftProtocol
         defer { scratch.remove() }
         let log = scratch.file("runs")
         let (first, second) = try await withInProcessDaemon({ options in
-            options.upstream = "emulator"
-            options.requestsPerMinute = 0
+            options.set("upstream.url", "emulator")
+            options.set("queue.requests_per_minute", 0)
         }) { client, _ in
             let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a fox", plugins: [step("always", log: log, then: "exit 3")]))
             let first = try wait(client, submitted.id)

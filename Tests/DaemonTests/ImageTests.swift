@@ -39,8 +39,8 @@ import VisionCraftProtocol
             { options in
                 SchedulerBehaviourTests.fast(#"{"corrupt_download_rate":1}"#)(&options)
                 options.stateDirectory = state.file("state")
-                options.outputDirectory = state.file("images")
-                options.requestsPerMinute = requestsPerMinute
+                options.set("jobs.output_dir", state.file("images"))
+                options.set("queue.requests_per_minute", requestsPerMinute)
             }
         }
         // One generation a minute: the remake is decided, then its request

@@ -20,7 +20,7 @@ import VisionCraftProtocol
         try copyTestPlugin("echo", to: plugins.path)
         try copyTestPlugin("wrong-abi", to: plugins.path)
         let (listed, reloaded, status) = try await withInProcessDaemon({ options in
-            options.upstream = "emulator"
+            options.set("upstream.url", "emulator")
             options.pluginFolders = [plugins.path]
         }) { client, _ in
             let listed = try client.call(PluginsList.self, NoParameters())
@@ -46,10 +46,10 @@ import VisionCraftProtocol
 @Suite struct PluginChainTests {
     func daemonWith(_ plugins: TemporaryDirectory, timeout: Duration = .seconds(30)) -> (inout DaemonOptions) -> Void {
         { options in
-            options.upstream = "emulator"
-            options.requestsPerMinute = 0
+            options.set("upstream.url", "emulator")
+            options.set("queue.requests_per_minute", 0)
             options.pluginFolders = [plugins.path]
-            options.pluginTimeout = timeout
+            options.set("plugins.timeout", Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
         }
     }
 
@@ -123,8 +123,8 @@ import VisionCraftProtocol
 @Suite struct ShippedPluginTests {
     @Test func theDaemonFindsUpscaleBesideItsBinaryAndUsesIt() async throws {
         let (listed, job, size, parameters) = try await withInProcessDaemon({ options in
-            options.upstream = "emulator"
-            options.requestsPerMinute = 0
+            options.set("upstream.url", "emulator")
+            options.set("queue.requests_per_minute", 0)
         }) { client, _ in
             let listed = try client.call(PluginsList.self, NoParameters())
             let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a big fox", plugins: ["upscale:scale=2"]))
@@ -145,8 +145,8 @@ import VisionCraftProtocol
 
     @Test func theTemplatePluginRewritesPromptsAtSubmit() async throws {
         let (job, refused) = try await withInProcessDaemon({ options in
-            options.upstream = "emulator"
-            options.requestsPerMinute = 0
+            options.set("upstream.url", "emulator")
+            options.set("queue.requests_per_minute", 0)
         }) { client, _ in
             let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a {red|red} fox, (detailed:1.2)", plugins: ["template"]))
             let job = try client.call(JobGet.self, .init(id: submitted.id))
@@ -161,8 +161,8 @@ import VisionCraftProtocol
 
     @Test func aCombinatorialTemplateMakesOneJobPerPrompt() async throws {
         let (submitted, jobs, again) = try await withInProcessDaemon({ options in
-            options.upstream = "emulator"
-            options.requestsPerMinute = 0
+            options.set("upstream.url", "emulator")
+            options.set("queue.requests_per_minute", 0)
         }) { client, _ in
             let parameters = JobParameters(prompt: "a {red|blue} {fox|cat}", plugins: [#"template:{"mode":"combinatorial"}"#], idempotencyKey: "zoo")
             let submitted = try client.call(JobSubmit.self, parameters)

@@ -9,8 +9,8 @@ import VisionCraftProtocol
 /// before the job is committed (nothing is generated, nothing is stored).
 @Suite struct PluginOptionSubmitTests {
     func emulated(_ options: inout DaemonOptions) {
-        options.upstream = "emulator"
-        options.requestsPerMinute = 0
+        options.set("upstream.url", "emulator")
+        options.set("queue.requests_per_minute", 0)
     }
 
     @Test func badOptionsAreRefusedAtSubmitNamingWhatIsAccepted() async throws {

@@ -12,11 +12,11 @@ import VisionCraftProtocol
 @Suite struct QueueTests {
     static func onEmulator(_ faults: String? = nil) -> (inout DaemonOptions) -> Void {
         { options in
-            options.upstream = "emulator"
+            options.set("upstream.url", "emulator")
             if let faults, let json = try? JSONParser.parse(faults), let plan = try? options.emulatorFaults.updated(with: json) {
                 options.emulatorFaults = plan
             }
-            options.requestsPerMinute = 0
+            options.set("queue.requests_per_minute", 0)
         }
     }
 
@@ -81,8 +81,8 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
     static func fast(_ faults: String? = nil) -> (inout DaemonOptions) -> Void {
         { options in
             QueueTests.onEmulator(faults)(&options)
-            options.retryBaseDelay = .milliseconds(20)
-            options.maximumAttempts = 50
+            options.set("queue.retry_base", 0.02)
+            options.set("queue.max_attempts", 50)
         }
     }
 
@@ -131,7 +131,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
     @Test func aJobGivesUpAfterItsAttempts() async throws {
         let job = try await withInProcessDaemon({ options in
             Self.fast(#"{"server_error_rate":1}"#)(&options)
-            options.maximumAttempts = 3
+            options.set("queue.max_attempts", 3)
         }) { client, _ in
             let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "never"))
             return try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
@@ -271,7 +271,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
         let (dropped, statusTime) = try await withInProcessDaemon({ options in
             QueueTests.onEmulator()(&options)
             options.eventBufferLimit = 1024
-            options.maximumInFlight = 8
+            options.set("queue.max_in_flight", 8)
         }) { client, folder in
             let stalled = try LineClient(path: folder.file("d.sock"))
             defer { stalled.close() }

@@ -118,7 +118,7 @@ func serverError(_ body: () throws -> Void) -> RPCError? {
 
 @Suite struct DaemonUpstreamTests {
     @Test func theEmbeddedEmulatorServesTheListsAndIsReported() async throws {
-        let (models, samplers, status) = try await withInProcessDaemon({ $0.upstream = "emulator" }) { client, _ in
+        let (models, samplers, status) = try await withInProcessDaemon({ $0.set("upstream.url", "emulator") }) { client, _ in
             (
                 try client.call(ModelsList.self, .init()),
                 try client.call(SamplersList.self, .init()),
@@ -133,7 +133,7 @@ func serverError(_ body: () throws -> Void) -> RPCError? {
     }
 
     @Test func listsAreCachedUntilARefreshIsAsked() async throws {
-        let fetches = try await withInProcessDaemon({ $0.upstream = "emulator" }) { client, _ in
+        let fetches = try await withInProcessDaemon({ $0.set("upstream.url", "emulator") }) { client, _ in
             _ = try client.call(ModelsList.self, .init())
             _ = try client.call(SamplersList.self, .init())
             _ = try client.call(ModelsList.self, .init())
@@ -158,7 +158,7 @@ func serverError(_ body: () throws -> Void) -> RPCError? {
         let refusing = try RefusingPort()
         defer { refusing.close() }
         let port = refusing.port
-        let error = try await withInProcessDaemon({ $0.upstream = "http://127.0.0.1:\(port)" }) { client, _ in
+        let error = try await withInProcessDaemon({ $0.set("upstream.url", "http://127.0.0.1:\(port)") }) { client, _ in
             serverError { _ = try client.call(ModelsList.self, .init()) }
         }
         #expect(error?.code == ApplicationError.upstreamUnavailable.code)
@@ -166,7 +166,7 @@ func serverError(_ body: () throws -> Void) -> RPCError? {
     }
 
     @Test func unknownParametersAreRefused() async throws {
-        let error = try await withInProcessDaemon({ $0.upstream = "emulator" }) { client, _ in
+        let error = try await withInProcessDaemon({ $0.set("upstream.url", "emulator") }) { client, _ in
             serverError { _ = try client.call("models.list", params: ["refesh": true]) }
         }
         #expect(error?.code == .invalidParams)
@@ -182,8 +182,8 @@ func serverError(_ body: () throws -> Void) -> RPCError? {
 
     @Test func turningVerificationOffIsLoggedOnce() async throws {
         let log = try await withInProcessDaemon({
-            $0.upstream = "emulator"
-            $0.tlsVerify = false
+            $0.set("upstream.url", "emulator")
+            $0.set("upstream.tls_verify", false)
         }) { client, folder in
             _ = try client.call(ModelsList.self, .init())
             _ = try client.call(ModelsList.self, .init(refresh: true))
@@ -194,7 +194,7 @@ func serverError(_ body: () throws -> Void) -> RPCError? {
 
     @Test func aMissingCAFileStopsTheStartWithStatus78() throws {
         var options = DaemonOptions()
-        options.caFile = "/nonexistent/ca.pem"
+        options.set("upstream.ca_file", "/nonexistent/ca.pem")
         try expectRefusal(options, environment: [:], message: "--ca-file /nonexistent/ca.pem: no such file")
     }
 

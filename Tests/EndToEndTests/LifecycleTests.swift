@@ -362,7 +362,7 @@ func waitForLog(_ daemon: DaemonProcess, containing text: String, timeout: Durat
 @Suite struct UpstreamSettingTests {
     @Test(arguments: [
         (["--upstream", "loplequ.domcloud.io"], "--upstream 'loplequ.domcloud.io': expected an http:// or https:// URL, or 'emulator'"),
-        (["--emulator", "--upstream", "http://a.example"], "--emulator and --upstream http://a.example contradict each other"),
+        (["--emulator", "--upstream", "http://a.example"], "--upstream http://a.example and --emulator contradict each other"),
         (["--emulator-faults", "{}"], "--emulator-faults needs --emulator"),
         (["--emulator", "--emulator-faults", #"{"server_error_rate":2}"#], "--emulator-faults: server_error_rate"),
         (["--emulator", "--emulator-faults", "{nope"], "--emulator-faults:"),

@@ -38,10 +38,8 @@ import Darwin
             return .failure(.system(SystemError(code: EIO, function: "read")))
         }
         let client = VisionCraftClient(configuration: .init(baseURL: "http://127.0.0.1:9"), http: try HTTPClient(), initImages: reader)
-        var configuration = SchedulerConfiguration(
-            outputDirectory: folder.file("images"),
-            imageLimits: ImageLimits(memoryBudget: 64 << 20, maximumInputPixels: 16 * ImageLimits.megapixel, maximumOutputPixels: 64 * ImageLimits.megapixel)
-        )
+        var configuration = SchedulerConfiguration(outputDirectory: folder.file("images"))
+        configuration.imageLimits = ImageLimits(memoryBudget: 64 << 20, maximumInputPixels: 16 * ImageLimits.megapixel, maximumOutputPixels: 64 * ImageLimits.megapixel)
         configuration.requestsPerMinute = 0
         configuration.maximumInFlight = InitImageReader.maximumUnfinished
         let store = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
@@ -77,10 +75,8 @@ import Darwin
         }
         // Nothing answers there: no request gets that far.
         let client = VisionCraftClient(configuration: .init(baseURL: "http://127.0.0.1:9"), http: try HTTPClient(), initImages: reader)
-        var configuration = SchedulerConfiguration(
-            outputDirectory: folder.file("images"),
-            imageLimits: ImageLimits(memoryBudget: 64 << 20, maximumInputPixels: 16 * ImageLimits.megapixel, maximumOutputPixels: 64 * ImageLimits.megapixel)
-        )
+        var configuration = SchedulerConfiguration(outputDirectory: folder.file("images"))
+        configuration.imageLimits = ImageLimits(memoryBudget: 64 << 20, maximumInputPixels: 16 * ImageLimits.megapixel, maximumOutputPixels: 64 * ImageLimits.megapixel)
         configuration.requestsPerMinute = 0
         let store = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
         defer { store.close() }
