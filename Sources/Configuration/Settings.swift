@@ -39,10 +39,14 @@ public struct Settings: Sendable, Equatable {
 
     public init() {}
 
+    /// The environment variable that names the upstream (after the flags,
+    /// before the file).
+    public static let upstreamEnvironment = "VISIONCRAFT_UPSTREAM"
+
     /// Every key, in the order the manual lists them.
     public static let keys: [Key] = [
         Key("upstream.url", \.upstream, .text, "the VisionCraft API's base URL, or \"emulator\" for the embedded emulator",
-            defaultText: "$VISIONCRAFT_UPSTREAM, else http://loplequ.domcloud.io", environment: "VISIONCRAFT_UPSTREAM",
+            defaultText: "$\(upstreamEnvironment), else http://loplequ.domcloud.io", environment: upstreamEnvironment,
             flags: [
                 Flag("upstream", valueName: "URL"),
                 Flag("emulator", means: .string("emulator"), help: "Serve the embedded emulator on a loopback port and use it: no key, no network (same as --upstream emulator)."),

@@ -1,3 +1,4 @@
+import Configuration
 import VisionCraftAPI
 
 /// Which upstream the daemon talks to: a VisionCraft service at a base URL,
@@ -13,7 +14,7 @@ public enum UpstreamSelection: Sendable, Equatable, CustomStringConvertible {
     /// The value that selects the embedded emulator.
     public static let emulatorName = "emulator"
     /// The environment variable read when there is no flag.
-    public static let environmentVariable = "VISIONCRAFT_UPSTREAM"
+    public static let environmentVariable = Settings.upstreamEnvironment
 
     /// Parses one value, `source` naming where it came from for the message.
     public init(parsing value: String, source: String) throws(UpstreamSelectionError) {
