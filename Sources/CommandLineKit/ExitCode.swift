@@ -10,6 +10,8 @@ public struct ExitCode: RawRepresentable, Sendable, Hashable, CustomStringConver
     public static let failure = ExitCode(rawValue: 1)
     /// EX_USAGE: the command line is wrong.
     public static let usage = ExitCode(rawValue: 64)
+    /// EX_DATAERR: the input data is wrong (a damaged database).
+    public static let dataError = ExitCode(rawValue: 65)
     /// EX_UNAVAILABLE: a service is unavailable.
     public static let unavailable = ExitCode(rawValue: 69)
     /// EX_SOFTWARE: an internal error.

@@ -1,3 +1,4 @@
+import CommandLineKit
 import Configuration
 import JSON
 import PluginHost
@@ -73,8 +74,8 @@ public final class Daemon: Sendable {
 
     /// Serves until `requestStop`, then stops gracefully.
     ///
-    /// - Returns: the process exit status (0 after a graceful stop).
-    public func run() -> Int32 {
+    /// - Returns: the process exit status (success after a graceful stop).
+    public func run() -> ExitCode {
         // A client's large replies (job.list pages of megabytes) must not
         // stay with the process once they are sent.
         FreeMemory.limitWhatArenasKeep()
@@ -86,7 +87,7 @@ public final class Daemon: Sendable {
         } catch {
             log.error(error.message)
             phase.update { $0 = .stopped }
-            return error.exitStatus
+            return error.exitCode
         }
         self.socket.withLock { $0 = socket }
         defer { self.socket.withLock { $0 = nil } }
@@ -98,7 +99,7 @@ public final class Daemon: Sendable {
             log.error("the embedded Protocol/openrpc.json is not valid JSON (\(error)); this build is broken")
             socket.close()
             phase.update { $0 = .stopped }
-            return 70
+            return .software
         }
 
         let paths: DaemonPaths
@@ -213,7 +214,7 @@ public final class Daemon: Sendable {
             queue.stop()
             socket.close()
             phase.update { $0 = .stopped }
-            return 71
+            return .systemError
         }
 
         log.info("visioncraftd \(VisionCraftVersion.current) listening on \(socket.path) (\(socket.origin == .activated ? "socket activation" : "bound"), pid \(getpid()))")
@@ -233,7 +234,7 @@ public final class Daemon: Sendable {
         socket.close()
         log.info("stopped")
         phase.update { $0 = .stopped }
-        return 0
+        return .success
     }
 
     /// Asks the daemon to stop gracefully. Safe from any thread.
@@ -396,11 +397,11 @@ public final class Daemon: Sendable {
     }
 
     /// Logs why the start failed, closes the socket and reports the status.
-    private func abandon(_ socket: DaemonSocket, _ error: DaemonError) -> Int32 {
+    private func abandon(_ socket: DaemonSocket, _ error: DaemonError) -> ExitCode {
         log.error(error.message)
         socket.close()
         phase.update { $0 = .stopped }
-        return error.exitStatus
+        return error.exitCode
     }
 
     /// Writes a newline to the ready descriptor and closes it.

@@ -172,7 +172,7 @@ public struct VisionCraftDaemonCommand: Command {
                 if daemon.requestStop(.signal(signal)) { daemon.forceExit() }
             }
         }
-        return ExitCode(rawValue: daemon.run())
+        return daemon.run()
     }
 
     /// The entry point: blocks the signals the daemon handles (before any

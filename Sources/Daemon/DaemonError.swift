@@ -1,3 +1,4 @@
+import CommandLineKit
 /// Why the daemon cannot start or run, in words a user can act on.
 public struct DaemonError: Error, Sendable, CustomStringConvertible {
     /// The kinds of failure, each with its exit status.
@@ -28,12 +29,12 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
     }
 
     /// The process exit status for this failure (see visioncraftd(8)).
-    public var exitStatus: Int32 {
+    public var exitCode: ExitCode {
         switch kind {
-        case .alreadyRunning, .stateFolderInUse: 1
-        case .unsafeLocation, .activation, .configuration: 78  // EX_CONFIG
-        case .damagedDatabase: 65  // EX_DATAERR
-        case .system: 71  // EX_OSERR
+        case .alreadyRunning, .stateFolderInUse: .failure
+        case .unsafeLocation, .activation, .configuration: .config
+        case .damagedDatabase: .dataError
+        case .system: .systemError
         }
     }
 

@@ -1,3 +1,4 @@
+import CommandLineKit
 import Daemon
 import JSON
 import JSONRPC
@@ -14,7 +15,7 @@ import VisionCraftProtocol
         var options = DaemonOptions()
         options.socketPath = folder.file("run/d.sock")
         let daemon = Daemon(options: options, environment: Environment(["HOME": folder.path]), log: try Logger(file: folder.file("log"), minimumLevel: .debug))
-        let exit = ThreadCondition<Int32?>(nil)
+        let exit = ThreadCondition<ExitCode?>(nil)
         let runner = try OSThread.spawn(name: "daemon") {
             let status = daemon.run()
             exit.update { $0 = status }
@@ -33,7 +34,7 @@ import VisionCraftProtocol
         #expect(daemon.requestStop(.signal(.terminate)) == false)
         #expect(daemon.requestStop(.signal(.terminate)) == true, "a second request reports a stop under way")
         #expect(try await offPool { exit.wait(timeout: TestTime.scaled(.seconds(15))) { $0 != nil } })
-        #expect(exit.read { $0 } == 0)
+        #expect(exit.read { $0 } == .success)
         #expect(try FileSystem.linkStatus(folder.file("run/d.sock")) == nil)
         let log = String(decoding: try FileSystem.readFile(folder.file("log")), as: UTF8.self)
         #expect(log.contains("listening on"))
@@ -47,7 +48,7 @@ import VisionCraftProtocol
         var options = DaemonOptions()
         options.socketPath = folder.file("d.sock")
         let daemon = Daemon(options: options, environment: Environment(["HOME": folder.path]), log: Logger(minimumLevel: .error))
-        let exit = ThreadCondition<Int32?>(nil)
+        let exit = ThreadCondition<ExitCode?>(nil)
         let runner = try OSThread.spawn(name: "daemon") {
             let status = daemon.run()
             exit.update { $0 = status }
@@ -60,7 +61,7 @@ import VisionCraftProtocol
         }
         #expect(result.stopping)
         #expect(try await offPool { exit.wait(timeout: TestTime.scaled(.seconds(15))) { $0 != nil } })
-        #expect(exit.read { $0 } == 0)
+        #expect(exit.read { $0 } == .success)
     }
 
     @Test func anUnsafeFolderStopsTheStartWithItsStatus() throws {
@@ -71,7 +72,7 @@ import VisionCraftProtocol
         options.socketPath = folder.file("d.sock")
         let log = try Logger(file: folder.file("log"), minimumLevel: .error)
         let daemon = Daemon(options: options, environment: Environment(["HOME": folder.path]), log: log)
-        #expect(daemon.run() == 78)
+        #expect(daemon.run() == .config)
         #expect(String(decoding: try FileSystem.readFile(folder.file("log")), as: UTF8.self).contains("refusing the socket folder"))
         #expect(daemon.wait(for: .stopped, timeout: .zero))
     }

@@ -1,3 +1,4 @@
+import CommandLineKit
 @testable import Daemon
 import Posix
 import Testing
@@ -26,7 +27,7 @@ import Darwin
         try FileSystem.setPermissions(path, mode_t(mode))
         let error = #expect(throws: DaemonError.self) { try DaemonSocket.preparePrivateFolder(path) }
         #expect(error?.kind == .unsafeLocation)
-        #expect(error?.exitStatus == 78)
+        #expect(error?.exitCode == .config)
         #expect(error?.message.contains("chmod 700 \(path)") == true)
     }
 
@@ -46,7 +47,7 @@ import Darwin
         let first = try DaemonSocket.bind(location, log: log)
         let error = #expect(throws: DaemonError.self) { _ = try DaemonSocket.bind(location, log: log) }
         #expect(error?.kind == .alreadyRunning)
-        #expect(error?.exitStatus == 1)
+        #expect(error?.exitCode == .failure)
         first.close()
         #expect(try FileSystem.linkStatus(location.path) == nil)
         // Released: a new daemon may bind.

@@ -1,3 +1,4 @@
+import CommandLineKit
 @testable import Daemon
 import HTTPClient
 import JSON
@@ -26,7 +27,7 @@ func withInProcessDaemon<T: Sendable>(
     )
     // Starting, waiting and joining block: never on the cooperative pool.
     let runner = try await offPool {
-        let exit = ThreadCondition<Int32?>(nil)
+        let exit = ThreadCondition<ExitCode?>(nil)
         let runner = try OSThread.spawn(name: "daemon") {
             let status = daemon.run()
             exit.update { $0 = status }
@@ -211,7 +212,7 @@ func serverError(_ body: () throws -> Void) -> RPCError? {
             options: options, environment: Environment(environment.merging(["HOME": folder.path]) { given, _ in given }),
             log: try Logger(file: folder.file("log"), minimumLevel: .error)
         )
-        #expect(daemon.run() == 78)
+        #expect(daemon.run() == .config)
         #expect(String(decoding: try FileSystem.readFile(folder.file("log")), as: UTF8.self).contains(message))
         #expect(try FileSystem.linkStatus(folder.file("d.sock")) == nil, "the socket is gone")
     }
