@@ -79,61 +79,119 @@ public final class Daemon: Sendable {
         // A client's large replies (job.list pages of megabytes) must not
         // stay with the process once they are sent.
         FreeMemory.limitWhatArenasKeep()
-        let startInstant = MonotonicInstant.now()
-        let startedAt = WallClock.now()
-        let socket: DaemonSocket
+        var services = ServiceStack()
+        defer {
+            services.stopAll(log: log)
+            phase.update { $0 = .stopped }
+        }
+        let running: Running
         do {
-            socket = try openSocket()
+            running = try start(&services)
         } catch {
             log.error(error.message)
-            phase.update { $0 = .stopped }
             return error.exitCode
         }
+        log.info("visioncraftd \(VisionCraftVersion.current) listening on \(running.socket.path) (\(running.socket.origin == .activated ? "socket activation" : "bound"), pid \(getpid()))")
+        phase.update { $0 = .serving }
+        signalReady()
+
+        let reason = serve(running.server, socket: running.socket, stateLock: running.stateLock)
+        log.info("stopping: \(reason)")
+        phase.update { $0 = .stopping }
+        // job.wait callers are answered now (timed_out) instead of holding the stop.
+        running.scheduler.events.releaseWaiters()
+        if !running.server.drain(timeout: options.shutdownTimeout) {
+            log.warning("\(running.server.connectionCount) connection(s) still busy after \(options.shutdownTimeout.seconds) s; closing them")
+        }
+        services.stopAll(log: log)
+        log.info("stopped")
+        return .success
+    }
+
+    /// What `start` brought up and `serve` works with.
+    private struct Running {
+        let socket: DaemonSocket
+        let stateLock: StateFolderLock
+        let scheduler: JobScheduler
+        let server: RPCServer
+    }
+
+    /// Brings the daemon up in order: the socket, the folders and their
+    /// lock, the upstream, the plugins, the queue, the server. Each part is
+    /// on `services` once it is up, so a failure stops what came before.
+    private func start(_ services: inout ServiceStack) throws(DaemonError) -> Running {
+        let startInstant = MonotonicInstant.now()
+        let startedAt = WallClock.now()
+        let socket = try openSocket()
         self.socket.withLock { $0 = socket }
-        defer { self.socket.withLock { $0 = nil } }
+        services.started("the socket") { [self] in
+            socket.close()
+            self.socket.withLock { $0 = nil }
+        }
 
         let document: JSON
         do {
             document = try ProtocolDocuments.openRPC()
         } catch {
-            log.error("the embedded Protocol/openrpc.json is not valid JSON (\(error)); this build is broken")
-            socket.close()
-            phase.update { $0 = .stopped }
-            return .software
+            throw DaemonError(.software, "the embedded Protocol/openrpc.json is not valid JSON (\(error)); this build is broken")
         }
 
-        let paths: DaemonPaths
-        let stateLock: StateFolderLock
-        let upstream: Upstream
-        let selection: UpstreamSelection
+        let (paths, selection) = try resolveSettings()
         do {
-            (paths, selection) = try resolveSettings()
             try FileSystem.makeDirectories(paths.stateDirectory, permissions: 0o700)
-            // Before anything in the folder is touched (the emulator's port
-            // file, the plugin journal, the job database).
-            stateLock = try StateFolderLock.acquire(folder: paths.stateDirectory, socketPath: socket.path, log: log)
-            // Every path is absolute by now (the socket's was resolved
-            // against the start folder). The start folder is not kept
-            // busy, and a core, when allowed, lands in the state folder.
-            let workingFolder = options.allowCoreDumps ? paths.stateDirectory : "/"
-            do {
-                try ProcessEnvironment.changeWorkingDirectory(workingFolder)
-            } catch {
-                throw DaemonError(.configuration, "cannot work from \(workingFolder): \(error)")
-            }
-        } catch let error as DaemonError {
-            return abandon(socket, error)
         } catch {
-            return abandon(socket, DaemonError(.configuration, "\(error)"))
+            throw DaemonError(.configuration, "\(error)")
         }
-        defer { stateLock.release() }
+        // Before anything in the folder is touched (the emulator's port
+        // file, the plugin journal, the job database).
+        let stateLock = try StateFolderLock.acquire(folder: paths.stateDirectory, socketPath: socket.path, log: log)
+        services.started("the state folder's lock") { stateLock.release() }
+        // Every path is absolute by now (the socket's was resolved against
+        // the start folder). The start folder is not kept busy, and a core,
+        // when allowed, lands in the state folder.
+        let workingFolder = options.allowCoreDumps ? paths.stateDirectory : "/"
         do {
-            upstream = try Upstream.start(selection, options: options, log: log, emulatorPortFile: paths.emulatorPortFile)
+            try ProcessEnvironment.changeWorkingDirectory(workingFolder)
         } catch {
-            return abandon(socket, error)
+            throw DaemonError(.configuration, "cannot work from \(workingFolder): \(error)")
         }
-        defer { upstream.stop() }
 
+        let upstream = try Upstream.start(selection, options: options, log: log, emulatorPortFile: paths.emulatorPortFile)
+        services.started("the upstream") { upstream.stop() }
+        let plugins = loadPlugins(paths)
+        let queue = try JobQueue.start(
+            paths: paths, options: options, upstream: upstream, plugins: plugins, environment: { self.environment[$0] }, log: log
+        )
+        scheduler.withLock { $0 = queue.scheduler }
+        services.started("the queue") { [self] in
+            queue.stop()
+            scheduler.withLock { $0 = nil }
+        }
+
+        let serverBox = Lock<RPCServer?>(nil)
+        let methods = DaemonMethods(
+            startedAt: startedAt.iso8601,
+            startInstant: startInstant,
+            socketPath: socket.path,
+            serviceManager: socket.serviceManager,
+            configPath: options.configPath,
+            connectionCount: { serverBox.withLock { $0?.connectionCount ?? 0 } },
+            requestStop: { [self] reason in requestStop(reason) },
+            reload: { [self] () throws(DaemonError) in try reload() },
+            discoveryDocument: document,
+            upstream: upstream,
+            queue: QueueMethods(scheduler: queue.scheduler, vault: queue.vault, subscriptions: queue.subscriptions),
+            plugins: PluginMethods(registry: plugins),
+            enableTestMethods: options.enableTestMethods
+        )
+        let server = try startServer(on: socket, methods: methods)
+        serverBox.withLock { $0 = server }
+        services.started("the server") { server.stop() }
+        return Running(socket: socket, stateLock: stateLock, scheduler: queue.scheduler, server: server)
+    }
+
+    /// The plugins found in the folders, loaded, with a journal of crashes.
+    private func loadPlugins(_ paths: DaemonPaths) -> PluginRegistry {
         let plugins = PluginRegistry(folders: pluginFolders(paths), stateFolder: paths.stateDirectory) { _ in "{}" } log: { [log] level, line in
             switch level {
             case 3: log.error(line)
@@ -154,42 +212,18 @@ public final class Daemon: Sendable {
                 log.warning("plugin file \(entry.path) not loaded: \(entry.error ?? "")")
             }
         }
+        return plugins
+    }
 
-        let queue: JobQueue
-        do {
-            queue = try JobQueue.start(
-                paths: paths, options: options, upstream: upstream, plugins: plugins, environment: { self.environment[$0] }, log: log
-            )
-        } catch {
-            return abandon(socket, error)
-        }
-        scheduler.withLock { $0 = queue.scheduler }
-        defer { scheduler.withLock { $0 = nil } }
-
-        let serverBox = Lock<RPCServer?>(nil)
-        let methods = DaemonMethods(
-            startedAt: startedAt.iso8601,
-            startInstant: startInstant,
-            socketPath: socket.path,
-            serviceManager: socket.serviceManager,
-            configPath: options.configPath,
-            connectionCount: { serverBox.withLock { $0?.connectionCount ?? 0 } },
-            requestStop: { [self] reason in requestStop(reason) },
-            reload: { [self] () throws(DaemonError) in try reload() },
-            discoveryDocument: document,
-            upstream: upstream,
-            queue: QueueMethods(scheduler: queue.scheduler, vault: queue.vault, subscriptions: queue.subscriptions),
-            plugins: PluginMethods(registry: plugins),
-            enableTestMethods: options.enableTestMethods
-        )
+    /// The JSON-RPC server on `socket`, admitting only the owner (and root).
+    private func startServer(on socket: DaemonSocket, methods: DaemonMethods) throws(DaemonError) -> RPCServer {
         let log = self.log
         let dispatcher = RPCDispatcher(methods: methods.table()) { method, error in
             log.error("\(method) failed: \(error)")
         }
         let owner = getuid()
-        let server: RPCServer
         do {
-            server = try RPCServer(
+            let server = try RPCServer(
                 listening: socket.descriptor,
                 dispatcher: dispatcher,
                 configuration: .init(maximumMessageBytes: options.maximumMessageBytes),
@@ -207,34 +241,11 @@ public final class Daemon: Sendable {
                     return true
                 }
             )
-            serverBox.withLock { $0 = server }
             try server.start()
+            return server
         } catch {
-            log.error("cannot serve \(socket.path): \(error)")
-            queue.stop()
-            socket.close()
-            phase.update { $0 = .stopped }
-            return .systemError
+            throw DaemonError(.system, "cannot serve \(socket.path): \(error)")
         }
-
-        log.info("visioncraftd \(VisionCraftVersion.current) listening on \(socket.path) (\(socket.origin == .activated ? "socket activation" : "bound"), pid \(getpid()))")
-        phase.update { $0 = .serving }
-        signalReady()
-
-        let reason = serve(server, socket: socket, stateLock: stateLock)
-        log.info("stopping: \(reason)")
-        phase.update { $0 = .stopping }
-        // job.wait callers are answered now (timed_out) instead of holding the stop.
-        queue.scheduler.events.releaseWaiters()
-        if !server.drain(timeout: options.shutdownTimeout) {
-            log.warning("\(server.connectionCount) connection(s) still busy after \(options.shutdownTimeout.seconds) s; closing them")
-        }
-        server.stop()
-        queue.stop()
-        socket.close()
-        log.info("stopped")
-        phase.update { $0 = .stopped }
-        return .success
     }
 
     /// Asks the daemon to stop gracefully. Safe from any thread.
@@ -394,14 +405,6 @@ public final class Daemon: Sendable {
     /// binding anything or touching a file.
     public func checkSettings() throws(DaemonError) {
         _ = try resolveSettings()
-    }
-
-    /// Logs why the start failed, closes the socket and reports the status.
-    private func abandon(_ socket: DaemonSocket, _ error: DaemonError) -> ExitCode {
-        log.error(error.message)
-        socket.close()
-        phase.update { $0 = .stopped }
-        return error.exitCode
     }
 
     /// Writes a newline to the ready descriptor and closes it.

@@ -14,6 +14,8 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         case activation
         /// A setting is wrong (the upstream URL, the CA file).
         case configuration
+        /// This build is broken (its embedded documents do not parse).
+        case software
         /// The job database is damaged (see `DatabaseCheck`).
         case damagedDatabase
         /// A system call failed.
@@ -34,6 +36,7 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         case .alreadyRunning, .stateFolderInUse: .failure
         case .unsafeLocation, .activation, .configuration: .config
         case .damagedDatabase: .dataError
+        case .software: .software
         case .system: .systemError
         }
     }
