@@ -1,0 +1,58 @@
+import Posix
+import VisionCraftAPI
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A job's output folder, made ready when the job is submitted: created
+/// with its missing parents (0755), or found to be a folder this daemon
+/// may write in, so that a folder that cannot take the images refuses the
+/// job before a generation is paid for, not after.
+enum OutputFolder {
+    /// How long the file system may take to answer (a hung network file
+    /// system never does: the submit is refused, the thread abandoned).
+    static let timeout: Duration = .seconds(30)
+
+    /// Creates or checks `path`, on a thread of its own.
+    ///
+    /// - Throws: `ParameterProblem` for `output_dir`, naming the folder and
+    ///   what is wrong with it.
+    static func prepare(_ path: String) async throws(ParameterProblem) {
+        let outcome: Result<Void, ParameterProblem>
+        do {
+            outcome = try await onOwnThread(name: "vc-output-dir", within: timeout) { Result { () throws(ParameterProblem) in try check(path) } }
+        } catch {
+            throw ParameterProblem(field: "output_dir", message: "cannot check the folder \(path) now: \(error); try again")
+        }
+        try outcome.get()
+    }
+
+    /// The blocking part of `prepare`.
+    static func check(_ path: String) throws(ParameterProblem) {
+        do {
+            try FileSystem.makeDirectories(path, permissions: 0o755)
+        } catch {
+            let at = error.subject.map { $0 == path ? "" : " (at \($0))" } ?? ""
+            throw ParameterProblem(field: "output_dir", message: "cannot create the folder \(path): \(error.reason)\(at)")
+        }
+        let status: FileStatus?
+        do {
+            status = try FileSystem.status(path)
+        } catch {
+            throw ParameterProblem(field: "output_dir", message: "cannot use the folder \(path): \(error.reason)")
+        }
+        guard let status, status.kind == .directory else {
+            throw ParameterProblem(field: "output_dir", message: "\(path) is not a folder")
+        }
+        // W_OK also answers EROFS for a read-only file system, which
+        // permission bits do not show (nor do they for root).
+        guard access(path, W_OK | X_OK) == 0 else {
+            throw ParameterProblem(field: "output_dir", message: "cannot write in the folder \(path): \(SystemError.last("access", path).reason)")
+        }
+    }
+}
