@@ -17,16 +17,37 @@ enum OutputFolder {
     /// How long the file system may take to answer (a hung network file
     /// system never does: the submit is refused, the thread abandoned).
     static let timeout: Duration = .seconds(30)
+    /// Checks abandoned after `timeout` whose thread has not returned; past
+    /// this many no new one starts, so that a folder that hangs every call
+    /// does not cost a thread per submit.
+    static let maximumUnfinished = 8
+    private static let unfinished = Lock(0)
 
     /// Creates or checks `path`, on a thread of its own.
     ///
     /// - Throws: `ParameterProblem` for `output_dir`, naming the folder and
-    ///   what is wrong with it.
+    ///   what is wrong with it (or why it cannot be checked now).
     static func prepare(_ path: String) async throws(ParameterProblem) {
+        let started = unfinished.withLock { count -> Bool in
+            guard count < maximumUnfinished else { return false }
+            count += 1
+            return true
+        }
+        guard started else {
+            throw ParameterProblem(
+                field: "output_dir",
+                message: "cannot check the folder \(path) now: \(maximumUnfinished) earlier checks of output folders have not returned (a hung network file system?)"
+            )
+        }
+        let unfinished = self.unfinished
         let outcome: Result<Void, ParameterProblem>
         do {
-            outcome = try await onOwnThread(name: "vc-output-dir", within: timeout) { Result { () throws(ParameterProblem) in try check(path) } }
+            outcome = try await onOwnThread(name: "vc-output-dir", within: timeout) {
+                defer { unfinished.withLock { $0 -= 1 } }
+                return Result { () throws(ParameterProblem) in try check(path) }
+            }
         } catch {
+            if case .noThread = error { unfinished.withLock { $0 -= 1 } }
             throw ParameterProblem(field: "output_dir", message: "cannot check the folder \(path) now: \(error); try again")
         }
         try outcome.get()
