@@ -146,7 +146,7 @@ struct ConfigCommand: Command {
         static let configuration = CommandConfiguration(
             name: "set",
             abstract: "Set a key in the file (other lines and comments are kept), then have a running daemon reload it.",
-            discussion: "VALUE as the file writes it: \"text\" (quotes optional for text), 3, 2.5, true, [\"a\", \"b\"].",
+            discussion: "VALUE as the file writes it: \"text\" (quotes optional for text), 3, 2.5, true, [\"a\", \"b\"]. jobs.model and jobs.sampler are checked against a running daemon's lists (written as the list spells them; an unknown name exits 64), or written unchecked when no daemon answers.",
             arguments: [
                 Argument(name: "KEY", help: "A key such as jobs.model (vcctl config keys lists them).", completion: .values(Settings.keys.map(\.name))),
                 Argument(name: "VALUE", help: "The new value."),
