@@ -17,6 +17,8 @@ import VisionCraftProtocol
 
     @Test func namesAreStoredAsTheListsSpellThemAndNearMissesSuggested() async throws {
         let (stored, refusals, jobs) = try await withInProcessDaemon(emulated) { client, _ in
+            // The lists at hand: a submit waits only 3 s for them (a loaded machine may take longer).
+            _ = try client.call(ModelsList.self, .init())
             let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a fox", model: "ANYTHING_v5", sampler: "euler A"))
             let stored = try client.call(JobGet.self, .init(id: submitted.id)).params
             let refusals = [

@@ -11,6 +11,13 @@ import TestSupport
         try await vcctl(["--socket", daemon.socketPath, "--no-start"] + arguments, folder: daemon.folder)
     }
 
+    /// The lists at hand: a submit waits only 3 s for them (a loaded
+    /// machine may take longer, and the submit is then accepted unchecked).
+    func fetchLists(_ daemon: DaemonProcess) async throws {
+        let models = try await run(daemon, ["models"])
+        #expect(models.status == 0, "\(models.standardError)")
+    }
+
     func jobCount(_ daemon: DaemonProcess) async throws -> Int? {
         try JSONParser.parse(try await run(daemon, ["--json", "list"]).standardOutput).arrayValue?.count
     }
@@ -18,6 +25,7 @@ import TestSupport
     @Test func refusalsExit64NamingTheFlagAndCommitNothing() async throws {
         let daemon = try await offPool { try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0"]) }
         defer { daemon.cleanUp() }
+        try await fetchLists(daemon)
         let folder = daemon.folder
         try FileSystem.writeFileAtomically(folder.file("file"), [1])
         try FileSystem.writeFileAtomically(folder.file("notes.png"), Array("a text file".utf8))
@@ -40,6 +48,7 @@ import TestSupport
     @Test func aNameInAnotherCaseIsStoredAndStampedAsTheListSpellsIt() async throws {
         let daemon = try await offPool { try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0"]) }
         defer { daemon.cleanUp() }
+        try await fetchLists(daemon)
         let output = try await run(daemon, ["submit", "a fox", "--model", "ANYTHING_v5", "--sampler", "euler A", "--wait"])
         #expect(output.status == 0, "\(output.standardError)")
         let job = try JSONParser.parse(try await run(daemon, ["--json", "get", "last"]).standardOutput)
