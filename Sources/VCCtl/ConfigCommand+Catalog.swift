@@ -19,7 +19,7 @@ extension ConfigCommand.Set {
     ///
     /// - Throws: a usage failure for a name the list does not have.
     func checkedValue(_ client: DaemonClient?, _ context: CommandContext) throws(CommandFailure) -> String {
-        guard let checked = Self.catalogKeys.first(where: { $0.key == key.name }), let name = Self.text(of: value) else { return value }
+        guard let checked = Self.catalogKeys.first(where: { $0.key == key.name }), let name = Self.text(of: value), !name.isEmpty else { return value }
         func unchecked(_ why: String) -> String {
             context.stderr.write("\(key.name): '\(TerminalText.visible(name))' is written unchecked: \(why)\n")
             return value
