@@ -265,9 +265,11 @@ public final class JobScheduler: Sendable {
     /// The store's name for the pause of the upstream (a rate limit).
     static let upstreamPauseScope = "upstream"
 
-    /// Defaults filled in and every rule checked (the lists are checked when
-    /// the upstream can be asked; a job submitted offline is checked by the
-    /// upstream itself later).
+    /// Defaults filled in and every rule checked before anything is
+    /// committed: what would fail only after the generation is paid for
+    /// (names, plugin options, the init image, the output folder) is
+    /// refused here. The lists are checked when the upstream can be asked;
+    /// a job submitted offline is checked by the upstream itself later.
     private func prepare(_ parameters: JobParameters) async throws -> [JobParameters] {
         var filled = parameters
         let defaults = self.defaults
