@@ -11,8 +11,7 @@ import VisionCraftProtocol
 /// stores a name given in another case as the lists spell it.
 @Suite struct SubmitValidationTests {
     func emulated(_ options: inout DaemonOptions) {
-        options.upstream = "emulator"
-        options.requestsPerMinute = 0
+        PluginOptionSubmitTests().emulated(&options)
     }
 
     @Test func namesAreStoredAsTheListsSpellThemAndNearMissesSuggested() async throws {
@@ -59,21 +58,5 @@ import VisionCraftProtocol
         #expect(refusals[2]?.data?["detail"] == .string("cannot read \(folder.file("gone.png")): No such file or directory"))
         #expect(jobs.map(\.id) == [created.id], "the refused ones were never committed")
         #expect(try FileSystem.status(folder.file("new/images"))?.kind == .directory, "made at submit, with its parents")
-    }
-
-    @Test func theDaemonsOwnFolderIsNamedAsTheConfigurations() async throws {
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        try FileSystem.writeFileAtomically(folder.file("file"), [1])
-        let (refusal, jobs) = try await withInProcessDaemon({ options in
-            emulated(&options)
-            options.outputDirectory = folder.file("file/images")
-        }) { client, _ in
-            (serverError { _ = try client.call(JobSubmit.self, JobParameters(prompt: "a fox")) }, try client.call(JobList.self, .init()).jobs)
-        }
-        #expect(refusal?.data?["detail"]?.stringValue?.hasSuffix(
-            "; it is the daemon's output folder (jobs.output_dir in the configuration file, or visioncraftd --output-dir)"
-        ) == true, "\(String(describing: refusal))")
-        #expect(jobs.isEmpty)
     }
 }

@@ -58,4 +58,19 @@ import TestSupport
         let text = try PNGCodec.decode(try FileSystem.readFile(path)).text.first { $0.keyword == "parameters" }?.text ?? ""
         #expect(text.contains("Sampler: Euler a,") && text.contains("Model: anything_V5,"), "\(text)")
     }
+
+    @Test func theDaemonsOwnFolderIsRefusedNamingWhereItIsSet() async throws {
+        let folder = try TemporaryDirectory()
+        try FileSystem.writeFileAtomically(folder.file("file"), [1])
+        let daemon = try await offPool {
+            try DaemonProcess.start(arguments: ["--emulator", "--requests-per-minute", "0", "--output-dir", folder.file("file/images")], folder: folder)
+        }
+        defer { daemon.cleanUp() }
+        let output = try await run(daemon, ["submit", "a fox"])
+        #expect(output.status == 64, "\(output.standardError)")
+        #expect(output.standardError.contains(
+            "cannot create the folder \(folder.file("file/images")): Not a directory; it is the daemon's output folder (jobs.output_dir in the configuration file, or visioncraftd --output-dir)"
+        ), "\(output.standardError)")
+        #expect(try await jobCount(daemon) == 0)
+    }
 }
