@@ -173,7 +173,7 @@ let package = Package(
         ),
 
         /// The VisionCraft API: validation, calls, outcome classification, downloads.
-        .target(name: "VisionCraftAPI", dependencies: ["HTTPClient", "JSON", "Posix"]),
+        .target(name: "VisionCraftAPI", dependencies: ["CommandLineKit", "HTTPClient", "JSON", "Posix"]),
 
         /// A local server that behaves like the VisionCraft API (for tests and
         /// offline use), with fault injection.

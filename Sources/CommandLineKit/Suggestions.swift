@@ -14,6 +14,46 @@ public enum Suggestions {
         return best?.candidate
     }
 
+    /// How a name someone typed stands against a list of names (a catalog
+    /// of models or samplers).
+    public enum Match: Sendable, Equatable {
+        /// The list's own spelling of the name.
+        case found(String)
+        /// Several names of the list differ from it only in case.
+        case ambiguous([String])
+        /// Not in the list; the nearest name when it looks like a typo.
+        case unknown(suggestion: String?)
+
+        /// Why `name`, a `kind` ("model"), is refused, naming the command
+        /// that lists the names; nil when it was found.
+        public func refusal(of name: String, kind: String, listedBy command: String) -> String? {
+            switch self {
+            case .found:
+                return nil
+            case .ambiguous(let names):
+                return "'\(name)' matches \(names.count) \(kind)s that differ only in case (\(names.map { "'\($0)'" }.joined(separator: ", "))): give one as \(command) spells it"
+            case .unknown(let suggestion?):
+                return "unknown \(kind) '\(name)': did you mean '\(suggestion)'? (\(command) lists them)"
+            case .unknown(nil):
+                return "unknown \(kind) '\(name)' (\(command) lists them)"
+            }
+        }
+    }
+
+    /// `name` in `names`: as spelt, else in any case (a person types
+    /// `euler a` for `Euler a`), else the nearest name, in any case, as
+    /// the suggestion.
+    public static func match(_ name: String, in names: [String]) -> Match {
+        if names.contains(name) { return .found(name) }
+        let folded = name.lowercased()
+        let sameLetters = names.filter { $0.lowercased() == folded }
+        if sameLetters.count == 1 { return .found(sameLetters[0]) }
+        if sameLetters.count > 1 { return .ambiguous(sameLetters) }
+        let lowered = names.map { $0.lowercased() }
+        let nearest = closest(to: folded, in: lowered).flatMap { lowered.firstIndex(of: $0) }.map { names[$0] }
+        return .unknown(suggestion: nearest)
+    }
+
     /// Optimal string alignment distance: insertions, deletions,
     /// substitutions and transpositions of neighbours each cost 1.
     static func editDistance(_ a: String, _ b: String) -> Int {

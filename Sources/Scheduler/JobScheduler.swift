@@ -265,9 +265,11 @@ public final class JobScheduler: Sendable {
     /// The store's name for the pause of the upstream (a rate limit).
     static let upstreamPauseScope = "upstream"
 
-    /// Defaults filled in and every rule checked (the lists are checked when
-    /// the upstream can be asked; a job submitted offline is checked by the
-    /// upstream itself later).
+    /// Defaults filled in and every rule checked before anything is
+    /// committed: what would fail only after the generation is paid for
+    /// (names, plugin options, the init image, the output folder) is
+    /// refused here. The lists are checked when the upstream can be asked;
+    /// a job submitted offline is checked by the upstream itself later.
     private func prepare(_ parameters: JobParameters) async throws -> [JobParameters] {
         var filled = parameters
         let defaults = self.defaults
@@ -294,7 +296,11 @@ public final class JobScheduler: Sendable {
             filled.cfgScale = filled.cfgScale ?? (defaults.cfgScale?.rounded() ?? 10)
             filled.steps = filled.steps ?? defaults.steps ?? 30
             do {
-                try await validateNames(generation(filled, count: 1))
+                // The stored job, and the images' parameters, carry the lists' spelling.
+                if let checked = try await validateNames(generation(filled, count: 1)) {
+                    filled.model = checked.model
+                    filled.sampler = checked.sampler
+                }
             } catch let problem as ParameterProblem where (problem.field == "model" && fromDefaults.model)
                 || (problem.field == "sampler" && fromDefaults.sampler)
             {
@@ -302,10 +308,25 @@ public final class JobScheduler: Sendable {
                 throw ParameterProblem(field: problem.field, message: problem.message + "; it is jobs.\(problem.field) in the configuration file (vcctl config set jobs.\(problem.field) NAME)")
             }
         }
-        guard !filled.plugins.isEmpty else { return [filled] }
-        // Prompt hooks run now: the stored jobs hold what they made.
-        let chain = try PluginChain.resolve(filled.plugins, registry: plugins, timeout: configuration.pluginTimeout)
-        return try await chain.rewritePrompt(filled, seed: UInt64.random(in: 0...UInt64(Int64.max)))
+        var prepared = [filled]
+        if !filled.plugins.isEmpty {
+            // Prompt hooks run now: the stored jobs hold what they made.
+            let chain = try PluginChain.resolve(filled.plugins, registry: plugins, timeout: configuration.pluginTimeout)
+            prepared = try await chain.rewritePrompt(filled, seed: UInt64.random(in: 0...UInt64(Int64.max)))
+        }
+        // Last, so that a job refused for anything else leaves no folder.
+        let folder = filled.outputDirectory ?? defaults.outputDirectory
+        do {
+            try await OutputFolder.prepare(folder)
+        } catch {
+            guard parameters.outputDirectory == nil else { throw error }
+            // The job named none: the folder is the daemon's.
+            throw ParameterProblem(
+                field: error.field,
+                message: error.message + "; it is the daemon's output folder (jobs.output_dir in the configuration file, or visioncraftd --output-dir)"
+            )
+        }
+        return prepared
     }
 
     /// How long a submit waits for the upstream's lists before accepting
@@ -315,14 +336,16 @@ public final class JobScheduler: Sendable {
     /// Checks the model and sampler against the upstream's lists, when they
     /// can be had quickly: a durable queue takes jobs while the upstream is
     /// slow or down, and the upstream refuses a wrong name itself later.
-    private func validateNames(_ request: GenerationParameters) async throws {
+    ///
+    /// - Returns: `request` with the names as the lists spell them; nil
+    ///   when the lists could not be had (the names go as given).
+    private func validateNames(_ request: GenerationParameters) async throws -> GenerationParameters? {
         let client = self.client
-        let outcome: Result<Void, any Error>?
+        let outcome: Result<GenerationParameters, any Error>?
         if client.catalogIsSettled {
             // The usual case: answered from the cache, no race needed.
             do {
-                try await client.validate(request)
-                outcome = .success(())
+                outcome = .success(try await client.validated(request))
             } catch {
                 outcome = .failure(error)
             }
@@ -330,8 +353,8 @@ public final class JobScheduler: Sendable {
             outcome = await raceListFetch(request)
         }
         switch outcome {
-        case .success?:
-            return
+        case .success(let checked)?:
+            return checked
         case .failure(let error as ParameterProblem)?:
             throw error
         case .failure(let error)?:
@@ -339,21 +362,21 @@ public final class JobScheduler: Sendable {
         case nil:
             repeatedLog.log("accepting jobs without checking their model and sampler: the upstream is slow to list them")
         }
+        return nil
     }
 
     /// Validation that may fetch the lists, or nil after `listWait`.
-    private func raceListFetch(_ request: GenerationParameters) async -> Result<Void, any Error>? {
+    private func raceListFetch(_ request: GenerationParameters) async -> Result<GenerationParameters, any Error>? {
         let client = self.client
         return await withCheckedContinuation { continuation in
-            let once = OnceContinuation<Result<Void, any Error>?>(continuation)
+            let once = OnceContinuation<Result<GenerationParameters, any Error>?>(continuation)
             let timer = Task {
                 guard (try? await Task.sleep(for: Self.listWait)) != nil else { return }
                 once.resume(nil)
             }
             Task {
                 do {
-                    try await client.validate(request)
-                    once.resume(.success(()))
+                    once.resume(.success(try await client.validated(request)))
                 } catch {
                     once.resume(.failure(error))
                 }

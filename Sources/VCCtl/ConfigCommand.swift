@@ -146,7 +146,7 @@ struct ConfigCommand: Command {
         static let configuration = CommandConfiguration(
             name: "set",
             abstract: "Set a key in the file (other lines and comments are kept), then have a running daemon reload it.",
-            discussion: "VALUE as the file writes it: \"text\" (quotes optional for text), 3, 2.5, true, [\"a\", \"b\"].",
+            discussion: "VALUE as the file writes it: \"text\" (quotes optional for text), 3, 2.5, true, [\"a\", \"b\"]. jobs.model and jobs.sampler are checked against a running daemon's lists (written as the list spells them; an unknown name exits 64), or written unchecked when no daemon answers.",
             arguments: [
                 Argument(name: "KEY", help: "A key such as jobs.model (vcctl config keys lists them).", completion: .values(Settings.keys.map(\.name))),
                 Argument(name: "VALUE", help: "The new value."),
@@ -168,31 +168,32 @@ struct ConfigCommand: Command {
             func failure(_ error: ConfigError) -> CommandFailure {
                 CommandFailure("\(key.name): \(error.message)", exitCode: .usage, hint: "vcctl config keys shows what each key takes")
             }
+            // A daemon that is running, never one started for this.
+            let client = try? DaemonClient.connect(global.clientOptions(context, autoStart: false))
+            defer { client?.close() }
+            let written = try checkedValue(client, context)
             do {
-                try SettingsFile.set(key.name, to: value, in: path)
+                try SettingsFile.set(key.name, to: written, in: path)
             } catch {
                 // Text without quotes: quote it, so `config set jobs.model flux` works.
-                guard Self.isBare(value) else { throw failure(error) }
+                guard Self.isBare(written) else { throw failure(error) }
                 do {
-                    try SettingsFile.set(key.name, to: ConfigFile.quote(value), in: path)
+                    try SettingsFile.set(key.name, to: ConfigFile.quote(written), in: path)
                 } catch let quoted {
                     throw failure(error.message.contains("double quotes") ? quoted : error)
                 }
             }
-            reloadRunningDaemon(context)
+            if let client { reloadRunningDaemon(client, context) }
             return .success
         }
 
         /// A value with no quotes or brackets, which may be meant as text.
-        private static func isBare(_ value: String) -> Bool {
+        static func isBare(_ value: String) -> Bool {
             !value.hasPrefix("\"") && !value.hasPrefix("[")
         }
 
-        /// Asks a daemon that is running (never starting one) to reload, and
-        /// says what needs a restart.
-        private func reloadRunningDaemon(_ context: CommandContext) {
-            guard let client = try? DaemonClient.connect(global.clientOptions(context, autoStart: false)) else { return }
-            defer { client.close() }
+        /// Asks the running daemon to reload, and says what needs a restart.
+        private func reloadRunningDaemon(_ client: DaemonClient, _ context: CommandContext) {
             do {
                 let report = try global.call(client, DaemonReload.self, NoParameters())
                 if !report.restartNeeded.isEmpty {

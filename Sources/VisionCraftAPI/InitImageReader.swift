@@ -44,25 +44,16 @@ public final class InitImageReader: Sendable {
     /// abandoned after `timeout`).
     public var unfinishedReads: Int { unfinished.withLock { $0 } }
 
-    /// The first check, at submit: `path` names a regular file now (the
-    /// run reads it with checks of its own: it may be another file by then).
+    /// The check at submit: `path` is a regular file this daemon can
+    /// read, no larger than is sent, whose first bytes are a PNG, JPEG or
+    /// WebP signature. Only the first bytes are read; the run reads the
+    /// whole file with the same checks (it may be another file by then).
     ///
-    /// - Throws: `ParameterProblem` when it does not; otherwise what
-    ///   `dataURL` throws for a check that cannot be made now.
+    /// - Throws: `ParameterProblem` when the file cannot be used;
+    ///   `InitImageUnavailable` when the check cannot be made now.
     public func check(_ path: String) async throws {
-        let status = try await bounded(path, "checking") { Result { () throws(SystemError) in try FileSystem.status(path) } }
-        switch status {
-        case .success(let status?) where status.kind == .regular:
-            return
-        case .success(let status?):
-            throw ParameterProblem(field: "init_images", message: FileReadError.notRegularFile(path: path, kind: status.kind).description)
-        case .success(nil):
-            throw ParameterProblem(field: "init_images", message: "\(path) is not a readable file")
-        case .failure(let error) where Self.isLasting(error):
-            throw ParameterProblem(field: "init_images", message: "cannot read \(path): \(error.reason)")
-        case .failure(let error):
-            throw InitImageUnavailable("cannot read \(path) now: \(error.reason)")
-        }
+        let head = try await bounded(path, "checking") { Self.head(path, maximumBytes: ImageToImageParameters.maximumInitImageBytes) }
+        _ = try Self.format(path, try Self.bytes(path, head))
     }
 
     /// The file at `path` as a `data:image/...;base64,` URL.
@@ -75,21 +66,67 @@ public final class InitImageReader: Sendable {
     public func dataURL(_ path: String) async throws -> String {
         let limit = ImageToImageParameters.maximumInitImageBytes
         let read = self.read
-        let bytes: [UInt8]
-        switch try await bounded(path, "reading", { read(path, limit) }) {
-        case .success(let read):
-            bytes = read
-        case .failure(.system(let error)) where Self.isLasting(error):
+        let bytes = try Self.bytes(path, try await bounded(path, "reading", { read(path, limit) }))
+        return "data:\(try Self.format(path, bytes).mimeType);base64,\(Base64.encode(bytes))"
+    }
+
+    /// What was read, or the reason it could not be, as the job's problem
+    /// or as one of now.
+    private static func bytes(_ path: String, _ read: Result<[UInt8], FileReadError>) throws -> [UInt8] {
+        switch read {
+        case .success(let bytes):
+            return bytes
+        case .failure(.system(let error)) where isLasting(error):
             throw ParameterProblem(field: "init_images", message: "cannot read \(path): \(error.reason)")
         case .failure(.system(let error)):
             throw InitImageUnavailable("cannot read \(path) now: \(error.reason)")
         case .failure(let error):
             throw ParameterProblem(field: "init_images", message: error.description)
         }
+    }
+
+    /// The format `bytes` (the file's first ones at least) start with.
+    private static func format(_ path: String, _ bytes: [UInt8]) throws(ParameterProblem) -> ImageFormat {
         guard let format = ImageFormat(magic: bytes) else {
             throw ParameterProblem(field: "init_images", message: "\(path) is not a PNG, JPEG or WebP image")
         }
-        return "data:\(format.mimeType);base64,\(Base64.encode(bytes))"
+        return format
+    }
+
+    /// The bytes a signature needs: the longest, WebP's, is 12.
+    static let signatureBytes = 12
+
+    /// The first `signatureBytes` of a regular file of at most
+    /// `maximumBytes`, opened as `FileSystem.readRegularFile` opens one (a
+    /// FIFO cannot make the open wait; the descriptor is what is checked).
+    private static func head(_ path: String, maximumBytes: Int) -> Result<[UInt8], FileReadError> {
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK)
+        } catch {
+            return .failure(.system(error))
+        }
+        defer { try? fd.close() }
+        do throws(SystemError) {
+            let status = try fd.status()
+            guard status.kind == .regular else { return .failure(.notRegularFile(path: path, kind: status.kind)) }
+            guard status.size <= Int64(maximumBytes) else { return .failure(.tooLarge(path: path, maximumBytes: maximumBytes)) }
+            try fd.setNonBlocking(false)
+            var head = [UInt8](repeating: 0, count: signatureBytes)
+            var count = 0
+            reading: while count < head.count {
+                let outcome = try head.withUnsafeMutableBytes { buffer in
+                    Result { () throws(SystemError) in try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[count...])) }
+                }.get()
+                switch outcome {
+                case .bytes(let read): count += read
+                case .endOfFile, .wouldBlock: break reading
+                }
+            }
+            return .success(Array(head[0..<count]))
+        } catch {
+            return .failure(.system(error))
+        }
     }
 
     /// `work` on a thread of its own, counted as unfinished until it

@@ -1,3 +1,4 @@
+import CommandLineKit
 import HTTPClient
 import JSON
 import Posix
@@ -179,23 +180,35 @@ public final class VisionCraftClient: Sendable {
 
     /// Checks a generation against the documented ranges and the lists
     /// (fetched if needed; refreshed once when a name is unknown, in case the
-    /// service added it).
-    public func validate(_ parameters: GenerationParameters) async throws -> Void {
+    /// service added it), and returns it with the model and the sampler as
+    /// the lists spell them (`Suggestions.match`: any case is taken).
+    public func validated(_ parameters: GenerationParameters) async throws -> GenerationParameters {
         try checkPrompts(parameters.prompt, parameters.negativePrompt)
         try check("image_count", parameters.imageCount, GenerationParameters.imageCountRange)
         try check("cfg_scale", parameters.cfgScale, GenerationParameters.cfgScaleRange)
         try check("steps", parameters.steps, GenerationParameters.stepsRange)
         var lists = try await self.lists()
-        if !lists.models.contains(parameters.model) || !lists.samplers.contains(parameters.sampler) {
+        func matches() -> (model: Suggestions.Match, sampler: Suggestions.Match) {
+            (Suggestions.match(parameters.model, in: lists.models), Suggestions.match(parameters.sampler, in: lists.samplers))
+        }
+        var found = matches()
+        if case .found = found.model, case .found = found.sampler {
+        } else {
             invalidateCatalog()
             lists = try await self.lists()
+            found = matches()
         }
-        if !lists.models.contains(parameters.model) {
-            throw ParameterProblem(field: "model", message: "unknown model '\(parameters.model)' (vcctl models lists the \(lists.models.count) models)")
+        var resolved = parameters
+        switch (found.model, found.sampler) {
+        case (.found(let model), .found(let sampler)):
+            resolved.model = model
+            resolved.sampler = sampler
+        case (.found, let sampler):
+            throw ParameterProblem(field: "sampler", message: sampler.refusal(of: parameters.sampler, kind: "sampler", listedBy: "vcctl samplers") ?? "")
+        case (let model, _):
+            throw ParameterProblem(field: "model", message: model.refusal(of: parameters.model, kind: "model", listedBy: "vcctl models") ?? "")
         }
-        if !lists.samplers.contains(parameters.sampler) {
-            throw ParameterProblem(field: "sampler", message: "unknown sampler '\(parameters.sampler)' (vcctl samplers lists them)")
-        }
+        return resolved
     }
 
     /// Checks an image-to-image request against the documented ranges.

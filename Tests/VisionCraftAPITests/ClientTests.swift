@@ -93,7 +93,7 @@ func generationError(_ client: VisionCraftClient, _ parameters: GenerationParame
         defer { server.stop() }
         let api = try client(server)
         do {
-            try await api.validate(parameters)
+            _ = try await api.validated(parameters)
             Issue.record("accepted")
         } catch let problem as ParameterProblem {
             #expect(problem.field == field)
@@ -103,11 +103,26 @@ func generationError(_ client: VisionCraftClient, _ parameters: GenerationParame
         }
     }
 
+    @Test func namesInAnyCaseComeBackAsTheListsSpellThem() async throws {
+        let server = try emulator()
+        defer { server.stop() }
+        let api = try client(server)
+        let checked = try await api.validated(GenerationParameters(prompt: "x", model: "ANYTHING_v5", sampler: "euler A"))
+        #expect(checked.model == "anything_V5")
+        #expect(checked.sampler == "Euler a")
+        await #expect(throws: ParameterProblem(field: "model", message: "unknown model 'anythng_V5': did you mean 'anything_V5'? (vcctl models lists them)")) {
+            _ = try await api.validated(GenerationParameters(prompt: "x", model: "anythng_V5", sampler: "Euler"))
+        }
+        await #expect(throws: ParameterProblem(field: "sampler", message: "unknown sampler 'Eulr a': did you mean 'Euler a'? (vcctl samplers lists them)")) {
+            _ = try await api.validated(GenerationParameters(prompt: "x", model: "anything_V5", sampler: "Eulr a"))
+        }
+    }
+
     @Test func generatesAndDownloadsAtomically() async throws {
         let server = try emulator()
         defer { server.stop() }
         let api = try client(server)
-        try await api.validate(parameters)
+        _ = try await api.validated(parameters)
         let urls = try await api.generate(parameters, key: "k3y")
         #expect(urls.count == 2)
         let folder = try TemporaryDirectory()

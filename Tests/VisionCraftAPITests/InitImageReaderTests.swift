@@ -64,11 +64,34 @@ import Darwin
         await #expect(throws: ParameterProblem(field: "init_images", message: "/dev/null is a character device, not a regular file")) {
             try await reader.check("/dev/null")
         }
-        await #expect(throws: ParameterProblem(field: "init_images", message: "\(folder.file("gone.png")) is not a readable file")) {
+        await #expect(throws: ParameterProblem(field: "init_images", message: "cannot read \(folder.file("gone.png")): No such file or directory")) {
             try await reader.check(folder.file("gone.png"))
         }
-        try FileSystem.writeFileAtomically(folder.file("real.png"), [1])
+        await #expect(throws: ParameterProblem(field: "init_images", message: "\(folder.path) is a directory, not a regular file")) {
+            try await reader.check(folder.path)
+        }
+        // The first bytes say what it is: text, or nothing at all, is refused.
+        try FileSystem.writeFileAtomically(folder.file("text.png"), Array("not an image at all".utf8))
+        await #expect(throws: ParameterProblem(field: "init_images", message: "\(folder.file("text.png")) is not a PNG, JPEG or WebP image")) {
+            try await reader.check(folder.file("text.png"))
+        }
+        try FileSystem.writeFileAtomically(folder.file("empty.png"), [])
+        await #expect(throws: ParameterProblem(field: "init_images", message: "\(folder.file("empty.png")) is not a PNG, JPEG or WebP image")) {
+            try await reader.check(folder.file("empty.png"))
+        }
+        try FileSystem.writeFileAtomically(folder.file("large.png"), [UInt8](repeating: 0, count: ImageToImageParameters.maximumInitImageBytes + 1))
+        await #expect(throws: ParameterProblem(
+            field: "init_images", message: "\(folder.file("large.png")) is larger than \(ImageToImageParameters.maximumInitImageBytes) bytes"
+        )) {
+            try await reader.check(folder.file("large.png"))
+        }
+        try FileSystem.writeFileAtomically(folder.file("real.png"), try PNGCodec.encode(RGBAImage(width: 2, height: 2)))
         try await reader.check(folder.file("real.png"))
+        // JPEG and WebP by their signatures alone (the service decodes them).
+        try FileSystem.writeFileAtomically(folder.file("photo.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10])
+        try await reader.check(folder.file("photo.jpg"))
+        try FileSystem.writeFileAtomically(folder.file("photo.webp"), Array("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8))
+        try await reader.check(folder.file("photo.webp"))
         #expect(reader.unfinishedReads == 0)
     }
 

@@ -1,0 +1,79 @@
+import Posix
+import VisionCraftAPI
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A job's output folder, made ready when the job is submitted: created
+/// with its missing parents (0755), or found to be a folder this daemon
+/// may write in, so that a folder that cannot take the images refuses the
+/// job before a generation is paid for, not after.
+enum OutputFolder {
+    /// How long the file system may take to answer (a hung network file
+    /// system never does: the submit is refused, the thread abandoned).
+    static let timeout: Duration = .seconds(30)
+    /// Checks abandoned after `timeout` whose thread has not returned; past
+    /// this many no new one starts, so that a folder that hangs every call
+    /// does not cost a thread per submit.
+    static let maximumUnfinished = 8
+    private static let unfinished = Lock(0)
+
+    /// Creates or checks `path`, on a thread of its own.
+    ///
+    /// - Throws: `ParameterProblem` for `output_dir`, naming the folder and
+    ///   what is wrong with it (or why it cannot be checked now).
+    static func prepare(_ path: String) async throws(ParameterProblem) {
+        let started = unfinished.withLock { count -> Bool in
+            guard count < maximumUnfinished else { return false }
+            count += 1
+            return true
+        }
+        guard started else {
+            throw ParameterProblem(
+                field: "output_dir",
+                message: "cannot check the folder \(path) now: \(maximumUnfinished) earlier checks of output folders have not returned (a hung network file system?)"
+            )
+        }
+        let unfinished = self.unfinished
+        let outcome: Result<Void, ParameterProblem>
+        do {
+            outcome = try await onOwnThread(name: "vc-output-dir", within: timeout) {
+                defer { unfinished.withLock { $0 -= 1 } }
+                return Result { () throws(ParameterProblem) in try check(path) }
+            }
+        } catch {
+            if case .noThread = error { unfinished.withLock { $0 -= 1 } }
+            throw ParameterProblem(field: "output_dir", message: "cannot check the folder \(path) now: \(error); try again")
+        }
+        try outcome.get()
+    }
+
+    /// The blocking part of `prepare`.
+    static func check(_ path: String) throws(ParameterProblem) {
+        do {
+            try FileSystem.makeDirectories(path, permissions: 0o755)
+        } catch {
+            let at = error.subject.map { $0 == path ? "" : " (at \($0))" } ?? ""
+            throw ParameterProblem(field: "output_dir", message: "cannot create the folder \(path): \(error.reason)\(at)")
+        }
+        let status: FileStatus?
+        do {
+            status = try FileSystem.status(path)
+        } catch {
+            throw ParameterProblem(field: "output_dir", message: "cannot use the folder \(path): \(error.reason)")
+        }
+        guard let status, status.kind == .directory else {
+            throw ParameterProblem(field: "output_dir", message: "\(path) is not a folder")
+        }
+        // W_OK also answers EROFS for a read-only file system, which
+        // permission bits do not show (nor do they for root).
+        guard access(path, W_OK | X_OK) == 0 else {
+            throw ParameterProblem(field: "output_dir", message: "cannot write in the folder \(path): \(SystemError.last("access", path).reason)")
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Posix
+@testable import Scheduler
+import Testing
+import TestSupport
+import VisionCraftAPI
+
+/// A job's output folder is made ready at submit: created with its parents,
+/// or refused naming the folder and what is wrong with it.
+@Suite struct OutputFolderTests {
+    @Test func aMissingFolderIsCreatedWithItsParents() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let images = folder.file("a/b/images")
+        try await OutputFolder.prepare(images)
+        #expect(try FileSystem.status(images)?.kind == .directory)
+        try await OutputFolder.prepare(images)
+    }
+
+    @Test func aFolderThatCannotBeMadeOrIsNotOneIsRefusedSayingWhy() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try FileSystem.writeFileAtomically(folder.file("file"), [1])
+        await #expect(throws: ParameterProblem(
+            field: "output_dir", message: "cannot create the folder \(folder.file("file/images")): Not a directory"
+        )) {
+            try await OutputFolder.prepare(folder.file("file/images"))
+        }
+        await #expect(throws: ParameterProblem(
+            field: "output_dir", message: "cannot create the folder \(folder.file("file/a/images")): Not a directory (at \(folder.file("file/a")))"
+        )) {
+            try await OutputFolder.prepare(folder.file("file/a/images"))
+        }
+        await #expect(throws: ParameterProblem(field: "output_dir", message: "\(folder.file("file")) is not a folder")) {
+            try await OutputFolder.prepare(folder.file("file"))
+        }
+    }
+
+    #if os(Linux)
+    /// A folder that is there but takes no files: /proc/self refuses
+    /// even root, whom permission bits do not stop.
+    @Test func aFolderThatTakesNoFilesIsRefused() async throws {
+        do {
+            try await OutputFolder.prepare("/proc/self")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.message.hasPrefix("cannot write in the folder /proc/self: "), "\(error.message)")
+        }
+    }
+    #endif
+}
