@@ -198,7 +198,10 @@ public struct QueueBenchmark {
                             let urls = try await client.generate(
                                 GenerationParameters(prompt: "bench \(job)", model: "anything_V5", sampler: "Euler", imageCount: 5), key: "bench"
                             )
-                            for (index, url) in urls.enumerated() { _ = try await client.download(url, to: "\(folder)/\(job)-\(index)") }
+                            for (index, url) in urls.enumerated() {
+                                let image = try await client.fetchImage(url)
+                                try FileSystem.writeFileAtomically("\(folder)/\(job)-\(index).\(image.format.fileExtension)", image.bytes, permissions: 0o644)
+                            }
                         }
                     }
                 }

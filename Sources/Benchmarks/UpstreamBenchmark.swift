@@ -121,8 +121,10 @@ public struct UpstreamBenchmark {
             defer { http.shutdown() }
             let client = VisionCraftClient(configuration: .init(baseURL: baseURL), http: http)
             let urls = try await client.generate(GenerationParameters(prompt: "a lighthouse at dusk", model: "anything_V5", sampler: "Euler"), key: "bench")
-            let saved = try await client.download(urls[0], to: path)
-            return (urls[0], saved.path, saved.byteCount)
+            let image = try await client.fetchImage(urls[0])
+            let file = "\(path).\(image.format.fileExtension)"
+            try FileSystem.writeFileAtomically(file, image.bytes, permissions: 0o644)
+            return (urls[0], file, image.bytes.count)
         }
     }
 
