@@ -12,8 +12,11 @@
 //   tested through the Swift module that wraps them.
 // - Executables are one short file over a library, except the two small C
 //   programs the benchmark uses as its floor and its load generator.
-// - Targets are listed in three sections (libraries, executables, tests),
-//   each sorted by name, as are dependency lists.
+// - Targets are listed in sections (plugins, libraries, tools, executables,
+//   tests), each sorted by name, as are dependency lists.
+// - The tools (Harness, Benchmarks, Reliability, FuzzTargets and their
+//   executables) sit in a section of their own: no product target depends
+//   on one of them.
 
 import PackageDescription
 
@@ -57,13 +60,6 @@ let package = Package(
         ),
 
         // MARK: Libraries
-
-        /// Orchestrates the benchmarks: starts servers, drives the load
-        /// generator, prints tables with ratios against peers.
-        .target(
-            name: "Benchmarks",
-            dependencies: ["CCurlShim", "CLibCurl", "HTTPClient", "Imaging", "JobStore", "JSON", "PluginHost", "Posix", "VisionCraftAPI"]
-        ),
 
         /// Typed wrappers for libcurl's variadic calls and the response callbacks.
         .target(name: "CCurlShim", dependencies: ["CLibCurl"]),
@@ -118,10 +114,6 @@ let package = Package(
             ]
         ),
 
-        /// In-process fuzz targets (the daemon's JSON-RPC surface, the
-        /// configuration file, plugin options), for libFuzzer or a seeded run.
-        .target(name: "FuzzTargets", dependencies: ["Configuration", "Daemon", "Imaging", "JSON", "PluginHost", "Posix", "Reliability"]),
-
         /// An HTTP client over libcurl's multi interface on a thread of its own.
         .target(name: "HTTPClient", dependencies: ["CCurlShim", "CLibCurl", "Posix"]),
 
@@ -151,10 +143,6 @@ let package = Package(
 
         /// System calls and POSIX types: descriptors, sockets, credentials, signals, processes.
         .target(name: "Posix", dependencies: ["CPosix"]),
-
-        /// The reliability checks (`visioncraft-reliability`): seeded inputs
-        /// for the JSON-RPC surface, fed to a live daemon.
-        .target(name: "Reliability", dependencies: ["Benchmarks", "Imaging", "JobStore", "JSON", "JSONRPC", "Posix"]),
 
         /// Gets jobs through the upstream: priorities, pacing, retries with
         /// backoff, rate-limit and key pauses, images saved with parameters.
@@ -187,6 +175,30 @@ let package = Package(
 
         /// The daemon's wire protocol: method catalog, error reasons, socket location.
         .target(name: "VisionCraftProtocol", dependencies: ["CProtocolDocuments", "JSON", "JSONRPC"]),
+
+        // MARK: Tools (tests, benchmarks, reliability campaigns, fuzzing; no product depends on them)
+
+        /// Orchestrates the benchmarks: starts servers, drives the load
+        /// generator, prints tables with ratios against peers.
+        .target(
+            name: "Benchmarks",
+            dependencies: ["CCurlShim", "CLibCurl", "Harness", "HTTPClient", "Imaging", "JobStore", "JSON", "PluginHost", "Posix", "VisionCraftAPI"]
+        ),
+
+        /// In-process fuzz targets (the daemon's JSON-RPC surface, the
+        /// configuration file, plugin options), for libFuzzer or a seeded run.
+        .target(
+            name: "FuzzTargets", dependencies: ["Configuration", "Daemon", "Harness", "Imaging", "JSON", "JSONRPC", "PluginHost", "Posix", "Reliability"]
+        ),
+
+        /// What the tests, the benchmarks, the campaigns and the fuzz targets
+        /// share: a daemon started in a sandbox, the built binaries, a line
+        /// client over LineFramer, text tables.
+        .target(name: "Harness", dependencies: ["JSONRPC", "Posix"]),
+
+        /// The reliability checks (`visioncraft-reliability`): seeded inputs
+        /// for the JSON-RPC surface, fed to a live daemon.
+        .target(name: "Reliability", dependencies: ["Harness", "Imaging", "JobStore", "JSON", "JSONRPC", "Posix"]),
 
         // MARK: Executables
 
@@ -222,7 +234,7 @@ let package = Package(
         // MARK: Tests
 
         /// Helpers shared by the test targets (never linked into a product).
-        .target(name: "TestSupport", dependencies: ["Posix"], path: "Tests/TestSupport", linkerSettings: sanitizerExportSettings),
+        .target(name: "TestSupport", dependencies: ["Harness", "Posix"], path: "Tests/TestSupport", linkerSettings: sanitizerExportSettings),
         .target(name: "TestPluginCrash", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Crash", publicHeadersPath: "."),
         .target(name: "TestPluginEcho", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Echo", publicHeadersPath: "."),
         .target(name: "TestPluginFailingInit", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/FailingInit", publicHeadersPath: "."),
@@ -232,7 +244,7 @@ let package = Package(
         .target(name: "TestPluginSlow", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Slow", publicHeadersPath: "."),
         .target(name: "TestPluginWrongABI", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/WrongABI", publicHeadersPath: "."),
 
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "JSON", "Posix", "TestSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Harness", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Posix", "TestSupport"]),
@@ -244,7 +256,7 @@ let package = Package(
             ]
         ),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
-        .testTarget(name: "EndToEndTests", dependencies: ["Benchmarks", "Imaging", "JobStore", "JSON", "Posix", "Reliability", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "JobStore", "JSON", "Posix", "Reliability", "TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "Posix", "TestSupport"]),
@@ -257,7 +269,7 @@ let package = Package(
         /// The shipped plugins, loaded from the build with dlopen.
         .testTarget(name: "PluginsTests", dependencies: ["Imaging", "JSON", "PluginHost", "Posix", "TemplatePlugin", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
-        .testTarget(name: "ReliabilityTests", dependencies: ["Benchmarks", "Posix", "Reliability", "TestSupport"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["Posix", "Reliability", "TestSupport"]),
         .testTarget(
             name: "SchedulerTests",
             dependencies: [

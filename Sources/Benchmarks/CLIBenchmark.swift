@@ -1,3 +1,4 @@
+import Harness
 import Posix
 
 /// The command-line client against task-spooler's C client, with hyperfine:
@@ -61,13 +62,13 @@ public struct CLIBenchmark {
     /// Runs everything and returns the report.
     public func run() throws -> String {
         let hyperfine = try Hyperfine()
-        let tsp = try BenchmarkBinaries.peer("tsp", package: "task-spooler")
+        let tsp = try Binaries.peer("tsp", package: "task-spooler")
         let vcctl = try context.binaries.ours("vcctl")
         let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
         defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
 
         let home = "\(folder)/daemon"
-        let daemon = try BenchmarkDaemon.start(
+        let daemon = try SandboxedDaemon.start(
             context.binaries, folder: home, arguments: ["--emulator", "--requests-per-minute", "0", "--max-in-flight", "4"]
         )
         defer { daemon.server.stop() }

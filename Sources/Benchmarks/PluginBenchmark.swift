@@ -1,3 +1,4 @@
+import Harness
 import Imaging
 import PluginHost
 import Posix
@@ -25,8 +26,8 @@ public struct PluginBenchmark {
         let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
         defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
         let hyperfine = try Hyperfine()
-        let vips = try BenchmarkBinaries.peer("vips", package: "libvips-tools")
-        let convert = try BenchmarkBinaries.peer("convert", package: "imagemagick")
+        let vips = try Binaries.peer("vips", package: "libvips-tools")
+        let convert = try Binaries.peer("convert", package: "imagemagick")
         let upscale = try PluginLoader.load("\(context.binaries.directory)/libvisioncraft-upscale\(PluginRegistry.fileExtension)")
         let picture = Self.picture(side: 512)
         let png = try PNGCodec.encode(picture)

@@ -1,3 +1,4 @@
+import Harness
 import HTTPClient
 import JobStore
 import JSON
@@ -31,13 +32,13 @@ public struct QueueBenchmark {
     public func run() throws -> String {
         let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
         defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
-        let python = try BenchmarkBinaries.peer("python3", package: "python3")
+        let python = try Binaries.peer("python3", package: "python3")
         let loadgen = LoadGenerator(executable: try context.binaries.ours("visioncraft-loadgen"), duration: settings.duration)
         var report: [String] = []
 
         // 1. Durable submits: no key and no upstream, so nothing runs but the store.
         let closedPort = try TCPSocket.freePort()
-        let idle = try BenchmarkDaemon.start(context.binaries, folder: "\(folder)/submits", arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
+        let idle = try SandboxedDaemon.start(context.binaries, folder: "\(folder)/submits", arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
         let idleKilobytes = idle.server.residentKilobytes()
         let idlePrivate = idle.server.privateKilobytes()
         var submits = TextTable(header: ["durable submits (job.submit, fsync per commit)", "per second", "p50", "p99", "vs one insert per commit"])
@@ -73,10 +74,10 @@ public struct QueueBenchmark {
         )
         defer { emulator.stop() }
         context.print("  \(settings.jobs) jobs of 5 images through visioncraftd ...")
-        let daemon = try BenchmarkDaemon.start(
+        let daemon = try SandboxedDaemon.start(
             context.binaries, folder: "\(folder)/e2e",
             arguments: ["--upstream", "http://127.0.0.1:\(emulatorPort)", "--requests-per-minute", "0", "--max-in-flight", "4"],
-            environment: ["VISIONCRAFT_API_KEY": "bench-key"]
+            environment: Sandbox.environment(home: "\(folder)/e2e", extra: ["VISIONCRAFT_API_KEY": "bench-key"])
         )
         defer { daemon.server.stop() }
         let beforeKilobytes = daemon.server.residentKilobytes()
@@ -110,7 +111,7 @@ public struct QueueBenchmark {
         context.print("  \(settings.historySize) jobs in the store ...")
         let history = "\(folder)/history"
         let newest = try Self.fillStore("\(history)/state/visioncraft/jobs.sqlite3", adding: settings.historySize)
-        let big = try BenchmarkDaemon.start(context.binaries, folder: history, arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
+        let big = try SandboxedDaemon.start(context.binaries, folder: history, arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
         defer { big.server.stop() }
         var large = TextTable(header: ["\(settings.historySize) jobs in the store", "p50", "p99", "target"])
         large.append(["start-up to ready", Format.millis(big.startup.seconds * 1000), "", "under 1 s"])

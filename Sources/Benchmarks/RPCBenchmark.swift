@@ -1,3 +1,4 @@
+import Harness
 import JSON
 import Posix
 
@@ -45,7 +46,7 @@ public struct RPCBenchmark {
         var figures: [ServerFigures] = []
 
         // visioncraftd
-        let started = try BenchmarkDaemon.start(context.binaries, folder: "\(folder)/daemon")
+        let started = try SandboxedDaemon.start(context.binaries, folder: "\(folder)/daemon")
         let daemonSocket = started.socket
         let daemon = started.server
         defer { daemon.stop() }
@@ -61,7 +62,7 @@ public struct RPCBenchmark {
 
         // aria2
         if settings.includeAria2 {
-            let aria2c = try BenchmarkBinaries.peer("aria2c", package: "aria2")
+            let aria2c = try Binaries.peer("aria2c", package: "aria2")
             let port = try TCPSocket.freePort()
             let aria2 = try ServerProcess.start(
                 name: "aria2c",

@@ -1,3 +1,4 @@
+import Harness
 import HTTPClient
 import JSON
 import Posix
@@ -29,7 +30,7 @@ public struct UpstreamBenchmark {
     public func run() throws -> String {
         let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
         defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
-        let python = try BenchmarkBinaries.peer("python3", package: "python3")
+        let python = try Binaries.peer("python3", package: "python3")
         let loadgen = LoadGenerator(executable: try context.binaries.ours("visioncraft-loadgen"), duration: settings.duration)
 
         let (emulator, emulatorPort) = try AnnouncingProcess.start(

@@ -1,4 +1,4 @@
-import Benchmarks
+import Harness
 import JSON
 import JSONRPC
 import Posix
@@ -45,11 +45,11 @@ public struct LoadCampaign: Sendable {
         }
     }
 
-    public let binaries: BenchmarkBinaries
+    public let binaries: Binaries
     public let folder: String
     public let settings: Settings
 
-    public init(binaries: BenchmarkBinaries, folder: String, settings: Settings) {
+    public init(binaries: Binaries, folder: String, settings: Settings) {
         self.binaries = binaries
         self.folder = folder
         self.settings = settings
@@ -62,7 +62,7 @@ public struct LoadCampaign: Sendable {
         raiseDescriptorLimit(to: settings.connections + settings.subscribers + settings.writers + 64)
         // No key and an upstream that refuses: every job stays queued, so the
         // load is the daemon's own (queue, store, events), not generation.
-        let daemon = try BenchmarkDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:9"])
+        let daemon = try SandboxedDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:9"])
         defer { daemon.server.stop() }
         let subscribers = try (0..<settings.subscribers).map { _ in try EventCounter(socket: daemon.socket) }
         defer { for subscriber in subscribers { subscriber.close() } }

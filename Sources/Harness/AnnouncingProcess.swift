@@ -18,20 +18,20 @@ public enum AnnouncingProcess {
             let left = MonotonicInstant.now().duration(to: deadline)
             guard left > .zero, try Poll.wait(for: output.read, events: .readable, timeout: left) else {
                 server.stop()
-                throw BenchmarkError("\(name) did not announce its port within \(timeout.seconds) s")
+                throw HarnessError("\(name) did not announce its port within \(timeout.seconds) s")
             }
             var chunk = [UInt8](repeating: 0, count: 256)
             let result = try chunk.withUnsafeMutableBytes { try output.read.read(into: $0) }
             guard case .bytes(let count) = result, count > 0 else {
                 server.stop()
-                throw BenchmarkError("\(name) exited before announcing its port")
+                throw HarnessError("\(name) exited before announcing its port")
             }
             line += chunk.prefix(count)
         }
         let text = String(decoding: line.prefix { $0 != 0x0A }, as: UTF8.self)
         guard text.hasPrefix("listening on "), let port = text.split(separator: ":").last.flatMap({ UInt16($0) }) else {
             server.stop()
-            throw BenchmarkError("\(name) announced '\(text)', not 'listening on http://HOST:PORT'")
+            throw HarnessError("\(name) announced '\(text)', not 'listening on http://HOST:PORT'")
         }
         return (server, port)
     }
