@@ -264,7 +264,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Posix", "TestSupport"]),
         .testTarget(name: "JobStoreTests", dependencies: ["JobStore", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
-        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Posix"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
         .testTarget(name: "PluginHostTests", dependencies: ["Imaging", "PluginHost", "Posix", "TestSupport"]),
         /// The shipped plugins, loaded from the build with dlopen.

@@ -164,20 +164,21 @@ public struct QueueBenchmark {
     /// Submits `jobs` jobs of 5 images over one connection, then waits for
     /// each; returns the time from the first submit to the last image saved.
     private func submitAndWait(_ socket: String, jobs: Int) throws -> Duration {
-        let fd = try UnixSocket.connect(to: socket)
-        defer { try? fd.close() }
-        var reader = LineReader(fd)
+        let client = try LineClient(path: socket)
+        defer { client.close() }
+        // job.wait may take its 600 s; a reply later than that is a hang.
+        let replyWithin = Duration.seconds(660)
         let started = MonotonicInstant.now()
         var ids: [String] = []
         for index in 0..<jobs {
-            try fd.writeAll(Array(#"{"jsonrpc":"2.0","id":\#(index),"method":"job.submit","params":{"prompt":"bench \#(index)","image_count":5}}"#.utf8) + [0x0A])
-            let reply = try JSONParser.parse(try reader.line())
+            try client.sendLine(#"{"jsonrpc":"2.0","id":\#(index),"method":"job.submit","params":{"prompt":"bench \#(index)","image_count":5}}"#)
+            let reply = try JSONParser.parse(Array(try client.readLine(timeout: replyWithin).utf8))
             guard let id = reply["result"]?["id"]?.stringValue else { throw BenchmarkError("job.submit failed: \(reply)") }
             ids.append(id)
         }
         for id in ids {
-            try fd.writeAll(Array(#"{"jsonrpc":"2.0","id":1,"method":"job.wait","params":{"id":"\#(id)","timeout_seconds":600}}"#.utf8) + [0x0A])
-            let reply = try JSONParser.parse(try reader.line())
+            try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"job.wait","params":{"id":"\#(id)","timeout_seconds":600}}"#)
+            let reply = try JSONParser.parse(Array(try client.readLine(timeout: replyWithin).utf8))
             guard reply["result"]?["job"]?["state"] == "succeeded" else { throw BenchmarkError("a job did not succeed: \(reply)") }
         }
         return started.elapsed
@@ -288,29 +289,5 @@ public struct QueueBenchmark {
         try? output.read.close()
         guard try child.wait() == .exited(0) else { throw BenchmarkError("\(executable) failed") }
         return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-/// Reads lines from a blocking descriptor.
-struct LineReader {
-    let fd: FileDescriptor
-    var buffer: [UInt8] = []
-
-    init(_ fd: FileDescriptor) {
-        self.fd = fd
-    }
-
-    mutating func line() throws -> [UInt8] {
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = Array(buffer[..<newline])
-                buffer.removeFirst(newline + 1)
-                return line
-            }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let result = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
-            guard case .bytes(let count) = result, count > 0 else { throw BenchmarkError("the daemon closed the connection") }
-            buffer += chunk.prefix(count)
-        }
     }
 }

@@ -10,25 +10,20 @@ public enum AnnouncingProcess {
         options.standardOutput = .descriptor(output.write)
         let child = try ChildProcess.spawn(options)
         try? output.write.close()
-        defer { try? output.read.close() }
         let server = ServerProcess(name: name, child: child)
-        var line: [UInt8] = []
-        let deadline = MonotonicInstant.now().advanced(by: timeout)
-        while !line.contains(0x0A) {
-            let left = MonotonicInstant.now().duration(to: deadline)
-            guard left > .zero, try Poll.wait(for: output.read, events: .readable, timeout: left) else {
-                server.stop()
-                throw HarnessError("\(name) did not announce its port within \(timeout.seconds) s")
-            }
-            var chunk = [UInt8](repeating: 0, count: 256)
-            let result = try chunk.withUnsafeMutableBytes { try output.read.read(into: $0) }
-            guard case .bytes(let count) = result, count > 0 else {
-                server.stop()
-                throw HarnessError("\(name) exited before announcing its port")
-            }
-            line += chunk.prefix(count)
+        let reader = LineClient(descriptor: output.read)
+        defer { reader.close() }
+        let line: String?
+        do {
+            line = try reader.readLineOrEOF(timeout: timeout)
+        } catch {
+            server.stop()
+            throw HarnessError("\(name) did not announce its port within \(timeout.seconds) s: \(error)")
         }
-        let text = String(decoding: line.prefix { $0 != 0x0A }, as: UTF8.self)
+        guard let text = line else {
+            server.stop()
+            throw HarnessError("\(name) exited before announcing its port")
+        }
         guard text.hasPrefix("listening on "), let port = text.split(separator: ":").last.flatMap({ UInt16($0) }) else {
             server.stop()
             throw HarnessError("\(name) announced '\(text)', not 'listening on http://HOST:PORT'")

@@ -216,7 +216,11 @@ public struct MemoryCampaign: Sendable {
             bytes += read
             var start = 0
             while start < read {
-                // memchr: a debug build's generic search would be slower than the daemon.
+                // Not LineFramer: it would hold each whole reply (a listing
+                // of megabytes) to hand it over, and the client's memory
+                // would blur the daemon's; this keeps a reply's first 64
+                // bytes. memchr: a debug build's generic search would be
+                // slower than the daemon.
                 let newline: Int? = buffer.withUnsafeBytes { all in
                     memchr(all.baseAddress! + start, 0x0A, read - start).map { UnsafeRawPointer($0) - all.baseAddress! }
                 }
