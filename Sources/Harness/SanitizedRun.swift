@@ -12,8 +12,8 @@ public enum SanitizedRun {
     /// a plain run): the run's sanitizer settings, so its reports land where
     /// the run collects them, and the Swift runtime's backtracer off (it
     /// spawns swift-backtrace from the crash signal handler, a clone that
-    /// fails a check of ThreadSanitizer's own: a daemon a plugin aborts
-    /// exited 66 instead of dying of SIGABRT). `Sandbox.environment` adds
+    /// fails a check of ThreadSanitizer's own, and a daemon a plugin aborts
+    /// would exit 66 instead of dying of SIGABRT). `Sandbox.environment` adds
     /// these; a test that builds an environment from nothing adds them too.
     public static var environment: [String: String] {
         guard isActive else { return [:] }
