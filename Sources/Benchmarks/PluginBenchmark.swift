@@ -23,8 +23,9 @@ public struct PluginBenchmark {
     }
 
     public func run() throws -> String {
-        let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
-        defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
+        let scratch = try TemporaryDirectory(prefix: "vcbench-")
+        defer { scratch.remove() }
+        let folder = scratch.path
         let hyperfine = try Hyperfine()
         let vips = try Binaries.peer("vips", package: "libvips-tools")
         let convert = try Binaries.peer("convert", package: "imagemagick")

@@ -38,8 +38,9 @@ public struct RPCBenchmark {
 
     /// Runs everything and returns the report.
     public func run() throws -> String {
-        let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
-        defer { removeTree(folder) }
+        let scratch = try TemporaryDirectory(prefix: "vcbench-")
+        defer { scratch.remove() }
+        let folder = scratch.path
         let loadgen = LoadGenerator(executable: try context.binaries.ours("visioncraft-loadgen"), duration: settings.duration)
         let request = #"{"jsonrpc":"2.0","id":1,"method":"daemon.status"}"#
 
@@ -138,10 +139,6 @@ public struct RPCBenchmark {
         }
         return "aria2 answers getVersion from a C++ event loop with a constant reply; the daemon parses, dispatches and "
             + "serializes in Swift, handing each request from its socket thread to the async pool and back"
-    }
-
-    private func removeTree(_ path: String) {
-        _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", path])).wait()
     }
 }
 

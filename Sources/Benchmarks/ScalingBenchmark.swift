@@ -31,8 +31,9 @@ public struct ScalingBenchmark {
     }
 
     public func run() throws -> Outcome {
-        let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
-        defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
+        let scratch = try TemporaryDirectory(prefix: "vcbench-")
+        defer { scratch.remove() }
+        let folder = scratch.path
         let loadgen = LoadGenerator(executable: try context.binaries.ours("visioncraft-loadgen"), duration: settings.duration, warmup: .milliseconds(200))
         let jobs = try jobsAxis(folder: "\(folder)/jobs", loadgen: loadgen)
         let clients = try clientsAxis(folder: "\(folder)/clients", loadgen: loadgen)

@@ -1,4 +1,5 @@
 import Daemon
+import Harness
 import JSONRPC
 import Posix
 
@@ -36,7 +37,7 @@ public final class RPCFuzzTarget {
 
     deinit {
         stopDaemon()
-        _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait()
+        TemporaryDirectory.removeTree(folder)
     }
 
     private var socketPath: String { "\(folder)/run/d.sock" }
