@@ -14,9 +14,10 @@
 //   programs the benchmark uses as its floor and its load generator.
 // - Targets are listed in sections (plugins, libraries, tools, executables,
 //   tests), each sorted by name, as are dependency lists.
-// - The tools (Harness, Benchmarks, Reliability, FuzzTargets and their
-//   executables) sit in a section of their own: no product target depends
-//   on one of them.
+// - The tool libraries (Harness, Benchmarks, Reliability, FuzzTargets) sit
+//   in a section of their own: only the tests and the visioncraft-bench,
+//   -reliability and -fuzz executables depend on them, never vcctl,
+//   visioncraftd, the emulator or a plugin.
 
 import PackageDescription
 
@@ -176,7 +177,7 @@ let package = Package(
         /// The daemon's wire protocol: method catalog, error reasons, socket location.
         .target(name: "VisionCraftProtocol", dependencies: ["CProtocolDocuments", "JSON", "JSONRPC"]),
 
-        // MARK: Tools (tests, benchmarks, reliability campaigns, fuzzing; no product depends on them)
+        // MARK: Tools (for the tests, benchmarks, reliability campaigns and fuzzing)
 
         /// Orchestrates the benchmarks: starts servers, drives the load
         /// generator, prints tables with ratios against peers.
