@@ -12,8 +12,12 @@
 //   tested through the Swift module that wraps them.
 // - Executables are one short file over a library, except the two small C
 //   programs the benchmark uses as its floor and its load generator.
-// - Targets are listed in three sections (libraries, executables, tests),
-//   each sorted by name, as are dependency lists.
+// - Targets are listed in sections (plugins, libraries, tools, executables,
+//   tests), each sorted by name, as are dependency lists.
+// - The tool libraries (Harness, Benchmarks, Reliability, FuzzTargets) sit
+//   in a section of their own: only the tests and the visioncraft-bench,
+//   -reliability and -fuzz executables depend on them, never vcctl,
+//   visioncraftd, the emulator or a plugin.
 
 import PackageDescription
 
@@ -57,13 +61,6 @@ let package = Package(
         ),
 
         // MARK: Libraries
-
-        /// Orchestrates the benchmarks: starts servers, drives the load
-        /// generator, prints tables with ratios against peers.
-        .target(
-            name: "Benchmarks",
-            dependencies: ["CCurlShim", "CLibCurl", "HTTPClient", "Imaging", "JobStore", "JSON", "PluginHost", "Posix", "VisionCraftAPI"]
-        ),
 
         /// Typed wrappers for libcurl's variadic calls and the response callbacks.
         .target(name: "CCurlShim", dependencies: ["CLibCurl"]),
@@ -118,10 +115,6 @@ let package = Package(
             ]
         ),
 
-        /// In-process fuzz targets (the daemon's JSON-RPC surface, the
-        /// configuration file, plugin options), for libFuzzer or a seeded run.
-        .target(name: "FuzzTargets", dependencies: ["Configuration", "Daemon", "Imaging", "JSON", "PluginHost", "Posix", "Reliability"]),
-
         /// An HTTP client over libcurl's multi interface on a thread of its own.
         .target(name: "HTTPClient", dependencies: ["CCurlShim", "CLibCurl", "Posix"]),
 
@@ -151,10 +144,6 @@ let package = Package(
 
         /// System calls and POSIX types: descriptors, sockets, credentials, signals, processes.
         .target(name: "Posix", dependencies: ["CPosix"]),
-
-        /// The reliability checks (`visioncraft-reliability`): seeded inputs
-        /// for the JSON-RPC surface, fed to a live daemon.
-        .target(name: "Reliability", dependencies: ["Benchmarks", "Imaging", "JobStore", "JSON", "JSONRPC", "Posix"]),
 
         /// Gets jobs through the upstream: priorities, pacing, retries with
         /// backoff, rate-limit and key pauses, images saved with parameters.
@@ -187,6 +176,30 @@ let package = Package(
 
         /// The daemon's wire protocol: method catalog, error reasons, socket location.
         .target(name: "VisionCraftProtocol", dependencies: ["CProtocolDocuments", "JSON", "JSONRPC"]),
+
+        // MARK: Tools (for the tests, benchmarks, reliability campaigns and fuzzing)
+
+        /// Orchestrates the benchmarks: starts servers, drives the load
+        /// generator, prints tables with ratios against peers.
+        .target(
+            name: "Benchmarks",
+            dependencies: ["CCurlShim", "CLibCurl", "Harness", "HTTPClient", "Imaging", "JobStore", "JSON", "PluginHost", "Posix", "VisionCraftAPI"]
+        ),
+
+        /// In-process fuzz targets (the daemon's JSON-RPC surface, the
+        /// configuration file, plugin options), for libFuzzer or a seeded run.
+        .target(
+            name: "FuzzTargets", dependencies: ["Configuration", "Daemon", "Harness", "Imaging", "JSON", "JSONRPC", "PluginHost", "Posix", "Reliability"]
+        ),
+
+        /// What the tests, the benchmarks, the campaigns and the fuzz targets
+        /// share: a daemon started in a sandbox, the built binaries, a line
+        /// client over LineFramer, text tables.
+        .target(name: "Harness", dependencies: ["JSONRPC", "Posix"]),
+
+        /// The reliability checks (`visioncraft-reliability`): seeded inputs
+        /// for the JSON-RPC surface, fed to a live daemon.
+        .target(name: "Reliability", dependencies: ["Harness", "Imaging", "JobStore", "JSON", "JSONRPC", "Posix"]),
 
         // MARK: Executables
 
@@ -222,7 +235,7 @@ let package = Package(
         // MARK: Tests
 
         /// Helpers shared by the test targets (never linked into a product).
-        .target(name: "TestSupport", dependencies: ["Posix"], path: "Tests/TestSupport", linkerSettings: sanitizerExportSettings),
+        .target(name: "TestSupport", dependencies: ["Harness", "Posix"], path: "Tests/TestSupport", linkerSettings: sanitizerExportSettings),
         .target(name: "TestPluginCrash", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Crash", publicHeadersPath: "."),
         .target(name: "TestPluginEcho", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Echo", publicHeadersPath: "."),
         .target(name: "TestPluginFailingInit", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/FailingInit", publicHeadersPath: "."),
@@ -232,7 +245,7 @@ let package = Package(
         .target(name: "TestPluginSlow", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Slow", publicHeadersPath: "."),
         .target(name: "TestPluginWrongABI", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/WrongABI", publicHeadersPath: "."),
 
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "JSON", "Posix", "TestSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Harness", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Posix", "TestSupport"]),
@@ -244,20 +257,21 @@ let package = Package(
             ]
         ),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
-        .testTarget(name: "EndToEndTests", dependencies: ["Benchmarks", "Imaging", "JobStore", "JSON", "Posix", "Reliability", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "JobStore", "JSON", "Posix", "Reliability", "TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "Posix", "TestSupport"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Posix", "TestSupport"]),
         .testTarget(name: "JobStoreTests", dependencies: ["JobStore", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
-        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Posix"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
         .testTarget(name: "PluginHostTests", dependencies: ["Imaging", "PluginHost", "Posix", "TestSupport"]),
         /// The shipped plugins, loaded from the build with dlopen.
         .testTarget(name: "PluginsTests", dependencies: ["Imaging", "JSON", "PluginHost", "Posix", "TemplatePlugin", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
-        .testTarget(name: "ReliabilityTests", dependencies: ["Benchmarks", "Posix", "Reliability", "TestSupport"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["Posix", "Reliability", "TestSupport"]),
         .testTarget(
             name: "SchedulerTests",
             dependencies: [

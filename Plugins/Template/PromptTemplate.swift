@@ -34,8 +34,8 @@ struct PromptTemplate {
     /// another is a level, and so is each wildcard a value includes. The
     /// parser refuses deeper braces and the renderer deeper inclusion (a
     /// wildcard that includes itself), so neither recurses further than
-    /// this whatever the input: a 10 KB prompt of nested braces overflowed
-    /// the stack of the thread the hook runs on.
+    /// this whatever the input: a 10 KB prompt of nested braces would
+    /// overflow the stack of the thread the hook runs on.
     static let maximumNesting = 32
 
     /// Parses `text`.

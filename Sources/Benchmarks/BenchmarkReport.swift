@@ -1,3 +1,4 @@
+import Harness
 import JobStore
 import Posix
 
@@ -8,8 +9,8 @@ import Darwin
 #endif
 
 /// BENCHMARKS.md: the machine, a summary of every figure beside its peer,
-/// how cost grows with load (the plot), where we are behind and why, and
-/// each benchmark's full tables. Written by `visioncraft-bench report`.
+/// how cost grows with load (the plot), where we are behind and why, notes
+/// from profiles, and each benchmark's full tables. Written by `visioncraft-bench report`.
 public struct BenchmarkReport: Sendable {
     /// One benchmark's output.
     public struct Section: Sendable {
@@ -94,6 +95,7 @@ public struct BenchmarkReport: Sendable {
             let listed = (figures[reason] ?? []).map { "**\($0.figure)** (\($0.suite)): ours \($0.ours), \($0.peer), \(Format.ratio($0.advantage))" }
             lines.append("- " + listed.joined(separator: "; ") + ". " + Self.sentence(reason))
         }
+        lines += [""] + ProfileNotes.markdown
         lines += ["", "## Every table", ""]
         for section in sections {
             lines += ["### \(section.title)", "", "```text", section.text, "```", ""]

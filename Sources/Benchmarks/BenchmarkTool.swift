@@ -1,3 +1,4 @@
+import Harness
 import Posix
 
 /// `visioncraft-bench`: runs the benchmarks and prints tables, or writes
@@ -104,7 +105,7 @@ public enum BenchmarkTool {
         Signals.ignoreBrokenPipe()
         let progress: @Sendable (String) -> Void = { write(to: .standardError, $0 + "\n") }
         do {
-            let binaries = try BenchmarkBinaries()
+            let binaries = try Binaries()
             let findings = BenchmarkFindings()
             let context = BenchmarkContext(binaries: binaries, findings: findings, print: progress)
             var wanted = suites

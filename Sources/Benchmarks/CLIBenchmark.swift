@@ -1,3 +1,4 @@
+import Harness
 import Posix
 
 /// The command-line client against task-spooler's C client, with hyperfine:
@@ -61,26 +62,22 @@ public struct CLIBenchmark {
     /// Runs everything and returns the report.
     public func run() throws -> String {
         let hyperfine = try Hyperfine()
-        let tsp = try BenchmarkBinaries.peer("tsp", package: "task-spooler")
+        let tsp = try Binaries.peer("tsp", package: "task-spooler")
         let vcctl = try context.binaries.ours("vcctl")
-        let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
-        defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
+        let scratch = try TemporaryDirectory(prefix: "vcbench-")
+        defer { scratch.remove() }
+        let folder = scratch.path
 
         let home = "\(folder)/daemon"
-        let daemon = try BenchmarkDaemon.start(
+        let daemon = try SandboxedDaemon.start(
             context.binaries, folder: home, arguments: ["--emulator", "--requests-per-minute", "0", "--max-in-flight", "4"]
         )
         defer { daemon.server.stop() }
         // vcctl reads the same (absent) configuration as the daemon; tsp
-        // writes its output files here, not in the real /tmp.
-        var environment = ProcessEnvironment.variables()
-        environment["HOME"] = home
-        environment["XDG_CONFIG_HOME"] = "\(home)/config"
-        environment["XDG_STATE_HOME"] = "\(home)/state"
-        environment["TMPDIR"] = folder
-        for name in ["VISIONCRAFT_API_KEY", "VISIONCRAFT_UPSTREAM", "VISIONCRAFT_SOCKET", "TS_MAXFINISHED", "TS_SLOTS"] {
-            environment.removeValue(forKey: name)
-        }
+        // writes its output files here, not in the real /tmp, and keeps its
+        // default queue (no TS_* settings of the user's).
+        var environment = Sandbox.environment(home: home, extra: ["TMPDIR": folder])
+        for name in ["TS_MAXFINISHED", "TS_SLOTS"] { environment.removeValue(forKey: name) }
         let ours = "\(vcctl) --no-start --socket \(daemon.socket)"
 
         context.print("  \(settings.historySize) jobs through visioncraftd on its emulator (vcctl submit --wait -) ...")

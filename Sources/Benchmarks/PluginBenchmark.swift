@@ -1,3 +1,4 @@
+import Harness
 import Imaging
 import PluginHost
 import Posix
@@ -22,11 +23,12 @@ public struct PluginBenchmark {
     }
 
     public func run() throws -> String {
-        let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
-        defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
+        let scratch = try TemporaryDirectory(prefix: "vcbench-")
+        defer { scratch.remove() }
+        let folder = scratch.path
         let hyperfine = try Hyperfine()
-        let vips = try BenchmarkBinaries.peer("vips", package: "libvips-tools")
-        let convert = try BenchmarkBinaries.peer("convert", package: "imagemagick")
+        let vips = try Binaries.peer("vips", package: "libvips-tools")
+        let convert = try Binaries.peer("convert", package: "imagemagick")
         let upscale = try PluginLoader.load("\(context.binaries.directory)/libvisioncraft-upscale\(PluginRegistry.fileExtension)")
         let picture = Self.picture(side: 512)
         let png = try PNGCodec.encode(picture)

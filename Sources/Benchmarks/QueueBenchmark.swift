@@ -1,3 +1,4 @@
+import Harness
 import HTTPClient
 import JobStore
 import JSON
@@ -29,15 +30,16 @@ public struct QueueBenchmark {
     }
 
     public func run() throws -> String {
-        let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
-        defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
-        let python = try BenchmarkBinaries.peer("python3", package: "python3")
+        let scratch = try TemporaryDirectory(prefix: "vcbench-")
+        defer { scratch.remove() }
+        let folder = scratch.path
+        let python = try Binaries.peer("python3", package: "python3")
         let loadgen = LoadGenerator(executable: try context.binaries.ours("visioncraft-loadgen"), duration: settings.duration)
         var report: [String] = []
 
         // 1. Durable submits: no key and no upstream, so nothing runs but the store.
         let closedPort = try TCPSocket.freePort()
-        let idle = try BenchmarkDaemon.start(context.binaries, folder: "\(folder)/submits", arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
+        let idle = try SandboxedDaemon.start(context.binaries, folder: "\(folder)/submits", arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
         let idleKilobytes = idle.server.residentKilobytes()
         let idlePrivate = idle.server.privateKilobytes()
         var submits = TextTable(header: ["durable submits (job.submit, fsync per commit)", "per second", "p50", "p99", "vs one insert per commit"])
@@ -73,10 +75,10 @@ public struct QueueBenchmark {
         )
         defer { emulator.stop() }
         context.print("  \(settings.jobs) jobs of 5 images through visioncraftd ...")
-        let daemon = try BenchmarkDaemon.start(
+        let daemon = try SandboxedDaemon.start(
             context.binaries, folder: "\(folder)/e2e",
             arguments: ["--upstream", "http://127.0.0.1:\(emulatorPort)", "--requests-per-minute", "0", "--max-in-flight", "4"],
-            environment: ["VISIONCRAFT_API_KEY": "bench-key"]
+            environment: Sandbox.environment(home: "\(folder)/e2e", extra: ["VISIONCRAFT_API_KEY": "bench-key"])
         )
         defer { daemon.server.stop() }
         let beforeKilobytes = daemon.server.residentKilobytes()
@@ -110,7 +112,7 @@ public struct QueueBenchmark {
         context.print("  \(settings.historySize) jobs in the store ...")
         let history = "\(folder)/history"
         let newest = try Self.fillStore("\(history)/state/visioncraft/jobs.sqlite3", adding: settings.historySize)
-        let big = try BenchmarkDaemon.start(context.binaries, folder: history, arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
+        let big = try SandboxedDaemon.start(context.binaries, folder: history, arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
         defer { big.server.stop() }
         var large = TextTable(header: ["\(settings.historySize) jobs in the store", "p50", "p99", "target"])
         large.append(["start-up to ready", Format.millis(big.startup.seconds * 1000), "", "under 1 s"])
@@ -163,20 +165,21 @@ public struct QueueBenchmark {
     /// Submits `jobs` jobs of 5 images over one connection, then waits for
     /// each; returns the time from the first submit to the last image saved.
     private func submitAndWait(_ socket: String, jobs: Int) throws -> Duration {
-        let fd = try UnixSocket.connect(to: socket)
-        defer { try? fd.close() }
-        var reader = LineReader(fd)
+        let client = try LineClient(path: socket)
+        defer { client.close() }
+        // job.wait may take its 600 s; a reply later than that is a hang.
+        let replyWithin = Duration.seconds(660)
         let started = MonotonicInstant.now()
         var ids: [String] = []
         for index in 0..<jobs {
-            try fd.writeAll(Array(#"{"jsonrpc":"2.0","id":\#(index),"method":"job.submit","params":{"prompt":"bench \#(index)","image_count":5}}"#.utf8) + [0x0A])
-            let reply = try JSONParser.parse(try reader.line())
+            try client.sendLine(#"{"jsonrpc":"2.0","id":\#(index),"method":"job.submit","params":{"prompt":"bench \#(index)","image_count":5}}"#)
+            let reply = try JSONParser.parse(Array(try client.readLine(timeout: replyWithin).utf8))
             guard let id = reply["result"]?["id"]?.stringValue else { throw BenchmarkError("job.submit failed: \(reply)") }
             ids.append(id)
         }
         for id in ids {
-            try fd.writeAll(Array(#"{"jsonrpc":"2.0","id":1,"method":"job.wait","params":{"id":"\#(id)","timeout_seconds":600}}"#.utf8) + [0x0A])
-            let reply = try JSONParser.parse(try reader.line())
+            try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"job.wait","params":{"id":"\#(id)","timeout_seconds":600}}"#)
+            let reply = try JSONParser.parse(Array(try client.readLine(timeout: replyWithin).utf8))
             guard reply["result"]?["job"]?["state"] == "succeeded" else { throw BenchmarkError("a job did not succeed: \(reply)") }
         }
         return started.elapsed
@@ -198,7 +201,10 @@ public struct QueueBenchmark {
                             let urls = try await client.generate(
                                 GenerationParameters(prompt: "bench \(job)", model: "anything_V5", sampler: "Euler", imageCount: 5), key: "bench"
                             )
-                            for (index, url) in urls.enumerated() { _ = try await client.download(url, to: "\(folder)/\(job)-\(index)") }
+                            for (index, url) in urls.enumerated() {
+                                let image = try await client.fetchImage(url)
+                                try FileSystem.writeFileAtomically("\(folder)/\(job)-\(index).\(image.format.fileExtension)", image.bytes, permissions: 0o644)
+                            }
                         }
                     }
                 }
@@ -284,29 +290,5 @@ public struct QueueBenchmark {
         try? output.read.close()
         guard try child.wait() == .exited(0) else { throw BenchmarkError("\(executable) failed") }
         return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-/// Reads lines from a blocking descriptor.
-struct LineReader {
-    let fd: FileDescriptor
-    var buffer: [UInt8] = []
-
-    init(_ fd: FileDescriptor) {
-        self.fd = fd
-    }
-
-    mutating func line() throws -> [UInt8] {
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = Array(buffer[..<newline])
-                buffer.removeFirst(newline + 1)
-                return line
-            }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let result = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
-            guard case .bytes(let count) = result, count > 0 else { throw BenchmarkError("the daemon closed the connection") }
-            buffer += chunk.prefix(count)
-        }
     }
 }

@@ -1,3 +1,4 @@
+import Harness
 import JSON
 import Posix
 
@@ -37,15 +38,16 @@ public struct RPCBenchmark {
 
     /// Runs everything and returns the report.
     public func run() throws -> String {
-        let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
-        defer { removeTree(folder) }
+        let scratch = try TemporaryDirectory(prefix: "vcbench-")
+        defer { scratch.remove() }
+        let folder = scratch.path
         let loadgen = LoadGenerator(executable: try context.binaries.ours("visioncraft-loadgen"), duration: settings.duration)
         let request = #"{"jsonrpc":"2.0","id":1,"method":"daemon.status"}"#
 
         var figures: [ServerFigures] = []
 
         // visioncraftd
-        let started = try BenchmarkDaemon.start(context.binaries, folder: "\(folder)/daemon")
+        let started = try SandboxedDaemon.start(context.binaries, folder: "\(folder)/daemon")
         let daemonSocket = started.socket
         let daemon = started.server
         defer { daemon.stop() }
@@ -61,7 +63,7 @@ public struct RPCBenchmark {
 
         // aria2
         if settings.includeAria2 {
-            let aria2c = try BenchmarkBinaries.peer("aria2c", package: "aria2")
+            let aria2c = try Binaries.peer("aria2c", package: "aria2")
             let port = try TCPSocket.freePort()
             let aria2 = try ServerProcess.start(
                 name: "aria2c",
@@ -137,10 +139,6 @@ public struct RPCBenchmark {
         }
         return "aria2 answers getVersion from a C++ event loop with a constant reply; the daemon parses, dispatches and "
             + "serializes in Swift, handing each request from its socket thread to the async pool and back"
-    }
-
-    private func removeTree(_ path: String) {
-        _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", path])).wait()
     }
 }
 

@@ -1,3 +1,5 @@
+import Harness
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,3 +1,4 @@
+import Harness
 import Posix
 import JobStore
 
@@ -30,8 +31,9 @@ public struct ScalingBenchmark {
     }
 
     public func run() throws -> Outcome {
-        let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
-        defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
+        let scratch = try TemporaryDirectory(prefix: "vcbench-")
+        defer { scratch.remove() }
+        let folder = scratch.path
         let loadgen = LoadGenerator(executable: try context.binaries.ours("visioncraft-loadgen"), duration: settings.duration, warmup: .milliseconds(200))
         let jobs = try jobsAxis(folder: "\(folder)/jobs", loadgen: loadgen)
         let clients = try clientsAxis(folder: "\(folder)/clients", loadgen: loadgen)
@@ -61,7 +63,7 @@ public struct ScalingBenchmark {
             // The submits of the last point count too: grow to `count` exactly.
             let have = try held == 0 ? 0 : countJobs(database)
             if count > have { try QueueBenchmark.fillStore(database, adding: count - have) }
-            let daemon = try BenchmarkDaemon.start(context.binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
+            let daemon = try SandboxedDaemon.start(context.binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:\(closedPort)"])
             let status = try loadgen.run(.unix(path: daemon.socket, line: Self.status), connections: 1)
             let list = try loadgen.run(.unix(path: daemon.socket, line: Self.list), connections: 1)
             let resident = daemon.server.residentKilobytes()
@@ -103,7 +105,7 @@ public struct ScalingBenchmark {
     /// 1 to 500 connections asking at once, on visioncraftd, aria2 and the floor.
     private func clientsAxis(folder: String, loadgen: LoadGenerator) throws -> (text: String, panel: SVGLineChart.Panel) {
         var servers: [(name: String, server: ServerProcess, target: LoadGenerator.Target)] = []
-        let daemon = try BenchmarkDaemon.start(context.binaries, folder: "\(folder)/daemon")
+        let daemon = try SandboxedDaemon.start(context.binaries, folder: "\(folder)/daemon")
         defer { daemon.server.stop() }
         servers.append(("visioncraftd", daemon.server, .unix(path: daemon.socket, line: Self.status)))
         let floorSocket = "\(folder)/floor.sock"
@@ -114,7 +116,7 @@ public struct ScalingBenchmark {
         servers.append(("floor (C)", floor, .unix(path: floorSocket, line: Self.status)))
         var aria2: ServerProcess?
         if settings.includeAria2 {
-            let aria2c = try BenchmarkBinaries.peer("aria2c", package: "aria2")
+            let aria2c = try Binaries.peer("aria2c", package: "aria2")
             let port = try TCPSocket.freePort()
             let started = try ServerProcess.start(
                 name: "aria2c",

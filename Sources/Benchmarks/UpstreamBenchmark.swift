@@ -1,3 +1,4 @@
+import Harness
 import HTTPClient
 import JSON
 import Posix
@@ -27,9 +28,10 @@ public struct UpstreamBenchmark {
 
     /// Runs everything and returns the report.
     public func run() throws -> String {
-        let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/vcbench-")
-        defer { _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait() }
-        let python = try BenchmarkBinaries.peer("python3", package: "python3")
+        let scratch = try TemporaryDirectory(prefix: "vcbench-")
+        defer { scratch.remove() }
+        let folder = scratch.path
+        let python = try Binaries.peer("python3", package: "python3")
         let loadgen = LoadGenerator(executable: try context.binaries.ours("visioncraft-loadgen"), duration: settings.duration)
 
         let (emulator, emulatorPort) = try AnnouncingProcess.start(
@@ -121,8 +123,10 @@ public struct UpstreamBenchmark {
             defer { http.shutdown() }
             let client = VisionCraftClient(configuration: .init(baseURL: baseURL), http: http)
             let urls = try await client.generate(GenerationParameters(prompt: "a lighthouse at dusk", model: "anything_V5", sampler: "Euler"), key: "bench")
-            let saved = try await client.download(urls[0], to: path)
-            return (urls[0], saved.path, saved.byteCount)
+            let image = try await client.fetchImage(urls[0])
+            let file = "\(path).\(image.format.fileExtension)"
+            try FileSystem.writeFileAtomically(file, image.bytes, permissions: 0o644)
+            return (urls[0], file, image.bytes.count)
         }
     }
 

@@ -34,12 +34,16 @@ struct DaemonMethods: Sendable {
             requestStop(.request(connectionID: context.connectionID, peer: context.peer))
             return DaemonShutdown.Result(stopping: true)
         }
-        table.register(DaemonReload.self) { _, _ in
-            do {
-                let report = try reload()
-                return DaemonReload.Result(path: report.path, changed: report.changed, restartNeeded: report.restartNeeded)
-            } catch {
-                throw ApplicationError.configurationInvalid("\(error)")
+        // Reads the configuration file (and checks the socket file): on a
+        // thread of its own, off the event loop and the task pool.
+        table.register(DaemonReload.self, .waiting) { _, _ in
+            try await onOwnThread(name: "vc-reload") { () throws -> DaemonReload.Result in
+                do {
+                    let report = try reload()
+                    return DaemonReload.Result(path: report.path, changed: report.changed, restartNeeded: report.restartNeeded)
+                } catch {
+                    throw ApplicationError.configurationInvalid("\(error)")
+                }
             }
         }
         table.register(RPCDiscover.self) { _, _ in AnyResult(discoveryDocument) }

@@ -11,8 +11,9 @@ struct PluginMethods: Sendable {
     func register(in table: inout RPCMethodTable) {
         let registry = self.registry
         table.register(PluginsList.self) { _, _ in Self.list(registry) }
-        table.register(PluginsEnable.self) { parameters, _ in
-            guard registry.enable(parameters.name) else {
+        // Enabling rewrites the file of disabled plugins: off the event loop.
+        table.register(PluginsEnable.self, .waiting) { parameters, _ in
+            guard try await onOwnThread(name: "vc-plugin-state", { registry.enable(parameters.name) }) else {
                 throw RPCError.invalidParams(field: "params.name", "plugin \(parameters.name) is not disabled")
             }
             return Self.list(registry)

@@ -2,6 +2,7 @@ import JobStore
 import JSON
 import JSONRPC
 import JSONRPCServer
+import Posix
 import Scheduler
 import VisionCraftAPI
 import VisionCraftProtocol
@@ -66,24 +67,30 @@ struct QueueMethods: Sendable {
             return SubscriptionResult(subscribed: false)
         }
         table.register(KeyStatus.self) { _, _ in Self.status(vault) }
-        table.register(KeyClear.self) { _, _ in
-            do {
-                try vault.clear()
-            } catch {
-                throw ApplicationError.storageFailed("\(error)")
+        // The key file is written (and fsynced) on a thread of its own:
+        // never on the event loop, nor on the task pool.
+        table.register(KeyClear.self, .waiting) { _, _ in
+            try await onOwnThread(name: "vc-key-file") { () throws -> KeyStatus.Result in
+                do {
+                    try vault.clear()
+                } catch {
+                    throw ApplicationError.storageFailed("\(error)")
+                }
+                return Self.status(vault)
             }
-            return Self.status(vault)
         }
-        table.register(KeySet.self) { parameters, _ in
-            do {
-                try vault.set(parameters.key)
-            } catch let error as KeyVaultError where error.isStorage {
-                throw ApplicationError.storageFailed("\(error)")
-            } catch {
-                throw RPCError.invalidParams(field: "params.key", "\(error)")
+        table.register(KeySet.self, .waiting) { parameters, _ in
+            try await onOwnThread(name: "vc-key-file") { () throws -> KeyStatus.Result in
+                do {
+                    try vault.set(parameters.key)
+                } catch let error as KeyVaultError where error.isStorage {
+                    throw ApplicationError.storageFailed("\(error)")
+                } catch {
+                    throw RPCError.invalidParams(field: "params.key", "\(error)")
+                }
+                scheduler.poke()
+                return Self.status(vault)
             }
-            scheduler.poke()
-            return Self.status(vault)
         }
     }
 

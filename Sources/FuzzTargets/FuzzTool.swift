@@ -1,3 +1,4 @@
+import Harness
 import Posix
 
 #if canImport(Glibc)
@@ -75,8 +76,8 @@ public enum FuzzTool {
         case "config": return FuzzTarget(name: name, seeds: FuzzSeeds.config) { ConfigFuzzTarget() }
         case "plugin-options":
             return FuzzTarget(name: name, seeds: FuzzSeeds.pluginOptions) {
-                let folder = ProcessEnvironment.executablePath().map(FileSystem.parentDirectory) ?? "."
-                return try PluginOptionsFuzzTarget(pluginFolder: folder)
+                // The shipped plugins are built next to this program.
+                return try PluginOptionsFuzzTarget(pluginFolder: try Binaries().directory)
             }
         default: return nil
         }

@@ -1,4 +1,6 @@
 import Daemon
+import Harness
+import JSONRPC
 import Posix
 
 #if canImport(Glibc)
@@ -19,7 +21,8 @@ public final class RPCFuzzTarget {
     private var daemon: Daemon?
     private var runner: OSThread?
     private var connection: FileDescriptor?
-    private var buffer: [UInt8] = []
+    /// Replies to our connection: the daemon bounds them, we take them all.
+    private var framer = LineFramer(maximumLineLength: .max)
     private var sentinel = 0
     /// How long one input may take before it counts as a hang.
     public var timeLimit: Duration = .seconds(10)
@@ -34,7 +37,7 @@ public final class RPCFuzzTarget {
 
     deinit {
         stopDaemon()
-        _ = try? ChildProcess.spawn(.init(executable: "/bin/rm", arguments: ["-rf", folder])).wait()
+        TemporaryDirectory.removeTree(folder)
     }
 
     private var socketPath: String { "\(folder)/run/d.sock" }
@@ -107,7 +110,7 @@ public final class RPCFuzzTarget {
     private func reconnect() {
         connection.map { try? $0.close() }
         connection = nil
-        buffer.removeAll()
+        framer = LineFramer(maximumLineLength: .max)
         // A daemon on its way out (an input asked for daemon.shutdown) may
         // still accept a connection it then closes: wait for its end.
         let stopping = daemon?.wait(for: .stopping, timeout: .zero) ?? true
@@ -132,25 +135,27 @@ public final class RPCFuzzTarget {
         let needle = Array("\"fuzz-sentinel-\(sentinel)\"".utf8)
         let deadline = MonotonicInstant.now().advanced(by: timeLimit)
         var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            while let newline = buffer.firstIndex(of: 0x0A) {
-                let line = buffer[..<newline]
-                let found = Self.contains(line, needle)
-                buffer.removeSubrange(...newline)
-                if found { return true }
-            }
+        var found = false
+        // Pauses after the sentinel's answer: what came behind it stays buffered.
+        let look = { (line: UnsafeRawBufferPointer) -> Bool in
+            found = Self.contains(line, needle)
+            return !found
+        }
+        _ = framer.resume(onLine: look)
+        while !found {
             let left = MonotonicInstant.now().duration(to: deadline)
             guard left > .zero, (try? Poll.wait(for: connection, events: .readable, timeout: left)) == true else { return false }
             let result = try? chunk.withUnsafeMutableBytes { try connection.read(into: $0) }
             switch result {
-            case .bytes(let count)?: buffer.append(contentsOf: chunk[0..<count])
+            case .bytes(let count)?: _ = chunk.withUnsafeBytes { framer.feed(UnsafeRawBufferPointer(rebasing: $0[..<count]), onLine: look) }
             case .wouldBlock?: continue
             default: return false
             }
         }
+        return true
     }
 
-    private static func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
+    private static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
         guard haystack.count >= needle.count else { return false }
         var index = haystack.startIndex
         while index + needle.count <= haystack.endIndex {

@@ -27,9 +27,9 @@ public enum PNGCodec {
             self.filters = filters
         }
 
-        /// PNG_FILTER_NONE: rows stored as they are. Six times faster to
-        /// encode than libpng's adaptive choice for a 512x512 picture of
-        /// flat shapes, for a file about 15% larger.
+        /// PNG_FILTER_NONE: rows stored as they are. Much faster to encode
+        /// than libpng's adaptive choice, for a somewhat larger file
+        /// (BENCHMARKS.md, "Notes from profiles").
         public static let noFilter: Int32 = 0x08
     }
 

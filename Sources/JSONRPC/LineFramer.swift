@@ -126,6 +126,20 @@ public struct LineFramer: Sendable {
         return .consumed
     }
 
+    /// Removes and returns the bytes waiting in the buffer (lines left by a
+    /// pause, a partial line), for a reader that stops reading lines here:
+    /// the body after a header, the rest of a stream read whole. The framer
+    /// is empty afterwards and not paused.
+    public mutating func takeBuffered() -> [UInt8] {
+        guard !hasOverflowed else { return [] }
+        let bytes = Array(buffer[start...])
+        buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 16)
+        start = 0
+        searched = 0
+        isPaused = false
+        return bytes
+    }
+
     private mutating func checkPartialLine() -> Outcome {
         bufferedByteCount > maximumLineLength ? overflow() : .consumed
     }

@@ -11,7 +11,8 @@ public final class RPCClient {
     /// The socket.
     public let descriptor: FileDescriptor
     private var nextID = 1
-    private var buffer: [UInt8] = []
+    /// Replies: no bound, the daemon is trusted to send what was asked for.
+    private var framer = LineFramer(maximumLineLength: .max)
     private var notifications: [RPCNotification] = []
     private var isClosed = false
 
@@ -103,22 +104,32 @@ public final class RPCClient {
     }
 
     private func readMessage(until deadline: MonotonicInstant?, timeout: Duration?) throws(RPCClientError) -> JSON {
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = Array(buffer[..<newline])
-                buffer.removeSubrange(...newline)
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                do {
-                    return try JSONParser.parse(line)
-                } catch {
-                    throw .malformedReply("not JSON (\(error))")
-                }
+        var line: [UInt8]?
+        _ = framer.resume { Self.take($0, into: &line) }
+        while line == nil {
+            try fill(until: deadline, timeout: timeout) { chunk in
+                _ = framer.feed(chunk) { Self.take($0, into: &line) }
             }
-            try fill(until: deadline, timeout: timeout)
+        }
+        do {
+            return try JSONParser.parse(line ?? [])
+        } catch {
+            throw .malformedReply("not JSON (\(error))")
         }
     }
 
-    private func fill(until deadline: MonotonicInstant?, timeout: Duration?) throws(RPCClientError) {
+    /// Keeps a line that is not blank and pauses the framer after it: one
+    /// message per `readMessage`, the rest stays buffered.
+    private static func take(_ bytes: UnsafeRawBufferPointer, into line: inout [UInt8]?) -> Bool {
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return true }
+        line = Array(bytes)
+        return false
+    }
+
+    /// Waits for bytes (until `deadline`) and hands what one read got to `received`.
+    private func fill(
+        until deadline: MonotonicInstant?, timeout: Duration?, _ received: (UnsafeRawBufferPointer) -> Void
+    ) throws(RPCClientError) {
         do {
             let left = deadline.map { MonotonicInstant.now().duration(to: $0) }
             if let left, left <= .zero { throw RPCClientError.timedOut(timeout ?? .zero) }
@@ -131,7 +142,7 @@ public final class RPCClient {
                 Result { () throws(SystemError) -> FileDescriptor.ReadResult in
                     let outcome = try descriptor.read(into: chunk)
                     if case .bytes(let count) = outcome {
-                        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
+                        received(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
                     }
                     return outcome
                 }

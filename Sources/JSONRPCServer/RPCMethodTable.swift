@@ -7,10 +7,15 @@ import JSONRPC
 /// Two kinds of handler:
 /// - synchronous ones run on the connection's event-loop thread and answer at
 ///   once, with no thread hop (the fast path: `daemon.status`). They must not
-///   block or take long.
+///   block or take long: no file or network I/O.
 /// - asynchronous ones run in a task; the reply goes out when they finish,
 ///   possibly after replies to later requests. What they spend their time
-///   on (`Work`) sets how many one connection may run at once.
+///   on (`Work`) sets how many one connection may run at once. One that
+///   touches files does so on a thread of its own (`onOwnThread`), never on
+///   the task pool.
+///
+/// `placement(of:)` says which kind a method got, so that a test can hold a
+/// server's table to this rule.
 public struct RPCMethodTable: Sendable {
     /// What an asynchronous handler spends its time on, which sets how many
     /// of its requests one connection may have running at once.
@@ -27,6 +32,14 @@ public struct RPCMethodTable: Sendable {
         case waiting
     }
 
+    /// Where a method's handler runs.
+    public enum Placement: Sendable, Hashable {
+        /// On the connection's event-loop thread (a synchronous handler).
+        case eventLoop
+        /// In a task, off the event loop (an asynchronous handler).
+        case task(Work)
+    }
+
     enum Handler: Sendable {
         case immediate(@Sendable (JSON?, RPCRequestContext) throws -> JSON)
         case deferred(Work, @Sendable (JSON?, RPCRequestContext) async throws -> JSON)
@@ -38,6 +51,15 @@ public struct RPCMethodTable: Sendable {
 
     /// The registered method names, sorted.
     public var methodNames: [String] { handlers.keys.sorted() }
+
+    /// Where the handler of `method` runs; nil when none is registered.
+    public func placement(of method: String) -> Placement? {
+        switch handlers[method] {
+        case .immediate: .eventLoop
+        case .deferred(let work, _): .task(work)
+        case nil: nil
+        }
+    }
 
     /// Registers a synchronous handler for `method`.
     ///

@@ -18,8 +18,8 @@ enum DatabaseCheck {
     ///
     /// The quick check runs on a connection of its own, closed before the
     /// store's is opened: reading every page leaves a connection holding
-    /// memory that the store's would keep for its whole life (60 MB more
-    /// after a burst of large listings, in `visioncraft-reliability memory`).
+    /// memory that the store's would keep for its whole life (BENCHMARKS.md,
+    /// "Notes from profiles").
     static func open(_ path: String) throws -> SQLiteConnection {
         try beforeOpening(path)
         do {

@@ -128,7 +128,4 @@ public final class SQLiteConnection {
             throw error
         }
     }
-
-    /// Whether a transaction is open.
-    public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 }

@@ -21,8 +21,5 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The disk is full or the database cannot grow.
     public var isDiskFull: Bool { primaryCode == SQLITE_FULL }
 
-    /// A UNIQUE, CHECK or foreign key constraint failed.
-    public var isConstraintViolation: Bool { primaryCode == SQLITE_CONSTRAINT }
-
     public var description: String { "\(context): \(message) (SQLite code \(code))" }
 }

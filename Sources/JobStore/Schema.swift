@@ -73,9 +73,10 @@ enum Schema {
         """,
         // 4: prompts are indexed in batches, not inside each submit: with a
         // trigger per insert (and a savepoint per operation, where FTS5
-        // flushes), every submit wrote an FTS segment, and durable submits
-        // ran at half speed. `JobStore.indexNewPrompts` now catches up every
-        // `promptIndexBatch` jobs and before every search.
+        // flushes), every submit writes an FTS segment, which a durable
+        // submit pays for (BENCHMARKS.md, "Notes from profiles").
+        // `JobStore.indexNewPrompts` catches up every `promptIndexBatch`
+        // jobs and before every search.
         """
         DROP TRIGGER IF EXISTS jobs_prompt_added;
         """,

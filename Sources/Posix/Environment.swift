@@ -32,9 +32,4 @@ public struct Environment: Sendable {
 
     /// The variables for a child process: nil means "inherit this process's".
     public var variablesForChild: [String: String]? { table }
-
-    /// Every variable, as a table.
-    public var allVariables: [String: String] {
-        table ?? ProcessEnvironment.variables()
-    }
 }

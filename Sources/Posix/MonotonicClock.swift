@@ -11,8 +11,8 @@ import Musl
 ///
 /// Not `ContinuousClock`: that lives in the concurrency runtime, and linking
 /// it into a static client such as vcctl adds the runtime and libdispatch,
-/// their start-up work and 33 page faults (0.6 ms -> 0.8 ms measured for a
-/// trivial program; see README, "Speed").
+/// their start-up work and page faults (README, "Speed"; BENCHMARKS.md,
+/// "Notes from profiles").
 public struct MonotonicInstant: Sendable, Comparable, Hashable {
     /// Nanoseconds since an arbitrary point (boot).
     public let nanoseconds: Int64

@@ -41,8 +41,6 @@ public struct SystemError: Error, Sendable, Hashable, CustomStringConvertible {
         return "\(function)\(target): \(reason) (errno \(code))"
     }
 
-    /// True for EAGAIN/EWOULDBLOCK: a non-blocking call that would have blocked.
-    public var isWouldBlock: Bool { code == EAGAIN || code == EWOULDBLOCK }
     /// True for ENOENT.
     public var isNoSuchFile: Bool { code == ENOENT }
     /// True for ECONNREFUSED: nobody listens on the socket.

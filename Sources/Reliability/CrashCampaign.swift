@@ -1,4 +1,4 @@
-import Benchmarks
+import Harness
 import Imaging
 import JobStore
 import JSON
@@ -50,11 +50,11 @@ public struct CrashCampaign: Sendable {
         public var elapsed: Duration = .zero
     }
 
-    public let binaries: BenchmarkBinaries
+    public let binaries: Binaries
     public let folder: String
     public let settings: Settings
 
-    public init(binaries: BenchmarkBinaries, folder: String, settings: Settings) {
+    public init(binaries: Binaries, folder: String, settings: Settings) {
         self.binaries = binaries
         self.folder = folder
         self.settings = settings
@@ -83,7 +83,7 @@ public struct CrashCampaign: Sendable {
         // that did, so the kills keep landing in the middle of work.
         var lifeCeiling = settings.longestLifeMilliseconds
         for kill in 0..<settings.kills {
-            let daemon = try BenchmarkDaemon.start(binaries, folder: folder, arguments: Self.daemonArguments)
+            let daemon = try SandboxedDaemon.start(binaries, folder: folder, arguments: Self.daemonArguments)
             let life = 2 + mutator.below(max(1, lifeCeiling - 1))
             let child = daemon.server.child
             let killer = try OSThread.spawn(name: "killer") {
@@ -112,7 +112,7 @@ public struct CrashCampaign: Sendable {
             if (kill + 1) % 10 == 0 { progress("\(kill + 1) kills, \(acknowledged.count) jobs acknowledged") }
         }
         // The last run: no kill; the rest is submitted and everything finishes.
-        let daemon = try BenchmarkDaemon.start(binaries, folder: folder, arguments: Self.daemonArguments)
+        let daemon = try SandboxedDaemon.start(binaries, folder: folder, arguments: Self.daemonArguments)
         var paths: [String: Int] = [:]
         do {
             defer { daemon.server.stop() }

@@ -1,3 +1,4 @@
+import JSONRPC
 import Posix
 
 /// One connection of a fuzzing run: writes inputs as lines, while a thread of
@@ -66,22 +67,18 @@ final class FuzzConnection: Sendable {
     }
 
     private static func read(_ descriptor: FileDescriptor, into seen: ThreadCondition<Seen>) {
-        var pending: [UInt8] = []
+        // The daemon bounds what it sends; the reader takes it all.
+        var framer = LineFramer(maximumLineLength: .max)
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let result = buffer.withUnsafeMutableBytes { try? descriptor.read(into: $0) }
             guard case .bytes(let count)? = result, count > 0 else { break }
-            pending.append(contentsOf: buffer[..<count])
-            var start = 0
-            var lines: [ArraySlice<UInt8>] = []
-            while let newline = pending[start...].firstIndex(of: 0x0A) {
-                lines.append(pending[start..<newline])
-                start = newline + 1
-            }
-            pending.removeSubrange(..<start)
-            if !lines.isEmpty {
-                seen.update { state in
-                    for line in lines { Self.count(line, in: &state) }
+            seen.update { state in
+                _ = buffer.withUnsafeBytes { bytes in
+                    framer.feed(UnsafeRawBufferPointer(rebasing: bytes[..<count])) { line in
+                        Self.count(line, in: &state)
+                        return true
+                    }
                 }
             }
         }
@@ -90,7 +87,7 @@ final class FuzzConnection: Sendable {
 
     /// Classifies one reply line by looking for the few markers that matter
     /// (a full parse would make the reader slower than the daemon).
-    private static func count(_ line: ArraySlice<UInt8>, in state: inout Seen) {
+    private static func count(_ line: UnsafeRawBufferPointer, in state: inout Seen) {
         state.replies += 1
         let text = String(decoding: line, as: UTF8.self)
         if text.contains("\"code\":-32700") {

@@ -1,4 +1,4 @@
-import Benchmarks
+import Harness
 import Imaging
 import JSON
 import JSONRPC
@@ -65,11 +65,11 @@ public struct ImageMemoryCampaign: Sendable {
         public var problems: [String] = []
     }
 
-    public let binaries: BenchmarkBinaries
+    public let binaries: Binaries
     public let folder: String
     public let settings: Settings
 
-    public init(binaries: BenchmarkBinaries, folder: String, settings: Settings) {
+    public init(binaries: Binaries, folder: String, settings: Settings) {
         self.binaries = binaries
         self.folder = folder
         self.settings = settings
@@ -86,7 +86,7 @@ public struct ImageMemoryCampaign: Sendable {
         var report = Report()
         report.bombBytes = try PNGCodec.flatGray(width: settings.bombSide, height: settings.bombSide).count
         report.budgetMB = settings.imageMemoryMB
-        let daemonBinaries = settings.daemonDirectory.map { BenchmarkBinaries(directory: $0) } ?? binaries
+        let daemonBinaries = settings.daemonDirectory.map { Binaries(directory: $0) } ?? binaries
         let limits = settings.passLimitFlags ? [
             "--image-memory", String(settings.imageMemoryMB), "--max-input-megapixels", String(settings.maxInputMegapixels),
             "--max-output-megapixels", String(settings.maxOutputMegapixels),
@@ -124,13 +124,13 @@ public struct ImageMemoryCampaign: Sendable {
     }
 
     /// A fresh daemon on the emulator at `port`, `jobs` bomb jobs submitted at once, waited for.
-    private func phase(_ name: String, _ daemonBinaries: BenchmarkBinaries, port: UInt16, flags: [String], jobs: Int) throws -> Phase {
+    private func phase(_ name: String, _ daemonBinaries: Binaries, port: UInt16, flags: [String], jobs: Int) throws -> Phase {
         let started = MonotonicInstant.now()
         let directory = "\(folder)/\(name.filter { $0.isLetter || $0.isNumber })"
-        let daemon = try BenchmarkDaemon.start(
+        let daemon = try SandboxedDaemon.start(
             daemonBinaries, folder: directory,
             arguments: ["--upstream", "http://127.0.0.1:\(port)", "--requests-per-minute", "0", "--output-dir", "\(directory)/images"] + flags,
-            environment: ["VISIONCRAFT_API_KEY": "reliability-key"]
+            environment: Sandbox.environment(home: directory, extra: ["VISIONCRAFT_API_KEY": "reliability-key"])
         )
         defer { daemon.server.stop() }
         let pid = daemon.server.child.pid

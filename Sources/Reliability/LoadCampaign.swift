@@ -1,4 +1,4 @@
-import Benchmarks
+import Harness
 import JSON
 import JSONRPC
 import Posix
@@ -45,11 +45,11 @@ public struct LoadCampaign: Sendable {
         }
     }
 
-    public let binaries: BenchmarkBinaries
+    public let binaries: Binaries
     public let folder: String
     public let settings: Settings
 
-    public init(binaries: BenchmarkBinaries, folder: String, settings: Settings) {
+    public init(binaries: Binaries, folder: String, settings: Settings) {
         self.binaries = binaries
         self.folder = folder
         self.settings = settings
@@ -62,7 +62,7 @@ public struct LoadCampaign: Sendable {
         raiseDescriptorLimit(to: settings.connections + settings.subscribers + settings.writers + 64)
         // No key and an upstream that refuses: every job stays queued, so the
         // load is the daemon's own (queue, store, events), not generation.
-        let daemon = try BenchmarkDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:9"])
+        let daemon = try SandboxedDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:9"])
         defer { daemon.server.stop() }
         let subscribers = try (0..<settings.subscribers).map { _ in try EventCounter(socket: daemon.socket) }
         defer { for subscriber in subscribers { subscriber.close() } }
@@ -173,44 +173,48 @@ final class EventCounter: Sendable {
         // Subscribed once the answer is here: only then does every later job
         // reach this connection (a busy daemon may take a while; jobs
         // submitted before would be missed, and look lost).
-        var carry: [UInt8] = []
+        // The daemon bounds what it sends; the subscriber takes it all.
+        var framer = LineFramer(maximumLineLength: .max)
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while carry.firstIndex(of: 0x0A) == nil {
+        var reply: String?
+        while reply == nil {
             guard try Poll.wait(for: descriptor, events: .readable, timeout: .seconds(60)) else {
                 throw ReliabilityError("events.subscribe was not answered within 60 s")
             }
             guard case .bytes(let count) = try buffer.withUnsafeMutableBytes({ try descriptor.read(into: $0) }), count > 0 else {
                 throw ReliabilityError("the daemon closed a subscriber before answering events.subscribe")
             }
-            carry += buffer[..<count]
+            // The answer, then a pause: the events behind it stay buffered.
+            _ = buffer.withUnsafeBytes { bytes in
+                framer.feed(UnsafeRawBufferPointer(rebasing: bytes[..<count])) { line in
+                    reply = String(decoding: line, as: UTF8.self)
+                    return false
+                }
+            }
         }
-        let reply = carry[...carry.firstIndex(of: 0x0A)!]
-        guard String(decoding: reply, as: UTF8.self).contains(#""subscribed":true"#) else {
-            throw ReliabilityError("events.subscribe failed: \(String(decoding: reply, as: UTF8.self))")
+        guard let reply, reply.contains(#""subscribed":true"#) else {
+            throw ReliabilityError("events.subscribe failed: \(reply ?? "")")
         }
-        carry.removeSubrange(..<(reply.endIndex))
         let counts = counts
-        reader = try OSThread.spawn(name: "load-subscriber") { [carry] in
+        reader = try OSThread.spawn(name: "load-subscriber") { [framer] in
+            var framer = framer
             var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            var carry = carry
+            var updates = 0, dropped = 0
+            func tally(_ bytes: UnsafeRawBufferPointer) -> Bool {
+                let line = String(decoding: bytes, as: UTF8.self)
+                if line.contains("\"method\":\"job.updated\"") { updates += 1 }
+                if line.contains("\"method\":\"events.dropped\"") { dropped += 1 }
+                return true
+            }
             // What came with the answer first, then each read.
-            var first = true
+            _ = framer.resume(onLine: tally)
             while true {
-                if !first {
-                    let result = buffer.withUnsafeMutableBytes { try? descriptor.read(into: $0) }
-                    guard case .bytes(let count)? = result, count > 0 else { break }
-                    carry += buffer[..<count]
-                }
-                first = false
-                var updates = 0, dropped = 0, start = 0
-                while let newline = carry[start...].firstIndex(of: 0x0A) {
-                    let line = String(decoding: carry[start..<newline], as: UTF8.self)
-                    if line.contains("\"method\":\"job.updated\"") { updates += 1 }
-                    if line.contains("\"method\":\"events.dropped\"") { dropped += 1 }
-                    start = newline + 1
-                }
-                carry.removeSubrange(..<start)
                 counts.update { $0.updates += updates; $0.dropped += dropped }
+                updates = 0
+                dropped = 0
+                let result = buffer.withUnsafeMutableBytes { try? descriptor.read(into: $0) }
+                guard case .bytes(let read)? = result, read > 0 else { break }
+                _ = buffer.withUnsafeBytes { bytes in framer.feed(UnsafeRawBufferPointer(rebasing: bytes[..<read]), onLine: tally) }
             }
             counts.update { $0.closed = true }
         }

@@ -1,4 +1,4 @@
-import Benchmarks
+import Harness
 import JobStore
 import JSON
 import JSONRPC
@@ -80,11 +80,11 @@ public struct MemoryCampaign: Sendable {
         public var failures: [String] { phases.compactMap { phase in phase.failure.map { "\(phase.name): \($0)" } } }
     }
 
-    public let binaries: BenchmarkBinaries
+    public let binaries: Binaries
     public let folder: String
     public let settings: Settings
 
-    public init(binaries: BenchmarkBinaries, folder: String, settings: Settings) {
+    public init(binaries: Binaries, folder: String, settings: Settings) {
         self.binaries = binaries
         self.folder = folder
         self.settings = settings
@@ -157,7 +157,7 @@ public struct MemoryCampaign: Sendable {
         _ name: String, progress: (String) -> Void,
         _ client: (FileDescriptor, MemorySampler) throws -> (replies: Int, bytes: Int)
     ) throws -> Phase {
-        let daemon = try BenchmarkDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:9"])
+        let daemon = try SandboxedDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:9"])
         defer { daemon.server.stop() }
         let pid = daemon.server.child.pid
         let status = RPCClient(descriptor: try UnixSocket.connect(to: daemon.socket))
@@ -216,7 +216,11 @@ public struct MemoryCampaign: Sendable {
             bytes += read
             var start = 0
             while start < read {
-                // memchr: a debug build's generic search would be slower than the daemon.
+                // Not LineFramer: it would hold each whole reply (a listing
+                // of megabytes) to hand it over, and the client's memory
+                // would blur the daemon's; this keeps a reply's first 64
+                // bytes. memchr: a debug build's generic search would be
+                // slower than the daemon.
                 let newline: Int? = buffer.withUnsafeBytes { all in
                     memchr(all.baseAddress! + start, 0x0A, read - start).map { UnsafeRawPointer($0) - all.baseAddress! }
                 }

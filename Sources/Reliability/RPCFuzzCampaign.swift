@@ -1,4 +1,4 @@
-import Benchmarks
+import Harness
 import Posix
 
 /// Feeds a live daemon's socket a stream of seeded, mutated and hand-made

@@ -1,4 +1,4 @@
-import Benchmarks
+import Harness
 import Posix
 
 /// `visioncraft-reliability`: runs the reliability checks against freshly
@@ -141,7 +141,7 @@ public enum ReliabilityTool {
             index += 1
         }
         do {
-            let binaries = try BenchmarkBinaries()
+            let binaries = try Binaries()
             let folder = try FileSystem.makeTemporaryDirectory(prefix: "/tmp/visioncraft-reliability-")
             let progress: (String) -> Void = { write(to: .standardError, $0 + "\n") }
             if check == "memory" {
@@ -176,7 +176,7 @@ public enum ReliabilityTool {
                 write(to: .standardOutput, render(report, settings: crash))
                 return 0
             }
-            let daemon = try BenchmarkDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:9"])
+            let daemon = try SandboxedDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:9"])
             defer { daemon.server.stop() }
             write(to: .standardError, "fuzzing visioncraftd (pid \(daemon.server.child.pid)) with \(fuzz.inputs) inputs, seed \(fuzz.seed)\n")
             let campaign = RPCFuzzCampaign(socket: daemon.socket, daemonProcessID: daemon.server.child.pid, settings: fuzz)

@@ -1,4 +1,4 @@
-import Benchmarks
+import Harness
 import JSON
 import JSONRPC
 import Posix
@@ -54,11 +54,11 @@ public struct SoakCampaign: Sendable {
         public var elapsed: Duration = .zero
     }
 
-    public let binaries: BenchmarkBinaries
+    public let binaries: Binaries
     public let folder: String
     public let settings: Settings
 
-    public init(binaries: BenchmarkBinaries, folder: String, settings: Settings) {
+    public init(binaries: Binaries, folder: String, settings: Settings) {
         self.binaries = binaries
         self.folder = folder
         self.settings = settings
@@ -78,7 +78,7 @@ public struct SoakCampaign: Sendable {
     /// Runs the soak; throws a `ReliabilityError` naming the first broken promise.
     public func run(progress: (String) -> Void = { _ in }) throws -> Report {
         let started = MonotonicInstant.now()
-        let daemon = try BenchmarkDaemon.start(binaries, folder: folder, arguments: [
+        let daemon = try SandboxedDaemon.start(binaries, folder: folder, arguments: [
             "--emulator", "--emulator-faults", settings.faults, "--requests-per-minute", "0", "--max-in-flight", "4",
             "--max-attempts", "40", "--retry-base", "0.05",
         ])

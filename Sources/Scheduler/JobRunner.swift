@@ -80,7 +80,7 @@ struct JobRunner: Sendable {
         var imageToImage: ImageToImageParameters?
         if parameters.isImageToImage {
             do {
-                imageToImage = try await scheduler.client.readingInitImage(scheduler.imageToImage(parameters, key: key))
+                imageToImage = try await scheduler.client.readingInitImage(scheduler.imageToImage(parameters))
             } catch let problem as ParameterProblem {
                 return .failed(JobFailure(kind: "invalid", message: problem.description))
             } catch {

@@ -288,7 +288,7 @@ public final class JobScheduler: Sendable {
                     throw ParameterProblem(field: "init_images", message: unavailable.description)
                 }
             }
-            try client.validate(imageToImage(filled, key: ""))
+            try client.validate(imageToImage(filled))
         } else {
             let fromDefaults = (model: filled.model == nil, sampler: filled.sampler == nil)
             filled.model = filled.model ?? defaults.model
@@ -393,7 +393,7 @@ public final class JobScheduler: Sendable {
         )
     }
 
-    func imageToImage(_ parameters: JobParameters, key: String) -> ImageToImageParameters {
+    func imageToImage(_ parameters: JobParameters) -> ImageToImageParameters {
         let source = parameters.initImage ?? ""
         return ImageToImageParameters(
             prompt: parameters.prompt, negativePrompt: parameters.negativePrompt,

@@ -1,14 +1,6 @@
 import HTTPClient
 import Posix
 
-/// An image saved to disk.
-public struct DownloadedImage: Sendable, Equatable {
-    /// The final path, with the extension of the format received.
-    public let path: String
-    public let format: ImageFormat
-    public let byteCount: Int
-}
-
 /// Why an image could not be downloaded. A download failure is a step of
 /// its own: retry the download, never the generation.
 public enum DownloadError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -67,19 +59,5 @@ extension VisionCraftClient {
             throw .notAnImage("\(response.body.count) bytes starting with \(start.isEmpty ? "nothing" : start)")
         }
         return FetchedImage(bytes: response.body, format: format)
-    }
-
-    /// Downloads an image and writes it atomically to `path` plus the
-    /// extension of its format (fsync, then rename: a crash never leaves a
-    /// half image under its final name).
-    public func download(_ url: String, to path: String) async throws(DownloadError) -> DownloadedImage {
-        let image = try await fetchImage(url)
-        let final = "\(path).\(image.format.fileExtension)"
-        do {
-            try FileSystem.writeFileAtomically(final, image.bytes, permissions: 0o644)
-        } catch {
-            throw .storage("\(error)")
-        }
-        return DownloadedImage(path: final, format: image.format, byteCount: image.bytes.count)
     }
 }

@@ -66,6 +66,17 @@ import TestSupport
         #expect(!winning.contains("How cost grows"))
     }
 
+    /// Comments in the code point to these notes instead of carrying
+    /// figures: the report writes them again, and the checked-in
+    /// BENCHMARKS.md has them as the report writes them.
+    @Test func theNotesFromProfilesAreInTheReportAndInBenchmarksMarkdown() throws {
+        let part = ProfileNotes.markdown.joined(separator: "\n") + "\n\n## Every table\n"
+        let report = BenchmarkReport(date: "d", machine: [], sections: [], findings: [], plot: nil, scaling: nil).markdown()
+        #expect(report.contains(part))
+        let file = String(decoding: try FileSystem.readFile(ManualPage.repositoryRoot + "/BENCHMARKS.md"), as: UTF8.self)
+        #expect(file.contains(part), "BENCHMARKS.md's \"\(ProfileNotes.title)\" differs from Sources/Benchmarks/ProfileNotes.swift")
+    }
+
     @Test func theMachineIsDescribed() {
         let rows = BenchmarkReport.describeMachine()
         let names = rows.map(\.0)

@@ -1,4 +1,5 @@
 import Benchmarks
+import Harness
 import JSON
 import Testing
 

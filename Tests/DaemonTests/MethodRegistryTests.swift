@@ -44,6 +44,23 @@ import VisionCraftProtocol
         #expect(documented.subtracting(registered).isEmpty, "in Protocol/openrpc.json but not registered: \(documented.subtracting(registered).sorted())")
     }
 
+    /// RPCMethodTable's rule: a handler on the event-loop thread touches no
+    /// file. The key file, the configuration file and the file of disabled
+    /// plugins are read and written off the loop; what runs on it is only
+    /// this short list.
+    @Test func handlersThatTouchFilesNeverRunOnTheEventLoop() throws {
+        let table = try methods(testMethods: false).table()
+        for name in ["daemon.reload", "key.clear", "key.set", "plugins.enable", "plugins.reload"] {
+            #expect(table.placement(of: name) != nil, "\(name) is registered")
+            #expect(table.placement(of: name) != .eventLoop, "\(name) touches files: it must not run on the event loop")
+        }
+        let onTheLoop = table.methodNames.filter { table.placement(of: $0) == .eventLoop }
+        #expect(
+            onTheLoop == ["daemon.shutdown", "daemon.status", "events.subscribe", "events.unsubscribe", "key.status", "plugins.list", "rpc.discover"],
+            "a new event-loop handler must not block (RPCMethodTable): \(onTheLoop)"
+        )
+    }
+
     @Test func testMethodsAreOnlyThereWhenAskedFor() throws {
         #expect(try !methods(testMethods: false).table().methodNames.contains("test.sleep"))
         let withTests = try methods(testMethods: true).table().methodNames

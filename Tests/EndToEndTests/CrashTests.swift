@@ -1,4 +1,3 @@
-import Benchmarks
 import Posix
 import Reliability
 import Testing
@@ -19,7 +18,7 @@ import TestSupport
         settings.kills = 30
         settings.longestLifeMilliseconds = 60
         settings.pluginEvery = 9  // the debug build's upscale is slow: a few jobs
-        let campaign = CrashCampaign(binaries: BenchmarkBinaries(directory: BuiltProducts.directory), folder: folder.path, settings: settings)
+        let campaign = CrashCampaign(binaries: BuiltProducts.binaries, folder: folder.path, settings: settings)
         let report = try await offPool { try campaign.run() }
         #expect(report.kills == 30)
         #expect(report.acknowledged == 28)

@@ -114,6 +114,24 @@ private func frame(_ chunks: [[UInt8]], limit: Int = 1 << 20, pauseAfter: Int? =
         #expect(lines == ["a", "b", "c"])
     }
 
+    @Test func takeBufferedHandsOverWhatFollowsTheLinesRead() {
+        // A header line, then a body that is not lines: the reader takes the
+        // rest raw, and the framer starts again from nothing.
+        var framer = LineFramer(maximumLineLength: 100)
+        var lines: [String] = []
+        _ = Array("head\nbody\nmore".utf8).withUnsafeBytes { bytes in
+            framer.feed(bytes) { lines.append(String(decoding: $0, as: UTF8.self)); return false }
+        }
+        #expect(lines == ["head"])
+        #expect(framer.takeBuffered() == Array("body\nmore".utf8))
+        #expect(framer.bufferedByteCount == 0)
+        #expect(!framer.isPaused)
+        _ = Array("next\n".utf8).withUnsafeBytes { bytes in
+            framer.feed(bytes) { lines.append(String(decoding: $0, as: UTF8.self)); return true }
+        }
+        #expect(lines == ["head", "next"])
+    }
+
     @Test func finishDeliversALastLineWithoutNewline() {
         var framer = LineFramer(maximumLineLength: 100)
         var lines: [String] = []

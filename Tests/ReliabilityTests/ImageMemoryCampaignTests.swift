@@ -1,4 +1,3 @@
-import Benchmarks
 import Posix
 import Reliability
 import Testing
@@ -23,7 +22,7 @@ struct ImageMemoryCampaignTests {
         settings.checkDefaults = false
         settings.slackMB = 16
         settings.timeout = TestTime.scaled(.seconds(120))
-        let campaign = ImageMemoryCampaign(binaries: BenchmarkBinaries(directory: BuiltProducts.directory), folder: folder.path, settings: settings)
+        let campaign = ImageMemoryCampaign(binaries: BuiltProducts.binaries, folder: folder.path, settings: settings)
         let report = try await offPool { try campaign.run() }
         #expect(report.phases.map(\.name) == ["limits raised, one job", "limits raised, two jobs at once"])
         #expect(report.phases.allSatisfy { $0.outcomes.allSatisfy { $0 == "succeeded" } })

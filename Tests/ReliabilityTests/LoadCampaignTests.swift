@@ -1,4 +1,3 @@
-import Benchmarks
 import Reliability
 import Testing
 import TestSupport
@@ -17,7 +16,7 @@ struct LoadCampaignTests {
         settings.writers = 3
         settings.askers = 2
         settings.statusP99Limit = .seconds(2)
-        let campaign = LoadCampaign(binaries: BenchmarkBinaries(directory: BuiltProducts.directory), folder: folder.path, settings: settings)
+        let campaign = LoadCampaign(binaries: BuiltProducts.binaries, folder: folder.path, settings: settings)
         let report = try await offPool { try campaign.run() }
         #expect(report.eventsPerSubscriber == [300, 300, 300, 300])
         #expect(report.dropped == 0)

@@ -1,4 +1,3 @@
-import Benchmarks
 import Reliability
 import Testing
 import TestSupport
@@ -21,7 +20,7 @@ struct MemoryCampaignTests {
         settings.peakGrowthLimitKilobytes = 64 << 10
         settings.afterGrowthLimitKilobytes = 16 << 10
         settings.ceilingKilobytes = 1 << 20
-        let campaign = MemoryCampaign(binaries: BenchmarkBinaries(directory: BuiltProducts.directory), folder: folder.path, settings: settings)
+        let campaign = MemoryCampaign(binaries: BuiltProducts.binaries, folder: folder.path, settings: settings)
         let report = try await offPool { try campaign.run() }
         // Not in a sanitizer run: there the resident size is the sanitizer's
         // (AddressSanitizer keeps freed blocks in a quarantine of up to 256 MB).

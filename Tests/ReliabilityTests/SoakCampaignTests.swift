@@ -1,4 +1,3 @@
-import Benchmarks
 import Reliability
 import Testing
 import TestSupport
@@ -12,7 +11,7 @@ struct SoakCampaignTests {
         var settings = SoakCampaign.Settings()
         settings.jobs = 40
         settings.timeout = .seconds(120)
-        let campaign = SoakCampaign(binaries: BenchmarkBinaries(directory: BuiltProducts.directory), folder: folder.path, settings: settings)
+        let campaign = SoakCampaign(binaries: BuiltProducts.binaries, folder: folder.path, settings: settings)
         let report = try await offPool { try campaign.run() }
         #expect(report.jobs == 40)
         #expect(report.images == (0..<40).reduce(0) { $0 + $1 % 3 + 1 })

@@ -1,3 +1,4 @@
+import Harness
 import Posix
 
 #if canImport(Glibc)
@@ -16,13 +17,14 @@ public enum BuiltProducts {
         return FileSystem.parentDirectory(of: own)
     }
 
+    /// The executables of this build, for what the harness starts.
+    public static var binaries: Binaries {
+        Binaries(directory: directory, buildHint: "run the tests with 'swift test' (which builds every product)")
+    }
+
     /// The path of a built executable; throws if it is missing.
     public static func path(_ name: String) throws -> String {
-        let path = "\(directory)/\(name)"
-        guard FileSystem.isExecutable(path) else {
-            throw TestFailure("\(path) is missing: run the tests with 'swift test' (which builds every product)")
-        }
-        return path
+        try binaries.ours(name)
     }
 }
 

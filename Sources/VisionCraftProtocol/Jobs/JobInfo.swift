@@ -97,8 +97,8 @@ public struct JobInfo: RPCResult, Equatable {
     /// back from it when asked, and is `fallback` if it cannot.
     ///
     /// The daemon stores what validated parameters encode to, at submit, and
-    /// never changes it: decoding, checking and encoding it again for every
-    /// job of every `job.list` was most of that method's time.
+    /// never changes it: a `job.list` hands it out as it is instead of
+    /// decoding, checking and encoding it again for every job.
     public mutating func keepStoredParameters(_ document: JSON, fallback: JobParameters) {
         parameterStorage = .stored(document: document, fallback: fallback)
     }

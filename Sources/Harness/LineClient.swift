@@ -1,3 +1,4 @@
+import JSONRPC
 import Posix
 
 #if canImport(Glibc)
@@ -6,18 +7,16 @@ import Glibc
 import Darwin
 #endif
 
-/// A test error with a message.
-public struct TestFailure: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// A blocking client for line-oriented sockets, with a timeout on every read
-/// so a broken server fails a test instead of hanging it. Use it inside
-/// `offPool` from async tests.
+/// A blocking client for NDJSON (and other line-oriented) sockets, its lines
+/// split by `LineFramer`, with a timeout on every read so that a broken
+/// server fails a test or a campaign instead of hanging it. From async code,
+/// call it on a thread of its own (`offPool` in the tests).
 public final class LineClient: @unchecked Sendable {
     public let descriptor: FileDescriptor
-    private var buffer: [UInt8] = []
+    /// Lines: a test reads whatever the server sends, so no bound.
+    private var framer = LineFramer(maximumLineLength: .max)
+    /// Bytes read but not framed: after `readExactly`, what came behind.
+    private var unframed: [UInt8] = []
     private var closed = false
 
     /// Connects to the Unix socket at `path`.
@@ -52,7 +51,7 @@ public final class LineClient: @unchecked Sendable {
     /// Reads one line (without its newline); throws on timeout or end of file.
     public func readLine(timeout: Duration = TestTime.scaled(.seconds(30))) throws -> String {
         guard let line = try readLineOrEOF(timeout: timeout) else {
-            throw TestFailure("the server closed the connection instead of sending a line")
+            throw HarnessError("the server closed the connection instead of sending a line")
         }
         return line
     }
@@ -60,29 +59,35 @@ public final class LineClient: @unchecked Sendable {
     /// Reads one line, or nil at end of file; throws on timeout.
     public func readLineOrEOF(timeout: Duration = TestTime.scaled(.seconds(30))) throws -> String? {
         let deadline = MonotonicInstant.now().advanced(by: timeout)
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                return line
-            }
-            guard try fill(until: deadline) else {
-                if buffer.isEmpty { return nil }
-                throw TestFailure("end of file after a partial line: \(String(decoding: buffer, as: UTF8.self))")
-            }
+        var line: String?
+        // One line at a time: the framer pauses after it, keeping the rest.
+        let take = { (bytes: UnsafeRawBufferPointer) -> Bool in
+            line = String(decoding: bytes, as: UTF8.self)
+            return false
         }
+        _ = framer.resume(onLine: take)
+        while line == nil {
+            guard let bytes = try nextBytes(until: deadline) else {
+                if framer.bufferedByteCount == 0 { return nil }
+                throw HarnessError("end of file after a partial line: \(String(decoding: framer.takeBuffered(), as: UTF8.self))")
+            }
+            _ = bytes.withUnsafeBytes { framer.feed($0, onLine: take) }
+        }
+        return line
     }
 
     /// Reads exactly `count` bytes; throws on timeout or end of file.
     public func readExactly(_ count: Int, timeout: Duration = TestTime.scaled(.seconds(30))) throws -> [UInt8] {
         let deadline = MonotonicInstant.now().advanced(by: timeout)
-        while buffer.count < count {
-            guard try fill(until: deadline) else {
-                throw TestFailure("end of file after \(buffer.count) of \(count) bytes")
+        var bytes = framer.takeBuffered()
+        while bytes.count < count {
+            guard let more = try nextBytes(until: deadline) else {
+                throw HarnessError("end of file after \(bytes.count) of \(count) bytes")
             }
+            bytes += more
         }
-        defer { buffer.removeFirst(count) }
-        return Array(buffer.prefix(count))
+        unframed = Array(bytes[count...])
+        return Array(bytes.prefix(count))
     }
 
     /// Reads `count` lines.
@@ -93,9 +98,9 @@ public final class LineClient: @unchecked Sendable {
     /// Reads until the server closes the connection; returns what came.
     public func readToEndOfFile(timeout: Duration = TestTime.scaled(.seconds(30))) throws -> [UInt8] {
         let deadline = MonotonicInstant.now().advanced(by: timeout)
-        while try fill(until: deadline) {}
-        defer { buffer.removeAll() }
-        return buffer
+        var bytes = framer.takeBuffered()
+        while let more = try nextBytes(until: deadline) { bytes += more }
+        return bytes
     }
 
     /// True if the server closes the connection (end of file or reset) before
@@ -103,7 +108,7 @@ public final class LineClient: @unchecked Sendable {
     public func isClosedByServer(timeout: Duration = TestTime.scaled(.seconds(30))) throws -> Bool {
         let deadline = MonotonicInstant.now().advanced(by: timeout)
         do {
-            while try fill(until: deadline) {}
+            while try nextBytes(until: deadline) != nil {}
         } catch let error as SystemError where error.isDisconnect {
             return true
         }
@@ -121,22 +126,24 @@ public final class LineClient: @unchecked Sendable {
         try? descriptor.close()
     }
 
-    /// Reads more into the buffer. Returns false at end of file.
-    private func fill(until deadline: MonotonicInstant) throws -> Bool {
-        let left = MonotonicInstant.now().duration(to: deadline)
-        guard left > .zero, try Poll.wait(for: descriptor, events: .readable, timeout: left) else {
-            throw TestFailure("timed out waiting for the server")
+    /// What `readExactly` left, else what the socket has next (waiting until
+    /// `deadline`); nil at end of file.
+    private func nextBytes(until deadline: MonotonicInstant) throws -> [UInt8]? {
+        if !unframed.isEmpty {
+            defer { unframed = [] }
+            return unframed
         }
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let result = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0) }
-        switch result {
-        case .bytes(let count):
-            buffer.append(contentsOf: chunk[0..<count])
-            return true
-        case .endOfFile:
-            return false
-        case .wouldBlock:
-            return true
+        while true {
+            let left = MonotonicInstant.now().duration(to: deadline)
+            guard left > .zero, try Poll.wait(for: descriptor, events: .readable, timeout: left) else {
+                throw HarnessError("timed out waiting for the server")
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            switch try chunk.withUnsafeMutableBytes({ try descriptor.read(into: $0) }) {
+            case .bytes(let count): return Array(chunk[0..<count])
+            case .endOfFile: return nil
+            case .wouldBlock: continue
+            }
         }
     }
 }

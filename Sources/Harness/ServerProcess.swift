@@ -6,18 +6,20 @@ import Glibc
 import Darwin
 #endif
 
-/// A server started for a benchmark, stopped (SIGTERM, then SIGKILL) at the end.
+/// A server started for a benchmark or a campaign, stopped (SIGTERM, then
+/// SIGKILL) at the end.
 public final class ServerProcess: @unchecked Sendable {
     public let name: String
     public let child: ChildProcess
 
-    init(name: String, child: ChildProcess) {
+    /// Takes charge of `child`, a server called `name` in messages.
+    public init(name: String, child: ChildProcess) {
         self.name = name
         self.child = child
     }
 
     /// Starts `options` and waits until `ready` says so (bounded).
-    static func start(
+    public static func start(
         name: String,
         _ options: ChildProcess.Options,
         readyWithin timeout: Duration = .seconds(10),
@@ -27,13 +29,13 @@ public final class ServerProcess: @unchecked Sendable {
         let server = ServerProcess(name: name, child: child)
         let deadline = MonotonicInstant.now().advanced(by: timeout)
         while MonotonicInstant.now() < deadline {
-            if let ended = try child.poll() { throw BenchmarkError("\(name) \(ended) before it was ready") }
+            if let ended = try child.poll() { throw HarnessError("\(name) \(ended) before it was ready") }
             if try ready() { return server }
             var pause = timespec(tv_sec: 0, tv_nsec: 5_000_000)
             nanosleep(&pause, nil)
         }
         server.stop()
-        throw BenchmarkError("\(name) was not ready within \(timeout.seconds) s")
+        throw HarnessError("\(name) was not ready within \(timeout.seconds) s")
     }
 
     /// The server's resident memory in kilobytes.

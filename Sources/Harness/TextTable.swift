@@ -32,7 +32,7 @@ public struct TextTable: Sendable {
     }
 }
 
-/// Number formatting for benchmark tables (no Foundation).
+/// Number formatting for tables (no Foundation).
 public enum Format {
     /// `value` with `digits` decimals: 12.345 -> "12.3".
     public static func fixed(_ value: Double, _ digits: Int) -> String {

@@ -7,7 +7,8 @@ import Darwin
 #endif
 
 /// A private folder under /tmp (mode 0700), removed with everything in it by
-/// `remove()`. Short paths on purpose: socket paths must fit in sun_path.
+/// `remove()`: a sandbox's home, a test's or a benchmark's scratch space.
+/// Short paths on purpose: socket paths must fit in sun_path.
 public struct TemporaryDirectory: Sendable {
     public let path: String
 

@@ -1,18 +1,19 @@
 import Posix
 
-/// Whether this test run is a sanitizer run: `VISIONCRAFT_SANITIZE` set, as
+/// Whether this run (of the tests, or of a program of the harness) is a
+/// sanitizer run: `VISIONCRAFT_SANITIZE` set, as
 /// the README's `-sanitize=thread` and `-sanitize=address` commands do. The
 /// products are then built differently (dynamically linked, the sanitizer
 /// runtime exported) and run five to fifteen times slower.
 public enum SanitizedRun {
     public static let isActive = ProcessEnvironment.variable("VISIONCRAFT_SANITIZE") != nil
 
-    /// What a process a test starts needs from a sanitizer run (nothing in
+    /// What a process a test or a campaign starts needs from a sanitizer run (nothing in
     /// a plain run): the run's sanitizer settings, so its reports land where
     /// the run collects them, and the Swift runtime's backtracer off (it
     /// spawns swift-backtrace from the crash signal handler, a clone that
-    /// fails a check of ThreadSanitizer's own: a daemon a plugin aborts
-    /// exited 66 instead of dying of SIGABRT). `isolatedEnvironment` adds
+    /// fails a check of ThreadSanitizer's own, and a daemon a plugin aborts
+    /// would exit 66 instead of dying of SIGABRT). `Sandbox.environment` adds
     /// these; a test that builds an environment from nothing adds them too.
     public static var environment: [String: String] {
         guard isActive else { return [:] }
