@@ -26,7 +26,6 @@ public final class SQLiteStatement {
     /// A value to bind.
     public enum Value: Sendable, Equatable {
         case integer(Int64)
-        case real(Double)
         case text(String)
         case null
     }
@@ -41,7 +40,6 @@ public final class SQLiteStatement {
             let code: Int32
             switch value {
             case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
-            case .real(let number): code = sqlite3_bind_double(handle, index, number)
             case .null: code = sqlite3_bind_null(handle, index)
             case .text(let text):
                 let length = Int32(text.utf8.count)
@@ -111,10 +109,6 @@ public struct SQLiteRow {
 
     public func optionalInteger(_ column: Int32) -> Int64? {
         isNull(column) ? nil : integer(column)
-    }
-
-    public func real(_ column: Int32) -> Double {
-        sqlite3_column_double(statement, column)
     }
 
     public func text(_ column: Int32) -> String {

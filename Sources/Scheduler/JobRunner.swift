@@ -234,8 +234,6 @@ struct JobRunner: Sendable {
                         JobFailure(kind: "download", message: "image \(image.index + 1): \(DownloadError.gone(status: status))"), delay: nil,
                         countsAsAttempt: true
                     )
-                case .failure(.storage(let message)):
-                    return .failed(JobFailure(kind: "storage", message: "\(message) (free some space or fix the folder, then vcctl retry)"))
                 case .failure(let failure):
                     return .failed(JobFailure(kind: "download", message: "image \(image.index + 1): \(failure)"))
                 }

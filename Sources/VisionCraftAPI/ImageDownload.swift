@@ -1,5 +1,4 @@
 import HTTPClient
-import Posix
 
 /// Why an image could not be downloaded. A download failure is a step of
 /// its own: retry the download, never the generation.
@@ -12,8 +11,6 @@ public enum DownloadError: Error, Sendable, Equatable, CustomStringConvertible {
     case notAnImage(String)
     /// Larger than the configured maximum.
     case tooLarge(limit: Int)
-    /// It could not be written (disk full, permissions): fix and retry.
-    case storage(String)
     /// The URL redirects to a scheme other than http or https: never followed.
     case redirectRefused(String)
 
@@ -23,7 +20,6 @@ public enum DownloadError: Error, Sendable, Equatable, CustomStringConvertible {
         case .gone(let status): "the image is gone (HTTP \(status))"
         case .notAnImage(let detail): "the download is not an image: \(detail)"
         case .tooLarge(let limit): "the image is larger than \(limit) bytes"
-        case .storage(let message): "cannot save the image: \(message)"
         case .redirectRefused(let message): "the image cannot be downloaded: \(message)"
         }
     }

@@ -6,17 +6,18 @@ import TestSupport
 @Suite struct LineClientTests {
     @Test func linesAndRawBytesMixInTheOrderTheyCame() async throws {
         try await offPool {
+            // Each end closed once, by the client that owns it.
             let (near, far) = try UnixSocket.pair()
-            defer { try? far.close() }
             let client = LineClient(descriptor: near)
+            let server = LineClient(descriptor: far)
             // A header line, a body of five bytes (a newline among them),
             // then lines again, all in one write.
-            try UnixSocket.sendAll(far, Array("head\nab\ncdone\ntwo\n".utf8))
+            try server.send("head\nab\ncdone\ntwo\n")
             #expect(try client.readLine() == "head")
             #expect(try client.readExactly(5) == Array("ab\ncd".utf8))
             #expect(try client.readLines(2) == ["one", "two"])
-            try UnixSocket.sendAll(far, Array("tail without newline".utf8))
-            try far.close()
+            try server.send("tail without newline")
+            server.shutdownWrite()
             #expect(throws: HarnessError.self) { try client.readLineOrEOF() }
         }
     }
@@ -25,9 +26,10 @@ import TestSupport
         try await offPool {
             let (near, far) = try UnixSocket.pair()
             let client = LineClient(descriptor: near)
-            for piece in ["{\"id\":", "1,\"result\"", ":true}\n"] { try UnixSocket.sendAll(far, Array(piece.utf8)) }
+            let server = LineClient(descriptor: far)
+            for piece in ["{\"id\":", "1,\"result\"", ":true}\n"] { try server.send(piece) }
             #expect(try client.readLine() == #"{"id":1,"result":true}"#)
-            try far.close()
+            server.shutdownWrite()
             #expect(try client.readLineOrEOF() == nil)
         }
     }
@@ -35,9 +37,10 @@ import TestSupport
     @Test func aSilentServerIsATimeoutNotAHang() async throws {
         try await offPool {
             let (near, far) = try UnixSocket.pair()
-            defer { try? far.close() }
             let client = LineClient(descriptor: near)
+            let server = LineClient(descriptor: far)
             #expect(throws: HarnessError.self) { try client.readLine(timeout: .milliseconds(50)) }
+            server.close()
         }
     }
 }
