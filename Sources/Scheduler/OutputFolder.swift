@@ -22,12 +22,21 @@ enum OutputFolder {
     /// does not cost a thread per submit.
     static let maximumUnfinished = 8
     private static let unfinished = Lock(0)
+    /// A folder found ready this recently is taken as ready: a queue fed
+    /// from a script submits to one folder many times a second, and each
+    /// check costs a thread. (The save makes the folder again if it went.)
+    static let freshFor: Duration = .seconds(10)
+    /// The folders found ready, and when (at most `freshFolderLimit`).
+    private static let ready = Lock<[String: MonotonicInstant]>([:])
+    static let freshFolderLimit = 64
 
     /// Creates or checks `path`, on a thread of its own.
     ///
     /// - Throws: `ParameterProblem` for `output_dir`, naming the folder and
     ///   what is wrong with it (or why it cannot be checked now).
     static func prepare(_ path: String) async throws(ParameterProblem) {
+        let now = MonotonicInstant.now()
+        if let checked = ready.withLock({ $0[path] }), checked.duration(to: now) < freshFor { return }
         let started = unfinished.withLock { count -> Bool in
             guard count < maximumUnfinished else { return false }
             count += 1
@@ -51,6 +60,10 @@ enum OutputFolder {
             throw ParameterProblem(field: "output_dir", message: "cannot check the folder \(path) now: \(error); try again")
         }
         try outcome.get()
+        ready.withLock { ready in
+            if ready.count >= freshFolderLimit { ready.removeAll() }
+            ready[path] = now
+        }
     }
 
     /// The blocking part of `prepare`.

@@ -16,6 +16,18 @@ import VisionCraftAPI
         try await OutputFolder.prepare(images)
     }
 
+    @Test func aFolderFoundReadyIsNotCheckedAgainForAWhile() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let images = folder.file("images")
+        try await OutputFolder.prepare(images)
+        _ = try FileSystem.removeDirectory(images)
+        // Within `freshFor` the earlier answer stands (no thread, no mkdir):
+        // the folder is not made again until the check is due.
+        try await OutputFolder.prepare(images)
+        #expect(try FileSystem.status(images) == nil)
+    }
+
     @Test func aFolderThatCannotBeMadeOrIsNotOneIsRefusedSayingWhy() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
