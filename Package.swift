@@ -83,7 +83,11 @@ let package = Package(
         .target(name: "Client", dependencies: ["JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]),
 
         /// A small command-line framework: command trees, options, help, usage errors.
-        .target(name: "CommandLineKit", dependencies: ["Posix"]),
+        .target(name: "CommandLineKit", dependencies: ["NameMatching", "Posix"]),
+
+        /// Matching a name a person typed against a list: any case, the
+        /// closest by edit distance ("did you mean").
+        .target(name: "NameMatching"),
 
         /// PNG encoding/decoding in C over libpng, which reports errors with
         /// longjmp: that stays in C, Swift gets status codes.
@@ -158,11 +162,11 @@ let package = Package(
         /// The vcctl command line.
         .target(
             name: "VCCtl",
-            dependencies: ["Client", "CommandLineKit", "Configuration", "Imaging", "JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]
+            dependencies: ["Client", "CommandLineKit", "Configuration", "Imaging", "JSON", "JSONRPC", "NameMatching", "Posix", "VisionCraftProtocol"]
         ),
 
         /// The VisionCraft API: validation, calls, outcome classification, downloads.
-        .target(name: "VisionCraftAPI", dependencies: ["CommandLineKit", "HTTPClient", "JSON", "Posix"]),
+        .target(name: "VisionCraftAPI", dependencies: ["HTTPClient", "JSON", "NameMatching", "Posix"]),
 
         /// A local server that behaves like the VisionCraft API (for tests and
         /// offline use), with fault injection.
@@ -247,7 +251,7 @@ let package = Package(
 
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Harness", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
-        .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
+        .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit", "NameMatching"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Posix", "TestSupport"]),
         .testTarget(
             name: "DaemonTests",

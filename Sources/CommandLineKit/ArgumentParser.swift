@@ -1,3 +1,5 @@
+import NameMatching
+
 /// Parses a command line against a command tree.
 ///
 /// Rules: `--name value`, `--name=value`, `-n value`, `-nVALUE`, combined

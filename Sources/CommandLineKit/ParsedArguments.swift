@@ -1,3 +1,5 @@
+import NameMatching
+
 /// The result of parsing: which options were given with which values, and
 /// the positional arguments by name. Typed accessors throw `UsageError`s
 /// that name the option and the expected form.

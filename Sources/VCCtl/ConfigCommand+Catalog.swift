@@ -2,6 +2,7 @@ import Client
 import CommandLineKit
 import Configuration
 import JSONRPC
+import NameMatching
 import VisionCraftProtocol
 
 /// `vcctl config set` for the keys whose value is a name from the

@@ -3,6 +3,7 @@ import CommandLineKit
 import Configuration
 import JSON
 import JSONRPC
+import NameMatching
 import Posix
 import VisionCraftProtocol
 

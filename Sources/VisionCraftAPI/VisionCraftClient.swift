@@ -1,6 +1,6 @@
-import CommandLineKit
 import HTTPClient
 import JSON
+import NameMatching
 import Posix
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import CommandLineKit
+import NameMatching
 import Testing
 
 /// Names typed by a person against a list (models, samplers): any case is
