@@ -28,7 +28,7 @@ enum OutputFolder {
     static let freshFor: Duration = .seconds(10)
     /// The folders found ready, and when (at most `freshFolderLimit`).
     private static let ready = Lock<[String: MonotonicInstant]>([:])
-    static let freshFolderLimit = 64
+    static let freshFolderLimit = 1024
 
     /// Creates or checks `path`, on a thread of its own.
     ///
@@ -61,6 +61,7 @@ enum OutputFolder {
         }
         try outcome.get()
         ready.withLock { ready in
+            if ready.count >= freshFolderLimit { ready = ready.filter { $0.value.duration(to: now) < freshFor } }
             if ready.count >= freshFolderLimit { ready.removeAll() }
             ready[path] = now
         }
