@@ -136,26 +136,12 @@ import TestSupport
 }
 
 @Suite struct ConfigurationManualTests {
-    /// The page's entry for each key: from `.It Li name` to the next `.It` or section.
+    /// The page's entry for each key: from `.It Li name` (in `.Ss [section]`) to the next `.It` or section.
     func entries() throws -> [String: String] {
-        var entries: [String: String] = [:]
-        var section = ""
-        var current: String?
-        for line in try ManualPage("visioncraft.conf.5").text.split(separator: "\n").map(String.init) {
-            if line.hasPrefix(".Ss [") {
-                section = String(line.dropFirst(5).dropLast())
-                current = nil
-            } else if line.hasPrefix(".It Li "), !section.isEmpty {
-                let name = "\(section).\(line.dropFirst(7).prefix { $0 != " " })"
-                entries[name] = ""
-                current = name
-            } else if line.hasPrefix(".It") || line.hasPrefix(".Sh") || line.hasPrefix(".El") {
-                current = nil
-            } else if let key = current {
-                entries[key, default: ""] += line + "\n"
-            }
+        try ManualPage("visioncraft.conf.5").entries { item, subsection in
+            guard item.hasPrefix(".It Li "), subsection.hasPrefix("["), subsection.hasSuffix("]") else { return nil }
+            return "\(subsection.dropFirst().dropLast()).\(item.dropFirst(7).prefix { $0 != " " })"
         }
-        return entries
     }
 
     @Test func theManualDocumentsEveryKeyWithItsDefault() throws {

@@ -19,20 +19,9 @@ import TestSupport
 @Suite struct SettingFlagManualTests {
     /// The text of each `.It Fl \-NAME` entry, up to the next item.
     func entries() throws -> [String: String] {
-        var entries: [String: String] = [:]
-        var current: String?
-        for line in try ManualPage("visioncraftd.8").text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix(".It Fl \\-") {
-                let name = String(line.dropFirst(9).prefix { $0 != " " })
-                current = name
-                entries[name] = String(line) + "\n"
-            } else if line.hasPrefix(".It") || line.hasPrefix(".El") || line.hasPrefix(".Sh") {
-                current = nil
-            } else if let name = current {
-                entries[name, default: ""] += line + "\n"
-            }
+        try ManualPage("visioncraftd.8").entries { item, _ in
+            item.hasPrefix(".It Fl \\-") ? String(item.dropFirst(9).prefix { $0 != " " }) : nil
         }
-        return entries
     }
 
     @Test func eachSettingFlagNamesItsKeyRangeAndDefault() throws {

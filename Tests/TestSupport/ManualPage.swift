@@ -39,4 +39,27 @@ public struct ManualPage {
         }
         return options
     }
+
+    /// The text of each list item `name` names, from its `.It` line to the
+    /// next item, list end or section. `name` gets each `.It` line and the
+    /// title of the subsection (`.Ss`) it is in; nil skips the item.
+    public func entries(naming name: (_ item: String, _ subsection: String) -> String?) -> [String: String] {
+        var entries: [String: String] = [:]
+        var subsection = ""
+        var current: String?
+        for line in text.split(separator: "\n").map(String.init) {
+            if line.hasPrefix(".Ss ") {
+                subsection = String(line.dropFirst(4))
+                current = nil
+            } else if line.hasPrefix(".It"), let named = name(line, subsection) {
+                current = named
+                entries[named] = line + "\n"
+            } else if line.hasPrefix(".It") || line.hasPrefix(".Sh") || line.hasPrefix(".El") {
+                current = nil
+            } else if let named = current {
+                entries[named, default: ""] += line + "\n"
+            }
+        }
+        return entries
+    }
 }
