@@ -98,7 +98,7 @@ let package = Package(
         .target(name: "CPosix"),
 
         /// config.toml: a TOML subset, the settings it may hold, their checks.
-        .target(name: "Configuration"),
+        .target(name: "Configuration", dependencies: ["Posix"]),
 
         /// The protocol documents under `Protocol/`, embedded at build time.
         .target(name: "CProtocolDocuments"),
@@ -126,7 +126,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["JSON", "Posix", "StreamServer"]),
 
         /// RGBA images and the PNG codec (with text chunks) over libpng.
-        .target(name: "Imaging", dependencies: ["CPNGCodec"]),
+        .target(name: "Imaging", dependencies: ["CPNGCodec", "Posix"]),
 
         /// The durable job queue: SQLite schema, migrations, jobs and images,
         /// a writer thread that commits concurrent changes together.

@@ -2,12 +2,6 @@ import Harness
 import JobStore
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// BENCHMARKS.md: the machine, a summary of every figure beside its peer,
 /// how cost grows with load (the plot), where we are behind and why, notes
 /// from profiles, and each benchmark's full tables. Written by `visioncraft-bench report`.

@@ -2,12 +2,6 @@ import Harness
 import JSON
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The JSON-RPC benchmark of the foundation: `daemon.status` round trips on
 /// visioncraftd against the same load on aria2's JSON-RPC
 /// (`aria2.getVersion`) and on the floor (a C server that answers every line

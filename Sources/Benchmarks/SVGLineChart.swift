@@ -1,10 +1,5 @@
 import Harness
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Posix
 
 /// A small line chart with logarithmic axes, written as SVG text (no
 /// dependencies): the benchmark report's "how cost grows with load" plots.

@@ -3,14 +3,6 @@ import JSONRPC
 import Posix
 import VisionCraftProtocol
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// A connection to the daemon, made the way every client should: resolve the
 /// socket like the daemon does, check that the daemon is ours (same uid or
 /// root), and start one when none answers.

@@ -1,14 +1,6 @@
 import Posix
 import VisionCraftProtocol
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Starts `visioncraftd` in the background for a socket location and waits,
 /// without polling, until it is ready: the daemon writes a newline to a pipe
 /// (`--ready-fd 3`) once it accepts connections, or the pipe closes because

@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
+import Posix
 
 /// Where `config.toml` is, reading it, and changing one key in place.
 public enum SettingsFile {

@@ -9,14 +9,6 @@ import Scheduler
 import StreamServer
 import VisionCraftProtocol
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The daemon's lifecycle: own the socket, serve until asked to stop, stop
 /// gracefully.
 ///

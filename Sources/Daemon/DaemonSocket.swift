@@ -1,14 +1,6 @@
 import Posix
 import VisionCraftProtocol
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The daemon's listening socket and everything that comes with owning it:
 /// a private folder, a lock that keeps a second daemon out, replacing a stale
 /// socket file, and removing the file on exit. Or, under systemd socket

@@ -1,13 +1,5 @@
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The daemon's log: one line per event, written with a single `write(2)` so
 /// lines from different threads never interleave.
 ///

@@ -1,14 +1,6 @@
 import Posix
 import VisionCraftProtocol
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The lock that keeps a second daemon off a state folder: an exclusive
 /// `flock` on `<state>/visioncraftd.lock`, held for the daemon's whole life.
 ///

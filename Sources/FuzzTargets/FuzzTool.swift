@@ -1,12 +1,6 @@
 import Harness
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `visioncraft-fuzz`: runs one fuzz target. Built with `-sanitize=fuzzer`
 /// and `-D VISIONCRAFT_LIBFUZZER` (`.ci/fuzz`), libFuzzer drives it with
 /// coverage; otherwise it replays files and runs seeded mutations of the

@@ -1,12 +1,6 @@
 #if VISIONCRAFT_LIBFUZZER
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// libFuzzer's driver (`LLVMFuzzerRunDriver`, in the runtime that
 /// `-sanitize=fuzzer` links) running one target: coverage-guided inputs, a
 /// failure becomes a crash, so libFuzzer saves the input.

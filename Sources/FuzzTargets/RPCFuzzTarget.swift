@@ -3,12 +3,6 @@ import Harness
 import JSONRPC
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The JSON-RPC surface, in process: a real daemon (no key, an upstream that
 /// refuses, so nothing is generated) on a Unix socket in a private folder.
 /// Each input goes to it as one or more lines, followed by a `daemon.status`

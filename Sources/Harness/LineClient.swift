@@ -1,12 +1,6 @@
 import JSONRPC
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A blocking client for NDJSON (and other line-oriented) sockets, its lines
 /// split by `LineFramer`, with a timeout on every read so that a broken
 /// server fails a test or a campaign instead of hanging it. From async code,

@@ -1,11 +1,5 @@
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A server started for a benchmark or a campaign, stopped (SIGTERM, then
 /// SIGKILL) at the end.
 public final class ServerProcess: @unchecked Sendable {

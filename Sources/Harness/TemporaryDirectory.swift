@@ -1,11 +1,5 @@
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A private folder under /tmp (mode 0700), removed with everything in it by
 /// `remove()`: a sandbox's home, a test's or a benchmark's scratch space.
 /// Short paths on purpose: socket paths must fit in sun_path.

@@ -1,4 +1,5 @@
 import CPNGCodec
+import Posix
 
 /// PNG encoding and decoding through libpng, with text chunks (the
 /// AUTOMATIC1111 `parameters` chunk lives there).
@@ -208,10 +209,3 @@ public enum PNGCodec {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif

@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
+import Posix
 
 /// 8-bit RGBA pixels in memory from `malloc`, rows `stride` bytes apart: how
 /// an image goes from the decoder through plugin hooks to the encoder without

@@ -1,14 +1,6 @@
 import CSQLite
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// One SQLite connection, used from one thread at a time (SQLite's
 /// multi-thread mode: no connection is shared). Statements are prepared once
 /// and cached by their SQL.

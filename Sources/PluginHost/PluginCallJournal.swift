@@ -1,14 +1,6 @@
 import Posix
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// A note on disk for every hook call under way, so that after a crash the
 /// next start knows which plugin was running: a file per call in `folder`
 /// (its plugin and hook), removed when the call returns. The process's page

@@ -3,14 +3,6 @@ import Posix
 import Synchronization
 import VisionCraftPluginABI
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Calling a plugin's hooks. Each call runs on a plugin worker thread (a hook
 /// is foreign code that may block); the caller awaits it without holding a
 /// pool thread. A call that passes its time limit fails at once and marks the

@@ -1,12 +1,5 @@
+import Posix
 import VisionCraftPluginABI
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The `vc_host` table handed to plugins: malloc-backed allocation (the host
 /// frees what plugins return with `free`) and a log line with the plugin's

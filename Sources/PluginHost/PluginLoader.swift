@@ -1,12 +1,5 @@
+import Posix
 import VisionCraftPluginABI
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Loads one plugin file: `dlopen`, the entry point, the ABI check (before
 /// anything else in the descriptor is read), the descriptor's consistency,

@@ -5,12 +5,6 @@ import JSON
 import JSONRPC
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Kills visioncraftd with SIGKILL at seeded random moments while it takes
 /// submits, generates, downloads, runs a plugin and writes files, restarting
 /// it on the same folder each time; then lets it finish and checks that every

@@ -104,12 +104,6 @@ final class FuzzConnection: Sendable {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Shuts both directions of a socket down, which wakes a thread blocked
 /// reading it (closing the descriptor alone would not, and is unsafe while
 /// another thread uses it).

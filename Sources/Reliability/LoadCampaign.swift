@@ -3,12 +3,6 @@ import JSON
 import JSONRPC
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Many clients at once: hundreds of open connections asking
 /// `daemon.status`, writers filling the queue with thousands of jobs, and
 /// subscribers following every change. The status answers must stay quick

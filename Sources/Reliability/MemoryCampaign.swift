@@ -4,12 +4,6 @@ import JSON
 import JSONRPC
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// One client pipelining large listings: a store of 2,000 jobs with 16 KiB
 /// prompts, and 300 `job.list {"limit":1000}` (16.5 MB a reply) sent in one
 /// write, by a client that never reads, by one that reads as fast as it

@@ -20,6 +20,8 @@ public final class JobScheduler: Sendable {
     let keys: any APIKeySource
     let configuration: SchedulerConfiguration
     let gate: UpstreamGate
+    /// Output folders found ready at recent submits.
+    private let readyFolders = ReadyFolders()
     /// How the upstream has been doing (`daemon.status`).
     public let health = UpstreamHealth()
     /// The bytes of decoded images all jobs share.
@@ -317,7 +319,7 @@ public final class JobScheduler: Sendable {
         // Last, so that a job refused for anything else leaves no folder.
         let folder = filled.outputDirectory ?? defaults.outputDirectory
         do {
-            try await OutputFolder.prepare(folder)
+            try await OutputFolder.prepare(folder, ready: readyFolders)
         } catch {
             guard parameters.outputDirectory == nil else { throw error }
             // The job named none: the folder is the daemon's.

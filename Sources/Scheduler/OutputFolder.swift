@@ -1,14 +1,6 @@
 import Posix
 import VisionCraftAPI
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// A job's output folder, made ready when the job is submitted: created
 /// with its missing parents (0755), or found to be a folder this daemon
 /// may write in, so that a folder that cannot take the images refuses the
@@ -20,23 +12,17 @@ enum OutputFolder {
     /// Checks abandoned after `timeout` whose thread has not returned; past
     /// this many no new one starts, so that a folder that hangs every call
     /// does not cost a thread per submit.
-    static let maximumUnfinished = 8
+    static let maximumUnfinished = 64
     private static let unfinished = Lock(0)
-    /// A folder found ready this recently is taken as ready: a queue fed
-    /// from a script submits to one folder many times a second, and each
-    /// check costs a thread. (The save makes the folder again if it went.)
-    static let freshFor: Duration = .seconds(10)
-    /// The folders found ready, and when (at most `freshFolderLimit`).
-    private static let ready = Lock<[String: MonotonicInstant]>([:])
-    static let freshFolderLimit = 1024
 
     /// Creates or checks `path`, on a thread of its own.
     ///
     /// - Throws: `ParameterProblem` for `output_dir`, naming the folder and
     ///   what is wrong with it (or why it cannot be checked now).
-    static func prepare(_ path: String) async throws(ParameterProblem) {
+    ///   With `ready`, a folder it found ready recently is not checked again.
+    static func prepare(_ path: String, ready: ReadyFolders? = nil) async throws(ParameterProblem) {
         let now = MonotonicInstant.now()
-        if let checked = ready.withLock({ $0[path] }), checked.duration(to: now) < freshFor { return }
+        if ready?.isFresh(path, now: now) == true { return }
         let started = unfinished.withLock { count -> Bool in
             guard count < maximumUnfinished else { return false }
             count += 1
@@ -60,11 +46,7 @@ enum OutputFolder {
             throw ParameterProblem(field: "output_dir", message: "cannot check the folder \(path) now: \(error); try again")
         }
         try outcome.get()
-        ready.withLock { ready in
-            if ready.count >= freshFolderLimit { ready = ready.filter { $0.value.duration(to: now) < freshFor } }
-            if ready.count >= freshFolderLimit { ready.removeAll() }
-            ready[path] = now
-        }
+        ready?.record(path, at: now)
     }
 
     /// The blocking part of `prepare`.
@@ -88,6 +70,30 @@ enum OutputFolder {
         // permission bits do not show (nor do they for root).
         guard access(path, W_OK | X_OK) == 0 else {
             throw ParameterProblem(field: "output_dir", message: "cannot write in the folder \(path): \(SystemError.last("access", path).reason)")
+        }
+    }
+}
+
+/// The output folders found ready, and when: one found ready this recently
+/// is taken as ready, since a queue fed from a script submits to one folder
+/// many times a second and each check costs a thread. (The save makes the
+/// folder again if it went.)
+final class ReadyFolders: Sendable {
+    static let freshFor: Duration = .seconds(10)
+    /// At most this many are remembered (a fuzzer names a new folder with
+    /// every submit).
+    static let limit = 1024
+    private let checked = Lock<[String: MonotonicInstant]>([:])
+
+    func isFresh(_ path: String, now: MonotonicInstant) -> Bool {
+        checked.withLock { $0[path] }.map { $0.duration(to: now) < Self.freshFor } ?? false
+    }
+
+    func record(_ path: String, at time: MonotonicInstant) {
+        checked.withLock { checked in
+            if checked.count >= Self.limit { checked = checked.filter { $0.value.duration(to: time) < Self.freshFor } }
+            if checked.count >= Self.limit { checked.removeAll() }
+            checked[path] = time
         }
     }
 }

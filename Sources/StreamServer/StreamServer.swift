@@ -1,14 +1,6 @@
 import Posix
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// A non-blocking server for stream sockets: a few event-loop threads (one
 /// per core by default) serve every connection; a listener on the first loop
 /// accepts and hands connections out in turn.

@@ -1,14 +1,6 @@
 import CommandLineKit
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Ctrl-C while vcctl waits for jobs: the jobs go on in the daemon (waiting
 /// is not owning), so vcctl says which and how to wait for them again, then
 /// exits 130 as an interrupted program does.

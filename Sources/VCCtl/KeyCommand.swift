@@ -4,14 +4,6 @@ import JSON
 import Posix
 import VisionCraftProtocol
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// `vcctl key set|status|clear`.
 struct KeyCommand: Command {
     static let configuration = CommandConfiguration(

@@ -1,13 +1,6 @@
 import CommandLineKit
 import JSON
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
+import Posix
 
 /// Formatting shared by the commands.
 enum Output {

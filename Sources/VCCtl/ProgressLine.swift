@@ -2,14 +2,6 @@ import CommandLineKit
 import Posix
 import VisionCraftProtocol
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The progress of a job being waited for, redrawn in place on standard
 /// error when it is a terminal (and colours are allowed: not with NO_COLOR
 /// or TERM=dumb): a bar of images done, the state, the time waited, and the

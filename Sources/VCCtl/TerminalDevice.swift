@@ -1,13 +1,5 @@
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// What `vcctl show` asks the terminal: its size (`TIOCGWINSZ`) and its
 /// primary device attributes (`ESC [ c` on /dev/tty).
 enum TerminalDevice {

@@ -1,13 +1,5 @@
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Reads the local init images of image-to-image requests into the data
 /// URLs that are sent: regular files only, at most
 /// `ImageToImageParameters.maximumInitImageBytes`, on a thread of their own

@@ -3,14 +3,6 @@ import JSON
 import NameMatching
 import Posix
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The VisionCraft API: models, samplers, generate, img2img and image
 /// downloads, with validation before anything is sent and every outcome
 /// classified (`UpstreamError`). The key travels only in request bodies, as

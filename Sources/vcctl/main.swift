@@ -1,11 +1,4 @@
+import Posix
 import VCCtl
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
 
 exit(VisionCraftControl.main(Array(CommandLine.arguments.dropFirst())).rawValue)

@@ -1,9 +1,4 @@
 import Benchmarks
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Posix
 
 exit(BenchmarkTool.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,9 +1,4 @@
 import FuzzTargets
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Posix
 
 exit(FuzzTool.main(CommandLine.arguments))

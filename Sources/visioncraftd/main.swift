@@ -1,11 +1,4 @@
 import Daemon
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#elseif canImport(Musl)
-import Musl
-#endif
+import Posix
 
 exit(VisionCraftDaemonCommand.main(Array(CommandLine.arguments.dropFirst())).rawValue)

@@ -20,12 +20,16 @@ import VisionCraftAPI
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let images = folder.file("images")
-        try await OutputFolder.prepare(images)
+        let ready = ReadyFolders()
+        try await OutputFolder.prepare(images, ready: ready)
         _ = try FileSystem.removeDirectory(images)
         // Within `freshFor` the earlier answer stands (no thread, no mkdir):
         // the folder is not made again until the check is due.
-        try await OutputFolder.prepare(images)
+        try await OutputFolder.prepare(images, ready: ready)
         #expect(try FileSystem.status(images) == nil)
+        // Without the memory it is checked, and made, every time.
+        try await OutputFolder.prepare(images)
+        #expect(try FileSystem.status(images)?.kind == .directory)
     }
 
     @Test func aFolderThatCannotBeMadeOrIsNotOneIsRefusedSayingWhy() async throws {
