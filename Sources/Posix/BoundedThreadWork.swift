@@ -100,3 +100,42 @@ private final class WorkRace<T: Sendable>: Sendable {
         continuation?.resume(returning: outcome)
     }
 }
+
+/// Threads started by `run` whose work has not returned, at most `limit`
+/// at once, those abandoned after their wait gave up included: past that no
+/// new work starts, so that a file system that hangs every call does not
+/// pile up a thread per try.
+public final class UnfinishedThreads: Sendable {
+    public let limit: Int
+    private let count = Lock(0)
+
+    public init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Threads whose work has not returned (under way, or abandoned).
+    public var current: Int { count.withLock { $0 } }
+
+    /// `body` as `onOwnThread(name:within:_:)` runs it; nil without starting
+    /// anything when `limit` threads are unfinished.
+    public func run<T: Sendable>(
+        name: String, within timeout: Duration, _ body: @escaping @Sendable () -> T
+    ) async throws(AbandonedWork) -> T? {
+        let started = count.withLock { count -> Bool in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+        guard started else { return nil }
+        let count = self.count
+        do {
+            return try await onOwnThread(name: name, within: timeout) {
+                defer { count.withLock { $0 -= 1 } }
+                return body()
+            }
+        } catch {
+            if case .noThread = error { count.withLock { $0 -= 1 } }
+            throw error
+        }
+    }
+}

@@ -13,7 +13,7 @@ enum OutputFolder {
     /// this many no new one starts, so that a folder that hangs every call
     /// does not cost a thread per submit.
     static let maximumUnfinished = 64
-    private static let unfinished = Lock(0)
+    private static let unfinished = UnfinishedThreads(limit: maximumUnfinished)
 
     /// Creates or checks `path`, on a thread of its own.
     ///
@@ -23,27 +23,19 @@ enum OutputFolder {
     static func prepare(_ path: String, ready: ReadyFolders? = nil) async throws(ParameterProblem) {
         let now = MonotonicInstant.now()
         if ready?.isFresh(path, now: now) == true { return }
-        let started = unfinished.withLock { count -> Bool in
-            guard count < maximumUnfinished else { return false }
-            count += 1
-            return true
+        let outcome: Result<Void, ParameterProblem>?
+        do {
+            outcome = try await unfinished.run(name: "vc-output-dir", within: timeout) {
+                Result { () throws(ParameterProblem) in try check(path) }
+            }
+        } catch {
+            throw ParameterProblem(field: "output_dir", message: "cannot check the folder \(path) now: \(error); try again")
         }
-        guard started else {
+        guard let outcome else {
             throw ParameterProblem(
                 field: "output_dir",
                 message: "cannot check the folder \(path) now: \(maximumUnfinished) earlier checks of output folders have not returned (a hung network file system?)"
             )
-        }
-        let unfinished = self.unfinished
-        let outcome: Result<Void, ParameterProblem>
-        do {
-            outcome = try await onOwnThread(name: "vc-output-dir", within: timeout) {
-                defer { unfinished.withLock { $0 -= 1 } }
-                return Result { () throws(ParameterProblem) in try check(path) }
-            }
-        } catch {
-            if case .noThread = error { unfinished.withLock { $0 -= 1 } }
-            throw ParameterProblem(field: "output_dir", message: "cannot check the folder \(path) now: \(error); try again")
         }
         try outcome.get()
         ready?.record(path, at: now)

@@ -16,7 +16,7 @@ public final class InitImageReader: Sendable {
     /// every read does not pile up a thread per retry.
     public static let maximumUnfinished = 8
     private let read: @Sendable (String, Int) -> Result<[UInt8], FileReadError>
-    private let unfinished = Lock(0)
+    private let unfinished = UnfinishedThreads(limit: maximumUnfinished)
 
     /// - Parameters:
     ///   - timeout: how long a read may take.
@@ -34,7 +34,7 @@ public final class InitImageReader: Sendable {
 
     /// Reads whose thread has not returned (those under way, and those
     /// abandoned after `timeout`).
-    public var unfinishedReads: Int { unfinished.withLock { $0 } }
+    public var unfinishedReads: Int { unfinished.current }
 
     /// The check at submit: `path` is a regular file this daemon can
     /// read, no larger than is sent, whose first bytes are a PNG, JPEG or
@@ -124,32 +124,24 @@ public final class InitImageReader: Sendable {
     /// `work` on a thread of its own, counted as unfinished until it
     /// returns, awaited for at most `timeout`.
     private func bounded<T: Sendable>(_ path: String, _ doing: String, _ work: @escaping @Sendable () -> T) async throws -> T {
-        let started = unfinished.withLock { count -> Bool in
-            guard count < Self.maximumUnfinished else { return false }
-            count += 1
-            return true
-        }
-        guard started else {
-            throw InitImageUnavailable(
-                "\(path): \(Self.maximumUnfinished) earlier reads of init images have not returned (a hung network file system?); not starting another"
-            )
-        }
-        let unfinished = self.unfinished
+        let outcome: T?
         do {
-            return try await onOwnThread(name: "vc-init-image", within: timeout) {
-                defer { unfinished.withLock { $0 -= 1 } }
-                return work()
-            }
+            outcome = try await unfinished.run(name: "vc-init-image", within: timeout, work)
         } catch {
             switch error {
             case .cancelled: throw CancellationError()
             case .timedOut(let limit):
                 throw InitImageUnavailable("\(doing) \(path) took longer than \(limit.seconds) s (a hung network file system?); try again later")
             case .noThread:
-                unfinished.withLock { $0 -= 1 }
                 throw InitImageUnavailable("cannot read \(path): \(error)")
             }
         }
+        guard let outcome else {
+            throw InitImageUnavailable(
+                "\(path): \(Self.maximumUnfinished) earlier reads of init images have not returned (a hung network file system?); not starting another"
+            )
+        }
+        return outcome
     }
 
     /// Errors that trying again will not cure: the path is wrong or not ours.

@@ -95,6 +95,27 @@ import Darwin
         await #expect(throws: AbandonedWork.cancelled, "cancelled before: nothing runs") { try await never.value }
         #expect(entered.read { $0 })
     }
+
+    @Test func unfinishedThreadsAreCappedUntilTheirWorkReturns() async throws {
+        let threads = UnfinishedThreads(limit: 1)
+        #expect(try await threads.run(name: "test-quick", within: .seconds(60)) { 1 } == 1)
+        #expect(threads.current == 0, "work that returned is counted off")
+        // A thread given up on counts until it returns, and refuses more meanwhile.
+        let release = ThreadCondition(false)
+        defer { release.update { $0 = true } }
+        await #expect(throws: AbandonedWork.timedOut(.milliseconds(50))) {
+            _ = try await threads.run(name: "test-stuck", within: .milliseconds(50)) { _ = release.wait { $0 } }
+        }
+        #expect(threads.current == 1)
+        #expect(try await threads.run(name: "test-refused", within: .seconds(60)) { 3 } == nil, "nothing starts at the limit")
+        release.update { $0 = true }
+        let drained = try await offPool {
+            let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(60)))
+            while threads.current > 0, MonotonicInstant.now() < deadline { pauseBriefly() }
+            return threads.current == 0
+        }
+        #expect(drained, "counted off when it returns")
+    }
 }
 
 extension Result {
