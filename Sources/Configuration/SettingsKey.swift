@@ -86,23 +86,11 @@ extension Settings {
         /// The help, when more than the key's summary is worth saying.
         public let help: String?
 
-        init(_ name: String, valueName: String) {
+        /// A flag that takes a value (`valueName`), or stands for `means`.
+        init(_ name: String, valueName: String? = nil, means: ConfigFile.Value? = nil, help: String? = nil) {
+            precondition((valueName == nil) != (means == nil), "--\(name): a flag takes a value or stands for one")
             self.name = name
             self.valueName = valueName
-            means = nil
-            help = nil
-        }
-
-        init(_ name: String, valueName: String, help: String) {
-            self.name = name
-            self.valueName = valueName
-            means = nil
-            self.help = help
-        }
-
-        init(_ name: String, means: ConfigFile.Value, help: String) {
-            self.name = name
-            valueName = nil
             self.means = means
             self.help = help
         }
