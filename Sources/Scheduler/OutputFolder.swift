@@ -71,19 +71,24 @@ enum OutputFolder {
 /// many times a second and each check costs a thread. (The save makes the
 /// folder again if it went.)
 final class ReadyFolders: Sendable {
-    static let freshFor: Duration = .seconds(10)
+    /// How long a folder found ready is taken as ready.
+    let freshFor: Duration
     /// At most this many are remembered (a fuzzer names a new folder with
     /// every submit).
     static let limit = 1024
     private let checked = Lock<[String: MonotonicInstant]>([:])
 
+    init(freshFor: Duration = .seconds(10)) {
+        self.freshFor = freshFor
+    }
+
     func isFresh(_ path: String, now: MonotonicInstant) -> Bool {
-        checked.withLock { $0[path] }.map { $0.duration(to: now) < Self.freshFor } ?? false
+        checked.withLock { $0[path] }.map { $0.duration(to: now) < freshFor } ?? false
     }
 
     func record(_ path: String, at time: MonotonicInstant) {
         checked.withLock { checked in
-            if checked.count >= Self.limit { checked = checked.filter { $0.value.duration(to: time) < Self.freshFor } }
+            if checked.count >= Self.limit { checked = checked.filter { $0.value.duration(to: time) < freshFor } }
             if checked.count >= Self.limit { checked.removeAll() }
             checked[path] = time
         }

@@ -20,14 +20,23 @@ import VisionCraftAPI
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let images = folder.file("images")
-        let ready = ReadyFolders()
+        // An hour, so that a test run that starves this test for seconds
+        // (a loaded CI machine) does not make the answer stale.
+        let ready = ReadyFolders(freshFor: .seconds(3600))
         try await OutputFolder.prepare(images, ready: ready)
         _ = try FileSystem.removeDirectory(images)
         // Within `freshFor` the earlier answer stands (no thread, no mkdir):
         // the folder is not made again until the check is due.
         try await OutputFolder.prepare(images, ready: ready)
         #expect(try FileSystem.status(images) == nil)
+        // Once the answer is stale it is checked, and made, again.
+        let stale = ReadyFolders(freshFor: .zero)
+        try await OutputFolder.prepare(images, ready: stale)
+        _ = try FileSystem.removeDirectory(images)
+        try await OutputFolder.prepare(images, ready: stale)
+        #expect(try FileSystem.status(images)?.kind == .directory)
         // Without the memory it is checked, and made, every time.
+        _ = try FileSystem.removeDirectory(images)
         try await OutputFolder.prepare(images)
         #expect(try FileSystem.status(images)?.kind == .directory)
     }
