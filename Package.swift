@@ -132,6 +132,10 @@ let package = Package(
         /// a writer thread that commits concurrent changes together.
         .target(name: "JobStore", dependencies: ["CSQLite", "Posix"]),
 
+        /// What a job is: its request and fields (one table: wire name, flag,
+        /// range, default), its states, the rules a backend states.
+        .target(name: "Jobs"),
+
         /// JSON values, a strict parser and a fast serializer (no Foundation).
         .target(name: "JSON"),
 
