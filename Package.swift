@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "CommandLineKit", "Configuration", "HTTPClient", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost", "Posix",
+                "CommandLineKit", "Configuration", "HTTPClient", "Jobs", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost", "Posix",
                 "Scheduler", "StreamServer", "VisionCraftAPI", "VisionCraftEmulator", "VisionCraftProtocol",
             ]
         ),
@@ -134,7 +134,7 @@ let package = Package(
 
         /// What a job is: its request and fields (one table: wire name, flag,
         /// range, default), its states, the rules a backend states.
-        .target(name: "Jobs"),
+        .target(name: "Jobs", dependencies: ["JSON", "JSONRPC"]),
 
         /// JSON values, a strict parser and a fast serializer (no Foundation).
         .target(name: "JSON"),
@@ -157,7 +157,7 @@ let package = Package(
         /// backoff, rate-limit and key pauses, images saved with parameters.
         .target(
             name: "Scheduler",
-            dependencies: ["Configuration", "Imaging", "JobStore", "JSON", "JSONRPC", "PluginHost", "Posix", "VisionCraftAPI", "VisionCraftProtocol"]
+            dependencies: ["Configuration", "Imaging", "Jobs", "JobStore", "JSON", "JSONRPC", "PluginHost", "Posix", "VisionCraftAPI", "VisionCraftProtocol"]
         ),
 
         /// Non-blocking stream servers: event loops over epoll/kqueue, listeners, connections.
@@ -166,11 +166,11 @@ let package = Package(
         /// The vcctl command line.
         .target(
             name: "VCCtl",
-            dependencies: ["Client", "CommandLineKit", "Configuration", "Imaging", "JSON", "JSONRPC", "NameMatching", "Posix", "VisionCraftProtocol"]
+            dependencies: ["Client", "CommandLineKit", "Configuration", "Imaging", "Jobs", "JSON", "JSONRPC", "NameMatching", "Posix", "VisionCraftProtocol"]
         ),
 
         /// The VisionCraft API: validation, calls, outcome classification, downloads.
-        .target(name: "VisionCraftAPI", dependencies: ["HTTPClient", "JSON", "NameMatching", "Posix"]),
+        .target(name: "VisionCraftAPI", dependencies: ["HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
 
         /// A local server that behaves like the VisionCraft API (for tests and
         /// offline use), with fault injection.
@@ -183,7 +183,7 @@ let package = Package(
         .target(name: "VisionCraftPluginABI"),
 
         /// The daemon's wire protocol: method catalog, error reasons, socket location.
-        .target(name: "VisionCraftProtocol", dependencies: ["CProtocolDocuments", "JSON", "JSONRPC"]),
+        .target(name: "VisionCraftProtocol", dependencies: ["CProtocolDocuments", "Jobs", "JSON", "JSONRPC"]),
 
         // MARK: Tools (for the tests, benchmarks, reliability campaigns and fuzzing)
 
@@ -260,7 +260,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "CommandLineKit", "Configuration", "Daemon", "HTTPClient", "Imaging", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost",
+                "CommandLineKit", "Configuration", "Daemon", "HTTPClient", "Imaging", "Jobs", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost",
                 "Posix", "Scheduler", "TestSupport", "VisionCraftAPI", "VisionCraftProtocol",
             ]
         ),
@@ -271,6 +271,7 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Posix", "TestSupport"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "JSON", "JSONRPC"]),
         .testTarget(name: "JobStoreTests", dependencies: ["JobStore", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Posix"]),
@@ -283,18 +284,18 @@ let package = Package(
         .testTarget(
             name: "SchedulerTests",
             dependencies: [
-                "HTTPClient", "HTTPServer", "Imaging", "JobStore", "PluginHost", "Posix", "Scheduler", "TestSupport", "VisionCraftAPI",
+                "HTTPClient", "HTTPServer", "Imaging", "Jobs", "JobStore", "PluginHost", "Posix", "Scheduler", "TestSupport", "VisionCraftAPI",
                 "VisionCraftProtocol",
             ]
         ),
         .testTarget(name: "StreamServerTests", dependencies: ["Posix", "StreamServer", "TestSupport"]),
-        .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "JSON", "Posix", "TestSupport", "VCCtl", "VisionCraftProtocol"]),
+        .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "Jobs", "JSON", "Posix", "TestSupport", "VCCtl", "VisionCraftProtocol"]),
         .testTarget(
             name: "VisionCraftAPITests",
-            dependencies: ["HTTPClient", "HTTPServer", "JSON", "Posix", "TestSupport", "VisionCraftAPI", "VisionCraftEmulator"]
+            dependencies: ["HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport", "VisionCraftAPI", "VisionCraftEmulator"]
         ),
         .testTarget(name: "VisionCraftEmulatorTests", dependencies: ["HTTPServer", "Imaging", "JSON", "Posix", "TestSupport", "VisionCraftEmulator"]),
-        .testTarget(name: "VisionCraftProtocolTests", dependencies: ["JSON", "VisionCraftProtocol"]),
+        .testTarget(name: "VisionCraftProtocolTests", dependencies: ["Jobs", "JSON", "VisionCraftProtocol"]),
     ],
     cLanguageStandard: .c2x
 )

@@ -30,7 +30,7 @@ public struct JobRecord: Sendable, Equatable {
 
 /// Why a job's last attempt failed: the upstream's class and message.
 public struct JobFailure: Sendable, Equatable {
-    /// transient, rate_limited, auth, invalid, protocol, download, storage, plugin, image, crashed
+    /// transient, rate_limited, auth, invalid, protocol, download, storage, plugin, image, crashed, corrupt_job
     public var kind: String
     public var message: String
 

@@ -1,3 +1,4 @@
+import Jobs
 import JSON
 import PluginHost
 import VisionCraftProtocol
@@ -27,7 +28,7 @@ enum A1111Parameters {
     /// The text for image `index` of a job, saved at `width`x`height` after
     /// the image plugin steps `postprocessing` (in order).
     static func text(
-        for parameters: JobParameters, jobID: String, index: Int, width: Int, height: Int,
+        for parameters: JobRequest, jobID: String, index: Int, width: Int, height: Int,
         postprocessing: [(step: PluginStep, options: [PluginOption]?)] = []
     ) -> String {
         var text = parameters.prompt

@@ -1,20 +1,34 @@
+import Jobs
 import JobStore
 import JSON
 import Posix
 import VisionCraftProtocol
 
 extension JobRecord {
-    /// The job's parameters, read back from the stored JSON.
-    var jobParameters: JobParameters {
-        if let json = try? JSONParser.parse(parameters), let read = try? JobParameters(json: json, path: "params") {
-            return read
+    /// The job's request as it was stored at submit, resolved and checked
+    /// then: read back as it is, never re-checked against today's rules nor
+    /// replaced by defaults.
+    ///
+    /// - Throws: `CorruptJob` when the stored text is not a request (a
+    ///   damaged or hand-edited database): such a job fails, it never runs
+    ///   with the default model and no plugins.
+    func storedRequest() throws(CorruptJob) -> JobRequest {
+        let document: JSON
+        do {
+            document = try JSONParser.parse(parameters)
+        } catch {
+            throw CorruptJob(id: id, reason: "its stored parameters are not JSON (\(error))")
         }
-        return knownParameters
+        do {
+            return try JobRequest(json: document, path: "params")
+        } catch {
+            throw CorruptJob(id: id, reason: "its stored parameters do not read back: \(error)")
+        }
     }
 
-    /// What the store knows without the stored JSON, for a text that cannot
-    /// be read (a hand-edited database).
-    private var knownParameters: JobParameters { JobParameters(prompt: prompt, imageCount: imageCount) }
+    /// What the store knows without the stored JSON, shown for a text that
+    /// cannot be read (a hand-edited database).
+    private var knownParameters: JobRequest { JobRequest(prompt: prompt, imageCount: imageCount) }
 
     /// The job as the protocol shows it, its parameters written as they
     /// were stored (`JobInfo.keepStoredParameters`); a stored text that is
@@ -33,5 +47,17 @@ extension JobRecord {
             info.keepStoredParameters(document, fallback: known)
         }
         return info
+    }
+}
+
+/// A stored job that cannot be read back: it fails with the kind
+/// `corrupt_job` and this reason.
+struct CorruptJob: Error, CustomStringConvertible {
+    static let kind = "corrupt_job"
+    let id: String
+    let reason: String
+
+    var description: String {
+        "job \(id) is corrupt in the database: \(reason); it cannot run (submit it again; vcctl show \(id) shows what is known)"
     }
 }

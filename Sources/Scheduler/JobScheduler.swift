@@ -1,3 +1,4 @@
+import Jobs
 import JobStore
 import JSON
 import PluginHost
@@ -36,6 +37,8 @@ public final class JobScheduler: Sendable {
     private let wake = WakeSignal()
     private let state = Lock(State())
     private let liveDefaults: Lock<JobDefaults>
+    /// The rules of the backend jobs go to.
+    let rules = BackendRules.visionCraft
 
     /// The defaults new jobs get now.
     public var defaults: JobDefaults { liveDefaults.withLock { $0 } }
@@ -136,7 +139,7 @@ public final class JobScheduler: Sendable {
     /// Validates, fills in defaults, and commits a new job (or finds the one
     /// with the same idempotency key). A prompt plugin that expands the
     /// request makes one job per request, committed together.
-    public func submit(_ parameters: JobParameters) async throws -> JobSubmit.Result {
+    public func submit(_ parameters: JobRequest) async throws -> JobSubmit.Result {
         let prepared = try await prepare(parameters)
         let now = Self.now()
         let jobs = prepared.enumerated().map { index, prepared in
@@ -272,16 +275,19 @@ public final class JobScheduler: Sendable {
     /// (names, plugin options, the init image, the output folder) is
     /// refused here. The lists are checked when the upstream can be asked;
     /// a job submitted offline is checked by the upstream itself later.
-    private func prepare(_ parameters: JobParameters) async throws -> [JobParameters] {
+    private func prepare(_ parameters: JobRequest) async throws -> [JobRequest] {
+        let rules = self.rules
+        try parameters.check(against: rules)
         var filled = parameters
         let defaults = self.defaults
         if filled.outputDirectory == nil { filled.outputDirectory = defaults.outputDirectory }
         if filled.plugins.isEmpty { filled.plugins = defaults.pluginChain }
+        // The configuration's defaults first, then the backend's: the stored
+        // job holds every value used.
+        filled.steps = filled.steps ?? defaults.steps.map { min($0, (filled.isImageToImage ? rules.imageToImageSteps : rules.textToImageSteps).upperBound) }
+        filled.cfgScale = filled.cfgScale ?? defaults.cfgScale.map { !filled.isImageToImage && rules.textToImageGuidanceIsWhole ? $0.rounded() : $0 }
+        filled = filled.resolved(with: rules)
         if let initImage = filled.initImage {
-            filled.steps = filled.steps ?? min(defaults.steps ?? 50, 50)
-            filled.cfgScale = filled.cfgScale ?? defaults.cfgScale ?? 7
-            filled.width = filled.width ?? 512
-            filled.height = filled.height ?? 512
             if initImage.hasPrefix("/") {
                 do {
                     try await client.initImages.check(initImage)
@@ -295,8 +301,6 @@ public final class JobScheduler: Sendable {
             let fromDefaults = (model: filled.model == nil, sampler: filled.sampler == nil)
             filled.model = filled.model ?? defaults.model
             filled.sampler = filled.sampler ?? defaults.sampler
-            filled.cfgScale = filled.cfgScale ?? (defaults.cfgScale?.rounded() ?? 10)
-            filled.steps = filled.steps ?? defaults.steps ?? 30
             do {
                 // The stored job, and the images' parameters, carry the lists' spelling.
                 if let checked = try await validateNames(generation(filled, count: 1)) {
@@ -387,7 +391,7 @@ public final class JobScheduler: Sendable {
         }
     }
 
-    func generation(_ parameters: JobParameters, count: Int) -> GenerationParameters {
+    func generation(_ parameters: JobRequest, count: Int) -> GenerationParameters {
         GenerationParameters(
             prompt: parameters.prompt, negativePrompt: parameters.negativePrompt, model: parameters.model ?? defaults.model,
             sampler: parameters.sampler ?? defaults.sampler, imageCount: count, cfgScale: Int(parameters.cfgScale ?? 10),
@@ -395,7 +399,7 @@ public final class JobScheduler: Sendable {
         )
     }
 
-    func imageToImage(_ parameters: JobParameters) -> ImageToImageParameters {
+    func imageToImage(_ parameters: JobRequest) -> ImageToImageParameters {
         let source = parameters.initImage ?? ""
         return ImageToImageParameters(
             prompt: parameters.prompt, negativePrompt: parameters.negativePrompt,

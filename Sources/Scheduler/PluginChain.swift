@@ -1,3 +1,4 @@
+import Jobs
 import JSON
 import PluginHost
 import VisionCraftAPI
@@ -60,10 +61,10 @@ struct PluginChain: Sendable {
     /// Runs the prompt hooks in order on `parameters`. A hook may expand a
     /// request into several (`{"requests": [...]}`): each later hook then
     /// runs on each of them, and the submission becomes one job per request.
-    func rewritePrompt(_ parameters: JobParameters, seed: UInt64) async throws(ParameterProblem) -> [JobParameters] {
+    func rewritePrompt(_ parameters: JobRequest, seed: UInt64) async throws(ParameterProblem) -> [JobRequest] {
         var current = [parameters]
         for (plugin, step) in steps where plugin.hooks.contains(.prompt) {
-            var next: [JobParameters] = []
+            var next: [JobRequest] = []
             for (index, each) in current.enumerated() {
                 next += try await run(plugin, step, on: each, seed: seed &+ UInt64(index))
                 guard next.count <= Self.maximumExpansion else {
@@ -75,7 +76,7 @@ struct PluginChain: Sendable {
         return current
     }
 
-    private func run(_ plugin: LoadedPlugin, _ step: PluginStep, on parameters: JobParameters, seed: UInt64) async throws(ParameterProblem) -> [JobParameters] {
+    private func run(_ plugin: LoadedPlugin, _ step: PluginStep, on parameters: JobRequest, seed: UInt64) async throws(ParameterProblem) -> [JobRequest] {
         var request: JSONObject = [
             "prompt": .string(parameters.prompt), "negative_prompt": .string(parameters.negativePrompt),
             "image_count": .number(JSONNumber(parameters.imageCount)), "seed": .number(JSONNumber(seed)), "options": step.options,
@@ -97,7 +98,7 @@ struct PluginChain: Sendable {
         guard case .array(let list) = requests, !list.isEmpty else {
             throw ParameterProblem(field: "plugins", message: "plugin \(plugin.name): \"requests\" must be a non-empty list of requests")
         }
-        var expanded: [JobParameters] = []
+        var expanded: [JobRequest] = []
         for entry in list {
             guard case .object(let each) = entry else {
                 throw ParameterProblem(field: "plugins", message: "plugin \(plugin.name): each of \"requests\" must be an object")
@@ -108,7 +109,7 @@ struct PluginChain: Sendable {
     }
 
     /// What a prompt hook may change: the prompts.
-    private func apply(_ object: JSONObject, to parameters: JobParameters, plugin: LoadedPlugin) throws(ParameterProblem) -> JobParameters {
+    private func apply(_ object: JSONObject, to parameters: JobRequest, plugin: LoadedPlugin) throws(ParameterProblem) -> JobRequest {
         var result = parameters
         if let prompt = object["prompt"]?.stringValue {
             guard !prompt.isEmpty else { throw ParameterProblem(field: "plugins", message: "plugin \(plugin.name) made the prompt empty") }
@@ -119,7 +120,7 @@ struct PluginChain: Sendable {
     }
 
     /// The parameters a hook sees: the job's, and its step's options.
-    func hookParameters(_ parameters: JobParameters, step: PluginStep, jobID: String, index: Int) -> String {
+    func hookParameters(_ parameters: JobRequest, step: PluginStep, jobID: String, index: Int) -> String {
         var object = parameters.json.objectValue ?? [:]
         object["options"] = step.options
         object["job_id"] = .string(jobID)

@@ -1,4 +1,5 @@
 import CommandLineKit
+import Jobs
 import VisionCraftProtocol
 
 /// `vcctl rerun ID [options]`: a new job with a job's parameters, options
@@ -23,7 +24,7 @@ struct RerunCommand: Command {
         id = arguments.argument("ID") ?? ""
         self.arguments = arguments
         (wait, timeout) = try JobOptions.waiting(arguments)
-        _ = try JobOptions.parameters(arguments, base: JobParameters(prompt: "x"))  // usage errors now, before connecting
+        _ = try JobOptions.parameters(arguments, base: JobRequest(prompt: "x"))  // usage errors now, before connecting
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {

@@ -1,5 +1,6 @@
 import CommandLineKit
 import Configuration
+import Jobs
 import JSON
 import Posix
 import VisionCraftProtocol
@@ -16,7 +17,7 @@ struct SubmitCommand: Command {
     )
 
     let global: GlobalOptions
-    let template: JobParameters
+    let template: JobRequest
     let prompt: String
     /// Whether -n was given (else jobs.image_count from the configuration file).
     let countGiven: Bool
@@ -28,7 +29,7 @@ struct SubmitCommand: Command {
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
         prompt = arguments.argument("PROMPT") ?? ""
-        template = try JobOptions.parameters(arguments, base: JobParameters(prompt: prompt))
+        template = try JobOptions.parameters(arguments, base: JobRequest(prompt: prompt))
         countGiven = arguments.value("count") != nil
         flags = JobOptions.flagsGiven(arguments, promptFlag: prompt == "-" ? "a prompt on standard input" : "PROMPT")
         (wait, timeout) = try JobOptions.waiting(arguments)
@@ -53,7 +54,7 @@ struct SubmitCommand: Command {
     /// (prompts from standard input) an array of them, one per prompt.
     /// - Parameter flags: which flag set each field (`JobOptions.flagsGiven`).
     static func submit(
-        _ jobs: [JobParameters], flags: [(field: String, flag: String)], asList: Bool = false, global: GlobalOptions, wait: Bool,
+        _ jobs: [JobRequest], flags: [(field: String, flag: String)], asList: Bool = false, global: GlobalOptions, wait: Bool,
         timeout: Duration?, context: CommandContext
     ) throws -> ExitCode {
         let client = try global.connect(context)

@@ -70,17 +70,3 @@ public struct ImageToImageParameters: Sendable, Equatable {
     /// The largest local init image sent inline.
     public static let maximumInitImageBytes = 8 << 20
 }
-
-/// A parameter that is out of range, named with what is allowed.
-public struct ParameterProblem: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The upstream name of the parameter: "image_count".
-    public let field: String
-    public let message: String
-
-    public init(field: String, message: String) {
-        self.field = field
-        self.message = message
-    }
-
-    public var description: String { "\(field): \(message)" }
-}

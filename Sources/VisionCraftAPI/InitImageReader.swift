@@ -1,3 +1,4 @@
+import Jobs
 import Posix
 
 /// Reads the local init images of image-to-image requests into the data

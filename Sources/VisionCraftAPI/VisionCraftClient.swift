@@ -1,4 +1,5 @@
 import HTTPClient
+import Jobs
 import JSON
 import NameMatching
 import Posix

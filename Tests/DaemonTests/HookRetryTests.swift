@@ -1,4 +1,5 @@
 @testable import Daemon
+import Jobs
 import JSON
 import JSONRPC
 import Posix
@@ -38,7 +39,7 @@ import VisionCraftProtocol
             options.set("upstream.url", "emulator")
             options.set("queue.requests_per_minute", 0)
         }) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a fox", imageCount: 2, plugins: plugins))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", imageCount: 2, plugins: plugins))
             let failed = try wait(client, submitted.id)
             _ = try client.call(JobRetry.self, .init(id: submitted.id))
             return (failed, try wait(client, submitted.id))
@@ -63,7 +64,7 @@ import VisionCraftProtocol
             options.set("upstream.url", "emulator")
             options.set("queue.requests_per_minute", 0)
         }) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a fox", plugins: [step("always", log: log, then: "exit 3")]))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", plugins: [step("always", log: log, then: "exit 3")]))
             let first = try wait(client, submitted.id)
             _ = try client.call(JobRetry.self, .init(id: submitted.id))
             return (first, try wait(client, submitted.id))

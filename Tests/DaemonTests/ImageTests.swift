@@ -1,5 +1,6 @@
 @testable import Daemon
 import Imaging
+import Jobs
 import JSONRPC
 import Posix
 import Testing
@@ -17,7 +18,7 @@ import VisionCraftProtocol
     @Test(arguments: [[], ["upscale:scale=2"]])
     func aCorruptImageIsFetchedAgainMadeOnceMoreThenFailsWithTheReason(plugins: [String]) async throws {
         let (job, requests) = try await withInProcessDaemon(SchedulerBehaviourTests.fast(#"{"corrupt_download_rate":1}"#)) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a damaged fox", plugins: plugins))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a damaged fox", plugins: plugins))
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try Self.requests(client))
         }
@@ -46,7 +47,7 @@ import VisionCraftProtocol
         // One generation a minute: the remake is decided, then its request
         // waits in the daemon's pacing until this daemon stops.
         let id = try await withInProcessDaemon(configure(requestsPerMinute: 1)) { client, _ -> String in
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a damaged owl"))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a damaged owl"))
             let remade = try eventually { try client.call(JobGet.self, .init(id: submitted.id)).error?.kind == "image" }
             #expect(remade, "the image was given up for remaking")
             #expect(try Self.requests(client) == (1, 3))
@@ -67,7 +68,7 @@ import VisionCraftProtocol
 @Suite struct ImageBombTests {
     @Test func aBombThroughAPluginFailsAtOnceNamingTheLimit() async throws {
         let (job, requests) = try await withInProcessDaemon(SchedulerBehaviourTests.fast(#"{"bomb_download_rate":1}"#)) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a bomb", plugins: ["upscale:scale=2"]))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a bomb", plugins: ["upscale:scale=2"]))
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40)))
             return (finished.job, try CorruptImageTests.requests(client))
         }
@@ -80,7 +81,7 @@ import VisionCraftProtocol
 
     @Test func aBombWithoutPluginsIsSavedAsItCame() async throws {
         let (job, size) = try await withInProcessDaemon(SchedulerBehaviourTests.fast(#"{"bomb_download_rate":1,"bomb_side":4096}"#)) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a bomb, untouched"))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a bomb, untouched"))
             let job = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
             let path = try #require(job.images.first?.path)
             return (job, try PNGCodec.verify(try FileSystem.readFile(path)))

@@ -1,5 +1,6 @@
 @testable import Daemon
 import Imaging
+import Jobs
 import JSON
 import JSONRPC
 import Posix
@@ -23,7 +24,7 @@ import VisionCraftProtocol
     @Test func aJobOfSevenImagesIsTwoRequestsAndSevenStampedFiles() async throws {
         let (submitted, finished, files) = try await withInProcessDaemon(Self.onEmulator()) { client, folder in
             let submitted = try client.call(
-                JobSubmit.self, JobParameters(prompt: "a lighthouse at dusk", negativePrompt: "blurry", imageCount: 7, labels: ["coast"])
+                JobSubmit.self, JobRequest(prompt: "a lighthouse at dusk", negativePrompt: "blurry", imageCount: 7, labels: ["coast"])
             )
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40)))
             let files = try finished.job.images.map { image -> (String, [PNGCodec.TextChunk]) in
@@ -88,7 +89,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
 
     @Test func transientFailuresAreRetriedUntilTheJobSucceeds() async throws {
         let (job, counts) = try await withInProcessDaemon(Self.fast(#"{"server_error_rate":1}"#)) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a storm", imageCount: 10))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a storm", imageCount: 10))
             // Failing for a while: attempts grow, the job waits between them.
             let retried = try eventually { try client.call(JobGet.self, .init(id: submitted.id)).attempts >= 3 }
             #expect(retried)
@@ -108,7 +109,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
 
     @Test func failedDownloadsAreRetriedWithoutGeneratingAgain() async throws {
         let (job, generations) = try await withInProcessDaemon(Self.fast(#"{"truncated_download_rate":0.6}"#)) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "fragile", imageCount: 10))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "fragile", imageCount: 10))
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try emulatorCounts(client, "/generate"))
         }
@@ -119,7 +120,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
 
     @Test func aRateLimitStatedInA403IsNotAKeyProblem() async throws {
         let (job, key) = try await withInProcessDaemon(Self.fast(#"{"rate_limit":{"requests":1,"seconds":1},"rate_limit_style":"403"}"#)) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "limited", imageCount: 10))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "limited", imageCount: 10))
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try client.call(KeyStatus.self, NoParameters()))
         }
@@ -133,7 +134,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             Self.fast(#"{"server_error_rate":1}"#)(&options)
             options.set("queue.max_attempts", 3)
         }) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "never"))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "never"))
             return try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
         }
         #expect(job.state == "failed")
@@ -148,7 +149,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
         // on two cores) still sends the third request inside it (the test is
         // about the 429 that follows).
         let (job, counts) = try await withInProcessDaemon(Self.fast(#"{"rate_limit":{"requests":2,"seconds":8}}"#)) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a queue", imageCount: 15))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a queue", imageCount: 15))
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try emulatorCounts(client, "/generate"))
         }
@@ -163,7 +164,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
         let outcome = try await withInProcessDaemon(Self.fast()) { client, _ in
             _ = try client.call(KeySet.self, .init(key: "alpha-key-0001"))
             try emulatorAdmin(client, "/_emulator/revoke", #"{"token":"alpha-key-0001"}"#)
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a key"))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a key"))
             let paused = try eventually { try client.call(KeyStatus.self, NoParameters()).state == "rejected" }
             let status = try client.call(KeyStatus.self, NoParameters())
             let waiting = try client.call(JobGet.self, .init(id: submitted.id))
@@ -185,7 +186,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
         let (cancelled, waited) = try await withInProcessDaemon(Self.fast()) { client, _ in
             _ = try client.call(ModelsList.self, .init())  // the lists are cached before the upstream slows down
             try emulatorAdmin(client, "/_emulator/faults", #"{"latency_ms":600000}"#)
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "slow"))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "slow"))
             _ = try eventually { try client.call(JobGet.self, .init(id: submitted.id)).state == "running" }
             let cancelled = try client.call(JobCancel.self, .init(id: submitted.id))
             let waited = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 5))
@@ -199,13 +200,13 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
 
     @Test func submitsAreIdempotentListableRetryableAndChecked() async throws {
         try await withInProcessDaemon(Self.fast()) { client, _ in
-            let first = try client.call(JobSubmit.self, JobParameters(prompt: "once", labels: ["a"], idempotencyKey: "k-1"))
-            let again = try client.call(JobSubmit.self, JobParameters(prompt: "once", labels: ["a"], idempotencyKey: "k-1"))
+            let first = try client.call(JobSubmit.self, JobRequest(prompt: "once", labels: ["a"], idempotencyKey: "k-1"))
+            let again = try client.call(JobSubmit.self, JobRequest(prompt: "once", labels: ["a"], idempotencyKey: "k-1"))
             #expect(again.id == first.id)
             #expect(again.existing)
             let done = try client.call(JobWait.self, .init(id: first.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40)))
             #expect(done.job.state == "succeeded")
-            let other = try client.call(JobSubmit.self, JobParameters(prompt: "twice", priority: 5))
+            let other = try client.call(JobSubmit.self, JobRequest(prompt: "twice", priority: 5))
             _ = try client.call(JobWait.self, .init(id: other.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40)))
 
             let all = try client.call(JobList.self, .init())
@@ -249,7 +250,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             let listener = RPCClient(descriptor: try UnixSocket.connect(to: folder.file("d.sock")))
             defer { listener.close() }
             #expect(try listener.call(EventsSubscribe.self, NoParameters()).subscribed)
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "heard", imageCount: 6))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "heard", imageCount: 6))
             var updates: [JobUpdated] = []
             while updates.last?.state != "succeeded" {
                 guard let notification = try listener.nextNotification(timeout: TestTime.scaled(.seconds(20))) else { throw TestFailure("no event") }
@@ -280,7 +281,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             // Enough events to fill the socket's buffer and then ours, unread.
             var ids: [String] = []
             for index in 0..<400 {
-                ids.append(try client.call(JobSubmit.self, JobParameters(prompt: "flood \(index)", labels: ["flood"])).id)
+                ids.append(try client.call(JobSubmit.self, JobRequest(prompt: "flood \(index)", labels: ["flood"])).id)
             }
             for id in ids { _ = try client.call(JobWait.self, .init(id: id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70))) }
             let started = MonotonicInstant.now()
@@ -293,7 +294,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
                 if message["method"] == "events.dropped" { dropped = (dropped ?? 0) + (message["params"]?["count"]?.intValue ?? 0) }
             }
             while let line = try? stalled.readLine(timeout: .milliseconds(500)) { take(try JSONParser.parse(line)) }
-            let marker = try client.call(JobSubmit.self, JobParameters(prompt: "marker")).id
+            let marker = try client.call(JobSubmit.self, JobRequest(prompt: "marker")).id
             while true {
                 let message = try JSONParser.parse(try stalled.readLine(timeout: TestTime.scaled(.seconds(20))))
                 take(message)

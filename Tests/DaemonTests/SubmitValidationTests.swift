@@ -1,4 +1,5 @@
 @testable import Daemon
+import Jobs
 import JSONRPC
 import Posix
 import Testing
@@ -18,11 +19,11 @@ import VisionCraftProtocol
         let (stored, refusals, jobs) = try await withInProcessDaemon(emulated) { client, _ in
             // The lists at hand: a submit waits only 3 s for them (a loaded machine may take longer).
             _ = try client.call(ModelsList.self, .init())
-            let submitted = try client.call(JobSubmit.self, JobParameters(prompt: "a fox", model: "ANYTHING_v5", sampler: "euler A"))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", model: "ANYTHING_v5", sampler: "euler A"))
             let stored = try client.call(JobGet.self, .init(id: submitted.id)).params
             let refusals = [
-                serverError { _ = try client.call(JobSubmit.self, JobParameters(prompt: "a fox", model: "anythng_V5")) },
-                serverError { _ = try client.call(JobSubmit.self, JobParameters(prompt: "a fox", sampler: "Eulr a")) },
+                serverError { _ = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", model: "anythng_V5")) },
+                serverError { _ = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", sampler: "Eulr a")) },
             ]
             return (stored, refusals, try client.call(JobList.self, .init()).jobs)
         }
@@ -43,11 +44,11 @@ import VisionCraftProtocol
         try FileSystem.writeFileAtomically(folder.file("notes.png"), Array("a text file".utf8))
         let (refusals, jobs, created) = try await withInProcessDaemon(emulated) { client, _ in
             let refusals = [
-                serverError { _ = try client.call(JobSubmit.self, JobParameters(prompt: "a fox", outputDirectory: folder.file("file/images"))) },
-                serverError { _ = try client.call(JobSubmit.self, JobParameters(prompt: "a fox", initImage: folder.file("notes.png"))) },
-                serverError { _ = try client.call(JobSubmit.self, JobParameters(prompt: "a fox", initImage: folder.file("gone.png"))) },
+                serverError { _ = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", outputDirectory: folder.file("file/images"))) },
+                serverError { _ = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", initImage: folder.file("notes.png"))) },
+                serverError { _ = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", initImage: folder.file("gone.png"))) },
             ]
-            let created = try client.call(JobSubmit.self, JobParameters(prompt: "a fox", outputDirectory: folder.file("new/images")))
+            let created = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", outputDirectory: folder.file("new/images")))
             return (refusals, try client.call(JobList.self, .init()).jobs, created)
         }
         #expect(refusals[0]?.code == .invalidParams)

@@ -1,5 +1,6 @@
 import HTTPClient
 import Imaging
+import Jobs
 import JobStore
 import Posix
 import Scheduler
@@ -47,7 +48,7 @@ import Darwin
         let scheduler = JobScheduler(store: store, client: client, keys: FixedKey(), configuration: configuration) { _ in }
         try await offPool { try scheduler.start() }
         for index in 0..<InitImageReader.maximumUnfinished {
-            _ = try await scheduler.submit(JobParameters(prompt: "night \(index)", initImage: image))
+            _ = try await scheduler.submit(JobRequest(prompt: "night \(index)", initImage: image))
         }
         let limit = InitImageReader.maximumUnfinished
         #expect(try await offPool { entered.wait(timeout: TestTime.scaled(.seconds(60))) { $0 == limit } })
@@ -55,7 +56,7 @@ import Darwin
             field: "init_images",
             message: "\(image): \(limit) earlier reads of init images have not returned (a hung network file system?); not starting another"
         )) {
-            _ = try await scheduler.submit(JobParameters(prompt: "one more", initImage: image))
+            _ = try await scheduler.submit(JobRequest(prompt: "one more", initImage: image))
         }
         await scheduler.stop()
     }
@@ -83,7 +84,7 @@ import Darwin
         let scheduler = JobScheduler(store: store, client: client, keys: FixedKey(), configuration: configuration) { _ in }
         try await offPool { try scheduler.start() }
 
-        let first = try await scheduler.submit(JobParameters(prompt: "night", initImage: image))
+        let first = try await scheduler.submit(JobRequest(prompt: "night", initImage: image))
         #expect(try await offPool { entered.wait(timeout: TestTime.scaled(.seconds(60))) { $0 == 1 } }, "the job is reading")
         let cancelled = try await scheduler.cancel(first.id)
         #expect(cancelled.state == "cancelled")
@@ -94,7 +95,7 @@ import Darwin
         }
         #expect(freed, "the cancel ended the job long before the 600 s limit, its read still hung")
 
-        _ = try await scheduler.submit(JobParameters(prompt: "night again", initImage: image))
+        _ = try await scheduler.submit(JobRequest(prompt: "night again", initImage: image))
         #expect(try await offPool { entered.wait(timeout: TestTime.scaled(.seconds(60))) { $0 == 2 } })
         let stopped = ThreadCondition(false)
         Task {

@@ -1,3 +1,4 @@
+import Jobs
 @testable import JobStore
 import JSON
 @testable import Scheduler
@@ -15,7 +16,7 @@ import VisionCraftProtocol
     }
 
     @Test func storedParametersAreWrittenAsStoredAndReadBackWhenAsked() throws {
-        let submitted = JobParameters(prompt: "a fox", model: "anything_V5", sampler: "Euler", imageCount: 3, steps: 30, labels: ["zoo"])
+        let submitted = JobRequest(prompt: "a fox", model: "anything_V5", sampler: "Euler", imageCount: 3, steps: 30, labels: ["zoo"])
         let stored = JSONSerializer.serializeToString(submitted.json)
         let info = record(parameters: stored).info(position: 2)
         #expect(info.result["params"] == submitted.json, "the stored document, not a re-encoding")

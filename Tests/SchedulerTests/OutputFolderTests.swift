@@ -1,3 +1,4 @@
+import Jobs
 import Posix
 @testable import Scheduler
 import Testing

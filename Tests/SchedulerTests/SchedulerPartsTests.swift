@@ -1,6 +1,7 @@
 import HTTPClient
 import HTTPServer
 import Imaging
+import Jobs
 @testable import JobStore
 import PluginHost
 import Posix
@@ -45,13 +46,13 @@ import VisionCraftProtocol
 @Suite struct A1111ParametersTests {
     /// What A1111's own reader makes of the text (a port of it).
     private func read(
-        _ parameters: JobParameters, width: Int = 512, height: Int = 768, postprocessing: [(step: PluginStep, options: [PluginOption]?)] = []
+        _ parameters: JobRequest, width: Int = 512, height: Int = 768, postprocessing: [(step: PluginStep, options: [PluginOption]?)] = []
     ) -> [String: String] {
         A1111InfotextParser.parse(A1111Parameters.text(for: parameters, jobID: "01J", index: 1, width: width, height: height, postprocessing: postprocessing))
     }
 
     @Test func readsLikeAutomatic1111() {
-        let parameters = JobParameters(prompt: "a lighthouse", negativePrompt: "fog, rain", model: "anything_V5", sampler: "DPM++ 2M Karras", imageCount: 3, cfgScale: 7, steps: 20)
+        let parameters = JobRequest(prompt: "a lighthouse", negativePrompt: "fog, rain", model: "anything_V5", sampler: "DPM++ 2M Karras", imageCount: 3, cfgScale: 7, steps: 20)
         let text = A1111Parameters.text(for: parameters, jobID: "01J", index: 1, width: 512, height: 768)
         #expect(text == "a lighthouse\nNegative prompt: fog, rain\nSteps: 20, Sampler: DPM++ 2M Karras, CFG scale: 7, Size: 512x768, Model: anything_V5, Job: 01J, Image: 2 of 3")
         let read = read(parameters)
@@ -62,7 +63,7 @@ import VisionCraftProtocol
     }
 
     @Test func imagePluginStepsArePairsOnTheOneParameterLine() throws {
-        let parameters = JobParameters(prompt: "a fox", model: "m", sampler: "Euler", cfgScale: 7, steps: 20)
+        let parameters = JobRequest(prompt: "a fox", model: "m", sampler: "Euler", cfgScale: 7, steps: 20)
         let upscale = [PluginOption(name: "scale", kind: .integer, range: 2...4, infotext: "Postprocess upscale by")]
         let steps: [(step: PluginStep, options: [PluginOption]?)] = [
             (try PluginStep(parsing: "upscale:scale=2"), upscale), (try PluginStep(parsing: #"echo-test:{"note":"a, b","strength":1}"#), nil),
@@ -80,11 +81,11 @@ import VisionCraftProtocol
     }
 
     @Test func noInventedModelAndImageToImageIsNamed() {
-        let parameters = JobParameters(prompt: "x", cfgScale: 7.5, steps: 50, initImage: "/in.png")
+        let parameters = JobRequest(prompt: "x", cfgScale: 7.5, steps: 50, initImage: "/in.png")
         let text = A1111Parameters.text(for: parameters, jobID: "J", index: 0, width: 64, height: 64)
         #expect(text == "x\nSteps: 50, CFG scale: 7.5, Size: 64x64, Denoising source: init image, Job: J, Image: 1 of 1")
         #expect(A1111InfotextParser.parse(text)["Model"] == nil)
-        let odd = JobParameters(prompt: "y", model: "a, b", sampler: #"say "hi": now"#)
+        let odd = JobRequest(prompt: "y", model: "a, b", sampler: #"say "hi": now"#)
         #expect(read(odd)["Model"] == "a, b")
         #expect(read(odd)["Sampler"] == #"say "hi": now"#)
     }
@@ -101,7 +102,7 @@ import VisionCraftProtocol
         ("tab\tand \\ backslash", "\u{1}control"),
     ])
     func promptsRoundTripThroughA1111sReader(prompt: String, negative: String) {
-        let parameters = JobParameters(prompt: prompt, negativePrompt: negative, model: "anything_V5", sampler: "Euler a", cfgScale: 7, steps: 20)
+        let parameters = JobRequest(prompt: prompt, negativePrompt: negative, model: "anything_V5", sampler: "Euler a", cfgScale: 7, steps: 20)
         let read = read(parameters)
         #expect(read["Prompt"] == prompt)
         #expect(read["Negative prompt"] == negative)

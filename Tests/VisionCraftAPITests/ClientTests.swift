@@ -1,6 +1,7 @@
 import HTTPClient
 import HTTPServer
 import Imaging
+import Jobs
 import JSON
 import Posix
 import Synchronization

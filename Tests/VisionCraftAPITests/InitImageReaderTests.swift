@@ -1,4 +1,5 @@
 import Imaging
+import Jobs
 import Posix
 import Testing
 import TestSupport

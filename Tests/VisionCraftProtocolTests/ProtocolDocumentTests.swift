@@ -1,3 +1,4 @@
+import Jobs
 import JSON
 import JSONRPC
 import Testing
@@ -83,7 +84,7 @@ import VisionCraftProtocol
         var params: JSONObject = ["prompt": "a fox"]
         for (key, value) in extra { params[key] = value }
         do {
-            _ = try JobParameters(params: .object(params))
+            _ = try JobRequest(params: .object(params))
             return nil
         } catch {
             return error.message

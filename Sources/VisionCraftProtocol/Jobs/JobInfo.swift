@@ -1,3 +1,4 @@
+import Jobs
 import JSON
 import JSONRPC
 
@@ -35,13 +36,13 @@ public struct JobInfo: RPCResult, Equatable {
     /// stored the job with (see `keepStoredParameters`). Two are equal when
     /// their parameters are, however each holds them.
     private enum ParameterStorage: Sendable, Equatable {
-        case decoded(JobParameters)
-        case stored(document: JSON, fallback: JobParameters)
+        case decoded(JobRequest)
+        case stored(document: JSON, fallback: JobRequest)
 
-        var parameters: JobParameters {
+        var parameters: JobRequest {
             switch self {
             case .decoded(let parameters): parameters
-            case .stored(let document, let fallback): (try? JobParameters(json: document, path: "params")) ?? fallback
+            case .stored(let document, let fallback): (try? JobRequest(json: document, path: "params")) ?? fallback
             }
         }
 
@@ -68,7 +69,7 @@ public struct JobInfo: RPCResult, Equatable {
     public var finishedAt: String?
 
     public init(
-        id: String, state: String, params: JobParameters, images: [Image], imagesDone: Int, attempts: Int, error: Failure?,
+        id: String, state: String, params: JobRequest, images: [Image], imagesDone: Int, attempts: Int, error: Failure?,
         position: Int?, nextAttemptAt: String?, createdAt: String, updatedAt: String, startedAt: String?, finishedAt: String?
     ) {
         self.id = id
@@ -87,7 +88,7 @@ public struct JobInfo: RPCResult, Equatable {
     }
 
     /// The job's parameters.
-    public var params: JobParameters {
+    public var params: JobRequest {
         get { parameterStorage.parameters }
         set { parameterStorage = .decoded(newValue) }
     }
@@ -99,7 +100,7 @@ public struct JobInfo: RPCResult, Equatable {
     /// The daemon stores what validated parameters encode to, at submit, and
     /// never changes it: a `job.list` hands it out as it is instead of
     /// decoding, checking and encoding it again for every job.
-    public mutating func keepStoredParameters(_ document: JSON, fallback: JobParameters) {
+    public mutating func keepStoredParameters(_ document: JSON, fallback: JobRequest) {
         parameterStorage = .stored(document: document, fallback: fallback)
     }
 
@@ -114,7 +115,7 @@ public struct JobInfo: RPCResult, Equatable {
         var reader = try FieldReader(json, path: path)
         id = try reader.required("id", try reader.string("id"))
         state = try reader.required("state", try reader.string("state"))
-        parameterStorage = .decoded(try JobParameters(json: try reader.required("params", reader.value("params")), path: "\(path).params"))
+        parameterStorage = .decoded(try JobRequest(json: try reader.required("params", reader.value("params")), path: "\(path).params"))
         guard case .array(let entries)? = reader.value("images") else { throw FieldError(field: "\(path).images", detail: "expected an array") }
         images = []
         for (offset, entry) in entries.enumerated() {

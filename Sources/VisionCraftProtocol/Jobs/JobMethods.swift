@@ -1,3 +1,4 @@
+import Jobs
 import JSON
 import JSONRPC
 
@@ -25,7 +26,7 @@ public struct JobIDParameters: RPCParameters, Equatable {
 /// `job.submit`: queue a job. Answered once the job is committed to disk.
 public enum JobSubmit: RPCMethod {
     public static let name = "job.submit"
-    public typealias Parameters = JobParameters
+    public typealias Parameters = JobRequest
 
     public struct Result: RPCResult, Equatable {
         public var id: String
