@@ -391,20 +391,26 @@ public final class JobScheduler: Sendable {
         }
     }
 
+    /// The `/generate` request of `count` images of a stored job (which
+    /// holds every value: `prepare` resolved them).
     func generation(_ parameters: JobRequest, count: Int) -> GenerationParameters {
-        GenerationParameters(
-            prompt: parameters.prompt, negativePrompt: parameters.negativePrompt, model: parameters.model ?? defaults.model,
-            sampler: parameters.sampler ?? defaults.sampler, imageCount: count, cfgScale: Int(parameters.cfgScale ?? 10),
-            steps: parameters.steps ?? 30
+        let resolved = parameters.resolved(with: rules)
+        return GenerationParameters(
+            prompt: resolved.prompt, negativePrompt: resolved.negativePrompt, model: resolved.model ?? defaults.model,
+            sampler: resolved.sampler ?? defaults.sampler, imageCount: count, cfgScale: Int(resolved.cfgScale ?? rules.textToImageDefaultGuidance),
+            steps: resolved.steps ?? rules.textToImageDefaultSteps
         )
     }
 
+    /// The `/img2img` request of a stored job.
     func imageToImage(_ parameters: JobRequest) -> ImageToImageParameters {
-        let source = parameters.initImage ?? ""
+        let resolved = parameters.resolved(with: rules)
+        let source = resolved.initImage ?? ""
         return ImageToImageParameters(
-            prompt: parameters.prompt, negativePrompt: parameters.negativePrompt,
-            initImage: source.hasPrefix("/") ? .file(source) : .url(source), steps: parameters.steps ?? 50,
-            cfgScale: parameters.cfgScale ?? 7, width: parameters.width ?? 512, height: parameters.height ?? 512
+            prompt: resolved.prompt, negativePrompt: resolved.negativePrompt,
+            initImage: source.hasPrefix("/") ? .file(source) : .url(source), steps: resolved.steps ?? rules.imageToImageDefaultSteps,
+            cfgScale: resolved.cfgScale ?? rules.imageToImageDefaultGuidance, width: resolved.width ?? rules.defaultSide,
+            height: resolved.height ?? rules.defaultSide
         )
     }
 
