@@ -130,7 +130,7 @@ let package = Package(
 
         /// The durable job queue: SQLite schema, migrations, jobs and images,
         /// a writer thread that commits concurrent changes together.
-        .target(name: "JobStore", dependencies: ["CSQLite", "Posix"]),
+        .target(name: "JobStore", dependencies: ["CSQLite", "Jobs", "Posix"]),
 
         /// What a job is: its request and fields (one table: wire name, flag,
         /// range, default), its states, the rules a backend states.

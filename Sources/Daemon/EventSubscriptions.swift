@@ -36,7 +36,7 @@ final class EventSubscriptions: Sendable {
     /// Sends `job`'s change to every subscriber (from whichever thread changed it).
     func publish(_ job: JobRecord) {
         let update = JobUpdated(
-            id: job.id, state: job.state.rawValue, imagesDone: job.imagesDone, imageCount: job.imageCount, attempts: job.attempts,
+            id: job.id, state: job.state, imagesDone: job.imagesDone, imageCount: job.imageCount, attempts: job.attempts,
             nextAttemptAt: job.state == .queued ? job.nextAttemptAt.map { WallClock(milliseconds: $0).iso8601 } : nil,
             error: job.error.map { JobInfo.Failure(kind: $0.kind, message: $0.message) }
         )

@@ -50,7 +50,7 @@ struct QueueMethods: Sendable {
         }
         table.register(JobList.self) { parameters, _ in
             let query = JobStore.Query(
-                state: parameters.state.flatMap(JobState.init(rawValue:)), label: parameters.label, text: parameters.text,
+                state: parameters.state, label: parameters.label, text: parameters.text,
                 search: parameters.search, limit: parameters.limit + 1, before: parameters.before
             )
             let jobs = try await Self.mapped { try await scheduler.store.perform { store in try store.list(query) } }

@@ -85,6 +85,16 @@ public struct FieldReader: Sendable {
         return double
     }
 
+    /// A string field that must name one of `T`'s cases.
+    public mutating func enumeration<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws(FieldError) -> T?
+    where T.RawValue == String {
+        guard let text = try string(name) else { return nil }
+        guard let value = T(rawValue: text) else {
+            throw FieldError(field: field(name), detail: "expected one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text.prefix(80))'")
+        }
+        return value
+    }
+
     /// A boolean field.
     public mutating func boolean(_ name: String) throws(FieldError) -> Bool? {
         guard let value = value(name) else { return nil }

@@ -1,3 +1,5 @@
+import Jobs
+
 /// A job as the store keeps it.
 public struct JobRecord: Sendable, Equatable {
     public var id: String

@@ -1,3 +1,4 @@
+import Jobs
 import Posix
 
 /// The job queue's operations on one connection. Not thread-safe: it lives on

@@ -1,3 +1,5 @@
+import Jobs
+
 /// Why a job store operation failed, in words a user can act on.
 public enum JobStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No job has this id.

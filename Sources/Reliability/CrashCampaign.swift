@@ -1,5 +1,6 @@
 import Harness
 import Imaging
+import Jobs
 import JobStore
 import JSON
 import JSONRPC

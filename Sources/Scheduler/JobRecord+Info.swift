@@ -37,8 +37,8 @@ extension JobRecord {
         func time(_ milliseconds: Int64?) -> String? { milliseconds.map { WallClock(milliseconds: $0).iso8601 } }
         let known = knownParameters
         var info = JobInfo(
-            id: id, state: state.rawValue, params: known,
-            images: images.map { JobInfo.Image(index: $0.index, state: $0.state.rawValue, path: $0.path) },
+            id: id, state: state, params: known,
+            images: images.map { JobInfo.Image(index: $0.index, state: $0.state, path: $0.path) },
             imagesDone: imagesDone, attempts: attempts, error: error.map { JobInfo.Failure(kind: $0.kind, message: $0.message) },
             position: state == .queued ? position : nil, nextAttemptAt: state == .queued ? time(nextAttemptAt) : nil,
             createdAt: time(createdAt) ?? "", updatedAt: time(updatedAt) ?? "", startedAt: time(startedAt), finishedAt: time(finishedAt)

@@ -167,7 +167,7 @@ public final class JobScheduler: Sendable {
         case .existing(let job): position = try await store.perform { store in try store.position(of: job) }
         }
         return JobSubmit.Result(
-            id: first.job.id, state: first.job.state.rawValue, position: position, existing: existing, ids: outcomes.map(\.job.id)
+            id: first.job.id, state: first.job.state, position: position, existing: existing, ids: outcomes.map(\.job.id)
         )
     }
 

@@ -1,4 +1,5 @@
 import CommandLineKit
+import Jobs
 import JSON
 import VisionCraftProtocol
 
@@ -9,7 +10,7 @@ struct HistoryCommand: Command {
         abstract: "Search past prompts (full-text: every word, any case, word prefixes), newest first.",
         discussion: "Without QUERY, every job. --json prints each job whole: parameters, images, timings, errors.",
         options: [
-            Option(long: "state", valueName: "STATE", help: "Only jobs in this state.", completion: .values(JobList.Parameters.states)),
+            Option(long: "state", valueName: "STATE", help: "Only jobs in this state.", completion: .values(JobState.allCases.map(\.rawValue))),
             Option(long: "limit", valueName: "N", help: "At most N jobs, 1 to 1000 (default 50)."),
         ],
         arguments: [Argument(name: "QUERY", help: "Words the prompt must have.", optional: true, variadic: true)],
@@ -23,7 +24,7 @@ struct HistoryCommand: Command {
         global = GlobalOptions(arguments)
         let query = arguments.arguments("QUERY").joined(separator: " ")
         parameters = JobList.Parameters(
-            state: try arguments.choice("state", from: JobList.Parameters.states), search: query.isEmpty ? nil : query,
+            state: try arguments.choice("state", from: JobState.allCases.map(\.rawValue)).flatMap(JobState.init(rawValue:)), search: query.isEmpty ? nil : query,
             limit: try arguments.int("limit", in: 1...1000) ?? 50
         )
     }

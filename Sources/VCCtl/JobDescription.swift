@@ -6,7 +6,7 @@ enum JobDescription {
     /// Several lines: id, state, prompt, images, error; every text from the
     /// job made visible (`TerminalText`), the state's colour kept.
     static func detailed(_ job: JobInfo, colour: Bool = false) -> String {
-        let head = "\(TerminalText.visible(job.id))  \(Output.state(TerminalText.visible(job.state), colour: colour, width: 0))  \(job.imagesDone)/\(job.params.imageCount) images"
+        let head = "\(TerminalText.visible(job.id))  \(Output.state(job.state.rawValue, colour: colour, width: 0))  \(job.imagesDone)/\(job.params.imageCount) images"
         var lines = ["  prompt    \(job.params.prompt)"]
         if !job.params.negativePrompt.isEmpty { lines.append("  negative  \(job.params.negativePrompt)") }
         if let model = job.params.model { lines.append("  model     \(model), \(job.params.sampler ?? "")") }
@@ -19,14 +19,14 @@ enum JobDescription {
         lines.append("  created   \(job.createdAt)")
         if let finished = job.finishedAt { lines.append("  finished  \(finished)") }
         for image in job.images {
-            lines.append("  image \(image.index + 1)   \(image.path ?? image.state)")
+            lines.append("  image \(image.index + 1)   \(image.path ?? image.state.rawValue)")
         }
         return ([head] + lines.map { TerminalText.visible($0) }).joined(separator: "\n") + "\n"
     }
 
     /// One line: id, state, images, created, prompt (cut to fit).
     static func line(_ job: JobInfo, colour: Bool = false) -> String {
-        let state = Output.state(TerminalText.visible(job.state), colour: colour)
+        let state = Output.state(job.state.rawValue, colour: colour)
         let images = "\(job.imagesDone)/\(job.params.imageCount)".padding(7)
         let created = String(job.createdAt.prefix(16).map { $0 == "T" ? " " : $0 })
         var prompt = TerminalText.visible(job.params.prompt)

@@ -95,8 +95,8 @@ struct JobWaiting {
     /// The exit status for a finished job: 0 succeeded, 1 failed, 2 cancelled.
     static func exitCode(_ job: JobInfo) -> ExitCode {
         switch job.state {
-        case "succeeded": .success
-        case "cancelled": ExitCode(rawValue: 2)
+        case .succeeded: .success
+        case .cancelled: ExitCode(rawValue: 2)
         default: .failure
         }
     }
@@ -108,8 +108,8 @@ struct JobWaiting {
             for image in job.images { if let path = image.path { context.stdout.write(TerminalText.visible(path) + "\n") } }
         }
         switch job.state {
-        case "failed": context.stderr.write(TerminalText.visible("job \(job.id) failed: \(job.error?.message ?? "no reason given")") + "\n")
-        case "cancelled": context.stderr.write(TerminalText.visible("job \(job.id) was cancelled") + "\n")
+        case .failed: context.stderr.write(TerminalText.visible("job \(job.id) failed: \(job.error?.message ?? "no reason given")") + "\n")
+        case .cancelled: context.stderr.write(TerminalText.visible("job \(job.id) was cancelled") + "\n")
         default: break
         }
     }

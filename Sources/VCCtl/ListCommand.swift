@@ -1,4 +1,5 @@
 import CommandLineKit
+import Jobs
 import JSON
 import VisionCraftProtocol
 
@@ -8,7 +9,7 @@ struct ListCommand: Command {
         name: "list",
         abstract: "List jobs, newest first: id, state, images done, created, prompt.",
         options: [
-            Option(long: "state", valueName: "STATE", help: "Only jobs in this state.", completion: .values(JobList.Parameters.states)),
+            Option(long: "state", valueName: "STATE", help: "Only jobs in this state.", completion: .values(JobState.allCases.map(\.rawValue))),
             Option(long: "label", valueName: "LABEL", help: "Only jobs with this label."),
             Option(long: "text", valueName: "TEXT", help: "Only jobs whose prompt contains TEXT."),
             Option(long: "limit", valueName: "N", help: "At most N jobs, 1 to 1000 (default 50)."),
@@ -21,7 +22,7 @@ struct ListCommand: Command {
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
         parameters = JobList.Parameters(
-            state: try arguments.choice("state", from: JobList.Parameters.states), label: arguments.value("label"),
+            state: try arguments.choice("state", from: JobState.allCases.map(\.rawValue)).flatMap(JobState.init(rawValue:)), label: arguments.value("label"),
             text: arguments.value("text"), limit: try arguments.int("limit", in: 1...1000) ?? 50
         )
     }

@@ -37,11 +37,11 @@ struct ProgressLine {
         var text = "[" + String(repeating: "=", count: filled) + String(repeating: " ", count: 10 - filled) + "] "
         text += "\(job.imagesDone)/\(job.params.imageCount) \(job.state)  \(Output.duration(seconds: waited.seconds))"
         if position.count > 1 { text = "job \(position.index + 1)/\(position.count) " + text }
-        if job.state == "queued", let next = job.nextAttemptAt.flatMap(WallClock.init(iso8601:)) {
+        if job.state == .queued, let next = job.nextAttemptAt.flatMap(WallClock.init(iso8601:)) {
             let seconds = max(0, (next.milliseconds - now.milliseconds + 999) / 1000)
             text += "  next retry in \(seconds) s"
             if let error = job.error { text += " (\(error.kind): \(error.message))" }
-        } else if job.state == "queued", let position = job.position, position > 0 {
+        } else if job.state == .queued, let position = job.position, position > 0 {
             text += "  \(position) ahead"
         }
         return text

@@ -59,8 +59,8 @@ struct WatchCommand: Command {
                 let update = try? JobUpdated(params: params), ids.isEmpty || watched.contains(update.id)
             else { continue }
             show(update, context: context)
-            if ["succeeded", "failed", "cancelled"].contains(update.state), pending.remove(update.id) != nil {
-                worst = Self.worse(worst, update.state == "succeeded" ? .success : update.state == "cancelled" ? ExitCode(rawValue: 2) : .failure)
+            if update.state.isTerminal, pending.remove(update.id) != nil {
+                worst = Self.worse(worst, update.state == .succeeded ? .success : update.state == .cancelled ? ExitCode(rawValue: 2) : .failure)
             }
         }
         return worst
@@ -72,7 +72,7 @@ struct WatchCommand: Command {
         if global.json {
             context.stdout.write(JSONSerializer.serializeToString(update.params) + "\n")
         } else if global.quiet {
-            if ["succeeded", "failed", "cancelled"].contains(update.state) { context.stdout.write(TerminalText.visible(update.id) + "\n") }
+            if update.state.isTerminal { context.stdout.write(TerminalText.visible(update.id) + "\n") }
         } else {
             context.stdout.write(Self.line(update))
         }

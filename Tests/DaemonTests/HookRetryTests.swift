@@ -44,10 +44,10 @@ import VisionCraftProtocol
             _ = try client.call(JobRetry.self, .init(id: submitted.id))
             return (failed, try wait(client, submitted.id))
         }
-        #expect(failed.state == "failed")
+        #expect(failed.state == .failed)
         #expect(failed.error?.kind == "plugin")
         #expect(failed.error?.message.contains("exited with status 3") == true, "\(String(describing: failed.error))")
-        #expect(retried.state == "succeeded", "\(String(describing: retried.error))")
+        #expect(retried.state == .succeeded, "\(String(describing: retried.error))")
         let paths = retried.images.compactMap(\.path)
         #expect(paths.count == 2)
         let runs = try lines(log)
@@ -69,8 +69,8 @@ import VisionCraftProtocol
             _ = try client.call(JobRetry.self, .init(id: submitted.id))
             return (first, try wait(client, submitted.id))
         }
-        #expect(first.state == "failed")
-        #expect(second.state == "failed", "a retry without the hook succeeding is no success")
+        #expect(first.state == .failed)
+        #expect(second.state == .failed, "a retry without the hook succeeding is no success")
         #expect(second.error?.message.contains("exited with status 3") == true, "\(String(describing: second.error))")
         #expect(try lines(log).count == 2, "the hook ran again on the retry")
     }

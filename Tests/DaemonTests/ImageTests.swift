@@ -22,7 +22,7 @@ import VisionCraftProtocol
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try Self.requests(client))
         }
-        #expect(job.state == "failed")
+        #expect(job.state == .failed)
         #expect(job.error?.kind == "image")
         let message = job.error?.message ?? ""
         #expect(message.contains("CRC error"), "the decoder's reason: \(message)")
@@ -57,7 +57,7 @@ import VisionCraftProtocol
             let finished = try client.call(JobWait.self, .init(id: id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try Self.requests(client))
         }
-        #expect(job.state == "failed")
+        #expect(job.state == .failed)
         #expect(job.error?.kind == "image")
         #expect(requests == (1, 3), "the remake, and no other, across the restart: \(requests)")
     }
@@ -72,7 +72,7 @@ import VisionCraftProtocol
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40)))
             return (finished.job, try CorruptImageTests.requests(client))
         }
-        #expect(job.state == "failed")
+        #expect(job.state == .failed)
         #expect(job.error?.kind == "image")
         #expect(job.error?.message.hasPrefix("image 1: it is 8192x8192 (64 megapixels), more than images may have to go through image plugins") == true, "\(job.error?.message ?? "")")
         #expect(job.error?.message.contains("--max-input-megapixels") == true)
@@ -86,7 +86,7 @@ import VisionCraftProtocol
             let path = try #require(job.images.first?.path)
             return (job, try PNGCodec.verify(try FileSystem.readFile(path)))
         }
-        #expect(job.state == "succeeded")
+        #expect(job.state == .succeeded)
         #expect(size == (4096, 4096), "checked whole, stamped, never decoded")
     }
 }

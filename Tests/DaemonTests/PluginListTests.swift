@@ -75,7 +75,7 @@ import VisionCraftProtocol
             }
             return (first, try decode(first), try decode(second))
         }
-        #expect(withPlugin.state == "succeeded")
+        #expect(withPlugin.state == .succeeded)
         #expect(withPlugin.params.prompt == "a fox (echoed)", "the prompt hook ran at submit and the job keeps its result")
         #expect(processed.image.width == original.image.width)
         #expect(processed.image.pixels[0] == 255 - original.image.pixels[0], "the image hook inverted it")
@@ -103,14 +103,14 @@ import VisionCraftProtocol
             // The echo plugin's file hook fails for paths with "fail" in them.
             let failing = try client.call(JobSubmit.self, JobRequest(prompt: "x", outputDirectory: folder.file("fail"), plugins: ["echo-test"]))
             let failed = try client.call(JobWait.self, .init(id: failing.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
-            #expect(failed.state == "failed")
+            #expect(failed.state == .failed)
             #expect(failed.error?.kind == "plugin")
             #expect(failed.error?.message.contains("plugin echo-test: asked to fail") == true)
 
             // A hook past the time limit fails its job and marks the plugin hung.
             let slow = try client.call(JobSubmit.self, JobRequest(prompt: "y", plugins: [#"slow-test:{"sleep_ms":20000}"#]))
             let timedOut = try client.call(JobWait.self, .init(id: slow.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
-            #expect(timedOut.state == "failed")
+            #expect(timedOut.state == .failed)
             #expect(timedOut.error?.message.contains("did not finish within 0.3 s") == true)
             let listed = try client.call(PluginsList.self, NoParameters())
             #expect(listed.plugins.first { $0.name == "slow-test" }?.hung?.contains("image hook") == true)
@@ -134,7 +134,7 @@ import VisionCraftProtocol
             return (listed, job, (decoded.image.width, decoded.image.height), decoded.text.first { $0.keyword == "parameters" }?.text)
         }
         #expect(listed.plugins.contains { $0.name == "upscale" && $0.loaded && $0.hooks == ["image"] })
-        #expect(job.state == "succeeded", "\(String(describing: job.error))")
+        #expect(job.state == .succeeded, "\(String(describing: job.error))")
         #expect(size.0 == 1024 && size.1 == 1024)
         let read = A1111InfotextParser.parse(try #require(parameters))
         #expect(read["Prompt"] == "a big fox", "A1111 reads one parameter line: \(parameters ?? "")")
@@ -174,7 +174,7 @@ import VisionCraftProtocol
         #expect(submitted.ids.count == 4)
         #expect(submitted.id == submitted.ids[0])
         #expect(jobs.map(\.params.prompt) == ["a red fox", "a red cat", "a blue fox", "a blue cat"])
-        #expect(jobs.allSatisfy { $0.state == "succeeded" })
+        #expect(jobs.allSatisfy { $0.state == .succeeded })
         #expect(jobs.map(\.params.idempotencyKey) == ["zoo", "zoo#2", "zoo#3", "zoo#4"])
         #expect(again.existing && again.ids == submitted.ids, "submitting again with the key makes nothing new")
     }

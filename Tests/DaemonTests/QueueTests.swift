@@ -33,10 +33,10 @@ import VisionCraftProtocol
             }
             return (submitted, finished, files)
         }
-        #expect(submitted.state == "queued")
+        #expect(submitted.state == .queued)
         #expect(!submitted.existing)
         #expect(!finished.timedOut)
-        #expect(finished.job.state == "succeeded")
+        #expect(finished.job.state == .succeeded)
         #expect(finished.job.imagesDone == 7)
         #expect(finished.job.params.model == "anything_V5", "defaults are filled in and shown")
         #expect(files.count == 7)
@@ -95,12 +95,12 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             #expect(retried)
             let waiting = try client.call(JobGet.self, .init(id: submitted.id))
             #expect(waiting.error?.kind == "transient")
-            #expect(waiting.state != "failed")
+            #expect(waiting.state != .failed)
             try emulatorAdmin(client, "/_emulator/faults", #"{"server_error_rate":0}"#)
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try emulatorCounts(client, "/generate"))
         }
-        #expect(job.state == "succeeded")
+        #expect(job.state == .succeeded)
         #expect(job.imagesDone == 10)
         #expect(counts["200"] == 2, "two good requests, no more: finished requests are not repeated")
         let failures = counts.filter { $0.key != "200" }.values.reduce(0, +)
@@ -113,7 +113,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try emulatorCounts(client, "/generate"))
         }
-        #expect(job.state == "succeeded")
+        #expect(job.state == .succeeded)
         #expect(job.imagesDone == 10)
         #expect(generations == ["200": 2], "two requests made the ten images; broken downloads were fetched again, not generated again")
     }
@@ -124,7 +124,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try client.call(KeyStatus.self, NoParameters()))
         }
-        #expect(job.state == "succeeded")
+        #expect(job.state == .succeeded)
         #expect(job.attempts == 0)
         #expect(key.state == "set", "the key was not taken for refused")
     }
@@ -137,10 +137,10 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "never"))
             return try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
         }
-        #expect(job.state == "failed")
+        #expect(job.state == .failed)
         #expect(job.attempts == 3)
         #expect(job.error?.message.hasPrefix("gave up after 3 attempts") == true)
-        #expect(job.images.allSatisfy { $0.state == "failed" })
+        #expect(job.images.allSatisfy { $0.state == .failed })
     }
 
     @Test func aRateLimitPausesTheQueueForItsRetryAfterAndCostsNoAttempt() async throws {
@@ -153,7 +153,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try emulatorCounts(client, "/generate"))
         }
-        #expect(job.state == "succeeded")
+        #expect(job.state == .succeeded)
         #expect(job.attempts == 0, "a rate limit is not a failure")
         #expect(counts["200"] == 3)
         #expect(counts["429"] == 1, "one 429, then the queue waited out Retry-After instead of asking again: \(counts)")
@@ -175,10 +175,10 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
         #expect(outcome.0)
         #expect(outcome.1.reason?.contains("not active") == true)
         #expect(outcome.1.masked == "...0001")
-        #expect(outcome.2.state == "queued" || outcome.2.state == "running")
+        #expect(outcome.2.state == .queued || outcome.2.state == .running)
         #expect(outcome.2.attempts == 0, "a refused key burns no attempts")
         #expect(outcome.3.state == "set")
-        #expect(outcome.4.state == "succeeded")
+        #expect(outcome.4.state == .succeeded)
     }
 
     @Test func cancellingARunningJobAbortsItsRequest() async throws {
@@ -187,13 +187,13 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             _ = try client.call(ModelsList.self, .init())  // the lists are cached before the upstream slows down
             try emulatorAdmin(client, "/_emulator/faults", #"{"latency_ms":600000}"#)
             let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "slow"))
-            _ = try eventually { try client.call(JobGet.self, .init(id: submitted.id)).state == "running" }
+            _ = try eventually { try client.call(JobGet.self, .init(id: submitted.id)).state == .running }
             let cancelled = try client.call(JobCancel.self, .init(id: submitted.id))
             let waited = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 5))
             return (cancelled, waited)
         }
-        #expect(cancelled.state == "cancelled")
-        #expect(waited.job.state == "cancelled")
+        #expect(cancelled.state == .cancelled)
+        #expect(waited.job.state == .cancelled)
         #expect(!waited.timedOut)
         #expect(started.elapsed < .seconds(120), "the 600 s request did not hold the cancel or the stop")
     }
@@ -205,7 +205,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             #expect(again.id == first.id)
             #expect(again.existing)
             let done = try client.call(JobWait.self, .init(id: first.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40)))
-            #expect(done.job.state == "succeeded")
+            #expect(done.job.state == .succeeded)
             let other = try client.call(JobSubmit.self, JobRequest(prompt: "twice", priority: 5))
             _ = try client.call(JobWait.self, .init(id: other.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40)))
 
@@ -252,7 +252,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             #expect(try listener.call(EventsSubscribe.self, NoParameters()).subscribed)
             let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "heard", imageCount: 6))
             var updates: [JobUpdated] = []
-            while updates.last?.state != "succeeded" {
+            while updates.last?.state != .succeeded {
                 guard let notification = try listener.nextNotification(timeout: TestTime.scaled(.seconds(20))) else { throw TestFailure("no event") }
                 #expect(notification.method == JobUpdated.method)
                 updates.append(try JobUpdated(params: notification.params ?? .null))
@@ -261,8 +261,8 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             #expect(try listener.call(EventsUnsubscribe.self, NoParameters()).subscribed == false)
             return updates
         }
-        #expect(updates.first?.state == "queued")
-        #expect(updates.contains { $0.state == "running" })
+        #expect(updates.first?.state == .queued)
+        #expect(updates.contains { $0.state == .running })
         #expect(updates.map(\.imagesDone) == updates.map(\.imagesDone).sorted(), "images done only grows")
         #expect(updates.last?.imagesDone == 6)
         #expect(updates.last?.imageCount == 6)

@@ -87,7 +87,7 @@ import Darwin
         let first = try await scheduler.submit(JobRequest(prompt: "night", initImage: image))
         #expect(try await offPool { entered.wait(timeout: TestTime.scaled(.seconds(60))) { $0 == 1 } }, "the job is reading")
         let cancelled = try await scheduler.cancel(first.id)
-        #expect(cancelled.state == "cancelled")
+        #expect(cancelled.state == .cancelled)
         let freed = try await offPool {
             let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(60)))
             while scheduler.runningCount > 0, MonotonicInstant.now() < deadline { pauseBriefly() }

@@ -6,7 +6,7 @@ import VisionCraftProtocol
 @Suite struct JobDescriptionTests {
     func job(prompt: String) -> JobInfo {
         JobInfo(
-            id: "01J", state: "succeeded", params: JobRequest(prompt: prompt, imageCount: 2), images: [], imagesDone: 2,
+            id: "01J", state: .succeeded, params: JobRequest(prompt: prompt, imageCount: 2), images: [], imagesDone: 2,
             attempts: 1, error: nil, position: nil, nextAttemptAt: nil, createdAt: "2026-11-30T17:01:47.651Z",
             updatedAt: "2026-11-30T17:01:48.000Z", startedAt: nil, finishedAt: nil
         )

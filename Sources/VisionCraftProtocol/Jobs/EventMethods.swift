@@ -1,3 +1,4 @@
+import Jobs
 import JSON
 import JSONRPC
 
@@ -41,7 +42,7 @@ public struct JobUpdated: Sendable, Equatable {
     public static let droppedMethod = "events.dropped"
 
     public var id: String
-    public var state: String
+    public var state: JobState
     public var imagesDone: Int
     public var imageCount: Int
     public var attempts: Int
@@ -50,7 +51,7 @@ public struct JobUpdated: Sendable, Equatable {
     /// The last failure (the reason for a retry, or for the failure).
     public var error: JobInfo.Failure?
 
-    public init(id: String, state: String, imagesDone: Int, imageCount: Int, attempts: Int, nextAttemptAt: String?, error: JobInfo.Failure?) {
+    public init(id: String, state: JobState, imagesDone: Int, imageCount: Int, attempts: Int, nextAttemptAt: String?, error: JobInfo.Failure?) {
         self.id = id
         self.state = state
         self.imagesDone = imagesDone
@@ -62,7 +63,7 @@ public struct JobUpdated: Sendable, Equatable {
 
     public var params: JSON {
         var object: JSONObject = [
-            "id": .string(id), "state": .string(state), "images_done": .number(JSONNumber(imagesDone)),
+            "id": .string(id), "state": .string(state.rawValue), "images_done": .number(JSONNumber(imagesDone)),
             "image_count": .number(JSONNumber(imageCount)), "attempts": .number(JSONNumber(attempts)),
         ]
         if let nextAttemptAt { object["next_attempt_at"] = .string(nextAttemptAt) }
@@ -73,7 +74,7 @@ public struct JobUpdated: Sendable, Equatable {
     public init(params: JSON) throws(FieldError) {
         var reader = try FieldReader(params, path: "params")
         id = try reader.required("id", try reader.string("id"))
-        state = try reader.required("state", try reader.string("state"))
+        state = try reader.required("state", try reader.enumeration("state", JobState.self))
         imagesDone = try reader.required("images_done", try reader.integer("images_done"))
         imageCount = try reader.required("image_count", try reader.integer("image_count"))
         attempts = try reader.required("attempts", try reader.integer("attempts"))

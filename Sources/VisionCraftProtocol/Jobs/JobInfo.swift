@@ -7,12 +7,11 @@ public struct JobInfo: RPCResult, Equatable {
     /// One image of the job.
     public struct Image: Sendable, Equatable {
         public var index: Int
-        /// pending, generated, saved or failed.
-        public var state: String
+        public var state: ImageState
         /// The saved file, once saved.
         public var path: String?
 
-        public init(index: Int, state: String, path: String?) {
+        public init(index: Int, state: ImageState, path: String?) {
             self.index = index
             self.state = state
             self.path = path
@@ -52,8 +51,7 @@ public struct JobInfo: RPCResult, Equatable {
     }
 
     public var id: String
-    /// queued, running, succeeded, failed or cancelled.
-    public var state: String
+    public var state: JobState
     private var parameterStorage: ParameterStorage
     public var images: [Image]
     public var imagesDone: Int
@@ -69,7 +67,7 @@ public struct JobInfo: RPCResult, Equatable {
     public var finishedAt: String?
 
     public init(
-        id: String, state: String, params: JobRequest, images: [Image], imagesDone: Int, attempts: Int, error: Failure?,
+        id: String, state: JobState, params: JobRequest, images: [Image], imagesDone: Int, attempts: Int, error: Failure?,
         position: Int?, nextAttemptAt: String?, createdAt: String, updatedAt: String, startedAt: String?, finishedAt: String?
     ) {
         self.id = id
@@ -105,7 +103,7 @@ public struct JobInfo: RPCResult, Equatable {
     }
 
     /// Whether nothing more happens to the job unless it is retried.
-    public var isTerminal: Bool { ["succeeded", "failed", "cancelled"].contains(state) }
+    public var isTerminal: Bool { state.isTerminal }
 
     public init(result: JSON) throws(FieldError) {
         try self.init(json: result, path: "result")
@@ -114,7 +112,7 @@ public struct JobInfo: RPCResult, Equatable {
     public init(json: JSON, path: String) throws(FieldError) {
         var reader = try FieldReader(json, path: path)
         id = try reader.required("id", try reader.string("id"))
-        state = try reader.required("state", try reader.string("state"))
+        state = try reader.required("state", try reader.enumeration("state", JobState.self))
         parameterStorage = .decoded(try JobRequest(json: try reader.required("params", reader.value("params")), path: "\(path).params"))
         guard case .array(let entries)? = reader.value("images") else { throw FieldError(field: "\(path).images", detail: "expected an array") }
         images = []
@@ -122,7 +120,7 @@ public struct JobInfo: RPCResult, Equatable {
             var image = try FieldReader(entry, path: "\(path).images[\(offset)]")
             images.append(Image(
                 index: try image.required("index", try image.integer("index")),
-                state: try image.required("state", try image.string("state")),
+                state: try image.required("state", try image.enumeration("state", ImageState.self)),
                 path: try image.string("path")
             ))
         }
@@ -148,10 +146,10 @@ public struct JobInfo: RPCResult, Equatable {
         case .stored(let document, let fallback): (parameters, imageCount) = (document, fallback.imageCount)
         }
         var object: JSONObject = [
-            "id": .string(id), "state": .string(state), "params": parameters,
+            "id": .string(id), "state": .string(state.rawValue), "params": parameters,
             "image_count": .number(JSONNumber(imageCount)), "images_done": .number(JSONNumber(imagesDone)),
             "images": .array(images.map { image in
-                var entry: JSONObject = ["index": .number(JSONNumber(image.index)), "state": .string(image.state)]
+                var entry: JSONObject = ["index": .number(JSONNumber(image.index)), "state": .string(image.state.rawValue)]
                 if let path = image.path { entry["path"] = .string(path) }
                 return .object(entry)
             }),

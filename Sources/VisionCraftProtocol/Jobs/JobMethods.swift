@@ -30,7 +30,7 @@ public enum JobSubmit: RPCMethod {
 
     public struct Result: RPCResult, Equatable {
         public var id: String
-        public var state: String
+        public var state: JobState
         /// Queued jobs ahead of it.
         public var position: Int
         /// True when `idempotency_key` matched an earlier job (this is that job).
@@ -39,7 +39,7 @@ public enum JobSubmit: RPCMethod {
         /// prompt plugin expanded the request.
         public var ids: [String]
 
-        public init(id: String, state: String, position: Int, existing: Bool, ids: [String]? = nil) {
+        public init(id: String, state: JobState, position: Int, existing: Bool, ids: [String]? = nil) {
             self.id = id
             self.state = state
             self.position = position
@@ -50,7 +50,7 @@ public enum JobSubmit: RPCMethod {
         public init(result: JSON) throws(FieldError) {
             var reader = try FieldReader(result, path: "result")
             id = try reader.required("id", try reader.string("id"))
-            state = try reader.required("state", try reader.string("state"))
+            state = try reader.required("state", try reader.enumeration("state", JobState.self))
             position = try reader.required("position", try reader.integer("position"))
             existing = try reader.boolean("existing") ?? false
             ids = try reader.strings("ids") ?? [id]
@@ -58,7 +58,7 @@ public enum JobSubmit: RPCMethod {
 
         public var result: JSON {
             [
-                "id": .string(id), "state": .string(state), "position": .number(JSONNumber(position)), "existing": .bool(existing),
+                "id": .string(id), "state": .string(state.rawValue), "position": .number(JSONNumber(position)), "existing": .bool(existing),
                 "ids": .array(ids.map(JSON.string)),
             ]
         }
@@ -93,7 +93,7 @@ public enum JobList: RPCMethod {
     public static let name = "job.list"
 
     public struct Parameters: RPCParameters, Equatable {
-        public var state: String?
+        public var state: JobState?
         public var label: String?
         /// Jobs whose prompt contains this text.
         public var text: String?
@@ -105,10 +105,8 @@ public enum JobList: RPCMethod {
         /// Only jobs older than this id (the `next` of the previous page).
         public var before: String?
 
-        public static let states = ["queued", "running", "succeeded", "failed", "cancelled"]
-
         public init(
-            state: String? = nil, label: String? = nil, text: String? = nil, search: String? = nil, limit: Int = 50, before: String? = nil
+            state: JobState? = nil, label: String? = nil, text: String? = nil, search: String? = nil, limit: Int = 50, before: String? = nil
         ) {
             self.state = state
             self.label = label
@@ -121,10 +119,7 @@ public enum JobList: RPCMethod {
         public init(params: JSON?) throws(RPCError) {
             do throws(FieldError) {
                 var reader = try FieldReader(params, path: "params")
-                state = try reader.string("state")
-                if let state, !Self.states.contains(state) {
-                    throw FieldError(field: "params.state", detail: "expected one of \(Self.states.joined(separator: ", ")), got '\(state)'")
-                }
+                state = try reader.enumeration("state", JobState.self)
                 label = try reader.string("label", nonEmpty: true)
                 text = try reader.string("text", nonEmpty: true)
                 search = try reader.string("search", nonEmpty: true)
@@ -138,7 +133,7 @@ public enum JobList: RPCMethod {
 
         public var params: JSON? {
             var object: JSONObject = ["limit": .number(JSONNumber(limit))]
-            if let state { object["state"] = .string(state) }
+            if let state { object["state"] = .string(state.rawValue) }
             if let label { object["label"] = .string(label) }
             if let text { object["text"] = .string(text) }
             if let search { object["search"] = .string(search) }
