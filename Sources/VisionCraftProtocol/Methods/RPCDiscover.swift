@@ -1,4 +1,3 @@
-import JSON
 import JSONRPC
 
 /// `rpc.discover`: the OpenRPC document describing every method

@@ -1,45 +1,6 @@
 import JSON
 import JSONRPC
 
-/// `key.set`: store the API key (in a 0600 file) and resume a queue paused
-/// on a rejected key. The key is never returned.
-public enum KeySet: RPCMethod {
-    public static let name = "key.set"
-
-    public struct Parameters: RPCParameters, Equatable, CustomStringConvertible {
-        public var key: String
-
-        public init(key: String) {
-            self.key = key
-        }
-
-        public init(params: JSON?) throws(RPCError) {
-            do {
-                var reader = try FieldReader(params, path: "params")
-                key = try reader.required("key", try reader.string("key", nonEmpty: true))
-                try reader.finish()
-            } catch {
-                throw error.rpcError
-            }
-        }
-
-        public var params: JSON? { ["key": .string(key)] }
-        /// Never the key itself.
-        public var description: String { "KeySet.Parameters(key: ***)" }
-    }
-
-    public typealias Result = KeyStatus.Result
-}
-
-/// `key.clear`: delete the stored key file. The key is then the one from
-/// `VISIONCRAFT_API_KEY` or the systemd credential if the daemon started
-/// with one (the result says), else missing.
-public enum KeyClear: RPCMethod {
-    public static let name = "key.clear"
-    public typealias Parameters = NoParameters
-    public typealias Result = KeyStatus.Result
-}
-
 /// `key.status`: whether a key is set, where from, and whether the upstream
 /// rejected it.
 public enum KeyStatus: RPCMethod {

@@ -2,39 +2,6 @@ import Jobs
 import JSON
 import JSONRPC
 
-/// The result of `events.subscribe` and `events.unsubscribe`.
-public struct SubscriptionResult: RPCResult, Equatable {
-    /// Whether the connection receives events now.
-    public var subscribed: Bool
-
-    public init(subscribed: Bool) {
-        self.subscribed = subscribed
-    }
-
-    public init(result: JSON) throws(FieldError) {
-        var reader = try FieldReader(result, path: "result")
-        subscribed = try reader.required("subscribed", try reader.boolean("subscribed"))
-    }
-
-    public var result: JSON { ["subscribed": .bool(subscribed)] }
-}
-
-/// `events.subscribe`: this connection receives a `job.updated` notification
-/// for every change of every job, until it unsubscribes or closes. A client
-/// that reads too slowly misses events and then gets `events.dropped`.
-public enum EventsSubscribe: RPCMethod {
-    public static let name = "events.subscribe"
-    public typealias Parameters = NoParameters
-    public typealias Result = SubscriptionResult
-}
-
-/// `events.unsubscribe`: no more events on this connection.
-public enum EventsUnsubscribe: RPCMethod {
-    public static let name = "events.unsubscribe"
-    public typealias Parameters = NoParameters
-    public typealias Result = SubscriptionResult
-}
-
 /// The `job.updated` notification: a job changed.
 public struct JobUpdated: Sendable, Equatable {
     public static let method = "job.updated"

@@ -1,0 +1,86 @@
+import Jobs
+import JSON
+import JSONRPC
+
+/// `job.list`: jobs, newest first.
+public enum JobList: RPCMethod {
+    public static let name = "job.list"
+
+    public struct Parameters: RPCParameters, Equatable {
+        public var state: JobState?
+        public var label: String?
+        /// Jobs whose prompt contains this text.
+        public var text: String?
+        /// Jobs whose prompt has all these words (full-text search: word
+        /// prefixes, any case and accents).
+        public var search: String?
+        /// 1 to 1000, default 50.
+        public var limit: Int
+        /// Only jobs older than this id (the `next` of the previous page).
+        public var before: String?
+
+        public init(
+            state: JobState? = nil, label: String? = nil, text: String? = nil, search: String? = nil, limit: Int = 50, before: String? = nil
+        ) {
+            self.state = state
+            self.label = label
+            self.text = text
+            self.search = search
+            self.limit = limit
+            self.before = before
+        }
+
+        public init(params: JSON?) throws(RPCError) {
+            do throws(FieldError) {
+                var reader = try FieldReader(params, path: "params")
+                state = try reader.enumeration("state", JobState.self)
+                label = try reader.string("label", nonEmpty: true)
+                text = try reader.string("text", nonEmpty: true)
+                search = try reader.string("search", nonEmpty: true)
+                limit = try reader.integer("limit", in: 1...1000) ?? 50
+                before = try reader.string("before", nonEmpty: true)
+                try reader.finish()
+            } catch {
+                throw error.rpcError
+            }
+        }
+
+        public var params: JSON? {
+            var object: JSONObject = ["limit": .number(JSONNumber(limit))]
+            if let state { object["state"] = .string(state.rawValue) }
+            if let label { object["label"] = .string(label) }
+            if let text { object["text"] = .string(text) }
+            if let search { object["search"] = .string(search) }
+            if let before { object["before"] = .string(before) }
+            return .object(object)
+        }
+    }
+
+    public struct Result: RPCResult, Equatable {
+        public var jobs: [JobInfo]
+        /// Pass as `before` for the next page; absent on the last page.
+        public var next: String?
+
+        public init(jobs: [JobInfo], next: String?) {
+            self.jobs = jobs
+            self.next = next
+        }
+
+        public init(result: JSON) throws(FieldError) {
+            var reader = try FieldReader(result, path: "result")
+            guard case .array(let entries)? = reader.value("jobs") else { throw FieldError(field: "result.jobs", detail: "expected an array") }
+            var jobs: [JobInfo] = []
+            for (index, entry) in entries.enumerated() {
+                jobs.append(try JobInfo(json: entry, path: "result.jobs[\(index)]"))
+            }
+            self.jobs = jobs
+            next = try reader.string("next")
+        }
+
+        public var result: JSON {
+            var object: JSONObject = ["jobs": .array(jobs.map(\.result))]
+            if let next { object["next"] = .string(next) }
+            return .object(object)
+        }
+    }
+}

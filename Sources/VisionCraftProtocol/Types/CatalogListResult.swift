@@ -1,0 +1,30 @@
+import JSON
+import JSONRPC
+
+/// The result of `models.list` and `samplers.list`: names, as the upstream
+/// spells them.
+public struct CatalogListResult: RPCResult, Equatable {
+    /// The member that holds the list: "models" or "samplers".
+    public let member: String
+    public var names: [String]
+
+    public init(member: String, names: [String]) {
+        self.member = member
+        self.names = names
+    }
+
+    init(member: String, result: JSON) throws(FieldError) {
+        self.member = member
+        var reader = try FieldReader(result, path: "result")
+        names = try reader.required(member, try reader.strings(member))
+    }
+
+    public init(result: JSON) throws(FieldError) {
+        guard let object = result.objectValue, let key = object.keys.first(where: { $0 == "models" || $0 == "samplers" }) else {
+            throw FieldError(field: "result", detail: "expected an object with a models or samplers list")
+        }
+        try self.init(member: key, result: result)
+    }
+
+    public var result: JSON { [member: .array(names.map { .string($0) })] }
+}
