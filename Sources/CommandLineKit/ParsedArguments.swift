@@ -1,8 +1,10 @@
 import NameMatching
 
 /// The result of parsing: which options were given with which values, and
-/// the positional arguments by name. Typed accessors throw `UsageError`s
-/// that name the option and the expected form.
+/// the positional arguments by name. Commands read them through their
+/// declarations (`value(_: Option)`, in ParsedArguments+Declared.swift);
+/// typed accessors throw `UsageError`s that name the option and the
+/// expected form.
 ///
 /// Small arrays on purpose, not dictionaries: a command line has a handful
 /// of entries, and hashed collections would cost a static binary like vcctl
@@ -29,32 +31,32 @@ public struct ParsedArguments: Sendable, Equatable {
     }
 
     /// True if the flag `--long` was given.
-    public func flag(_ long: String) -> Bool {
+    func flag(_ long: String) -> Bool {
         flags.contains(long)
     }
 
     /// The value of `--long` (the last one, if given several times).
-    public func value(_ long: String) -> String? {
+    func value(_ long: String) -> String? {
         values(long).last
     }
 
     /// Every value of a repeatable option, in order.
-    public func values(_ long: String) -> [String] {
+    func values(_ long: String) -> [String] {
         optionValues.first { $0.name == long }?.values ?? []
     }
 
     /// A positional argument's value.
-    public func argument(_ name: String) -> String? {
+    func argument(_ name: String) -> String? {
         arguments(name).first
     }
 
     /// A variadic argument's values.
-    public func arguments(_ name: String) -> [String] {
+    func arguments(_ name: String) -> [String] {
         positionals.first { $0.name == name }?.values ?? []
     }
 
     /// `--long` as an integer, optionally within `range`.
-    public func int(_ long: String, in range: ClosedRange<Int>? = nil) throws(UsageError) -> Int? {
+    func int(_ long: String, in range: ClosedRange<Int>? = nil) throws(UsageError) -> Int? {
         guard let text = value(long) else { return nil }
         guard let number = Int(text) else {
             throw UsageError("option '--\(long)' expects an integer\(Self.describe(range)), got '\(text)'")
@@ -66,7 +68,7 @@ public struct ParsedArguments: Sendable, Equatable {
     }
 
     /// `--long` as a number, optionally within `range`.
-    public func double(_ long: String, in range: ClosedRange<Double>? = nil) throws(UsageError) -> Double? {
+    func double(_ long: String, in range: ClosedRange<Double>? = nil) throws(UsageError) -> Double? {
         guard let text = value(long) else { return nil }
         guard let number = Double(text), number.isFinite else {
             throw UsageError("option '--\(long)' expects a number\(Self.describe(range)), got '\(text)'")
@@ -78,7 +80,7 @@ public struct ParsedArguments: Sendable, Equatable {
     }
 
     /// `--long` as one of `choices`.
-    public func choice(_ long: String, from choices: [String]) throws(UsageError) -> String? {
+    func choice(_ long: String, from choices: [String]) throws(UsageError) -> String? {
         guard let text = value(long) else { return nil }
         guard choices.contains(text) else {
             var message = "option '--\(long)' expects one of \(choices.joined(separator: ", ")), got '\(text)'"

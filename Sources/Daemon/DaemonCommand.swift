@@ -8,32 +8,46 @@ import VisionCraftProtocol
 
 /// The `visioncraftd` command line (see visioncraftd(8)).
 public struct VisionCraftDaemonCommand: Command {
+    static let socketOption = Option(long: "socket", valueName: "PATH", help: "The socket to serve (default: $VISIONCRAFT_SOCKET, else $XDG_RUNTIME_DIR/visioncraft/visioncraftd.sock, else /tmp/visioncraft-$UID/visioncraftd.sock).", completion: .file)
+    static let logFileOption = Option(long: "log-file", valueName: "PATH", help: "Append the log to PATH instead of standard error.", completion: .file)
+    static let logLevelOption = Option(long: "log-level", valueName: "LEVEL", help: "debug, info (default), warning or error.", completion: .values(Logger.Level.allCases.map(\.description)))
+    static let readyFdOption = Option(long: "ready-fd", valueName: "N", help: "Write a newline to descriptor N and close it once the socket accepts connections.")
+    static let maxMessageBytesOption = Option(long: "max-message-bytes", valueName: "N", help: "The longest message (line) accepted; default 16777216.")
+    static let shutdownTimeoutOption = Option(long: "shutdown-timeout", valueName: "SECONDS", help: "How long a graceful stop waits for requests in flight; default 10.")
+    static let configOption = Option(long: "config", valueName: "PATH", help: "Read settings from PATH (default: $XDG_CONFIG_HOME/visioncraft/config.toml, else ~/.config/visioncraft/config.toml; see visioncraft.conf(5)). Flags win over it.", completion: .file)
+    static let stateDirOption = Option(long: "state-dir", valueName: "PATH", help: "Keep the job database in PATH (default: $XDG_STATE_HOME/visioncraft, else ~/.local/state/visioncraft).", completion: .directory)
+    static let pluginDirOption = Option(long: "plugin-dir", valueName: "PATH", help: "Also load plugins from PATH (repeatable); $XDG_DATA_HOME/visioncraft/plugins and this binary's folder are always searched.", repeatable: true, completion: .directory)
+    static let emulatorFaultsOption = Option(long: "emulator-faults", valueName: "JSON", help: "Faults for the embedded emulator, as POST /_emulator/faults takes them, e.g. '{\"server_error_rate\":0.3}'.")
+    static let checkConfigOption = Option(long: "check-config", help: "Check the command line, the configuration file and the environment as a start would, then exit: 0 when they are fine, 78 naming what is wrong. Binds nothing, touches no file.")
+    static let skipDatabaseCheckOption = Option(long: "skip-database-check", help: "Use the job database even if the start's check finds it damaged (an empty file, a lone write-ahead log, SQLite's quick check); the problem is logged as a warning.")
+    static let allowCoreDumpsOption = Option(long: "allow-core-dumps", help: "For debugging: let a crash leave a core dump (it holds the API key), with the core limit the daemon was started with (ulimit -c), and work from the state folder, where the core then lands. Without it the daemon is not dumpable, its core limit is 0 and it works from /.")
+    static let enableTestMethodsOption = Option(long: "enable-test-methods", help: "Register test.sleep and test.fail (for the test suite).", hidden: true)
     public static let configuration = CommandConfiguration(
         name: "visioncraftd",
         abstract: "The per-user VisionCraft daemon: JSON-RPC 2.0 over a Unix socket.",
         discussion: "Runs in the foreground and logs to standard error. SIGTERM or SIGINT stop it gracefully. vcctl starts it in the background when none runs.",
         options: [
-            Option(long: "socket", valueName: "PATH", help: "The socket to serve (default: $VISIONCRAFT_SOCKET, else $XDG_RUNTIME_DIR/visioncraft/visioncraftd.sock, else /tmp/visioncraft-$UID/visioncraftd.sock).", completion: .file),
-            Option(long: "log-file", valueName: "PATH", help: "Append the log to PATH instead of standard error.", completion: .file),
-            Option(long: "log-level", valueName: "LEVEL", help: "debug, info (default), warning or error.", completion: .values(Logger.Level.allCases.map(\.description))),
-            Option(long: "ready-fd", valueName: "N", help: "Write a newline to descriptor N and close it once the socket accepts connections."),
-            Option(long: "max-message-bytes", valueName: "N", help: "The longest message (line) accepted; default 16777216."),
-            Option(long: "shutdown-timeout", valueName: "SECONDS", help: "How long a graceful stop waits for requests in flight; default 10."),
-            Option(long: "config", valueName: "PATH", help: "Read settings from PATH (default: $XDG_CONFIG_HOME/visioncraft/config.toml, else ~/.config/visioncraft/config.toml; see visioncraft.conf(5)). Flags win over it.", completion: .file),
-            Option(long: "state-dir", valueName: "PATH", help: "Keep the job database in PATH (default: $XDG_STATE_HOME/visioncraft, else ~/.local/state/visioncraft).", completion: .directory),
-            Option(long: "plugin-dir", valueName: "PATH", help: "Also load plugins from PATH (repeatable); $XDG_DATA_HOME/visioncraft/plugins and this binary's folder are always searched.", repeatable: true, completion: .directory),
-            Option(long: "emulator-faults", valueName: "JSON", help: "Faults for the embedded emulator, as POST /_emulator/faults takes them, e.g. '{\"server_error_rate\":0.3}'."),
-            Option(long: "check-config", help: "Check the command line, the configuration file and the environment as a start would, then exit: 0 when they are fine, 78 naming what is wrong. Binds nothing, touches no file."),
-            Option(long: "skip-database-check", help: "Use the job database even if the start's check finds it damaged (an empty file, a lone write-ahead log, SQLite's quick check); the problem is logged as a warning."),
-            Option(long: "allow-core-dumps", help: "For debugging: let a crash leave a core dump (it holds the API key), with the core limit the daemon was started with (ulimit -c), and work from the state folder, where the core then lands. Without it the daemon is not dumpable, its core limit is 0 and it works from /."),
-            Option(long: "enable-test-methods", help: "Register test.sleep and test.fail (for the test suite).", hidden: true),
-        ] + settingOptions
+            Self.socketOption,
+            Self.logFileOption,
+            Self.logLevelOption,
+            Self.readyFdOption,
+            Self.maxMessageBytesOption,
+            Self.shutdownTimeoutOption,
+            Self.configOption,
+            Self.stateDirOption,
+            Self.pluginDirOption,
+            Self.emulatorFaultsOption,
+            Self.checkConfigOption,
+            Self.skipDatabaseCheckOption,
+            Self.allowCoreDumpsOption,
+            Self.enableTestMethodsOption,
+        ] + settingFlags.map(\.option)
     )
 
     /// The flags that set configuration keys, from the settings table.
-    static let settingOptions: [Option] = Settings.keys.flatMap { key in
+    static let settingFlags: [(key: Settings.Key, flag: Settings.Flag, option: Option)] = Settings.keys.flatMap { key in
         key.flags.map { flag in
-            Option(long: flag.name, valueName: flag.valueName, help: key.help(for: flag), completion: key.kind == .path ? .file : .none)
+            (key, flag, Option(long: flag.name, valueName: flag.valueName, help: key.help(for: flag), completion: key.kind == .path ? .file : .none))
         }
     }
 
@@ -42,29 +56,29 @@ public struct VisionCraftDaemonCommand: Command {
     let checkOnly: Bool
 
     public init(_ arguments: ParsedArguments) throws {
-        checkOnly = arguments.flag("check-config")
+        checkOnly = arguments.flag(Self.checkConfigOption)
         var options = DaemonOptions()
         // Made absolute now: the daemon changes its working folder at start.
         let start = ProcessEnvironment.workingDirectory()
-        options.socketPath = arguments.value("socket").map { Self.absolute($0, in: start) }
-        options.logFile = arguments.value("log-file").map { Self.absolute($0, in: start) }
-        if let level = try arguments.choice("log-level", from: Logger.Level.allCases.map(\.description)) {
+        options.socketPath = arguments.value(Self.socketOption).map { Self.absolute($0, in: start) }
+        options.logFile = arguments.value(Self.logFileOption).map { Self.absolute($0, in: start) }
+        if let level = try arguments.choice(Self.logLevelOption, from: Logger.Level.allCases.map(\.description)) {
             options.logLevel = Logger.Level(name: level) ?? .info
         }
-        options.readyDescriptor = try arguments.int("ready-fd", in: 0...65535).map(Int32.init)
-        options.maximumMessageBytes = try arguments.int("max-message-bytes", in: 1024...(1 << 30)) ?? options.maximumMessageBytes
-        if let seconds = try arguments.double("shutdown-timeout", in: 0...3600) {
+        options.readyDescriptor = try arguments.int(Self.readyFdOption, in: 0...65535).map(Int32.init)
+        options.maximumMessageBytes = try arguments.int(Self.maxMessageBytesOption, in: 1024...(1 << 30)) ?? options.maximumMessageBytes
+        if let seconds = try arguments.double(Self.shutdownTimeoutOption, in: 0...3600) {
             options.shutdownTimeout = .milliseconds(Int64(seconds * 1000))
         }
-        options.stateDirectory = try Self.absolutePath(arguments, "state-dir")
-        options.pluginFolders = try arguments.values("plugin-dir").map { path throws -> String in
+        options.stateDirectory = try Self.absolutePath(arguments, Self.stateDirOption)
+        options.pluginFolders = try arguments.values(Self.pluginDirOption).map { path throws -> String in
             guard path.hasPrefix("/") else { throw UsageError("--plugin-dir \(path): expected an absolute path") }
             return path
         }
         for key in Settings.keys {
             var set: (flag: String, value: ConfigFile.Value)?
-            for flag in key.flags where Self.given(flag, arguments) {
-                var text = arguments.value(flag.name) ?? ""
+            for (_, flag, option) in Self.settingFlags.lazy.filter({ $0.key.name == key.name }) where Self.given(flag, option, arguments) {
+                var text = arguments.value(option) ?? ""
                 if key.kind == .path { text = Self.absolute(text, in: start) }
                 let value = flag.means ?? key.kind.value(ofFlag: text)
                 let given = flag.valueName == nil ? "--\(flag.name)" : "--\(flag.name) \(text)"
@@ -86,7 +100,7 @@ public struct VisionCraftDaemonCommand: Command {
                 throw UsageError(error.description)
             }
         }
-        if let faults = arguments.value("emulator-faults") {
+        if let faults = arguments.value(Self.emulatorFaultsOption) {
             guard options.upstream == UpstreamSelection.emulatorName else {
                 throw UsageError("--emulator-faults needs --emulator (it configures the embedded emulator)")
             }
@@ -96,22 +110,22 @@ public struct VisionCraftDaemonCommand: Command {
                 throw UsageError("--emulator-faults: \(error)")
             }
         }
-        options.skipDatabaseCheck = arguments.flag("skip-database-check")
-        options.enableTestMethods = arguments.flag("enable-test-methods")
-        options.allowCoreDumps = arguments.flag("allow-core-dumps")
-        options.configPath = try Self.absolutePath(arguments, "config")
+        options.skipDatabaseCheck = arguments.flag(Self.skipDatabaseCheckOption)
+        options.enableTestMethods = arguments.flag(Self.enableTestMethodsOption)
+        options.allowCoreDumps = arguments.flag(Self.allowCoreDumpsOption)
+        options.configPath = try Self.absolutePath(arguments, Self.configOption)
         self.options = options
     }
 
     /// Whether `flag` is on the command line.
-    private static func given(_ flag: Settings.Flag, _ arguments: ParsedArguments) -> Bool {
-        flag.valueName == nil ? arguments.flag(flag.name) : arguments.value(flag.name) != nil
+    private static func given(_ flag: Settings.Flag, _ option: Option, _ arguments: ParsedArguments) -> Bool {
+        flag.valueName == nil ? arguments.flag(option) : arguments.value(option) != nil
     }
 
     /// A path option that must be absolute (the daemon may change folder).
-    private static func absolutePath(_ arguments: ParsedArguments, _ name: String) throws -> String? {
-        guard let path = arguments.value(name) else { return nil }
-        guard path.hasPrefix("/") else { throw UsageError("--\(name) \(path): expected an absolute path") }
+    private static func absolutePath(_ arguments: ParsedArguments, _ option: Option) throws -> String? {
+        guard let path = arguments.value(option) else { return nil }
+        guard path.hasPrefix("/") else { throw UsageError("--\(option.long) \(path): expected an absolute path") }
         return path
     }
 

@@ -5,12 +5,9 @@ import VisionCraftProtocol
 
 /// `vcctl models` and `vcctl samplers`: the upstream's names, one per line.
 struct CatalogCommand<List: CatalogKind>: Command {
+    static var refreshOption: Option { Option(long: "refresh", help: "Ask the upstream again instead of using the daemon's cache.") }
     static var configuration: CommandConfiguration {
-        CommandConfiguration(
-            name: List.name,
-            abstract: "List the upstream's \(List.name), one per line.",
-            options: [Option(long: "refresh", help: "Ask the upstream again instead of using the daemon's cache.")]
-        )
+        CommandConfiguration(name: List.name, abstract: "List the upstream's \(List.name), one per line.", options: [refreshOption])
     }
 
     let global: GlobalOptions
@@ -18,7 +15,7 @@ struct CatalogCommand<List: CatalogKind>: Command {
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
-        refresh = arguments.flag("refresh")
+        refresh = arguments.flag(Self.refreshOption)
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {

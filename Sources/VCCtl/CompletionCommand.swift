@@ -5,17 +5,18 @@ import VisionCraftProtocol
 /// `vcctl completion bash|zsh|fish`: the shell completion script, generated
 /// from the same command tree that parses arguments.
 struct CompletionCommand: Command {
+    static let shellArgument = Argument(name: "SHELL", help: "bash, zsh or fish.", completion: .values(CompletionScript.Shell.allCases.map(\.rawValue)))
     static let configuration = CommandConfiguration(
         name: "completion",
         abstract: "Print the completion script for bash, zsh or fish.",
         discussion: "bash: vcctl completion bash > ~/.local/share/bash-completion/completions/vcctl. zsh: vcctl completion zsh > ~/.zfunc/_vcctl (with ~/.zfunc in fpath). fish: vcctl completion fish > ~/.config/fish/completions/vcctl.fish. Model, sampler and plugin names and job ids are completed from the running daemon (never started for it).",
-        arguments: [Argument(name: "SHELL", help: "bash, zsh or fish.", completion: .values(CompletionScript.Shell.allCases.map(\.rawValue)))]
+        arguments: [Self.shellArgument]
     )
 
     let shell: CompletionScript.Shell
 
     init(_ arguments: ParsedArguments) throws {
-        let name = arguments.argument("SHELL") ?? ""
+        let name = arguments.argument(Self.shellArgument) ?? ""
         guard let shell = CompletionScript.Shell(rawValue: name) else {
             throw UsageError("SHELL must be bash, zsh or fish, not '\(name)'")
         }
@@ -31,10 +32,11 @@ struct CompletionCommand: Command {
 /// `vcctl __complete KIND` (hidden): values for completion scripts, one per
 /// line, from a daemon already running; nothing (and success) otherwise.
 struct CompleteValuesCommand: Command {
+    static let kindArgument = Argument(name: "KIND", help: "models, samplers, plugins or jobs.")
     static let configuration = CommandConfiguration(
         name: "__complete",
         abstract: "Values for shell completion (models, samplers, plugins, jobs).",
-        arguments: [Argument(name: "KIND", help: "models, samplers, plugins or jobs.")],
+        arguments: [Self.kindArgument],
         hidden: true
     )
 
@@ -43,7 +45,7 @@ struct CompleteValuesCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
-        kind = arguments.argument("KIND") ?? ""
+        kind = arguments.argument(Self.kindArgument) ?? ""
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {

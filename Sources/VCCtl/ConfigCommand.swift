@@ -86,11 +86,12 @@ struct ConfigCommand: Command {
     /// it leaves unset prints nothing (its default on standard error), and
     /// `--json` says null, never the default as if it were set.
     struct Get: Command {
+        static let keyArgument = Argument(name: "KEY", help: "A key such as jobs.model.", optional: true, completion: .values(Settings.keys.map(\.name)))
         static let configuration = CommandConfiguration(
             name: "get",
             abstract: "Print a key's value as the file writes it (nothing, and the default on stderr, when the file does not set it), or every key as 'key = value' lines, unset ones as comments.",
             discussion: "--json: an object of each key asked for: {\"value\": the value or null, \"source\": \"file\" or \"default\", \"line\": its line in the file, \"default\": the default as a value, or in words where it depends on something (jobs.steps)}.",
-            arguments: [Argument(name: "KEY", help: "A key such as jobs.model.", optional: true, completion: .values(Settings.keys.map(\.name)))]
+            arguments: [Self.keyArgument]
         )
 
         let global: GlobalOptions
@@ -98,7 +99,7 @@ struct ConfigCommand: Command {
 
         init(_ arguments: ParsedArguments) throws {
             global = GlobalOptions(arguments)
-            key = try arguments.argument("KEY").map(ConfigCommand.key)
+            key = try arguments.argument(Self.keyArgument).map(ConfigCommand.key)
         }
 
         func run(_ context: CommandContext) throws -> ExitCode {
@@ -144,13 +145,15 @@ struct ConfigCommand: Command {
 
     /// `vcctl config set KEY VALUE`.
     struct Set: Command {
+        static let keyArgument = Argument(name: "KEY", help: "A key such as jobs.model (vcctl config keys lists them).", completion: .values(Settings.keys.map(\.name)))
+        static let valueArgument = Argument(name: "VALUE", help: "The new value.")
         static let configuration = CommandConfiguration(
             name: "set",
             abstract: "Set a key in the file (other lines and comments are kept), then have a running daemon reload it.",
             discussion: "VALUE as the file writes it: \"text\" (quotes optional for text), 3, 2.5, true, [\"a\", \"b\"]. jobs.model and jobs.sampler are checked against a running daemon's lists (written as the list spells them; an unknown name exits 64), or written unchecked when no daemon answers.",
             arguments: [
-                Argument(name: "KEY", help: "A key such as jobs.model (vcctl config keys lists them).", completion: .values(Settings.keys.map(\.name))),
-                Argument(name: "VALUE", help: "The new value."),
+                Self.keyArgument,
+                Self.valueArgument,
             ]
         )
 
@@ -160,8 +163,8 @@ struct ConfigCommand: Command {
 
         init(_ arguments: ParsedArguments) throws {
             global = GlobalOptions(arguments)
-            key = try ConfigCommand.key(arguments.argument("KEY") ?? "")
-            value = arguments.argument("VALUE") ?? ""
+            key = try ConfigCommand.key(arguments.argument(Self.keyArgument) ?? "")
+            value = arguments.argument(Self.valueArgument) ?? ""
         }
 
         func run(_ context: CommandContext) throws -> ExitCode {

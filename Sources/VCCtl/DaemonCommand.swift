@@ -252,11 +252,12 @@ struct DaemonCommand: Command {
 
     /// `vcctl daemon logs`: the end of the log of a daemon vcctl started.
     struct Logs: Command {
+        static let linesOption = Option(long: "lines", short: "n", valueName: "N", help: "How many lines, 1 to 100000 (default 50).")
         static let configuration = CommandConfiguration(
             name: "logs",
             abstract: "Print the end of the log of the daemon that vcctl starts ($XDG_STATE_HOME/visioncraft/visioncraftd.log).",
             discussion: "A daemon run by systemd logs to the journal instead: journalctl --user -u visioncraftd.",
-            options: [Option(long: "lines", short: "n", valueName: "N", help: "How many lines, 1 to 100000 (default 50).")]
+            options: [Self.linesOption]
         )
 
         let global: GlobalOptions
@@ -264,7 +265,7 @@ struct DaemonCommand: Command {
 
         init(_ arguments: ParsedArguments) throws {
             global = GlobalOptions(arguments)
-            lines = try arguments.int("lines", in: 1...100_000) ?? 50
+            lines = try arguments.int(Self.linesOption, in: 1...100_000) ?? 50
         }
 
         func run(_ context: CommandContext) throws -> ExitCode {

@@ -21,10 +21,10 @@ struct GlobalOptions {
     var quiet: Bool
 
     init(_ arguments: ParsedArguments) {
-        socketPath = arguments.value("socket")
-        json = arguments.flag("json")
-        noStart = arguments.flag("no-start")
-        quiet = arguments.flag("quiet")
+        socketPath = arguments.value(Self.socket)
+        json = arguments.flag(Self.json)
+        noStart = arguments.flag(Self.noStart)
+        quiet = arguments.flag(Self.quiet)
     }
 
     /// Client options for this invocation.

@@ -5,15 +5,18 @@ import VisionCraftProtocol
 
 /// `vcctl history [QUERY]` and `vcctl history rm`: every job is history.
 struct HistoryCommand: Command {
+    static let stateOption = Option(long: "state", valueName: "STATE", help: "Only jobs in this state.", completion: .values(JobState.allCases.map(\.rawValue)))
+    static let limitOption = Option(long: "limit", valueName: "N", help: "At most N jobs, 1 to 1000 (default 50).")
+    static let queryArgument = Argument(name: "QUERY", help: "Words the prompt must have.", optional: true, variadic: true)
     static let configuration = CommandConfiguration(
         name: "history",
         abstract: "Search past prompts (full-text: every word, any case, word prefixes), newest first.",
         discussion: "Without QUERY, every job. --json prints each job whole: parameters, images, timings, errors.",
         options: [
-            Option(long: "state", valueName: "STATE", help: "Only jobs in this state.", completion: .values(JobState.allCases.map(\.rawValue))),
-            Option(long: "limit", valueName: "N", help: "At most N jobs, 1 to 1000 (default 50)."),
+            Self.stateOption,
+            Self.limitOption,
         ],
-        arguments: [Argument(name: "QUERY", help: "Words the prompt must have.", optional: true, variadic: true)],
+        arguments: [Self.queryArgument],
         subcommands: [Remove.self]
     )
 
@@ -22,10 +25,10 @@ struct HistoryCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
-        let query = arguments.arguments("QUERY").joined(separator: " ")
+        let query = arguments.arguments(Self.queryArgument).joined(separator: " ")
         parameters = JobList.Parameters(
-            state: try arguments.choice("state", from: JobState.allCases.map(\.rawValue)).flatMap(JobState.init(rawValue:)), search: query.isEmpty ? nil : query,
-            limit: try arguments.int("limit", in: 1...1000) ?? 50
+            state: try arguments.choice(Self.stateOption, from: JobState.allCases.map(\.rawValue)).flatMap(JobState.init(rawValue:)), search: query.isEmpty ? nil : query,
+            limit: try arguments.int(Self.limitOption, in: 1...1000) ?? 50
         )
     }
 
@@ -38,15 +41,18 @@ struct HistoryCommand: Command {
 
     /// `vcctl history rm`.
     struct Remove: Command {
+        static let olderThanOption = Option(long: "older-than", valueName: "AGE", help: "Every job finished at least AGE ago: a number with s, m, h, d or w (30d, 12h); plain seconds without.")
+        static let filesOption = Option(long: "files", help: "Also delete the jobs' image files.")
+        static let idArgument = Argument(name: "ID", help: "Jobs to delete.", optional: true, variadic: true, completion: .dynamic("jobs"))
         static let configuration = CommandConfiguration(
             name: "rm",
             abstract: "Delete finished jobs from the history: the ones named, or with --older-than every one that finished that long ago.",
             discussion: "Image files are kept unless --files is given. Queued or running jobs are never deleted (cancel them first). Prints the ids deleted.",
             options: [
-                Option(long: "older-than", valueName: "AGE", help: "Every job finished at least AGE ago: a number with s, m, h, d or w (30d, 12h); plain seconds without."),
-                Option(long: "files", help: "Also delete the jobs' image files."),
+                Self.olderThanOption,
+                Self.filesOption,
             ],
-            arguments: [Argument(name: "ID", help: "Jobs to delete.", optional: true, variadic: true, completion: .dynamic("jobs"))]
+            arguments: [Self.idArgument]
         )
 
         let global: GlobalOptions
@@ -54,15 +60,15 @@ struct HistoryCommand: Command {
 
         init(_ arguments: ParsedArguments) throws {
             global = GlobalOptions(arguments)
-            let ids = arguments.arguments("ID")
-            let age = try arguments.value("older-than").map { text throws(UsageError) in try Self.seconds(text) }
+            let ids = arguments.arguments(Self.idArgument)
+            let age = try arguments.value(Self.olderThanOption).map { text throws(UsageError) in try Self.seconds(text) }
             switch (ids.isEmpty, age) {
             case (true, nil): throw UsageError("name the jobs to delete, or give --older-than AGE")
             case (false, _?): throw UsageError("give job ids or --older-than, not both")
             default: break
             }
             if ids.count > 1000 { throw UsageError("at most 1000 ids at once; --older-than prunes in bulk") }
-            parameters = JobDelete.Parameters(ids: ids.isEmpty ? nil : ids, olderThanSeconds: age, files: arguments.flag("files"))
+            parameters = JobDelete.Parameters(ids: ids.isEmpty ? nil : ids, olderThanSeconds: age, files: arguments.flag(Self.filesOption))
         }
 
         func run(_ context: CommandContext) throws -> ExitCode {

@@ -9,16 +9,17 @@ struct JobCommand<Action: JobAction>: Command {
         CommandConfiguration(
             name: Action.name,
             abstract: Action.abstract,
-            arguments: [Argument(name: "ID", help: "The job's id (as submit printed it).", completion: .dynamic("jobs"))]
+            arguments: [idArgument]
         )
     }
+    static var idArgument: Argument { Argument(name: "ID", help: "The job's id (as submit printed it).", completion: .dynamic("jobs")) }
 
     let global: GlobalOptions
     let id: String
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
-        id = arguments.argument("ID") ?? ""
+        id = arguments.argument(Self.idArgument) ?? ""
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {

@@ -5,10 +5,11 @@ import Posix
 /// The job options `submit` and `rerun` share: a flag for every field of a
 /// job (`JobField`: its flag, value name, help and range), and waiting.
 enum JobOptions {
-    static let all: [Option] = JobField.allCases.compactMap(option) + [
-        Option(long: "wait", help: "Wait for the job(s) and print the saved paths."),
-        Option(long: "timeout", valueName: "SECONDS", help: "With --wait: give up after SECONDS (exit 75)."),
-    ]
+    static let wait = Option(long: "wait", help: "Wait for the job(s) and print the saved paths.")
+    static let timeout = Option(long: "timeout", valueName: "SECONDS", help: "With --wait: give up after SECONDS (exit 75).")
+    /// Each field's flag (every field but the prompt, vcctl's argument).
+    static let fieldOptions: [(field: JobField, option: Option)] = JobField.allCases.compactMap { field in option(field).map { (field, $0) } }
+    static let all: [Option] = fieldOptions.map(\.option) + [wait, timeout]
 
     /// The flag of `field`, as help and completion show it.
     private static func option(_ field: JobField) -> Option? {
@@ -28,6 +29,11 @@ enum JobOptions {
         )
     }
 
+    /// Whether `arguments` gave the flag of `field`.
+    static func isGiven(_ field: JobField, in arguments: ParsedArguments) -> Bool {
+        fieldOptions.contains { $0.field == field && !arguments.values($0.option).isEmpty }
+    }
+
     /// Which flag set each field of job.submit's parameters, for the fields
     /// `arguments` gave, so that the daemon's invalid-params error for a field
     /// names the flag instead (`--steps must be from 1 to 30`, not
@@ -37,7 +43,7 @@ enum JobOptions {
     static func flagsGiven(_ arguments: ParsedArguments, promptFlag: String?) -> [(field: String, flag: String)] {
         JobField.allCases.compactMap { field in
             guard let flag = field.flag else { return promptFlag.map { (field.wireName, $0) } }
-            return arguments.values(String(flag.dropFirst(2))).isEmpty ? nil : (field.wireName, flag)
+            return isGiven(field, in: arguments) ? (field.wireName, flag) : nil
         }
     }
 
@@ -50,31 +56,30 @@ enum JobOptions {
             if path.hasPrefix("/") || path.hasPrefix("http://") || path.hasPrefix("https://") { return path }
             return workingDirectory + "/" + path
         }
-        func name(_ field: JobField) -> String { String((field.flag ?? "").dropFirst(2)) }
-        func text(_ field: JobField) -> String? { arguments.value(name(field)) }
-        func integer(_ field: JobField) throws -> Int? { try arguments.int(name(field), in: field.integerRange) }
-        func list(_ field: JobField) -> [String]? {
-            let values = arguments.values(name(field))
-            return values.isEmpty ? nil : values
-        }
         var result = base
-        for field in JobField.allCases {
+        for (field, option) in fieldOptions {
+            func text() -> String? { arguments.value(option) }
+            func integer() throws -> Int? { try arguments.int(option, in: field.integerRange) }
+            func list() -> [String]? {
+                let values = arguments.values(option)
+                return values.isEmpty ? nil : values
+            }
             switch field {
             case .prompt: break
-            case .negativePrompt: result.negativePrompt = text(field) ?? result.negativePrompt
-            case .model: result.model = text(field) ?? result.model
-            case .sampler: result.sampler = text(field) ?? result.sampler
-            case .imageCount: result.imageCount = try integer(field) ?? result.imageCount
-            case .cfgScale: result.cfgScale = try arguments.double(name(field), in: field.numberRange) ?? result.cfgScale
-            case .steps: result.steps = try integer(field) ?? result.steps
-            case .initImage: result.initImage = absolute(text(field)) ?? result.initImage
-            case .width: result.width = try integer(field) ?? result.width
-            case .height: result.height = try integer(field) ?? result.height
-            case .priority: result.priority = try integer(field) ?? result.priority
-            case .labels: result.labels = list(field) ?? result.labels
-            case .plugins: result.plugins = list(field) ?? result.plugins
-            case .outputDirectory: result.outputDirectory = absolute(text(field)) ?? result.outputDirectory
-            case .idempotencyKey: result.idempotencyKey = text(field) ?? result.idempotencyKey
+            case .negativePrompt: result.negativePrompt = text() ?? result.negativePrompt
+            case .model: result.model = text() ?? result.model
+            case .sampler: result.sampler = text() ?? result.sampler
+            case .imageCount: result.imageCount = try integer() ?? result.imageCount
+            case .cfgScale: result.cfgScale = try arguments.double(option, in: field.numberRange) ?? result.cfgScale
+            case .steps: result.steps = try integer() ?? result.steps
+            case .initImage: result.initImage = absolute(text()) ?? result.initImage
+            case .width: result.width = try integer() ?? result.width
+            case .height: result.height = try integer() ?? result.height
+            case .priority: result.priority = try integer() ?? result.priority
+            case .labels: result.labels = list() ?? result.labels
+            case .plugins: result.plugins = list() ?? result.plugins
+            case .outputDirectory: result.outputDirectory = absolute(text()) ?? result.outputDirectory
+            case .idempotencyKey: result.idempotencyKey = text() ?? result.idempotencyKey
             }
         }
         return result
@@ -82,8 +87,8 @@ enum JobOptions {
 
     /// `--wait` and `--timeout` (which needs it).
     static func waiting(_ arguments: ParsedArguments) throws -> (wait: Bool, timeout: Duration?) {
-        let wait = arguments.flag("wait")
-        let timeout: Duration? = try arguments.double("timeout", in: 0.001...(30 * 86400)).map { .milliseconds(Int64($0 * 1000)) }
+        let wait = arguments.flag(Self.wait)
+        let timeout: Duration? = try arguments.double(Self.timeout, in: 0.001...(30 * 86400)).map { .milliseconds(Int64($0 * 1000)) }
         if timeout != nil, !wait { throw UsageError("--timeout needs --wait") }
         return (wait, timeout)
     }

@@ -5,14 +5,18 @@ import VisionCraftProtocol
 
 /// `vcctl list`: jobs, newest first.
 struct ListCommand: Command {
+    static let stateOption = Option(long: "state", valueName: "STATE", help: "Only jobs in this state.", completion: .values(JobState.allCases.map(\.rawValue)))
+    static let labelOption = Option(long: "label", valueName: "LABEL", help: "Only jobs with this label.")
+    static let textOption = Option(long: "text", valueName: "TEXT", help: "Only jobs whose prompt contains TEXT.")
+    static let limitOption = Option(long: "limit", valueName: "N", help: "At most N jobs, 1 to 1000 (default 50).")
     static let configuration = CommandConfiguration(
         name: "list",
         abstract: "List jobs, newest first: id, state, images done, created, prompt.",
         options: [
-            Option(long: "state", valueName: "STATE", help: "Only jobs in this state.", completion: .values(JobState.allCases.map(\.rawValue))),
-            Option(long: "label", valueName: "LABEL", help: "Only jobs with this label."),
-            Option(long: "text", valueName: "TEXT", help: "Only jobs whose prompt contains TEXT."),
-            Option(long: "limit", valueName: "N", help: "At most N jobs, 1 to 1000 (default 50)."),
+            Self.stateOption,
+            Self.labelOption,
+            Self.textOption,
+            Self.limitOption,
         ]
     )
 
@@ -22,8 +26,8 @@ struct ListCommand: Command {
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
         parameters = JobList.Parameters(
-            state: try arguments.choice("state", from: JobState.allCases.map(\.rawValue)).flatMap(JobState.init(rawValue:)), label: arguments.value("label"),
-            text: arguments.value("text"), limit: try arguments.int("limit", in: 1...1000) ?? 50
+            state: try arguments.choice(Self.stateOption, from: JobState.allCases.map(\.rawValue)).flatMap(JobState.init(rawValue:)), label: arguments.value(Self.labelOption),
+            text: arguments.value(Self.textOption), limit: try arguments.int(Self.limitOption, in: 1...1000) ?? 50
         )
     }
 

@@ -5,10 +5,11 @@ import VisionCraftProtocol
 
 /// `vcctl open ID`: the job's images in the desktop's viewer.
 struct OpenCommand: Command {
+    static let idArgument = Argument(name: "ID", help: "The job.", completion: .dynamic("jobs"))
     static let configuration = CommandConfiguration(
         name: "open",
         abstract: "Open a job's saved images with the desktop's viewer (xdg-open, or open on macOS).",
-        arguments: [Argument(name: "ID", help: "The job.", completion: .dynamic("jobs"))]
+        arguments: [Self.idArgument]
     )
 
     /// The program that hands a file to the desktop.
@@ -25,7 +26,7 @@ struct OpenCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
-        id = arguments.argument("ID") ?? ""
+        id = arguments.argument(Self.idArgument) ?? ""
     }
 
     /// The job and the paths of its saved images; exit 1 when there are none yet.

@@ -5,12 +5,14 @@ import VisionCraftProtocol
 /// `vcctl plugins [--reload]`: the plugin files the daemon found, each
 /// loaded one with the options its steps take.
 struct PluginsCommand: Command {
+    static let reloadOption = Option(long: "reload", help: "Load plugin files added since the daemon started first.")
+    static let enableOption = Option(long: "enable", valueName: "NAME", help: "Turn a plugin back on that was disabled after a crash.", completion: .dynamic("plugins"))
     static let configuration = CommandConfiguration(
         name: "plugins",
         abstract: "List the plugins the daemon found: name, version, hooks and the options each takes, or why a file was not loaded.",
         options: [
-            Option(long: "reload", help: "Load plugin files added since the daemon started first."),
-            Option(long: "enable", valueName: "NAME", help: "Turn a plugin back on that was disabled after a crash.", completion: .dynamic("plugins")),
+            Self.reloadOption,
+            Self.enableOption,
         ]
     )
 
@@ -20,8 +22,8 @@ struct PluginsCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
-        reload = arguments.flag("reload")
-        enable = arguments.value("enable")
+        reload = arguments.flag(Self.reloadOption)
+        enable = arguments.value(Self.enableOption)
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {

@@ -5,13 +5,15 @@ import Posix
 
 /// `vcctl rpc METHOD [PARAMS]`: a raw call for scripts.
 struct RPCCommand: Command {
+    static let methodArgument = Argument(name: "METHOD", help: "The method's name, such as daemon.status (rpc.discover lists them).")
+    static let paramsArgument = Argument(name: "PARAMS", help: "Parameters as JSON, or '-' for standard input.", optional: true)
     static let configuration = CommandConfiguration(
         name: "rpc",
         abstract: "Call any method and print its result as JSON.",
         discussion: "PARAMS is a JSON object (or array), or '-' to read it from standard input. If the daemon answers with an error, its message goes to standard error and the exit status is 1; with --json the error object is also printed.",
         arguments: [
-            Argument(name: "METHOD", help: "The method's name, such as daemon.status (rpc.discover lists them)."),
-            Argument(name: "PARAMS", help: "Parameters as JSON, or '-' for standard input.", optional: true),
+            Self.methodArgument,
+            Self.paramsArgument,
         ]
     )
 
@@ -21,8 +23,8 @@ struct RPCCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
-        method = arguments.argument("METHOD") ?? ""
-        paramsText = arguments.argument("PARAMS")
+        method = arguments.argument(Self.methodArgument) ?? ""
+        paramsText = arguments.argument(Self.paramsArgument)
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {

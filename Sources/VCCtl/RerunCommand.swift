@@ -5,12 +5,14 @@ import VisionCraftProtocol
 /// `vcctl rerun ID [options]`: a new job with a job's parameters, options
 /// overriding them.
 struct RerunCommand: Command {
+    static let promptOption = Option(long: "prompt", valueName: "TEXT", help: "Replace the prompt.")
+    static let idArgument = Argument(name: "ID", help: "The job to run again.", completion: .dynamic("jobs"))
     static let configuration = CommandConfiguration(
         name: "rerun",
         abstract: "Submit a new job with the parameters of job ID; options override them (as for submit).",
         discussion: "The new job has its own id and images; the old one is left as it is. Its idempotency key is not copied.",
-        options: JobOptions.all + [Option(long: "prompt", valueName: "TEXT", help: "Replace the prompt.")],
-        arguments: [Argument(name: "ID", help: "The job to run again.", completion: .dynamic("jobs"))]
+        options: JobOptions.all + [Self.promptOption],
+        arguments: [Self.idArgument]
     )
 
     let global: GlobalOptions
@@ -21,7 +23,7 @@ struct RerunCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
-        id = arguments.argument("ID") ?? ""
+        id = arguments.argument(Self.idArgument) ?? ""
         self.arguments = arguments
         (wait, timeout) = try JobOptions.waiting(arguments)
         _ = try JobOptions.parameters(arguments, base: JobRequest(prompt: "x"))  // usage errors now, before connecting
@@ -36,8 +38,8 @@ struct RerunCommand: Command {
         }
         var base = original.params
         base.idempotencyKey = nil
-        if let prompt = arguments.value("prompt") { base.prompt = prompt }
+        if let prompt = arguments.value(Self.promptOption) { base.prompt = prompt }
         let parameters = try JobOptions.parameters(arguments, base: base)
-        return try SubmitCommand.submit([parameters], flags: JobOptions.flagsGiven(arguments, promptFlag: arguments.value("prompt").map { _ in "--prompt" }), global: global, wait: wait, timeout: timeout, context: context)
+        return try SubmitCommand.submit([parameters], flags: JobOptions.flagsGiven(arguments, promptFlag: arguments.value(Self.promptOption).map { _ in "--prompt" }), global: global, wait: wait, timeout: timeout, context: context)
     }
 }

@@ -22,12 +22,13 @@ struct ShowCommand: Command {
         help: "Preview width in terminal columns, 1 to 1000 (default: the terminal's width, at most \(defaultColumns))."
     )
 
+    static let idArgument = Argument(name: "ID", help: "The job.", completion: .dynamic("jobs"))
     static let configuration = CommandConfiguration(
         name: "show",
         abstract: "Preview a job's images in the terminal (kitty graphics or sixel when it supports them; else print the paths).",
         discussion: "Each preview is followed by the image's path. Off a terminal only the paths are printed, unless --protocol names a protocol. --json prints {\"id\", \"images\"} and no previews.",
         options: [protocolOption, widthOption],
-        arguments: [Argument(name: "ID", help: "The job.", completion: .dynamic("jobs"))]
+        arguments: [Self.idArgument]
     )
 
     /// The widest default preview, in columns.
@@ -44,9 +45,9 @@ struct ShowCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
-        id = arguments.argument("ID") ?? ""
-        requested = try arguments.choice("protocol", from: TerminalGraphics.choices) ?? "auto"
-        columns = try arguments.int("width", in: 1...1000)
+        id = arguments.argument(Self.idArgument) ?? ""
+        requested = try arguments.choice(Self.protocolOption, from: TerminalGraphics.choices) ?? "auto"
+        columns = try arguments.int(Self.widthOption, in: 1...1000)
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {

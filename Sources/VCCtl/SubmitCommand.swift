@@ -8,12 +8,13 @@ import VisionCraftProtocol
 /// `vcctl submit PROMPT [options]`: queue a job; print its id, or with
 /// `--wait` the saved images' paths.
 struct SubmitCommand: Command {
+    static let promptArgument = Argument(name: "PROMPT", help: "What to draw, or '-' to read prompts from standard input.")
     static let configuration = CommandConfiguration(
         name: "submit",
         abstract: "Queue a generation job and print its id (with --wait, the saved images' paths).",
         discussion: "PROMPT '-' reads prompts from standard input, one job per non-empty line; a prompt plugin may make several jobs of one prompt (all ids are printed). Exit status with --wait: 0 all succeeded, 1 a job failed, 2 a job was cancelled, 75 timeout, 77 the queue waits for an API key, 130 interrupted (Ctrl-C stops the wait, not the job).",
         options: JobOptions.all,
-        arguments: [Argument(name: "PROMPT", help: "What to draw, or '-' to read prompts from standard input.")]
+        arguments: [Self.promptArgument]
     )
 
     let global: GlobalOptions
@@ -28,9 +29,9 @@ struct SubmitCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
-        prompt = arguments.argument("PROMPT") ?? ""
+        prompt = arguments.argument(Self.promptArgument) ?? ""
         template = try JobOptions.parameters(arguments, base: JobRequest(prompt: prompt))
-        countGiven = arguments.value("count") != nil
+        countGiven = JobOptions.isGiven(.imageCount, in: arguments)
         flags = JobOptions.flagsGiven(arguments, promptFlag: prompt == "-" ? "a prompt on standard input" : "PROMPT")
         (wait, timeout) = try JobOptions.waiting(arguments)
         if prompt.isEmpty { throw UsageError("PROMPT is empty") }

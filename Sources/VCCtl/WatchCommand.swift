@@ -5,11 +5,12 @@ import VisionCraftProtocol
 
 /// `vcctl watch [ID...]`: one line per job change, as they happen.
 struct WatchCommand: Command {
+    static let idArgument = Argument(name: "ID", help: "Only these jobs.", optional: true, variadic: true, completion: .dynamic("jobs"))
     static let configuration = CommandConfiguration(
         name: "watch",
         abstract: "Print a line for every change of the jobs (or of the jobs named), as they happen.",
         discussion: "With ids, ends once they are all finished (exit status as for wait); without, runs until interrupted. --json prints each change as one JSON object per line (the job.updated notification's params).",
-        arguments: [Argument(name: "ID", help: "Only these jobs.", optional: true, variadic: true, completion: .dynamic("jobs"))]
+        arguments: [Self.idArgument]
     )
 
     let global: GlobalOptions
@@ -17,7 +18,7 @@ struct WatchCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
-        ids = arguments.arguments("ID")
+        ids = arguments.arguments(Self.idArgument)
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {

@@ -4,29 +4,47 @@ import Posix
 
 /// `visioncraft-emulator`: the emulator as a program.
 public struct EmulatorCommand: Command {
+    static let hostOption = Option(long: "host", valueName: "ADDRESS", help: "The IPv4 address to listen on (default 127.0.0.1: loopback only).")
+    static let portOption = Option(long: "port", valueName: "N", help: "The port (default 0: a free one, printed on start).")
+    static let tokenOption = Option(long: "token", valueName: "TOKEN", help: "Accept only this token; repeat for more (default: any non-empty token).", repeatable: true)
+    static let tokensFileOption = Option(long: "tokens-file", valueName: "PATH", help: "Accept the tokens listed in PATH, one per line.", completion: .file)
+    static let seedOption = Option(long: "seed", valueName: "N", help: "Seed for the pictures and the faults (default 0).")
+    static let latencyOption = Option(long: "latency", valueName: "MS", help: "Delay every API answer by MS milliseconds, or by MIN-MAX drawn uniformly.")
+    static let errorRateOption = Option(long: "error-rate", valueName: "P", help: "Answer this share (0 to 1) of generations with 500, 502 or 503.")
+    static let tooManyRequestsRateOption = Option(long: "too-many-requests-rate", valueName: "P", help: "Answer this share of generations with 429 and Retry-After.")
+    static let retryAfterOption = Option(long: "retry-after", valueName: "SECONDS", help: "The Retry-After of injected 429s (default 1).")
+    static let resetRateOption = Option(long: "reset-rate", valueName: "P", help: "Reset the connection for this share of generations and downloads.")
+    static let malformedRateOption = Option(long: "malformed-rate", valueName: "P", help: "Answer this share of generations with 200 and a body that breaks the docs' promise.")
+    static let truncatedDownloadRateOption = Option(long: "truncated-download-rate", valueName: "P", help: "Send only half of this share of images.")
+    static let slowDownloadRateOption = Option(long: "slow-download-rate", valueName: "P", help: "Send this share of images slowly (16 KiB every 50 ms).")
+    static let corruptDownloadRateOption = Option(long: "corrupt-download-rate", valueName: "P", help: "Send this share of images whole but with damaged image data (their CRC fails).")
+    static let bombDownloadRateOption = Option(long: "bomb-download-rate", valueName: "P", help: "Send a decompression bomb instead of this share of images (see --bomb-side).")
+    static let bombSideOption = Option(long: "bomb-side", valueName: "N", help: "The side of the bomb, a PNG of one grey (default 8192: about 63 KB, 256 MiB decoded).")
+    static let rateLimitOption = Option(long: "rate-limit", valueName: "N/SECONDS", help: "Allow each token N successful generations per SECONDS.")
+    static let rateLimitStyleOption = Option(long: "rate-limit-style", valueName: "STYLE", help: "How the limit answers: 429 (with Retry-After, the default) or 403 (a message stating the limit).", completion: .values(["429", "403"]))
     public static let configuration = CommandConfiguration(
         name: "visioncraft-emulator",
         abstract: "A local server that behaves like the VisionCraft API, for tests and offline use.",
         discussion: "Prints 'listening on http://HOST:PORT' once ready. SIGTERM or SIGINT stop it.",
         options: [
-            Option(long: "host", valueName: "ADDRESS", help: "The IPv4 address to listen on (default 127.0.0.1: loopback only)."),
-            Option(long: "port", valueName: "N", help: "The port (default 0: a free one, printed on start)."),
-            Option(long: "token", valueName: "TOKEN", help: "Accept only this token; repeat for more (default: any non-empty token).", repeatable: true),
-            Option(long: "tokens-file", valueName: "PATH", help: "Accept the tokens listed in PATH, one per line.", completion: .file),
-            Option(long: "seed", valueName: "N", help: "Seed for the pictures and the faults (default 0)."),
-            Option(long: "latency", valueName: "MS", help: "Delay every API answer by MS milliseconds, or by MIN-MAX drawn uniformly."),
-            Option(long: "error-rate", valueName: "P", help: "Answer this share (0 to 1) of generations with 500, 502 or 503."),
-            Option(long: "too-many-requests-rate", valueName: "P", help: "Answer this share of generations with 429 and Retry-After."),
-            Option(long: "retry-after", valueName: "SECONDS", help: "The Retry-After of injected 429s (default 1)."),
-            Option(long: "reset-rate", valueName: "P", help: "Reset the connection for this share of generations and downloads."),
-            Option(long: "malformed-rate", valueName: "P", help: "Answer this share of generations with 200 and a body that breaks the docs' promise."),
-            Option(long: "truncated-download-rate", valueName: "P", help: "Send only half of this share of images."),
-            Option(long: "slow-download-rate", valueName: "P", help: "Send this share of images slowly (16 KiB every 50 ms)."),
-            Option(long: "corrupt-download-rate", valueName: "P", help: "Send this share of images whole but with damaged image data (their CRC fails)."),
-            Option(long: "bomb-download-rate", valueName: "P", help: "Send a decompression bomb instead of this share of images (see --bomb-side)."),
-            Option(long: "bomb-side", valueName: "N", help: "The side of the bomb, a PNG of one grey (default 8192: about 63 KB, 256 MiB decoded)."),
-            Option(long: "rate-limit", valueName: "N/SECONDS", help: "Allow each token N successful generations per SECONDS."),
-            Option(long: "rate-limit-style", valueName: "STYLE", help: "How the limit answers: 429 (with Retry-After, the default) or 403 (a message stating the limit).", completion: .values(["429", "403"])),
+            Self.hostOption,
+            Self.portOption,
+            Self.tokenOption,
+            Self.tokensFileOption,
+            Self.seedOption,
+            Self.latencyOption,
+            Self.errorRateOption,
+            Self.tooManyRequestsRateOption,
+            Self.retryAfterOption,
+            Self.resetRateOption,
+            Self.malformedRateOption,
+            Self.truncatedDownloadRateOption,
+            Self.slowDownloadRateOption,
+            Self.corruptDownloadRateOption,
+            Self.bombDownloadRateOption,
+            Self.bombSideOption,
+            Self.rateLimitOption,
+            Self.rateLimitStyleOption,
         ]
     )
 
@@ -34,14 +52,14 @@ public struct EmulatorCommand: Command {
 
     public init(_ arguments: ParsedArguments) throws {
         var settings = VisionCraftEmulator.Configuration()
-        settings.host = arguments.value("host") ?? "127.0.0.1"
-        settings.port = UInt16(try arguments.int("port", in: 0...65535) ?? 0)
-        if let seed = arguments.value("seed") {
+        settings.host = arguments.value(Self.hostOption) ?? "127.0.0.1"
+        settings.port = UInt16(try arguments.int(Self.portOption, in: 0...65535) ?? 0)
+        if let seed = arguments.value(Self.seedOption) {
             guard let value = UInt64(seed) else { throw UsageError("option '--seed' expects a non-negative integer, got '\(seed)'") }
             settings.seed = value
         }
-        var tokens = Set(arguments.values("token"))
-        if let file = arguments.value("tokens-file") {
+        var tokens = Set(arguments.values(Self.tokenOption))
+        if let file = arguments.value(Self.tokensFileOption) {
             let bytes: [UInt8]
             do {
                 bytes = try FileSystem.readFile(file)
@@ -62,7 +80,7 @@ public struct EmulatorCommand: Command {
     /// The fault flags, as the same changes `POST /_emulator/faults` takes.
     static func faults(_ arguments: ParsedArguments) throws -> FaultPlan {
         var changes = JSONObject()
-        if let latency = arguments.value("latency") {
+        if let latency = arguments.value(Self.latencyOption) {
             let parts = latency.split(separator: "-").map { Int($0) }
             guard (1...2).contains(parts.count), parts.allSatisfy({ $0 != nil }) else {
                 throw UsageError("option '--latency' expects milliseconds or MIN-MAX, got '\(latency)'")
@@ -70,24 +88,24 @@ public struct EmulatorCommand: Command {
             changes["latency_ms"] = .array(parts.map { .number(JSONNumber($0!)) } + (parts.count == 1 ? [.number(JSONNumber(parts[0]!))] : []))
         }
         let rates = [
-            ("error-rate", "server_error_rate"), ("too-many-requests-rate", "too_many_requests_rate"), ("reset-rate", "reset_rate"),
-            ("malformed-rate", "malformed_rate"), ("truncated-download-rate", "truncated_download_rate"),
-            ("slow-download-rate", "slow_download_rate"), ("corrupt-download-rate", "corrupt_download_rate"),
-            ("bomb-download-rate", "bomb_download_rate"),
+            (Self.errorRateOption, "server_error_rate"), (Self.tooManyRequestsRateOption, "too_many_requests_rate"), (Self.resetRateOption, "reset_rate"),
+            (Self.malformedRateOption, "malformed_rate"), (Self.truncatedDownloadRateOption, "truncated_download_rate"),
+            (Self.slowDownloadRateOption, "slow_download_rate"), (Self.corruptDownloadRateOption, "corrupt_download_rate"),
+            (Self.bombDownloadRateOption, "bomb_download_rate"),
         ]
         for (flag, key) in rates {
             if let rate = try arguments.double(flag, in: 0...1) { changes[key] = .number(JSONNumber(rate)!) }
         }
-        if let seconds = try arguments.int("retry-after", in: 0...3600) { changes["retry_after_seconds"] = .number(JSONNumber(seconds)) }
-        if let side = try arguments.int("bomb-side", in: 1...FaultPlan.maximumBombSide) { changes["bomb_side"] = .number(JSONNumber(side)) }
-        if let limit = arguments.value("rate-limit") {
+        if let seconds = try arguments.int(Self.retryAfterOption, in: 0...3600) { changes["retry_after_seconds"] = .number(JSONNumber(seconds)) }
+        if let side = try arguments.int(Self.bombSideOption, in: 1...FaultPlan.maximumBombSide) { changes["bomb_side"] = .number(JSONNumber(side)) }
+        if let limit = arguments.value(Self.rateLimitOption) {
             let parts = limit.split(separator: "/").map { Int($0) }
             guard parts.count == 2, let requests = parts[0], let seconds = parts[1], requests >= 1, seconds >= 1 else {
                 throw UsageError("option '--rate-limit' expects N/SECONDS such as 2/60, got '\(limit)'")
             }
             changes["rate_limit"] = ["requests": .number(JSONNumber(requests)), "seconds": .number(JSONNumber(seconds))]
         }
-        if let style = try arguments.choice("rate-limit-style", from: ["429", "403"]) { changes["rate_limit_style"] = .string(style) }
+        if let style = try arguments.choice(Self.rateLimitStyleOption, from: ["429", "403"]) { changes["rate_limit_style"] = .string(style) }
         do {
             return try FaultPlan().updated(with: .object(changes))
         } catch {

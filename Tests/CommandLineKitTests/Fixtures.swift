@@ -1,4 +1,4 @@
-import CommandLineKit
+@testable import CommandLineKit
 import Synchronization
 
 /// What the fake commands saw, for assertions.

@@ -17,8 +17,8 @@ import Testing
 
     @Test func rpcTakesAMethodAndOptionalParams() throws {
         let parsed = try CommandLineTool.parse(VisionCraftControl.self, arguments: ["rpc", "daemon.status", #"{"a":1}"#]).parsed
-        #expect(parsed.argument("METHOD") == "daemon.status")
-        #expect(parsed.argument("PARAMS") == #"{"a":1}"#)
+        #expect(parsed.argument(RPCCommand.methodArgument) == "daemon.status")
+        #expect(parsed.argument(RPCCommand.paramsArgument) == #"{"a":1}"#)
         #expect(throws: UsageError.self) { _ = try CommandLineTool.parse(VisionCraftControl.self, arguments: ["rpc"]) }
     }
 
