@@ -148,7 +148,7 @@ let package = Package(
         .target(name: "JSONRPCServer", dependencies: ["JSON", "JSONRPC", "Posix", "StreamServer"]),
 
         /// Loads plugins (dlopen, ABI check, init) and runs their hooks.
-        .target(name: "PluginHost", dependencies: ["Imaging", "JSON", "Posix", "VisionCraftPluginABI"]),
+        .target(name: "PluginHost", dependencies: ["Imaging", "Jobs", "JSON", "Posix", "VisionCraftPluginABI"]),
 
         /// System calls and POSIX types: descriptors, sockets, credentials, signals, processes.
         .target(name: "Posix", dependencies: ["CPosix"]),
@@ -197,7 +197,7 @@ let package = Package(
         /// In-process fuzz targets (the daemon's JSON-RPC surface, the
         /// configuration file, plugin options), for libFuzzer or a seeded run.
         .target(
-            name: "FuzzTargets", dependencies: ["Configuration", "Daemon", "Harness", "Imaging", "JSON", "JSONRPC", "PluginHost", "Posix", "Reliability"]
+            name: "FuzzTargets", dependencies: ["Configuration", "Daemon", "Harness", "Imaging", "Jobs", "JSON", "JSONRPC", "PluginHost", "Posix", "Reliability"]
         ),
 
         /// What the tests, the benchmarks, the campaigns and the fuzz targets
@@ -276,7 +276,7 @@ let package = Package(
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Posix"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
-        .testTarget(name: "PluginHostTests", dependencies: ["Imaging", "PluginHost", "Posix", "TestSupport"]),
+        .testTarget(name: "PluginHostTests", dependencies: ["Imaging", "Jobs", "PluginHost", "Posix", "TestSupport"]),
         /// The shipped plugins, loaded from the build with dlopen.
         .testTarget(name: "PluginsTests", dependencies: ["Imaging", "JSON", "PluginHost", "Posix", "TemplatePlugin", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),

@@ -1,4 +1,5 @@
 import Imaging
+import Jobs
 import JSON
 import PluginHost
 import Posix

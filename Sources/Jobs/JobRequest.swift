@@ -29,9 +29,9 @@ public struct JobRequest: RPCParameters, Equatable {
     public var labels: [String]
     /// Where the images go (absolute); default: the daemon's output folder.
     public var outputDirectory: String?
-    /// The plugin chain, in order: `name`, `name:key=value,...` or
-    /// `name:{json}` (options for that step).
-    public var plugins: [String]
+    /// The plugin chain, in order, each step read from `name`,
+    /// `name:key=value,...` or `name:{json}` (options for that step).
+    public var plugins: [PluginStep]
     /// A client's key for this submission: submitting again with the same key
     /// returns the first job instead of making a second.
     public var idempotencyKey: String?
@@ -39,7 +39,7 @@ public struct JobRequest: RPCParameters, Equatable {
     public init(
         prompt: String, negativePrompt: String = "", model: String? = nil, sampler: String? = nil, imageCount: Int = 1,
         cfgScale: Double? = nil, steps: Int? = nil, initImage: String? = nil, width: Int? = nil, height: Int? = nil,
-        priority: Int = 0, labels: [String] = [], outputDirectory: String? = nil, plugins: [String] = [], idempotencyKey: String? = nil
+        priority: Int = 0, labels: [String] = [], outputDirectory: String? = nil, plugins: [PluginStep] = [], idempotencyKey: String? = nil
     ) {
         self.prompt = prompt
         self.negativePrompt = negativePrompt
@@ -129,7 +129,14 @@ public struct JobRequest: RPCParameters, Equatable {
         height = try integer(.height)
         priority = try integer(.priority) ?? 0
         labels = try texts(.labels) ?? []
-        plugins = try texts(.plugins) ?? []
+        plugins = []
+        for step in try texts(.plugins) ?? [] {
+            do {
+                plugins.append(try PluginStep(parsing: step))
+            } catch {
+                throw FieldError(field: "\(path).\(JobField.plugins.wireName)", detail: error.description)
+            }
+        }
         outputDirectory = try location(.outputDirectory, try reader.string(JobField.outputDirectory.wireName, nonEmpty: true))
         idempotencyKey = try text(.idempotencyKey)
         try reader.finish()
@@ -208,7 +215,7 @@ public struct JobRequest: RPCParameters, Equatable {
         set(.priority, .number(JSONNumber(priority)))
         set(.labels, .array(labels.map { .string($0) }))
         set(.outputDirectory, outputDirectory.map { .string($0) })
-        set(.plugins, plugins.isEmpty ? nil : .array(plugins.map { .string($0) }))
+        set(.plugins, plugins.isEmpty ? nil : .array(plugins.map { .string($0.text) }))
         set(.idempotencyKey, idempotencyKey.map { .string($0) })
         return .object(object)
     }

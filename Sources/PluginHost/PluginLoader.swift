@@ -1,3 +1,4 @@
+import Jobs
 import Posix
 import VisionCraftPluginABI
 
@@ -52,7 +53,7 @@ public enum PluginLoader {
         UnsafeMutableRawPointer(copy).copyMemory(from: raw, byteCount: min(size, MemoryLayout<vc_plugin_descriptor>.size))
         let own = UnsafePointer(copy)
         let value = own.pointee
-        guard let namePointer = value.name, isPluginName(String(cString: namePointer)) else {
+        guard let namePointer = value.name, PluginStep.isPluginName(String(cString: namePointer)) else {
             throw PluginError(.invalidDescriptor, "\(path): the plugin's name must be 1 to 32 characters of a-z, 0-9 and -")
         }
         let name = String(cString: namePointer)
@@ -144,11 +145,6 @@ public enum PluginLoader {
     /// The size of an ABI 1.0 descriptor: everything up to `image_plan`
     /// (1.1). A descriptor may not be shorter.
     static let minimumDescriptorSize = MemoryLayout<vc_plugin_descriptor>.offset(of: \.image_plan)!
-
-    /// Plugin names: what users type in `--plugin NAME`.
-    static func isPluginName(_ name: String) -> Bool {
-        (1...32).contains(name.utf8.count) && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
-    }
 
     /// The longest message taken from a plugin.
     static let maximumMessageBytes = 1024

@@ -12,18 +12,12 @@ struct PluginChain: Sendable {
     let steps: [(plugin: LoadedPlugin, step: PluginStep)]
     let timeout: Duration
 
-    /// Reads and resolves `specs`; a name that is not loaded, a plugin
-    /// marked hung, or options the plugin does not take (see
-    /// `LoadedPlugin.checked`) are a problem with the `plugins` parameter.
-    static func resolve(_ specs: [String], registry: PluginRegistry?, timeout: Duration) throws(ParameterProblem) -> PluginChain {
+    /// Resolves `steps` against the loaded plugins; a name that is not
+    /// loaded, a plugin marked hung, or options the plugin does not take
+    /// (see `LoadedPlugin.checked`) are a problem with the `plugins` parameter.
+    static func resolve(_ requested: [PluginStep], registry: PluginRegistry?, timeout: Duration) throws(ParameterProblem) -> PluginChain {
         var steps: [(LoadedPlugin, PluginStep)] = []
-        for spec in specs {
-            let step: PluginStep
-            do {
-                step = try PluginStep(parsing: spec)
-            } catch {
-                throw ParameterProblem(field: "plugins", message: error.description)
-            }
+        for step in requested {
             let plugin: LoadedPlugin
             switch registry?.lookup(step.name) ?? .missing {
             case .loaded(let loaded):

@@ -77,7 +77,15 @@ enum JobOptions {
             case .height: result.height = try integer() ?? result.height
             case .priority: result.priority = try integer() ?? result.priority
             case .labels: result.labels = list() ?? result.labels
-            case .plugins: result.plugins = list() ?? result.plugins
+            case .plugins:
+                // The daemon's own reader, so a step it would refuse is refused here.
+                result.plugins = try list()?.map { text throws(UsageError) in
+                    do {
+                        return try PluginStep(parsing: text)
+                    } catch {
+                        throw UsageError("--\(option.long) \(error)")
+                    }
+                } ?? result.plugins
             case .outputDirectory: result.outputDirectory = absolute(text()) ?? result.outputDirectory
             case .idempotencyKey: result.idempotencyKey = text() ?? result.idempotencyKey
             }

@@ -11,9 +11,9 @@ import VisionCraftProtocol
 /// run again, with the real exec plugin.
 @Suite struct HookRetryTests {
     /// An exec step that appends `name` to `log` and then runs `then`.
-    func step(_ name: String, log: String, then: String) -> String {
+    func step(_ name: String, log: String, then: String) throws -> PluginStep {
         let command = "printf '%s %s\\n' \(name) \"$VISIONCRAFT_IMAGE\" >> '\(log)'; \(then)"
-        return "exec:" + JSONSerializer.serializeToString(["command": .string(command)])
+        return try PluginStep(parsing: "exec:" + JSONSerializer.serializeToString(["command": .string(command)]))
     }
 
     func lines(_ path: String) throws -> [String] {
@@ -32,8 +32,8 @@ import VisionCraftProtocol
         // The first step always works; the second fails (exit 3) until its
         // marker file exists, which its first run makes.
         let plugins = [
-            step("first", log: log, then: "exit 0"),
-            step("second", log: log, then: "if [ -e '\(marker)' ]; then exit 0; fi; : > '\(marker)'; exit 3"),
+            try step("first", log: log, then: "exit 0"),
+            try step("second", log: log, then: "if [ -e '\(marker)' ]; then exit 0; fi; : > '\(marker)'; exit 3"),
         ]
         let (failed, retried) = try await withInProcessDaemon({ options in
             options.set("upstream.url", "emulator")
@@ -64,7 +64,7 @@ import VisionCraftProtocol
             options.set("upstream.url", "emulator")
             options.set("queue.requests_per_minute", 0)
         }) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", plugins: [step("always", log: log, then: "exit 3")]))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", plugins: [try step("always", log: log, then: "exit 3")]))
             let first = try wait(client, submitted.id)
             _ = try client.call(JobRetry.self, .init(id: submitted.id))
             return (first, try wait(client, submitted.id))

@@ -18,7 +18,7 @@ import VisionCraftProtocol
     @Test(arguments: [[], ["upscale:scale=2"]])
     func aCorruptImageIsFetchedAgainMadeOnceMoreThenFailsWithTheReason(plugins: [String]) async throws {
         let (job, requests) = try await withInProcessDaemon(SchedulerBehaviourTests.fast(#"{"corrupt_download_rate":1}"#)) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a damaged fox", plugins: plugins))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a damaged fox", plugins: try plugins.map { try PluginStep(parsing: $0) }))
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
             return (finished.job, try Self.requests(client))
         }
@@ -68,7 +68,7 @@ import VisionCraftProtocol
 @Suite struct ImageBombTests {
     @Test func aBombThroughAPluginFailsAtOnceNamingTheLimit() async throws {
         let (job, requests) = try await withInProcessDaemon(SchedulerBehaviourTests.fast(#"{"bomb_download_rate":1}"#)) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a bomb", plugins: ["upscale:scale=2"]))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a bomb", plugins: [try PluginStep(parsing: "upscale:scale=2")]))
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40)))
             return (finished.job, try CorruptImageTests.requests(client))
         }

@@ -64,7 +64,7 @@ import VisionCraftProtocol
         let plugins = try pluginFolder(["echo"])
         defer { plugins.remove() }
         let (withPlugin, processed, original) = try await withInProcessDaemon(daemonWith(plugins)) { client, _ in
-            let processed = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", plugins: ["echo-test:strength=1"]))
+            let processed = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", plugins: [try PluginStep(parsing: "echo-test:strength=1")]))
             let first = try client.call(JobWait.self, .init(id: processed.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
             // The same prompt without the plugin: the emulator draws the same picture.
             let unprocessed = try client.call(JobSubmit.self, JobRequest(prompt: "a fox (echoed)"))
@@ -94,27 +94,30 @@ import VisionCraftProtocol
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         try await withInProcessDaemon(daemonWith(plugins, timeout: .milliseconds(300))) { client, _ in
-            let unknown = serverError { _ = try client.call(JobSubmit.self, JobRequest(prompt: "x", plugins: ["no-such-plugin"])) }
+            let unknown = serverError { _ = try client.call(JobSubmit.self, JobRequest(prompt: "x", plugins: [try PluginStep(parsing: "no-such-plugin")])) }
             #expect(unknown?.data?["field"] == "params.plugins")
             #expect(unknown?.message.contains("no plugin named no-such-plugin is loaded (loaded: echo-test, slow-test") == true)
-            let malformed = serverError { _ = try client.call(JobSubmit.self, JobRequest(prompt: "x", plugins: ["echo-test:{oops"])) }
+            // A step that does not read is refused where the request is read.
+            let malformed = serverError { _ = try client.call("job.submit", params: ["prompt": "x", "plugins": ["echo-test:{oops"]]) }
+            #expect(malformed?.data?["field"] == "params.plugins")
             #expect(malformed?.message.contains("not a JSON object") == true)
+            #expect(throws: PluginStepError.self) { _ = try PluginStep(parsing: "echo-test:{oops") }
 
             // The echo plugin's file hook fails for paths with "fail" in them.
-            let failing = try client.call(JobSubmit.self, JobRequest(prompt: "x", outputDirectory: folder.file("fail"), plugins: ["echo-test"]))
+            let failing = try client.call(JobSubmit.self, JobRequest(prompt: "x", outputDirectory: folder.file("fail"), plugins: [try PluginStep(parsing: "echo-test")]))
             let failed = try client.call(JobWait.self, .init(id: failing.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
             #expect(failed.state == .failed)
             #expect(failed.error?.kind == "plugin")
             #expect(failed.error?.message.contains("plugin echo-test: asked to fail") == true)
 
             // A hook past the time limit fails its job and marks the plugin hung.
-            let slow = try client.call(JobSubmit.self, JobRequest(prompt: "y", plugins: [#"slow-test:{"sleep_ms":20000}"#]))
+            let slow = try client.call(JobSubmit.self, JobRequest(prompt: "y", plugins: [try PluginStep(parsing: #"slow-test:{"sleep_ms":20000}"#)]))
             let timedOut = try client.call(JobWait.self, .init(id: slow.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
             #expect(timedOut.state == .failed)
             #expect(timedOut.error?.message.contains("did not finish within 0.3 s") == true)
             let listed = try client.call(PluginsList.self, NoParameters())
             #expect(listed.plugins.first { $0.name == "slow-test" }?.hung?.contains("image hook") == true)
-            let refused = serverError { _ = try client.call(JobSubmit.self, JobRequest(prompt: "z", plugins: ["slow-test"])) }
+            let refused = serverError { _ = try client.call(JobSubmit.self, JobRequest(prompt: "z", plugins: [try PluginStep(parsing: "slow-test")])) }
             #expect(refused?.message.contains("marked hung") == true)
             #expect(try client.call(DaemonStatus.self, NoParameters()).pid > 0, "the daemon still answers")
         }
@@ -128,7 +131,7 @@ import VisionCraftProtocol
             options.set("queue.requests_per_minute", 0)
         }) { client, _ in
             let listed = try client.call(PluginsList.self, NoParameters())
-            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a big fox", plugins: ["upscale:scale=2"]))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a big fox", plugins: [try PluginStep(parsing: "upscale:scale=2")]))
             let job = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70))).job
             let decoded = try PNGCodec.decode(try FileSystem.readFile(try #require(job.images.first?.path)))
             return (listed, job, (decoded.image.width, decoded.image.height), decoded.text.first { $0.keyword == "parameters" }?.text)
@@ -149,13 +152,13 @@ import VisionCraftProtocol
             options.set("upstream.url", "emulator")
             options.set("queue.requests_per_minute", 0)
         }) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a {red|red} fox, (detailed:1.2)", plugins: ["template"]))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a {red|red} fox, (detailed:1.2)", plugins: [try PluginStep(parsing: "template")]))
             let job = try client.call(JobGet.self, .init(id: submitted.id))
-            let refused = serverError { _ = try client.call(JobSubmit.self, JobRequest(prompt: "a {fox", plugins: ["template"])) }
+            let refused = serverError { _ = try client.call(JobSubmit.self, JobRequest(prompt: "a {fox", plugins: [try PluginStep(parsing: "template")])) }
             return (job, refused)
         }
         #expect(job.params.prompt == "a red fox, (detailed:1.2)")
-        #expect(job.params.plugins == ["template"])
+        #expect(job.params.plugins.map(\.text) == ["template"])
         #expect(refused?.data?["field"] == "params.plugins")
         #expect(refused?.message.contains("plugin template: '{' at 3 is never closed") == true)
     }
@@ -165,7 +168,7 @@ import VisionCraftProtocol
             options.set("upstream.url", "emulator")
             options.set("queue.requests_per_minute", 0)
         }) { client, _ in
-            let parameters = JobRequest(prompt: "a {red|blue} {fox|cat}", plugins: [#"template:{"mode":"combinatorial"}"#], idempotencyKey: "zoo")
+            let parameters = JobRequest(prompt: "a {red|blue} {fox|cat}", plugins: [try PluginStep(parsing: #"template:{"mode":"combinatorial"}"#)], idempotencyKey: "zoo")
             let submitted = try client.call(JobSubmit.self, parameters)
             let jobs = try submitted.ids.map { id in try client.call(JobWait.self, .init(id: id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job }
             let again = try client.call(JobSubmit.self, parameters)

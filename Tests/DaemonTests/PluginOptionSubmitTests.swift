@@ -22,12 +22,12 @@ import VisionCraftProtocol
             options.pluginFolders = [plugins.path]
         }) { client, _ in
             let refusals = ["upscale:factor=2", "upscale:scale=5", "exec", "template:mode=every"].map { spec in
-                (spec, serverError { _ = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", plugins: [spec])) })
+                (spec, serverError { _ = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", plugins: [try PluginStep(parsing: spec)])) })
             }
             let jobs = try client.call(JobList.self, .init()).jobs
             let listed = try client.call(PluginsList.self, NoParameters())
             // An ABI 1.0 plugin declares no options: any are taken, as before.
-            let old = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", plugins: ["echo-test:anything=1"]))
+            let old = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", plugins: [try PluginStep(parsing: "echo-test:anything=1")]))
             return (refusals, jobs, listed, old)
         }
         for (spec, refusal) in refusals {
@@ -51,7 +51,7 @@ import VisionCraftProtocol
         defer { folder.remove() }
         try FileSystem.writeFileAtomically(folder.file("styles.csv"), Array("name,prompt,negative_prompt\nA,{prompt} in oil,\nB,at dusk,blurry\n".utf8))
         let job = try await withInProcessDaemon(emulated) { client, _ in
-            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", plugins: ["template:styles=\(folder.file("styles.csv")),style=A, B"]))
+            let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a fox", plugins: [try PluginStep(parsing: "template:styles=\(folder.file("styles.csv")),style=A, B")]))
             return try client.call(JobGet.self, .init(id: submitted.id))
         }
         #expect(job.params.prompt == "a fox in oil, at dusk", "style=A, B applies both")

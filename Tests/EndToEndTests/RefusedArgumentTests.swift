@@ -15,6 +15,11 @@ import TestSupport
         #expect(cfg.status == 64, "\(cfg.standardError)")
         #expect(cfg.standardError.contains("--cfg"), "\(cfg.standardError)")
 
+        // A plugin step is read by the daemon's own reader, in vcctl.
+        let step = try await vcctl(socket + ["submit", "a fox", "--plugin", "upscale:{oops"], folder: daemon.folder)
+        #expect(step.status == 64, "\(step.standardError)")
+        #expect(step.standardError.contains("--plugin 'upscale:{oops': the options after 'upscale:' are not a JSON object"), "\(step.standardError)")
+
         // 31 steps is refused by the daemon (text-to-image takes up to 30).
         let steps = try await vcctl(socket + ["submit", "a fox", "--steps", "31"], folder: daemon.folder)
         #expect(steps.status == 64, "\(steps.standardError)")

@@ -21,7 +21,7 @@ import Testing
         let request = JobRequest(
             prompt: "a fox", negativePrompt: "rain", model: "m", sampler: "s", imageCount: 7, cfgScale: 6.5, steps: 40,
             initImage: "/in.png", width: 640, height: 512, priority: -3, labels: ["a", "b"], outputDirectory: "/out",
-            plugins: ["upscale:scale=2"], idempotencyKey: "k"
+            plugins: [try PluginStep(parsing: "upscale:scale=2")], idempotencyKey: "k"
         )
         guard case .object(let object) = request.json else { Issue.record("not an object"); return }
         #expect(Set(object.keys) == Set(JobField.allCases.map(\.wireName)))

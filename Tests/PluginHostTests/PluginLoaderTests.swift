@@ -1,3 +1,4 @@
+import Jobs
 @testable import PluginHost
 import Posix
 import Testing
@@ -69,12 +70,12 @@ func testPlugin(_ name: String) throws -> String {
     }
 
     @Test func pluginNamesAreWhatUsersType() {
-        #expect(PluginLoader.isPluginName("upscale"))
-        #expect(PluginLoader.isPluginName("echo-test2"))
-        #expect(!PluginLoader.isPluginName(""))
-        #expect(!PluginLoader.isPluginName("Upscale"))
-        #expect(!PluginLoader.isPluginName("up scale"))
-        #expect(!PluginLoader.isPluginName(String(repeating: "a", count: 33)))
+        #expect(PluginStep.isPluginName("upscale"))
+        #expect(PluginStep.isPluginName("echo-test2"))
+        #expect(!PluginStep.isPluginName(""))
+        #expect(!PluginStep.isPluginName("Upscale"))
+        #expect(!PluginStep.isPluginName("up scale"))
+        #expect(!PluginStep.isPluginName(String(repeating: "a", count: 33)))
     }
 }
 

@@ -1,3 +1,4 @@
+import Jobs
 @testable import PluginHost
 import Testing
 import TestSupport

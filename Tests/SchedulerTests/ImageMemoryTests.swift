@@ -1,5 +1,6 @@
 import HTTPServer
 import Imaging
+import Jobs
 import PluginHost
 import Posix
 @testable import Scheduler

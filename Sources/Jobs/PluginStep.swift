@@ -1,15 +1,31 @@
 import JSON
 
 /// One step of a job's plugin chain, as users write it: `upscale`,
-/// `upscale:scale=2,mode=fast`, or `upscale:{"scale":2}`.
+/// `upscale:scale=2,mode=fast`, or `upscale:{"scale":2}`. A job's steps are
+/// read once, where the request is read (`JobRequest.plugins`); the stored
+/// job keeps each as it was written.
 public struct PluginStep: Sendable, Equatable, CustomStringConvertible {
     public let name: String
     /// A JSON object (empty when none were given).
     public let options: JSON
+    /// The step as written (`upscale:scale=2`): what the job stores and shows.
+    public let text: String
 
+    /// A step made in code; its text is the name with the options as JSON.
     public init(name: String, options: JSON = [:]) {
         self.name = name
         self.options = options
+        if case .object(let object) = options, !object.isEmpty {
+            text = name + ":" + JSONSerializer.serializeToString(options)
+        } else {
+            text = name
+        }
+    }
+
+    /// Plugin names: what users type in `--plugin NAME`, and what a
+    /// plugin's descriptor must call it: 1 to 32 of a-z, 0-9 and `-`.
+    public static func isPluginName(_ name: String) -> Bool {
+        (1...32).contains(name.utf8.count) && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
     }
 
     /// Reads one step. Values in `key=value` form are numbers, true/false or
@@ -17,7 +33,8 @@ public struct PluginStep: Sendable, Equatable, CustomStringConvertible {
     /// (`style=A, B` is one value, "A, B").
     public init(parsing text: String) throws(PluginStepError) {
         let name = String(text.prefix { $0 != ":" })
-        guard PluginLoader.isPluginName(name) else {
+        self.text = text
+        guard Self.isPluginName(name) else {
             throw PluginStepError("'\(text)': a plugin name is 1 to 32 characters of a-z, 0-9 and - (vcctl plugins lists them)")
         }
         self.name = name
