@@ -50,12 +50,11 @@ struct QueueMethods: Sendable {
         }
         table.register(JobList.self) { parameters, _ in
             let query = JobStore.Query(
-                state: parameters.state, label: parameters.label, text: parameters.text,
-                search: parameters.search, limit: parameters.limit + 1, before: parameters.before
+                state: parameters.state, label: parameters.label, text: parameters.text, search: parameters.search, limit: parameters.limit,
+                before: parameters.before
             )
-            let jobs = try await Self.mapped { try await scheduler.store.perform { store in try store.list(query) } }
-            let page = jobs.prefix(parameters.limit)
-            return JobList.Result(jobs: page.map { $0.info() }, next: jobs.count > parameters.limit ? page.last?.id : nil)
+            let page = try await Self.mapped { try await scheduler.list(query) }
+            return JobList.Result(jobs: page.jobs, next: page.next)
         }
         let subscriptions = self.subscriptions
         table.register(EventsSubscribe.self) { _, context in

@@ -187,6 +187,17 @@ public final class JobScheduler: Sendable {
         }
     }
 
+    /// One page of jobs, newest first, and the id to list on from (`before`)
+    /// when there are more.
+    public func list(_ query: JobStore.Query) async throws -> (jobs: [JobInfo], next: String?) {
+        var probe = query
+        // One more than asked shows whether there is a next page.
+        probe.limit = query.limit + 1
+        let jobs = try await store.perform { [probe] store in try store.list(probe) }
+        let page = jobs.prefix(query.limit)
+        return (page.map { $0.info() }, jobs.count > query.limit ? page.last?.id : nil)
+    }
+
     /// Cancels a queued job at once, or a running one by aborting its request.
     public func cancel(_ id: String) async throws -> JobInfo {
         let job = try await store.perform { store in
