@@ -11,7 +11,7 @@
 //   CProtocolDocuments, CLibPNG, CPNGCodec, CLibCurl, CCurlShim, CSQLite) are
 //   tested through the Swift module that wraps them.
 // - Executables are one short file over a library.
-// - Targets are listed in sections (plugins, libraries, tools, executables,
+// - Targets are listed in sections (plugins, libraries, harness, executables,
 //   tests), each sorted by name, as are dependency lists.
 // - This package lists the products and their tests only. The benchmark,
 //   reliability and fuzz tools are a package of their own, Benchmarks/,
@@ -40,6 +40,7 @@ let package = Package(
         .library(name: "vctest-overflow", type: .dynamic, targets: ["TestPluginOverflow"]),
         .library(name: "vctest-slow", type: .dynamic, targets: ["TestPluginSlow"]),
         .library(name: "vctest-wrong-abi", type: .dynamic, targets: ["TestPluginWrongABI"]),
+        // Then the libraries the tools package imports (toolsPackageLibraries, below).
     ] + toolsPackageLibraries.map { .library(name: $0, targets: [$0]) },
     targets: [
         // MARK: Plugins (shared libraries visioncraftd loads; see Protocol/PLUGINS.md)
