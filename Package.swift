@@ -10,14 +10,13 @@
 //   with a `Tests` suffix. C shims and system libraries (CPosix,
 //   CProtocolDocuments, CLibPNG, CPNGCodec, CLibCurl, CCurlShim, CSQLite) are
 //   tested through the Swift module that wraps them.
-// - Executables are one short file over a library, except the two small C
-//   programs the benchmark uses as its floor and its load generator.
-// - Targets are listed in sections (plugins, libraries, tools, executables,
+// - Executables are one short file over a library.
+// - Targets are listed in sections (plugins, libraries, harness, executables,
 //   tests), each sorted by name, as are dependency lists.
-// - The tool libraries (Harness, Benchmarks, Reliability, FuzzTargets) sit
-//   in a section of their own: only the tests and the visioncraft-bench,
-//   -reliability and -fuzz executables depend on them, never vcctl,
-//   visioncraftd, the emulator or a plugin.
+// - This package lists the products and their tests only. The benchmark,
+//   reliability and fuzz tools are a package of their own, Benchmarks/,
+//   which depends on this one by path. Harness (what the tests and the tools
+//   share) sits in a section of its own: no product depends on it.
 
 import PackageDescription
 
@@ -25,10 +24,7 @@ let package = Package(
     name: "visioncraft",
     products: [
         .executable(name: "vcctl", targets: ["vcctl"]),
-        .executable(name: "visioncraft-bench", targets: ["visioncraft-bench"]),
         .executable(name: "visioncraft-emulator", targets: ["visioncraft-emulator"]),
-        .executable(name: "visioncraft-fuzz", targets: ["visioncraft-fuzz"]),
-        .executable(name: "visioncraft-reliability", targets: ["visioncraft-reliability"]),
         .executable(name: "visioncraftd", targets: ["visioncraftd"]),
         // Shipped plugins: found by visioncraftd next to its binary.
         .library(name: "visioncraft-exec", type: .dynamic, targets: ["ExecPlugin"]),
@@ -44,7 +40,8 @@ let package = Package(
         .library(name: "vctest-overflow", type: .dynamic, targets: ["TestPluginOverflow"]),
         .library(name: "vctest-slow", type: .dynamic, targets: ["TestPluginSlow"]),
         .library(name: "vctest-wrong-abi", type: .dynamic, targets: ["TestPluginWrongABI"]),
-    ],
+        // Then the libraries the tools package imports (toolsPackageLibraries, below).
+    ] + toolsPackageLibraries.map { .library(name: $0, targets: [$0]) },
     targets: [
         // MARK: Plugins (shared libraries visioncraftd loads; see Protocol/PLUGINS.md)
 
@@ -185,29 +182,12 @@ let package = Package(
         /// The daemon's wire protocol: method catalog, error reasons, socket location.
         .target(name: "VisionCraftProtocol", dependencies: ["CProtocolDocuments", "Jobs", "JSON", "JSONRPC"]),
 
-        // MARK: Tools (for the tests, benchmarks, reliability campaigns and fuzzing)
-
-        /// Orchestrates the benchmarks: starts servers, drives the load
-        /// generator, prints tables with ratios against peers.
-        .target(
-            name: "Benchmarks",
-            dependencies: ["CCurlShim", "CLibCurl", "Harness", "HTTPClient", "Imaging", "JobStore", "JSON", "PluginHost", "Posix", "VisionCraftAPI"]
-        ),
-
-        /// In-process fuzz targets (the daemon's JSON-RPC surface, the
-        /// configuration file, plugin options), for libFuzzer or a seeded run.
-        .target(
-            name: "FuzzTargets", dependencies: ["Configuration", "Daemon", "Harness", "Imaging", "Jobs", "JSON", "JSONRPC", "PluginHost", "Posix", "Reliability"]
-        ),
+        // MARK: Harness (for the tests and the tools package, Benchmarks/)
 
         /// What the tests, the benchmarks, the campaigns and the fuzz targets
         /// share: a daemon started in a sandbox, the built binaries, a line
         /// client over LineFramer, text tables.
         .target(name: "Harness", dependencies: ["JSONRPC", "Posix"]),
-
-        /// The reliability checks (`visioncraft-reliability`): seeded inputs
-        /// for the JSON-RPC surface, fed to a live daemon.
-        .target(name: "Reliability", dependencies: ["Harness", "Imaging", "JobStore", "JSON", "JSONRPC", "Posix"]),
 
         // MARK: Executables
 
@@ -219,23 +199,9 @@ let package = Package(
             // Static: libpng (vcctl show) needs zlib named, which a shared libpng brings itself.
             linkerSettings: vcctlLinkerSettings
         ),
-        .executableTarget(name: "visioncraft-bench", dependencies: ["Benchmarks"]),
 
         /// The emulator as a program.
         .executableTarget(name: "visioncraft-emulator", dependencies: ["VisionCraftEmulator"]),
-
-        /// The fuzz targets as a program: libFuzzer's driver when built with
-        /// -sanitize=fuzzer (.ci/fuzz), else seeded inputs and corpus replay.
-        .executableTarget(name: "visioncraft-fuzz", dependencies: ["FuzzTargets"]),
-
-        /// The reliability checks as a program.
-        .executableTarget(name: "visioncraft-reliability", dependencies: ["Reliability"]),
-
-        /// The benchmark floor: answers every line on a Unix socket with a fixed reply.
-        .executableTarget(name: "visioncraft-bench-floor", path: "Sources/BenchFloor"),
-
-        /// The benchmark load generator (NDJSON over Unix sockets, HTTP/1.1 over TCP).
-        .executableTarget(name: "visioncraft-loadgen", path: "Sources/LoadGenerator"),
 
         /// The daemon (links the Swift runtime dynamically: plugins share it).
         .executableTarget(name: "visioncraftd", dependencies: ["Daemon"], linkerSettings: sanitizerExportSettings),
@@ -253,7 +219,6 @@ let package = Package(
         .target(name: "TestPluginSlow", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Slow", publicHeadersPath: "."),
         .target(name: "TestPluginWrongABI", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/WrongABI", publicHeadersPath: "."),
 
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Harness", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit", "NameMatching"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Posix", "TestSupport"]),
@@ -265,8 +230,7 @@ let package = Package(
             ]
         ),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
-        .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "JobStore", "JSON", "Posix", "Reliability", "TestSupport"]),
-        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "Posix", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "JobStore", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "Posix", "TestSupport"]),
@@ -280,7 +244,6 @@ let package = Package(
         /// The shipped plugins, loaded from the build with dlopen.
         .testTarget(name: "PluginsTests", dependencies: ["Imaging", "JSON", "PluginHost", "Posix", "TemplatePlugin", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
-        .testTarget(name: "ReliabilityTests", dependencies: ["Posix", "Reliability", "TestSupport"]),
         .testTarget(
             name: "SchedulerTests",
             dependencies: [
@@ -299,6 +262,13 @@ let package = Package(
     ],
     cLanguageStandard: .c2x
 )
+
+/// The libraries the tools package (Benchmarks/) imports, each a library
+/// product of its own so that a package depending on this one can name it.
+/// TestSupport is test-only: the tools' tests use it, no product does.
+var toolsPackageLibraries: [String] {
+    ["CCurlShim", "CLibCurl", "Configuration", "Daemon", "Harness", "HTTPClient", "Imaging", "Jobs", "JobStore", "JSON", "JSONRPC", "PluginHost", "Posix", "TestSupport", "VisionCraftAPI"]
+}
 
 /// vcctl links statically (no shared libraries to load at start) unless
 /// VISIONCRAFT_SANITIZE is set: the sanitizers' runtimes need a dynamic

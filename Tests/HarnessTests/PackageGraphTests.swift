@@ -2,17 +2,28 @@ import Posix
 import Testing
 import TestSupport
 
-/// The tool libraries stay out of the product graph: nothing that vcctl,
+/// The tools stay out of the product graph (Package.swift's rules): the
+/// benchmark, reliability and fuzz tools are a package of their own under
+/// Benchmarks/ that depends on this one by path, and nothing that vcctl,
 /// visioncraftd, the emulator or a shipped plugin is built from depends on
-/// them, directly or through another target (Package.swift's rule).
+/// what the tests and tools share, directly or through another target.
 @Suite struct PackageGraphTests {
-    static let tools: Set<String> = ["Benchmarks", "FuzzTargets", "Harness", "Reliability", "TestSupport"]
+    /// What the tests and the tools package share: never part of a product.
+    static let shared: Set<String> = ["Harness", "TestSupport"]
+    /// The tools package's targets: none of them may be declared here.
+    static let tools: Set<String> = [
+        "Benchmarks", "FuzzTargets", "Reliability", "visioncraft-bench", "visioncraft-bench-floor", "visioncraft-fuzz", "visioncraft-loadgen",
+        "visioncraft-reliability",
+    ]
     static let products = ["vcctl", "visioncraftd", "visioncraft-emulator", "ExecPlugin", "TemplatePlugin", "UpscalePlugin"]
 
-    @Test func noProductIsBuiltFromAToolLibrary() throws {
-        let manifest = String(decoding: try FileSystem.readFile(ManualPage.repositoryRoot + "/Package.swift"), as: UTF8.self)
-        let graph = Self.targets(in: manifest)
-        #expect(Self.tools.isSubset(of: Set(graph.keys)), "every tool library is declared: \(graph.keys.sorted())")
+    static func manifest(_ path: String) throws -> String {
+        String(decoding: try FileSystem.readFile(ManualPage.repositoryRoot + "/" + path), as: UTF8.self)
+    }
+
+    @Test func noProductIsBuiltFromATestOrToolTarget() throws {
+        let graph = Self.targets(in: try Self.manifest("Package.swift"))
+        #expect(Self.shared.isSubset(of: Set(graph.keys)), "the shared libraries are declared: \(graph.keys.sorted())")
         for product in Self.products {
             #expect(graph[product] != nil, "\(product) is declared")
             var seen: Set<String> = []
@@ -21,8 +32,20 @@ import TestSupport
                 guard seen.insert(target).inserted else { continue }
                 next += graph[target] ?? []
             }
-            #expect(seen.isDisjoint(with: Self.tools), "\(product) is built from \(seen.intersection(Self.tools).sorted())")
+            #expect(seen.isDisjoint(with: Self.shared), "\(product) is built from \(seen.intersection(Self.shared).sorted())")
         }
+    }
+
+    @Test func theProductPackageHoldsNoToolTarget() throws {
+        let graph = Self.targets(in: try Self.manifest("Package.swift"))
+        #expect(Set(graph.keys).isDisjoint(with: Self.tools), "tool targets in Package.swift: \(Set(graph.keys).intersection(Self.tools).sorted())")
+    }
+
+    @Test func theToolsPackageHoldsTheToolsAndDependsOnTheProductByPath() throws {
+        let manifest = try Self.manifest("Benchmarks/Package.swift")
+        #expect(manifest.contains(#".package(name: "visioncraft", path: "../")"#), "Benchmarks/Package.swift depends on ../ by path")
+        let graph = Self.targets(in: manifest)
+        #expect(Self.tools.isSubset(of: Set(graph.keys)), "the tools package declares \(Self.tools.subtracting(graph.keys).sorted()) too")
     }
 
     @Test func theGraphReaderSeesEachTargetsDependencies() {

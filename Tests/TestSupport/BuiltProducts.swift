@@ -17,9 +17,10 @@ public enum BuiltProducts {
         return FileSystem.parentDirectory(of: own)
     }
 
-    /// The executables of this build, for what the harness starts.
+    /// The executables of this build, for what the harness starts (with
+    /// VISIONCRAFT_BIN_DIR set, the tools' own are next to the test binary).
     public static var binaries: Binaries {
-        Binaries(directory: directory, buildHint: "run the tests with 'swift test' (which builds every product)")
+        Binaries(directory: directory, fallbackDirectory: Binaries.runningDirectory, buildHint: "run the tests with 'swift test' (which builds every product)")
     }
 
     /// The path of a built executable; throws if it is missing.

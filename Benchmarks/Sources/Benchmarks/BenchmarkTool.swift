@@ -5,8 +5,10 @@ import Posix
 /// the whole report (BENCHMARKS.md and its plot).
 ///
 /// ```
-/// swift build -c release && .build/release/visioncraft-bench [rpc|cli|upstream|queue|plugins|scaling] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
-/// .build/release/visioncraft-bench report [--out BENCHMARKS.md] [--plot BENCHMARKS-scaling.svg]
+/// swift build -c release && swift build -c release --package-path Benchmarks
+/// export VISIONCRAFT_BIN_DIR=$PWD/.build/release      # the product's visioncraftd, vcctl, emulator, plugins
+/// Benchmarks/.build/release/visioncraft-bench [rpc|cli|upstream|queue|plugins|scaling] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
+/// Benchmarks/.build/release/visioncraft-bench report [--out BENCHMARKS.md] [--plot BENCHMARKS-scaling.svg]
 /// ```
 public enum BenchmarkTool {
     static let usage = "Usage: visioncraft-bench [rpc|cli|upstream|queue|plugins|scaling] [--duration SECONDS] [--connections 1,8,64] [--no-aria2] [--no-startup]\n"
@@ -35,8 +37,10 @@ public enum BenchmarkTool {
                   peer as a ratio, the scaling plot (SVG), where we are behind and
                   why, and every table. .ci/benchmarks installs the peers, builds
                   and runs this.
-        Without a name, the first five (tables on stdout). Build first:
-        swift build -c release
+        Without a name, the first five (tables on stdout). Build both
+        packages first, and name the product's build in VISIONCRAFT_BIN_DIR:
+        swift build -c release && swift build -c release --package-path Benchmarks
+        export VISIONCRAFT_BIN_DIR=$PWD/.build/release
 
         Options:
           --duration SECONDS     measuring time per run (default 3; scaling: 1)

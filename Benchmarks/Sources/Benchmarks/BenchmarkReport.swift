@@ -98,8 +98,8 @@ public struct BenchmarkReport: Sendable {
             "## Reproduce",
             "",
             "```sh",
-            ".ci/benchmarks                       # peers, release build, this file",
-            ".build/release/visioncraft-bench rpc # or cli, upstream, plugins, queue, scaling: one table",
+            ".ci/benchmarks                                                                  # peers, release builds, this file",
+            "VISIONCRAFT_BIN_DIR=$PWD/.build/release Benchmarks/.build/release/visioncraft-bench rpc # or cli, upstream, plugins, queue, scaling: one table",
             "```",
         ]
         return lines.joined(separator: "\n") + "\n"

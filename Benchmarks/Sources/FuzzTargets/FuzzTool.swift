@@ -70,7 +70,7 @@ public enum FuzzTool {
         case "config": return FuzzTarget(name: name, seeds: FuzzSeeds.config) { ConfigFuzzTarget() }
         case "plugin-options":
             return FuzzTarget(name: name, seeds: FuzzSeeds.pluginOptions) {
-                // The shipped plugins are built next to this program.
+                // The shipped plugins: the product's build (VISIONCRAFT_BIN_DIR).
                 return try PluginOptionsFuzzTarget(pluginFolder: try Binaries().directory)
             }
         default: return nil

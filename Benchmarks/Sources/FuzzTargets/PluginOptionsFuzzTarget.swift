@@ -24,7 +24,7 @@ public final class PluginOptionsFuzzTarget: @unchecked Sendable {
             template = try PluginLoader.load("\(folder)/libvisioncraft-template\(PluginRegistry.fileExtension)")
             upscale = try PluginLoader.load("\(folder)/libvisioncraft-upscale\(PluginRegistry.fileExtension)")
         } catch {
-            throw FuzzFailure("the shipped plugins cannot be loaded from \(folder): \(error); build them first (swift build)")
+            throw FuzzFailure("the shipped plugins cannot be loaded from \(folder): \(error); build them first (swift build) and name that build's folder in VISIONCRAFT_BIN_DIR")
         }
     }
 

@@ -5,7 +5,8 @@ import Posix
 /// started daemons and prints what they found.
 ///
 /// ```
-/// swift build -c release && .build/release/visioncraft-reliability fuzz|crash [options]
+/// swift build -c release && swift build -c release --package-path Benchmarks
+/// VISIONCRAFT_BIN_DIR=$PWD/.build/release Benchmarks/.build/release/visioncraft-reliability fuzz|crash [options]
 /// ```
 public enum ReliabilityTool {
     static let usage = """

@@ -74,7 +74,7 @@ import TestSupport
         let report = BenchmarkReport(date: "d", machine: [], sections: [], findings: [], plot: nil, scaling: nil).markdown()
         #expect(report.contains(part))
         let file = String(decoding: try FileSystem.readFile(ManualPage.repositoryRoot + "/BENCHMARKS.md"), as: UTF8.self)
-        #expect(file.contains(part), "BENCHMARKS.md's \"\(ProfileNotes.title)\" differs from Sources/Benchmarks/ProfileNotes.swift")
+        #expect(file.contains(part), "BENCHMARKS.md's \"\(ProfileNotes.title)\" differs from Benchmarks/Sources/Benchmarks/ProfileNotes.swift")
     }
 
     @Test func theMachineIsDescribed() {
