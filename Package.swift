@@ -59,6 +59,11 @@ let package = Package(
 
         // MARK: Libraries
 
+        /// The seam between the scheduler and an image service: `ImageBackend`,
+        /// what a backend can do, its catalog, one generation call, failures
+        /// classified. Each backend is a module implementing it.
+        .target(name: "Backends", dependencies: ["Jobs"]),
+
         /// Typed wrappers for libcurl's variadic calls and the response callbacks.
         .target(name: "CCurlShim", dependencies: ["CLibCurl"]),
 
@@ -167,7 +172,7 @@ let package = Package(
         ),
 
         /// The VisionCraft API: validation, calls, outcome classification, downloads.
-        .target(name: "VisionCraftAPI", dependencies: ["HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
+        .target(name: "VisionCraftAPI", dependencies: ["Backends", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
 
         /// A local server that behaves like the VisionCraft API (for tests and
         /// offline use), with fault injection.
@@ -219,6 +224,7 @@ let package = Package(
         .target(name: "TestPluginSlow", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Slow", publicHeadersPath: "."),
         .target(name: "TestPluginWrongABI", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/WrongABI", publicHeadersPath: "."),
 
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Jobs"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit", "NameMatching"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Posix", "TestSupport"]),
@@ -255,7 +261,7 @@ let package = Package(
         .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "Jobs", "JSON", "Posix", "TestSupport", "VCCtl", "VisionCraftProtocol"]),
         .testTarget(
             name: "VisionCraftAPITests",
-            dependencies: ["HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport", "VisionCraftAPI", "VisionCraftEmulator"]
+            dependencies: ["Backends", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport", "VisionCraftAPI", "VisionCraftEmulator"]
         ),
         .testTarget(name: "VisionCraftEmulatorTests", dependencies: ["HTTPServer", "Imaging", "JSON", "Posix", "TestSupport", "VisionCraftEmulator"]),
         .testTarget(name: "VisionCraftProtocolTests", dependencies: ["Jobs", "JSON", "VisionCraftProtocol"]),
