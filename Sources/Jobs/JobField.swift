@@ -43,18 +43,22 @@ public enum JobField: String, CaseIterable, Sendable {
 
     /// The longest path or URL (`output_dir`, `init_images`), in bytes.
     public static let maximumPathBytes = 4096
+    /// The longest prompt or negative prompt, in bytes of UTF-8: far beyond
+    /// what a model reads (CLIP takes 75 tokens a chunk), and small enough
+    /// that a runaway client cannot fill the job database (every prompt is
+    /// stored, with its full-text index).
+    public static let maximumPromptBytes = 16 << 10
+    /// How closely to follow the prompt (cfg), for every kind of job.
+    public static let guidanceRange = 0.0...20.0
 
     /// What the field takes.
     public var values: Values {
         switch self {
-        // Far beyond what a model reads (CLIP takes 75 tokens a chunk), and
-        // small enough that a runaway client cannot fill the job database
-        // (every prompt is stored, with its full-text index).
-        case .prompt: .text(nonEmpty: true, maximumBytes: 16 << 10)
-        case .negativePrompt: .text(nonEmpty: false, maximumBytes: 16 << 10)
+        case .prompt: .text(nonEmpty: true, maximumBytes: Self.maximumPromptBytes)
+        case .negativePrompt: .text(nonEmpty: false, maximumBytes: Self.maximumPromptBytes)
         case .model, .sampler: .text(nonEmpty: true, maximumBytes: 256)
         case .imageCount: .integer(1...100)
-        case .cfgScale: .number(0...20)
+        case .cfgScale: .number(Self.guidanceRange)
         // The widest any backend takes; the backend's own rules narrow it.
         case .steps: .integer(1...150)
         case .width, .height: .integer(8...2048)

@@ -1,3 +1,5 @@
+import Jobs
+
 /// What one `/generate` request asks for (at most 5 images: larger jobs are
 /// split by the caller).
 public struct GenerationParameters: Sendable, Equatable {
@@ -9,7 +11,10 @@ public struct GenerationParameters: Sendable, Equatable {
     public var cfgScale: Int
     public var steps: Int
 
-    public init(prompt: String, negativePrompt: String = "", model: String, sampler: String, imageCount: Int = 1, cfgScale: Int = 10, steps: Int = 30) {
+    public init(
+        prompt: String, negativePrompt: String = "", model: String, sampler: String, imageCount: Int = 1,
+        cfgScale: Int = Int(BackendRules.visionCraft.textToImageDefaultGuidance), steps: Int = BackendRules.visionCraft.textToImageDefaultSteps
+    ) {
         self.prompt = prompt
         self.negativePrompt = negativePrompt
         self.model = model
@@ -19,16 +24,14 @@ public struct GenerationParameters: Sendable, Equatable {
         self.steps = steps
     }
 
-    /// The documented limits.
-    public static let imageCountRange = 1...5
-    public static let cfgScaleRange = 0...20
-    public static let stepsRange = 1...30
+    /// The documented limits (`BackendRules.visionCraft`, and the job
+    /// model's guidance range).
+    public static let imageCountRange = 1...BackendRules.visionCraft.imagesPerRequest
+    public static let cfgScaleRange = Int(JobField.guidanceRange.lowerBound)...Int(JobField.guidanceRange.upperBound)
+    public static let stepsRange = BackendRules.visionCraft.textToImageSteps
 
-    /// Our limit on `prompt` and `negative_prompt`, in bytes of UTF-8 (the
-    /// API documents none): far beyond what a model reads (CLIP takes 75
-    /// tokens a chunk), and small enough that a runaway client cannot fill
-    /// the job database (every prompt is stored, with its full-text index).
-    public static let maximumPromptBytes = 16 << 10
+    /// The longest `prompt` and `negative_prompt` (the job model's limit).
+    public static let maximumPromptBytes = JobField.maximumPromptBytes
 }
 
 /// What one `/img2img` request asks for.
@@ -53,7 +56,11 @@ public struct ImageToImageParameters: Sendable, Equatable {
     public var width: Int
     public var height: Int
 
-    public init(prompt: String, negativePrompt: String = "", initImage: InitImage, steps: Int = 50, cfgScale: Double = 7, width: Int = 512, height: Int = 512) {
+    public init(
+        prompt: String, negativePrompt: String = "", initImage: InitImage, steps: Int = BackendRules.visionCraft.imageToImageDefaultSteps,
+        cfgScale: Double = BackendRules.visionCraft.imageToImageDefaultGuidance, width: Int = BackendRules.visionCraft.defaultSide,
+        height: Int = BackendRules.visionCraft.defaultSide
+    ) {
         self.prompt = prompt
         self.negativePrompt = negativePrompt
         self.initImage = initImage
@@ -63,10 +70,11 @@ public struct ImageToImageParameters: Sendable, Equatable {
         self.height = height
     }
 
-    /// The docs' defaults and our documented caps (the docs give none).
-    public static let stepsRange = 1...50
-    public static let cfgScaleRange = 0.0...20.0
-    public static let maximumSide = 1024
+    /// The docs' defaults and our documented caps (the docs give none):
+    /// `BackendRules.visionCraft`.
+    public static let stepsRange = BackendRules.visionCraft.imageToImageSteps
+    public static let cfgScaleRange = JobField.guidanceRange
+    public static let maximumSide = BackendRules.visionCraft.maximumSide
     /// The largest local init image sent inline.
     public static let maximumInitImageBytes = 8 << 20
 }
