@@ -32,7 +32,11 @@ import TestSupport
                 emulator.send(.kill)
                 _ = try? emulator.wait()
             }
-            let arguments = ["--upstream", "http://127.0.0.1:\(port)", "--requests-per-minute", "0"]
+            // One request at a time: requests already on their way when the
+            // first 429 came would reach a loaded emulator late inside the
+            // window and count as early, though the daemon sent them before
+            // it knew of the limit (two did, once, on a loaded machine).
+            let arguments = ["--upstream", "http://127.0.0.1:\(port)", "--requests-per-minute", "0", "--max-in-flight", "1"]
             let environment = isolatedEnvironment(in: folder, extra: ["VISIONCRAFT_API_KEY": "test-key"])
             var daemon = try DaemonProcess.start(arguments: arguments, folder: folder, environment: environment)
             let client = try daemon.connect()
