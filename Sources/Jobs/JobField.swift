@@ -8,11 +8,12 @@
 /// vcctl flag by the code that walks `allCases`; the help line and the
 /// value's range are written once, here.
 public enum JobField: String, CaseIterable, Sendable {
+    // In the order vcctl's help lists the flags.
     case prompt = "prompt"
+    case imageCount = "image_count"
     case negativePrompt = "negative_prompt"
     case model = "model"
     case sampler = "sampler"
-    case imageCount = "image_count"
     case cfgScale = "cfg_scale"
     case steps = "steps"
     case initImage = "init_images"
