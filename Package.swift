@@ -100,7 +100,7 @@ let package = Package(
         .target(name: "CPosix"),
 
         /// config.toml: a TOML subset, the settings it may hold, their checks.
-        .target(name: "Configuration", dependencies: ["Posix"]),
+        .target(name: "Configuration", dependencies: ["Jobs", "Posix"]),
 
         /// The protocol documents under `Protocol/`, embedded at build time.
         .target(name: "CProtocolDocuments"),

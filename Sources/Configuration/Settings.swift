@@ -1,3 +1,5 @@
+import Jobs
+
 /// What `config.toml` may say, with every key's default: the daemon's
 /// settings (flags still win over them) and the defaults of new jobs.
 ///
@@ -68,9 +70,16 @@ public struct Settings: Sendable, Equatable {
             flags: [Flag("retry-base", valueName: "SECONDS")]),
         Key("jobs.model", \.model, .text, "the model of jobs that name none", live: true),
         Key("jobs.sampler", \.sampler, .text, "the sampler of jobs that name none", live: true),
-        Key("jobs.cfg_scale", \.cfgScale, .number(0...20), "the CFG scale of jobs that give none", defaultText: "10 (7 for image-to-image)", live: true),
-        Key("jobs.steps", \.steps, .integer(1...30), "the steps of jobs that give none", defaultText: "30 (50 for image-to-image)", live: true),
-        Key("jobs.image_count", \.imageCount, .integer(1...100), "images per job when vcctl submit has no -n", live: true),
+        Key(
+            "jobs.cfg_scale", \.cfgScale, .number(JobField.guidanceRange), "the CFG scale of jobs that give none",
+            defaultText: "\(Int(BackendRules.visionCraft.textToImageDefaultGuidance)) (\(Int(BackendRules.visionCraft.imageToImageDefaultGuidance)) for image-to-image)", live: true
+        ),
+        // A default that text-to-image takes too, so within its steps.
+        Key(
+            "jobs.steps", \.steps, .integer(BackendRules.visionCraft.textToImageSteps), "the steps of jobs that give none",
+            defaultText: "\(BackendRules.visionCraft.textToImageDefaultSteps) (\(BackendRules.visionCraft.imageToImageDefaultSteps) for image-to-image)", live: true
+        ),
+        Key("jobs.image_count", \.imageCount, .integer(JobField.imageCountRange), "images per job when vcctl submit has no -n", live: true),
         Key("jobs.output_dir", \.outputDir, .path, "where images go (an absolute folder; under it, one per day)", defaultText: "~/Pictures/visioncraft",
             live: true, flags: [Flag("output-dir", valueName: "PATH", help: "Save images under PATH/YYYY-MM-DD/ (default: ~/Pictures/visioncraft); jobs may name their own.")]),
         Key("plugins.folders", \.pluginFolders, .paths, "more folders to load plugins from"),

@@ -51,6 +51,8 @@ public enum JobField: String, CaseIterable, Sendable {
     public static let maximumPromptBytes = 16 << 10
     /// How closely to follow the prompt (cfg), for every kind of job.
     public static let guidanceRange = 0.0...20.0
+    /// The images one job asks for (split into the backend's requests).
+    public static let imageCountRange = 1...100
 
     /// What the field takes.
     public var values: Values {
@@ -58,7 +60,7 @@ public enum JobField: String, CaseIterable, Sendable {
         case .prompt: .text(nonEmpty: true, maximumBytes: Self.maximumPromptBytes)
         case .negativePrompt: .text(nonEmpty: false, maximumBytes: Self.maximumPromptBytes)
         case .model, .sampler: .text(nonEmpty: true, maximumBytes: 256)
-        case .imageCount: .integer(1...100)
+        case .imageCount: .integer(Self.imageCountRange)
         case .cfgScale: .number(Self.guidanceRange)
         // The widest any backend takes; the backend's own rules narrow it.
         case .steps: .integer(1...150)
