@@ -83,7 +83,7 @@ public struct Settings: Sendable, Equatable {
         Key("jobs.output_dir", \.outputDir, .path, "where images go (an absolute folder; under it, one per day)", defaultText: "~/Pictures/visioncraft",
             live: true, flags: [Flag("output-dir", valueName: "PATH", help: "Save images under PATH/YYYY-MM-DD/ (default: ~/Pictures/visioncraft); jobs may name their own.")]),
         Key("plugins.folders", \.pluginFolders, .paths, "more folders to load plugins from"),
-        Key("plugins.chain", \.pluginChain, .texts, "the plugin chain of jobs that name none", live: true),
+        Key("plugins.chain", \.pluginChain, .pluginSteps, "the plugin chain of jobs that name none", live: true),
         Key("plugins.timeout", \.pluginTimeout, .number(0.01...3600), "seconds one plugin hook may run before its step fails and the plugin is marked hung",
             flags: [Flag("plugin-timeout", valueName: "SECONDS")]),
         Key("images.memory_mb", \.imageMemory, .integer(16...(1 << 20)),

@@ -1,3 +1,5 @@
+import Jobs
+
 extension Settings {
     /// What a key takes: the one place its type and range are written.
     public enum Kind: Sendable, Equatable {
@@ -12,6 +14,10 @@ extension Settings {
         case paths
         /// A list of non-empty strings.
         case texts
+        /// A list of plugin steps as `--plugin` takes them, each read with
+        /// the job model's reader (`PluginStep`), so that a chain a job
+        /// could not run is refused where it is set.
+        case pluginSteps
 
         /// `value` as this kind takes it (a whole number is a number too).
         func check(_ value: ConfigFile.Value) throws(KeyProblem) -> ConfigFile.Value {
@@ -44,7 +50,16 @@ extension Settings {
             case (.texts, .strings(let list)):
                 if list.contains(where: \.isEmpty) { throw KeyProblem("expected non-empty strings") }
                 return value
-            case (.paths, _), (.texts, _):
+            case (.pluginSteps, .strings(let list)):
+                for text in list {
+                    do {
+                        _ = try PluginStep(parsing: text)
+                    } catch {
+                        throw KeyProblem("\(error)")
+                    }
+                }
+                return value
+            case (.paths, _), (.texts, _), (.pluginSteps, _):
                 throw KeyProblem("expected an array of strings such as [\"a\", \"b\"], got \(value)")
             }
         }
@@ -56,7 +71,7 @@ extension Settings {
             case .number: Double(text).map(ConfigFile.Value.number) ?? .string(text)
             case .boolean: text == "true" || text == "false" ? .boolean(text == "true") : .string(text)
             case .text, .path: .string(text)
-            case .paths, .texts: .strings([text])
+            case .paths, .texts, .pluginSteps: .strings([text])
             }
         }
 

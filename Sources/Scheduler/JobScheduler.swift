@@ -292,13 +292,7 @@ public final class JobScheduler: Sendable {
         var filled = parameters
         let defaults = self.defaults
         if filled.outputDirectory == nil { filled.outputDirectory = defaults.outputDirectory }
-        if filled.plugins.isEmpty {
-            do {
-                filled.plugins = try defaults.pluginChain.map { text throws(PluginStepError) in try PluginStep(parsing: text) }
-            } catch {
-                throw ParameterProblem(field: JobField.plugins.wireName, message: "\(error); it is plugins.chain in the configuration file")
-            }
-        }
+        if filled.plugins.isEmpty { filled.plugins = defaults.pluginChain }
         // The configuration's defaults first, then the backend's: the stored
         // job holds every value used.
         filled.steps = filled.steps ?? defaults.steps.map { min($0, (filled.isImageToImage ? rules.imageToImageSteps : rules.textToImageSteps).upperBound) }

@@ -1,4 +1,5 @@
 import Configuration
+import Jobs
 
 /// How the scheduler paces the upstream and retries (see visioncraftd(8)),
 /// from the daemon's settings: their defaults are the only ones.
@@ -71,7 +72,7 @@ public struct JobDefaults: Sendable, Equatable {
     /// nil: 30 (50 for image-to-image).
     public var steps: Int?
     /// The plugin chain of jobs that name none.
-    public var pluginChain: [String]
+    public var pluginChain: [PluginStep]
 
     /// The defaults `settings` give, images going to `outputDirectory`.
     public init(settings: Settings = Settings(), outputDirectory: String) {
@@ -80,7 +81,9 @@ public struct JobDefaults: Sendable, Equatable {
         sampler = settings.sampler
         cfgScale = settings.cfgScale
         steps = settings.steps
-        pluginChain = settings.pluginChain
+        // Each was read when the settings were (Settings.Kind.pluginSteps
+        // refuses a step that does not read), so none is dropped here.
+        pluginChain = settings.pluginChain.compactMap { try? PluginStep(parsing: $0) }
     }
 }
 

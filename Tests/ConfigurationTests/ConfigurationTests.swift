@@ -93,6 +93,7 @@ import TestSupport
         ("[jobs]\noutput_dir = \"Pictures\"", "config:2: jobs.output_dir: expected an absolute path, got \"Pictures\""),
         ("[upstream]\ntls_verify = \"no\"", "config:2: upstream.tls_verify: expected true or false, got \"no\""),
         ("[jobs]\ncfg_scale = 25", "config:2: jobs.cfg_scale: expected a number from 0 to 20, got 25"),
+        ("[plugins]\nchain = [\"upscale:{oops\"]", "config:2: plugins.chain: 'upscale:{oops': the options after 'upscale:' are not a JSON object"),
     ])
     func wrongValuesAreExplained(text: String, message: String) {
         do {
