@@ -58,6 +58,6 @@ struct CorruptJob: Error, CustomStringConvertible {
     let reason: String
 
     var description: String {
-        "job \(id) is corrupt in the database: \(reason); it cannot run (submit it again; vcctl show \(id) shows what is known)"
+        "job \(id) is corrupt in the database: \(reason); it cannot run (submit it again; vcctl get \(id) shows what is known)"
     }
 }
