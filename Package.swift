@@ -62,7 +62,7 @@ let package = Package(
         /// The seam between the scheduler and an image service: `ImageBackend`,
         /// what a backend can do, its catalog, one generation call, failures
         /// classified. Each backend is a module implementing it.
-        .target(name: "Backends", dependencies: ["Jobs"]),
+        .target(name: "Backends", dependencies: ["Jobs", "Posix"]),
 
         /// Typed wrappers for libcurl's variadic calls and the response callbacks.
         .target(name: "CCurlShim", dependencies: ["CLibCurl"]),
@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "CommandLineKit", "Configuration", "HTTPClient", "Jobs", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost", "Posix",
+                "Backends", "CommandLineKit", "Configuration", "HTTPClient", "Jobs", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost", "Posix",
                 "Scheduler", "StreamServer", "VisionCraftAPI", "VisionCraftEmulator", "VisionCraftProtocol",
             ]
         ),
@@ -159,7 +159,7 @@ let package = Package(
         /// backoff, rate-limit and key pauses, images saved with parameters.
         .target(
             name: "Scheduler",
-            dependencies: ["Configuration", "Imaging", "Jobs", "JobStore", "JSON", "JSONRPC", "PluginHost", "Posix", "VisionCraftAPI", "VisionCraftProtocol"]
+            dependencies: ["Backends", "Configuration", "Imaging", "Jobs", "JobStore", "JSON", "JSONRPC", "PluginHost", "Posix", "VisionCraftProtocol"]
         ),
 
         /// Non-blocking stream servers: event loops over epoll/kqueue, listeners, connections.
@@ -224,15 +224,15 @@ let package = Package(
         .target(name: "TestPluginSlow", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Slow", publicHeadersPath: "."),
         .target(name: "TestPluginWrongABI", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/WrongABI", publicHeadersPath: "."),
 
-        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Jobs"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Imaging", "Jobs", "Posix", "TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit", "NameMatching"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Posix", "TestSupport"]),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "CommandLineKit", "Configuration", "Daemon", "HTTPClient", "Imaging", "Jobs", "JobStore", "JSON", "JSONRPC", "JSONRPCServer", "PluginHost",
-                "Posix", "Scheduler", "TestSupport", "VisionCraftAPI", "VisionCraftProtocol",
+                "Backends", "CommandLineKit", "Configuration", "Daemon", "HTTPClient", "Imaging", "Jobs", "JobStore", "JSON", "JSONRPC", "JSONRPCServer",
+                "PluginHost", "Posix", "Scheduler", "TestSupport", "VisionCraftProtocol",
             ]
         ),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
@@ -253,8 +253,7 @@ let package = Package(
         .testTarget(
             name: "SchedulerTests",
             dependencies: [
-                "HTTPClient", "HTTPServer", "Imaging", "Jobs", "JobStore", "PluginHost", "Posix", "Scheduler", "TestSupport", "VisionCraftAPI",
-                "VisionCraftProtocol",
+                "Backends", "Imaging", "Jobs", "JobStore", "PluginHost", "Posix", "Scheduler", "TestSupport", "VisionCraftProtocol",
             ]
         ),
         .testTarget(name: "StreamServerTests", dependencies: ["Posix", "StreamServer", "TestSupport"]),

@@ -5,8 +5,11 @@ public struct GenerationRequest: Sendable, Equatable {
     public enum InitImage: Sendable, Equatable {
         /// An http(s) URL the service fetches itself.
         case url(String)
-        /// A file on this machine, read and sent inline.
+        /// A file on this machine, named (`ImageBackend.resolved`).
         case file(String)
+        /// A file on this machine, read (`InitImageReader`): what
+        /// `ImageBackend.generate` sends inline.
+        case inline(FetchedImage)
     }
 
     public var prompt: String

@@ -1,8 +1,8 @@
+import Backends
 import JSON
 import JSONRPC
 import JSONRPCServer
 import Posix
-import VisionCraftAPI
 import VisionCraftProtocol
 
 /// The handlers of the daemon's methods.
@@ -47,12 +47,12 @@ struct DaemonMethods: Sendable {
             }
         }
         table.register(RPCDiscover.self) { _, _ in AnyResult(discoveryDocument) }
-        let client = upstream.client
+        let backend = upstream.backend
         table.register(ModelsList.self, .waiting) { parameters, _ in
-            try await Self.catalog("models", refresh: parameters.refresh, client) { (client) async throws(UpstreamError) in try await client.models() }
+            try await Self.catalog("models", refresh: parameters.refresh, backend, \.models)
         }
         table.register(SamplersList.self, .waiting) { parameters, _ in
-            try await Self.catalog("samplers", refresh: parameters.refresh, client) { (client) async throws(UpstreamError) in try await client.samplers() }
+            try await Self.catalog("samplers", refresh: parameters.refresh, backend, \.samplers)
         }
         queue.register(in: &table)
         plugins.register(in: &table)
@@ -60,15 +60,14 @@ struct DaemonMethods: Sendable {
         return table
     }
 
-    /// A list from the client's cache (refetched first when asked), or the
-    /// upstream's failure as an RPC error.
+    /// A list of the backend's catalog (kept by the backend; fetched again
+    /// first when asked), or its failure as an RPC error.
     private static func catalog(
-        _ member: String, refresh: Bool, _ client: VisionCraftClient,
-        _ fetch: (VisionCraftClient) async throws(UpstreamError) -> [String]
+        _ member: String, refresh: Bool, _ backend: any ImageBackend, _ list: KeyPath<BackendCatalog, [String]> & Sendable
     ) async throws(RPCError) -> CatalogListResult {
-        if refresh { client.invalidateCatalog() }
-        do {
-            return CatalogListResult(member: member, names: try await fetch(client))
+        if refresh { backend.invalidateCatalog() }
+        do throws(BackendFailure) {
+            return CatalogListResult(member: member, names: try await backend.catalog()[keyPath: list])
         } catch {
             throw error.rpcError
         }

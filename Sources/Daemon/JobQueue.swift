@@ -44,7 +44,7 @@ final class JobQueue: Sendable {
         let vault = KeyVault(filePath: paths.keyFile, environment: environment, emulator: upstream.summary.emulator, log: log)
         let configuration = options.schedulerConfiguration(outputDirectory: paths.outputDirectory)
         let scheduler = JobScheduler(
-            store: store, client: upstream.client, keys: vault, configuration: configuration, plugins: plugins
+            store: store, backend: upstream.backend, keys: vault, configuration: configuration, plugins: plugins
         ) { log.info($0) }
         let subscriptions = EventSubscriptions(bufferLimit: options.eventBufferLimit)
         _ = scheduler.events.subscribe { job in subscriptions.publish(job) }

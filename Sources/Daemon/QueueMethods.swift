@@ -5,7 +5,6 @@ import JSONRPC
 import JSONRPCServer
 import Posix
 import Scheduler
-import VisionCraftAPI
 import VisionCraftProtocol
 
 /// The job queue's methods (`job.*`, `key.*`) over the scheduler and the key
@@ -116,8 +115,6 @@ struct QueueMethods: Sendable {
             }
         } catch let problem as ParameterProblem {
             throw RPCError.invalidParams(field: "params.\(problem.field)", problem.message)
-        } catch let error as UpstreamError {
-            throw error.rpcError
         }
     }
 }

@@ -1,27 +1,28 @@
+import Backends
 import HTTPClient
 import Posix
 import VisionCraftAPI
 import VisionCraftEmulator
 import VisionCraftProtocol
 
-/// The upstream the daemon talks to, running: the HTTP client and, for
-/// `--upstream emulator`, the emulator serving on a loopback port inside the
-/// daemon.
+/// The upstream the daemon talks to, running: its backend over the HTTP
+/// client and, for `--upstream emulator`, the emulator serving on a loopback
+/// port inside the daemon.
 final class Upstream: Sendable {
     /// What `daemon.status` reports.
     let summary: DaemonStatus.Upstream
-    let client: VisionCraftClient
+    let backend: any ImageBackend
     private let http: HTTPClient
     private let emulator: VisionCraftEmulator?
 
-    private init(summary: DaemonStatus.Upstream, client: VisionCraftClient, http: HTTPClient, emulator: VisionCraftEmulator?) {
+    private init(summary: DaemonStatus.Upstream, backend: any ImageBackend, http: HTTPClient, emulator: VisionCraftEmulator?) {
         self.summary = summary
-        self.client = client
+        self.backend = backend
         self.http = http
         self.emulator = emulator
     }
 
-    /// Starts the emulator if selected and builds the client. Logs, once, that
+    /// Starts the emulator if selected and builds the backend. Logs, once, that
     /// TLS verification is off when the options say so.
     ///
     /// The embedded emulator keeps its port across restarts when it can
@@ -64,7 +65,9 @@ final class Upstream: Sendable {
             http: http
         )
         log.info("upstream: \(emulator == nil ? baseURL : "embedded emulator on \(baseURL)")")
-        return Upstream(summary: .init(url: baseURL, emulator: emulator != nil), client: client, http: http, emulator: emulator)
+        return Upstream(
+            summary: .init(url: baseURL, emulator: emulator != nil), backend: VisionCraftBackend(client: client), http: http, emulator: emulator
+        )
     }
 
     /// Starts the emulator on the remembered port, else on a free one, and

@@ -1,9 +1,9 @@
+import Backends
 import Imaging
 import Jobs
 import JSON
 import PluginHost
 import Posix
-import VisionCraftAPI
 import VisionCraftProtocol
 
 /// Saves a job's images: `<folder>/<YYYY-MM-DD>/<job id>-<n>.<ext>`, PNGs
@@ -18,7 +18,6 @@ import VisionCraftProtocol
 /// daemon's image memory (`ImageMemory`): the most its chain will have at
 /// once, from the PNG's header and each hook's plan.
 struct ImageSaver: Sendable {
-    let client: VisionCraftClient
     let memory: ImageMemory
     let limits: ImageLimits
 
@@ -38,8 +37,6 @@ struct ImageSaver: Sendable {
 
     /// Why an image was not saved.
     enum Failure: Error, Equatable {
-        /// The download itself failed (see `DownloadError`).
-        case download(DownloadError)
         /// The bytes came whole but are not a usable image: the decoder's reason.
         case corrupt(String)
         /// It passes a limit (pixels in or out, the image memory): permanent.
@@ -49,20 +46,6 @@ struct ImageSaver: Sendable {
         case storage(String)
         /// The task was cancelled while it waited for image memory.
         case cancelled
-    }
-
-    /// Fetches `url` and saves it under `base` (see `store`).
-    func save(
-        url: String, base: String, chain: PluginChain? = nil, hookParameters: (PluginStep) -> String = { _ in "{}" },
-        stamp: (_ width: Int, _ height: Int, _ postprocessing: [(plugin: LoadedPlugin, step: PluginStep)]) -> String
-    ) async throws(Failure) -> String {
-        let image: FetchedImage
-        do {
-            image = try await client.fetchImage(url)
-        } catch {
-            throw .download(error)
-        }
-        return try await store(image, base: base, chain: chain, hookParameters: hookParameters, stamp: stamp)
     }
 
     /// Saves a fetched image under `base`, PNGs stamped with

@@ -1,7 +1,7 @@
+import Backends
 import Jobs
 import JobStore
 import Posix
-import VisionCraftAPI
 import VisionCraftProtocol
 
 /// Works one job until it succeeds, fails, has to wait (a retry time, a
@@ -11,6 +11,7 @@ import VisionCraftProtocol
 struct JobRunner: Sendable {
     let scheduler: JobScheduler
     let job: JobRecord
+    private var lane: BackendLane { scheduler.lane }
 
     /// How a run ended.
     enum Outcome: Sendable {
@@ -73,7 +74,7 @@ struct JobRunner: Sendable {
                 if current.state == .cancelled || Task.isCancelled { return .cancelled }
                 guard let request = current.images.first(where: { $0.state == .pending })?.request else { break }
                 let count = current.images.count { $0.request == request && $0.state == .pending }
-                if let outcome = await generate(request: request, count: count, parameters) { return outcome }
+                if let outcome = await generate(request: request, count: count, current, parameters, chain: chain) { return outcome }
                 guard let updated = try await scheduler.store.perform({ [id = job.id] store in try store.job(id) }) else { return .cancelled }
                 if let outcome = await saveGenerated(updated, parameters, chain: chain) { return outcome }
             }
@@ -83,19 +84,20 @@ struct JobRunner: Sendable {
         return .succeeded
     }
 
-    /// Asks the upstream for `count` images of request `request`; nil when it
-    /// answered (and the URLs are recorded).
-    private func generate(request: Int, count: Int, _ parameters: JobRequest) async -> Outcome? {
+    /// Asks the backend for `count` images of request `request` of
+    /// `current`; nil when it answered (and the URLs are recorded, or the
+    /// images it sent are saved).
+    private func generate(request: Int, count: Int, _ current: JobRecord, _ parameters: JobRequest, chain: PluginChain?) async -> Outcome? {
         guard let key = scheduler.keys.usableKey() else {
             return .waitForKey(JobFailure(kind: "auth", message: "no API key is set (vcctl key set)"))
         }
-        // A local init image is read before the upstream slot is taken: a
+        var call = scheduler.generation(parameters, count: count)
+        // A local init image is read before the backend's slot is taken: a
         // file that is slow to read (or never is) holds no slot, and the
         // read is bounded in time and ends at once on a cancel or a stop.
-        var imageToImage: ImageToImageParameters?
-        if parameters.isImageToImage {
+        if case .file(let path) = call.initImage {
             do {
-                imageToImage = try await scheduler.client.readingInitImage(scheduler.imageToImage(parameters))
+                call.initImage = .inline(try await scheduler.initImages.read(path))
             } catch let problem as ParameterProblem {
                 return .failed(JobFailure(kind: "invalid", message: problem.description))
             } catch {
@@ -104,44 +106,119 @@ struct JobRunner: Sendable {
             }
         }
         do {
-            try await scheduler.gate.acquire(generation: true)
+            try await lane.gate.acquire(generation: true)
         } catch {
             return .cancelled
         }
-        defer { scheduler.gate.release() }
-        let urls: [String]
-        do {
-            if let imageToImage {
-                urls = try await scheduler.client.imageToImage(imageToImage, key: key)
-            } else {
-                urls = try await scheduler.client.generate(scheduler.generation(parameters, count: count), key: key)
+        let answer: Result<GenerationOutcome, BackendFailure>
+        do throws(BackendFailure) {
+            var outcome = try await lane.backend.generate(call, key: key)
+            while case .remote(let id) = outcome, !Task.isCancelled {
+                outcome = try await lane.backend.follow(remote: id, key: key)
             }
-        } catch let error as UpstreamError {
-            if Task.isCancelled { return .cancelled }
-            scheduler.health.recordFailure(kind: error.className, message: error.description, now: JobScheduler.now())
-            return outcome(of: error, key: key)
-        } catch let problem as ParameterProblem {
-            return .failed(JobFailure(kind: "invalid", message: problem.description))
+            answer = .success(outcome)
         } catch {
-            if Task.isCancelled { return .cancelled }
-            scheduler.health.recordFailure(kind: "transient", message: "\(error)", now: JobScheduler.now())
-            return .retry(JobFailure(kind: "transient", message: "\(error)"), delay: nil, countsAsAttempt: true)
+            answer = .failure(error)
         }
-        scheduler.health.recordSuccess(now: JobScheduler.now())
+        // The slot is for the call only: saving images the answer holds
+        // (decoding, plugins) never holds up other jobs' requests.
+        lane.gate.release()
         if Task.isCancelled { return .cancelled }
-        do {
-            try await scheduler.change(job.id) { [id = job.id] store in
-                try store.recordGenerated(id, request: request, urls: Array(urls.prefix(count)), now: JobScheduler.now())
+        let made: Int
+        switch answer {
+        case .failure(let failure):
+            lane.health.recordFailure(kind: failure.className, message: failure.description, now: JobScheduler.now())
+            return outcome(of: failure, key: key)
+        case .success(let outcome):
+            lane.health.recordSuccess(now: JobScheduler.now())
+            switch outcome {
+            case .urls(let urls):
+                do {
+                    try await scheduler.change(job.id) { [id = job.id] store in
+                        try store.recordGenerated(id, request: request, urls: Array(urls.prefix(count)), now: JobScheduler.now())
+                    }
+                } catch {
+                    return Task.isCancelled ? .cancelled : .retry(JobFailure(kind: "storage", message: "\(error)"), delay: nil, countsAsAttempt: true)
+                }
+                made = urls.count
+            case .images(let images):
+                let pending = current.images.filter { $0.request == request && $0.state == .pending }
+                for (image, record) in zip(images, pending) {
+                    if let outcome = await save(image, record, of: current, parameters, chain: chain) {
+                        if case .corrupt(let reason) = outcome {
+                            // Made corrupt, not damaged on the way: making it again is the cure.
+                            return .retry(
+                                JobFailure(kind: "image", message: "image \(record.index + 1) is corrupt (\(reason)); it is made again"), delay: nil,
+                                countsAsAttempt: true
+                            )
+                        }
+                        if case .stop(let stop) = outcome { return stop }
+                    }
+                }
+                made = images.count
+            case .remote:
+                // Only a cancel ends the following of a remote job unfinished.
+                return .cancelled
             }
-        } catch {
-            return Task.isCancelled ? .cancelled : .retry(JobFailure(kind: "storage", message: "\(error)"), delay: nil, countsAsAttempt: true)
         }
-        if urls.count < count {
+        if made < count {
             return .retry(
-                JobFailure(kind: "protocol", message: "asked for \(count) images, the service returned \(urls.count)"), delay: nil,
+                JobFailure(kind: "protocol", message: "asked for \(count) images, the service returned \(made)"), delay: nil,
                 countsAsAttempt: true
             )
         }
+        return nil
+    }
+
+    /// Why `save` did not save an image.
+    private enum NotSaved {
+        /// The bytes do not make a usable image: the decoder's reason.
+        case corrupt(String)
+        /// The run ends with this outcome.
+        case stop(Outcome)
+    }
+
+    /// Saves `image` as image `record` of `current` (stamped with its
+    /// parameters, through the chain's image hooks), records it, and runs
+    /// the chain's file hooks on it; nil when all went well.
+    private func save(_ image: FetchedImage, _ record: ImageRecord, of current: JobRecord, _ parameters: JobRequest, chain: PluginChain?) async -> NotSaved? {
+        let folder = current.outputDirectory ?? scheduler.defaults.outputDirectory
+        let base = ImageSaver.basePath(folder: folder, jobID: current.id, createdAt: current.createdAt, index: record.index)
+        let path: String
+        do throws(ImageSaver.Failure) {
+            path = try await scheduler.saver.store(
+                image, base: base, chain: chain,
+                hookParameters: { step in chain?.hookParameters(parameters, step: step, jobID: current.id, index: record.index) ?? "{}" },
+                stamp: { width, height, postprocessing in
+                    A1111Parameters.text(
+                        for: parameters, jobID: current.id, index: record.index, width: width, height: height,
+                        postprocessing: postprocessing.map { ($0.step, $0.plugin.options) }
+                    )
+                },
+                waiting: { [scheduler, id = current.id, memory = scheduler.memory] bytes in
+                    scheduler.log(
+                        "job \(id) image \(record.index + 1) waits for \(ImageSaver.mebibytes(bytes)) of image memory "
+                            + "(\(ImageSaver.mebibytes(memory.inUse)) of \(ImageSaver.mebibytes(memory.capacity)) in use)"
+                    )
+                }
+            )
+        } catch {
+            if Task.isCancelled { return .stop(.cancelled) }
+            switch error {
+            case .corrupt(let reason):
+                return .corrupt(reason)
+            case .tooLarge(let message):
+                return .stop(.failed(JobFailure(kind: "image", message: "image \(record.index + 1): \(message)")))
+            case .plugin(let message):
+                return .stop(.failed(JobFailure(kind: "plugin", message: "image \(record.index + 1): \(message)")))
+            case .storage(let message):
+                return .stop(.failed(JobFailure(kind: "storage", message: "\(message) (free some space or fix the folder, then vcctl retry)")))
+            case .cancelled:
+                return .stop(.cancelled)
+            }
+        }
+        if let outcome = await recordSaved(record.index, path) { return .stop(outcome) }
+        if let chain, let outcome = await runFileHooks(chain, path: path, parameters, index: record.index, done: 0) { return .stop(outcome) }
         return nil
     }
 
@@ -158,8 +235,7 @@ struct JobRunner: Sendable {
                 continue
             }
             guard let url = image.url else { continue }
-            let base = ImageSaver.basePath(folder: folder, jobID: current.id, createdAt: current.createdAt, index: image.index)
-            if let path = ImageSaver.existing(base: base) {
+            if let path = ImageSaver.existing(base: ImageSaver.basePath(folder: folder, jobID: current.id, createdAt: current.createdAt, index: image.index)) {
                 // Saved before a crash that came ahead of the database: keep
                 // it, and run its hooks (none is recorded as done).
                 if let outcome = await recordSaved(image.index, path) { return outcome }
@@ -170,60 +246,28 @@ struct JobRunner: Sendable {
             downloading: while true {
                 tries += 1
                 do {
-                    try await scheduler.gate.acquire(generation: false)
+                    try await lane.gate.acquire(generation: false)
                 } catch {
                     return .cancelled
                 }
-                // The upstream slot is for the download only: decoding and
+                // The backend's slot is for the download only: decoding and
                 // plugins (seconds for a large image, maybe a wait for image
                 // memory) never hold up other jobs' requests.
                 let fetched: Result<FetchedImage, DownloadError>
                 do throws(DownloadError) {
-                    fetched = .success(try await scheduler.client.fetchImage(url))
+                    fetched = .success(try await lane.backend.fetch(url))
                 } catch {
                     fetched = .failure(error)
                 }
-                scheduler.gate.release()
+                lane.gate.release()
                 if Task.isCancelled { return .cancelled }
                 let corrupt: String
                 switch fetched {
                 case .success(let fetchedImage):
-                    do throws(ImageSaver.Failure) {
-                        let path = try await scheduler.saver.store(
-                            fetchedImage, base: base, chain: chain,
-                            hookParameters: { step in chain?.hookParameters(parameters, step: step, jobID: current.id, index: image.index) ?? "{}" },
-                            stamp: { width, height, postprocessing in
-                                A1111Parameters.text(
-                                    for: parameters, jobID: current.id, index: image.index, width: width, height: height,
-                                    postprocessing: postprocessing.map { ($0.step, $0.plugin.options) }
-                                )
-                            },
-                            waiting: { [scheduler, id = current.id, memory = scheduler.memory] bytes in
-                                scheduler.log(
-                                    "job \(id) image \(image.index + 1) waits for \(ImageSaver.mebibytes(bytes)) of image memory "
-                                        + "(\(ImageSaver.mebibytes(memory.inUse)) of \(ImageSaver.mebibytes(memory.capacity)) in use)"
-                                )
-                            }
-                        )
-                        if let outcome = await recordSaved(image.index, path) { return outcome }
-                        if let chain, let outcome = await runFileHooks(chain, path: path, parameters, index: image.index, done: 0) { return outcome }
-                        break downloading
-                    } catch {
-                        if Task.isCancelled { return .cancelled }
-                        switch error {
-                        case .corrupt(let reason):
-                            corrupt = reason
-                        case .tooLarge(let message):
-                            return .failed(JobFailure(kind: "image", message: "image \(image.index + 1): \(message)"))
-                        case .plugin(let message):
-                            return .failed(JobFailure(kind: "plugin", message: "image \(image.index + 1): \(message)"))
-                        case .storage(let message):
-                            return .failed(JobFailure(kind: "storage", message: "\(message) (free some space or fix the folder, then vcctl retry)"))
-                        case .cancelled:
-                            return .cancelled
-                        case .download(let failure):
-                            return .failed(JobFailure(kind: "download", message: "image \(image.index + 1): \(failure)"))
-                        }
+                    switch await save(fetchedImage, image, of: current, parameters, chain: chain) {
+                    case nil: break downloading
+                    case .stop(let outcome)?: return outcome
+                    case .corrupt(let reason)?: corrupt = reason
                     }
                 case .failure(.transient(let message)):
                     if tries < scheduler.configuration.retry.downloadTries {
@@ -316,8 +360,8 @@ struct JobRunner: Sendable {
         }
     }
 
-    /// What an upstream failure means for this job.
-    private func outcome(of error: UpstreamError, key: String) -> Outcome {
+    /// What a backend's failure means for this job.
+    private func outcome(of error: BackendFailure, key: String) -> Outcome {
         let failure = JobFailure(kind: error.className, message: error.description)
         switch error {
         case .transient(_, let retryAfter):
@@ -325,15 +369,20 @@ struct JobRunner: Sendable {
         case .rateLimited(_, let retryAfter):
             let delay = retryAfter ?? scheduler.configuration.retry.rateLimitDelay
             // Every job waits from now on; `record` stores the pause.
-            scheduler.gate.pause(until: MonotonicInstant.now().advanced(by: delay))
-            scheduler.health.recordPause(until: JobScheduler.now() + delay.roundedUpMilliseconds, reason: error.description)
+            lane.gate.pause(until: MonotonicInstant.now().advanced(by: delay))
+            lane.health.recordPause(until: JobScheduler.now() + delay.roundedUpMilliseconds, reason: error.description)
             scheduler.log("rate limited: pausing the queue for \(delay.seconds) s (\(error))")
             return .rateLimited(failure, delay: delay)
-        case .auth(let reason):
+        case .keyRefused(let reason):
             scheduler.keys.reject(key, reason: reason)
             scheduler.log("the API key was refused: \(reason); the queue waits for a new key (vcctl key set)")
             return .waitForKey(failure)
-        case .invalid:
+        case .quota:
+            // Nothing the queue can wait out: the operator tops the account
+            // up and retries the job (vcctl retry).
+            scheduler.log("job \(job.id) failed: \(error)")
+            return .failed(failure)
+        case .invalid, .permanent:
             return .failed(failure)
         case .protocolViolation:
             return .retry(failure, delay: nil, countsAsAttempt: true)
@@ -355,7 +404,7 @@ struct JobRunner: Sendable {
         case .rateLimited(let failure, let delay):
             let until = now + delay.roundedUpMilliseconds
             try await scheduler.change(id) { store in
-                try store.recordPause(JobScheduler.upstreamPauseScope, JobStore.Pause(until: until, reason: failure.message))
+                try store.recordPause(lane.pauseScope, JobStore.Pause(until: until, reason: failure.message))
                 try store.recordRetry(id, failure: failure, nextAttemptAt: until, countsAsAttempt: false, now: now)
             }
         case .waitForKey(let failure):
@@ -375,7 +424,7 @@ struct JobRunner: Sendable {
             }
             let wait = delay ?? policy.delay(afterAttempt: attempts, random: Double.random(in: 0..<1))
             // Before the event, so whoever it tells finds the status saying so.
-            scheduler.health.recordRetry(at: now + wait.roundedUpMilliseconds, now: now)
+            lane.health.recordRetry(at: now + wait.roundedUpMilliseconds, now: now)
             try await scheduler.change(id) { store in
                 try store.recordRetry(id, failure: failure, nextAttemptAt: now + wait.roundedUpMilliseconds, countsAsAttempt: countsAsAttempt, now: now)
             }

@@ -1,12 +1,12 @@
+import Backends
 import Jobs
 import JobStore
 import JSON
 import PluginHost
 import Posix
-import VisionCraftAPI
 import VisionCraftProtocol
 
-/// Takes jobs from the store and gets them through the upstream: priorities
+/// Takes jobs from the store and gets them through a backend: priorities
 /// and FIFO, at most `maximumInFlight` jobs at a time, a queue-wide pause
 /// after a rate limit, backoff with jitter after transient failures, a pause
 /// of the whole queue on a rejected key, and images saved once each.
@@ -17,14 +17,16 @@ import VisionCraftProtocol
 public final class JobScheduler: Sendable {
     public let store: JobStoreWorker
     public let events: JobEventHub
-    let client: VisionCraftClient
+    /// The backend jobs go to, with its pacing and health.
+    let lane: BackendLane
+    /// Reads local init images, at submit and before a generation.
+    let initImages: InitImageReader
     let keys: any APIKeySource
     let configuration: SchedulerConfiguration
-    let gate: UpstreamGate
     /// Output folders found ready at recent submits.
     private let readyFolders = ReadyFolders()
-    /// How the upstream has been doing (`daemon.status`).
-    public let health = UpstreamHealth()
+    /// How the backend has been doing (`daemon.status`).
+    public var health: UpstreamHealth { lane.health }
     /// The bytes of decoded images all jobs share.
     let memory: ImageMemory
     let saver: ImageSaver
@@ -38,7 +40,7 @@ public final class JobScheduler: Sendable {
     private let state = Lock(State())
     private let liveDefaults: Lock<JobDefaults>
     /// The rules of the backend jobs go to.
-    let rules = BackendRules.visionCraft
+    var rules: BackendRules { lane.rules }
 
     /// The defaults new jobs get now.
     public var defaults: JobDefaults { liveDefaults.withLock { $0 } }
@@ -55,21 +57,25 @@ public final class JobScheduler: Sendable {
     }
 
     public init(
-        store: JobStoreWorker, client: VisionCraftClient, keys: any APIKeySource, configuration: SchedulerConfiguration,
-        events: JobEventHub = JobEventHub(), plugins: PluginRegistry? = nil, log: @escaping @Sendable (String) -> Void
+        store: JobStoreWorker, backend: any ImageBackend, initImages: InitImageReader = InitImageReader(), keys: any APIKeySource,
+        configuration: SchedulerConfiguration, events: JobEventHub = JobEventHub(), plugins: PluginRegistry? = nil,
+        log: @escaping @Sendable (String) -> Void
     ) {
         self.plugins = plugins
         liveDefaults = Lock(configuration.defaults)
         self.store = store
-        self.client = client
+        lane = BackendLane(
+            backend: backend, maximumInFlight: configuration.maximumInFlight, requestsPerMinute: configuration.requestsPerMinute,
+            pauseScope: Self.upstreamPauseScope
+        )
+        self.initImages = initImages
         self.keys = keys
         self.configuration = configuration
         self.events = events
         self.log = log
         repeatedLog = RepeatedMessageLog(period: .seconds(60), write: log)
-        gate = UpstreamGate(maximumInFlight: configuration.maximumInFlight, requestsPerMinute: configuration.requestsPerMinute)
         memory = ImageMemory(capacity: configuration.imageLimits.memoryBudget)
-        saver = ImageSaver(client: client, memory: memory, limits: configuration.imageLimits)
+        saver = ImageSaver(memory: memory, limits: configuration.imageLimits)
     }
 
     // MARK: Life
@@ -79,17 +85,17 @@ public final class JobScheduler: Sendable {
     public func start() throws {
         let limit = configuration.retry.maximumAttempts
         let now = Self.now()
-        let (interrupted, newest, pause) = try store.performBlocking { store in
+        let (interrupted, newest, pause) = try store.performBlocking { [scope = lane.pauseScope] store in
             (
                 try store.requeueInterrupted(now: now, maximumAttempts: limit), try store.newestJobID(),
-                try store.pause(Self.upstreamPauseScope, now: now)
+                try store.pause(scope, now: now)
             )
         }
         if let newest { ids.resume(after: newest) }
         if let pause {
             // A Retry-After from before the restart still holds.
             let left = Duration.milliseconds(pause.until - now)
-            gate.pause(until: MonotonicInstant.now().advanced(by: left))
+            lane.gate.pause(until: MonotonicInstant.now().advanced(by: left))
             health.recordPause(until: pause.until, reason: pause.reason)
             log("the queue stays paused for \(left.seconds) s, until \(WallClock(milliseconds: pause.until).iso8601): the upstream's rate limit from before the restart (\(pause.reason))")
         }
@@ -148,7 +154,8 @@ public final class JobScheduler: Sendable {
             return NewJob(
                 id: ids.next(), priority: filled.priority, parameters: String(decoding: JSONSerializer.serialize(filled.json), as: UTF8.self),
                 prompt: filled.prompt, labels: filled.labels, outputDirectory: filled.outputDirectory, idempotencyKey: filled.idempotencyKey,
-                imageCount: filled.imageCount, imagesPerRequest: filled.isImageToImage ? 1 : 5, createdAt: now
+                imageCount: filled.imageCount,
+                imagesPerRequest: filled.isImageToImage ? rules.imagesPerImageToImageRequest : rules.imagesPerRequest, createdAt: now
             )
         }
         let outcomes = try await store.perform { store in try jobs.map { try store.insert($0) } }
@@ -278,7 +285,8 @@ public final class JobScheduler: Sendable {
 
     static func now() -> Int64 { WallClock.now().milliseconds }
 
-    /// The store's name for the pause of the upstream (a rate limit).
+    /// The store's name for the pause of the backend (a rate limit): the
+    /// name it had when there was one backend.
     static let upstreamPauseScope = "upstream"
 
     /// Defaults filled in and every rule checked before anything is
@@ -298,32 +306,31 @@ public final class JobScheduler: Sendable {
         filled.steps = filled.steps ?? defaults.steps.map { min($0, (filled.isImageToImage ? rules.imageToImageSteps : rules.textToImageSteps).upperBound) }
         filled.cfgScale = filled.cfgScale ?? defaults.cfgScale.map { !filled.isImageToImage && rules.textToImageGuidanceIsWhole ? $0.rounded() : $0 }
         filled = filled.resolved(with: rules)
-        if let initImage = filled.initImage {
-            if initImage.hasPrefix("/") {
-                do {
-                    try await client.initImages.check(initImage)
-                } catch let unavailable as InitImageUnavailable {
-                    // Nothing is accepted unchecked: the submit can be made again.
-                    throw ParameterProblem(field: "init_images", message: unavailable.description)
-                }
+        if let initImage = filled.initImage, initImage.hasPrefix("/") {
+            do {
+                try await initImages.check(initImage)
+            } catch let unavailable as InitImageUnavailable {
+                // Nothing is accepted unchecked: the submit can be made again.
+                throw ParameterProblem(field: "init_images", message: unavailable.description)
             }
-            try client.validate(imageToImage(filled))
-        } else {
-            let fromDefaults = (model: filled.model == nil, sampler: filled.sampler == nil)
+        }
+        let fromDefaults = (model: filled.model == nil, sampler: filled.sampler == nil)
+        if !filled.isImageToImage || rules.imageToImageTakesModelAndSampler {
             filled.model = filled.model ?? defaults.model
             filled.sampler = filled.sampler ?? defaults.sampler
-            do {
-                // The stored job, and the images' parameters, carry the lists' spelling.
-                if let checked = try await validateNames(generation(filled, count: 1)) {
-                    filled.model = checked.model
-                    filled.sampler = checked.sampler
-                }
-            } catch let problem as ParameterProblem where (problem.field == "model" && fromDefaults.model)
-                || (problem.field == "sampler" && fromDefaults.sampler)
-            {
-                // The job named none: the wrong name is the configuration's default.
-                throw ParameterProblem(field: problem.field, message: problem.message + "; it is jobs.\(problem.field) in the configuration file (vcctl config set jobs.\(problem.field) NAME)")
-            }
+        }
+        let checked: GenerationRequest?
+        do throws(ParameterProblem) {
+            checked = try await resolvedNames(generation(filled, count: 1))
+        } catch {
+            guard (error.field == "model" && fromDefaults.model) || (error.field == "sampler" && fromDefaults.sampler) else { throw error }
+            // The job named none: the wrong name is the configuration's default.
+            throw ParameterProblem(field: error.field, message: error.message + "; it is jobs.\(error.field) in the configuration file (vcctl config set jobs.\(error.field) NAME)")
+        }
+        if let checked {
+            // The stored job, and the images' parameters, carry the catalog's spelling.
+            filled.model = checked.model
+            filled.sampler = checked.sampler
         }
         var prepared = [filled]
         if !filled.plugins.isEmpty {
@@ -346,82 +353,75 @@ public final class JobScheduler: Sendable {
         return prepared
     }
 
-    /// How long a submit waits for the upstream's lists before accepting
+    /// How long a submit waits for the backend's catalog before accepting
     /// the job unchecked (the fetch goes on and fills the cache).
     static let listWait: Duration = .seconds(3)
 
-    /// Checks the model and sampler against the upstream's lists, when they
-    /// can be had quickly: a durable queue takes jobs while the upstream is
-    /// slow or down, and the upstream refuses a wrong name itself later.
+    /// `request` checked by the backend (its rules, and its catalog when it
+    /// can be had quickly: a durable queue takes jobs while the backend is
+    /// slow or down, and the backend refuses a wrong name itself later).
     ///
-    /// - Returns: `request` with the names as the lists spell them; nil
-    ///   when the lists could not be had (the names go as given).
-    private func validateNames(_ request: GenerationParameters) async throws -> GenerationParameters? {
-        let client = self.client
-        let outcome: Result<GenerationParameters, any Error>?
-        if client.catalogIsSettled {
+    /// - Returns: `request` with the names as the catalog spells them; nil
+    ///   when the catalog could not be had (the names go as given).
+    /// - Throws: the backend's refusal, naming the field.
+    private func resolvedNames(_ request: GenerationRequest) async throws(ParameterProblem) -> GenerationRequest? {
+        let backend = lane.backend
+        let outcome: Result<GenerationRequest, BackendFailure>?
+        if backend.catalogIsSettled {
             // The usual case: answered from the cache, no race needed.
-            do {
-                outcome = .success(try await client.validated(request))
+            do throws(BackendFailure) {
+                outcome = .success(try await backend.resolved(request))
             } catch {
                 outcome = .failure(error)
             }
         } else {
-            outcome = await raceListFetch(request)
+            outcome = await raceCatalogFetch(request)
         }
         switch outcome {
         case .success(let checked)?:
             return checked
-        case .failure(let error as ParameterProblem)?:
-            throw error
-        case .failure(let error)?:
-            repeatedLog.log("accepting jobs without checking their model and sampler: the upstream's lists are unavailable (\(error))")
+        case .failure(.invalid(let message, let field))?:
+            throw ParameterProblem(field: field ?? "params", message: message)
+        case .failure(let failure)?:
+            repeatedLog.log("accepting jobs without checking their model and sampler: the backend's lists are unavailable (\(failure))")
         case nil:
-            repeatedLog.log("accepting jobs without checking their model and sampler: the upstream is slow to list them")
+            repeatedLog.log("accepting jobs without checking their model and sampler: the backend is slow to list them")
         }
         return nil
     }
 
-    /// Validation that may fetch the lists, or nil after `listWait`.
-    private func raceListFetch(_ request: GenerationParameters) async -> Result<GenerationParameters, any Error>? {
-        let client = self.client
-        return await withCheckedContinuation { continuation in
-            let once = OnceContinuation<Result<GenerationParameters, any Error>?>(continuation)
+    /// The backend's check, which may fetch the catalog, or nil after `listWait`.
+    private func raceCatalogFetch(_ request: GenerationRequest) async -> Result<GenerationRequest, BackendFailure>? {
+        typealias Answer = Result<GenerationRequest, BackendFailure>?
+        let backend = lane.backend
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Answer, Never>) in
+            let once = OnceContinuation<Answer>(continuation)
             let timer = Task {
                 guard (try? await Task.sleep(for: Self.listWait)) != nil else { return }
                 once.resume(nil)
             }
             Task {
-                do {
-                    once.resume(.success(try await client.validated(request)))
+                let outcome: Answer
+                do throws(BackendFailure) {
+                    outcome = .success(try await backend.resolved(request))
                 } catch {
-                    once.resume(.failure(error))
+                    outcome = .failure(error)
                 }
+                once.resume(outcome)
                 timer.cancel()
             }
         }
     }
 
-    /// The `/generate` request of `count` images of a stored job (which
-    /// holds every value: `prepare` resolved them).
-    func generation(_ parameters: JobRequest, count: Int) -> GenerationParameters {
+    /// The generation call for `count` images of a stored job (which holds
+    /// every value: `prepare` resolved them); a local init image named, to
+    /// be read before the call.
+    func generation(_ parameters: JobRequest, count: Int) -> GenerationRequest {
         let resolved = parameters.resolved(with: rules)
-        return GenerationParameters(
-            prompt: resolved.prompt, negativePrompt: resolved.negativePrompt, model: resolved.model ?? defaults.model,
-            sampler: resolved.sampler ?? defaults.sampler, imageCount: count, cfgScale: Int(resolved.cfgScale ?? rules.textToImageDefaultGuidance),
-            steps: resolved.steps ?? rules.textToImageDefaultSteps
-        )
-    }
-
-    /// The `/img2img` request of a stored job.
-    func imageToImage(_ parameters: JobRequest) -> ImageToImageParameters {
-        let resolved = parameters.resolved(with: rules)
-        let source = resolved.initImage ?? ""
-        return ImageToImageParameters(
-            prompt: resolved.prompt, negativePrompt: resolved.negativePrompt,
-            initImage: source.hasPrefix("/") ? .file(source) : .url(source), steps: resolved.steps ?? rules.imageToImageDefaultSteps,
-            cfgScale: resolved.cfgScale ?? rules.imageToImageDefaultGuidance, width: resolved.width ?? rules.defaultSide,
-            height: resolved.height ?? rules.defaultSide
+        return GenerationRequest(
+            prompt: resolved.prompt, negativePrompt: resolved.negativePrompt, model: resolved.model, sampler: resolved.sampler, count: count,
+            width: resolved.width, height: resolved.height, steps: resolved.steps, guidance: resolved.cfgScale,
+            initImage: resolved.initImage.map { $0.hasPrefix("/") ? .file($0) : .url($0) }
         )
     }
 

@@ -1,6 +1,5 @@
 import Jobs
 import Posix
-import VisionCraftAPI
 
 /// A job's output folder, made ready when the job is submitted: created
 /// with its missing parents (0755), or found to be a folder this daemon

@@ -1,7 +1,6 @@
 import Jobs
 import JSON
 import PluginHost
-import VisionCraftAPI
 import VisionCraftProtocol
 
 /// A job's plugin chain, resolved against the loaded plugins: the prompt

@@ -1,3 +1,5 @@
+import Backends
+
 /// Standard base64 (RFC 4648, with padding): for inline init images.
 enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
@@ -20,4 +22,10 @@ enum Base64 {
         }
         return String(decoding: output, as: UTF8.self)
     }
+}
+
+extension FetchedImage {
+    /// The image as a `data:image/...;base64,` URL: how VisionCraft takes an
+    /// inline init image.
+    public var dataURL: String { "data:\(format.mimeType);base64,\(Base64.encode(bytes))" }
 }

@@ -43,8 +43,8 @@ public struct ImageToImageParameters: Sendable, Equatable {
         /// A local PNG, JPEG or WebP file, sent inline as a data URL
         /// (`data:image/png;base64,...`).
         case file(String)
-        /// A local file already read (`VisionCraftClient.readingInitImage`):
-        /// the data URL that is sent.
+        /// A local file already read (`InitImageReader`): the data URL
+        /// that is sent (`FetchedImage.dataURL`).
         case dataURL(String)
     }
 
@@ -75,6 +75,4 @@ public struct ImageToImageParameters: Sendable, Equatable {
     public static let stepsRange = BackendRules.visionCraft.imageToImageSteps
     public static let cfgScaleRange = JobField.guidanceRange
     public static let maximumSide = BackendRules.visionCraft.maximumSide
-    /// The largest local init image sent inline.
-    public static let maximumInitImageBytes = 8 << 20
 }

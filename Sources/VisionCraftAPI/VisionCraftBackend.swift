@@ -2,9 +2,9 @@ import Backends
 import Jobs
 
 /// The VisionCraft API (or the embedded emulator, at its local URL) as an
-/// `ImageBackend`: the client's calls, with every `UpstreamError`,
-/// `DownloadError` and `ParameterProblem` mapped to a `BackendFailure` here,
-/// so that no scheduler reads them.
+/// `ImageBackend`: the client's calls, with every `UpstreamError` and
+/// `ParameterProblem` mapped to a `BackendFailure` here, so that no
+/// scheduler reads them.
 public struct VisionCraftBackend: ImageBackend {
     public let client: VisionCraftClient
 
@@ -22,6 +22,12 @@ public struct VisionCraftBackend: ImageBackend {
         } catch {
             throw Self.failure(error)
         }
+    }
+
+    public var catalogIsSettled: Bool { client.catalogIsSettled }
+
+    public func invalidateCatalog() {
+        client.invalidateCatalog()
     }
 
     public func resolved(_ request: GenerationRequest) async throws(BackendFailure) -> GenerationRequest {
@@ -52,12 +58,8 @@ public struct VisionCraftBackend: ImageBackend {
         }
     }
 
-    public func fetch(_ url: String) async throws(BackendFailure) -> [UInt8] {
-        do {
-            return try await client.fetchImage(url).bytes
-        } catch {
-            throw Self.failure(error)
-        }
+    public func fetch(_ url: String) async throws(DownloadError) -> FetchedImage {
+        try await client.fetchImage(url)
     }
 
     // MARK: Mapping
@@ -79,6 +81,7 @@ public struct VisionCraftBackend: ImageBackend {
         let initImage: ImageToImageParameters.InitImage =
             switch request.initImage {
             case .file(let path): .file(path)
+            case .inline(let image): .dataURL(image.dataURL)
             case .url(let url): .url(url)
             case nil: .url("")
             }
@@ -90,7 +93,8 @@ public struct VisionCraftBackend: ImageBackend {
     }
 
     /// The class of a failure the client threw; messages kept as the
-    /// scheduler showed them before the seam.
+    /// scheduler showed them before the seam, a refused field's message
+    /// without its name (the failure names the field).
     public static func failure(_ error: any Error) -> BackendFailure {
         switch error {
         case let error as BackendFailure: return error
@@ -102,11 +106,10 @@ public struct VisionCraftBackend: ImageBackend {
             case .invalid(let message, let field): return .invalid(message, field: field)
             case .protocolViolation(let message): return .protocolViolation(message)
             }
-        case let error as DownloadError:
-            if case .transient = error { return .transient(error.description, retryAfter: nil) }
-            return .permanent(error.description)
         case let problem as ParameterProblem:
-            return .invalid(problem.description, field: problem.field)
+            return .invalid(problem.message, field: problem.field)
+        case let unavailable as InitImageUnavailable:
+            return .transient(unavailable.description, retryAfter: nil)
         default:
             return .transient("\(error)", retryAfter: nil)
         }

@@ -1,3 +1,4 @@
+import Backends
 import HTTPClient
 import Jobs
 import JSON
@@ -248,25 +249,13 @@ public final class VisionCraftClient: Sendable {
         return try await postForImages("/generate", body: body, key: key)
     }
 
-    /// The request with a local init image read (`initImages`) and in
-    /// place as its data URL; other requests unchanged. A scheduler calls it
-    /// before it takes an upstream slot, so that a slow file holds none.
-    ///
-    /// - Throws: what `InitImageReader.dataURL` throws.
-    public func readingInitImage(_ parameters: ImageToImageParameters) async throws -> ImageToImageParameters {
-        guard case .file(let path) = parameters.initImage else { return parameters }
-        var read = parameters
-        read.initImage = .dataURL(try await initImages.dataURL(path))
-        return read
-    }
-
     /// `POST /img2img`: the image URLs. A local init image is sent inline
-    /// (read now if `readingInitImage` did not already).
+    /// (read now unless it comes read, as `.dataURL`).
     public func imageToImage(_ parameters: ImageToImageParameters, key: String) async throws -> [String] {
         let initImage: String
         switch parameters.initImage {
         case .url(let url), .dataURL(let url): initImage = url
-        case .file(let path): initImage = try await initImages.dataURL(path)
+        case .file(let path): initImage = try await initImages.read(path).dataURL
         }
         let body: JSON = [
             "prompt": .string(parameters.prompt), "token": .string(key), "init_images": [.string(initImage)],

@@ -18,7 +18,7 @@ import VisionCraftProtocol
         let store = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
         let vault = KeyVault(filePath: folder.file("key"), environment: { _ in nil }, emulator: false, log: Logger(minimumLevel: .error))
         let scheduler = JobScheduler(
-            store: store, client: upstream.client, keys: vault, configuration: SchedulerConfiguration(outputDirectory: folder.file("images"))
+            store: store, backend: upstream.backend, keys: vault, configuration: SchedulerConfiguration(outputDirectory: folder.file("images"))
         ) { _ in }
         return DaemonMethods(
             startedAt: WallClock(seconds: 0).iso8601,

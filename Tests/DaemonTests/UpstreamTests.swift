@@ -1,3 +1,4 @@
+import Backends
 import CommandLineKit
 @testable import Daemon
 import HTTPClient
@@ -6,7 +7,6 @@ import JSONRPC
 import Posix
 import Testing
 import TestSupport
-import VisionCraftAPI
 import VisionCraftProtocol
 
 /// Runs an in-process daemon with `options` on a thread of its own, calls
@@ -94,13 +94,15 @@ func serverError(_ body: () throws -> Void) -> RPCError? {
         }
     }
 
-    @Test func upstreamFailuresBecomeApplicationErrors() {
-        let cases: [(UpstreamError, ApplicationError, JSON?)] = [
+    @Test func backendFailuresBecomeApplicationErrors() {
+        let cases: [(BackendFailure, ApplicationError, JSON?)] = [
             (.transient("reset", retryAfter: nil), .upstreamUnavailable, nil),
             (.transient("503", retryAfter: .seconds(5)), .upstreamUnavailable, 5),
             (.rateLimited("slow down", retryAfter: .milliseconds(1500)), .rateLimited, 1.5),
-            (.auth("banned"), .keyRejected, nil),
+            (.keyRefused("banned"), .keyRejected, nil),
             (.invalid("steps: too many", field: "steps"), .upstreamRejected, nil),
+            (.quota("no credit left"), .upstreamRejected, nil),
+            (.permanent("gone for good"), .upstreamRejected, nil),
             (.protocolViolation("no images"), .upstreamProtocol, nil),
         ]
         for (failure, expected, retryAfter) in cases {
@@ -110,8 +112,8 @@ func serverError(_ body: () throws -> Void) -> RPCError? {
             #expect(error.message.contains(failure.description))
             #expect(error.data?["retry_after_seconds"] == retryAfter, "\(failure)")
         }
-        #expect(UpstreamError.invalid("x", field: "steps").rpcError.data?["field"] == "steps")
-        #expect(UpstreamError.auth("x").rpcError.message.contains("vcctl key set"))
+        #expect(BackendFailure.invalid("x", field: "steps").rpcError.data?["field"] == "steps")
+        #expect(BackendFailure.keyRefused("x").rpcError.message.contains("vcctl key set"))
         #expect(Set(ApplicationError.all.map(\.code)).count == ApplicationError.all.count, "codes are unique")
         #expect(ApplicationError.all.allSatisfy { RPCErrorCode.applicationRange.contains($0.code.rawValue) })
     }

@@ -26,14 +26,38 @@ import TestSupport
         #expect(Self.shared.isSubset(of: Set(graph.keys)), "the shared libraries are declared: \(graph.keys.sorted())")
         for product in Self.products {
             #expect(graph[product] != nil, "\(product) is declared")
-            var seen: Set<String> = []
-            var next = [product]
-            while let target = next.popLast() {
-                guard seen.insert(target).inserted else { continue }
-                next += graph[target] ?? []
-            }
+            let seen = Self.reachable(from: product, in: graph)
             #expect(seen.isDisjoint(with: Self.shared), "\(product) is built from \(seen.intersection(Self.shared).sorted())")
         }
+    }
+
+    /// The modules that implement the backend seam (one per kind of service).
+    static let backendModules: Set<String> = ["VisionCraftAPI"]
+
+    /// The job model, the store, the scheduler and the wire protocol know
+    /// backends only through the seam, so that a new backend changes none
+    /// of them.
+    @Test func theQueueKnowsBackendsOnlyThroughTheSeam() throws {
+        let graph = Self.targets(in: try Self.manifest("Package.swift"))
+        for module in ["Backends", "Jobs", "JobStore", "Scheduler", "VisionCraftProtocol"] {
+            #expect(graph[module] != nil, "\(module) is declared")
+            let seen = Self.reachable(from: module, in: graph)
+            #expect(seen.isDisjoint(with: Self.backendModules), "\(module) is built from \(seen.intersection(Self.backendModules).sorted())")
+        }
+        for backend in Self.backendModules {
+            #expect(graph[backend]?.contains("Backends") == true, "\(backend) implements the seam")
+        }
+    }
+
+    /// Every target `target` is built from, itself included.
+    static func reachable(from target: String, in graph: [String: [String]]) -> Set<String> {
+        var seen: Set<String> = []
+        var next = [target]
+        while let target = next.popLast() {
+            guard seen.insert(target).inserted else { continue }
+            next += graph[target] ?? []
+        }
+        return seen
     }
 
     @Test func theProductPackageHoldsNoToolTarget() throws {

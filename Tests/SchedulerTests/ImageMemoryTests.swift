@@ -1,4 +1,4 @@
-import HTTPServer
+import Backends
 import Imaging
 import Jobs
 import PluginHost
@@ -80,16 +80,11 @@ import TestSupport
         PluginChain(steps: try steps.map { ($0.0, try PluginStep(parsing: $0.1)) }, timeout: TestTime.scaled(.seconds(60)))
     }
 
-    /// Serves `png` at every path; runs `body` with a saver and a folder.
-    static func serving<T>(
-        _ png: [UInt8], limits: ImageLimits, _ body: (ImageSaver, TemporaryDirectory, String) async throws -> T
-    ) async throws -> T {
-        let server = try HTTPServer { _ in .response(HTTPResponse(status: .ok, body: png)) }
-        try server.start()
-        defer { server.stop() }
+    /// Runs `body` with a saver and a folder.
+    static func saving<T>(limits: ImageLimits, _ body: (ImageSaver, TemporaryDirectory) async throws -> T) async throws -> T {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        return try await body(try saverFor(server, limits: limits), folder, server.baseURL + "/a.png")
+        return try await body(saverWith(limits: limits), folder)
     }
 
     static let mebibyte = 1 << 20
@@ -98,9 +93,9 @@ import TestSupport
         let bomb = try PNGCodec.flatGray(width: 8192, height: 8192)
         let limits = ImageLimits(memoryBudget: 1024 * Self.mebibyte, maximumInputPixels: 16 * ImageLimits.megapixel, maximumOutputPixels: 64 * ImageLimits.megapixel)
         let chain = try Self.chain([(Self.upscale(), "upscale:scale=2")])
-        let failure = try await Self.serving(bomb, limits: limits) { saver, folder, url -> ImageSaver.Failure? in
+        let failure = try await Self.saving(limits: limits) { saver, folder -> ImageSaver.Failure? in
             do throws(ImageSaver.Failure) {
-                _ = try await saver.save(url: url, base: folder.file("x"), chain: chain) { _, _, _ in "" }
+                _ = try await saver.save(bomb, base: folder.file("x"), chain: chain) { _, _, _ in "" }
                 return nil
             } catch {
                 #expect(saver.memory.inUse == 0)
@@ -117,9 +112,9 @@ import TestSupport
         let png = try PNGCodec.flatGray(width: 2048, height: 2048)
         let limits = ImageLimits(memoryBudget: 64 * Self.mebibyte, maximumInputPixels: 16 * ImageLimits.megapixel, maximumOutputPixels: 64 * ImageLimits.megapixel)
         let chain = try Self.chain([(Self.upscale(), "upscale:scale=2")])
-        let failure = try await Self.serving(png, limits: limits) { saver, folder, url -> ImageSaver.Failure? in
+        let failure = try await Self.saving(limits: limits) { saver, folder -> ImageSaver.Failure? in
             do throws(ImageSaver.Failure) {
-                _ = try await saver.save(url: url, base: folder.file("x"), chain: chain) { _, _, _ in "" }
+                _ = try await saver.save(png, base: folder.file("x"), chain: chain) { _, _, _ in "" }
                 return nil
             } catch {
                 return error
@@ -139,9 +134,9 @@ import TestSupport
         let png = try PNGCodec.flatGray(width: 1024, height: 1024)
         let limits = ImageLimits(memoryBudget: 1024 * Self.mebibyte, maximumInputPixels: 16 * ImageLimits.megapixel, maximumOutputPixels: 2 * ImageLimits.megapixel)
         let chain = try Self.chain([(Self.upscale(), "upscale:scale=3")])
-        let failure = try await Self.serving(png, limits: limits) { saver, folder, url -> ImageSaver.Failure? in
+        let failure = try await Self.saving(limits: limits) { saver, folder -> ImageSaver.Failure? in
             do throws(ImageSaver.Failure) {
-                _ = try await saver.save(url: url, base: folder.file("x"), chain: chain, hookParameters: { _ in #"{"options":{"scale":3}}"# }) { _, _, _ in "" }
+                _ = try await saver.save(png, base: folder.file("x"), chain: chain, hookParameters: { _ in #"{"options":{"scale":3}}"# }) { _, _, _ in "" }
                 return nil
             } catch {
                 return error
@@ -157,9 +152,9 @@ import TestSupport
         let png = try PNGCodec.encode(RGBAImage(width: 4, height: 4))
         let limits = ImageLimits(memoryBudget: 64 * Self.mebibyte, maximumInputPixels: ImageLimits.megapixel, maximumOutputPixels: ImageLimits.megapixel)
         let chain = try Self.chain([(Self.slow(), #"slow-test:{"lie":1}"#)])
-        let failure = try await Self.serving(png, limits: limits) { saver, folder, url -> ImageSaver.Failure? in
+        let failure = try await Self.saving(limits: limits) { saver, folder -> ImageSaver.Failure? in
             do throws(ImageSaver.Failure) {
-                _ = try await saver.save(url: url, base: folder.file("x"), chain: chain, hookParameters: { _ in #"{"lie":1}"# }) { _, _, _ in "" }
+                _ = try await saver.save(png, base: folder.file("x"), chain: chain, hookParameters: { _ in #"{"lie":1}"# }) { _, _, _ in "" }
                 return nil
             } catch {
                 #expect(saver.memory.inUse == 0, "given back")
@@ -177,11 +172,11 @@ import TestSupport
         let limits = ImageLimits(memoryBudget: 8 * Self.mebibyte, maximumInputPixels: ImageLimits.megapixel, maximumOutputPixels: 4 * ImageLimits.megapixel)
         let chain = try Self.chain([(Self.upscale(), "upscale:scale=2")])
         let waits = ThreadCondition(0)
-        let paths = try await Self.serving(png, limits: limits) { saver, folder, url -> [String] in
+        let paths = try await Self.saving(limits: limits) { saver, folder -> [String] in
             try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 0..<2 {
                     group.addTask {
-                        let image = try await saver.client.fetchImage(url)
+                        let image = try #require(FetchedImage(checking: png))
                         return try await saver.store(image, base: folder.file("\(index)"), chain: chain, stamp: { _, _, _ in "" }) { _ in
                             waits.update { $0 += 1 }
                         }

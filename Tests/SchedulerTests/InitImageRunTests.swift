@@ -1,4 +1,4 @@
-import HTTPClient
+import Backends
 import Imaging
 import Jobs
 import JobStore
@@ -6,7 +6,6 @@ import Posix
 import Scheduler
 import Testing
 import TestSupport
-import VisionCraftAPI
 import VisionCraftProtocol
 
 #if canImport(Glibc)
@@ -18,9 +17,10 @@ import Darwin
 /// A job whose init image never finishes reading (a hung network file
 /// system) holds neither a cancel nor a stop of the queue.
 @Suite struct InitImageRunTests {
-    struct FixedKey: APIKeySource {
-        func usableKey() -> String? { "k" }
-        func reject(_ key: String, reason: String) {}
+    /// No request gets that far.
+    static let unreachable = FakeBackend { _, _ throws(BackendFailure) in
+        Issue.record("a generation was asked for")
+        throw .permanent("unreachable")
     }
 
     /// With as many reads hung as the reader allows, a submit is refused
@@ -38,14 +38,15 @@ import Darwin
             _ = release.wait { $0 }
             return .failure(.system(SystemError(code: EIO, function: "read")))
         }
-        let client = VisionCraftClient(configuration: .init(baseURL: "http://127.0.0.1:9"), http: try HTTPClient(), initImages: reader)
         var configuration = SchedulerConfiguration(outputDirectory: folder.file("images"))
         configuration.imageLimits = ImageLimits(memoryBudget: 64 << 20, maximumInputPixels: 16 * ImageLimits.megapixel, maximumOutputPixels: 64 * ImageLimits.megapixel)
         configuration.requestsPerMinute = 0
         configuration.maximumInFlight = InitImageReader.maximumUnfinished
         let store = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
         defer { store.close() }
-        let scheduler = JobScheduler(store: store, client: client, keys: FixedKey(), configuration: configuration) { _ in }
+        let scheduler = JobScheduler(
+            store: store, backend: Self.unreachable, initImages: reader, keys: FixedKey(), configuration: configuration
+        ) { _ in }
         try await offPool { try scheduler.start() }
         for index in 0..<InitImageReader.maximumUnfinished {
             _ = try await scheduler.submit(JobRequest(prompt: "night \(index)", initImage: image))
@@ -74,14 +75,14 @@ import Darwin
             _ = release.wait { $0 }
             return .failure(.system(SystemError(code: EIO, function: "read")))
         }
-        // Nothing answers there: no request gets that far.
-        let client = VisionCraftClient(configuration: .init(baseURL: "http://127.0.0.1:9"), http: try HTTPClient(), initImages: reader)
         var configuration = SchedulerConfiguration(outputDirectory: folder.file("images"))
         configuration.imageLimits = ImageLimits(memoryBudget: 64 << 20, maximumInputPixels: 16 * ImageLimits.megapixel, maximumOutputPixels: 64 * ImageLimits.megapixel)
         configuration.requestsPerMinute = 0
         let store = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
         defer { store.close() }
-        let scheduler = JobScheduler(store: store, client: client, keys: FixedKey(), configuration: configuration) { _ in }
+        let scheduler = JobScheduler(
+            store: store, backend: Self.unreachable, initImages: reader, keys: FixedKey(), configuration: configuration
+        ) { _ in }
         try await offPool { try scheduler.start() }
 
         let first = try await scheduler.submit(JobRequest(prompt: "night", initImage: image))

@@ -3,7 +3,6 @@ import Posix
 @testable import Scheduler
 import Testing
 import TestSupport
-import VisionCraftAPI
 
 /// A job's output folder is made ready at submit: created with its parents,
 /// or refused naming the folder and what is wrong with it.

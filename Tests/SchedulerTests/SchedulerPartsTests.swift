@@ -1,5 +1,3 @@
-import HTTPClient
-import HTTPServer
 import Imaging
 import Jobs
 @testable import JobStore
@@ -8,7 +6,6 @@ import Posix
 @testable import Scheduler
 import Testing
 import TestSupport
-import VisionCraftAPI
 import VisionCraftProtocol
 
 @Suite struct RetryPolicyTests {

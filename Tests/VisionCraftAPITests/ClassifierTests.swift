@@ -1,3 +1,4 @@
+import Backends
 import JSON
 import Testing
 @testable import VisionCraftAPI

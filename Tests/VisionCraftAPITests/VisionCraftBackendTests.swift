@@ -20,11 +20,10 @@ import Testing
         }
     }
 
-    @Test func downloadsAndParameterProblemsAreClassifiedToo() {
-        #expect(VisionCraftBackend.failure(DownloadError.transient("reset")) == .transient("download failed for now: reset", retryAfter: nil))
-        #expect(VisionCraftBackend.failure(DownloadError.gone(status: 404)) == .permanent("the image is gone (HTTP 404)"))
-        let problem = ParameterProblem(field: "model", message: "unknown")
-        #expect(VisionCraftBackend.failure(problem) == .invalid(problem.description, field: "model"))
+    @Test func parameterProblemsAndUnreadableInitImagesAreClassifiedToo() {
+        // The failure names the field; its message does not repeat it.
+        #expect(VisionCraftBackend.failure(ParameterProblem(field: "model", message: "unknown")) == .invalid("unknown", field: "model"))
+        #expect(VisionCraftBackend.failure(InitImageUnavailable("cannot read /nfs/a.png now")) == .transient("cannot read /nfs/a.png now", retryAfter: nil))
     }
 
     @Test func aRequestBecomesTheAPIsParametersWithItsDefaults() {

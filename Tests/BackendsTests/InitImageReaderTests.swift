@@ -1,9 +1,9 @@
+import Backends
 import Imaging
 import Jobs
 import Posix
 import Testing
 import TestSupport
-import VisionCraftAPI
 
 #if canImport(Glibc)
 import Glibc
@@ -36,20 +36,18 @@ import Darwin
         let fifo = folder.file("in.png")
         #expect(mkfifo(fifo, 0o600) == 0)
         await #expect(throws: ParameterProblem(field: "init_images", message: "\(fifo) is a FIFO (named pipe), not a regular file")) {
-            _ = try await reader.dataURL(fifo)
+            _ = try await reader.read(fifo)
         }
         await #expect(throws: ParameterProblem(field: "init_images", message: "cannot read \(folder.file("gone.png")): No such file or directory")) {
-            _ = try await reader.dataURL(folder.file("gone.png"))
+            _ = try await reader.read(folder.file("gone.png"))
         }
         try FileSystem.writeFileAtomically(folder.file("text.png"), Array("hello".utf8))
         await #expect(throws: ParameterProblem(field: "init_images", message: "\(folder.file("text.png")) is not a PNG, JPEG or WebP image")) {
-            _ = try await reader.dataURL(folder.file("text.png"))
+            _ = try await reader.read(folder.file("text.png"))
         }
         let png = try PNGCodec.encode(RGBAImage(width: 2, height: 2))
         try FileSystem.writeFileAtomically(folder.file("real.png"), png)
-        let url = try await reader.dataURL(folder.file("real.png"))
-        #expect(url.hasPrefix("data:image/png;base64,"))
-        #expect(try decodeBase64(String(url.dropFirst("data:image/png;base64,".count))) == png)
+        #expect(try await reader.read(folder.file("real.png")) == FetchedImage(bytes: png, format: .png))
         #expect(reader.unfinishedReads == 0)
     }
 
@@ -80,9 +78,9 @@ import Darwin
         await #expect(throws: ParameterProblem(field: "init_images", message: "\(folder.file("empty.png")) is not a PNG, JPEG or WebP image")) {
             try await reader.check(folder.file("empty.png"))
         }
-        try FileSystem.writeFileAtomically(folder.file("large.png"), [UInt8](repeating: 0, count: ImageToImageParameters.maximumInitImageBytes + 1))
+        try FileSystem.writeFileAtomically(folder.file("large.png"), [UInt8](repeating: 0, count: InitImageReader.maximumBytes + 1))
         await #expect(throws: ParameterProblem(
-            field: "init_images", message: "\(folder.file("large.png")) is larger than \(ImageToImageParameters.maximumInitImageBytes) bytes"
+            field: "init_images", message: "\(folder.file("large.png")) is larger than \(InitImageReader.maximumBytes) bytes"
         )) {
             try await reader.check(folder.file("large.png"))
         }
@@ -102,7 +100,7 @@ import Darwin
         // The read waits for the release below: the wait ends without it.
         let reader = InitImageReader(timeout: .milliseconds(200), read: hung.read)
         await #expect(throws: InitImageUnavailable("reading /nfs/in.png took longer than 0.2 s (a hung network file system?); try again later")) {
-            _ = try await reader.dataURL("/nfs/in.png")
+            _ = try await reader.read("/nfs/in.png")
         }
         #expect(reader.unfinishedReads == 1, "its thread is still in the read")
         hung.release.update { $0 = true }
@@ -119,11 +117,11 @@ import Darwin
         defer { hung.release.update { $0 = true } }
         let reader = InitImageReader(timeout: .milliseconds(50), read: hung.read)
         for _ in 0..<InitImageReader.maximumUnfinished {
-            await #expect(throws: InitImageUnavailable.self) { _ = try await reader.dataURL("/nfs/in.png") }
+            await #expect(throws: InitImageUnavailable.self) { _ = try await reader.read("/nfs/in.png") }
         }
         #expect(reader.unfinishedReads == InitImageReader.maximumUnfinished)
         let message = "/nfs/in.png: \(InitImageReader.maximumUnfinished) earlier reads of init images have not returned (a hung network file system?); not starting another"
-        await #expect(throws: InitImageUnavailable(message)) { _ = try await reader.dataURL("/nfs/in.png") }
+        await #expect(throws: InitImageUnavailable(message)) { _ = try await reader.read("/nfs/in.png") }
         #expect(hung.entered.read { $0 } == InitImageReader.maximumUnfinished, "the refused read started no thread")
     }
 
@@ -131,7 +129,7 @@ import Darwin
         let hung = HungReads()
         defer { hung.release.update { $0 = true } }
         let reader = InitImageReader(timeout: .seconds(600), read: hung.read)
-        let waiting = Task { try await reader.dataURL("/nfs/in.png") }
+        let waiting = Task { try await reader.read("/nfs/in.png") }
         #expect(try await offPool { hung.entered.wait(timeout: TestTime.scaled(.seconds(60))) { $0 == 1 } })
         let started = MonotonicInstant.now()
         waiting.cancel()

@@ -1,9 +1,8 @@
 import Jobs
 import Posix
 
-/// Reads the local init images of image-to-image requests into the data
-/// URLs that are sent: regular files only, at most
-/// `ImageToImageParameters.maximumInitImageBytes`, on a thread of their own
+/// Reads the local init images of image-to-image requests, which backends
+/// send inline: regular files only, at most `maximumBytes`, on a thread of their own
 /// and within `timeout`, so that a file that blocks (a FIFO put in place of
 /// the image after the submit checked it, a hung network file system) costs
 /// the job that named it a clear failure, never a thread of the task pool,
@@ -16,6 +15,8 @@ public final class InitImageReader: Sendable {
     /// Past this many no new read starts, so that a file system that hangs
     /// every read does not pile up a thread per retry.
     public static let maximumUnfinished = 8
+    /// The largest local init image read (and sent inline).
+    public static let maximumBytes = 8 << 20
     private let read: @Sendable (String, Int) -> Result<[UInt8], FileReadError>
     private let unfinished = UnfinishedThreads(limit: maximumUnfinished)
 
@@ -45,22 +46,22 @@ public final class InitImageReader: Sendable {
     /// - Throws: `ParameterProblem` when the file cannot be used;
     ///   `InitImageUnavailable` when the check cannot be made now.
     public func check(_ path: String) async throws {
-        let head = try await bounded(path, "checking") { Self.head(path, maximumBytes: ImageToImageParameters.maximumInitImageBytes) }
+        let head = try await bounded(path, "checking") { Self.head(path, maximumBytes: Self.maximumBytes) }
         _ = try Self.format(path, try Self.bytes(path, head))
     }
 
-    /// The file at `path` as a `data:image/...;base64,` URL.
+    /// The image at `path`, whole, with its format.
     ///
     /// - Throws: `ParameterProblem` when the file cannot be used (not there,
     ///   not a regular file, too large, not a PNG, JPEG or WebP image): the
     ///   job must be fixed. `InitImageUnavailable` when it could not be read
     ///   now (too slow, an I/O error): the job may try again later.
     ///   `CancellationError` when the task was cancelled.
-    public func dataURL(_ path: String) async throws -> String {
-        let limit = ImageToImageParameters.maximumInitImageBytes
+    public func read(_ path: String) async throws -> FetchedImage {
+        let limit = Self.maximumBytes
         let read = self.read
         let bytes = try Self.bytes(path, try await bounded(path, "reading", { read(path, limit) }))
-        return "data:\(try Self.format(path, bytes).mimeType);base64,\(Base64.encode(bytes))"
+        return FetchedImage(bytes: bytes, format: try Self.format(path, bytes))
     }
 
     /// What was read, or the reason it could not be, as the job's problem

@@ -1,9 +1,9 @@
+import Backends
 import JSON
 import JSONRPC
-import VisionCraftAPI
 import VisionCraftProtocol
 
-extension UpstreamError {
+extension BackendFailure {
     /// The JSON-RPC error a client receives for this failure (codes -32010..).
     var rpcError: RPCError {
         switch self {
@@ -11,10 +11,12 @@ extension UpstreamError {
             ApplicationError.upstreamUnavailable(description, extra: Self.retryAfter(retryAfter))
         case .rateLimited(_, let retryAfter):
             ApplicationError.rateLimited(description, extra: Self.retryAfter(retryAfter))
-        case .auth:
+        case .keyRefused:
             ApplicationError.keyRejected(description + " (vcctl key set stores a new key)")
         case .invalid(_, let field):
             ApplicationError.upstreamRejected(description, extra: field.map { ["field": .string($0)] } ?? [:])
+        case .quota, .permanent:
+            ApplicationError.upstreamRejected(description)
         case .protocolViolation:
             ApplicationError.upstreamProtocol(description)
         }

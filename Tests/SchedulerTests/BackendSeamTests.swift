@@ -1,0 +1,142 @@
+import Backends
+import Imaging
+import Jobs
+import JobStore
+import Posix
+import Scheduler
+import Testing
+import TestSupport
+
+/// The scheduler drives any backend through the seam: images handed over
+/// as bytes are saved without a download, URLs are fetched, a remote job is
+/// followed, and each class of failure does what it says.
+@Suite struct BackendSeamTests {
+    /// A scheduler over `backend`, started, with images going to a folder
+    /// of its own; stopped after `body`.
+    static func running<T>(_ backend: FakeBackend, _ body: (JobScheduler, TemporaryDirectory) async throws -> T) async throws -> T {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        var configuration = SchedulerConfiguration(outputDirectory: folder.file("images"))
+        configuration.requestsPerMinute = 0
+        configuration.retry.base = .milliseconds(1)
+        configuration.retry.cap = .milliseconds(5)
+        let store = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
+        defer { store.close() }
+        let scheduler = JobScheduler(store: store, backend: backend, keys: FixedKey(), configuration: configuration) { _ in }
+        try await offPool { try scheduler.start() }
+        do {
+            let result = try await body(scheduler, folder)
+            await scheduler.stop()
+            return result
+        } catch {
+            await scheduler.stop()
+            throw error
+        }
+    }
+
+    static func png(_ side: Int) throws -> FetchedImage {
+        try #require(FetchedImage(checking: try PNGCodec.encode(RGBAImage(width: side, height: side, fill: (9, 8, 7, 255)))))
+    }
+
+    static func finished(_ scheduler: JobScheduler, _ id: String) async throws -> JobInfoSummary {
+        let result = try await scheduler.wait(id, timeout: TestTime.scaled(.seconds(60)))
+        #expect(!result.timedOut)
+        return JobInfoSummary(state: result.job.state, kind: result.job.error?.kind, message: result.job.error?.message, paths: result.job.images.compactMap(\.path))
+    }
+
+    struct JobInfoSummary {
+        var state: JobState
+        var kind: String?
+        var message: String?
+        var paths: [String]
+    }
+
+    @Test func imagesHandedOverAsBytesAreSavedStampedWithoutADownload() async throws {
+        let images = [try Self.png(8), try Self.png(16), try Self.png(24)]
+        let backend = FakeBackend { request, _ throws(BackendFailure) in .images(Array(images.prefix(request.count))) }
+        try await Self.running(backend) { scheduler, _ in
+            let submitted = try await scheduler.submit(JobRequest(prompt: "a fox", model: "m", sampler: "s", imageCount: 3))
+            let job = try await Self.finished(scheduler, submitted.id)
+            #expect(job.state == .succeeded, "\(job)")
+            #expect(backend.requests.map(\.count) == [3], "one call for the three (five a request)")
+            #expect(backend.fetched.isEmpty)
+            #expect(job.paths.count == 3)
+            for (path, side) in zip(job.paths, [8, 16, 24]) {
+                let saved = try PNGCodec.decode(try FileSystem.readFile(path))
+                #expect(saved.image.width == side)
+                let parameters = try #require(saved.text.first { $0.keyword == "parameters" }?.text)
+                #expect(parameters.hasPrefix("a fox\n"), "\(parameters)")
+                #expect(parameters.contains("Size: \(side)x\(side)"), "\(parameters)")
+            }
+        }
+    }
+
+    @Test func urlsAreFetchedThroughTheBackend() async throws {
+        let png = try Self.png(8).bytes
+        let backend = FakeBackend(delivery: .urls, downloads: ["u1": png, "u2": png]) { _, _ throws(BackendFailure) in .urls(["u1", "u2"]) }
+        let job = try await Self.running(backend) { scheduler, _ in
+            try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "two", imageCount: 2)).id)
+        }
+        #expect(job.state == .succeeded, "\(job)")
+        #expect(backend.fetched == ["u1", "u2"])
+        #expect(job.paths.count == 2)
+    }
+
+    @Test func aRemoteJobIsFollowedUntilItHasImages() async throws {
+        let image = try Self.png(8)
+        let polls = Lock(0)
+        let backend = FakeBackend(delivery: .remoteJob, follow: { id throws(BackendFailure) in
+            #expect(id == "r-1")
+            return polls.withLock { polls in
+                polls += 1
+                return polls < 3 ? .remote(id: id) : .images([image])
+            }
+        }) { _, _ throws(BackendFailure) in .remote(id: "r-1") }
+        let job = try await Self.running(backend) { scheduler, _ in
+            try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "later")).id)
+        }
+        #expect(job.state == .succeeded, "\(job)")
+        #expect(polls.withLock { $0 } == 3)
+        #expect(job.paths.count == 1)
+    }
+
+    @Test func aShortAnswerIsMadeUpByTheNextAttempt() async throws {
+        let image = try Self.png(8)
+        let backend = FakeBackend { request, before throws(BackendFailure) in
+            // The first call gives one image of the two asked; the next, what is left.
+            .images(Array(repeating: image, count: before == 0 ? 1 : request.count))
+        }
+        let job = try await Self.running(backend) { scheduler, _ in
+            try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "two", imageCount: 2)).id)
+        }
+        #expect(job.state == .succeeded, "\(job)")
+        #expect(backend.requests.map(\.count) == [2, 1], "the image saved from the first answer is not asked for again")
+        #expect(job.paths.count == 2)
+    }
+
+    @Test func quotaAndPermanentFailuresFailTheJobSayingWhy() async throws {
+        for (failure, kind) in [(BackendFailure.quota("no credit left"), "quota"), (.permanent("the model was removed"), "permanent")] {
+            let backend = FakeBackend { _, _ throws(BackendFailure) in throw failure }
+            let job = try await Self.running(backend) { scheduler, _ in
+                try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "x")).id)
+            }
+            #expect(job.state == .failed)
+            #expect(job.kind == kind)
+            #expect(job.message == failure.description)
+            #expect(backend.requests.count == 1, "not retried")
+        }
+    }
+
+    @Test func aCorruptImageInTheAnswerIsMadeAgain() async throws {
+        var damaged = try PNGCodec.encode(RGBAImage(width: 64, height: 64, fill: (1, 2, 3, 255)))
+        damaged[damaged.count - 20] ^= 0x5A
+        let corrupt = try #require(FetchedImage(checking: damaged))
+        let good = try Self.png(8)
+        let backend = FakeBackend { _, before throws(BackendFailure) in .images([before == 0 ? corrupt : good]) }
+        let job = try await Self.running(backend) { scheduler, _ in
+            try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "x")).id)
+        }
+        #expect(job.state == .succeeded, "\(job)")
+        #expect(backend.requests.count == 2)
+    }
+}

@@ -1,0 +1,72 @@
+import Backends
+import Jobs
+import Posix
+import Scheduler
+
+/// A backend in memory, for the scheduler's tests: each generation call is
+/// answered by `answer` (given the request and how many calls came before
+/// it), a remote job by `follow`, a URL by `downloads`; every call is
+/// recorded.
+final class FakeBackend: ImageBackend {
+    typealias Answer = @Sendable (GenerationRequest, Int) async throws(BackendFailure) -> GenerationOutcome
+
+    let description: BackendDescription
+    private let answer: Answer
+    private let followAnswer: @Sendable (String) async throws(BackendFailure) -> GenerationOutcome
+    private let downloads: [String: [UInt8]]
+    private let calls = Lock<[GenerationRequest]>([])
+    private let fetches = Lock<[String]>([])
+
+    init(
+        delivery: BackendDescription.ImageDelivery = .bytes, downloads: [String: [UInt8]] = [:],
+        follow: @escaping @Sendable (String) async throws(BackendFailure) -> GenerationOutcome = { id throws(BackendFailure) in
+            throw .protocolViolation("no remote job \(id)")
+        },
+        answer: @escaping Answer
+    ) {
+        description = BackendDescription(
+            kind: "fake", rules: .visionCraft, imageToImage: true, reportsSeeds: false, delivery: delivery, defaultConcurrency: 1
+        )
+        self.answer = answer
+        followAnswer = follow
+        self.downloads = downloads
+    }
+
+    /// The generation calls made so far, in order.
+    var requests: [GenerationRequest] { calls.withLock { $0 } }
+    /// The URLs fetched so far, in order.
+    var fetched: [String] { fetches.withLock { $0 } }
+
+    func catalog() async throws(BackendFailure) -> BackendCatalog { BackendCatalog() }
+
+    var catalogIsSettled: Bool { true }
+
+    func invalidateCatalog() {}
+
+    func resolved(_ request: GenerationRequest) async throws(BackendFailure) -> GenerationRequest { request }
+
+    func generate(_ request: GenerationRequest, key: String?) async throws(BackendFailure) -> GenerationOutcome {
+        let before = calls.withLock { calls in
+            calls.append(request)
+            return calls.count - 1
+        }
+        return try await answer(request, before)
+    }
+
+    func follow(remote id: String, key: String?) async throws(BackendFailure) -> GenerationOutcome {
+        try await followAnswer(id)
+    }
+
+    func fetch(_ url: String) async throws(DownloadError) -> FetchedImage {
+        fetches.withLock { $0.append(url) }
+        guard let bytes = downloads[url] else { throw .gone(status: 404) }
+        guard let image = FetchedImage(checking: bytes) else { throw .notAnImage(bytes) }
+        return image
+    }
+}
+
+/// A key that is always there and never refused.
+struct FixedKey: APIKeySource {
+    func usableKey() -> String? { "k" }
+    func reject(_ key: String, reason: String) {}
+}
