@@ -242,7 +242,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Posix", "TestSupport"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "JSON", "JSONRPC"]),
-        .testTarget(name: "JobStoreTests", dependencies: ["JobStore", "Posix", "TestSupport"]),
+        .testTarget(name: "JobStoreTests", dependencies: ["Jobs", "JobStore", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Posix"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),

@@ -53,7 +53,6 @@ extension JobRecord {
 /// A stored job that cannot be read back: it fails with the kind
 /// `corrupt_job` and this reason.
 struct CorruptJob: Error, CustomStringConvertible {
-    static let kind = "corrupt_job"
     let id: String
     let reason: String
 

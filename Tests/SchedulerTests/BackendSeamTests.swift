@@ -46,7 +46,7 @@ import TestSupport
 
     struct JobInfoSummary {
         var state: JobState
-        var kind: String?
+        var kind: FailureKind?
         var message: String?
         var paths: [String]
     }
@@ -115,7 +115,7 @@ import TestSupport
     }
 
     @Test func quotaAndPermanentFailuresFailTheJobSayingWhy() async throws {
-        for (failure, kind) in [(BackendFailure.quota("no credit left"), "quota"), (.permanent("the model was removed"), "permanent")] {
+        for (failure, kind) in [(BackendFailure.quota("no credit left"), FailureKind.quota), (.permanent("the model was removed"), .permanent)] {
             let backend = FakeBackend { _, _ throws(BackendFailure) in throw failure }
             let job = try await Self.running(backend) { scheduler, _ in
                 try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "x")).id)
