@@ -159,7 +159,7 @@ let package = Package(
         /// backoff, rate-limit and key pauses, images saved with parameters.
         .target(
             name: "Scheduler",
-            dependencies: ["Backends", "Configuration", "Imaging", "Jobs", "JobStore", "JSON", "JSONRPC", "PluginHost", "Posix", "VisionCraftProtocol"]
+            dependencies: ["Backends", "Configuration", "Imaging", "Jobs", "JobStore", "JSON", "PluginHost", "Posix"]
         ),
 
         /// Non-blocking stream servers: event loops over epoll/kqueue, listeners, connections.
@@ -250,12 +250,7 @@ let package = Package(
         /// The shipped plugins, loaded from the build with dlopen.
         .testTarget(name: "PluginsTests", dependencies: ["Imaging", "JSON", "PluginHost", "Posix", "TemplatePlugin", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
-        .testTarget(
-            name: "SchedulerTests",
-            dependencies: [
-                "Backends", "Imaging", "Jobs", "JobStore", "PluginHost", "Posix", "Scheduler", "TestSupport", "VisionCraftProtocol",
-            ]
-        ),
+        .testTarget(name: "SchedulerTests", dependencies: ["Backends", "Imaging", "Jobs", "JobStore", "PluginHost", "Posix", "Scheduler", "TestSupport"]),
         .testTarget(name: "StreamServerTests", dependencies: ["Posix", "StreamServer", "TestSupport"]),
         .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "Jobs", "JSON", "Posix", "TestSupport", "VCCtl", "VisionCraftProtocol"]),
         .testTarget(

@@ -2,7 +2,6 @@ import Backends
 import Jobs
 import JobStore
 import Posix
-import VisionCraftProtocol
 
 /// Works one job until it succeeds, fails, has to wait (a retry time, a
 /// rate limit, a key), or is cancelled. Requests run one after another;

@@ -41,7 +41,8 @@ import TestSupport
     static func finished(_ scheduler: JobScheduler, _ id: String) async throws -> JobInfoSummary {
         let result = try await scheduler.wait(id, timeout: TestTime.scaled(.seconds(60)))
         #expect(!result.timedOut)
-        return JobInfoSummary(state: result.job.state, kind: result.job.error?.kind, message: result.job.error?.message, paths: result.job.images.compactMap(\.path))
+        let job = result.job.record
+        return JobInfoSummary(state: job.state, kind: job.error?.kind, message: job.error?.message, paths: job.images.compactMap(\.path))
     }
 
     struct JobInfoSummary {

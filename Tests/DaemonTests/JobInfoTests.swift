@@ -1,7 +1,7 @@
+@testable import Daemon
 import Jobs
 @testable import JobStore
 import JSON
-@testable import Scheduler
 import Testing
 import VisionCraftProtocol
 
