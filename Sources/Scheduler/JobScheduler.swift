@@ -63,8 +63,10 @@ public final class JobScheduler: Sendable {
         self.plugins = plugins
         liveDefaults = Lock(configuration.defaults)
         self.store = store
+        // One backend: its name is its kind (as with no [backends.*] in the
+        // configuration file).
         lane = BackendLane(
-            backend: backend, maximumInFlight: configuration.maximumInFlight, requestsPerMinute: configuration.requestsPerMinute,
+            name: backend.description.kind, backend: backend, maximumInFlight: configuration.maximumInFlight, requestsPerMinute: configuration.requestsPerMinute,
             pauseScope: Self.upstreamPauseScope
         )
         self.initImages = initImages
@@ -293,8 +295,12 @@ public final class JobScheduler: Sendable {
     /// a job submitted offline is checked by the upstream itself later.
     private func prepare(_ parameters: JobRequest) async throws -> [JobRequest] {
         let rules = self.rules
+        if let name = parameters.backend, name != lane.name {
+            throw ParameterProblem(field: JobField.backend.wireName, message: "no backend is named '\(name)'; this daemon runs '\(lane.name)'")
+        }
         try parameters.check(against: rules)
         var filled = parameters
+        filled.backend = lane.name
         let defaults = self.defaults
         if filled.outputDirectory == nil { filled.outputDirectory = defaults.outputDirectory }
         if filled.plugins.isEmpty { filled.plugins = defaults.pluginChain }
@@ -328,6 +334,7 @@ public final class JobScheduler: Sendable {
             // The stored job, and the images' parameters, carry the catalog's spelling.
             filled.model = checked.model
             filled.sampler = checked.sampler
+            filled.scheduler = checked.scheduler
         }
         var prepared = [filled]
         if !filled.plugins.isEmpty {
@@ -416,8 +423,9 @@ public final class JobScheduler: Sendable {
     func generation(_ parameters: JobRequest, count: Int) -> GenerationRequest {
         let resolved = parameters.resolved(with: rules)
         return GenerationRequest(
-            prompt: resolved.prompt, negativePrompt: resolved.negativePrompt, model: resolved.model, sampler: resolved.sampler, count: count,
-            width: resolved.width, height: resolved.height, steps: resolved.steps, guidance: resolved.cfgScale,
+            prompt: resolved.prompt, negativePrompt: resolved.negativePrompt, model: resolved.model, sampler: resolved.sampler,
+            scheduler: resolved.scheduler, seed: resolved.seed, count: count, width: resolved.width, height: resolved.height, steps: resolved.steps,
+            guidance: resolved.cfgScale,
             initImage: resolved.initImage.map { $0.hasPrefix("/") ? .file($0) : .url($0) }
         )
     }

@@ -1,6 +1,7 @@
 import Backends
 import Imaging
 import Jobs
+import JSON
 import JobStore
 import Posix
 import Scheduler
@@ -69,6 +70,24 @@ import TestSupport
                 #expect(parameters.hasPrefix("a fox\n"), "\(parameters)")
                 #expect(parameters.contains("Size: \(side)x\(side)"), "\(parameters)")
             }
+        }
+    }
+
+    /// The job names its backend: another name is refused before anything
+    /// is committed, and the stored job names the one it runs on.
+    @Test func theJobNamesTheBackendItRunsOn() async throws {
+        let image = try Self.png(8)
+        let backend = FakeBackend { _, _ throws(BackendFailure) in .images([image]) }
+        try await Self.running(backend) { scheduler, _ in
+            await #expect(throws: ParameterProblem(field: "backend", message: "no backend is named 'forge'; this daemon runs 'fake'")) {
+                _ = try await scheduler.submit(JobRequest(prompt: "x", backend: "forge"))
+            }
+            let (jobs, _) = try await scheduler.list(JobStore.Query(limit: 10))
+            #expect(jobs.isEmpty, "nothing was committed")
+            let submitted = try await scheduler.submit(JobRequest(prompt: "x"))
+            let stored = try await scheduler.job(submitted.id).record
+            #expect(try JobRequest(json: try JSONParser.parse(stored.parameters), path: "params").backend == "fake")
+            _ = try await scheduler.submit(JobRequest(prompt: "y", backend: "fake"))
         }
     }
 
