@@ -35,8 +35,8 @@ public final class Daemon: Sendable {
         case starting, serving, stopping, stopped
     }
 
-    public let options: DaemonOptions
-    public let log: Logger
+    package let options: DaemonOptions
+    package let log: Logger
     private let environment: Environment
     /// What the main thread waits for in `run()`: a stop, or a request to
     /// check the socket file now.
@@ -254,13 +254,13 @@ public final class Daemon: Sendable {
 
     /// Has the main thread check the socket file at once, instead of within
     /// a second (SIGHUP and `daemon.reload` do). Safe from any thread.
-    public func checkSocketNow() {
+    package func checkSocketNow() {
         control.update { $0.socketCheckRequested = true }
     }
 
     /// Removes the socket file (if ours) and ends the process at once: for a
     /// second SIGINT/SIGTERM while a graceful stop is under way.
-    public func forceExit() -> Never {
+    package func forceExit() -> Never {
         log.warning("stopping at once (second signal)")
         socket.withLock { $0?.removeFileIfOurs() }
         _exit(1)
@@ -350,7 +350,7 @@ public final class Daemon: Sendable {
     ///   only after a restart.
     /// - Throws: `DaemonError` naming the line and the key that are wrong.
     @discardableResult
-    public func reload() throws(DaemonError) -> ReloadReport {
+    package func reload() throws(DaemonError) -> ReloadReport {
         // A user who reloads may be trying to bring a lost socket back.
         checkSocketNow()
         guard let path = options.configPath else {
@@ -395,7 +395,7 @@ public final class Daemon: Sendable {
 
     /// Checks what `run` would resolve first (`resolveSettings`), without
     /// binding anything or touching a file.
-    public func checkSettings() throws(DaemonError) {
+    package func checkSettings() throws(DaemonError) {
         _ = try resolveSettings()
     }
 

@@ -7,7 +7,7 @@ import VisionCraftEmulator
 import VisionCraftProtocol
 
 /// The `visioncraftd` command line (see visioncraftd(8)).
-public struct VisionCraftDaemonCommand: Command {
+package struct VisionCraftDaemonCommand: Command {
     static let socketOption = Option(long: "socket", valueName: "PATH", help: "The socket to serve (default: $VISIONCRAFT_SOCKET, else $XDG_RUNTIME_DIR/visioncraft/visioncraftd.sock, else /tmp/visioncraft-$UID/visioncraftd.sock).", completion: .file)
     static let logFileOption = Option(long: "log-file", valueName: "PATH", help: "Append the log to PATH instead of standard error.", completion: .file)
     static let logLevelOption = Option(long: "log-level", valueName: "LEVEL", help: "debug, info (default), warning or error.", completion: .values(Logger.Level.allCases.map(\.description)))
@@ -22,7 +22,7 @@ public struct VisionCraftDaemonCommand: Command {
     static let skipDatabaseCheckOption = Option(long: "skip-database-check", help: "Use the job database even if the start's check finds it damaged (an empty file, a lone write-ahead log, SQLite's quick check); the problem is logged as a warning.")
     static let allowCoreDumpsOption = Option(long: "allow-core-dumps", help: "For debugging: let a crash leave a core dump (it holds the API key), with the core limit the daemon was started with (ulimit -c), and work from the state folder, where the core then lands. Without it the daemon is not dumpable, its core limit is 0 and it works from /.")
     static let enableTestMethodsOption = Option(long: "enable-test-methods", help: "Register test.sleep and test.fail (for the test suite).", hidden: true)
-    public static let configuration = CommandConfiguration(
+    package static let configuration = CommandConfiguration(
         name: "visioncraftd",
         abstract: "The per-user VisionCraft daemon: JSON-RPC 2.0 over a Unix socket.",
         discussion: "Runs in the foreground and logs to standard error. SIGTERM or SIGINT stop it gracefully. vcctl starts it in the background when none runs.",
@@ -55,7 +55,7 @@ public struct VisionCraftDaemonCommand: Command {
     /// `--check-config`: check, then exit.
     let checkOnly: Bool
 
-    public init(_ arguments: ParsedArguments) throws {
+    package init(_ arguments: ParsedArguments) throws {
         checkOnly = arguments.flag(Self.checkConfigOption)
         var options = DaemonOptions()
         // Made absolute now: the daemon changes its working folder at start.
@@ -134,7 +134,7 @@ public struct VisionCraftDaemonCommand: Command {
         path.isEmpty || path.hasPrefix("/") ? path : folder + (folder.hasSuffix("/") ? "" : "/") + path
     }
 
-    public func run(_ context: CommandContext) throws -> ExitCode {
+    package func run(_ context: CommandContext) throws -> ExitCode {
         // Before the key or anything else worth hiding is in memory.
         if !options.allowCoreDumps && !checkOnly {
             do {
@@ -193,7 +193,7 @@ public struct VisionCraftDaemonCommand: Command {
     /// thread exists, so every thread inherits the mask), gives the main
     /// thread an alternate signal stack (the Swift runtime's backtracer sets
     /// one up only when it is on), then runs.
-    public static func main(_ arguments: [String]) -> ExitCode {
+    package static func main(_ arguments: [String]) -> ExitCode {
         Signals.block([.terminate, .interrupt, .hangup])
         _ = AlternateSignalStack.install()
         Signals.ignoreBrokenPipe()

@@ -1,8 +1,8 @@
 import CommandLineKit
 /// Why the daemon cannot start or run, in words a user can act on.
-public struct DaemonError: Error, Sendable, CustomStringConvertible {
+package struct DaemonError: Error, Sendable, CustomStringConvertible {
     /// The kinds of failure, each with its exit status.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// Another daemon owns the socket.
         case alreadyRunning
         /// Another daemon owns the state folder (and its job database).
@@ -22,16 +22,16 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         case system
     }
 
-    public let kind: Kind
-    public let message: String
+    package let kind: Kind
+    package let message: String
 
-    public init(_ kind: Kind, _ message: String) {
+    package init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
     /// The process exit status for this failure (see visioncraftd(8)).
-    public var exitCode: ExitCode {
+    package var exitCode: ExitCode {
         switch kind {
         case .alreadyRunning, .stateFolderInUse: .failure
         case .unsafeLocation, .activation, .configuration: .config
@@ -41,5 +41,5 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -7,7 +7,7 @@ extension DaemonOptions {
     /// did not set (see `commandLineKeys`) takes the file's value. Applying
     /// it again with other settings (a reload) gives the same options as
     /// starting with them.
-    public func layered(over file: Settings) -> DaemonOptions {
+    package func layered(over file: Settings) -> DaemonOptions {
         var options = self
         var settings = file
         for key in Settings.keys where commandLineKeys.contains(key.name) {
@@ -20,7 +20,7 @@ extension DaemonOptions {
     /// `--upstream URL|emulator` (`--emulator` is `--upstream emulator`):
     /// the upstream a flag names; nil reads `VISIONCRAFT_UPSTREAM`, else the
     /// file, else the documented host (`UpstreamSelection.resolve`).
-    public var upstream: String? {
+    package var upstream: String? {
         commandLineKeys.contains("upstream.url") ? settings.upstream : nil
     }
 
@@ -31,7 +31,7 @@ extension DaemonOptions {
     }
 
     /// `--output-dir`, or the file's `jobs.output_dir`; nil: the default folder.
-    public var outputDirectory: String? { settings.outputDir }
+    package var outputDirectory: String? { settings.outputDir }
 
     /// The upstream's timeouts.
     var upstreamTimeouts: HTTPClientRequest.Timeouts {

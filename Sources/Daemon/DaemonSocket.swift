@@ -5,9 +5,9 @@ import VisionCraftProtocol
 /// a private folder, a lock that keeps a second daemon out, replacing a stale
 /// socket file, and removing the file on exit. Or, under systemd socket
 /// activation, the inherited descriptor as is.
-public final class DaemonSocket: Sendable {
+package final class DaemonSocket: Sendable {
     /// How the socket came to be.
-    public enum Origin: String, Sendable {
+    package enum Origin: String, Sendable {
         /// Bound by this daemon at a path.
         case bound
         /// Inherited from systemd (LISTEN_FDS) or another service manager.
@@ -15,7 +15,7 @@ public final class DaemonSocket: Sendable {
     }
 
     /// What is at the socket's path now, compared with the socket served.
-    public enum FileCondition: Sendable, Equatable {
+    package enum FileCondition: Sendable, Equatable {
         /// The socket file served (for an activated socket: the file that
         /// was there when the daemon started).
         case intact
@@ -32,24 +32,24 @@ public final class DaemonSocket: Sendable {
 
     /// A socket bound again at the path by `bindAgain()`, not yet served:
     /// `adopt` it once the server accepts on it, else `discard` it.
-    public struct Replacement: Sendable {
+    package struct Replacement: Sendable {
         /// The new listening descriptor.
-        public let descriptor: FileDescriptor
+        package let descriptor: FileDescriptor
         fileprivate let file: FileStatus
     }
 
     /// The listening descriptor in use (a new one after `adopt(_:)`).
-    public var descriptor: FileDescriptor {
+    package var descriptor: FileDescriptor {
         state.withLock { $0.descriptor }
     }
 
     /// The socket's path (for an activated socket, what getsockname tells).
-    public let path: String
-    public let origin: Origin
+    package let path: String
+    package let origin: Origin
     /// The service manager that passed an activated socket ("systemd",
     /// "launchd"); nil for a socket this daemon bound. It owns the socket, and
     /// starts the daemon again at the next connection after a stop.
-    public let serviceManager: String?
+    package let serviceManager: String?
     private let state: Lock<State>
 
     private struct State {
@@ -70,24 +70,24 @@ public final class DaemonSocket: Sendable {
     }
 
     /// The socket's folder.
-    public var folder: String {
+    package var folder: String {
         SocketLocation(path: path, source: .flag).folder
     }
 
     /// The lock file beside the socket.
-    public var lockPath: String {
+    package var lockPath: String {
         SocketLocation(path: path, source: .flag).lockPath
     }
 
     /// The descriptor systemd passes first (SD_LISTEN_FDS_START).
-    public static let activationDescriptor = FileDescriptor(rawValue: 3)
+    package static let activationDescriptor = FileDescriptor(rawValue: 3)
 
     /// Takes the socket systemd passed, if this process was socket-activated
     /// (`LISTEN_PID` is our pid and `LISTEN_FDS` >= 1). The variables are
     /// removed so children do not inherit them.
     ///
     /// - Returns: nil when not activated.
-    public static func activated(environment: Environment, log: Logger) throws(DaemonError) -> DaemonSocket? {
+    package static func activated(environment: Environment, log: Logger) throws(DaemonError) -> DaemonSocket? {
         guard let pidText = environment["LISTEN_PID"], let countText = environment["LISTEN_FDS"] else { return nil }
         guard let pid = Int32(pidText), pid == getpid() else { return nil }
         if environment.variablesForChild == nil {
@@ -113,13 +113,13 @@ public final class DaemonSocket: Sendable {
 
     /// The `Sockets` entry of a launchd agent plist that the daemon serves
     /// (see Integrations/launchd).
-    public static let launchdSocketName = "Listeners"
+    package static let launchdSocketName = "Listeners"
 
     /// Takes the socket launchd created (macOS, `Sockets` → `Listeners` in
     /// the agent's plist), if launchd started this process.
     ///
     /// - Returns: nil when not activated by launchd (always off macOS).
-    public static func launchdActivated(log: Logger) throws(DaemonError) -> DaemonSocket? {
+    package static func launchdActivated(log: Logger) throws(DaemonError) -> DaemonSocket? {
         let listener: FileDescriptor?
         do {
             listener = try UnixSocket.launchdListener(named: launchdSocketName)
@@ -141,7 +141,7 @@ public final class DaemonSocket: Sendable {
 
     /// Binds the socket at `location`: prepares its folder, takes the lock,
     /// replaces a stale socket file, binds with mode 0600 and listens.
-    public static func bind(_ location: SocketLocation, log: Logger) throws(DaemonError) -> DaemonSocket {
+    package static func bind(_ location: SocketLocation, log: Logger) throws(DaemonError) -> DaemonSocket {
         let path = location.path
         do {
             try UnixSocket.validate(path: path)
@@ -183,7 +183,7 @@ public final class DaemonSocket: Sendable {
 
     /// Closes the socket; a socket this daemon bound has its file removed
     /// (if it is still ours) and its lock released.
-    public func close() {
+    package func close() {
         let (descriptor, lock) = state.withLock { ($0.descriptor, $0.lock) }
         if origin == .bound {
             removeFileIfOurs()
@@ -194,13 +194,13 @@ public final class DaemonSocket: Sendable {
 
     /// Removes the socket file if it is still the one this daemon bound
     /// (for a forced exit, where `close` would take too long).
-    public func removeFileIfOurs() {
+    package func removeFileIfOurs() {
         guard origin == .bound, inspectFile() == .intact else { return }
         _ = try? FileSystem.removeFile(path)
     }
 
     /// Looks at what is at the path now (one `lstat`).
-    public func inspectFile() -> FileCondition {
+    package func inspectFile() -> FileCondition {
         guard let served = state.withLock({ $0.file }) else { return .unknown }
         let current: FileStatus?
         do {
@@ -220,7 +220,7 @@ public final class DaemonSocket: Sendable {
     /// Another file at the path, or a socket someone answers on, is left alone.
     ///
     /// - Throws: `DaemonError` saying what is in the way and what to do.
-    public func bindAgain(log: Logger) throws(DaemonError) -> Replacement {
+    package func bindAgain(log: Logger) throws(DaemonError) -> Replacement {
         guard origin == .bound else {
             throw DaemonError(.activation, "\(path) belongs to the service manager that passed it; visioncraftd does not bind it")
         }
@@ -251,7 +251,7 @@ public final class DaemonSocket: Sendable {
     /// Serves `replacement` from now on: it becomes the socket's descriptor
     /// and file, and the old descriptor is closed. Call it once the server
     /// accepts on the new descriptor and no longer on the old one.
-    public func adopt(_ replacement: Replacement) {
+    package func adopt(_ replacement: Replacement) {
         let old = state.withLock { state in
             let old = state.descriptor
             state.descriptor = replacement.descriptor
@@ -262,7 +262,7 @@ public final class DaemonSocket: Sendable {
     }
 
     /// Closes a replacement the server could not take, and removes its file.
-    public func discard(_ replacement: Replacement) {
+    package func discard(_ replacement: Replacement) {
         if let current = try? FileSystem.linkStatus(path), current.isSameFile(as: replacement.file) {
             _ = try? FileSystem.removeFile(path)
         }

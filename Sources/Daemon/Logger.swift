@@ -9,7 +9,7 @@ public final class Logger: Sendable {
     public enum Level: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
         case debug, info, warning, error
 
-        public init?(name: String) {
+        package init?(name: String) {
             guard let level = Level.allCases.first(where: { $0.description == name }) else { return nil }
             self = level
         }
@@ -27,13 +27,13 @@ public final class Logger: Sendable {
     }
 
     /// Messages below this level are dropped.
-    public let minimumLevel: Level
+    package let minimumLevel: Level
     private let destination: FileDescriptor
     private let ownsDestination: Bool
     private let prefix: String
 
     /// Logs to standard error.
-    public init(minimumLevel: Level = .info, program: String = "visioncraftd") {
+    package init(minimumLevel: Level = .info, program: String = "visioncraftd") {
         self.minimumLevel = minimumLevel
         destination = .standardError
         ownsDestination = false
@@ -52,13 +52,13 @@ public final class Logger: Sendable {
         if ownsDestination { try? destination.close() }
     }
 
-    public func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }
-    public func info(_ message: @autoclosure () -> String) { log(.info, message()) }
-    public func warning(_ message: @autoclosure () -> String) { log(.warning, message()) }
-    public func error(_ message: @autoclosure () -> String) { log(.error, message()) }
+    package func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }
+    package func info(_ message: @autoclosure () -> String) { log(.info, message()) }
+    package func warning(_ message: @autoclosure () -> String) { log(.warning, message()) }
+    package func error(_ message: @autoclosure () -> String) { log(.error, message()) }
 
     /// Writes one line if `level` is at least the minimum.
-    public func log(_ level: Level, _ message: @autoclosure () -> String) {
+    package func log(_ level: Level, _ message: @autoclosure () -> String) {
         guard level >= minimumLevel else { return }
         var line = "\(WallClock.now().iso8601) \(prefix) \(level): \(message())"
         // One event, one line: a message never breaks the format.

@@ -7,17 +7,17 @@ import VisionCraftAPI
 /// Resolved from `--upstream` (or `--emulator`), else `VISIONCRAFT_UPSTREAM`,
 /// else `upstream.url` in the configuration file, else the documented host. The word `emulator` in either place selects the
 /// embedded emulator.
-public enum UpstreamSelection: Sendable, Equatable, CustomStringConvertible {
+package enum UpstreamSelection: Sendable, Equatable, CustomStringConvertible {
     case service(baseURL: String)
     case emulator
 
     /// The value that selects the embedded emulator.
-    public static let emulatorName = "emulator"
+    package static let emulatorName = "emulator"
     /// The environment variable read when there is no flag.
-    public static let environmentVariable = Settings.upstreamEnvironment
+    package static let environmentVariable = Settings.upstreamEnvironment
 
     /// Parses one value, `source` naming where it came from for the message.
-    public init(parsing value: String, source: String) throws(UpstreamSelectionError) {
+    package init(parsing value: String, source: String) throws(UpstreamSelectionError) {
         if value == Self.emulatorName {
             self = .emulator
             return
@@ -44,7 +44,7 @@ public enum UpstreamSelection: Sendable, Equatable, CustomStringConvertible {
 
     /// The flag's value if given, else the environment's, else the
     /// configuration file's (`upstream.url`), else the documented host.
-    public static func resolve(
+    package static func resolve(
         flag: String?, configured: String? = nil, environment: (String) -> String?
     ) throws(UpstreamSelectionError) -> UpstreamSelection {
         if let flag {
@@ -59,7 +59,7 @@ public enum UpstreamSelection: Sendable, Equatable, CustomStringConvertible {
         return .service(baseURL: VisionCraftClient.Configuration.documentedBaseURL)
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .service(let url): url
         case .emulator: "the embedded emulator"
@@ -68,8 +68,8 @@ public enum UpstreamSelection: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A wrong upstream setting, with the value and what is expected.
-public struct UpstreamSelectionError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let description: String
+package struct UpstreamSelectionError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let description: String
 
     init(_ description: String) {
         self.description = description

@@ -1,6 +1,6 @@
 /// Where the scheduler gets the API key, and how it reports a rejected one.
 /// The daemon's key vault implements it.
-public protocol APIKeySource: Sendable {
+package protocol APIKeySource: Sendable {
     /// The key to send, or nil when none is set or the upstream rejected it
     /// (the queue then waits for `key.set`).
     func usableKey() -> String?

@@ -4,7 +4,7 @@ import Posix
 
 /// Who hears about job changes: subscribers (the daemon's `events.subscribe`
 /// connections) and `job.wait` callers waiting for one job to finish.
-public final class JobEventHub: Sendable {
+package final class JobEventHub: Sendable {
     private struct State {
         var subscribers: [UInt64: @Sendable (JobRecord) -> Void] = [:]
         var waiters: [String: [Waiter]] = [:]
@@ -23,11 +23,11 @@ public final class JobEventHub: Sendable {
 
     private let state = Lock(State())
 
-    public init() {}
+    package init() {}
 
     /// Calls `handler` with every changed job (on the thread that changed it:
     /// keep it short and non-blocking). Returns the subscription's id.
-    public func subscribe(_ handler: @escaping @Sendable (JobRecord) -> Void) -> UInt64 {
+    package func subscribe(_ handler: @escaping @Sendable (JobRecord) -> Void) -> UInt64 {
         state.withLock { state in
             state.nextID += 1
             state.subscribers[state.nextID] = handler
@@ -35,12 +35,12 @@ public final class JobEventHub: Sendable {
         }
     }
 
-    public func unsubscribe(_ id: UInt64) {
+    package func unsubscribe(_ id: UInt64) {
         _ = state.withLock { $0.subscribers.removeValue(forKey: id) }
     }
 
     /// Tells everyone that `job` changed.
-    public func publish(_ job: JobRecord) {
+    package func publish(_ job: JobRecord) {
         let (handlers, finished) = state.withLock { state -> ([@Sendable (JobRecord) -> Void], [Waiter]) in
             var finished: [Waiter] = []
             if let waiting = state.waiters[job.id] {
@@ -60,7 +60,7 @@ public final class JobEventHub: Sendable {
     /// Waits until job `id` is published in a state that `ends` accepts
     /// (true) or `timeout` passes (false). `isTerminal` is asked after the
     /// waiter is in place, so a job that finishes in between is not missed.
-    public func waitForTerminal(
+    package func waitForTerminal(
         _ id: String, timeout: Duration, ends: @escaping @Sendable (JobRecord) -> Bool = { $0.state.isTerminal },
         isTerminal: @escaping @Sendable () async -> Bool
     ) async -> Bool {
@@ -88,7 +88,7 @@ public final class JobEventHub: Sendable {
     }
 
     /// Answers every `waitForTerminal` now with false (the daemon is stopping).
-    public func releaseWaiters() {
+    package func releaseWaiters() {
         let all = state.withLock { state -> [Waiter] in
             defer { state.waiters.removeAll() }
             return state.waiters.values.flatMap { $0 }

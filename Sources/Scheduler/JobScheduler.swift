@@ -13,9 +13,9 @@ import Posix
 /// Everything it does to a job is a store transaction followed by an event,
 /// so a crash at any point leaves a job the next start can resume
 /// (`requeueInterrupted`, which counts the interrupted attempt).
-public final class JobScheduler: Sendable {
-    public let store: JobStoreWorker
-    public let events: JobEventHub
+package final class JobScheduler: Sendable {
+    package let store: JobStoreWorker
+    package let events: JobEventHub
     /// The backend jobs go to, with its pacing and health.
     let lane: BackendLane
     /// Reads local init images, at submit and before a generation.
@@ -25,7 +25,7 @@ public final class JobScheduler: Sendable {
     /// Output folders found ready at recent submits.
     private let readyFolders = ReadyFolders()
     /// How the backend has been doing (`daemon.status`).
-    public var health: UpstreamHealth { lane.health }
+    package var health: UpstreamHealth { lane.health }
     /// The bytes of decoded images all jobs share.
     let memory: ImageMemory
     let saver: ImageSaver
@@ -42,10 +42,10 @@ public final class JobScheduler: Sendable {
     var rules: BackendRules { lane.rules }
 
     /// The defaults new jobs get now.
-    public var defaults: JobDefaults { liveDefaults.withLock { $0 } }
+    package var defaults: JobDefaults { liveDefaults.withLock { $0 } }
 
     /// Changes the defaults of jobs submitted from now on (a reload).
-    public func updateDefaults(_ defaults: JobDefaults) {
+    package func updateDefaults(_ defaults: JobDefaults) {
         liveDefaults.withLock { $0 = defaults }
     }
 
@@ -55,7 +55,7 @@ public final class JobScheduler: Sendable {
         var stopping = false
     }
 
-    public init(
+    package init(
         store: JobStoreWorker, backend: any ImageBackend, initImages: InitImageReader = InitImageReader(), keys: any APIKeySource,
         configuration: SchedulerConfiguration, events: JobEventHub = JobEventHub(), plugins: PluginRegistry? = nil,
         log: @escaping @Sendable (String) -> Void
@@ -83,7 +83,7 @@ public final class JobScheduler: Sendable {
 
     /// Requeues jobs a previous run left running, then starts dispatching.
     /// Blocks briefly on the store: call it from a plain thread at start-up.
-    public func start() throws {
+    package func start() throws {
         let limit = configuration.retry.maximumAttempts
         let now = Self.now()
         let (interrupted, newest, pause) = try store.performBlocking { [scope = lane.pauseScope] store in
@@ -112,7 +112,7 @@ public final class JobScheduler: Sendable {
 
     /// Stops dispatching, aborts the jobs in flight and puts them back in the
     /// queue (no attempt counted).
-    public func stop() async {
+    package func stop() async {
         let (dispatcher, running) = state.withLock { state -> (Task<Void, Never>?, [Task<Void, Never>]) in
             state.stopping = true
             return (state.dispatcher, Array(state.running.values))
@@ -134,19 +134,19 @@ public final class JobScheduler: Sendable {
     }
 
     /// Looks at the queue again now (a new key, a config change).
-    public func poke() {
+    package func poke() {
         wake.notify()
     }
 
     /// Jobs being worked on now.
-    public var runningCount: Int { state.withLock { $0.running.count } }
+    package var runningCount: Int { state.withLock { $0.running.count } }
 
     // MARK: Client operations
 
     /// Validates, fills in defaults, and commits a new job (or finds the one
     /// with the same idempotency key). A prompt plugin that expands the
     /// request makes one job per request, committed together.
-    public func submit(_ parameters: JobRequest) async throws -> Submission {
+    package func submit(_ parameters: JobRequest) async throws -> Submission {
         let prepared = try await prepare(parameters)
         let now = Self.now()
         let jobs = prepared.enumerated().map { index, prepared in
@@ -179,14 +179,14 @@ public final class JobScheduler: Sendable {
 
     /// The id `reference` names (a whole id, a unique prefix or ending, any
     /// case, or `last`); a whole id is not looked up.
-    public func resolve(_ reference: String) async throws -> String {
+    package func resolve(_ reference: String) async throws -> String {
         let parsed = try JobReference(parsing: reference)
         if case .id(let id) = parsed { return id }
         return try await store.perform { store in try store.resolve(parsed) }
     }
 
     /// One job, with its queue position.
-    public func job(_ id: String) async throws -> QueuedJob {
+    package func job(_ id: String) async throws -> QueuedJob {
         try await store.perform { store in
             guard let job = try store.job(id) else { throw JobStoreError.notFound(id: id) }
             return QueuedJob(record: job, position: try store.position(of: job))
@@ -195,7 +195,7 @@ public final class JobScheduler: Sendable {
 
     /// One page of jobs, newest first, and the id to list on from (`before`)
     /// when there are more.
-    public func list(_ query: JobQuery) async throws -> (jobs: [JobRecord], next: String?) {
+    package func list(_ query: JobQuery) async throws -> (jobs: [JobRecord], next: String?) {
         var probe = query
         // One more than asked shows whether there is a next page.
         probe.limit = query.limit + 1
@@ -205,7 +205,7 @@ public final class JobScheduler: Sendable {
     }
 
     /// Cancels a queued job at once, or a running one by aborting its request.
-    public func cancel(_ id: String) async throws -> JobRecord {
+    package func cancel(_ id: String) async throws -> JobRecord {
         let job = try await store.perform { store in
             _ = try store.cancel(id, now: Self.now())
             guard let job = try store.job(id) else { throw JobStoreError.notFound(id: id) }
@@ -220,7 +220,7 @@ public final class JobScheduler: Sendable {
     /// Deletes finished jobs from the history: the ones `ids` names, or
     /// else those finished more than `olderThanSeconds` ago; with `files`,
     /// their saved images too.
-    public func delete(ids: [String]?, olderThanSeconds: Double, files: Bool) async throws -> Deletion {
+    package func delete(ids: [String]?, olderThanSeconds: Double, files: Bool) async throws -> Deletion {
         let deleted = try await store.perform { store in
             if let ids { return try store.delete(ids: ids) }
             return try store.deleteFinished(before: Self.now() - Int64(olderThanSeconds * 1000))
@@ -248,7 +248,7 @@ public final class JobScheduler: Sendable {
     }
 
     /// Queues a failed or cancelled job again.
-    public func retry(_ id: String) async throws -> QueuedJob {
+    package func retry(_ id: String) async throws -> QueuedJob {
         let (job, position) = try await store.perform { store in
             let job = try store.retry(id, now: Self.now())
             return (job, try store.position(of: job))
@@ -259,7 +259,7 @@ public final class JobScheduler: Sendable {
     }
 
     /// Waits for a job to finish, to need a new key, or for `timeout`.
-    public func wait(_ id: String, timeout: Duration) async throws -> WaitOutcome {
+    package func wait(_ id: String, timeout: Duration) async throws -> WaitOutcome {
         let first = try await store.perform { store in
             guard let job = try store.job(id) else { throw JobStoreError.notFound(id: id) }
             return job

@@ -5,31 +5,31 @@ import Posix
 /// it answered, the last one that failed and why, a rate-limit pause in
 /// force and when the next job is due to try again. What `vcctl status`
 /// shows a user whose jobs have stopped moving.
-public final class UpstreamHealth: Sendable {
+package final class UpstreamHealth: Sendable {
     /// What is known now. Times are milliseconds since 1970.
-    public struct Snapshot: Sendable, Equatable {
+    package struct Snapshot: Sendable, Equatable {
         /// The last generation the upstream answered.
-        public var lastSuccessAt: Int64?
+        package var lastSuccessAt: Int64?
         /// The last request that failed, its kind (`transient`, `rate_limited`,
         /// `auth`, ...) and message (already free of the key).
-        public var lastFailureAt: Int64?
-        public var lastFailureKind: FailureKind?
-        public var lastFailureMessage: String?
+        package var lastFailureAt: Int64?
+        package var lastFailureKind: FailureKind?
+        package var lastFailureMessage: String?
         /// No generation starts before this (a rate limit), and why.
-        public var pausedUntil: Int64?
-        public var pauseReason: String?
+        package var pausedUntil: Int64?
+        package var pauseReason: String?
         /// When the soonest job waiting for a retry is due.
-        public var nextAttemptAt: Int64?
+        package var nextAttemptAt: Int64?
 
-        public init() {}
+        package init() {}
     }
 
     private let state = Lock(Snapshot())
 
-    public init() {}
+    package init() {}
 
     /// What is known now; a pause that has run out is left out.
-    public func snapshot(now: Int64 = WallClock.now().milliseconds) -> Snapshot {
+    package func snapshot(now: Int64 = WallClock.now().milliseconds) -> Snapshot {
         var snapshot = state.withLock { $0 }
         if let until = snapshot.pausedUntil, until <= now {
             snapshot.pausedUntil = nil
