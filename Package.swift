@@ -161,7 +161,7 @@ let package = Package(
         /// backoff, rate-limit and key pauses, images saved with parameters.
         .target(
             name: "Scheduler",
-            dependencies: ["Backends", "Configuration", "Imaging", "Jobs", "JobStore", "JSON", "JSONRPC", "PluginHost", "Posix", "VisionCraftProtocol"]
+            dependencies: ["Backends", "Configuration", "Imaging", "Jobs", "JobStore", "JSON", "PluginHost", "Posix"]
         ),
 
         /// Non-blocking stream servers: event loops over epoll/kqueue, listeners, connections.
@@ -244,7 +244,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Posix", "TestSupport"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "JSON", "JSONRPC"]),
-        .testTarget(name: "JobStoreTests", dependencies: ["JobStore", "Posix", "TestSupport"]),
+        .testTarget(name: "JobStoreTests", dependencies: ["Jobs", "JobStore", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Posix"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
@@ -252,12 +252,7 @@ let package = Package(
         /// The shipped plugins, loaded from the build with dlopen.
         .testTarget(name: "PluginsTests", dependencies: ["Imaging", "JSON", "PluginHost", "Posix", "TemplatePlugin", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
-        .testTarget(
-            name: "SchedulerTests",
-            dependencies: [
-                "Backends", "Imaging", "Jobs", "JobStore", "PluginHost", "Posix", "Scheduler", "TestSupport", "VisionCraftProtocol",
-            ]
-        ),
+        .testTarget(name: "SchedulerTests", dependencies: ["Backends", "Imaging", "Jobs", "JobStore", "JSON", "PluginHost", "Posix", "Scheduler", "TestSupport"]),
         .testTarget(name: "StreamServerTests", dependencies: ["Posix", "StreamServer", "TestSupport"]),
         .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "Jobs", "JSON", "Posix", "TestSupport", "VCCtl", "VisionCraftProtocol"]),
         .testTarget(

@@ -1,3 +1,5 @@
+import Jobs
+
 /// How a call to a backend failed, in the terms the scheduler acts on; each
 /// backend maps its service's errors to these.
 public enum BackendFailure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -31,17 +33,16 @@ public enum BackendFailure: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 
-    /// The class's stable name (logs, the job store, the protocol); the same
-    /// names `UpstreamError` stored before the seam.
-    public var className: String {
+    /// The kind of job failure this is (stored, sent, shown).
+    public var kind: FailureKind {
         switch self {
-        case .transient: "transient"
-        case .rateLimited: "rate_limited"
-        case .keyRefused: "auth"
-        case .quota: "quota"
-        case .invalid: "invalid"
-        case .permanent: "permanent"
-        case .protocolViolation: "protocol"
+        case .transient: .transient
+        case .rateLimited: .rateLimited
+        case .keyRefused: .auth
+        case .quota: .quota
+        case .invalid: .invalid
+        case .permanent: .permanent
+        case .protocolViolation: .protocol
         }
     }
 }

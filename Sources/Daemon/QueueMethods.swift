@@ -8,7 +8,7 @@ import Scheduler
 import VisionCraftProtocol
 
 /// The job queue's methods (`job.*`, `key.*`) over the scheduler and the key
-/// vault.
+/// vault: the scheduler's values become wire types here.
 struct QueueMethods: Sendable {
     let scheduler: JobScheduler
     let vault: KeyVault
@@ -22,30 +22,36 @@ struct QueueMethods: Sendable {
         let scheduler = self.scheduler
         let vault = self.vault
         table.register(JobSubmit.self, .waiting) { parameters, _ in
-            try await Self.mapped { try await scheduler.submit(parameters) }
+            let submitted = try await Self.mapped { try await scheduler.submit(parameters) }
+            return JobSubmit.Result(
+                id: submitted.id, state: submitted.state, position: submitted.position, existing: submitted.existing, ids: submitted.ids
+            )
         }
         table.register(JobGet.self, .waiting) { parameters, _ in
-            try await Self.mapped { try await scheduler.job(scheduler.resolve(parameters.id)) }
+            try await Self.mapped { try await scheduler.job(scheduler.resolve(parameters.id)) }.info
         }
         table.register(JobCancel.self, .waiting) { parameters, _ in
-            try await Self.mapped { try await scheduler.cancel(scheduler.resolve(parameters.id)) }
+            try await Self.mapped { try await scheduler.cancel(scheduler.resolve(parameters.id)) }.info()
         }
         table.register(JobRetry.self, .waiting) { parameters, _ in
-            try await Self.mapped { try await scheduler.retry(scheduler.resolve(parameters.id)) }
+            try await Self.mapped { try await scheduler.retry(scheduler.resolve(parameters.id)) }.info
         }
         table.register(JobDelete.self, .waiting) { parameters, _ in
-            try await Self.mapped {
-                var resolved = parameters
-                if let ids = parameters.ids {
-                    var full: [String] = []
-                    for id in ids { full.append(try await scheduler.resolve(id)) }
-                    resolved.ids = full
+            let deletion = try await Self.mapped {
+                var ids: [String]?
+                if let given = parameters.ids {
+                    ids = []
+                    for id in given { ids?.append(try await scheduler.resolve(id)) }
                 }
-                return try await scheduler.delete(resolved)
+                return try await scheduler.delete(ids: ids, olderThanSeconds: parameters.olderThanSeconds ?? 0, files: parameters.files)
             }
+            return JobDelete.Result(deleted: deletion.deleted, filesRemoved: deletion.filesRemoved, fileErrors: deletion.fileErrors)
         }
         table.register(JobWait.self, .waiting) { parameters, _ in
-            try await Self.mapped { try await scheduler.wait(scheduler.resolve(parameters.id), timeout: .milliseconds(Int64(parameters.timeoutSeconds * 1000))) }
+            let outcome = try await Self.mapped {
+                try await scheduler.wait(scheduler.resolve(parameters.id), timeout: .milliseconds(Int64(parameters.timeoutSeconds * 1000)))
+            }
+            return JobWait.Result(job: outcome.job.info, timedOut: outcome.timedOut)
         }
         table.register(JobList.self) { parameters, _ in
             let query = JobStore.Query(
@@ -53,7 +59,7 @@ struct QueueMethods: Sendable {
                 before: parameters.before
             )
             let page = try await Self.mapped { try await scheduler.list(query) }
-            return JobList.Result(jobs: page.jobs, next: page.next)
+            return JobList.Result(jobs: page.jobs.map { $0.info() }, next: page.next)
         }
         let subscriptions = self.subscriptions
         table.register(EventsSubscribe.self) { _, context in

@@ -30,28 +30,35 @@ public struct JobRecord: Sendable, Equatable {
     public var imagesDone: Int { images.count { $0.state == .saved } }
 }
 
-/// Why a job's last attempt failed: the upstream's class and message.
+/// Why a job's last attempt failed: its kind and message.
 public struct JobFailure: Sendable, Equatable {
-    /// transient, rate_limited, auth, invalid, protocol, download, storage, plugin, image, crashed, corrupt_job
-    public var kind: String
+    public var kind: FailureKind
     public var message: String
 
-    public init(kind: String, message: String) {
+    public init(kind: FailureKind, message: String) {
         self.kind = kind
         self.message = message
     }
 
-    /// The kind of a job whose run the daemon did not survive.
-    public static let crashedKind = "crashed"
+    /// The failure as stored. A kind this daemon does not know (a newer
+    /// daemon's, a hand edit) is not passed off as one it knows: it reads
+    /// as a corrupt job that says what was stored, the message kept.
+    init(storedKind: String, message: String) {
+        if let kind = FailureKind(rawValue: storedKind) {
+            self.init(kind: kind, message: message)
+        } else {
+            self.init(kind: .corruptJob, message: "the stored failure kind '\(storedKind)' is not one this daemon knows: \(message)")
+        }
+    }
 
     /// The daemon stopped without a word (a crash, a kill, a power loss)
     /// while it worked on the job, `attempts` times in all counting its
     /// other failures; `final` when that was the last attempt allowed.
     static func crashed(attempts: Int, limit: Int, final: Bool) -> JobFailure {
         let what = "the daemon stopped (a crash, a kill or a power loss) while working on this job"
-        guard final else { return JobFailure(kind: crashedKind, message: "\(what); attempt \(attempts) of \(limit)") }
+        guard final else { return JobFailure(kind: .crashed, message: "\(what); attempt \(attempts) of \(limit)") }
         return JobFailure(
-            kind: crashedKind,
+            kind: .crashed,
             message: "\(what), and that was attempt \(attempts) of \(limit): it is not started again, so that a job that brings "
                 + "the daemon down cannot do it forever (vcctl retry starts it once more)"
         )

@@ -312,7 +312,7 @@ public final class JobStore {
             """)
         for (id, attempts) in running {
             let failure = JobFailure.crashed(attempts: attempts, limit: maximumAttempts, final: false)
-            try requeue.run([.text(failure.kind), .text(failure.message), .integer(now), .text(id)])
+            try requeue.run([.text(failure.kind.rawValue), .text(failure.message), .integer(now), .text(id)])
         }
         result.requeued = running.count
         return result
@@ -380,7 +380,7 @@ public final class JobStore {
             UPDATE jobs SET state = 'queued', attempts = attempts + ?, next_attempt_at = ?, error_kind = ?, error_message = ?, updated_at = ?
             WHERE id = ? AND state IN ('queued', 'running')
             """).run([
-                .integer(countsAsAttempt ? 1 : 0), nextAttemptAt.map { .integer($0) } ?? .null, .text(failure.kind), .text(failure.message),
+                .integer(countsAsAttempt ? 1 : 0), nextAttemptAt.map { .integer($0) } ?? .null, .text(failure.kind.rawValue), .text(failure.message),
                 .integer(now), .text(id),
             ])
         try requireChange(id, action: "retried")
@@ -393,7 +393,7 @@ public final class JobStore {
             UPDATE jobs SET state = ?, error_kind = ?, error_message = ?, next_attempt_at = NULL, finished_at = ?, updated_at = ?
             WHERE id = ? AND state IN ('queued', 'running')
             """).run([
-                .text(state.rawValue), failure.map { .text($0.kind) } ?? .null, failure.map { .text($0.message) } ?? .null,
+                .text(state.rawValue), failure.map { .text($0.kind.rawValue) } ?? .null, failure.map { .text($0.message) } ?? .null,
                 .integer(now), .integer(now), .text(id),
             ])
         try requireChange(id, action: state == .succeeded ? "finished" : "failed")
@@ -528,7 +528,7 @@ public final class JobStore {
             id: row.text(0), state: JobState(rawValue: row.text(1)) ?? .failed, priority: row.int(2), parameters: row.text(3),
             prompt: row.text(4), labels: [], outputDirectory: row.optionalText(5), idempotencyKey: row.optionalText(6),
             imageCount: row.int(7), attempts: row.int(8), nextAttemptAt: row.optionalInteger(9),
-            error: errorKind.map { JobFailure(kind: $0, message: row.optionalText(11) ?? "") },
+            error: errorKind.map { JobFailure(storedKind: $0, message: row.optionalText(11) ?? "") },
             createdAt: row.integer(12), updatedAt: row.integer(13), startedAt: row.optionalInteger(14), finishedAt: row.optionalInteger(15),
             images: []
         )

@@ -25,6 +25,9 @@ public struct BackendRules: Sendable, Equatable {
     public var imageToImageTakesModelAndSampler: Bool
     /// Whether width and height may be given for text-to-image.
     public var textToImageTakesSize: Bool
+    /// Whether a job may name the seed, and a noise schedule (`scheduler`).
+    public var takesSeed: Bool
+    public var takesScheduler: Bool
     /// A side must be a positive multiple of this, up to `maximumSide`.
     public var sideMultiple: Int
     public var maximumSide: Int
@@ -34,8 +37,8 @@ public struct BackendRules: Sendable, Equatable {
     public init(
         imagesPerRequest: Int, imagesPerImageToImageRequest: Int, textToImageSteps: ClosedRange<Int>, textToImageDefaultSteps: Int,
         imageToImageSteps: ClosedRange<Int>, imageToImageDefaultSteps: Int, textToImageDefaultGuidance: Double, imageToImageDefaultGuidance: Double,
-        textToImageGuidanceIsWhole: Bool, imageToImageTakesModelAndSampler: Bool, textToImageTakesSize: Bool, sideMultiple: Int, maximumSide: Int,
-        defaultSide: Int
+        textToImageGuidanceIsWhole: Bool, imageToImageTakesModelAndSampler: Bool, textToImageTakesSize: Bool, takesSeed: Bool,
+        takesScheduler: Bool, sideMultiple: Int, maximumSide: Int, defaultSide: Int
     ) {
         self.imagesPerRequest = imagesPerRequest
         self.imagesPerImageToImageRequest = imagesPerImageToImageRequest
@@ -48,6 +51,8 @@ public struct BackendRules: Sendable, Equatable {
         self.textToImageGuidanceIsWhole = textToImageGuidanceIsWhole
         self.imageToImageTakesModelAndSampler = imageToImageTakesModelAndSampler
         self.textToImageTakesSize = textToImageTakesSize
+        self.takesSeed = takesSeed
+        self.takesScheduler = takesScheduler
         self.sideMultiple = sideMultiple
         self.maximumSide = maximumSide
         self.defaultSide = defaultSide
@@ -57,11 +62,12 @@ public struct BackendRules: Sendable, Equatable {
     /// `/generate` makes up to 5 images, 1 to 30 steps (default 30),
     /// whole-number cfg (default 10), the model and sampler named; `/img2img`
     /// makes one, 1 to 50 steps (default 50), cfg 7, its own model, sides
-    /// multiples of 8 up to 1024 (default 512).
+    /// multiples of 8 up to 1024 (default 512); neither takes a seed or a
+    /// noise schedule.
     public static let visionCraft = BackendRules(
         imagesPerRequest: 5, imagesPerImageToImageRequest: 1, textToImageSteps: 1...30, textToImageDefaultSteps: 30,
         imageToImageSteps: 1...50, imageToImageDefaultSteps: 50, textToImageDefaultGuidance: 10, imageToImageDefaultGuidance: 7,
-        textToImageGuidanceIsWhole: true, imageToImageTakesModelAndSampler: false, textToImageTakesSize: false, sideMultiple: 8,
-        maximumSide: 1024, defaultSide: 512
+        textToImageGuidanceIsWhole: true, imageToImageTakesModelAndSampler: false, textToImageTakesSize: false, takesSeed: false,
+        takesScheduler: false, sideMultiple: 8, maximumSide: 1024, defaultSide: 512
     )
 }

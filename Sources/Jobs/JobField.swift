@@ -12,10 +12,13 @@ public enum JobField: String, CaseIterable, Sendable {
     case prompt = "prompt"
     case imageCount = "image_count"
     case negativePrompt = "negative_prompt"
+    case backend = "backend"
     case model = "model"
     case sampler = "sampler"
+    case scheduler = "scheduler"
     case cfgScale = "cfg_scale"
     case steps = "steps"
+    case seed = "seed"
     case initImage = "init_images"
     case width = "width"
     case height = "height"
@@ -53,13 +56,17 @@ public enum JobField: String, CaseIterable, Sendable {
     public static let guidanceRange = 0.0...20.0
     /// The images one job asks for (split into the backend's requests).
     public static let imageCountRange = 1...100
+    /// A seed: 32 bits, as AUTOMATIC1111 and stable-diffusion.cpp take it.
+    public static let seedRange = 0...4_294_967_295
 
     /// What the field takes.
     public var values: Values {
         switch self {
         case .prompt: .text(nonEmpty: true, maximumBytes: Self.maximumPromptBytes)
         case .negativePrompt: .text(nonEmpty: false, maximumBytes: Self.maximumPromptBytes)
-        case .model, .sampler: .text(nonEmpty: true, maximumBytes: 256)
+        case .model, .sampler, .scheduler: .text(nonEmpty: true, maximumBytes: 256)
+        case .backend: .text(nonEmpty: true, maximumBytes: 64)
+        case .seed: .integer(Self.seedRange)
         case .imageCount: .integer(Self.imageCountRange)
         case .cfgScale: .number(Self.guidanceRange)
         // The widest any backend takes; the backend's own rules narrow it.
@@ -98,7 +105,7 @@ public enum JobField: String, CaseIterable, Sendable {
         case .labels: "--label"
         case .plugins: "--plugin"
         case .outputDirectory: "--out"
-        case .model, .sampler, .steps, .width, .height, .priority, .idempotencyKey: "--" + rawValue.replacing("_", with: "-")
+        case .backend, .model, .sampler, .scheduler, .steps, .seed, .width, .height, .priority, .idempotencyKey: "--" + rawValue.replacing("_", with: "-")
         }
     }
 
@@ -106,8 +113,8 @@ public enum JobField: String, CaseIterable, Sendable {
     public var valueName: String {
         switch self {
         case .prompt, .negativePrompt: "TEXT"
-        case .model, .sampler: "NAME"
-        case .imageCount, .steps, .width, .height, .priority: "N"
+        case .backend, .model, .sampler, .scheduler: "NAME"
+        case .imageCount, .steps, .seed, .width, .height, .priority: "N"
         case .cfgScale: "SCALE"
         case .initImage: "PATH|URL"
         case .labels: "LABEL"
@@ -130,8 +137,11 @@ public enum JobField: String, CaseIterable, Sendable {
         switch self {
         case .prompt: return "What the image should show."
         case .negativePrompt: return "What the image should not show."
+        case .backend: return "The backend to run the job on (default: the daemon's; 'visioncraft' when it runs one)."
         case .model: return "A model from 'vcctl models' (default anything_V5)."
         case .sampler: return "A sampler from 'vcctl samplers' (default Euler)."
+        case .scheduler: return "A noise schedule (Karras, Exponential, ...), for a backend that takes one."
+        case .seed: return "The seed, \(Self.rangeText(.seed)), for a backend that takes one (default: the backend picks)."
         case .imageCount:
             return "Images, \(Self.rangeText(.imageCount)) (default: jobs.image_count in the config file, else 1); split into requests of \(rules.imagesPerRequest)."
         case .cfgScale:

@@ -12,14 +12,21 @@ import JSONRPC
 public struct JobRequest: RPCParameters, Equatable {
     public var prompt: String
     public var negativePrompt: String
+    /// The backend to run the job on; resolved at submit to the daemon's
+    /// default when absent, so the stored job names the one it runs on.
+    public var backend: String?
     /// A model name from `models.list` (text-to-image only).
     public var model: String?
     /// A sampler name from `samplers.list` (text-to-image only).
     public var sampler: String?
+    /// A noise schedule (`Karras`), for a backend that takes one.
+    public var scheduler: String?
     /// Split into requests of the backend's `imagesPerRequest`.
     public var imageCount: Int
     public var cfgScale: Double?
     public var steps: Int?
+    /// For a backend that takes one; absent: the backend picks.
+    public var seed: Int?
     /// One http(s) URL or an absolute local path (sent inline).
     public var initImage: String?
     public var width: Int?
@@ -37,17 +44,21 @@ public struct JobRequest: RPCParameters, Equatable {
     public var idempotencyKey: String?
 
     public init(
-        prompt: String, negativePrompt: String = "", model: String? = nil, sampler: String? = nil, imageCount: Int = 1,
-        cfgScale: Double? = nil, steps: Int? = nil, initImage: String? = nil, width: Int? = nil, height: Int? = nil,
-        priority: Int = 0, labels: [String] = [], outputDirectory: String? = nil, plugins: [PluginStep] = [], idempotencyKey: String? = nil
+        prompt: String, negativePrompt: String = "", backend: String? = nil, model: String? = nil, sampler: String? = nil,
+        scheduler: String? = nil, imageCount: Int = 1, cfgScale: Double? = nil, steps: Int? = nil, seed: Int? = nil, initImage: String? = nil,
+        width: Int? = nil, height: Int? = nil, priority: Int = 0, labels: [String] = [], outputDirectory: String? = nil, plugins: [PluginStep] = [],
+        idempotencyKey: String? = nil
     ) {
         self.prompt = prompt
         self.negativePrompt = negativePrompt
+        self.backend = backend
         self.model = model
         self.sampler = sampler
+        self.scheduler = scheduler
         self.imageCount = imageCount
         self.cfgScale = cfgScale
         self.steps = steps
+        self.seed = seed
         self.initImage = initImage
         self.width = width
         self.height = height
@@ -114,11 +125,14 @@ public struct JobRequest: RPCParameters, Equatable {
 
         prompt = try reader.required(JobField.prompt.wireName, try text(.prompt))
         negativePrompt = try text(.negativePrompt) ?? ""
+        backend = try text(.backend)
         model = try text(.model)
         sampler = try text(.sampler)
+        scheduler = try text(.scheduler)
         imageCount = try integer(.imageCount) ?? 1
         cfgScale = try reader.number(JobField.cfgScale.wireName, in: JobField.cfgScale.numberRange)
         steps = try integer(.steps)
+        seed = try integer(.seed)
         if let images = try reader.strings(JobField.initImage.wireName) {
             guard images.count == 1, !images[0].isEmpty else {
                 throw FieldError(field: "\(path).init_images", detail: "expected exactly one URL or absolute path, got \(images.count)")
@@ -169,6 +183,12 @@ public struct JobRequest: RPCParameters, Equatable {
                 throw refuse(.steps, "expected an integer from \(rules.imageToImageSteps.lowerBound) to \(rules.imageToImageSteps.upperBound) for image-to-image, got \(steps)")
             }
         }
+        if seed != nil, !rules.takesSeed {
+            throw refuse(.seed, "this backend picks its own seed; it takes none (leave it out)")
+        }
+        if scheduler != nil, !rules.takesScheduler {
+            throw refuse(.scheduler, "this backend picks its own noise schedule; it takes none (leave it out)")
+        }
         for (field, value) in [(JobField.width, width), (.height, height)] {
             if let value, value % rules.sideMultiple != 0 || value > rules.maximumSide {
                 throw refuse(field, "expected a multiple of \(rules.sideMultiple) up to \(rules.maximumSide), got \(value)")
@@ -204,11 +224,14 @@ public struct JobRequest: RPCParameters, Equatable {
         func set(_ field: JobField, _ value: JSON?) {
             if let value { object[field.wireName] = value }
         }
+        set(.backend, backend.map { .string($0) })
         set(.model, model.map { .string($0) })
         set(.sampler, sampler.map { .string($0) })
+        set(.scheduler, scheduler.map { .string($0) })
         set(.imageCount, .number(JSONNumber(imageCount)))
         set(.cfgScale, cfgScale.map { .number(JSONNumber($0) ?? JSONNumber(0)) })
         set(.steps, steps.map { .number(JSONNumber($0)) })
+        set(.seed, seed.map { .number(JSONNumber($0)) })
         set(.initImage, initImage.map { [.string($0)] })
         set(.width, width.map { .number(JSONNumber($0)) })
         set(.height, height.map { .number(JSONNumber($0)) })

@@ -1,7 +1,6 @@
 import Jobs
 import JSON
 import PluginHost
-import VisionCraftProtocol
 
 /// The `parameters` text that AUTOMATIC1111 writes into its PNGs, which "PNG
 /// info" readers (A1111, ComfyUI, Civitai, exiftool) show:

@@ -6,13 +6,16 @@ import Jobs
 /// stored under. Jobs for one backend wait on its lane only, so that
 /// backends can run side by side.
 final class BackendLane: Sendable {
+    /// The name jobs give it (`JobRequest.backend`).
+    let name: String
     let backend: any ImageBackend
     let gate: UpstreamGate
     let health: UpstreamHealth
     /// The store's name for this lane's pause (`JobStore.recordPause`).
     let pauseScope: String
 
-    init(backend: any ImageBackend, maximumInFlight: Int, requestsPerMinute: Int, pauseScope: String) {
+    init(name: String, backend: any ImageBackend, maximumInFlight: Int, requestsPerMinute: Int, pauseScope: String) {
+        self.name = name
         self.backend = backend
         gate = UpstreamGate(maximumInFlight: maximumInFlight, requestsPerMinute: requestsPerMinute)
         health = UpstreamHealth()

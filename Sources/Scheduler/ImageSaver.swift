@@ -4,7 +4,6 @@ import Jobs
 import JSON
 import PluginHost
 import Posix
-import VisionCraftProtocol
 
 /// Saves a job's images: `<folder>/<YYYY-MM-DD>/<job id>-<n>.<ext>`, PNGs
 /// checked whole and stamped with the A1111 `parameters` chunk, written to a

@@ -4,7 +4,6 @@ import JobStore
 import JSON
 import PluginHost
 import Posix
-import VisionCraftProtocol
 
 /// Takes jobs from the store and gets them through a backend: priorities
 /// and FIFO, at most `maximumInFlight` jobs at a time, a queue-wide pause
@@ -64,8 +63,10 @@ public final class JobScheduler: Sendable {
         self.plugins = plugins
         liveDefaults = Lock(configuration.defaults)
         self.store = store
+        // One backend: its name is its kind (as with no [backends.*] in the
+        // configuration file).
         lane = BackendLane(
-            backend: backend, maximumInFlight: configuration.maximumInFlight, requestsPerMinute: configuration.requestsPerMinute,
+            name: backend.description.kind, backend: backend, maximumInFlight: configuration.maximumInFlight, requestsPerMinute: configuration.requestsPerMinute,
             pauseScope: Self.upstreamPauseScope
         )
         self.initImages = initImages
@@ -145,7 +146,7 @@ public final class JobScheduler: Sendable {
     /// Validates, fills in defaults, and commits a new job (or finds the one
     /// with the same idempotency key). A prompt plugin that expands the
     /// request makes one job per request, committed together.
-    public func submit(_ parameters: JobRequest) async throws -> JobSubmit.Result {
+    public func submit(_ parameters: JobRequest) async throws -> Submission {
         let prepared = try await prepare(parameters)
         let now = Self.now()
         let jobs = prepared.enumerated().map { index, prepared in
@@ -173,9 +174,7 @@ public final class JobScheduler: Sendable {
         case .created(_, let created): position = created
         case .existing(let job): position = try await store.perform { store in try store.position(of: job) }
         }
-        return JobSubmit.Result(
-            id: first.job.id, state: first.job.state, position: position, existing: existing, ids: outcomes.map(\.job.id)
-        )
+        return Submission(id: first.job.id, state: first.job.state, position: position, existing: existing, ids: outcomes.map(\.job.id))
     }
 
     /// The id `reference` names (a whole id, a unique prefix or ending, any
@@ -187,26 +186,26 @@ public final class JobScheduler: Sendable {
     }
 
     /// One job, with its queue position.
-    public func job(_ id: String) async throws -> JobInfo {
+    public func job(_ id: String) async throws -> QueuedJob {
         try await store.perform { store in
             guard let job = try store.job(id) else { throw JobStoreError.notFound(id: id) }
-            return job.info(position: try store.position(of: job))
+            return QueuedJob(record: job, position: try store.position(of: job))
         }
     }
 
     /// One page of jobs, newest first, and the id to list on from (`before`)
     /// when there are more.
-    public func list(_ query: JobStore.Query) async throws -> (jobs: [JobInfo], next: String?) {
+    public func list(_ query: JobStore.Query) async throws -> (jobs: [JobRecord], next: String?) {
         var probe = query
         // One more than asked shows whether there is a next page.
         probe.limit = query.limit + 1
         let jobs = try await store.perform { [probe] store in try store.list(probe) }
         let page = jobs.prefix(query.limit)
-        return (page.map { $0.info() }, jobs.count > query.limit ? page.last?.id : nil)
+        return (Array(page), jobs.count > query.limit ? page.last?.id : nil)
     }
 
     /// Cancels a queued job at once, or a running one by aborting its request.
-    public func cancel(_ id: String) async throws -> JobInfo {
+    public func cancel(_ id: String) async throws -> JobRecord {
         let job = try await store.perform { store in
             _ = try store.cancel(id, now: Self.now())
             guard let job = try store.job(id) else { throw JobStoreError.notFound(id: id) }
@@ -215,20 +214,20 @@ public final class JobScheduler: Sendable {
         let task = state.withLock { $0.running[id] }
         task?.cancel()
         events.publish(job)
-        return job.info()
+        return job
     }
 
-    /// Deletes finished jobs from the history (the ones named, or those
-    /// finished before a time), and with `files` their saved images.
-    public func delete(_ parameters: JobDelete.Parameters) async throws -> JobDelete.Result {
+    /// Deletes finished jobs from the history: the ones `ids` names, or
+    /// else those finished more than `olderThanSeconds` ago; with `files`,
+    /// their saved images too.
+    public func delete(ids: [String]?, olderThanSeconds: Double, files: Bool) async throws -> Deletion {
         let deleted = try await store.perform { store in
-            if let ids = parameters.ids { return try store.delete(ids: ids) }
-            let seconds = parameters.olderThanSeconds ?? 0
-            return try store.deleteFinished(before: Self.now() - Int64(seconds * 1000))
+            if let ids { return try store.delete(ids: ids) }
+            return try store.deleteFinished(before: Self.now() - Int64(olderThanSeconds * 1000))
         }
         var removed = 0
         var errors: [String] = []
-        if parameters.files {
+        if files {
             // Unlinking blocks: on the store's thread, after the rows are gone.
             let paths = deleted.flatMap { $0.images.compactMap(\.path) }
             (removed, errors) = try await store.perform { _ in
@@ -244,35 +243,35 @@ public final class JobScheduler: Sendable {
                 return (removed, errors)
             }
         }
-        log("deleted \(deleted.count) job(s) from the history" + (parameters.files ? ", \(removed) image file(s)" : ""))
-        return JobDelete.Result(deleted: deleted.map(\.id), filesRemoved: removed, fileErrors: errors)
+        log("deleted \(deleted.count) job(s) from the history" + (files ? ", \(removed) image file(s)" : ""))
+        return Deletion(deleted: deleted.map(\.id), filesRemoved: removed, fileErrors: errors)
     }
 
     /// Queues a failed or cancelled job again.
-    public func retry(_ id: String) async throws -> JobInfo {
+    public func retry(_ id: String) async throws -> QueuedJob {
         let (job, position) = try await store.perform { store in
             let job = try store.retry(id, now: Self.now())
             return (job, try store.position(of: job))
         }
         events.publish(job)
         wake.notify()
-        return job.info(position: position)
+        return QueuedJob(record: job, position: position)
     }
 
     /// Waits for a job to finish, to need a new key, or for `timeout`.
-    public func wait(_ id: String, timeout: Duration) async throws -> JobWait.Result {
+    public func wait(_ id: String, timeout: Duration) async throws -> WaitOutcome {
         let first = try await store.perform { store in
             guard let job = try store.job(id) else { throw JobStoreError.notFound(id: id) }
             return job
         }
         if endsWaiting(first) || timeout == .zero {
-            return JobWait.Result(job: try await job(id), timedOut: !endsWaiting(first))
+            return WaitOutcome(job: try await job(id), timedOut: !endsWaiting(first))
         }
         let store = self.store
         let finished = await events.waitForTerminal(id, timeout: timeout, ends: { [self] in endsWaiting($0) }) { [self] in
             (try? await store.perform { store in try store.job(id) }).map { $0.map(endsWaiting) ?? true } ?? true
         }
-        return JobWait.Result(job: try await job(id), timedOut: !finished)
+        return WaitOutcome(job: try await job(id), timedOut: !finished)
     }
 
     // MARK: Private
@@ -296,8 +295,12 @@ public final class JobScheduler: Sendable {
     /// a job submitted offline is checked by the upstream itself later.
     private func prepare(_ parameters: JobRequest) async throws -> [JobRequest] {
         let rules = self.rules
+        if let name = parameters.backend, name != lane.name {
+            throw ParameterProblem(field: JobField.backend.wireName, message: "no backend is named '\(name)'; this daemon runs '\(lane.name)'")
+        }
         try parameters.check(against: rules)
         var filled = parameters
+        filled.backend = lane.name
         let defaults = self.defaults
         if filled.outputDirectory == nil { filled.outputDirectory = defaults.outputDirectory }
         if filled.plugins.isEmpty { filled.plugins = defaults.pluginChain }
@@ -331,6 +334,7 @@ public final class JobScheduler: Sendable {
             // The stored job, and the images' parameters, carry the catalog's spelling.
             filled.model = checked.model
             filled.sampler = checked.sampler
+            filled.scheduler = checked.scheduler
         }
         var prepared = [filled]
         if !filled.plugins.isEmpty {
@@ -419,8 +423,9 @@ public final class JobScheduler: Sendable {
     func generation(_ parameters: JobRequest, count: Int) -> GenerationRequest {
         let resolved = parameters.resolved(with: rules)
         return GenerationRequest(
-            prompt: resolved.prompt, negativePrompt: resolved.negativePrompt, model: resolved.model, sampler: resolved.sampler, count: count,
-            width: resolved.width, height: resolved.height, steps: resolved.steps, guidance: resolved.cfgScale,
+            prompt: resolved.prompt, negativePrompt: resolved.negativePrompt, model: resolved.model, sampler: resolved.sampler,
+            scheduler: resolved.scheduler, seed: resolved.seed, count: count, width: resolved.width, height: resolved.height, steps: resolved.steps,
+            guidance: resolved.cfgScale,
             initImage: resolved.initImage.map { $0.hasPrefix("/") ? .file($0) : .url($0) }
         )
     }

@@ -1,7 +1,6 @@
 import Jobs
 import JSON
 import PluginHost
-import VisionCraftProtocol
 
 /// A job's plugin chain, resolved against the loaded plugins: the prompt
 /// hooks run at submit time (the stored job holds their result), the image

@@ -1,3 +1,4 @@
+import Jobs
 import Posix
 
 /// How the upstream has been doing, as the jobs found it: the last request
@@ -12,7 +13,7 @@ public final class UpstreamHealth: Sendable {
         /// The last request that failed, its kind (`transient`, `rate_limited`,
         /// `auth`, ...) and message (already free of the key).
         public var lastFailureAt: Int64?
-        public var lastFailureKind: String?
+        public var lastFailureKind: FailureKind?
         public var lastFailureMessage: String?
         /// No generation starts before this (a rate limit), and why.
         public var pausedUntil: Int64?
@@ -42,7 +43,7 @@ public final class UpstreamHealth: Sendable {
         state.withLock { $0.lastSuccessAt = now }
     }
 
-    func recordFailure(kind: String, message: String, now: Int64) {
+    func recordFailure(kind: FailureKind, message: String, now: Int64) {
         state.withLock { state in
             state.lastFailureAt = now
             state.lastFailureKind = kind

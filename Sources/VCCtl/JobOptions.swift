@@ -67,11 +67,14 @@ enum JobOptions {
             switch field {
             case .prompt: break
             case .negativePrompt: result.negativePrompt = text() ?? result.negativePrompt
+            case .backend: result.backend = text() ?? result.backend
             case .model: result.model = text() ?? result.model
             case .sampler: result.sampler = text() ?? result.sampler
+            case .scheduler: result.scheduler = text() ?? result.scheduler
             case .imageCount: result.imageCount = try integer() ?? result.imageCount
             case .cfgScale: result.cfgScale = try arguments.double(option, in: field.numberRange) ?? result.cfgScale
             case .steps: result.steps = try integer() ?? result.steps
+            case .seed: result.seed = try integer() ?? result.seed
             case .initImage: result.initImage = absolute(text()) ?? result.initImage
             case .width: result.width = try integer() ?? result.width
             case .height: result.height = try integer() ?? result.height

@@ -48,7 +48,7 @@ struct StatusCommand: Command {
     static func lines(_ health: DaemonStatus.Health) -> String {
         var text = "  last success \(health.lastSuccessAt ?? "none since the start")\n"
         if let at = health.lastFailureAt {
-            text += "  last failure \(at) \(TerminalText.visible(health.lastFailureKind ?? "")): \(TerminalText.visible(health.lastFailureMessage ?? ""))\n"
+            text += "  last failure \(at) \(health.lastFailureKind.map(\.rawValue) ?? ""): \(TerminalText.visible(health.lastFailureMessage ?? ""))\n"
         }
         if let until = health.pausedUntil {
             text += "  paused until \(until): \(TerminalText.visible(health.pauseReason ?? ""))\n"

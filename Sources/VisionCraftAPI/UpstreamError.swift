@@ -25,14 +25,4 @@ public enum UpstreamError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The class's stable name (for logs, the job store and the protocol).
-    public var className: String {
-        switch self {
-        case .transient: "transient"
-        case .rateLimited: "rate_limited"
-        case .auth: "auth"
-        case .invalid: "invalid"
-        case .protocolViolation: "protocol"
-        }
-    }
 }

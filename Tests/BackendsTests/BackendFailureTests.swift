@@ -13,7 +13,7 @@ import Testing
             (.protocolViolation("no images"), "protocol", "the service answered something unexpected: no images"),
         ]
         for (failure, name, message) in cases {
-            #expect(failure.className == name)
+            #expect(failure.kind.rawValue == name)
             #expect(failure.description == message)
         }
     }

@@ -45,7 +45,7 @@ import VisionCraftProtocol
             return (failed, try wait(client, submitted.id))
         }
         #expect(failed.state == .failed)
-        #expect(failed.error?.kind == "plugin")
+        #expect(failed.error?.kind == .plugin)
         #expect(failed.error?.message.contains("exited with status 3") == true, "\(String(describing: failed.error))")
         #expect(retried.state == .succeeded, "\(String(describing: retried.error))")
         let paths = retried.images.compactMap(\.path)

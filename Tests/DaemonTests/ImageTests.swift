@@ -23,7 +23,7 @@ import VisionCraftProtocol
             return (finished.job, try Self.requests(client))
         }
         #expect(job.state == .failed)
-        #expect(job.error?.kind == "image")
+        #expect(job.error?.kind == .image)
         let message = job.error?.message ?? ""
         #expect(message.contains("CRC error"), "the decoder's reason: \(message)")
         #expect(message.contains("image 1"), "\(message)")
@@ -48,7 +48,7 @@ import VisionCraftProtocol
         // waits in the daemon's pacing until this daemon stops.
         let id = try await withInProcessDaemon(configure(requestsPerMinute: 1)) { client, _ -> String in
             let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a damaged owl"))
-            let remade = try eventually { try client.call(JobGet.self, .init(id: submitted.id)).error?.kind == "image" }
+            let remade = try eventually { try client.call(JobGet.self, .init(id: submitted.id)).error?.kind == .image }
             #expect(remade, "the image was given up for remaking")
             #expect(try Self.requests(client) == (1, 3))
             return submitted.id
@@ -58,7 +58,7 @@ import VisionCraftProtocol
             return (finished.job, try Self.requests(client))
         }
         #expect(job.state == .failed)
-        #expect(job.error?.kind == "image")
+        #expect(job.error?.kind == .image)
         #expect(requests == (1, 3), "the remake, and no other, across the restart: \(requests)")
     }
 }
@@ -73,7 +73,7 @@ import VisionCraftProtocol
             return (finished.job, try CorruptImageTests.requests(client))
         }
         #expect(job.state == .failed)
-        #expect(job.error?.kind == "image")
+        #expect(job.error?.kind == .image)
         #expect(job.error?.message.hasPrefix("image 1: it is 8192x8192 (64 megapixels), more than images may have to go through image plugins") == true, "\(job.error?.message ?? "")")
         #expect(job.error?.message.contains("--max-input-megapixels") == true)
         #expect(requests == (1, 1), "refused at once: not downloaded again, not made again")

@@ -107,7 +107,7 @@ import VisionCraftProtocol
             let failing = try client.call(JobSubmit.self, JobRequest(prompt: "x", outputDirectory: folder.file("fail"), plugins: [try PluginStep(parsing: "echo-test")]))
             let failed = try client.call(JobWait.self, .init(id: failing.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40))).job
             #expect(failed.state == .failed)
-            #expect(failed.error?.kind == "plugin")
+            #expect(failed.error?.kind == .plugin)
             #expect(failed.error?.message.contains("plugin echo-test: asked to fail") == true)
 
             // A hook past the time limit fails its job and marks the plugin hung.

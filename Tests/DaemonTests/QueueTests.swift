@@ -94,7 +94,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             let retried = try eventually { try client.call(JobGet.self, .init(id: submitted.id)).attempts >= 3 }
             #expect(retried)
             let waiting = try client.call(JobGet.self, .init(id: submitted.id))
-            #expect(waiting.error?.kind == "transient")
+            #expect(waiting.error?.kind == .transient)
             #expect(waiting.state != .failed)
             try emulatorAdmin(client, "/_emulator/faults", #"{"server_error_rate":0}"#)
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))

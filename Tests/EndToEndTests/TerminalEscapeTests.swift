@@ -18,7 +18,7 @@ import TestSupport
             "sampler": .string("Euler" + hostile), "image_count": 1, "priority": 0, "labels": [.string("label" + hostile)],
         ],
         "images": [["index": 0, "state": "saved", "path": .string("/out/fox" + hostile + ".png")]],
-        "error": ["kind": "upstream_rejected", "message": .string("bad prompt" + hostile)],
+        "error": ["kind": "invalid", "message": .string("bad prompt" + hostile)],
         "created_at": "2026-12-01T10:00:00.000Z", "updated_at": "2026-12-01T10:00:01.000Z", "finished_at": "2026-12-01T10:00:01.000Z",
     ]
 

@@ -49,6 +49,14 @@ import TestSupport
         }
     }
 
+    /// The scheduler's values are its own: the Daemon turns them into the
+    /// wire protocol's types at the edge.
+    @Test func theSchedulerKnowsNothingOfTheWire() throws {
+        let graph = Self.targets(in: try Self.manifest("Package.swift"))
+        let seen = Self.reachable(from: "Scheduler", in: graph)
+        #expect(!seen.contains("VisionCraftProtocol"), "Scheduler is built from \(seen.sorted())")
+    }
+
     /// Every target `target` is built from, itself included.
     static func reachable(from target: String, in graph: [String: [String]]) -> Set<String> {
         var seen: Set<String> = []

@@ -1,3 +1,4 @@
+import Jobs
 @testable import JobStore
 import Posix
 import Testing
@@ -127,19 +128,34 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         #expect(throws: JobStoreError.notFound(id: "nope")) { try store.markRunning("nope", now: 1) }
     }
 
+    /// A failure kind this daemon does not know (a newer daemon's, a hand
+    /// edit) is not read as one it knows: the job says what was stored.
+    @Test func anUnknownStoredFailureKindReadsAsACorruptJobSayingSo() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        _ = try store.insert(newJob("01", images: 1))
+        try store.finish("01", failure: JobFailure(kind: .permanent, message: "gone"), now: 2_000)
+        #expect(try store.job("01")?.error == JobFailure(kind: .permanent, message: "gone"))
+        try store.connection.execute("UPDATE jobs SET error_kind = 'melted' WHERE id = '01'")
+        #expect(try store.job("01")?.error == JobFailure(
+            kind: .corruptJob, message: "the stored failure kind 'melted' is not one this daemon knows: gone"
+        ))
+    }
+
     @Test func failuresRetriesAndCancellation() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let store = try makeStore(folder)
         _ = try store.insert(newJob("01", images: 3))
         try store.markRunning("01", now: 2_000)
-        try store.recordRetry("01", failure: JobFailure(kind: "transient", message: "503"), nextAttemptAt: 9_000, countsAsAttempt: true, now: 2_100)
-        try store.recordRetry("01", failure: JobFailure(kind: "rate_limited", message: "429"), nextAttemptAt: 9_500, countsAsAttempt: false, now: 2_200)
+        try store.recordRetry("01", failure: JobFailure(kind: .transient, message: "503"), nextAttemptAt: 9_000, countsAsAttempt: true, now: 2_100)
+        try store.recordRetry("01", failure: JobFailure(kind: .rateLimited, message: "429"), nextAttemptAt: 9_500, countsAsAttempt: false, now: 2_200)
         var job = try #require(try store.job("01"))
         #expect(job.state == .queued)
         #expect(job.attempts == 1, "a rate limit costs no attempt")
         #expect(job.nextAttemptAt == 9_500)
-        #expect(job.error == JobFailure(kind: "rate_limited", message: "429"))
+        #expect(job.error == JobFailure(kind: .rateLimited, message: "429"))
         #expect(try store.runnable(now: 9_000, limit: 10).isEmpty, "not before its time")
         #expect(try store.nextRetryTime() == 9_500)
         #expect(try store.runnable(now: 9_500, limit: 10).map(\.id) == ["01"])
@@ -147,7 +163,7 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         try store.markRunning("01", now: 9_600)
         try store.recordGenerated("01", request: 0, urls: ["u0", "u1"], now: 9_700)
         try store.recordSaved("01", index: 0, path: "/out/0", now: 9_800)
-        try store.finish("01", failure: JobFailure(kind: "storage", message: "disk full"), now: 9_900)
+        try store.finish("01", failure: JobFailure(kind: .storage, message: "disk full"), now: 9_900)
         job = try #require(try store.job("01"))
         #expect(job.state == .failed)
         #expect(job.images.map(\.state) == [.saved, .failed, .failed])
@@ -245,9 +261,9 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         try store.recordSaved("01", index: 0, path: "/out/0", now: 2_200)
         try store.markRunning("02", now: 2_000)
         // 01 had failed twice before; 02 never.
-        try store.recordRetry("01", failure: JobFailure(kind: "transient", message: "x"), nextAttemptAt: nil, countsAsAttempt: true, now: 2_300)
+        try store.recordRetry("01", failure: JobFailure(kind: .transient, message: "x"), nextAttemptAt: nil, countsAsAttempt: true, now: 2_300)
         try store.markRunning("01", now: 2_400)
-        try store.recordRetry("01", failure: JobFailure(kind: "transient", message: "x"), nextAttemptAt: nil, countsAsAttempt: true, now: 2_500)
+        try store.recordRetry("01", failure: JobFailure(kind: .transient, message: "x"), nextAttemptAt: nil, countsAsAttempt: true, now: 2_500)
         try store.markRunning("01", now: 2_600)
 
         let outcome = try makeStore(folder).requeueInterrupted(now: 3_000, maximumAttempts: 3)
@@ -255,12 +271,12 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         let failed = try #require(try store.job("01"))
         #expect(failed.state == .failed)
         #expect(failed.attempts == 3)
-        #expect(failed.error?.kind == "crashed")
+        #expect(failed.error?.kind == .crashed)
         #expect(failed.images.map(\.state) == [.saved, .failed], "the saved image stays saved")
         let requeued = try #require(try store.job("02"))
         #expect(requeued.state == .queued)
         #expect(requeued.attempts == 1)
-        #expect(requeued.error?.kind == "crashed")
+        #expect(requeued.error?.kind == .crashed)
         #expect(try store.job("03")?.attempts == 0, "a job that was not running counts nothing")
     }
 

@@ -19,8 +19,8 @@ import Testing
     /// as it was.
     @Test func aRequestEncodesOnlyTheTablesFieldsAndReadsBack() throws {
         let request = JobRequest(
-            prompt: "a fox", negativePrompt: "rain", model: "m", sampler: "s", imageCount: 7, cfgScale: 6.5, steps: 40,
-            initImage: "/in.png", width: 640, height: 512, priority: -3, labels: ["a", "b"], outputDirectory: "/out",
+            prompt: "a fox", negativePrompt: "rain", backend: "forge", model: "m", sampler: "s", scheduler: "Karras", imageCount: 7, cfgScale: 6.5,
+            steps: 40, seed: 4_294_967_295, initImage: "/in.png", width: 640, height: 512, priority: -3, labels: ["a", "b"], outputDirectory: "/out",
             plugins: [try PluginStep(parsing: "upscale:scale=2")], idempotencyKey: "k"
         )
         guard case .object(let object) = request.json else { Issue.record("not an object"); return }
@@ -56,6 +56,14 @@ import Testing
         #expect(refusal(JobRequest(prompt: "x", cfgScale: 7.5)) == ParameterProblem(field: "cfg_scale", message: "expected a whole number for text-to-image, got 7.5"))
         #expect(refusal(JobRequest(prompt: "x", cfgScale: 7.5, initImage: "/a.png")) == nil)
         #expect(refusal(JobRequest(prompt: "x", width: 512)) == ParameterProblem(field: "width", message: "applies to image-to-image jobs only (give init_images)"))
+        #expect(refusal(JobRequest(prompt: "x", seed: 7)) == ParameterProblem(field: "seed", message: "this backend picks its own seed; it takes none (leave it out)"))
+        #expect(refusal(JobRequest(prompt: "x", scheduler: "Karras")) == ParameterProblem(
+            field: "scheduler", message: "this backend picks its own noise schedule; it takes none (leave it out)"
+        ))
+        var seeded = rules
+        seeded.takesSeed = true
+        seeded.takesScheduler = true
+        #expect(throws: Never.self) { try JobRequest(prompt: "x", scheduler: "Karras", seed: 7).check(against: seeded) }
         #expect(refusal(JobRequest(prompt: "x", initImage: "/a.png", height: 1032)) == ParameterProblem(field: "height", message: "expected a multiple of 8 up to 1024, got 1032"))
         #expect(refusal(JobRequest(prompt: "x", initImage: "/a.png", width: 100)) == ParameterProblem(field: "width", message: "expected a multiple of 8 up to 1024, got 100"))
         #expect(refusal(JobRequest(prompt: "x", model: "m", initImage: "/a.png"))?.field == "model")

@@ -1,6 +1,7 @@
 import Backends
 import Imaging
 import Jobs
+import JSON
 import JobStore
 import Posix
 import Scheduler
@@ -41,12 +42,13 @@ import TestSupport
     static func finished(_ scheduler: JobScheduler, _ id: String) async throws -> JobInfoSummary {
         let result = try await scheduler.wait(id, timeout: TestTime.scaled(.seconds(60)))
         #expect(!result.timedOut)
-        return JobInfoSummary(state: result.job.state, kind: result.job.error?.kind, message: result.job.error?.message, paths: result.job.images.compactMap(\.path))
+        let job = result.job.record
+        return JobInfoSummary(state: job.state, kind: job.error?.kind, message: job.error?.message, paths: job.images.compactMap(\.path))
     }
 
     struct JobInfoSummary {
         var state: JobState
-        var kind: String?
+        var kind: FailureKind?
         var message: String?
         var paths: [String]
     }
@@ -68,6 +70,24 @@ import TestSupport
                 #expect(parameters.hasPrefix("a fox\n"), "\(parameters)")
                 #expect(parameters.contains("Size: \(side)x\(side)"), "\(parameters)")
             }
+        }
+    }
+
+    /// The job names its backend: another name is refused before anything
+    /// is committed, and the stored job names the one it runs on.
+    @Test func theJobNamesTheBackendItRunsOn() async throws {
+        let image = try Self.png(8)
+        let backend = FakeBackend { _, _ throws(BackendFailure) in .images([image]) }
+        try await Self.running(backend) { scheduler, _ in
+            await #expect(throws: ParameterProblem(field: "backend", message: "no backend is named 'forge'; this daemon runs 'fake'")) {
+                _ = try await scheduler.submit(JobRequest(prompt: "x", backend: "forge"))
+            }
+            let (jobs, _) = try await scheduler.list(JobStore.Query(limit: 10))
+            #expect(jobs.isEmpty, "nothing was committed")
+            let submitted = try await scheduler.submit(JobRequest(prompt: "x"))
+            let stored = try await scheduler.job(submitted.id).record
+            #expect(try JobRequest(json: try JSONParser.parse(stored.parameters), path: "params").backend == "fake")
+            _ = try await scheduler.submit(JobRequest(prompt: "y", backend: "fake"))
         }
     }
 
@@ -115,7 +135,7 @@ import TestSupport
     }
 
     @Test func quotaAndPermanentFailuresFailTheJobSayingWhy() async throws {
-        for (failure, kind) in [(BackendFailure.quota("no credit left"), "quota"), (.permanent("the model was removed"), "permanent")] {
+        for (failure, kind) in [(BackendFailure.quota("no credit left"), FailureKind.quota), (.permanent("the model was removed"), .permanent)] {
             let backend = FakeBackend { _, _ throws(BackendFailure) in throw failure }
             let job = try await Self.running(backend) { scheduler, _ in
                 try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "x")).id)

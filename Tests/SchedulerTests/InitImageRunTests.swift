@@ -6,7 +6,6 @@ import Posix
 import Scheduler
 import Testing
 import TestSupport
-import VisionCraftProtocol
 
 #if canImport(Glibc)
 import Glibc

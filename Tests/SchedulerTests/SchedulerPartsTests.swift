@@ -6,7 +6,6 @@ import Posix
 @testable import Scheduler
 import Testing
 import TestSupport
-import VisionCraftProtocol
 
 @Suite struct RetryPolicyTests {
     @Test func fullJitterStaysUnderADoublingBoundAndTheCap() {

@@ -15,7 +15,6 @@ import Testing
         for (upstream, expected) in cases {
             let failure = VisionCraftBackend.failure(upstream)
             #expect(failure == expected)
-            #expect(failure.className == upstream.className)
             #expect(failure.description == upstream.description)
         }
     }

@@ -21,6 +21,31 @@ import VisionCraftProtocol
         #expect(try ProtocolDocuments.documentedMethodNames() == MethodCatalog.names)
     }
 
+    /// Every closed set the document lists is the code's, value for value:
+    /// job and image states, failure kinds.
+    @Test func theDocumentedEnumerationsAreTheCodes() throws {
+        var found: [String: [[String]]] = [:]
+        func walk(_ value: JSON) {
+            switch value {
+            case .object(let members):
+                for (key, member) in members {
+                    if let values = member["enum"]?.arrayValue?.compactMap(\.stringValue) { found[key, default: []].append(values) }
+                    walk(member)
+                }
+            case .array(let items):
+                items.forEach(walk)
+            default:
+                break
+            }
+        }
+        walk(try ProtocolDocuments.openRPC())
+        let kinds = try #require(found["kind"])
+        #expect(kinds.count >= 2, "the job error's kind and the status's last failure")
+        for values in kinds { #expect(values == FailureKind.allCases.map(\.rawValue)) }
+        #expect(found["state"]?.contains(JobState.allCases.map(\.rawValue)) == true)
+        #expect(found["state"]?.contains(ImageState.allCases.map(\.rawValue)) == true)
+    }
+
     @Test func theDocumentedStatusExampleDecodes() throws {
         let document = try ProtocolDocuments.openRPC()
         let status = try #require(document["methods"]?.arrayValue?.first { $0["name"] == "daemon.status" })

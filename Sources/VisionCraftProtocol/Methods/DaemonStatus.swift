@@ -1,3 +1,4 @@
+import Jobs
 import JSON
 import JSONRPC
 
@@ -43,8 +44,8 @@ public enum DaemonStatus: RPCMethod {
         public var lastSuccessAt: String?
         /// The last request that failed.
         public var lastFailureAt: String?
-        /// Its failure kind (`transient`, `rate_limited`, `auth`, `invalid`, `protocol`).
-        public var lastFailureKind: String?
+        /// Its failure kind.
+        public var lastFailureKind: FailureKind?
         /// Its message.
         public var lastFailureMessage: String?
         /// No generation starts before this (a rate limit in force).
@@ -55,7 +56,7 @@ public enum DaemonStatus: RPCMethod {
         public var nextAttemptAt: String?
 
         public init(
-            lastSuccessAt: String? = nil, lastFailureAt: String? = nil, lastFailureKind: String? = nil, lastFailureMessage: String? = nil,
+            lastSuccessAt: String? = nil, lastFailureAt: String? = nil, lastFailureKind: FailureKind? = nil, lastFailureMessage: String? = nil,
             pausedUntil: String? = nil, pauseReason: String? = nil, nextAttemptAt: String? = nil
         ) {
             self.lastSuccessAt = lastSuccessAt
@@ -69,7 +70,7 @@ public enum DaemonStatus: RPCMethod {
 
         var json: JSON {
             let failure: JSON = lastFailureAt.map { at in
-                ["at": .string(at), "kind": .string(lastFailureKind ?? "transient"), "message": .string(lastFailureMessage ?? "")]
+                ["at": .string(at), "kind": lastFailureKind.map { .string($0.rawValue) } ?? .null, "message": .string(lastFailureMessage ?? "")]
             } ?? .null
             let pause: JSON = pausedUntil.map { until in ["until": .string(until), "reason": .string(pauseReason ?? "")] } ?? .null
             return [
@@ -86,7 +87,7 @@ public enum DaemonStatus: RPCMethod {
             if let failure = reader.value("last_failure"), failure != .null {
                 var inner = try FieldReader(failure, path: "result.upstream.health.last_failure")
                 lastFailureAt = try inner.required("at", try inner.string("at"))
-                lastFailureKind = try inner.required("kind", try inner.string("kind"))
+                lastFailureKind = try inner.required("kind", try inner.enumeration("kind", FailureKind.self))
                 lastFailureMessage = try inner.required("message", try inner.string("message"))
             }
             if let pause = reader.value("pause"), pause != .null {

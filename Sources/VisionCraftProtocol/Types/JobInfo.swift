@@ -20,12 +20,10 @@ public struct JobInfo: RPCResult, Equatable {
 
     /// Why the last attempt failed.
     public struct Failure: Sendable, Equatable {
-        /// transient, rate_limited, auth, invalid, protocol, download, storage,
-        /// plugin, image (corrupt after a remake, or past an image limit), internal.
-        public var kind: String
+        public var kind: FailureKind
         public var message: String
 
-        public init(kind: String, message: String) {
+        public init(kind: FailureKind, message: String) {
             self.kind = kind
             self.message = message
         }
@@ -128,7 +126,7 @@ public struct JobInfo: RPCResult, Equatable {
         attempts = try reader.required("attempts", try reader.integer("attempts"))
         if let failure = reader.value("error") {
             var error = try FieldReader(failure, path: "\(path).error")
-            self.error = Failure(kind: try error.required("kind", try error.string("kind")), message: try error.required("message", try error.string("message")))
+            self.error = Failure(kind: try error.required("kind", try error.enumeration("kind", FailureKind.self)), message: try error.required("message", try error.string("message")))
         }
         position = try reader.integer("position")
         nextAttemptAt = try reader.string("next_attempt_at")
@@ -154,7 +152,7 @@ public struct JobInfo: RPCResult, Equatable {
                 return .object(entry)
             }),
             "attempts": .number(JSONNumber(attempts)),
-            "error": error.map { ["kind": .string($0.kind), "message": .string($0.message)] } ?? .null,
+            "error": error.map { ["kind": .string($0.kind.rawValue), "message": .string($0.message)] } ?? .null,
         ]
         if let position { object["position"] = .number(JSONNumber(position)) }
         if let nextAttemptAt { object["next_attempt_at"] = .string(nextAttemptAt) }

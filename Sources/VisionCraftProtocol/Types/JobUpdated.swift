@@ -34,7 +34,7 @@ public struct JobUpdated: Sendable, Equatable {
             "image_count": .number(JSONNumber(imageCount)), "attempts": .number(JSONNumber(attempts)),
         ]
         if let nextAttemptAt { object["next_attempt_at"] = .string(nextAttemptAt) }
-        if let error { object["error"] = ["kind": .string(error.kind), "message": .string(error.message)] }
+        if let error { object["error"] = ["kind": .string(error.kind.rawValue), "message": .string(error.message)] }
         return .object(object)
     }
 
@@ -48,7 +48,7 @@ public struct JobUpdated: Sendable, Equatable {
         nextAttemptAt = try reader.string("next_attempt_at")
         if let failure = reader.value("error") {
             var error = try FieldReader(failure, path: "params.error")
-            self.error = JobInfo.Failure(kind: try error.required("kind", try error.string("kind")), message: try error.required("message", try error.string("message")))
+            self.error = JobInfo.Failure(kind: try error.required("kind", try error.enumeration("kind", FailureKind.self)), message: try error.required("message", try error.string("message")))
         }
     }
 }

@@ -1,7 +1,7 @@
+@testable import Daemon
 import Jobs
 @testable import JobStore
 import JSON
-@testable import Scheduler
 import Testing
 import VisionCraftProtocol
 
@@ -31,6 +31,28 @@ import VisionCraftProtocol
         decoded.params = submitted
         #expect(decoded == info)
         #expect(decoded.result == info.result)
+    }
+
+    /// The failure kind is one closed set on the wire too: a client reads
+    /// each kind back, and refuses one no daemon sends, naming the set.
+    @Test func failureKindsAreReadBackAndAnUnknownOneIsRefused() throws {
+        var info = record(parameters: JSONSerializer.serializeToString(JobRequest(prompt: "a fox").json)).info()
+        for kind in FailureKind.allCases {
+            info.error = JobInfo.Failure(kind: kind, message: "why")
+            #expect(info.result["error"]?["kind"] == .string(kind.rawValue))
+            #expect(try JobInfo(result: info.result).error == info.error)
+        }
+        guard case .object(var reply) = info.result, case .object(var error)? = reply["error"] else {
+            Issue.record("not an object: \(info.result)")
+            return
+        }
+        error["kind"] = "melted"
+        reply["error"] = .object(error)
+        #expect {
+            _ = try JobInfo(result: .object(reply))
+        } throws: { error in
+            "\(error)".contains("result.error.kind") && "\(error)".contains("rate_limited") && "\(error)".contains("corrupt_job")
+        }
     }
 
     @Test func aStoredTextThatIsNotAnObjectShowsWhatTheStoreKnows() {

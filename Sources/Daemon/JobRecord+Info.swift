@@ -2,30 +2,10 @@ import Jobs
 import JobStore
 import JSON
 import Posix
+import Scheduler
 import VisionCraftProtocol
 
 extension JobRecord {
-    /// The job's request as it was stored at submit, resolved and checked
-    /// then: read back as it is, never re-checked against today's rules nor
-    /// replaced by defaults.
-    ///
-    /// - Throws: `CorruptJob` when the stored text is not a request (a
-    ///   damaged or hand-edited database): such a job fails, it never runs
-    ///   with the default model and no plugins.
-    func storedRequest() throws(CorruptJob) -> JobRequest {
-        let document: JSON
-        do {
-            document = try JSONParser.parse(parameters)
-        } catch {
-            throw CorruptJob(id: id, reason: "its stored parameters are not JSON (\(error))")
-        }
-        do {
-            return try JobRequest(json: document, path: "params")
-        } catch {
-            throw CorruptJob(id: id, reason: "its stored parameters do not read back: \(error)")
-        }
-    }
-
     /// What the store knows without the stored JSON, shown for a text that
     /// cannot be read (a hand-edited database).
     private var knownParameters: JobRequest { JobRequest(prompt: prompt, imageCount: imageCount) }
@@ -33,7 +13,7 @@ extension JobRecord {
     /// The job as the protocol shows it, its parameters written as they
     /// were stored (`JobInfo.keepStoredParameters`); a stored text that is
     /// not a JSON object (a hand-edited database) shows what the store knows.
-    public func info(position: Int? = nil) -> JobInfo {
+    func info(position: Int? = nil) -> JobInfo {
         func time(_ milliseconds: Int64?) -> String? { milliseconds.map { WallClock(milliseconds: $0).iso8601 } }
         let known = knownParameters
         var info = JobInfo(
@@ -50,14 +30,7 @@ extension JobRecord {
     }
 }
 
-/// A stored job that cannot be read back: it fails with the kind
-/// `corrupt_job` and this reason.
-struct CorruptJob: Error, CustomStringConvertible {
-    static let kind = "corrupt_job"
-    let id: String
-    let reason: String
-
-    var description: String {
-        "job \(id) is corrupt in the database: \(reason); it cannot run (submit it again; vcctl get \(id) shows what is known)"
-    }
+extension QueuedJob {
+    /// The job as the protocol shows it, with its queue position.
+    var info: JobInfo { record.info(position: position) }
 }
