@@ -54,11 +54,7 @@ struct QueueMethods: Sendable {
             return JobWait.Result(job: outcome.job.info, timedOut: outcome.timedOut)
         }
         table.register(JobList.self) { parameters, _ in
-            let query = JobStore.Query(
-                state: parameters.state, label: parameters.label, text: parameters.text, search: parameters.search, limit: parameters.limit,
-                before: parameters.before
-            )
-            let page = try await Self.mapped { try await scheduler.list(query) }
+            let page = try await Self.mapped { try await scheduler.list(parameters) }
             return JobList.Result(jobs: page.jobs.map { $0.info() }, next: page.next)
         }
         let subscriptions = self.subscriptions

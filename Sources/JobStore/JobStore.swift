@@ -156,34 +156,8 @@ public final class JobStore {
         return record
     }
 
-    /// What `list` selects.
-    public struct Query: Sendable, Equatable {
-        public var state: JobState?
-        public var label: String?
-        /// Jobs whose prompt contains this text (case-insensitive for ASCII).
-        public var text: String?
-        /// Jobs whose prompt has all these words (full-text: word prefixes,
-        /// any case and accents; see `searchExpression`).
-        public var search: String?
-        /// At most this many jobs.
-        public var limit: Int
-        /// Only jobs older than this id (the last id of the previous page).
-        public var before: String?
-
-        public init(
-            state: JobState? = nil, label: String? = nil, text: String? = nil, search: String? = nil, limit: Int = 50, before: String? = nil
-        ) {
-            self.state = state
-            self.label = label
-            self.text = text
-            self.search = search
-            self.limit = limit
-            self.before = before
-        }
-    }
-
     /// Jobs matching `query`, newest first.
-    public func list(_ query: Query) throws -> [JobRecord] {
+    public func list(_ query: JobQuery) throws -> [JobRecord] {
         var conditions: [String] = []
         var values: [SQLiteStatement.Value] = []
         if let state = query.state {

@@ -195,7 +195,7 @@ public final class JobScheduler: Sendable {
 
     /// One page of jobs, newest first, and the id to list on from (`before`)
     /// when there are more.
-    public func list(_ query: JobStore.Query) async throws -> (jobs: [JobRecord], next: String?) {
+    public func list(_ query: JobQuery) async throws -> (jobs: [JobRecord], next: String?) {
         var probe = query
         // One more than asked shows whether there is a next page.
         probe.limit = query.limit + 1

@@ -23,15 +23,6 @@ public struct GenerationParameters: Sendable, Equatable {
         self.cfgScale = cfgScale
         self.steps = steps
     }
-
-    /// The documented limits (`BackendRules.visionCraft`, and the job
-    /// model's guidance range).
-    public static let imageCountRange = 1...BackendRules.visionCraft.imagesPerRequest
-    public static let cfgScaleRange = Int(JobField.guidanceRange.lowerBound)...Int(JobField.guidanceRange.upperBound)
-    public static let stepsRange = BackendRules.visionCraft.textToImageSteps
-
-    /// The longest `prompt` and `negative_prompt` (the job model's limit).
-    public static let maximumPromptBytes = JobField.maximumPromptBytes
 }
 
 /// What one `/img2img` request asks for.
@@ -69,10 +60,4 @@ public struct ImageToImageParameters: Sendable, Equatable {
         self.width = width
         self.height = height
     }
-
-    /// The docs' defaults and our documented caps (the docs give none):
-    /// `BackendRules.visionCraft`.
-    public static let stepsRange = BackendRules.visionCraft.imageToImageSteps
-    public static let cfgScaleRange = JobField.guidanceRange
-    public static let maximumSide = BackendRules.visionCraft.maximumSide
 }

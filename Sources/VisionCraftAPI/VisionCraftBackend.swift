@@ -32,10 +32,9 @@ public struct VisionCraftBackend: ImageBackend {
 
     public func resolved(_ request: GenerationRequest) async throws(BackendFailure) -> GenerationRequest {
         do {
-            if request.initImage != nil {
-                try client.validate(Self.imageToImage(request))
-                return request
-            }
+            // Image-to-image names no model or sampler (the service picks
+            // them): nothing to look up.
+            if request.initImage != nil { return request }
             let resolved = try await client.validated(Self.generation(request))
             var answer = request
             answer.model = resolved.model

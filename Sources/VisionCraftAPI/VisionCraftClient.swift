@@ -170,17 +170,18 @@ public final class VisionCraftClient: Sendable {
         return names
     }
 
-    // MARK: Validation
+    // MARK: Names
 
-    /// Checks a generation against the documented ranges and the lists
-    /// (fetched if needed; refreshed once when a name is unknown, in case the
-    /// service added it), and returns it with the model and the sampler as
-    /// the lists spell them (`Suggestions.match`: any case is taken).
+    /// The request with the model and the sampler as the lists spell them
+    /// (`Suggestions.match`: any case is taken), the lists fetched if needed
+    /// and refreshed once when a name is unknown, in case the service added
+    /// it. The request's ranges are the job's rules (`BackendRules.visionCraft`),
+    /// checked before it gets here.
+    ///
+    /// - Throws: `ParameterProblem` naming `model` or `sampler` for a name
+    ///   the lists lack ("did you mean"); `UpstreamError` when the lists
+    ///   cannot be had.
     public func validated(_ parameters: GenerationParameters) async throws -> GenerationParameters {
-        try checkPrompts(parameters.prompt, parameters.negativePrompt)
-        try check("image_count", parameters.imageCount, GenerationParameters.imageCountRange)
-        try check("cfg_scale", parameters.cfgScale, GenerationParameters.cfgScaleRange)
-        try check("steps", parameters.steps, GenerationParameters.stepsRange)
         var lists = try await self.lists()
         func matches() -> (model: Suggestions.Match, sampler: Suggestions.Match) {
             (Suggestions.match(parameters.model, in: lists.models), Suggestions.match(parameters.sampler, in: lists.samplers))
@@ -203,38 +204,6 @@ public final class VisionCraftClient: Sendable {
             throw ParameterProblem(field: "model", message: model.refusal(of: parameters.model, kind: "model", listedBy: "vcctl models") ?? "")
         }
         return resolved
-    }
-
-    /// Checks an image-to-image request against the documented ranges.
-    public func validate(_ parameters: ImageToImageParameters) throws(ParameterProblem) {
-        try checkPrompts(parameters.prompt, parameters.negativePrompt)
-        try check("steps", parameters.steps, ImageToImageParameters.stepsRange)
-        guard ImageToImageParameters.cfgScaleRange.contains(parameters.cfgScale) else {
-            throw ParameterProblem(field: "cfg_scale", message: "must be from 0 to 20, got \(parameters.cfgScale)")
-        }
-        for (field, side) in [("width", parameters.width), ("height", parameters.height)] {
-            guard side > 0, side % 8 == 0, side <= ImageToImageParameters.maximumSide else {
-                throw ParameterProblem(field: field, message: "must be a positive multiple of 8 up to \(ImageToImageParameters.maximumSide), got \(side)")
-            }
-        }
-        if case .url(let url) = parameters.initImage, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            throw ParameterProblem(field: "init_images", message: "must be an http(s) URL or a local file, got '\(url)'")
-        }
-    }
-
-    /// The prompt is not empty, and neither prompt is over the length limit.
-    private func checkPrompts(_ prompt: String, _ negativePrompt: String) throws(ParameterProblem) {
-        if prompt.isEmpty { throw ParameterProblem(field: "prompt", message: "must not be empty") }
-        let limit = GenerationParameters.maximumPromptBytes
-        for (field, text) in [("prompt", prompt), ("negative_prompt", negativePrompt)] where text.utf8.count > limit {
-            throw ParameterProblem(field: field, message: "must be at most \(limit) bytes, got \(text.utf8.count)")
-        }
-    }
-
-    private func check(_ field: String, _ value: Int, _ range: ClosedRange<Int>) throws(ParameterProblem) {
-        guard range.contains(value) else {
-            throw ParameterProblem(field: field, message: "must be from \(range.lowerBound) to \(range.upperBound), got \(value)")
-        }
     }
 
     // MARK: Generation

@@ -231,6 +231,11 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
                 (#"{"prompt":""}"#, "params.prompt"),
                 (#"{"prompt":"x","promt":"y"}"#, "params.promt"),
                 (#"{"prompt":"x","init_images":["relative.png"]}"#, "params.init_images"),
+                (#"{"prompt":"x","init_images":["ftp://host/a.png"]}"#, "params.init_images"),
+                (#"{"prompt":"x","init_images":["https://host/a.png"],"width":100}"#, "params.width"),
+                (#"{"prompt":"x","steps":0}"#, "params.steps"),
+                (#"{"prompt":"x","seed":7}"#, "params.seed"),
+                (#"{"prompt":"x","backend":"forge"}"#, "params.backend"),
                 (#"{"prompt":"\#(String(repeating: "x", count: 16_385))"}"#, "params.prompt"),
                 (#"{"prompt":"x","negative_prompt":"\#(String(repeating: "x", count: 16_385))"}"#, "params.negative_prompt"),
             ] {

@@ -1,3 +1,4 @@
+import Jobs
 @testable import JobStore
 import Posix
 import Testing
@@ -17,7 +18,7 @@ import TestSupport
     func format2(_ number: Int) -> String { number < 10 ? "0\(number)" : "\(number)" }
 
     func ids(_ store: JobStore, search: String) throws -> [String] {
-        try store.list(JobStore.Query(search: search)).map(\.id)
+        try store.list(JobQuery(search: search)).map(\.id)
     }
 
     @Test func searchesWordsAndPrefixesInAnyCaseNewestFirst() throws {
@@ -103,7 +104,7 @@ import TestSupport
         #expect(try store.job("00") == nil)
         #expect(try store.connection.statement("SELECT count(*) FROM images WHERE job_id = '00'").first { $0.int(0) } == 0)
         #expect(try store.deleteFinished(before: 10_000).map(\.id) == ["01"])
-        #expect(try store.list(JobStore.Query()).map(\.id) == ["02"])
+        #expect(try store.list(JobQuery()).map(\.id) == ["02"])
     }
 
     @Test func withoutFTS5SearchesFallBackToEveryWordAsASubstring() throws {

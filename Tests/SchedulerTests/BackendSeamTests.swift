@@ -82,7 +82,7 @@ import TestSupport
             await #expect(throws: ParameterProblem(field: "backend", message: "no backend is named 'forge'; this daemon runs 'fake'")) {
                 _ = try await scheduler.submit(JobRequest(prompt: "x", backend: "forge"))
             }
-            let (jobs, _) = try await scheduler.list(JobStore.Query(limit: 10))
+            let (jobs, _) = try await scheduler.list(JobQuery(limit: 10))
             #expect(jobs.isEmpty, "nothing was committed")
             let submitted = try await scheduler.submit(JobRequest(prompt: "x"))
             let stored = try await scheduler.job(submitted.id).record

@@ -6,55 +6,8 @@ import JSONRPC
 public enum JobList: RPCMethod {
     public static let name = "job.list"
 
-    public struct Parameters: RPCParameters, Equatable {
-        public var state: JobState?
-        public var label: String?
-        /// Jobs whose prompt contains this text.
-        public var text: String?
-        /// Jobs whose prompt has all these words (full-text search: word
-        /// prefixes, any case and accents).
-        public var search: String?
-        /// 1 to 1000, default 50.
-        public var limit: Int
-        /// Only jobs older than this id (the `next` of the previous page).
-        public var before: String?
-
-        public init(
-            state: JobState? = nil, label: String? = nil, text: String? = nil, search: String? = nil, limit: Int = 50, before: String? = nil
-        ) {
-            self.state = state
-            self.label = label
-            self.text = text
-            self.search = search
-            self.limit = limit
-            self.before = before
-        }
-
-        public init(params: JSON?) throws(RPCError) {
-            do throws(FieldError) {
-                var reader = try FieldReader(params, path: "params")
-                state = try reader.enumeration("state", JobState.self)
-                label = try reader.string("label", nonEmpty: true)
-                text = try reader.string("text", nonEmpty: true)
-                search = try reader.string("search", nonEmpty: true)
-                limit = try reader.integer("limit", in: 1...1000) ?? 50
-                before = try reader.string("before", nonEmpty: true)
-                try reader.finish()
-            } catch {
-                throw error.rpcError
-            }
-        }
-
-        public var params: JSON? {
-            var object: JSONObject = ["limit": .number(JSONNumber(limit))]
-            if let state { object["state"] = .string(state.rawValue) }
-            if let label { object["label"] = .string(label) }
-            if let text { object["text"] = .string(text) }
-            if let search { object["search"] = .string(search) }
-            if let before { object["before"] = .string(before) }
-            return .object(object)
-        }
-    }
+    /// The job model's query, read and written here (`JobQuery: RPCParameters`).
+    public typealias Parameters = JobQuery
 
     public struct Result: RPCResult, Equatable {
         public var jobs: [JobInfo]
@@ -82,5 +35,32 @@ public enum JobList: RPCMethod {
             if let next { object["next"] = .string(next) }
             return .object(object)
         }
+    }
+}
+
+extension JobQuery: RPCParameters {
+    public init(params: JSON?) throws(RPCError) {
+        do throws(FieldError) {
+            var reader = try FieldReader(params, path: "params")
+            self.init(
+                state: try reader.enumeration("state", JobState.self), label: try reader.string("label", nonEmpty: true),
+                text: try reader.string("text", nonEmpty: true), search: try reader.string("search", nonEmpty: true),
+                limit: try reader.integer("limit", in: JobQuery.limitRange) ?? JobQuery.defaultLimit,
+                before: try reader.string("before", nonEmpty: true)
+            )
+            try reader.finish()
+        } catch {
+            throw error.rpcError
+        }
+    }
+
+    public var params: JSON? {
+        var object: JSONObject = ["limit": .number(JSONNumber(limit))]
+        if let state { object["state"] = .string(state.rawValue) }
+        if let label { object["label"] = .string(label) }
+        if let text { object["text"] = .string(text) }
+        if let search { object["search"] = .string(search) }
+        if let before { object["before"] = .string(before) }
+        return .object(object)
     }
 }
