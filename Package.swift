@@ -17,6 +17,8 @@
 //   reliability and fuzz tools are a package of their own, Benchmarks/,
 //   which depends on this one by path. Harness (what the tests and the tools
 //   share) sits in a section of its own: no product depends on it.
+// - What other modules of this package use is package, not public: public
+//   is for what the tools package, Benchmarks/ (another package), imports.
 
 import PackageDescription
 

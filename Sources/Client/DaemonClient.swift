@@ -8,37 +8,37 @@ import VisionCraftProtocol
 /// root), and start one when none answers.
 ///
 /// Blocking, for command-line tools and tests; not for Swift's cooperative pool.
-public final class DaemonClient {
+package final class DaemonClient {
     /// How to connect.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// `--socket PATH`, if given.
-        public var socketFlag: String?
+        package var socketFlag: String?
         /// The environment (for VISIONCRAFT_SOCKET, XDG_RUNTIME_DIR, XDG_STATE_HOME, PATH).
-        public var environment: Environment
+        package var environment: Environment
         /// Start visioncraftd when no daemon answers.
-        public var autoStart = true
+        package var autoStart = true
         /// The daemon executable to start; nil finds it next to this program,
         /// else on PATH.
-        public var daemonExecutable: String?
+        package var daemonExecutable: String?
         /// How long a started daemon may take to become ready.
-        public var startTimeout: Duration = .seconds(10)
+        package var startTimeout: Duration = .seconds(10)
         /// How long a call may wait for its answer; nil waits forever.
-        public var callTimeout: Duration?
+        package var callTimeout: Duration?
         /// How long to wait for the socket file of a daemon that holds the
         /// lock but has lost its file (it listens there again within a
         /// second), before saying so.
-        public var socketReturnTimeout: Duration = .seconds(3)
+        package var socketReturnTimeout: Duration = .seconds(3)
 
-        public init(socketFlag: String? = nil, environment: Environment = .process) {
+        package init(socketFlag: String? = nil, environment: Environment = .process) {
             self.socketFlag = socketFlag
             self.environment = environment
         }
     }
 
     /// Where the socket is.
-    public let location: SocketLocation
+    package let location: SocketLocation
     /// True if this client started the daemon.
-    public let startedDaemon: Bool
+    package let startedDaemon: Bool
     private let connection: RPCClient
     private let callTimeout: Duration?
 
@@ -50,7 +50,7 @@ public final class DaemonClient {
     }
 
     /// Where the socket is for `options`, without connecting.
-    public static func location(for options: Options) -> SocketLocation {
+    package static func location(for options: Options) -> SocketLocation {
         SocketLocation.resolve(
             flag: options.socketFlag,
             environment: { options.environment[$0] },
@@ -61,7 +61,7 @@ public final class DaemonClient {
 
     /// Where a daemon started by a client logs (`$XDG_STATE_HOME/visioncraft/
     /// visioncraftd.log`).
-    public static func logPath(for options: Options) -> String {
+    package static func logPath(for options: Options) -> String {
         DaemonLauncher(location: location(for: options), options: options).logPath
     }
 
@@ -69,7 +69,7 @@ public final class DaemonClient {
     /// configuration file (`configPath`, else the default) and the
     /// environment (`visioncraftd --check-config`): nil when it does, else
     /// its message (a restart checks this before it stops a working daemon).
-    public static func checkDaemonConfiguration(for options: Options, configPath: String? = nil) -> String? {
+    package static func checkDaemonConfiguration(for options: Options, configPath: String? = nil) -> String? {
         DaemonLauncher(location: location(for: options), options: options).checkConfiguration(configPath: configPath)
     }
 
@@ -79,7 +79,7 @@ public final class DaemonClient {
     /// missing (removed under it) listens there again within a second: the
     /// client waits for that, up to `socketReturnTimeout`, instead of
     /// starting a daemon that would find the lock held.
-    public static func connect(_ options: Options) throws(DaemonClientError) -> DaemonClient {
+    package static func connect(_ options: Options) throws(DaemonClientError) -> DaemonClient {
         let location = location(for: options)
         let returnDeadline = MonotonicInstant.now().advanced(by: options.socketReturnTimeout)
         func client(_ descriptor: FileDescriptor, started: Bool) -> DaemonClient {
@@ -138,7 +138,7 @@ public final class DaemonClient {
     }
 
     /// Calls a typed method.
-    public func call<Method: RPCMethod>(
+    package func call<Method: RPCMethod>(
         _ method: Method.Type, _ parameters: Method.Parameters, timeout: Duration? = nil
     ) throws(DaemonClientError) -> Method.Result {
         do {
@@ -149,7 +149,7 @@ public final class DaemonClient {
     }
 
     /// Calls a method by name with raw params (for `vcctl rpc`).
-    public func call(_ method: String, params: JSON?) throws(DaemonClientError) -> JSON {
+    package func call(_ method: String, params: JSON?) throws(DaemonClientError) -> JSON {
         do {
             return try connection.call(method, params: params, timeout: callTimeout)
         } catch {
@@ -158,10 +158,10 @@ public final class DaemonClient {
     }
 
     /// The underlying JSON-RPC connection (for notifications).
-    public var rpc: RPCClient { connection }
+    package var rpc: RPCClient { connection }
 
     /// Closes the connection.
-    public func close() {
+    package func close() {
         connection.close()
     }
 

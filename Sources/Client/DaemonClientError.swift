@@ -1,7 +1,7 @@
 import JSONRPC
 
 /// Why a client could not reach the daemon or get an answer, with what to do.
-public enum DaemonClientError: Error, Sendable, CustomStringConvertible {
+package enum DaemonClientError: Error, Sendable, CustomStringConvertible {
     /// No daemon answers at `path`, and none was started (`--no-start`, or
     /// starting is not possible).
     case unavailable(path: String, reason: String)
@@ -18,7 +18,7 @@ public enum DaemonClientError: Error, Sendable, CustomStringConvertible {
     /// The connection worked but the call failed.
     case call(RPCClientError)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unavailable(let path, let reason):
             "no daemon answers on \(path) (\(reason)); start one with 'vcctl daemon start', or leave out --no-start"

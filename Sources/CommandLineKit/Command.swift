@@ -5,7 +5,7 @@
 /// Parsing happens in three steps, as in swift-argument-parser: the tool
 /// parses the arguments against `configuration`, `init(_:)` reads and checks
 /// the typed values (throw `UsageError` for bad ones), then `run` does the work.
-public protocol Command {
+package protocol Command {
     /// The command's name, options, arguments and subcommands.
     static var configuration: CommandConfiguration { get }
     /// Reads typed values from the parsed arguments.
@@ -19,23 +19,25 @@ public protocol Command {
     func run(_ context: CommandContext) throws -> ExitCode
 }
 
+// Public, not package: Daemon's public VisionCraftDaemonCommand names it,
+// and the tools package (Benchmarks/) imports Daemon.
 /// What a command is: its name, help texts, options, arguments, subcommands.
 public struct CommandConfiguration: @unchecked Sendable {
     // `subcommands` holds metatypes, which are immutable; the struct is
     // built once, statically.
-    public var name: String
+    package var name: String
     /// One line, shown in lists of commands and under the usage line.
-    public var abstract: String
+    package var abstract: String
     /// Paragraphs shown in the command's help.
-    public var discussion: String?
-    public var options: [Option]
-    public var arguments: [Argument]
-    public var subcommands: [any Command.Type]
+    package var discussion: String?
+    package var options: [Option]
+    package var arguments: [Argument]
+    package var subcommands: [any Command.Type]
     /// Left out of help, completions and documentation checks (still runs):
     /// for helpers that completion scripts call.
-    public var hidden: Bool
+    package var hidden: Bool
 
-    public init(
+    package init(
         name: String,
         abstract: String,
         discussion: String? = nil,
@@ -54,5 +56,5 @@ public struct CommandConfiguration: @unchecked Sendable {
     }
 
     /// True for a group of subcommands.
-    public var isGroup: Bool { !subcommands.isEmpty }
+    package var isGroup: Bool { !subcommands.isEmpty }
 }

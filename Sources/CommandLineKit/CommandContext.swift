@@ -1,20 +1,20 @@
 import Posix
 
 /// Somewhere to write text.
-public protocol TextOutput: Sendable {
+package protocol TextOutput: Sendable {
     func write(_ text: String)
 }
 
 /// Writes to a file descriptor with `write(2)`, looping over partial writes
 /// and EINTR. Errors (a closed pipe) are ignored: there is nowhere to report them.
-public struct DescriptorOutput: TextOutput {
-    public let descriptor: Int32
+package struct DescriptorOutput: TextOutput {
+    package let descriptor: Int32
 
-    public init(descriptor: Int32) {
+    package init(descriptor: Int32) {
         self.descriptor = descriptor
     }
 
-    public func write(_ text: String) {
+    package func write(_ text: String) {
         var copy = text
         copy.withUTF8 { bytes in
             var offset = 0
@@ -31,31 +31,33 @@ public struct DescriptorOutput: TextOutput {
 }
 
 /// Collects everything written (for tests).
-public final class BufferedOutput: TextOutput {
+package final class BufferedOutput: TextOutput {
     private let storage = Lock("")
 
-    public init() {}
+    package init() {}
 
-    public func write(_ text: String) {
+    package func write(_ text: String) {
         storage.withLock { $0 += text }
     }
 
     /// Everything written so far.
-    public var text: String { storage.withLock { $0 } }
+    package var text: String { storage.withLock { $0 } }
 }
 
+// Public, not package: Daemon's public VisionCraftDaemonCommand names it,
+// and the tools package (Benchmarks/) imports Daemon.
 /// What a command runs with: where its output goes, the environment, and
 /// whether it talks to a terminal.
 public struct CommandContext: Sendable {
     /// Data only.
-    public var stdout: any TextOutput
+    package var stdout: any TextOutput
     /// Messages, progress and errors.
-    public var stderr: any TextOutput
-    public var environment: Environment
-    public var isStandardOutputTerminal: Bool
-    public var isStandardErrorTerminal: Bool
+    package var stderr: any TextOutput
+    package var environment: Environment
+    package var isStandardOutputTerminal: Bool
+    package var isStandardErrorTerminal: Bool
 
-    public init(
+    package init(
         stdout: any TextOutput,
         stderr: any TextOutput,
         environment: Environment = Environment([:]),
@@ -70,7 +72,7 @@ public struct CommandContext: Sendable {
     }
 
     /// The process's own standard output and error.
-    public static func standard(environment: Environment = .process) -> CommandContext {
+    package static func standard(environment: Environment = .process) -> CommandContext {
         CommandContext(
             stdout: DescriptorOutput(descriptor: 1),
             stderr: DescriptorOutput(descriptor: 2),

@@ -1,10 +1,10 @@
 /// Runs a command tree: parse, route, help, version, errors, exit codes.
-public enum CommandLineTool {
+package enum CommandLineTool {
     /// Parses `arguments` (without argv[0]), runs the command, and returns
     /// the exit code. Help goes to standard output (exit 0); usage errors to
     /// standard error with a hint (exit 64); `CommandFailure`s with their
     /// code; any other error exits 1.
-    public static func main(
+    package static func main(
         _ root: any Command.Type,
         arguments: [String],
         context: CommandContext,
@@ -63,14 +63,14 @@ public enum CommandLineTool {
 
     /// Parses without running (for tests and tools): the command reached and
     /// its arguments.
-    public static func parse(_ root: any Command.Type, arguments: [String]) throws(UsageError) -> (command: any Command.Type, parsed: ParsedArguments) {
+    package static func parse(_ root: any Command.Type, arguments: [String]) throws(UsageError) -> (command: any Command.Type, parsed: ParsedArguments) {
         var parser = ArgumentParser(root: root)
         let parsed = try parser.parse(arguments)
         return (parser.path.last!, parsed)
     }
 
     /// The help text of the command at `path` below `root` (["daemon", "start"]).
-    public static func help(_ root: any Command.Type, path: [String] = []) -> String {
+    package static func help(_ root: any Command.Type, path: [String] = []) -> String {
         var commands: [any Command.Type] = [root]
         for name in path {
             guard let next = commands.last!.configuration.subcommands.first(where: { $0.configuration.name == name }) else { break }
@@ -82,18 +82,18 @@ public enum CommandLineTool {
 
 /// One command of a tree, with everything valid on it (for completions and
 /// for checking that documentation covers every option).
-public struct CommandInfo: Sendable {
+package struct CommandInfo: Sendable {
     /// ["vcctl", "daemon", "start"].
-    public let path: [String]
-    public let configuration: CommandConfiguration
+    package let path: [String]
+    package let configuration: CommandConfiguration
     /// Its own options and every inherited one from its ancestors.
-    public let options: [Option]
+    package let options: [Option]
 }
 
 extension CommandLineTool {
     /// Every command of the tree, depth first, the root first; hidden ones
     /// are left out.
-    public static func commands(_ root: any Command.Type) -> [CommandInfo] {
+    package static func commands(_ root: any Command.Type) -> [CommandInfo] {
         var result: [CommandInfo] = []
         func visit(_ command: any Command.Type, path: [String], inherited: [Option]) {
             let configuration = command.configuration

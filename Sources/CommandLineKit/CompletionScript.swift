@@ -2,12 +2,12 @@
 /// cannot drift from what the parser accepts. Values that only the running
 /// tool knows (`Completion.dynamic(kind)`) are asked for at completion time
 /// with `TOOL __complete KIND`, which prints one value per line.
-public enum CompletionScript {
-    public enum Shell: String, CaseIterable, Sendable {
+package enum CompletionScript {
+    package enum Shell: String, CaseIterable, Sendable {
         case bash, zsh, fish
     }
 
-    public static func script(for root: any Command.Type, shell: Shell) -> String {
+    package static func script(for root: any Command.Type, shell: Shell) -> String {
         let commands = CommandLineTool.commands(root)
         switch shell {
         case .bash: return bash(commands)

@@ -1,3 +1,6 @@
+// Public, not package, with the witnesses of its public conformances:
+// Daemon's public API (Daemon.run, DaemonError.exitCode) names it, and the
+// tools package (Benchmarks/) imports Daemon.
 /// A process exit status, with the sysexits(3) names.
 public struct ExitCode: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
     public let rawValue: Int32
@@ -6,26 +9,26 @@ public struct ExitCode: RawRepresentable, Sendable, Hashable, CustomStringConver
         self.rawValue = rawValue
     }
 
-    public static let success = ExitCode(rawValue: 0)
-    public static let failure = ExitCode(rawValue: 1)
+    package static let success = ExitCode(rawValue: 0)
+    package static let failure = ExitCode(rawValue: 1)
     /// EX_USAGE: the command line is wrong.
-    public static let usage = ExitCode(rawValue: 64)
+    package static let usage = ExitCode(rawValue: 64)
     /// EX_DATAERR: the input data is wrong (a damaged database).
-    public static let dataError = ExitCode(rawValue: 65)
+    package static let dataError = ExitCode(rawValue: 65)
     /// EX_UNAVAILABLE: a service is unavailable.
-    public static let unavailable = ExitCode(rawValue: 69)
+    package static let unavailable = ExitCode(rawValue: 69)
     /// EX_SOFTWARE: an internal error.
-    public static let software = ExitCode(rawValue: 70)
+    package static let software = ExitCode(rawValue: 70)
     /// EX_OSERR: a system error.
-    public static let systemError = ExitCode(rawValue: 71)
+    package static let systemError = ExitCode(rawValue: 71)
     /// EX_CANTCREAT: an output file cannot be created.
-    public static let cannotCreate = ExitCode(rawValue: 73)
+    package static let cannotCreate = ExitCode(rawValue: 73)
     /// EX_TEMPFAIL: try again later (a timeout).
-    public static let temporaryFailure = ExitCode(rawValue: 75)
+    package static let temporaryFailure = ExitCode(rawValue: 75)
     /// EX_NOPERM: not allowed.
-    public static let noPermission = ExitCode(rawValue: 77)
+    package static let noPermission = ExitCode(rawValue: 77)
     /// EX_CONFIG: a configuration error.
-    public static let config = ExitCode(rawValue: 78)
+    package static let config = ExitCode(rawValue: 78)
 
     public var description: String { String(rawValue) }
 }

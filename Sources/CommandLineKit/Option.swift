@@ -1,5 +1,5 @@
 /// How a shell should complete a value.
-public enum Completion: Sendable, Equatable {
+package enum Completion: Sendable, Equatable {
     case none
     /// A file path.
     case file
@@ -12,25 +12,25 @@ public enum Completion: Sendable, Equatable {
 }
 
 /// An option: `--long`, optionally `-s`; a flag, or one that takes a value.
-public struct Option: Sendable, Equatable {
+package struct Option: Sendable, Equatable {
     /// The name without dashes: "socket" for `--socket`.
-    public var long: String
+    package var long: String
     /// The one-letter form, if any.
-    public var short: Character?
+    package var short: Character?
     /// The value's placeholder ("PATH"); nil for a flag.
-    public var valueName: String?
-    public var help: String
+    package var valueName: String?
+    package var help: String
     /// May be given several times (all values are kept, in order). Other
     /// options given twice keep the last value.
-    public var repeatable: Bool
+    package var repeatable: Bool
     /// Declared on a parent command and valid on every subcommand, before or
     /// after the subcommand's name.
-    public var inherited: Bool
+    package var inherited: Bool
     /// Left out of help (still parsed).
-    public var hidden: Bool
-    public var completion: Completion
+    package var hidden: Bool
+    package var completion: Completion
 
-    public init(
+    package init(
         long: String,
         short: Character? = nil,
         valueName: String? = nil,
@@ -51,10 +51,10 @@ public struct Option: Sendable, Equatable {
     }
 
     /// True when the option takes no value.
-    public var isFlag: Bool { valueName == nil }
+    package var isFlag: Bool { valueName == nil }
 
     /// How help shows it: "-n, --count N" or "--json".
-    public var synopsis: String {
+    package var synopsis: String {
         var text = short.map { "-\($0), " } ?? ""
         text += "--\(long)"
         if let valueName { text += " \(valueName)" }
@@ -63,16 +63,16 @@ public struct Option: Sendable, Equatable {
 }
 
 /// A positional argument.
-public struct Argument: Sendable, Equatable {
+package struct Argument: Sendable, Equatable {
     /// Its placeholder in usage lines and the key in `ParsedArguments`: "PROMPT".
-    public var name: String
-    public var help: String
-    public var optional: Bool
+    package var name: String
+    package var help: String
+    package var optional: Bool
     /// Takes every remaining positional (must be last).
-    public var variadic: Bool
-    public var completion: Completion
+    package var variadic: Bool
+    package var completion: Completion
 
-    public init(name: String, help: String, optional: Bool = false, variadic: Bool = false, completion: Completion = .none) {
+    package init(name: String, help: String, optional: Bool = false, variadic: Bool = false, completion: Completion = .none) {
         self.name = name
         self.help = help
         self.optional = optional
@@ -81,7 +81,7 @@ public struct Argument: Sendable, Equatable {
     }
 
     /// How usage lines show it: "METHOD", "[PARAMS]", "FILE...".
-    public var synopsis: String {
+    package var synopsis: String {
         let base = variadic ? "\(name)..." : name
         return optional ? "[\(base)]" : base
     }

@@ -1,5 +1,8 @@
 import NameMatching
 
+// Public, not package, with its `==`: Daemon's public
+// VisionCraftDaemonCommand names it, and the tools package (Benchmarks/)
+// imports Daemon.
 /// The result of parsing: which options were given with which values, and
 /// the positional arguments by name. Commands read them through their
 /// declarations (`value(_: Option)`, in ParsedArguments+Declared.swift);
@@ -11,7 +14,7 @@ import NameMatching
 /// a runtime conformance lookup at start-up (see README, "Start-up").
 public struct ParsedArguments: Sendable, Equatable {
     /// The command's path: ["vcctl", "daemon", "start"].
-    public let commandPath: [String]
+    package let commandPath: [String]
     /// Option name and its values, in the order first given.
     var optionValues: [(name: String, values: [String])]
     var flags: [String]

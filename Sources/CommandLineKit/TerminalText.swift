@@ -2,7 +2,7 @@
 /// print as text: a control character could move the cursor, clear the
 /// screen, retitle the window or write the clipboard (OSC 52), so each one
 /// is shown instead. `--json` output is left exact.
-public enum TerminalText {
+package enum TerminalText {
     /// `text` with every C0 control, DEL and C1 control written as a
     /// visible escape: ESC as `\x1b`, BEL as `\x07`, CSI (U+009B) as
     /// `\u{9b}`, a line break as `\n`, a carriage return as `\r`, a tab as
@@ -10,7 +10,7 @@ public enum TerminalText {
     /// backslash included, is kept.
     /// - Parameter keepingLineBreaks: leave line feeds as they are, for a
     ///   message of several lines that vcctl wrote itself.
-    public static func visible(_ text: String, keepingLineBreaks: Bool = false) -> String {
+    package static func visible(_ text: String, keepingLineBreaks: Bool = false) -> String {
         // The usual case has no control at all: no copy.
         guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }) else { return text }
         var result = String.UnicodeScalarView()

@@ -1,16 +1,16 @@
 /// An HTTP/1.x request as received.
-public struct HTTPRequest: Sendable, Equatable {
+package struct HTTPRequest: Sendable, Equatable {
     /// "GET", "POST" ...
-    public var method: String
+    package var method: String
     /// The request target as sent: "/generate", "/models?x=1".
-    public var target: String
+    package var target: String
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
-    public var minorVersion: Int
+    package var minorVersion: Int
     /// Header fields in order, names as sent.
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
+    package var headers: [(name: String, value: String)]
+    package var body: [UInt8]
 
-    public init(method: String, target: String, minorVersion: Int = 1, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    package init(method: String, target: String, minorVersion: Int = 1, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.method = method
         self.target = target
         self.minorVersion = minorVersion
@@ -19,25 +19,25 @@ public struct HTTPRequest: Sendable, Equatable {
     }
 
     /// The target's path, without the query.
-    public var path: String {
+    package var path: String {
         guard let question = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target }
         return String(decoding: target.utf8[..<question], as: UTF8.self)
     }
 
     /// The first value of a header (names compare case-insensitively).
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first { $0.name.lowercasedASCII == name.lowercasedASCII }?.value
     }
 
     /// Whether the client wants the connection kept open after the response:
     /// HTTP/1.1 unless `Connection: close`, HTTP/1.0 only with `keep-alive`.
-    public var wantsKeepAlive: Bool {
+    package var wantsKeepAlive: Bool {
         let tokens = (header("connection") ?? "").lowercasedASCII.split(separator: ",").map { $0.trimmingBlanks }
         if minorVersion >= 1 { return !tokens.contains("close") }
         return tokens.contains("keep-alive")
     }
 
-    public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
+    package static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
         lhs.method == rhs.method && lhs.target == rhs.target && lhs.minorVersion == rhs.minorVersion
             && lhs.headers.map(\.name) == rhs.headers.map(\.name) && lhs.headers.map(\.value) == rhs.headers.map(\.value)
             && lhs.body == rhs.body

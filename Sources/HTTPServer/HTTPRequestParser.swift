@@ -6,15 +6,15 @@
 /// number of header fields and the body; anything malformed is an
 /// `HTTPParseError` carrying the status to answer with. After an error the
 /// parser stays failed: the connection is to be closed.
-public struct HTTPRequestParser: Sendable {
+package struct HTTPRequestParser: Sendable {
     /// Size limits.
-    public struct Limits: Sendable {
+    package struct Limits: Sendable {
         /// Request line and header fields together.
-        public var maximumHeadBytes: Int
-        public var maximumHeaderCount: Int
-        public var maximumBodyBytes: Int
+        package var maximumHeadBytes: Int
+        package var maximumHeaderCount: Int
+        package var maximumBodyBytes: Int
 
-        public init(maximumHeadBytes: Int = 16 * 1024, maximumHeaderCount: Int = 100, maximumBodyBytes: Int = 16 << 20) {
+        package init(maximumHeadBytes: Int = 16 * 1024, maximumHeaderCount: Int = 100, maximumBodyBytes: Int = 16 << 20) {
             self.maximumHeadBytes = maximumHeadBytes
             self.maximumHeaderCount = maximumHeaderCount
             self.maximumBodyBytes = maximumBodyBytes
@@ -22,14 +22,14 @@ public struct HTTPRequestParser: Sendable {
     }
 
     /// What the buffered bytes hold now.
-    public enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         case request(HTTPRequest)
         /// Not a complete request yet.
         case needMoreData
         case failure(HTTPParseError)
     }
 
-    public let limits: Limits
+    package let limits: Limits
     private var buffer: [UInt8] = []
     private var start = 0
     /// A parsed head waiting for its body.
@@ -39,15 +39,15 @@ public struct HTTPRequestParser: Sendable {
     /// were searched already: a head that trickles in is not rescanned).
     private var searchFrom = 0
 
-    public init(limits: Limits = Limits()) {
+    package init(limits: Limits = Limits()) {
         self.limits = limits
     }
 
     /// Bytes buffered and not yet handed out.
-    public var bufferedByteCount: Int { buffer.count - start }
+    package var bufferedByteCount: Int { buffer.count - start }
 
     /// Adds received bytes.
-    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard failed == nil else { return }
         if start > 0, start == buffer.count {
             buffer.removeAll(keepingCapacity: true)
@@ -58,12 +58,12 @@ public struct HTTPRequestParser: Sendable {
     }
 
     /// Adds received bytes.
-    public mutating func append(_ bytes: [UInt8]) {
+    package mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { append($0) }
     }
 
     /// The next complete request, if the buffer holds one.
-    public mutating func nextRequest() -> Outcome {
+    package mutating func nextRequest() -> Outcome {
         if let failed { return .failure(failed) }
         if pending == nil {
             switch parseHead() {

@@ -2,24 +2,24 @@ import JSON
 
 /// A response: status, header fields and a body. `Content-Length` and
 /// `Connection` are written by the server; do not set them.
-public struct HTTPResponse: Sendable {
-    public var status: HTTPStatus
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
+package struct HTTPResponse: Sendable {
+    package var status: HTTPStatus
+    package var headers: [(name: String, value: String)]
+    package var body: [UInt8]
 
-    public init(status: HTTPStatus, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    package init(status: HTTPStatus, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
     }
 
     /// A JSON body with `Content-Type: application/json`.
-    public static func json(_ value: JSON, status: HTTPStatus = .ok, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+    package static func json(_ value: JSON, status: HTTPStatus = .ok, headers: [(name: String, value: String)] = []) -> HTTPResponse {
         HTTPResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: JSONSerializer.serialize(value))
     }
 
     /// A plain-text body.
-    public static func text(_ text: String, status: HTTPStatus = .ok) -> HTTPResponse {
+    package static func text(_ text: String, status: HTTPStatus = .ok) -> HTTPResponse {
         HTTPResponse(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array(text.utf8))
     }
 
@@ -37,7 +37,7 @@ public struct HTTPResponse: Sendable {
 
 /// How to answer a request: normally with a response; the other cases are
 /// misbehaviours an emulator injects on purpose.
-public enum HTTPReply: Sendable {
+package enum HTTPReply: Sendable {
     /// Send the response.
     case response(HTTPResponse)
     /// Reset the connection (TCP RST) without answering.

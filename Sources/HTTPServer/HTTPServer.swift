@@ -8,22 +8,22 @@ import StreamServer
 ///
 /// Handlers are async and run in tasks; a slow one delays only the replies
 /// behind it on the same connection.
-public final class HTTPServer: Sendable {
+package final class HTTPServer: Sendable {
     /// Answers one request.
-    public typealias Handler = @Sendable (HTTPRequest) async -> HTTPReply
+    package typealias Handler = @Sendable (HTTPRequest) async -> HTTPReply
 
     /// Where to listen and how much to accept.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// A numeric IPv4 address; loopback by default.
-        public var host: String
+        package var host: String
         /// 0 picks a free port (see `HTTPServer.port`).
-        public var port: UInt16
-        public var limits: HTTPRequestParser.Limits
+        package var port: UInt16
+        package var limits: HTTPRequestParser.Limits
         /// Requests read ahead on one connection before reading pauses.
-        public var maximumPipelined: Int
-        public var stream: StreamServer.Configuration
+        package var maximumPipelined: Int
+        package var stream: StreamServer.Configuration
 
-        public init(
+        package init(
             host: String = "127.0.0.1",
             port: UInt16 = 0,
             limits: HTTPRequestParser.Limits = .init(),
@@ -38,14 +38,14 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     /// The port the server listens on (the chosen one when asked for 0).
-    public let port: UInt16
+    package let port: UInt16
     private let listener: FileDescriptor
     private let stream: StreamServer
 
     /// Binds and prepares the server; `start()` begins serving.
-    public init(configuration: Configuration = Configuration(), handler: @escaping Handler) throws(SystemError) {
+    package init(configuration: Configuration = Configuration(), handler: @escaping Handler) throws(SystemError) {
         self.configuration = configuration
         (listener, port) = try TCPSocket.listen(host: configuration.host, port: configuration.port)
         do {
@@ -63,18 +63,18 @@ public final class HTTPServer: Sendable {
     }
 
     /// The server's base URL: `http://127.0.0.1:PORT`.
-    public var baseURL: String { "http://\(configuration.host):\(port)" }
+    package var baseURL: String { "http://\(configuration.host):\(port)" }
 
     /// Starts accepting and serving.
-    public func start() throws(SystemError) {
+    package func start() throws(SystemError) {
         try stream.start()
     }
 
     /// Connections open now.
-    public var connectionCount: Int { stream.connectionCount }
+    package var connectionCount: Int { stream.connectionCount }
 
     /// Closes every connection and the listening socket.
-    public func stop() {
+    package func stop() {
         stream.stop()
         try? listener.close()
     }

@@ -2,7 +2,7 @@
 /// large reply (a batch of lists) is never whole in memory, and so that a
 /// request that builds a reply starts only once the client has read what
 /// came before it. `RPCSession` provides one per batch.
-public protocol RPCBatchOutput: Sendable {
+package protocol RPCBatchOutput: Sendable {
     /// Bytes of the reply to gather before writing them as a piece.
     var pieceSize: Int { get }
 

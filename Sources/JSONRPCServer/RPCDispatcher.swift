@@ -5,22 +5,22 @@ import JSONRPC
 /// invalid requests, unknown methods, notifications (never answered) and
 /// batches (empty -> one error; only notifications -> nothing; else an array
 /// of the replies).
-public struct RPCDispatcher: Sendable {
+package struct RPCDispatcher: Sendable {
     /// Limits on what one message may contain.
-    public struct Limits: Sendable {
+    package struct Limits: Sendable {
         /// Deepest nesting of arrays and objects.
-        public var maximumDepth: Int
+        package var maximumDepth: Int
         /// Most requests in one batch.
-        public var maximumBatchSize: Int
+        package var maximumBatchSize: Int
 
-        public init(maximumDepth: Int = 64, maximumBatchSize: Int = 1000) {
+        package init(maximumDepth: Int = 64, maximumBatchSize: Int = 1000) {
             self.maximumDepth = maximumDepth
             self.maximumBatchSize = maximumBatchSize
         }
     }
 
     /// What to send back for a line.
-    public enum Reply: Sendable {
+    package enum Reply: Sendable {
         /// Nothing (a notification, a batch of notifications, a blank line).
         case none
         /// These bytes (one line, newline included), right away.
@@ -37,20 +37,20 @@ public struct RPCDispatcher: Sendable {
 
     /// Called for handler failures that are our bug, not the client's
     /// (anything thrown that is not an `RPCError`).
-    public typealias FailureLog = @Sendable (_ method: String, _ error: any Error) -> Void
+    package typealias FailureLog = @Sendable (_ method: String, _ error: any Error) -> Void
 
-    public let methods: RPCMethodTable
-    public let limits: Limits
+    package let methods: RPCMethodTable
+    package let limits: Limits
     private let logFailure: FailureLog
 
-    public init(methods: RPCMethodTable, limits: Limits = Limits(), logFailure: @escaping FailureLog = { _, _ in }) {
+    package init(methods: RPCMethodTable, limits: Limits = Limits(), logFailure: @escaping FailureLog = { _, _ in }) {
         self.methods = methods
         self.limits = limits
         self.logFailure = logFailure
     }
 
     /// Handles one line (without its newline).
-    public func handle(line: UnsafeRawBufferPointer, context: RPCRequestContext) -> Reply {
+    package func handle(line: UnsafeRawBufferPointer, context: RPCRequestContext) -> Reply {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return .none }
         let message: JSON
         do {

@@ -16,10 +16,10 @@ import JSONRPC
 ///
 /// `placement(of:)` says which kind a method got, so that a test can hold a
 /// server's table to this rule.
-public struct RPCMethodTable: Sendable {
+package struct RPCMethodTable: Sendable {
     /// What an asynchronous handler spends its time on, which sets how many
     /// of its requests one connection may have running at once.
-    public enum Work: Sendable {
+    package enum Work: Sendable {
         /// It builds its reply from what it gathers (a list), so the reply
         /// may be large: a connection runs only a few such requests at once
         /// (`RPCServer.Configuration.maximumBuildingPerConnection`), and
@@ -33,7 +33,7 @@ public struct RPCMethodTable: Sendable {
     }
 
     /// Where a method's handler runs.
-    public enum Placement: Sendable, Hashable {
+    package enum Placement: Sendable, Hashable {
         /// On the connection's event-loop thread (a synchronous handler).
         case eventLoop
         /// In a task, off the event loop (an asynchronous handler).
@@ -47,13 +47,13 @@ public struct RPCMethodTable: Sendable {
 
     private(set) var handlers: [String: Handler] = [:]
 
-    public init() {}
+    package init() {}
 
     /// The registered method names, sorted.
-    public var methodNames: [String] { handlers.keys.sorted() }
+    package var methodNames: [String] { handlers.keys.sorted() }
 
     /// Where the handler of `method` runs; nil when none is registered.
-    public func placement(of method: String) -> Placement? {
+    package func placement(of method: String) -> Placement? {
         switch handlers[method] {
         case .immediate: .eventLoop
         case .deferred(let work, _): .task(work)
@@ -65,7 +65,7 @@ public struct RPCMethodTable: Sendable {
     ///
     /// - Important: the handler runs on an event-loop thread: it must not
     ///   block (no file or network I/O, no waiting on locks held for long).
-    public mutating func register<Method: RPCMethod>(
+    package mutating func register<Method: RPCMethod>(
         _ method: Method.Type,
         _ handler: @escaping @Sendable (Method.Parameters, RPCRequestContext) throws -> Method.Result
     ) {
@@ -79,7 +79,7 @@ public struct RPCMethodTable: Sendable {
     ///
     /// - Parameter work: what the handler spends its time on; `.building`
     ///   unless it mostly waits and its reply is small.
-    public mutating func register<Method: RPCMethod>(
+    package mutating func register<Method: RPCMethod>(
         _ method: Method.Type,
         _ work: Work = .building,
         async handler: @escaping @Sendable (Method.Parameters, RPCRequestContext) async throws -> Method.Result

@@ -4,20 +4,20 @@ import StreamServer
 
 /// A JSON-RPC 2.0 server over a listening stream socket: one `RPCSession`
 /// per connection, all on a `StreamServer`'s event loops.
-public final class RPCServer: Sendable {
+package final class RPCServer: Sendable {
     /// Limits and threading.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// The longest message (line) accepted, in bytes; default 16 MiB.
-        public var maximumMessageBytes: Int
+        package var maximumMessageBytes: Int
         /// Asynchronous requests in flight per connection before reading pauses.
-        public var maximumInFlightPerConnection: Int
+        package var maximumInFlightPerConnection: Int
         /// Of those, the ones that build their replies (`RPCMethodTable.Work`):
         /// each may be large, so one connection builds only a few at once.
-        public var maximumBuildingPerConnection: Int
-        public var dispatch: RPCDispatcher.Limits
-        public var stream: StreamServer.Configuration
+        package var maximumBuildingPerConnection: Int
+        package var dispatch: RPCDispatcher.Limits
+        package var stream: StreamServer.Configuration
 
-        public init(
+        package init(
             maximumMessageBytes: Int = 16 << 20,
             maximumInFlightPerConnection: Int = 128,
             maximumBuildingPerConnection: Int = 2,
@@ -34,9 +34,9 @@ public final class RPCServer: Sendable {
 
     /// Decides whether a new connection is served (checks the peer); logs
     /// refusals itself.
-    public typealias Admission = @Sendable (_ connectionID: UInt64, _ peer: PeerCredentials?) -> Bool
+    package typealias Admission = @Sendable (_ connectionID: UInt64, _ peer: PeerCredentials?) -> Bool
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let stream: StreamServer
     private let sessions = SessionTable()
 
@@ -47,7 +47,7 @@ public final class RPCServer: Sendable {
     ///   - dispatcher: the methods and message limits.
     ///   - admit: called for every new connection before anything is read.
     ///   - log: one-line messages about trouble the server handled.
-    public init(
+    package init(
         listening socket: FileDescriptor,
         dispatcher: RPCDispatcher,
         configuration: Configuration = Configuration(),
@@ -72,7 +72,7 @@ public final class RPCServer: Sendable {
     }
 
     /// Starts the event loops and accepting.
-    public func start() throws(SystemError) {
+    package func start() throws(SystemError) {
         try stream.start()
     }
 
@@ -81,15 +81,15 @@ public final class RPCServer: Sendable {
     /// once this returns (see `StreamServer.replaceListener(with:)`).
     ///
     /// - Important: blocks until the accepting loop made the swap.
-    public func replaceListener(with socket: FileDescriptor) throws(SystemError) {
+    package func replaceListener(with socket: FileDescriptor) throws(SystemError) {
         try stream.replaceListener(with: socket)
     }
 
     /// Connections open now.
-    public var connectionCount: Int { stream.connectionCount }
+    package var connectionCount: Int { stream.connectionCount }
 
     /// The sessions open now.
-    public var openSessions: [RPCSession] {
+    package var openSessions: [RPCSession] {
         sessions.all
     }
 
@@ -100,14 +100,14 @@ public final class RPCServer: Sendable {
     /// - Returns: true if every connection finished in time.
     /// - Important: blocks; call from a thread of your own.
     @discardableResult
-    public func drain(timeout: Duration) -> Bool {
+    package func drain(timeout: Duration) -> Bool {
         stream.stopAccepting()
         for session in openSessions { session.beginDrain() }
         return stream.waitUntilIdle(timeout: timeout)
     }
 
     /// Closes every connection and stops the event loops.
-    public func stop() {
+    package func stop() {
         stream.stop()
     }
 }

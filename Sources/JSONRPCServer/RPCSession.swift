@@ -27,11 +27,11 @@ import Synchronization
 /// - When a connection that queued more than the mark is closed and its
 ///   requests are done, the allocator's free pages go back to the system
 ///   (`FreeMemory`).
-public final class RPCSession: ConnectionDelegate, @unchecked Sendable {
+package final class RPCSession: ConnectionDelegate, @unchecked Sendable {
     /// The connection's number, for logs.
-    public let connectionID: UInt64
+    package let connectionID: UInt64
     /// Who is connected.
-    public let peer: PeerCredentials?
+    package let peer: PeerCredentials?
 
     private let connection: Connection
     private let dispatcher: RPCDispatcher
@@ -91,7 +91,7 @@ public final class RPCSession: ConnectionDelegate, @unchecked Sendable {
     ///
     /// - Returns: false if the connection is closed.
     @discardableResult
-    public func notify(_ notification: RPCNotification) -> Bool {
+    package func notify(_ notification: RPCNotification) -> Bool {
         var buffer: [UInt8] = []
         JSONSerializer.append(notification.json, to: &buffer)
         buffer.append(0x0A)
@@ -100,16 +100,16 @@ public final class RPCSession: ConnectionDelegate, @unchecked Sendable {
 
     /// Bytes waiting to be written to this client (for subscribers that read
     /// slowly), those held behind a batch's line included.
-    public var pendingOutputCount: Int {
+    package var pendingOutputCount: Int {
         outgoing.withLock { connection.pendingOutputCount + $0.held.count }
     }
 
     /// True once the connection is closed.
-    public var isClosed: Bool { connection.isClosed }
+    package var isClosed: Bool { connection.isClosed }
 
     /// Stops reading; closes once the requests in flight are answered.
     /// Safe from any thread.
-    public func beginDrain() {
+    package func beginDrain() {
         draining.store(true, ordering: .sequentiallyConsistent)
         connection.setReading(false)
         if inFlight.load(ordering: .sequentiallyConsistent) == 0 {
@@ -118,19 +118,19 @@ public final class RPCSession: ConnectionDelegate, @unchecked Sendable {
     }
 
     /// Closes the connection now.
-    public func close() {
+    package func close() {
         connection.close()
     }
 
     // MARK: ConnectionDelegate (loop thread)
 
-    public func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+    package func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
         var output: [UInt8] = []
         let outcome = framer.feed(bytes) { line in handle(line, into: &output) }
         if finish(outcome, output: output) { resumeBufferedLines() }
     }
 
-    public func connectionDidReachEndOfInput(_ connection: Connection) {
+    package func connectionDidReachEndOfInput(_ connection: Connection) {
         // A last line without its newline is still a message.
         var output: [UInt8] = []
         let outcome = framer.finish { line in handle(line, into: &output) }
@@ -142,7 +142,7 @@ public final class RPCSession: ConnectionDelegate, @unchecked Sendable {
         }
     }
 
-    public func connectionDidDrainOutput(_ connection: Connection) {
+    package func connectionDidDrainOutput(_ connection: Connection) {
         queuedLargeOutput.store(true, ordering: .relaxed)
         let waiters = outgoing.withLock { state in
             defer { state.roomWaiters = [] }
@@ -152,7 +152,7 @@ public final class RPCSession: ConnectionDelegate, @unchecked Sendable {
         resumeIfThereIsRoom()
     }
 
-    public func connectionDidClose(_ connection: Connection) {
+    package func connectionDidClose(_ connection: Connection) {
         let waiters = outgoing.withLock { state in
             state.closed = true
             state.held = []

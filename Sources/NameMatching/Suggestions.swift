@@ -1,8 +1,8 @@
 /// "Did you mean ...?" for misspelt names.
-public enum Suggestions {
+package enum Suggestions {
     /// The candidate closest to `name`, if it is close enough to be a typo
     /// (Damerau-Levenshtein distance at most 2, or a third of the length).
-    public static func closest(to name: String, in candidates: [String]) -> String? {
+    package static func closest(to name: String, in candidates: [String]) -> String? {
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
             let distance = editDistance(name, candidate)
@@ -16,7 +16,7 @@ public enum Suggestions {
 
     /// How a name someone typed stands against a list of names (a catalog
     /// of models or samplers).
-    public enum Match: Sendable, Equatable {
+    package enum Match: Sendable, Equatable {
         /// The list's own spelling of the name.
         case found(String)
         /// Several names of the list differ from it only in case.
@@ -26,7 +26,7 @@ public enum Suggestions {
 
         /// Why `name`, a `kind` ("model"), is refused, naming the command
         /// that lists the names; nil when it was found.
-        public func refusal(of name: String, kind: String, listedBy command: String) -> String? {
+        package func refusal(of name: String, kind: String, listedBy command: String) -> String? {
             switch self {
             case .found:
                 return nil
@@ -43,7 +43,7 @@ public enum Suggestions {
     /// `name` in `names`: as spelt, else in any case (a person types
     /// `euler a` for `Euler a`), else the nearest name, in any case, as
     /// the suggestion.
-    public static func match(_ name: String, in names: [String]) -> Match {
+    package static func match(_ name: String, in names: [String]) -> Match {
         if names.contains(name) { return .found(name) }
         let folded = name.lowercased()
         let sameLetters = names.filter { $0.lowercased() == folded }

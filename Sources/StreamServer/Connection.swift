@@ -8,18 +8,18 @@ import Posix
 /// job when the socket drains. The descriptor is closed only on the loop's
 /// thread, and every write checks, under the same lock, that it is still open,
 /// so a reply can never go to a descriptor number that was reused.
-public final class Connection: @unchecked Sendable {
+package final class Connection: @unchecked Sendable {
     /// A number unique within the process, for logs.
-    public let id: UInt64
+    package let id: UInt64
     /// The socket.
-    public let descriptor: FileDescriptor
+    package let descriptor: FileDescriptor
     /// Who connected, as the kernel tells it.
-    public let peer: PeerCredentials?
+    package let peer: PeerCredentials?
     /// The loop this connection belongs to.
-    public let loop: EventLoop
+    package let loop: EventLoop
 
     /// The delegate; set once, before the connection is registered.
-    public internal(set) var delegate: (any ConnectionDelegate)?
+    package internal(set) var delegate: (any ConnectionDelegate)?
 
     private let limits: Limits
     private let output = Lock<OutputState>(OutputState())
@@ -80,7 +80,7 @@ public final class Connection: @unchecked Sendable {
     ///
     /// - Returns: false if the connection is already closed (the bytes are dropped).
     @discardableResult
-    public func send(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    package func send(_ bytes: UnsafeRawBufferPointer) -> Bool {
         output.withLock { state in send(bytes, keeping: nil, &state) }
     }
 
@@ -88,7 +88,7 @@ public final class Connection: @unchecked Sendable {
     /// stays in `bytes` itself when nothing else is queued: a large reply is
     /// not copied.
     @discardableResult
-    public func send(_ bytes: [UInt8]) -> Bool {
+    package func send(_ bytes: [UInt8]) -> Bool {
         output.withLock { state in bytes.withUnsafeBytes { send($0, keeping: bytes, &state) } }
     }
 
@@ -125,16 +125,16 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Bytes queued but not yet written.
-    public var pendingOutputCount: Int {
+    package var pendingOutputCount: Int {
         output.withLock { $0.pendingCount }
     }
 
     /// Reading stops while more output than this is queued; the delegate
     /// hears `connectionDidDrainOutput` when the queue is back under it.
-    public var outputHighWater: Int { limits.highWater }
+    package var outputHighWater: Int { limits.highWater }
 
     /// Stops or resumes reading (for backpressure: too many requests in flight).
-    public func setReading(_ wanted: Bool) {
+    package func setReading(_ wanted: Bool) {
         output.withLock { state in
             guard !state.closed, state.readingWanted != wanted else { return }
             state.readingWanted = wanted
@@ -146,7 +146,7 @@ public final class Connection: @unchecked Sendable {
     ///
     /// With `afterFlush`, reading stops now and the close happens when the
     /// queue is empty (or the peer goes away).
-    public func close(afterFlush: Bool = false) {
+    package func close(afterFlush: Bool = false) {
         let closeNow: Bool = output.withLock { state in
             guard !state.closed else { return false }
             state.inputClosed = true
@@ -167,7 +167,7 @@ public final class Connection: @unchecked Sendable {
 
     /// Closes the connection abruptly: pending output is dropped and a TCP
     /// peer sees a reset (an emulator's "connection reset" fault).
-    public func reset() {
+    package func reset() {
         let alreadyClosed = output.withLock { state in
             state.pending = []
             state.pendingStart = 0
@@ -179,7 +179,7 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// True once the connection is closed.
-    public var isClosed: Bool {
+    package var isClosed: Bool {
         output.withLock { $0.closed }
     }
 

@@ -2,7 +2,7 @@
 ///
 /// Every method is called on the connection's event loop thread, one at a
 /// time, so a delegate needs no lock for state only these methods touch.
-public protocol ConnectionDelegate: AnyObject, Sendable {
+package protocol ConnectionDelegate: AnyObject, Sendable {
     /// Bytes arrived. They are valid only during the call: copy what you keep.
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer)
 
@@ -21,5 +21,5 @@ public protocol ConnectionDelegate: AnyObject, Sendable {
 
 extension ConnectionDelegate {
     /// Nothing: a protocol that never holds work back needs no call.
-    public func connectionDidDrainOutput(_ connection: Connection) {}
+    package func connectionDidDrainOutput(_ connection: Connection) {}
 }

@@ -13,9 +13,9 @@ protocol EventHandler: AnyObject {
 ///
 /// Everything registered with a loop is touched only on that loop's thread;
 /// other threads reach it through `execute(_:)`.
-public final class EventLoop: @unchecked Sendable {
+package final class EventLoop: @unchecked Sendable {
     /// The loop's number within its server, for logs.
-    public let index: Int
+    package let index: Int
     /// Connections served by this loop (for placing new ones).
     let connectionCount = Atomic<Int>(0)
     let poller: Poller
@@ -55,12 +55,12 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// True when called on this loop's thread.
-    public var inEventLoop: Bool {
+    package var inEventLoop: Bool {
         threadID.load(ordering: .relaxed) == OSThread.currentID
     }
 
     /// Runs `task` on the loop's thread, soon. Safe from any thread.
-    public func execute(_ task: @escaping @Sendable () -> Void) {
+    package func execute(_ task: @escaping @Sendable () -> Void) {
         let wasEmpty = tasks.withLock { queue in
             queue.append(task)
             return queue.count == 1

@@ -8,19 +8,19 @@ import Synchronization
 /// No connection can stall another: reads and writes never block, a slow
 /// reader only fills its own queue (and is throttled), and work that takes
 /// time belongs off the loops (the delegate hands it to tasks or threads).
-public final class StreamServer: Sendable {
+package final class StreamServer: Sendable {
     /// How the server behaves.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// Event-loop threads; default: the number of online CPUs, 1 to 4.
-        public var loopCount: Int
+        package var loopCount: Int
         /// Connections beyond this are closed at once (and logged).
-        public var maximumConnections: Int
+        package var maximumConnections: Int
         /// Bytes read at once.
-        public var readBufferSize: Int
+        package var readBufferSize: Int
         /// A connection stops being read while this many output bytes are queued.
-        public var outputHighWater: Int
+        package var outputHighWater: Int
 
-        public init(
+        package init(
             loopCount: Int = StreamServer.defaultLoopCount,
             maximumConnections: Int = 4096,
             readBufferSize: Int = 64 * 1024,
@@ -35,19 +35,19 @@ public final class StreamServer: Sendable {
 
     /// What to do with a new connection: serve it with a delegate, or refuse
     /// it (nil: the connection is closed at once).
-    public typealias Acceptor = @Sendable (Connection) -> (any ConnectionDelegate)?
+    package typealias Acceptor = @Sendable (Connection) -> (any ConnectionDelegate)?
 
     /// Called with one-line messages about trouble the server handled itself
     /// (descriptor exhaustion, too many connections).
-    public typealias Logger = @Sendable (String) -> Void
+    package typealias Logger = @Sendable (String) -> Void
 
     /// One event-loop thread per core, between 1 and 4.
-    public static var defaultLoopCount: Int {
+    package static var defaultLoopCount: Int {
         let online = sysconf(Int32(_SC_NPROCESSORS_ONLN))
         return min(4, max(1, online))
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let loops: [EventLoop]
     private let listener: Listener
     private let connections = Lock<[UInt64: Connection]>([:])
@@ -61,7 +61,7 @@ public final class StreamServer: Sendable {
 
     /// Creates a server for a listening socket (bound and listening already;
     /// the caller keeps ownership of it and closes it after `stop()`).
-    public init(
+    package init(
         listening socket: FileDescriptor,
         configuration: Configuration = Configuration(),
         log: @escaping Logger = { _ in },
@@ -80,7 +80,7 @@ public final class StreamServer: Sendable {
     }
 
     /// Starts the loops and begins accepting.
-    public func start() throws(SystemError) {
+    package func start() throws(SystemError) {
         for loop in loops { try loop.start() }
         loopsRunning.store(true, ordering: .releasing)
         let listener = self.listener
@@ -97,12 +97,12 @@ public final class StreamServer: Sendable {
     }
 
     /// Connections open now.
-    public var connectionCount: Int {
+    package var connectionCount: Int {
         openCount.read { $0 }
     }
 
     /// The open connections, for shutdown and status.
-    public var openConnections: [Connection] {
+    package var openConnections: [Connection] {
         connections.withLock { Array($0.values) }
     }
 
@@ -123,7 +123,7 @@ public final class StreamServer: Sendable {
     ///   or put on the loop; the old one is still served then.
     /// - Important: blocks until the loop made the swap; do not call it on
     ///   an event loop, nor at the same time as `start()` or `stop()`.
-    public func replaceListener(with socket: FileDescriptor) throws(SystemError) {
+    package func replaceListener(with socket: FileDescriptor) throws(SystemError) {
         try socket.setNonBlocking(true)
         let listener = self.listener
         guard loopsRunning.load(ordering: .acquiring) else {
@@ -142,7 +142,7 @@ public final class StreamServer: Sendable {
 
     /// Stops accepting new connections (the listening socket stays open;
     /// its owner closes it). Waits until the listener is off its loop.
-    public func stopAccepting() {
+    package func stopAccepting() {
         let done = ThreadCondition(false)
         let listener = self.listener
         loops[0].execute {
@@ -157,13 +157,13 @@ public final class StreamServer: Sendable {
     /// - Returns: true if every connection closed in time.
     /// - Important: blocks; call from a thread of your own.
     @discardableResult
-    public func waitUntilIdle(timeout: Duration?) -> Bool {
+    package func waitUntilIdle(timeout: Duration?) -> Bool {
         openCount.wait(timeout: timeout) { $0 == 0 }
     }
 
     /// Closes every connection at once, stops the loops and waits for their
     /// threads to end.
-    public func stop() {
+    package func stop() {
         stopAccepting()
         for connection in openConnections { connection.close() }
         waitUntilIdle(timeout: .seconds(5))

@@ -3,8 +3,8 @@ import Posix
 import VisionCraftProtocol
 
 /// `vcctl`: the command line for people and scripts.
-public struct VisionCraftControl: Command {
-    public static let configuration = CommandConfiguration(
+package struct VisionCraftControl: Command {
+    package static let configuration = CommandConfiguration(
         name: "vcctl",
         abstract: "Control the VisionCraft daemon.",
         discussion: "Talks to visioncraftd over its Unix socket and starts it when none answers. Standard output carries only data; messages go to standard error.",
@@ -16,14 +16,14 @@ public struct VisionCraftControl: Command {
         ]
     )
 
-    public init(_ arguments: ParsedArguments) throws {}
+    package init(_ arguments: ParsedArguments) throws {}
 
-    public func run(_ context: CommandContext) throws -> ExitCode {
+    package func run(_ context: CommandContext) throws -> ExitCode {
         .usage
     }
 
     /// Runs vcctl with `arguments` (argv without argv[0]) and returns the exit code.
-    public static func main(_ arguments: [String]) -> ExitCode {
+    package static func main(_ arguments: [String]) -> ExitCode {
         Signals.ignoreBrokenPipe()
         let context = CommandContext.standard()
         return CommandLineTool.main(Self.self, arguments: arguments, context: context, version: VisionCraftVersion.current)

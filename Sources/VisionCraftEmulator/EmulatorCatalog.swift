@@ -1,9 +1,9 @@
 /// The models and samplers the emulator offers: the service's full lists as
 /// its public clients hard-code them (the docs show only the first few; see
 /// ../shared/visioncraft-observed.md in the planning notes).
-public enum EmulatorCatalog {
+package enum EmulatorCatalog {
     /// The 58 models, in the order the service lists them.
-    public static let models: [String] = [
+    package static let models: [String] = [
         "3guofeng3_v3.4", "absolutereality_v1.6", "absolutereality_v1.8.1",
         "amIReal_v4.1", "analog_diffusion_v1", "anything_v3.0",
         "anything_v4.5", "anything_V5", "abyss_orangemix_v3",
@@ -27,7 +27,7 @@ public enum EmulatorCatalog {
     ]
 
     /// The 19 samplers (AUTOMATIC1111 names).
-    public static let samplers: [String] = [
+    package static let samplers: [String] = [
         "Euler", "Euler a", "LMS", "Heun",
         "DPM2", "DPM2 a", "DPM++ 2S a", "DPM++ 2M",
         "DPM++ SDE", "DPM fast", "DPM adaptive", "LMS Karras",

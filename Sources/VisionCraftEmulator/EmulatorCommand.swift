@@ -3,7 +3,7 @@ import JSON
 import Posix
 
 /// `visioncraft-emulator`: the emulator as a program.
-public struct EmulatorCommand: Command {
+package struct EmulatorCommand: Command {
     static let hostOption = Option(long: "host", valueName: "ADDRESS", help: "The IPv4 address to listen on (default 127.0.0.1: loopback only).")
     static let portOption = Option(long: "port", valueName: "N", help: "The port (default 0: a free one, printed on start).")
     static let tokenOption = Option(long: "token", valueName: "TOKEN", help: "Accept only this token; repeat for more (default: any non-empty token).", repeatable: true)
@@ -22,7 +22,7 @@ public struct EmulatorCommand: Command {
     static let bombSideOption = Option(long: "bomb-side", valueName: "N", help: "The side of the bomb, a PNG of one grey (default 8192: about 63 KB, 256 MiB decoded).")
     static let rateLimitOption = Option(long: "rate-limit", valueName: "N/SECONDS", help: "Allow each token N successful generations per SECONDS.")
     static let rateLimitStyleOption = Option(long: "rate-limit-style", valueName: "STYLE", help: "How the limit answers: 429 (with Retry-After, the default) or 403 (a message stating the limit).", completion: .values(["429", "403"]))
-    public static let configuration = CommandConfiguration(
+    package static let configuration = CommandConfiguration(
         name: "visioncraft-emulator",
         abstract: "A local server that behaves like the VisionCraft API, for tests and offline use.",
         discussion: "Prints 'listening on http://HOST:PORT' once ready. SIGTERM or SIGINT stop it.",
@@ -50,7 +50,7 @@ public struct EmulatorCommand: Command {
 
     let settings: VisionCraftEmulator.Configuration
 
-    public init(_ arguments: ParsedArguments) throws {
+    package init(_ arguments: ParsedArguments) throws {
         var settings = VisionCraftEmulator.Configuration()
         settings.host = arguments.value(Self.hostOption) ?? "127.0.0.1"
         settings.port = UInt16(try arguments.int(Self.portOption, in: 0...65535) ?? 0)
@@ -113,7 +113,7 @@ public struct EmulatorCommand: Command {
         }
     }
 
-    public func run(_ context: CommandContext) throws -> ExitCode {
+    package func run(_ context: CommandContext) throws -> ExitCode {
         let emulator: VisionCraftEmulator
         do {
             emulator = try VisionCraftEmulator(configuration: settings)
@@ -130,7 +130,7 @@ public struct EmulatorCommand: Command {
     }
 
     /// The entry point: blocks the stop signals before any thread exists.
-    public static func main(_ arguments: [String]) -> ExitCode {
+    package static func main(_ arguments: [String]) -> ExitCode {
         Signals.block([.terminate, .interrupt])
         Signals.ignoreBrokenPipe()
         return CommandLineTool.main(Self.self, arguments: arguments, context: .standard(), version: "0.1.0")

@@ -1,11 +1,13 @@
 import JSON
 
+// Public, not package: Daemon's public DaemonOptions names it, and the
+// tools package (Benchmarks/) imports Daemon.
 /// What the emulator does wrong on purpose, and how often. Rates are
 /// probabilities from 0 to 1 drawn per request from one seeded generator, so
 /// the same seed and the same sequence of requests give the same faults.
 public struct FaultPlan: Sendable, Equatable {
     /// How requests are rate limited when a limit is set.
-    public enum RateLimitStyle: String, Sendable, Equatable {
+    package enum RateLimitStyle: String, Sendable, Equatable {
         /// 429 with a `Retry-After` header (what HTTP says).
         case tooManyRequests = "429"
         /// 403 whose message states the limit ("users can make N requests
@@ -14,46 +16,46 @@ public struct FaultPlan: Sendable, Equatable {
     }
 
     /// A per-token limit on successful generations.
-    public struct RateLimit: Sendable, Equatable {
-        public var requests: Int
-        public var seconds: Int
+    package struct RateLimit: Sendable, Equatable {
+        package var requests: Int
+        package var seconds: Int
 
-        public init(requests: Int, seconds: Int) {
+        package init(requests: Int, seconds: Int) {
             self.requests = requests
             self.seconds = seconds
         }
     }
 
     /// Added before every API answer, in milliseconds (a range draws uniformly).
-    public var latency: ClosedRange<Int> = 0...0
+    package var latency: ClosedRange<Int> = 0...0
     /// Answer generations with 500, 502 or 503.
-    public var serverErrorRate = 0.0
+    package var serverErrorRate = 0.0
     /// Answer generations with 429 and `Retry-After: retryAfterSeconds`.
-    public var tooManyRequestsRate = 0.0
-    public var retryAfterSeconds = 1
+    package var tooManyRequestsRate = 0.0
+    package var retryAfterSeconds = 1
     /// Reset the connection instead of answering (generations and downloads).
-    public var resetRate = 0.0
+    package var resetRate = 0.0
     /// Answer a generation with 200 and a body that is not what the docs promise.
-    public var malformedRate = 0.0
+    package var malformedRate = 0.0
     /// Send only half of an image, then close.
-    public var truncatedDownloadRate = 0.0
+    package var truncatedDownloadRate = 0.0
     /// Send an image slowly (16 KiB every 50 ms).
-    public var slowDownloadRate = 0.0
+    package var slowDownloadRate = 0.0
     /// Send an image whole (status, length, signature and header intact)
     /// with bytes of its image data damaged: its CRC fails, it does not decode.
-    public var corruptDownloadRate = 0.0
+    package var corruptDownloadRate = 0.0
     /// Send a decompression bomb instead of the image: a PNG of
     /// `bombSide` x `bombSide` pixels of one grey, about 63 KB for 8192
     /// (256 MiB once decoded to RGBA).
-    public var bombDownloadRate = 0.0
-    public var bombSide = 8192
-    public var rateLimit: RateLimit?
-    public var rateLimitStyle = RateLimitStyle.tooManyRequests
+    package var bombDownloadRate = 0.0
+    package var bombSide = 8192
+    package var rateLimit: RateLimit?
+    package var rateLimitStyle = RateLimitStyle.tooManyRequests
 
-    public init() {}
+    package init() {}
 
     /// The plan as JSON (what `GET /_emulator/faults` shows).
-    public var json: JSON {
+    package var json: JSON {
         var object: JSONObject = [
             "latency_ms": [.number(JSONNumber(latency.lowerBound)), .number(JSONNumber(latency.upperBound))],
             "server_error_rate": .number(JSONNumber(serverErrorRate)!),
@@ -78,7 +80,7 @@ public struct FaultPlan: Sendable, Equatable {
 
     /// Applies the fields present in `changes` (what `POST /_emulator/faults`
     /// takes); any other field, or a value out of range, is an error.
-    public func updated(with changes: JSON) throws(FaultPlanError) -> FaultPlan {
+    package func updated(with changes: JSON) throws(FaultPlanError) -> FaultPlan {
         guard case .object(let object) = changes else { throw FaultPlanError("expected a JSON object of fault settings") }
         var plan = self
         for (key, value) in object {
@@ -151,7 +153,7 @@ public struct FaultPlan: Sendable, Equatable {
 }
 
 /// A fault setting that makes no sense.
-public struct FaultPlanError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct FaultPlanError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -7,28 +7,28 @@ import Posix
 /// limits and errors), so everything runs and is tested with no key and no
 /// network. What is documented and what is inferred from public clients is
 /// noted in README ("The emulator").
-public final class VisionCraftEmulator: Sendable {
+package final class VisionCraftEmulator: Sendable {
     /// Which tokens the emulator accepts.
-    public enum TokenPolicy: Sendable, Equatable {
+    package enum TokenPolicy: Sendable, Equatable {
         /// Any non-empty token.
         case any
         /// Only these.
         case only(Set<String>)
     }
 
-    public struct Configuration: Sendable {
-        public var host: String
+    package struct Configuration: Sendable {
+        package var host: String
         /// 0 picks a free port.
-        public var port: UInt16
-        public var tokens: TokenPolicy
+        package var port: UInt16
+        package var tokens: TokenPolicy
         /// Makes the pictures (and, later, the faults) reproducible.
-        public var seed: UInt64
+        package var seed: UInt64
         /// The side of /generate's square images.
-        public var imageSide: Int
+        package var imageSide: Int
         /// The faults at start (and after `POST /_emulator/reset`).
-        public var faults: FaultPlan
+        package var faults: FaultPlan
 
-        public init(
+        package init(
             host: String = "127.0.0.1", port: UInt16 = 0, tokens: TokenPolicy = .any, seed: UInt64 = 0,
             imageSide: Int = 512, faults: FaultPlan = FaultPlan()
         ) {
@@ -41,12 +41,12 @@ public final class VisionCraftEmulator: Sendable {
         }
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let server: HTTPServer
     private let core: EmulatorCore
 
     /// Binds the emulator's port; `start()` serves.
-    public init(configuration: Configuration = Configuration()) throws(SystemError) {
+    package init(configuration: Configuration = Configuration()) throws(SystemError) {
         self.configuration = configuration
         let core = EmulatorCore(configuration: configuration)
         self.core = core
@@ -57,28 +57,28 @@ public final class VisionCraftEmulator: Sendable {
     }
 
     /// `http://HOST:PORT`.
-    public var baseURL: String { server.baseURL }
-    public var port: UInt16 { server.port }
+    package var baseURL: String { server.baseURL }
+    package var port: UInt16 { server.port }
 
-    public func start() throws(SystemError) {
+    package func start() throws(SystemError) {
         try server.start()
     }
 
-    public func stop() {
+    package func stop() {
         server.stop()
     }
 
     /// Requests answered so far: endpoint -> status -> count (0: reset).
-    public var statistics: [String: [Int: Int]] { core.statistics }
+    package var statistics: [String: [Int: Int]] { core.statistics }
 
     /// Generations asked for by a token before the Retry-After of the 429 it
     /// was given had expired (a grace of a quarter second after the 429
     /// covers requests already on their way). A client that honours
     /// Retry-After keeps this at 0.
-    public var earlyRequests: Int { core.earlyRequests }
+    package var earlyRequests: Int { core.earlyRequests }
 
     /// The faults in force.
-    public var faults: FaultPlan {
+    package var faults: FaultPlan {
         get { core.faults }
         set { core.faults = newValue }
     }
