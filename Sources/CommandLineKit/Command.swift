@@ -19,10 +19,8 @@ package protocol Command {
     func run(_ context: CommandContext) throws -> ExitCode
 }
 
-// Public, not package: Daemon's public VisionCraftDaemonCommand names it,
-// and the tools package (Benchmarks/) imports Daemon.
 /// What a command is: its name, help texts, options, arguments, subcommands.
-public struct CommandConfiguration: @unchecked Sendable {
+package struct CommandConfiguration: @unchecked Sendable {
     // `subcommands` holds metatypes, which are immutable; the struct is
     // built once, statically.
     package var name: String

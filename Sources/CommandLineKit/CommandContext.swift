@@ -44,11 +44,9 @@ package final class BufferedOutput: TextOutput {
     package var text: String { storage.withLock { $0 } }
 }
 
-// Public, not package: Daemon's public VisionCraftDaemonCommand names it,
-// and the tools package (Benchmarks/) imports Daemon.
 /// What a command runs with: where its output goes, the environment, and
 /// whether it talks to a terminal.
-public struct CommandContext: Sendable {
+package struct CommandContext: Sendable {
     /// Data only.
     package var stdout: any TextOutput
     /// Messages, progress and errors.

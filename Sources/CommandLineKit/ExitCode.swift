@@ -1,6 +1,5 @@
 // Public, not package, with the witnesses of its public conformances:
-// Daemon's public API (Daemon.run, DaemonError.exitCode) names it, and the
-// tools package (Benchmarks/) imports Daemon.
+// Daemon.run returns it, and the tools package (Benchmarks/) runs a daemon.
 /// A process exit status, with the sysexits(3) names.
 public struct ExitCode: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
     public let rawValue: Int32

@@ -1,8 +1,5 @@
 import NameMatching
 
-// Public, not package, with its `==`: Daemon's public
-// VisionCraftDaemonCommand names it, and the tools package (Benchmarks/)
-// imports Daemon.
 /// The result of parsing: which options were given with which values, and
 /// the positional arguments by name. Commands read them through their
 /// declarations (`value(_: Option)`, in ParsedArguments+Declared.swift);
@@ -12,7 +9,7 @@ import NameMatching
 /// Small arrays on purpose, not dictionaries: a command line has a handful
 /// of entries, and hashed collections would cost a static binary like vcctl
 /// a runtime conformance lookup at start-up (see README, "Start-up").
-public struct ParsedArguments: Sendable, Equatable {
+package struct ParsedArguments: Sendable, Equatable {
     /// The command's path: ["vcctl", "daemon", "start"].
     package let commandPath: [String]
     /// Option name and its values, in the order first given.
@@ -93,7 +90,7 @@ public struct ParsedArguments: Sendable, Equatable {
         return text
     }
 
-    public static func == (lhs: ParsedArguments, rhs: ParsedArguments) -> Bool {
+    package static func == (lhs: ParsedArguments, rhs: ParsedArguments) -> Bool {
         lhs.commandPath == rhs.commandPath && lhs.flags == rhs.flags
             && lhs.optionValues.map(\.name) == rhs.optionValues.map(\.name)
             && lhs.optionValues.map(\.values) == rhs.optionValues.map(\.values)

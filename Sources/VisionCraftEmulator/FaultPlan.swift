@@ -1,11 +1,9 @@
 import JSON
 
-// Public, not package: Daemon's public DaemonOptions names it, and the
-// tools package (Benchmarks/) imports Daemon.
 /// What the emulator does wrong on purpose, and how often. Rates are
 /// probabilities from 0 to 1 drawn per request from one seeded generator, so
 /// the same seed and the same sequence of requests give the same faults.
-public struct FaultPlan: Sendable, Equatable {
+package struct FaultPlan: Sendable, Equatable {
     /// How requests are rate limited when a limit is set.
     package enum RateLimitStyle: String, Sendable, Equatable {
         /// 429 with a `Retry-After` header (what HTTP says).

@@ -6,9 +6,9 @@ import JSONRPC
 /// -32020.. jobs.
 /// `Protocol/PROTOCOL.md` and `openrpc.json` list them; a test keeps the
 /// three in step.
-public struct ApplicationError: Sendable, Hashable {
-    public let code: RPCErrorCode
-    public let reason: String
+package struct ApplicationError: Sendable, Hashable {
+    package let code: RPCErrorCode
+    package let reason: String
 
     init(_ code: Int, _ reason: String) {
         self.code = RPCErrorCode(rawValue: code)
@@ -17,36 +17,36 @@ public struct ApplicationError: Sendable, Hashable {
 
     /// The configuration file has an error (`daemon.reload`); the message
     /// names the file, the line and the key. Nothing changed.
-    public static let configurationInvalid = ApplicationError(-32001, "configuration_invalid")
+    package static let configurationInvalid = ApplicationError(-32001, "configuration_invalid")
 
     /// The upstream could not be reached or failed for now (connection
     /// trouble, a timeout, 5xx). `data.retry_after_seconds` when it said.
-    public static let upstreamUnavailable = ApplicationError(-32010, "upstream_unavailable")
+    package static let upstreamUnavailable = ApplicationError(-32010, "upstream_unavailable")
     /// The upstream limits requests; `data.retry_after_seconds` when known.
-    public static let rateLimited = ApplicationError(-32011, "rate_limited")
+    package static let rateLimited = ApplicationError(-32011, "rate_limited")
     /// The upstream refused the API key (missing, unknown, banned, revoked).
-    public static let keyRejected = ApplicationError(-32012, "key_rejected")
+    package static let keyRejected = ApplicationError(-32012, "key_rejected")
     /// The upstream refused the request itself; `data.field` when it said which.
-    public static let upstreamRejected = ApplicationError(-32013, "upstream_rejected")
+    package static let upstreamRejected = ApplicationError(-32013, "upstream_rejected")
     /// The upstream answered something its documentation does not promise.
-    public static let upstreamProtocol = ApplicationError(-32014, "upstream_protocol")
+    package static let upstreamProtocol = ApplicationError(-32014, "upstream_protocol")
 
     /// No job has this id; `data.id`.
-    public static let jobNotFound = ApplicationError(-32020, "job_not_found")
+    package static let jobNotFound = ApplicationError(-32020, "job_not_found")
     /// The job's state does not allow this (cancel a finished job, retry a
     /// queued one); `data.state`.
-    public static let jobWrongState = ApplicationError(-32021, "job_wrong_state")
+    package static let jobWrongState = ApplicationError(-32021, "job_wrong_state")
     /// The job database cannot be written (disk full, permissions): nothing
     /// was accepted.
-    public static let storageFailed = ApplicationError(-32022, "storage_failed")
+    package static let storageFailed = ApplicationError(-32022, "storage_failed")
 
     /// Every application error, for documentation checks.
-    public static let all: [ApplicationError] = [
+    package static let all: [ApplicationError] = [
         configurationInvalid, upstreamUnavailable, rateLimited, keyRejected, upstreamRejected, upstreamProtocol, jobNotFound, jobWrongState, storageFailed,
     ]
 
     /// This error with `message` and extra `data` members.
-    public func callAsFunction(_ message: String, extra: JSONObject = [:]) -> RPCError {
+    package func callAsFunction(_ message: String, extra: JSONObject = [:]) -> RPCError {
         RPCError.make(code, reason: reason, message, extra: extra)
     }
 }

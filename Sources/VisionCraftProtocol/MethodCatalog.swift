@@ -2,9 +2,9 @@ import JSONRPC
 
 /// Every method of the daemon's protocol, for checks that the server, the
 /// documents and the clients agree.
-public enum MethodCatalog {
+package enum MethodCatalog {
     /// The methods' wire names, sorted.
-    public static let names: [String] = [
+    package static let names: [String] = [
         DaemonReload.name,
         DaemonShutdown.name,
         DaemonStatus.name,

@@ -8,9 +8,9 @@
 ///
 /// Empty values count as unset. Relative paths are made absolute against the
 /// working folder, so a daemon started by a client finds the same file.
-public struct SocketLocation: Sendable, Equatable, CustomStringConvertible {
+package struct SocketLocation: Sendable, Equatable, CustomStringConvertible {
     /// Which rule chose the path.
-    public enum Source: String, Sendable, Equatable {
+    package enum Source: String, Sendable, Equatable {
         case flag = "--socket"
         case environment = "VISIONCRAFT_SOCKET"
         case runtimeDirectory = "XDG_RUNTIME_DIR"
@@ -18,15 +18,15 @@ public struct SocketLocation: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The environment variable that overrides the default.
-    public static let environmentVariable = "VISIONCRAFT_SOCKET"
+    package static let environmentVariable = "VISIONCRAFT_SOCKET"
     /// The socket's file name in the default folders.
-    public static let fileName = "visioncraftd.sock"
+    package static let fileName = "visioncraftd.sock"
 
     /// The socket's absolute path.
-    public let path: String
-    public let source: Source
+    package let path: String
+    package let source: Source
 
-    public init(path: String, source: Source) {
+    package init(path: String, source: Source) {
         self.path = path
         self.source = source
     }
@@ -38,7 +38,7 @@ public struct SocketLocation: Sendable, Equatable, CustomStringConvertible {
     ///   - environment: looks up an environment variable.
     ///   - userID: the real user id (for the /tmp fallback).
     ///   - workingDirectory: for relative paths.
-    public static func resolve(
+    package static func resolve(
         flag: String?,
         environment: (String) -> String?,
         userID: UInt32,
@@ -61,14 +61,14 @@ public struct SocketLocation: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The folder that holds the socket (created 0700 by the daemon).
-    public var folder: String {
+    package var folder: String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// The lock file beside the socket: the daemon that holds its lock owns
     /// the path, and writes its process id into it (see `DaemonLockRecord`).
-    public var lockPath: String { path + ".lock" }
+    package var lockPath: String { path + ".lock" }
 
-    public var description: String { "\(path) (from \(source.rawValue))" }
+    package var description: String { "\(path) (from \(source.rawValue))" }
 }

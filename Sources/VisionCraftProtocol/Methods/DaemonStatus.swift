@@ -3,21 +3,21 @@ import JSON
 import JSONRPC
 
 /// `daemon.status`: what the daemon is and how it is doing.
-public enum DaemonStatus: RPCMethod {
-    public static let name = "daemon.status"
-    public typealias Parameters = NoParameters
+package enum DaemonStatus: RPCMethod {
+    package static let name = "daemon.status"
+    package typealias Parameters = NoParameters
 
     /// Where the daemon sends its generations.
-    public struct Upstream: Sendable, Equatable {
+    package struct Upstream: Sendable, Equatable {
         /// The base URL (for the embedded emulator, its loopback address).
-        public var url: String
+        package var url: String
         /// True when it is the emulator embedded in the daemon (`--upstream emulator`).
-        public var emulator: Bool
+        package var emulator: Bool
         /// How its requests have gone since the daemon started (absent
         /// from older daemons).
-        public var health: Health?
+        package var health: Health?
 
-        public init(url: String, emulator: Bool, health: Health? = nil) {
+        package init(url: String, emulator: Bool, health: Health? = nil) {
             self.url = url
             self.emulator = emulator
             self.health = health
@@ -39,23 +39,23 @@ public enum DaemonStatus: RPCMethod {
 
     /// The upstream's health as the jobs found it. Times are RFC 3339 (UTC);
     /// each is null when nothing of the kind happened since the start.
-    public struct Health: Sendable, Equatable {
+    package struct Health: Sendable, Equatable {
         /// The last generation it answered.
-        public var lastSuccessAt: String?
+        package var lastSuccessAt: String?
         /// The last request that failed.
-        public var lastFailureAt: String?
+        package var lastFailureAt: String?
         /// Its failure kind.
-        public var lastFailureKind: FailureKind?
+        package var lastFailureKind: FailureKind?
         /// Its message.
-        public var lastFailureMessage: String?
+        package var lastFailureMessage: String?
         /// No generation starts before this (a rate limit in force).
-        public var pausedUntil: String?
+        package var pausedUntil: String?
         /// Why it is paused.
-        public var pauseReason: String?
+        package var pauseReason: String?
         /// When the soonest job waiting to try again is due.
-        public var nextAttemptAt: String?
+        package var nextAttemptAt: String?
 
-        public init(
+        package init(
             lastSuccessAt: String? = nil, lastFailureAt: String? = nil, lastFailureKind: FailureKind? = nil, lastFailureMessage: String? = nil,
             pausedUntil: String? = nil, pauseReason: String? = nil, nextAttemptAt: String? = nil
         ) {
@@ -99,29 +99,29 @@ public enum DaemonStatus: RPCMethod {
         }
     }
 
-    public struct Result: RPCResult, Equatable {
+    package struct Result: RPCResult, Equatable {
         /// The daemon's version.
-        public var version: String
+        package var version: String
         /// Its process id.
-        public var pid: Int
+        package var pid: Int
         /// Seconds since it started.
-        public var uptimeSeconds: Double
+        package var uptimeSeconds: Double
         /// When it started (RFC 3339, UTC).
-        public var startedAt: String
+        package var startedAt: String
         /// The socket it serves.
-        public var socket: String
+        package var socket: String
         /// Open client connections, this one included.
-        public var connections: Int
+        package var connections: Int
         /// The upstream (absent from older daemons).
-        public var upstream: Upstream?
+        package var upstream: Upstream?
         /// The service manager that owns the socket ("systemd", "launchd"):
         /// it starts the daemon again at the next connection after a stop.
         /// Nil for a daemon that bound its socket itself.
-        public var serviceManager: String?
+        package var serviceManager: String?
         /// The configuration file the daemon read (nil: none).
-        public var configPath: String?
+        package var configPath: String?
 
-        public init(
+        package init(
             version: String, pid: Int, uptimeSeconds: Double, startedAt: String, socket: String, connections: Int, upstream: Upstream?,
             serviceManager: String? = nil, configPath: String? = nil
         ) {
@@ -136,7 +136,7 @@ public enum DaemonStatus: RPCMethod {
             self.configPath = configPath
         }
 
-        public init(result: JSON) throws(FieldError) {
+        package init(result: JSON) throws(FieldError) {
             var reader = try FieldReader(result, path: "result")
             version = try reader.required("version", try reader.string("version"))
             pid = try reader.required("pid", try reader.integer("pid"))
@@ -150,7 +150,7 @@ public enum DaemonStatus: RPCMethod {
             // Newer daemons may add fields: a client reads what it knows.
         }
 
-        public var result: JSON {
+        package var result: JSON {
             var object: JSONObject = [
                 "version": .string(version),
                 "pid": .number(JSONNumber(pid)),

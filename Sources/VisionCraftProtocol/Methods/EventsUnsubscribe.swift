@@ -1,8 +1,8 @@
 import JSONRPC
 
 /// `events.unsubscribe`: no more events on this connection.
-public enum EventsUnsubscribe: RPCMethod {
-    public static let name = "events.unsubscribe"
-    public typealias Parameters = NoParameters
-    public typealias Result = SubscriptionResult
+package enum EventsUnsubscribe: RPCMethod {
+    package static let name = "events.unsubscribe"
+    package typealias Parameters = NoParameters
+    package typealias Result = SubscriptionResult
 }

@@ -5,24 +5,24 @@ import JSONRPC
 /// every one that finished more than `older_than_seconds` ago. Their image
 /// files stay unless `files` is true. Jobs that are queued or running are
 /// never deleted: naming one fails the call and deletes nothing.
-public enum JobDelete: RPCMethod {
-    public static let name = "job.delete"
+package enum JobDelete: RPCMethod {
+    package static let name = "job.delete"
 
-    public struct Parameters: RPCParameters, Equatable {
+    package struct Parameters: RPCParameters, Equatable {
         /// The jobs to delete (1 to 1000), or nil with `olderThanSeconds`.
-        public var ids: [String]?
+        package var ids: [String]?
         /// Delete every job that finished at least this long ago.
-        public var olderThanSeconds: Double?
+        package var olderThanSeconds: Double?
         /// Also delete the jobs' saved image files.
-        public var files: Bool
+        package var files: Bool
 
-        public init(ids: [String]? = nil, olderThanSeconds: Double? = nil, files: Bool = false) {
+        package init(ids: [String]? = nil, olderThanSeconds: Double? = nil, files: Bool = false) {
             self.ids = ids
             self.olderThanSeconds = olderThanSeconds
             self.files = files
         }
 
-        public init(params: JSON?) throws(RPCError) {
+        package init(params: JSON?) throws(RPCError) {
             do throws(FieldError) {
                 var reader = try FieldReader(params, path: "params")
                 ids = try reader.strings("ids")
@@ -42,7 +42,7 @@ public enum JobDelete: RPCMethod {
             }
         }
 
-        public var params: JSON? {
+        package var params: JSON? {
             var object: JSONObject = ["files": .bool(files)]
             if let ids { object["ids"] = .array(ids.map(JSON.string)) }
             if let olderThanSeconds, let number = JSONNumber(olderThanSeconds) { object["older_than_seconds"] = .number(number) }
@@ -50,28 +50,28 @@ public enum JobDelete: RPCMethod {
         }
     }
 
-    public struct Result: RPCResult, Equatable {
+    package struct Result: RPCResult, Equatable {
         /// The jobs deleted, oldest first.
-        public var deleted: [String]
+        package var deleted: [String]
         /// Image files removed (with `files`).
-        public var filesRemoved: Int
+        package var filesRemoved: Int
         /// Image files that could not be removed, each with the reason.
-        public var fileErrors: [String]
+        package var fileErrors: [String]
 
-        public init(deleted: [String], filesRemoved: Int, fileErrors: [String]) {
+        package init(deleted: [String], filesRemoved: Int, fileErrors: [String]) {
             self.deleted = deleted
             self.filesRemoved = filesRemoved
             self.fileErrors = fileErrors
         }
 
-        public init(result: JSON) throws(FieldError) {
+        package init(result: JSON) throws(FieldError) {
             var reader = try FieldReader(result, path: "result")
             deleted = try reader.required("deleted", try reader.strings("deleted"))
             filesRemoved = try reader.required("files_removed", try reader.integer("files_removed"))
             fileErrors = try reader.strings("file_errors") ?? []
         }
 
-        public var result: JSON {
+        package var result: JSON {
             [
                 "deleted": .array(deleted.map(JSON.string)), "files_removed": .number(JSONNumber(filesRemoved)),
                 "file_errors": .array(fileErrors.map(JSON.string)),

@@ -1,8 +1,8 @@
 import JSONRPC
 
 /// `job.get`: one job.
-public enum JobGet: RPCMethod {
-    public static let name = "job.get"
-    public typealias Parameters = JobIDParameters
-    public typealias Result = JobInfo
+package enum JobGet: RPCMethod {
+    package static let name = "job.get"
+    package typealias Parameters = JobIDParameters
+    package typealias Result = JobInfo
 }

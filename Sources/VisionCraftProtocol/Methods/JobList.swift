@@ -3,23 +3,23 @@ import JSON
 import JSONRPC
 
 /// `job.list`: jobs, newest first.
-public enum JobList: RPCMethod {
-    public static let name = "job.list"
+package enum JobList: RPCMethod {
+    package static let name = "job.list"
 
     /// The job model's query, read and written here (`JobQuery: RPCParameters`).
-    public typealias Parameters = JobQuery
+    package typealias Parameters = JobQuery
 
-    public struct Result: RPCResult, Equatable {
-        public var jobs: [JobInfo]
+    package struct Result: RPCResult, Equatable {
+        package var jobs: [JobInfo]
         /// Pass as `before` for the next page; absent on the last page.
-        public var next: String?
+        package var next: String?
 
-        public init(jobs: [JobInfo], next: String?) {
+        package init(jobs: [JobInfo], next: String?) {
             self.jobs = jobs
             self.next = next
         }
 
-        public init(result: JSON) throws(FieldError) {
+        package init(result: JSON) throws(FieldError) {
             var reader = try FieldReader(result, path: "result")
             guard case .array(let entries)? = reader.value("jobs") else { throw FieldError(field: "result.jobs", detail: "expected an array") }
             var jobs: [JobInfo] = []
@@ -30,7 +30,7 @@ public enum JobList: RPCMethod {
             next = try reader.string("next")
         }
 
-        public var result: JSON {
+        package var result: JSON {
             var object: JSONObject = ["jobs": .array(jobs.map(\.result))]
             if let next { object["next"] = .string(next) }
             return .object(object)

@@ -3,22 +3,22 @@ import JSON
 import JSONRPC
 
 /// `job.submit`: queue a job. Answered once the job is committed to disk.
-public enum JobSubmit: RPCMethod {
-    public static let name = "job.submit"
-    public typealias Parameters = JobRequest
+package enum JobSubmit: RPCMethod {
+    package static let name = "job.submit"
+    package typealias Parameters = JobRequest
 
-    public struct Result: RPCResult, Equatable {
-        public var id: String
-        public var state: JobState
+    package struct Result: RPCResult, Equatable {
+        package var id: String
+        package var state: JobState
         /// Queued jobs ahead of it.
-        public var position: Int
+        package var position: Int
         /// True when `idempotency_key` matched an earlier job (this is that job).
-        public var existing: Bool
+        package var existing: Bool
         /// Every job the submission made, `id` first: more than one when a
         /// prompt plugin expanded the request.
-        public var ids: [String]
+        package var ids: [String]
 
-        public init(id: String, state: JobState, position: Int, existing: Bool, ids: [String]? = nil) {
+        package init(id: String, state: JobState, position: Int, existing: Bool, ids: [String]? = nil) {
             self.id = id
             self.state = state
             self.position = position
@@ -26,7 +26,7 @@ public enum JobSubmit: RPCMethod {
             self.ids = ids ?? [id]
         }
 
-        public init(result: JSON) throws(FieldError) {
+        package init(result: JSON) throws(FieldError) {
             var reader = try FieldReader(result, path: "result")
             id = try reader.required("id", try reader.string("id"))
             state = try reader.required("state", try reader.enumeration("state", JobState.self))
@@ -35,7 +35,7 @@ public enum JobSubmit: RPCMethod {
             ids = try reader.strings("ids") ?? [id]
         }
 
-        public var result: JSON {
+        package var result: JSON {
             [
                 "id": .string(id), "state": .string(state.rawValue), "position": .number(JSONNumber(position)), "existing": .bool(existing),
                 "ids": .array(ids.map(JSON.string)),

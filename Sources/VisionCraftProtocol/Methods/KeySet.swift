@@ -3,17 +3,17 @@ import JSONRPC
 
 /// `key.set`: store the API key (in a 0600 file) and resume a queue paused
 /// on a rejected key. The key is never returned.
-public enum KeySet: RPCMethod {
-    public static let name = "key.set"
+package enum KeySet: RPCMethod {
+    package static let name = "key.set"
 
-    public struct Parameters: RPCParameters, Equatable, CustomStringConvertible {
-        public var key: String
+    package struct Parameters: RPCParameters, Equatable, CustomStringConvertible {
+        package var key: String
 
-        public init(key: String) {
+        package init(key: String) {
             self.key = key
         }
 
-        public init(params: JSON?) throws(RPCError) {
+        package init(params: JSON?) throws(RPCError) {
             do {
                 var reader = try FieldReader(params, path: "params")
                 key = try reader.required("key", try reader.string("key", nonEmpty: true))
@@ -23,10 +23,10 @@ public enum KeySet: RPCMethod {
             }
         }
 
-        public var params: JSON? { ["key": .string(key)] }
+        package var params: JSON? { ["key": .string(key)] }
         /// Never the key itself.
-        public var description: String { "KeySet.Parameters(key: ***)" }
+        package var description: String { "KeySet.Parameters(key: ***)" }
     }
 
-    public typealias Result = KeyStatus.Result
+    package typealias Result = KeyStatus.Result
 }

@@ -3,28 +3,28 @@ import JSONRPC
 
 /// `key.status`: whether a key is set, where from, and whether the upstream
 /// rejected it.
-public enum KeyStatus: RPCMethod {
-    public static let name = "key.status"
-    public typealias Parameters = NoParameters
+package enum KeyStatus: RPCMethod {
+    package static let name = "key.status"
+    package typealias Parameters = NoParameters
 
-    public struct Result: RPCResult, Equatable {
+    package struct Result: RPCResult, Equatable {
         /// missing, set or rejected.
-        public var state: String
+        package var state: String
         /// file, environment or credential; absent when missing.
-        public var source: String?
+        package var source: String?
         /// The key's last 4 characters behind "...", or nothing for short keys.
-        public var masked: String?
+        package var masked: String?
         /// Why the upstream rejected it (rejected only).
-        public var reason: String?
+        package var reason: String?
 
-        public init(state: String, source: String?, masked: String?, reason: String?) {
+        package init(state: String, source: String?, masked: String?, reason: String?) {
             self.state = state
             self.source = source
             self.masked = masked
             self.reason = reason
         }
 
-        public init(result: JSON) throws(FieldError) {
+        package init(result: JSON) throws(FieldError) {
             var reader = try FieldReader(result, path: "result")
             state = try reader.required("state", try reader.string("state"))
             source = try reader.string("source")
@@ -32,7 +32,7 @@ public enum KeyStatus: RPCMethod {
             reason = try reader.string("reason")
         }
 
-        public var result: JSON {
+        package var result: JSON {
             var object: JSONObject = ["state": .string(state)]
             if let source { object["source"] = .string(source) }
             if let masked { object["masked"] = .string(masked) }

@@ -2,8 +2,8 @@ import JSONRPC
 
 /// `models.list`: the models the upstream offers (cached by the daemon;
 /// `refresh` fetches them again).
-public enum ModelsList: RPCMethod {
-    public static let name = "models.list"
-    public typealias Parameters = CatalogListParameters
-    public typealias Result = CatalogListResult
+package enum ModelsList: RPCMethod {
+    package static let name = "models.list"
+    package typealias Parameters = CatalogListParameters
+    package typealias Result = CatalogListResult
 }

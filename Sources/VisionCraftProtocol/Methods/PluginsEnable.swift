@@ -2,17 +2,17 @@ import JSON
 import JSONRPC
 
 /// `plugins.enable`: turn a plugin disabled after a crash back on.
-public enum PluginsEnable: RPCMethod {
-    public static let name = "plugins.enable"
+package enum PluginsEnable: RPCMethod {
+    package static let name = "plugins.enable"
 
-    public struct Parameters: RPCParameters, Equatable {
-        public var name: String
+    package struct Parameters: RPCParameters, Equatable {
+        package var name: String
 
-        public init(name: String) {
+        package init(name: String) {
             self.name = name
         }
 
-        public init(params: JSON?) throws(RPCError) {
+        package init(params: JSON?) throws(RPCError) {
             do {
                 var reader = try FieldReader(params, path: "params")
                 name = try reader.required("name", try reader.string("name", nonEmpty: true))
@@ -22,8 +22,8 @@ public enum PluginsEnable: RPCMethod {
             }
         }
 
-        public var params: JSON? { ["name": .string(name)] }
+        package var params: JSON? { ["name": .string(name)] }
     }
 
-    public typealias Result = PluginListResult
+    package typealias Result = PluginListResult
 }

@@ -2,8 +2,8 @@ import JSONRPC
 
 /// `plugins.reload`: load plugin files added since the start (loaded plugins
 /// stay as they are: they are never unloaded), then list them all.
-public enum PluginsReload: RPCMethod {
-    public static let name = "plugins.reload"
-    public typealias Parameters = NoParameters
-    public typealias Result = PluginListResult
+package enum PluginsReload: RPCMethod {
+    package static let name = "plugins.reload"
+    package typealias Parameters = NoParameters
+    package typealias Result = PluginListResult
 }

@@ -2,8 +2,8 @@ import JSONRPC
 
 /// `rpc.discover`: the OpenRPC document describing every method
 /// (`Protocol/openrpc.json`).
-public enum RPCDiscover: RPCMethod {
-    public static let name = "rpc.discover"
-    public typealias Parameters = NoParameters
-    public typealias Result = AnyResult
+package enum RPCDiscover: RPCMethod {
+    package static let name = "rpc.discover"
+    package typealias Parameters = NoParameters
+    package typealias Result = AnyResult
 }

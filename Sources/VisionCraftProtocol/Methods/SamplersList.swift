@@ -1,8 +1,8 @@
 import JSONRPC
 
 /// `samplers.list`: the samplers the upstream offers (cached like the models).
-public enum SamplersList: RPCMethod {
-    public static let name = "samplers.list"
-    public typealias Parameters = CatalogListParameters
-    public typealias Result = CatalogListResult
+package enum SamplersList: RPCMethod {
+    package static let name = "samplers.list"
+    package typealias Parameters = CatalogListParameters
+    package typealias Result = CatalogListResult
 }

@@ -2,15 +2,15 @@ import JSON
 import JSONRPC
 
 /// The parameters of `models.list` and `samplers.list`.
-public struct CatalogListParameters: RPCParameters, Equatable {
+package struct CatalogListParameters: RPCParameters, Equatable {
     /// Fetch the list from the upstream now instead of using the cached one.
-    public var refresh: Bool
+    package var refresh: Bool
 
-    public init(refresh: Bool = false) {
+    package init(refresh: Bool = false) {
         self.refresh = refresh
     }
 
-    public init(params: JSON?) throws(RPCError) {
+    package init(params: JSON?) throws(RPCError) {
         do {
             var reader = try FieldReader(params, path: "params")
             refresh = try reader.boolean("refresh") ?? false
@@ -20,5 +20,5 @@ public struct CatalogListParameters: RPCParameters, Equatable {
         }
     }
 
-    public var params: JSON? { refresh ? ["refresh": true] : nil }
+    package var params: JSON? { refresh ? ["refresh": true] : nil }
 }

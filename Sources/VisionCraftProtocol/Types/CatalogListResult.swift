@@ -3,12 +3,12 @@ import JSONRPC
 
 /// The result of `models.list` and `samplers.list`: names, as the upstream
 /// spells them.
-public struct CatalogListResult: RPCResult, Equatable {
+package struct CatalogListResult: RPCResult, Equatable {
     /// The member that holds the list: "models" or "samplers".
-    public let member: String
-    public var names: [String]
+    package let member: String
+    package var names: [String]
 
-    public init(member: String, names: [String]) {
+    package init(member: String, names: [String]) {
         self.member = member
         self.names = names
     }
@@ -19,12 +19,12 @@ public struct CatalogListResult: RPCResult, Equatable {
         names = try reader.required(member, try reader.strings(member))
     }
 
-    public init(result: JSON) throws(FieldError) {
+    package init(result: JSON) throws(FieldError) {
         guard let object = result.objectValue, let key = object.keys.first(where: { $0 == "models" || $0 == "samplers" }) else {
             throw FieldError(field: "result", detail: "expected an object with a models or samplers list")
         }
         try self.init(member: key, result: result)
     }
 
-    public var result: JSON { [member: .array(names.map { .string($0) })] }
+    package var result: JSON { [member: .array(names.map { .string($0) })] }
 }

@@ -2,14 +2,14 @@ import JSON
 import JSONRPC
 
 /// `{"id": "..."}`: the parameters of methods about one job.
-public struct JobIDParameters: RPCParameters, Equatable {
-    public var id: String
+package struct JobIDParameters: RPCParameters, Equatable {
+    package var id: String
 
-    public init(id: String) {
+    package init(id: String) {
         self.id = id
     }
 
-    public init(params: JSON?) throws(RPCError) {
+    package init(params: JSON?) throws(RPCError) {
         do {
             var reader = try FieldReader(params, path: "params")
             id = try reader.required("id", try reader.string("id", nonEmpty: true))
@@ -19,5 +19,5 @@ public struct JobIDParameters: RPCParameters, Equatable {
         }
     }
 
-    public var params: JSON? { ["id": .string(id)] }
+    package var params: JSON? { ["id": .string(id)] }
 }

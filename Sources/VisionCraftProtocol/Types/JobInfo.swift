@@ -3,15 +3,15 @@ import JSON
 import JSONRPC
 
 /// A job as the daemon returns it (`job.get`, `job.list`, `job.updated`).
-public struct JobInfo: RPCResult, Equatable {
+package struct JobInfo: RPCResult, Equatable {
     /// One image of the job.
-    public struct Image: Sendable, Equatable {
-        public var index: Int
-        public var state: ImageState
+    package struct Image: Sendable, Equatable {
+        package var index: Int
+        package var state: ImageState
         /// The saved file, once saved.
-        public var path: String?
+        package var path: String?
 
-        public init(index: Int, state: ImageState, path: String?) {
+        package init(index: Int, state: ImageState, path: String?) {
             self.index = index
             self.state = state
             self.path = path
@@ -19,11 +19,11 @@ public struct JobInfo: RPCResult, Equatable {
     }
 
     /// Why the last attempt failed.
-    public struct Failure: Sendable, Equatable {
-        public var kind: FailureKind
-        public var message: String
+    package struct Failure: Sendable, Equatable {
+        package var kind: FailureKind
+        package var message: String
 
-        public init(kind: FailureKind, message: String) {
+        package init(kind: FailureKind, message: String) {
             self.kind = kind
             self.message = message
         }
@@ -48,23 +48,23 @@ public struct JobInfo: RPCResult, Equatable {
         }
     }
 
-    public var id: String
-    public var state: JobState
+    package var id: String
+    package var state: JobState
     private var parameterStorage: ParameterStorage
-    public var images: [Image]
-    public var imagesDone: Int
-    public var attempts: Int
-    public var error: Failure?
+    package var images: [Image]
+    package var imagesDone: Int
+    package var attempts: Int
+    package var error: Failure?
     /// Queued jobs ahead of this one (queued jobs only).
-    public var position: Int?
+    package var position: Int?
     /// When the next attempt may start (RFC 3339), while waiting on a backoff.
-    public var nextAttemptAt: String?
-    public var createdAt: String
-    public var updatedAt: String
-    public var startedAt: String?
-    public var finishedAt: String?
+    package var nextAttemptAt: String?
+    package var createdAt: String
+    package var updatedAt: String
+    package var startedAt: String?
+    package var finishedAt: String?
 
-    public init(
+    package init(
         id: String, state: JobState, params: JobRequest, images: [Image], imagesDone: Int, attempts: Int, error: Failure?,
         position: Int?, nextAttemptAt: String?, createdAt: String, updatedAt: String, startedAt: String?, finishedAt: String?
     ) {
@@ -84,7 +84,7 @@ public struct JobInfo: RPCResult, Equatable {
     }
 
     /// The job's parameters.
-    public var params: JobRequest {
+    package var params: JobRequest {
         get { parameterStorage.parameters }
         set { parameterStorage = .decoded(newValue) }
     }
@@ -96,18 +96,18 @@ public struct JobInfo: RPCResult, Equatable {
     /// The daemon stores what validated parameters encode to, at submit, and
     /// never changes it: a `job.list` hands it out as it is instead of
     /// decoding, checking and encoding it again for every job.
-    public mutating func keepStoredParameters(_ document: JSON, fallback: JobRequest) {
+    package mutating func keepStoredParameters(_ document: JSON, fallback: JobRequest) {
         parameterStorage = .stored(document: document, fallback: fallback)
     }
 
     /// Whether nothing more happens to the job unless it is retried.
-    public var isTerminal: Bool { state.isTerminal }
+    package var isTerminal: Bool { state.isTerminal }
 
-    public init(result: JSON) throws(FieldError) {
+    package init(result: JSON) throws(FieldError) {
         try self.init(json: result, path: "result")
     }
 
-    public init(json: JSON, path: String) throws(FieldError) {
+    package init(json: JSON, path: String) throws(FieldError) {
         var reader = try FieldReader(json, path: path)
         id = try reader.required("id", try reader.string("id"))
         state = try reader.required("state", try reader.enumeration("state", JobState.self))
@@ -137,7 +137,7 @@ public struct JobInfo: RPCResult, Equatable {
         // Newer daemons may add fields: a client reads what it knows.
     }
 
-    public var result: JSON {
+    package var result: JSON {
         let parameters: JSON, imageCount: Int
         switch parameterStorage {
         case .decoded(let decoded): (parameters, imageCount) = (decoded.json, decoded.imageCount)

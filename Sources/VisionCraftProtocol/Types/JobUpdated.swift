@@ -3,22 +3,22 @@ import JSON
 import JSONRPC
 
 /// The `job.updated` notification: a job changed.
-public struct JobUpdated: Sendable, Equatable {
-    public static let method = "job.updated"
+package struct JobUpdated: Sendable, Equatable {
+    package static let method = "job.updated"
     /// `events.dropped`: events were dropped for a slow reader; `params.count` says how many.
-    public static let droppedMethod = "events.dropped"
+    package static let droppedMethod = "events.dropped"
 
-    public var id: String
-    public var state: JobState
-    public var imagesDone: Int
-    public var imageCount: Int
-    public var attempts: Int
+    package var id: String
+    package var state: JobState
+    package var imagesDone: Int
+    package var imageCount: Int
+    package var attempts: Int
     /// While waiting on a backoff: when the next attempt may start.
-    public var nextAttemptAt: String?
+    package var nextAttemptAt: String?
     /// The last failure (the reason for a retry, or for the failure).
-    public var error: JobInfo.Failure?
+    package var error: JobInfo.Failure?
 
-    public init(id: String, state: JobState, imagesDone: Int, imageCount: Int, attempts: Int, nextAttemptAt: String?, error: JobInfo.Failure?) {
+    package init(id: String, state: JobState, imagesDone: Int, imageCount: Int, attempts: Int, nextAttemptAt: String?, error: JobInfo.Failure?) {
         self.id = id
         self.state = state
         self.imagesDone = imagesDone
@@ -28,7 +28,7 @@ public struct JobUpdated: Sendable, Equatable {
         self.error = error
     }
 
-    public var params: JSON {
+    package var params: JSON {
         var object: JSONObject = [
             "id": .string(id), "state": .string(state.rawValue), "images_done": .number(JSONNumber(imagesDone)),
             "image_count": .number(JSONNumber(imageCount)), "attempts": .number(JSONNumber(attempts)),
@@ -38,7 +38,7 @@ public struct JobUpdated: Sendable, Equatable {
         return .object(object)
     }
 
-    public init(params: JSON) throws(FieldError) {
+    package init(params: JSON) throws(FieldError) {
         var reader = try FieldReader(params, path: "params")
         id = try reader.required("id", try reader.string("id"))
         state = try reader.required("state", try reader.enumeration("state", JobState.self))

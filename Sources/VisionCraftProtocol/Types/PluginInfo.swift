@@ -2,33 +2,33 @@ import JSON
 import JSONRPC
 
 /// A plugin file as `plugins.list` shows it.
-public struct PluginInfo: Sendable, Equatable {
+package struct PluginInfo: Sendable, Equatable {
     /// The plugin's name (what `--plugin` takes), or the file's when it did not load.
-    public var name: String
-    public var path: String
+    package var name: String
+    package var path: String
     /// Whether it loaded; else `error` says why.
-    public var loaded: Bool
-    public var version: String?
-    public var description: String?
+    package var loaded: Bool
+    package var version: String?
+    package var description: String?
     /// prompt, image, file.
-    public var hooks: [String]
+    package var hooks: [String]
     /// The plugin ABI it was built for ("1.0").
-    public var abi: String?
-    public var error: String?
+    package var abi: String?
+    package var error: String?
     /// Why the plugin is marked hung (a hook passed its time limit); new jobs
     /// refuse it until the daemon restarts.
-    public var hung: String?
+    package var hung: String?
     /// Why the plugin is disabled (the daemon died while one of its hooks
     /// ran); jobs refuse it until `plugins.enable`.
-    public var disabled: String?
+    package var disabled: String?
     /// Why the file on disk is no longer the code that runs (replaced or
     /// changed since it was loaded): a restart loads it.
-    public var changed: String?
+    package var changed: String?
     /// The options its steps take (ABI 1.2), which `job.submit` checks;
     /// absent when the plugin declares none: any options, unchecked.
-    public var options: [PluginOptionInfo]?
+    package var options: [PluginOptionInfo]?
 
-    public init(
+    package init(
         name: String, path: String, loaded: Bool, version: String?, description: String?, hooks: [String], abi: String?, error: String?,
         hung: String? = nil, disabled: String? = nil, changed: String? = nil, options: [PluginOptionInfo]? = nil
     ) {

@@ -2,17 +2,17 @@ import JSON
 import JSONRPC
 
 /// The result of `plugins.list` and `plugins.reload`.
-public struct PluginListResult: RPCResult, Equatable {
-    public var plugins: [PluginInfo]
+package struct PluginListResult: RPCResult, Equatable {
+    package var plugins: [PluginInfo]
     /// The folders searched.
-    public var folders: [String]
+    package var folders: [String]
 
-    public init(plugins: [PluginInfo], folders: [String]) {
+    package init(plugins: [PluginInfo], folders: [String]) {
         self.plugins = plugins
         self.folders = folders
     }
 
-    public init(result: JSON) throws(FieldError) {
+    package init(result: JSON) throws(FieldError) {
         var reader = try FieldReader(result, path: "result")
         guard case .array(let entries)? = reader.value("plugins") else { throw FieldError(field: "result.plugins", detail: "expected an array") }
         var plugins: [PluginInfo] = []
@@ -23,5 +23,5 @@ public struct PluginListResult: RPCResult, Equatable {
         folders = try reader.strings("folders") ?? []
     }
 
-    public var result: JSON { ["plugins": .array(plugins.map(\.json)), "folders": .array(folders.map(JSON.string))] }
+    package var result: JSON { ["plugins": .array(plugins.map(\.json)), "folders": .array(folders.map(JSON.string))] }
 }

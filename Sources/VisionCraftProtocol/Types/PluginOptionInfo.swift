@@ -3,20 +3,20 @@ import JSONRPC
 
 /// An option a plugin's steps take, as `plugins.list` shows it (declared by
 /// the plugin, ABI 1.2).
-public struct PluginOptionInfo: Sendable, Equatable {
-    public var name: String
+package struct PluginOptionInfo: Sendable, Equatable {
+    package var name: String
     /// integer, number, string or boolean.
-    public var type: String
-    public var required: Bool
+    package var type: String
+    package var required: Bool
     /// Integers and numbers: the smallest and largest value; strings: the
     /// shortest and longest length in bytes; absent when any.
-    public var minimum: Double?
-    public var maximum: Double?
+    package var minimum: Double?
+    package var maximum: Double?
     /// Strings: the accepted values; absent when any text is.
-    public var choices: [String]?
-    public var description: String?
+    package var choices: [String]?
+    package var description: String?
 
-    public init(
+    package init(
         name: String, type: String, required: Bool, minimum: Double? = nil, maximum: Double? = nil, choices: [String]? = nil,
         description: String? = nil
     ) {

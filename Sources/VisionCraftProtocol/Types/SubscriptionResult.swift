@@ -2,18 +2,18 @@ import JSON
 import JSONRPC
 
 /// The result of `events.subscribe` and `events.unsubscribe`.
-public struct SubscriptionResult: RPCResult, Equatable {
+package struct SubscriptionResult: RPCResult, Equatable {
     /// Whether the connection receives events now.
-    public var subscribed: Bool
+    package var subscribed: Bool
 
-    public init(subscribed: Bool) {
+    package init(subscribed: Bool) {
         self.subscribed = subscribed
     }
 
-    public init(result: JSON) throws(FieldError) {
+    package init(result: JSON) throws(FieldError) {
         var reader = try FieldReader(result, path: "result")
         subscribed = try reader.required("subscribed", try reader.boolean("subscribed"))
     }
 
-    public var result: JSON { ["subscribed": .bool(subscribed)] }
+    package var result: JSON { ["subscribed": .bool(subscribed)] }
 }
