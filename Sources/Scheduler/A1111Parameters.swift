@@ -57,6 +57,26 @@ enum A1111Parameters {
         return text + "\n" + line.joined(separator: ", ")
     }
 
+    /// A backend's own text for image `index` of a job (AUTOMATIC1111's
+    /// infotext, exactly what it writes into its PNGs), with what the job
+    /// adds put on its parameter line: the post-processing that ran, the job
+    /// and the image's place in it.
+    static func text(
+        extending backendText: String, jobID: String, index: Int, imageCount: Int,
+        postprocessing: [(step: PluginStep, options: [PluginOption]?)] = []
+    ) -> String {
+        var fields: [(key: String, value: String)] = []
+        if !postprocessing.isEmpty {
+            fields.append(("Postprocessing", postprocessing.map(\.step.name).joined(separator: ", ")))
+            for (step, options) in postprocessing { fields += pairs(of: step, declared: options) }
+        }
+        fields.append(("Job", jobID))
+        fields.append(("Image", "\(index + 1) of \(imageCount)"))
+        var text = backendText
+        while text.last?.isNewline == true { text.removeLast() }
+        return text + ", " + fields.map { "\($0.key): \(quotedIfNeeded($0.value))" }.joined(separator: ", ")
+    }
+
     /// A step's options as A1111 names post-processing (`Postprocess
     /// upscale by: 2`): the key the plugin declares for the option, else
     /// `Postprocess <plugin> <option>`; in the order given.

@@ -142,8 +142,8 @@ struct JobRunner: Sendable {
                 made = urls.count
             case .images(let images):
                 let pending = current.images.filter { $0.request == request && $0.state == .pending }
-                for (image, record) in zip(images, pending) {
-                    if let outcome = await save(image, record, of: current, parameters, chain: chain) {
+                for (made, record) in zip(images, pending) {
+                    if let outcome = await save(made.image, record, of: current, parameters, chain: chain, backendText: made.parameters) {
                         if case .corrupt(let reason) = outcome {
                             // Made corrupt, not damaged on the way: making it again is the cure.
                             return .retry(
@@ -178,9 +178,13 @@ struct JobRunner: Sendable {
     }
 
     /// Saves `image` as image `record` of `current` (stamped with its
-    /// parameters, through the chain's image hooks), records it, and runs
-    /// the chain's file hooks on it; nil when all went well.
-    private func save(_ image: FetchedImage, _ record: ImageRecord, of current: JobRecord, _ parameters: JobRequest, chain: PluginChain?) async -> NotSaved? {
+    /// parameters: the backend's own text when it gave one, through the
+    /// chain's image hooks), records it, and runs the chain's file hooks on
+    /// it; nil when all went well.
+    private func save(
+        _ image: FetchedImage, _ record: ImageRecord, of current: JobRecord, _ parameters: JobRequest, chain: PluginChain?,
+        backendText: String? = nil
+    ) async -> NotSaved? {
         let folder = current.outputDirectory ?? scheduler.defaults.outputDirectory
         let base = ImageSaver.basePath(folder: folder, jobID: current.id, createdAt: current.createdAt, index: record.index)
         let path: String
@@ -189,9 +193,14 @@ struct JobRunner: Sendable {
                 image, base: base, chain: chain,
                 hookParameters: { step in chain?.hookParameters(parameters, step: step, jobID: current.id, index: record.index) ?? "{}" },
                 stamp: { width, height, postprocessing in
-                    A1111Parameters.text(
-                        for: parameters, jobID: current.id, index: record.index, width: width, height: height,
-                        postprocessing: postprocessing.map { ($0.step, $0.plugin.options) }
+                    let steps = postprocessing.map { ($0.step, $0.plugin.options) }
+                    if let backendText {
+                        return A1111Parameters.text(
+                            extending: backendText, jobID: current.id, index: record.index, imageCount: parameters.imageCount, postprocessing: steps
+                        )
+                    }
+                    return A1111Parameters.text(
+                        for: parameters, jobID: current.id, index: record.index, width: width, height: height, postprocessing: steps
                     )
                 },
                 waiting: { [scheduler, id = current.id, memory = scheduler.memory] bytes in

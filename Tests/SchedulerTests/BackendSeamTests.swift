@@ -54,7 +54,7 @@ import TestSupport
     }
 
     @Test func imagesHandedOverAsBytesAreSavedStampedWithoutADownload() async throws {
-        let images = [try Self.png(8), try Self.png(16), try Self.png(24)]
+        let images = [try Self.png(8), try Self.png(16), try Self.png(24)].map { GeneratedImage($0) }
         let backend = FakeBackend { request, _ throws(BackendFailure) in .images(Array(images.prefix(request.count))) }
         try await Self.running(backend) { scheduler, _ in
             let submitted = try await scheduler.submit(JobRequest(prompt: "a fox", model: "m", sampler: "s", imageCount: 3))
@@ -77,7 +77,7 @@ import TestSupport
     /// is committed, and the stored job names the one it runs on.
     @Test func theJobNamesTheBackendItRunsOn() async throws {
         let image = try Self.png(8)
-        let backend = FakeBackend { _, _ throws(BackendFailure) in .images([image]) }
+        let backend = FakeBackend { _, _ throws(BackendFailure) in .images([GeneratedImage(image)]) }
         try await Self.running(backend) { scheduler, _ in
             await #expect(throws: ParameterProblem(field: "backend", message: "no backend is named 'forge'; this daemon runs 'fake'")) {
                 _ = try await scheduler.submit(JobRequest(prompt: "x", backend: "forge"))
@@ -88,6 +88,26 @@ import TestSupport
             let stored = try await scheduler.job(submitted.id).record
             #expect(try JobRequest(json: try JSONParser.parse(stored.parameters), path: "params").backend == "fake")
             _ = try await scheduler.submit(JobRequest(prompt: "y", backend: "fake"))
+        }
+    }
+
+    /// A backend that writes its own parameters text (AUTOMATIC1111's
+    /// infotext) has it saved as it wrote it, with the job's pairs on its
+    /// parameter line, which A1111's reader still reads.
+    @Test func theBackendsOwnParametersTextIsSavedWithTheJobsPairs() async throws {
+        let infotext = "a fox\nNegative prompt: rain\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 8x8, Model: sd15"
+        let image = GeneratedImage(try Self.png(8), seed: 42, parameters: infotext)
+        let backend = FakeBackend { _, _ throws(BackendFailure) in .images([image]) }
+        try await Self.running(backend) { scheduler, _ in
+            let submitted = try await scheduler.submit(JobRequest(prompt: "a fox"))
+            let job = try await Self.finished(scheduler, submitted.id)
+            #expect(job.state == .succeeded, "\(job)")
+            let saved = try PNGCodec.decode(try FileSystem.readFile(try #require(job.paths.first)))
+            let text = try #require(saved.text.first { $0.keyword == "parameters" }?.text)
+            #expect(text == infotext + ", Job: \(submitted.id), Image: 1 of 1")
+            let read = A1111InfotextParser.parse(text)
+            #expect(read["Seed"] == "42" && read["Sampler"] == "Euler a" && read["Job"] == submitted.id, "\(read)")
+            #expect(read["Prompt"] == "a fox" && read["Negative prompt"] == "rain", "\(read)")
         }
     }
 
@@ -109,7 +129,7 @@ import TestSupport
             #expect(id == "r-1")
             return polls.withLock { polls in
                 polls += 1
-                return polls < 3 ? .remote(id: id) : .images([image])
+                return polls < 3 ? .remote(id: id) : .images([GeneratedImage(image)])
             }
         }) { _, _ throws(BackendFailure) in .remote(id: "r-1") }
         let job = try await Self.running(backend) { scheduler, _ in
@@ -124,7 +144,7 @@ import TestSupport
         let image = try Self.png(8)
         let backend = FakeBackend { request, before throws(BackendFailure) in
             // The first call gives one image of the two asked; the next, what is left.
-            .images(Array(repeating: image, count: before == 0 ? 1 : request.count))
+            .images(Array(repeating: GeneratedImage(image), count: before == 0 ? 1 : request.count))
         }
         let job = try await Self.running(backend) { scheduler, _ in
             try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "two", imageCount: 2)).id)
@@ -152,7 +172,7 @@ import TestSupport
         damaged[damaged.count - 20] ^= 0x5A
         let corrupt = try #require(FetchedImage(checking: damaged))
         let good = try Self.png(8)
-        let backend = FakeBackend { _, before throws(BackendFailure) in .images([before == 0 ? corrupt : good]) }
+        let backend = FakeBackend { _, before throws(BackendFailure) in .images([GeneratedImage(before == 0 ? corrupt : good)]) }
         let job = try await Self.running(backend) { scheduler, _ in
             try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "x")).id)
         }
