@@ -1,3 +1,5 @@
+import Jobs
+
 /// One `[backends.NAME]` section of `config.toml`: a backend the daemon runs
 /// jobs on, besides (or instead of) the one `upstream.url` names.
 ///
@@ -51,7 +53,7 @@ public struct BackendSettings: Sendable, Equatable {
     /// The longest backend name, in bytes (`JobField.backend`'s limit).
     public static let maximumNameBytes = 64
     /// The name the one backend gets when the file configures none.
-    public static let implicitName = Kind.visioncraft.rawValue
+    public static let implicitName = JobField.implicitBackend
 
     /// Reads the `[backends.*]` sections and `default_backend` of `file`:
     /// the backends in file order, and the default's name (nil when no
