@@ -39,6 +39,13 @@ public struct BackendSettings: Sendable, Equatable {
         self.line = line
     }
 
+    /// The same backend wherever its section stands in the file.
+    public var withoutLine: BackendSettings {
+        var moved = self
+        moved.line = 0
+        return moved
+    }
+
     /// The section that holds the backends (`[backends.NAME]`).
     public static let section = "backends"
     /// The top-level key that names the default backend.

@@ -273,6 +273,12 @@ public final class JobStore {
             .first { $0.optionalInteger(0) } ?? nil
     }
 
+    /// How many jobs are queued on each backend (backends with none left out).
+    public func queuedByBackend() throws -> [String: Int] {
+        let rows = try connection.statement("SELECT backend, count(*) FROM jobs WHERE state = 'queued' GROUP BY backend").rows([]) { ($0.text(0), $0.int(1)) }
+        return Dictionary(rows, uniquingKeysWith: +)
+    }
+
     /// How many jobs are in each state.
     public func counts() throws -> [JobState: Int] {
         var counts: [JobState: Int] = [:]

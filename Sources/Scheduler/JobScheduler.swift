@@ -48,6 +48,21 @@ package final class JobScheduler: Sendable {
         lanes.first { $0.name == name }
     }
 
+    /// How backend `name` has been doing; nil for a name it does not run.
+    package func health(ofBackend name: String) -> UpstreamHealth? {
+        lane(named: name)?.health
+    }
+
+    /// Whether backend `name` needs the API key; nil for a name it does not run.
+    package func needsKey(backend name: String) -> Bool? {
+        lane(named: name)?.needsKey
+    }
+
+    /// How many jobs wait on each backend.
+    package func queuedByBackend() async throws -> [String: Int] {
+        try await store.perform { store in try store.queuedByBackend() }
+    }
+
     /// The defaults new jobs get now.
     package var defaults: JobDefaults { liveDefaults.withLock { $0 } }
 
@@ -180,7 +195,7 @@ package final class JobScheduler: Sendable {
     package var runningCount: Int { state.withLock { $0.running.count } }
 
     /// Jobs of backend `name` being worked on now.
-    func runningCount(in name: String) -> Int {
+    package func runningCount(in name: String) -> Int {
         state.withLock { state in state.running.values.count { $0.lane == name } }
     }
 
