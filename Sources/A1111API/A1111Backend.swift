@@ -12,7 +12,10 @@ package struct A1111Backend: ImageBackend {
     }
 
     package var description: BackendDescription {
-        BackendDescription(kind: "a1111", rules: .a1111, imageToImage: true, reportsSeeds: true, delivery: .bytes, defaultConcurrency: 1)
+        // The key is optional: only a server started with --api-auth asks for one.
+        BackendDescription(
+            kind: "a1111", rules: .a1111, imageToImage: true, reportsSeeds: true, delivery: .bytes, defaultConcurrency: 1, requiresKey: false
+        )
     }
 
     /// Models by title, samplers and schedulers by name.

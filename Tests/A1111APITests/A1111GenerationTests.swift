@@ -83,6 +83,7 @@ import TestSupport
         let description = backend.description
         #expect(description.kind == "a1111" && description.delivery == .bytes && description.reportsSeeds && description.imageToImage)
         #expect(description.defaultConcurrency == 1 && description.rules == .a1111)
+        #expect(!description.requiresKey, "a server without --api-auth takes no key")
         let rules = BackendRules.a1111
         #expect(rules.textToImageSteps == 1...150 && rules.textToImageDefaultSteps == 20 && rules.textToImageDefaultGuidance == 7)
         #expect(!rules.textToImageGuidanceIsWhole && rules.takesSeed && rules.takesScheduler && rules.textToImageTakesSize)
