@@ -10,7 +10,9 @@ import VisionCraftAPI
 /// `{"detail": [{"loc", "msg"}]}`; 401 for a wrong `--api-auth` user or
 /// password; 400 or 404 "Sampler not found"; 404 "Model not found" on some
 /// forks; 500 for whatever failed while generating, and for an init image
-/// it cannot use (`decode_base64_to_image`).
+/// it cannot use (`decode_base64_to_image`). stable-diffusion.cpp's
+/// `sd-server` answers `{"error": message}` (400) and `{"error":
+/// "server_error", "message": ...}` (500).
 enum A1111Failures {
     /// A non-2xx answer, classified. Every text is scrubbed of `keys` and
     /// capped (`UpstreamText`).
@@ -80,8 +82,10 @@ enum A1111Failures {
                 return loc.isEmpty ? text : "\(loc.joined(separator: ".")): \(text)"
             }.joined(separator: "; ")
         }
-        if message.isEmpty, let errors = json["errors"]?.stringValue { message = errors }
-        if message.isEmpty, let error = json["error"]?.stringValue { message = error }
+        // A1111's str(e), then stable-diffusion.cpp's `{"error", "message"}`.
+        for key in ["errors", "message", "error"] where message.isEmpty {
+            message = json[key]?.stringValue ?? ""
+        }
         return (UpstreamText.scrubbed(message, keys: keys), field)
     }
 

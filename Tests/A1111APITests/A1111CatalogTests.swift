@@ -66,4 +66,28 @@ import Testing
             #expect(fake.requests(to: "/sdapi/v1/sd-models").count == 2 + index, "the lists were asked again once")
         }
     }
+
+    @Test func concurrentCallersShareOneFetchAndAFailureIsRememberedAWhile() async throws {
+        let fake = try FakeA1111()
+        let backend = A1111Backend(client: try fake.client())
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<10 { group.addTask { try await backend.catalog().models.count } }
+            for try await count in group { #expect(count == 2) }
+        }
+        #expect(fake.requests(to: "/sdapi/v1/sd-models").count == 1)
+        fake.override { _ in .response(.json(["detail": "loading"], status: .serviceUnavailable)) }
+        backend.invalidateCatalog()
+        for _ in 0..<3 {
+            await #expect(throws: BackendFailure.transient("HTTP 503: loading", retryAfter: nil)) { _ = try await backend.catalog() }
+        }
+        #expect(backend.catalogIsSettled, "the failure is at hand: resolving does not wait on the server")
+        #expect(fake.requests(to: "/sdapi/v1/sd-models").count == 2, "asked once for the three calls")
+    }
+
+    @Test func namesThatDifferOnlyInCaseAreNotGuessedBetween() async throws {
+        let fake = try FakeA1111(.init(models: [("Dreamshaper [1]", "dreamshaper"), ("DreamShaper [1]", "DreamShaper")]))
+        let backend = A1111Backend(client: try fake.client())
+        #expect(try await backend.resolved(.init(prompt: "p", model: "DreamShaper")).model == "DreamShaper [1]", "as spelt")
+        await #expect(throws: BackendFailure.self) { _ = try await backend.resolved(.init(prompt: "p", model: "dreamshaper [1]")) }
+    }
 }

@@ -60,6 +60,8 @@ import VisionCraftAPI
             .response(.json(["detail": [["loc": ["body", "sampler_name"], "msg": "str type expected", "type": "type_error.str"]]], status: .unprocessableContent))
         }
         #expect(await Self.failure(fake) == .invalid("HTTP 422: sampler_name: str type expected", field: "sampler"), "A1111's name, our field")
+        fake.override { _ in .response(.json(["error": "width and height must be positive"], status: .badRequest)) }
+        #expect(await Self.failure(fake) == .invalid("HTTP 400: width and height must be positive", field: nil), "stable-diffusion.cpp's shape")
         fake.override { _ in FakeA1111.error(500, "Requests not allowed") }
         #expect(
             await Self.failure(fake, .init(prompt: "a cat", initImage: .url("https://example.com/cat.png")))
@@ -81,6 +83,8 @@ import VisionCraftAPI
         #expect(await Self.failure(fake) == .transient("HTTP 503: CUDA out of memory", retryAfter: .seconds(7)))
         fake.override { _ in FakeA1111.error(500, "", kind: "RuntimeError") }
         #expect(await Self.failure(fake)?.kind == .transient)
+        fake.override { _ in .response(.json(["error": "server_error", "message": "out of VRAM"], status: .internalServerError)) }
+        #expect(await Self.failure(fake) == .transient("HTTP 500: out of VRAM", retryAfter: nil), "stable-diffusion.cpp's shape")
         fake.override { _ in .resetConnection }
         #expect(await Self.failure(fake)?.kind == .transient)
         fake.override { _ in .truncated(.json(["images": [], "info": "{}"]), bodyBytes: 5) }

@@ -2,6 +2,7 @@ import A1111API
 import Backends
 import JSON
 import Jobs
+import Posix
 import Testing
 import TestSupport
 
@@ -53,6 +54,20 @@ import TestSupport
         #expect(fake.requests(to: "/sdapi/v1/img2img").last?.header("authorization") == nil, "no key, no Authorization")
         guard case .images(let images) = outcome else { Issue.record("\(outcome)"); return }
         #expect(images.count == 2 && images.allSatisfy { $0.seed != nil && $0.parameters != nil })
+    }
+
+    @Test func aLocalInitImageThatComesNamedIsReadAndSent() async throws {
+        let fake = try FakeA1111()
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = folder.path + "/start.png"
+        try FileSystem.writeFileAtomically(path, FakeA1111.png(5))
+        _ = try await A1111Backend(client: try fake.client()).generate(GenerationRequest(prompt: "a cat", initImage: .file(path)), key: nil)
+        let encoded = try #require(try fake.lastBody("/sdapi/v1/img2img")["init_images"]?.arrayValue?.first?.stringValue)
+        #expect(try decodeBase64(encoded) == FakeA1111.png(5))
+        let missing = GenerationRequest(prompt: "a cat", initImage: .file(folder.path + "/gone.png"))
+        await #expect(throws: BackendFailure.self) { _ = try await A1111Backend(client: try fake.client()).generate(missing, key: nil) }
+        #expect(fake.requests(to: "/sdapi/v1/img2img").count == 1, "nothing sent for a file that is not there")
     }
 
     @Test func whatARequestLeavesOutGetsTheRulesDefaultsOrTheServersOwn() async throws {
