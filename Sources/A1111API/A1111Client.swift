@@ -182,6 +182,17 @@ package final class A1111Client: Sendable {
         return json
     }
 
+    // MARK: Progress
+
+    /// How far the server is with the generation it runs now (without its
+    /// preview image, which would come in base64 on every poll).
+    package func progress(key: String?) async throws(BackendFailure) -> A1111Progress {
+        let request = HTTPClientRequest(url: "\(configuration.baseURL)/sdapi/v1/progress?skip_current_image=true", timeouts: configuration.timeouts)
+        let response = try await send(request, key: key)
+        guard let json = try? JSONParser.parse(response.body) else { throw .protocolViolation("GET /sdapi/v1/progress did not answer JSON") }
+        return try A1111Progress.read(json)
+    }
+
     // MARK: Generation
 
     /// `POST /sdapi/v1/txt2img`, or `/img2img` with an init image: the

@@ -92,6 +92,17 @@ import TestSupport
         #expect(images.map(\.parameters) == [7, 8].map { FakeA1111.infotext("a cat", seed: $0, sampler: "Euler") })
     }
 
+    @Test func progressSaysHowFarTheRunningGenerationIsWithoutItsPreview() async throws {
+        let fake = try FakeA1111(.init(auth: "alice:s3cret-pass"))
+        let progress = try await fake.client().progress(key: "alice:s3cret-pass")
+        #expect(progress == A1111Progress(fraction: 0.25, remaining: .milliseconds(12_500), busy: true))
+        #expect(fake.requests(to: "/sdapi/v1/progress").last?.target.contains("skip_current_image=true") == true)
+        fake.override { _ in .response(.json(["progress": 0, "eta_relative": 0, "state": ["job_count": 0], "textinfo": nil])) }
+        #expect(try await fake.client().progress(key: "alice:s3cret-pass") == A1111Progress(fraction: 0, remaining: .zero, busy: false))
+        fake.override { _ in .response(.json(["state": [:]])) }
+        await #expect(throws: BackendFailure.self) { _ = try await fake.client().progress(key: "alice:s3cret-pass") }
+    }
+
     @Test func theBackendSaysWhatItIsAndDownloadsNothing() async throws {
         let fake = try FakeA1111()
         let backend = A1111Backend(client: try fake.client())

@@ -103,6 +103,11 @@ final class FakeA1111: Sendable {
             return .response(.json(.array(schedulers.map { name, label in
                 ["name": .string(name), "label": .string(label), "aliases": nil, "default_rho": -1, "need_inner_model": false]
             })))
+        case ("GET", "/sdapi/v1/progress"):
+            return .response(.json([
+                "progress": 0.25, "eta_relative": 12.5, "state": ["job_count": 1, "sampling_step": 5, "sampling_steps": 20],
+                "current_image": request.target.contains("skip_current_image=true") ? nil : .string(Base64.encode(png(0))), "textinfo": nil,
+            ]))
         case ("POST", "/sdapi/v1/txt2img"), ("POST", "/sdapi/v1/img2img"):
             return generation(request, settings)
         default:
