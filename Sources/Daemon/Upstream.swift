@@ -1,3 +1,4 @@
+import A1111API
 import Backends
 import Configuration
 import HTTPClient
@@ -100,9 +101,9 @@ final class Upstream: Sendable {
             case .visioncraft:
                 backend = VisionCraftBackend(client: VisionCraftClient(configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http))
             case .a1111:
-                http.shutdown()
-                emulator?.stop()
-                throw DaemonError(.configuration, "backends.\(plan.name): kind a1111 is not built into this visioncraftd")
+                // No key yet: a server started with --api-auth refuses the
+                // jobs with a message saying so.
+                backend = A1111Backend(client: A1111Client(configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http))
             }
             let implicit = plans.count == 1 && plan.name == JobField.implicitBackend
             running.append(Running(
