@@ -14,7 +14,9 @@ struct KeyCommand: Command {
     )
 
     /// Whose key; shared by the three subcommands.
-    static let backendOption = Option(long: "backend", valueName: "NAME", help: "A backend from 'vcctl backends' (default: the daemon's default).")
+    static let backendOption = Option(
+        long: "backend", valueName: "NAME", help: "A backend from 'vcctl backends' (default: the daemon's default).", completion: .dynamic("backends")
+    )
 
     init(_ arguments: ParsedArguments) throws {}
 
