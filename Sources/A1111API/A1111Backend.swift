@@ -14,7 +14,8 @@ package struct A1111Backend: ImageBackend {
     package var description: BackendDescription {
         // The key is optional: only a server started with --api-auth asks for one.
         BackendDescription(
-            kind: "a1111", rules: .a1111, imageToImage: true, reportsSeeds: true, delivery: .bytes, defaultConcurrency: 1, requiresKey: false
+            kind: "a1111", rules: .a1111, imageToImage: true, reportsSeeds: true, delivery: .bytes, defaultConcurrency: 1, requiresKey: false,
+            reportsProgress: true
         )
     }
 
@@ -46,6 +47,14 @@ package struct A1111Backend: ImageBackend {
 
     package func generate(_ request: GenerationRequest, key: String?) async throws(BackendFailure) -> GenerationOutcome {
         .images(try await client.generate(request, key: key))
+    }
+
+    /// `GET /sdapi/v1/progress`, while the server is busy; nil when it is
+    /// idle or cannot be asked (progress is a courtesy: a failure here
+    /// changes nothing for the job).
+    package func progress(key: String?) async -> GenerationProgress? {
+        guard let now = try? await client.progress(key: key), now.busy else { return nil }
+        return GenerationProgress(fraction: now.fraction, remaining: now.remaining)
     }
 
     /// Never called: the images come in the answer (`delivery` `.bytes`).

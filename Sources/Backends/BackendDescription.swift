@@ -26,10 +26,13 @@ public struct BackendDescription: Sendable, Equatable {
     /// Whether it needs an API key to generate (jobs wait for one); a
     /// backend whose key is optional gets nil when none is set.
     public var requiresKey: Bool
+    /// Whether it says how far a generation is while it runs
+    /// (`ImageBackend.progress`), which the scheduler then asks about every second.
+    public var reportsProgress: Bool
 
     public init(
         kind: String, rules: BackendRules, imageToImage: Bool, reportsSeeds: Bool, delivery: ImageDelivery, defaultConcurrency: Int,
-        requiresKey: Bool = true
+        requiresKey: Bool = true, reportsProgress: Bool = false
     ) {
         self.kind = kind
         self.rules = rules
@@ -38,5 +41,6 @@ public struct BackendDescription: Sendable, Equatable {
         self.delivery = delivery
         self.defaultConcurrency = defaultConcurrency
         self.requiresKey = requiresKey
+        self.reportsProgress = reportsProgress
     }
 }

@@ -36,9 +36,16 @@ public protocol ImageBackend: Sendable {
 
     /// Downloads one image a `.urls` outcome named.
     func fetch(_ url: String) async throws(DownloadError) -> FetchedImage
+
+    /// How far the generation running now is, for a backend whose
+    /// description says it reports progress; nil when it cannot say now.
+    func progress(key: String?) async -> GenerationProgress?
 }
 
 extension ImageBackend {
+    /// For services that do not report progress.
+    public func progress(key: String?) async -> GenerationProgress? { nil }
+
     /// For services that never answer with a remote job.
     public func follow(remote id: String, key: String?) async throws(BackendFailure) -> GenerationOutcome {
         throw .protocolViolation("the \(description.kind) backend named a remote job (\(id)) but cannot follow one")

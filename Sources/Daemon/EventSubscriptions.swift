@@ -1,3 +1,4 @@
+import Backends
 import JobStore
 import JSON
 import JSONRPC
@@ -33,13 +34,16 @@ final class EventSubscriptions: Sendable {
 
     var count: Int { subscribers.withLock { $0.count } }
 
-    /// Sends `job`'s change to every subscriber (from whichever thread changed it).
-    func publish(_ job: JobRecord) {
-        let update = JobUpdated(
+    /// Sends `job`'s change, or its generation's progress, to every
+    /// subscriber (from whichever thread changed it).
+    func publish(_ job: JobRecord, progress: GenerationProgress? = nil) {
+        var update = JobUpdated(
             id: job.id, state: job.state, imagesDone: job.imagesDone, imageCount: job.imageCount, attempts: job.attempts,
             nextAttemptAt: job.state == .queued ? job.nextAttemptAt.map { WallClock(milliseconds: $0).iso8601 } : nil,
             error: job.error.map { JobInfo.Failure(kind: $0.kind, message: $0.message) }
         )
+        update.progress = progress?.fraction
+        update.remainingSeconds = progress?.remaining?.seconds
         let notification = RPCNotification(method: JobUpdated.method, params: update.params)
         subscribers.withLock { subscribers in
             for (id, var subscriber) in subscribers {

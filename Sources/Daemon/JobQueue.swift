@@ -49,7 +49,7 @@ final class JobQueue: Sendable {
             defaultBackend: upstream.defaultBackend.name, keys: keys, configuration: configuration, plugins: plugins
         ) { log.info($0) }
         let subscriptions = EventSubscriptions(bufferLimit: options.eventBufferLimit)
-        _ = scheduler.events.subscribe { job in subscriptions.publish(job) }
+        _ = scheduler.events.subscribe { job, progress in subscriptions.publish(job, progress: progress) }
         do {
             try scheduler.start()
         } catch {

@@ -1,3 +1,4 @@
+import Backends
 import Jobs
 import JobStore
 import Posix
@@ -6,7 +7,7 @@ import Posix
 /// connections) and `job.wait` callers waiting for one job to finish.
 package final class JobEventHub: Sendable {
     private struct State {
-        var subscribers: [UInt64: @Sendable (JobRecord) -> Void] = [:]
+        var subscribers: [UInt64: @Sendable (JobRecord, GenerationProgress?) -> Void] = [:]
         var waiters: [String: [Waiter]] = [:]
         var nextID: UInt64 = 0
     }
@@ -25,9 +26,10 @@ package final class JobEventHub: Sendable {
 
     package init() {}
 
-    /// Calls `handler` with every changed job (on the thread that changed it:
-    /// keep it short and non-blocking). Returns the subscription's id.
-    package func subscribe(_ handler: @escaping @Sendable (JobRecord) -> Void) -> UInt64 {
+    /// Calls `handler` with every changed job, and with a running job's
+    /// progress while its backend reports it (on the thread that changed
+    /// it: keep it short and non-blocking). Returns the subscription's id.
+    package func subscribe(_ handler: @escaping @Sendable (JobRecord, GenerationProgress?) -> Void) -> UInt64 {
         state.withLock { state in
             state.nextID += 1
             state.subscribers[state.nextID] = handler
@@ -41,7 +43,7 @@ package final class JobEventHub: Sendable {
 
     /// Tells everyone that `job` changed.
     package func publish(_ job: JobRecord) {
-        let (handlers, finished) = state.withLock { state -> ([@Sendable (JobRecord) -> Void], [Waiter]) in
+        let (handlers, finished) = state.withLock { state -> ([@Sendable (JobRecord, GenerationProgress?) -> Void], [Waiter]) in
             var finished: [Waiter] = []
             if let waiting = state.waiters[job.id] {
                 finished = waiting.filter { $0.ends(job) }
@@ -50,11 +52,18 @@ package final class JobEventHub: Sendable {
             }
             return (Array(state.subscribers.values), finished)
         }
-        for handler in handlers { handler(job) }
+        for handler in handlers { handler(job, nil) }
         for waiter in finished {
             waiter.timer?.cancel()
             waiter.continuation.resume(returning: true)
         }
+    }
+
+    /// Tells subscribers how far running `job`'s generation is (waiters
+    /// wait for changes of the job itself, which this is not).
+    package func publish(_ job: JobRecord, progress: GenerationProgress) {
+        let handlers = state.withLock { Array($0.subscribers.values) }
+        for handler in handlers { handler(job, progress) }
     }
 
     /// Waits until job `id` is published in a state that `ends` accepts

@@ -114,6 +114,8 @@ struct JobRunner: Sendable {
         } catch {
             return .cancelled
         }
+        let progress = lane.backend.description.reportsProgress ? reportProgress(of: current, key: key) : nil
+        defer { progress?.cancel() }
         let answer: Result<GenerationOutcome, BackendFailure>
         do throws(BackendFailure) {
             var outcome = try await lane.backend.generate(call, key: key)
@@ -173,6 +175,21 @@ struct JobRunner: Sendable {
         }
         return nil
     }
+
+    /// Asks the backend every second how far the generation is, and tells
+    /// the job's subscribers, until cancelled (when the call returns).
+    private func reportProgress(of job: JobRecord, key: String?) -> Task<Void, Never> {
+        let (backend, events) = (lane.backend, scheduler.events)
+        return Task {
+            while (try? await Task.sleep(for: Self.progressInterval)) != nil {
+                guard let now = await backend.progress(key: key), !Task.isCancelled else { continue }
+                events.publish(job, progress: now)
+            }
+        }
+    }
+
+    /// How often a running generation's progress is asked for.
+    static let progressInterval: Duration = .seconds(1)
 
     /// Why `save` did not save an image.
     private enum NotSaved {

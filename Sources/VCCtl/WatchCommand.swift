@@ -81,6 +81,10 @@ struct WatchCommand: Command {
 
     static func line(_ update: JobUpdated) -> String {
         var line = "\(update.id)  \(update.state)  \(update.imagesDone)/\(update.imageCount)"
+        if let progress = update.progress {
+            line += "  \(Int((progress * 100).rounded()))%"
+            if let left = update.remainingSeconds { line += " (\(Int(left.rounded(.up))) s left)" }
+        }
         if let next = update.nextAttemptAt { line += "  retry at \(next)" }
         if let error = update.error { line += "  \(error.kind): \(error.message)" }
         return TerminalText.visible(line) + "\n"

@@ -111,6 +111,36 @@ import TestSupport
         }
     }
 
+    /// While a backend that reports progress generates, subscribers hear
+    /// how far it is; a backend that does not is never asked.
+    @Test func aRunningGenerationsProgressReachesSubscribers() async throws {
+        let release = ThreadCondition(false)
+        defer { release.update { $0 = true } }
+        let image = GeneratedImage(try Self.png(8))
+        let halfway = GenerationProgress(fraction: 0.5, remaining: .seconds(3))
+        let backend = FakeBackend(reportsProgress: true, progress: { halfway }) { _, _ throws(BackendFailure) in
+            await offPoolWait(release)
+            return .images([image])
+        }
+        try await Self.running(backend) { scheduler, _ in
+            let seen = ThreadCondition<[GenerationProgress]>([])
+            _ = scheduler.events.subscribe { _, progress in
+                if let progress { seen.update { $0.append(progress) } }
+            }
+            let submitted = try await scheduler.submit(JobRequest(prompt: "slow"))
+            #expect(try await offPool { seen.wait(timeout: TestTime.scaled(.seconds(30))) { !$0.isEmpty } }, "progress while it runs")
+            release.update { $0 = true }
+            #expect(try await Self.finished(scheduler, submitted.id).state == .succeeded)
+            #expect(seen.read { $0.first } == halfway)
+        }
+        let quiet = FakeBackend { _, _ throws(BackendFailure) in .images([image]) }
+        let quick = try await Self.running(quiet) { scheduler, _ in
+            try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "quick")).id).state
+        }
+        #expect(quick == .succeeded)
+        #expect(quiet.progressAsked == 0)
+    }
+
     @Test func urlsAreFetchedThroughTheBackend() async throws {
         let png = try Self.png(8).bytes
         let backend = FakeBackend(delivery: .urls, downloads: ["u1": png, "u2": png]) { _, _ throws(BackendFailure) in .urls(["u1", "u2"]) }

@@ -14,12 +14,15 @@ final class FakeBackend: ImageBackend {
     private let answer: Answer
     private let followAnswer: @Sendable (String) async throws(BackendFailure) -> GenerationOutcome
     private let downloads: [String: [UInt8]]
+    private let progressAnswer: @Sendable () -> GenerationProgress?
+    private let progressCalls = Lock(0)
     private let calls = Lock<[GenerationRequest]>([])
     private let keysSent = Lock<[String?]>([])
     private let fetches = Lock<[String]>([])
 
     init(
-        kind: String = "fake", requiresKey: Bool = true, delivery: BackendDescription.ImageDelivery = .bytes, downloads: [String: [UInt8]] = [:],
+        kind: String = "fake", requiresKey: Bool = true, reportsProgress: Bool = false, progress: @escaping @Sendable () -> GenerationProgress? = { nil },
+        delivery: BackendDescription.ImageDelivery = .bytes, downloads: [String: [UInt8]] = [:],
         follow: @escaping @Sendable (String) async throws(BackendFailure) -> GenerationOutcome = { id throws(BackendFailure) in
             throw .protocolViolation("no remote job \(id)")
         },
@@ -27,8 +30,9 @@ final class FakeBackend: ImageBackend {
     ) {
         description = BackendDescription(
             kind: kind, rules: .visionCraft, imageToImage: true, reportsSeeds: false, delivery: delivery, defaultConcurrency: 1,
-            requiresKey: requiresKey
+            requiresKey: requiresKey, reportsProgress: reportsProgress
         )
+        progressAnswer = progress
         self.answer = answer
         followAnswer = follow
         self.downloads = downloads
@@ -38,6 +42,8 @@ final class FakeBackend: ImageBackend {
     var requests: [GenerationRequest] { calls.withLock { $0 } }
     /// The key each generation call was given, in order.
     var keys: [String?] { keysSent.withLock { $0 } }
+    /// How many times progress was asked for.
+    var progressAsked: Int { progressCalls.withLock { $0 } }
     /// The URLs fetched so far, in order.
     var fetched: [String] { fetches.withLock { $0 } }
 
@@ -60,6 +66,11 @@ final class FakeBackend: ImageBackend {
 
     func follow(remote id: String, key: String?) async throws(BackendFailure) -> GenerationOutcome {
         try await followAnswer(id)
+    }
+
+    func progress(key: String?) async -> GenerationProgress? {
+        progressCalls.withLock { $0 += 1 }
+        return progressAnswer()
     }
 
     func fetch(_ url: String) async throws(DownloadError) -> FetchedImage {

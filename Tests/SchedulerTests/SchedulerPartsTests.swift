@@ -170,7 +170,7 @@ import TestSupport
     @Test func waitersHearTheEndAndSubscribersEverything() async throws {
         let hub = JobEventHub()
         let seen = ThreadCondition<[String]>([])
-        let subscription = hub.subscribe { job in seen.update { $0.append("\(job.id):\(job.state.rawValue)") } }
+        let subscription = hub.subscribe { job, _ in seen.update { $0.append("\(job.id):\(job.state.rawValue)") } }
         let waiter = try await startWaiting(hub, "a")
         hub.publish(record("a", .running))
         hub.publish(record("b", .succeeded))

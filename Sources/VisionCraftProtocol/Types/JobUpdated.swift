@@ -17,6 +17,10 @@ package struct JobUpdated: Sendable, Equatable {
     package var nextAttemptAt: String?
     /// The last failure (the reason for a retry, or for the failure).
     package var error: JobInfo.Failure?
+    /// While a generation runs on a backend that says: how far it is, 0 to
+    /// 1, and the seconds it estimates are left. Absent on other events.
+    package var progress: Double?
+    package var remainingSeconds: Double?
 
     package init(id: String, state: JobState, imagesDone: Int, imageCount: Int, attempts: Int, nextAttemptAt: String?, error: JobInfo.Failure?) {
         self.id = id
@@ -35,6 +39,8 @@ package struct JobUpdated: Sendable, Equatable {
         ]
         if let nextAttemptAt { object["next_attempt_at"] = .string(nextAttemptAt) }
         if let error { object["error"] = ["kind": .string(error.kind.rawValue), "message": .string(error.message)] }
+        if let progress, let number = JSONNumber(progress) { object["progress"] = .number(number) }
+        if let remainingSeconds, let number = JSONNumber(remainingSeconds) { object["remaining_seconds"] = .number(number) }
         return .object(object)
     }
 
@@ -46,6 +52,8 @@ package struct JobUpdated: Sendable, Equatable {
         imageCount = try reader.required("image_count", try reader.integer("image_count"))
         attempts = try reader.required("attempts", try reader.integer("attempts"))
         nextAttemptAt = try reader.string("next_attempt_at")
+        progress = try reader.number("progress", in: 0...1)
+        remainingSeconds = try reader.number("remaining_seconds", in: 0...Double.greatestFiniteMagnitude)
         if let failure = reader.value("error") {
             var error = try FieldReader(failure, path: "params.error")
             self.error = JobInfo.Failure(kind: try error.required("kind", try error.enumeration("kind", FailureKind.self)), message: try error.required("message", try error.string("message")))
