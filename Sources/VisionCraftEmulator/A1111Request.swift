@@ -141,10 +141,16 @@ struct A1111Request: Sendable {
     }
 
     /// Reads a body; the errors are FastAPI's 422 (`{"detail": [...]}`).
-    static func parse(_ body: [UInt8], mode: Mode) -> Result<A1111Request, ValidationErrors> {
+    /// FastAPI parses JSON only without a Content-Type or with a JSON one:
+    /// `curl -d` (a form's type) sends a string where the model wants a dict.
+    static func parse(_ body: [UInt8], contentType: String?, mode: Mode) -> Result<A1111Request, ValidationErrors> {
         var errors = ValidationErrors()
-        if body.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) {
+        if body.isEmpty {
             errors.add(location: [], "field required", type: "value_error.missing")
+            return .failure(errors)
+        }
+        if let contentType, !isJSON(contentType) {
+            errors.add(location: [], "value is not a valid dict", type: "type_error.dict")
             return .failure(errors)
         }
         let object: JSONObject
@@ -169,6 +175,12 @@ struct A1111Request: Sendable {
             }
         }
         return errors.isEmpty ? .success(A1111Request(mode: mode, values: values)) : .failure(errors)
+    }
+
+    /// `application/json` or `application/*+json`, parameters aside.
+    static func isJSON(_ contentType: String) -> Bool {
+        let type = contentType.split(separator: ";", maxSplits: 1).first.map { pythonStrip(String($0)).lowercased() } ?? ""
+        return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
     }
 
     /// Pydantic 1's validators for one value (null was handled: every field is Optional).

@@ -208,7 +208,7 @@ final class A1111Service: Sendable {
 
     private func generate(_ request: HTTPRequest, mode: A1111Request.Mode) async -> HTTPReply {
         let parsed: A1111Request
-        switch A1111Request.parse(request.body, mode: mode) {
+        switch A1111Request.parse(request.body, contentType: request.header("content-type"), mode: mode) {
         case .success(let valid): parsed = valid
         case .failure(let errors): return .response(.json(errors.body, status: .unprocessableContent))
         }

@@ -23,9 +23,11 @@ func txt2imgBody(_ overrides: JSONObject = [:]) -> String {
 }
 
 /// A request with extra header lines, sent raw.
-func rawRequest(_ client: RawHTTPClient, _ method: String, _ target: String, headers: [String] = [], body: String? = nil) throws -> ReceivedResponse {
+func rawRequest(
+    _ client: RawHTTPClient, _ method: String, _ target: String, headers: [String] = [], body: String? = nil, contentType: String = "application/json"
+) throws -> ReceivedResponse {
     var text = "\(method) \(target) HTTP/1.1\r\nHost: test\r\n" + headers.map { "\($0)\r\n" }.joined()
-    if let body { text += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+    if let body { text += "Content-Type: \(contentType)\r\nContent-Length: \(body.utf8.count)\r\n" }
     try client.send(text + "\r\n" + (body ?? ""))
     return try client.readResponse()
 }
@@ -220,13 +222,15 @@ struct A1111Answer {
     @Test func wrongTypesAreFastAPIs422AndLooseOnesAreCoerced() async throws {
         let emulator = try startA1111()
         defer { emulator.stop() }
-        let (wrong, notObject, empty, coerced) = try await offPool {
+        let (wrong, notObject, empty, coerced, form) = try await offPool {
             let client = try RawHTTPClient(port: emulator.port)
             return (
                 try client.request("POST", "/sdapi/v1/txt2img", body: txt2imgBody(["steps": "many", "cfg_scale": [], "styles": ["a", ["b"]]])),
                 try client.request("POST", "/sdapi/v1/txt2img", body: "[1]"),
                 try client.request("POST", "/sdapi/v1/txt2img", body: ""),
-                try client.request("POST", "/sdapi/v1/txt2img", body: txt2imgBody(["steps": "12", "width": 64.9, "prompt": 5, "no_such_field": true]))
+                try client.request("POST", "/sdapi/v1/txt2img", body: txt2imgBody(["steps": "12", "width": 64.9, "prompt": 5, "no_such_field": true])),
+                // curl -d's type: FastAPI does not parse the body as JSON.
+                try rawRequest(client, "POST", "/sdapi/v1/txt2img", body: txt2imgBody(), contentType: "application/x-www-form-urlencoded")
             )
         }
         #expect(wrong.status == 422)
@@ -240,7 +244,8 @@ struct A1111Answer {
         #expect(answer.info["width"] == 64)
         #expect(answer.info["prompt"] == "5")
         #expect(answer.parameters["no_such_field"] == nil, "unknown fields are ignored")
-        #expect(emulator.statistics["POST /sdapi/v1/txt2img"]?[422] == 3)
+        #expect(try details(form) == ["body:type_error.dict"])
+        #expect(emulator.statistics["POST /sdapi/v1/txt2img"]?[422] == 4)
     }
 
     @Test func basicAuthGuardsEveryRouteWithA1111sErrors() async throws {
