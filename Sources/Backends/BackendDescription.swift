@@ -23,13 +23,20 @@ public struct BackendDescription: Sendable, Equatable {
     public var delivery: ImageDelivery
     /// How many requests it is sent at once unless configured otherwise.
     public var defaultConcurrency: Int
+    /// Whether it needs an API key to generate (jobs wait for one); a
+    /// backend whose key is optional gets nil when none is set.
+    public var requiresKey: Bool
 
-    public init(kind: String, rules: BackendRules, imageToImage: Bool, reportsSeeds: Bool, delivery: ImageDelivery, defaultConcurrency: Int) {
+    public init(
+        kind: String, rules: BackendRules, imageToImage: Bool, reportsSeeds: Bool, delivery: ImageDelivery, defaultConcurrency: Int,
+        requiresKey: Bool = true
+    ) {
         self.kind = kind
         self.rules = rules
         self.imageToImage = imageToImage
         self.reportsSeeds = reportsSeeds
         self.delivery = delivery
         self.defaultConcurrency = defaultConcurrency
+        self.requiresKey = requiresKey
     }
 }

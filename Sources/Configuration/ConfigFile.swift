@@ -49,7 +49,10 @@ public struct ConfigFile: Sendable, Equatable {
             if line.first == "[" {
                 guard line.last == "]", line.count >= 2, line[1] != "[" else { throw ConfigError(line: number, "a section header is [name]") }
                 section = Self.string(Self.trim(line[1..<(line.count - 1)]))
-                guard Self.isBareKey(section) else { throw ConfigError(line: number, "'\(section)' is not a section name (letters, digits, _ and -)") }
+                // A dotted name is a table inside a table: [backends.forge].
+                guard section.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ Self.isBareKey(String($0)) }) else {
+                    throw ConfigError(line: number, "'\(section)' is not a section name (words of letters, digits, _ and -, joined by dots)")
+                }
                 continue
             }
             guard let equals = line.firstIndex(of: "=") else { throw ConfigError(line: number, "expected key = value") }

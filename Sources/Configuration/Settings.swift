@@ -38,6 +38,12 @@ public struct Settings: Sendable, Equatable {
     public var imageMemory = 1024
     public var maxInputMegapixels = 16
     public var maxOutputMegapixels = 64
+    // [backends.NAME] and default_backend
+    /// The backends the file configures, in its order; none: the one
+    /// backend `upstream.url` names (`BackendSettings.implicitName`).
+    public var backends: [BackendSettings] = []
+    /// The backend of jobs that name none; nil when `backends` is empty.
+    public var defaultBackend: String?
 
     public init() {}
 
@@ -117,7 +123,11 @@ public struct Settings: Sendable, Equatable {
     /// The settings a file gives; every key checked, unknown ones refused.
     public init(file: ConfigFile) throws(ConfigError) {
         self.init()
+        (backends, defaultBackend) = try BackendSettings.read(file)
         for entry in file.entries {
+            if entry.section.hasPrefix(BackendSettings.section + ".") || (entry.section.isEmpty && entry.key == BackendSettings.defaultKey) {
+                continue  // read above
+            }
             guard let key = Self.key(entry.name) else {
                 let close = Self.keys.filter { $0.section == entry.section }.map { String($0.name.dropFirst(entry.section.count + 1)) }
                 let hint = close.isEmpty ? "sections: " + Self.sections.joined(separator: ", ") : "keys of [\(entry.section)]: \(close.joined(separator: ", "))"

@@ -128,7 +128,7 @@ public final class Daemon: Sendable {
             throw DaemonError(.software, "the embedded Protocol/openrpc.json is not valid JSON (\(error)); this build is broken")
         }
 
-        let (paths, selection) = try resolveSettings()
+        let (paths, backends) = try resolveSettings()
         do {
             try FileSystem.makeDirectories(paths.stateDirectory, permissions: 0o700)
         } catch {
@@ -148,7 +148,12 @@ public final class Daemon: Sendable {
             throw DaemonError(.configuration, "cannot work from \(workingFolder): \(error)")
         }
 
-        let upstream = try Upstream.start(selection, options: options, log: log, emulatorPortFile: paths.emulatorPortFile)
+        if !options.settings.backends.isEmpty, let named = environment[Settings.upstreamEnvironment], !named.isEmpty {
+            log.warning("\(Settings.upstreamEnvironment) (\(named)) is not used: the configuration names backends, each with its url")
+        }
+        let upstream = try Upstream.start(
+            backends.plans, defaultName: backends.defaultName, options: options, log: log, emulatorPortFile: paths.emulatorPortFile
+        )
         services.started("the upstream") { upstream.stop() }
         let plugins = loadPlugins(paths)
         let queue = try JobQueue.start(
@@ -379,18 +384,17 @@ public final class Daemon: Sendable {
     }
 
     /// What the options, the configuration file and the environment resolve
-    /// to: the folders and the upstream. What `run` does first, and all that
+    /// to: the folders and the backends. What `run` does first, and all that
     /// `visioncraftd --check-config` does (`vcctl daemon restart` runs it
     /// before it stops a working daemon).
     ///
     /// - Throws: `DaemonError` (`.configuration`) saying what is wrong.
-    func resolveSettings() throws(DaemonError) -> (DaemonPaths, UpstreamSelection) {
+    func resolveSettings() throws(DaemonError) -> (DaemonPaths, (plans: [BackendPlan], defaultName: String)) {
         let paths = try DaemonPaths.resolve(options: options) { self.environment[$0] }
-        do {
-            return (paths, try UpstreamSelection.resolve(flag: options.upstream, configured: options.configuredUpstream) { self.environment[$0] })
-        } catch {
-            throw DaemonError(.configuration, error.description)
-        }
+        let backends = try BackendPlan.resolve(
+            options.settings, upstreamFlag: options.upstream, configuredUpstream: options.configuredUpstream
+        ) { self.environment[$0] }
+        return (paths, backends)
     }
 
     /// Checks what `run` would resolve first (`resolveSettings`), without

@@ -3,6 +3,7 @@ import JSON
 import JSONRPC
 import JSONRPCServer
 import Posix
+import Scheduler
 import VisionCraftProtocol
 
 /// The handlers of the daemon's methods.
@@ -47,12 +48,28 @@ struct DaemonMethods: Sendable {
             }
         }
         table.register(RPCDiscover.self) { _, _ in AnyResult(discoveryDocument) }
-        let backend = upstream.backend
+        let upstream = self.upstream
         table.register(ModelsList.self, .waiting) { parameters, _ in
-            try await Self.catalog("models", refresh: parameters.refresh, backend, \.models)
+            try await Self.catalog("models", parameters, upstream, \.models)
         }
         table.register(SamplersList.self, .waiting) { parameters, _ in
-            try await Self.catalog("samplers", refresh: parameters.refresh, backend, \.samplers)
+            try await Self.catalog("samplers", parameters, upstream, \.samplers)
+        }
+        let scheduler = queue.scheduler
+        let vault = queue.vault
+        // Counts the queue on the store's thread: off the event loop.
+        table.register(BackendsList.self, .waiting) { _, _ in
+            let queued = try await QueueMethods.storageMapped { try await scheduler.queuedByBackend() }
+            let key = vault.status().state
+            return BackendsList.Result(backends: upstream.backends.map { running in
+                BackendsList.Backend(
+                    name: running.name, kind: running.kind.rawValue, url: running.summary.url, emulator: running.summary.emulator,
+                    isDefault: running.name == upstream.defaultBackend.name, key: scheduler.needsKey(backend: running.name) == false ? "not_needed" : key,
+                    queued: queued[running.name] ?? 0, running: scheduler.runningCount(in: running.name), maxInFlight: running.maximumInFlight,
+                    requestsPerMinute: running.requestsPerMinute,
+                    health: Self.health(scheduler.health(ofBackend: running.name)?.snapshot() ?? UpstreamHealth.Snapshot())
+                )
+            })
         }
         queue.register(in: &table)
         plugins.register(in: &table)
@@ -60,12 +77,23 @@ struct DaemonMethods: Sendable {
         return table
     }
 
-    /// A list of the backend's catalog (kept by the backend; fetched again
-    /// first when asked), or its failure as an RPC error.
+    /// A list of the catalog of the backend `parameters` names, else the
+    /// default's (kept by the backend; fetched again first when asked), or
+    /// its failure as an RPC error.
     private static func catalog(
-        _ member: String, refresh: Bool, _ backend: any ImageBackend, _ list: KeyPath<BackendCatalog, [String]> & Sendable
+        _ member: String, _ parameters: CatalogListParameters, _ upstream: Upstream, _ list: KeyPath<BackendCatalog, [String]> & Sendable
     ) async throws(RPCError) -> CatalogListResult {
-        if refresh { backend.invalidateCatalog() }
+        var chosen = upstream.defaultBackend
+        if let name = parameters.backend {
+            guard let named = upstream.backend(named: name) else {
+                throw RPCError.invalidParams(
+                    field: "params.backend", "no backend is named '\(name)' (backends: \(upstream.backends.map(\.name).joined(separator: ", ")))"
+                )
+            }
+            chosen = named
+        }
+        let backend = chosen.backend
+        if parameters.refresh { backend.invalidateCatalog() }
         do throws(BackendFailure) {
             return CatalogListResult(member: member, names: try await backend.catalog()[keyPath: list])
         } catch {
@@ -73,17 +101,21 @@ struct DaemonMethods: Sendable {
         }
     }
 
-    /// The upstream and how the jobs found it.
+    /// The default backend and how the jobs found it.
     private func upstreamWithHealth() -> DaemonStatus.Upstream {
-        let now = queue.scheduler.health.snapshot()
-        func time(_ milliseconds: Int64?) -> String? { milliseconds.map { WallClock(milliseconds: $0).iso8601 } }
         var summary = upstream.summary
-        summary.health = DaemonStatus.Health(
+        summary.health = Self.health(queue.scheduler.health.snapshot())
+        return summary
+    }
+
+    /// A backend's health as the protocol shows it.
+    private static func health(_ now: UpstreamHealth.Snapshot) -> DaemonStatus.Health {
+        func time(_ milliseconds: Int64?) -> String? { milliseconds.map { WallClock(milliseconds: $0).iso8601 } }
+        return DaemonStatus.Health(
             lastSuccessAt: time(now.lastSuccessAt), lastFailureAt: time(now.lastFailureAt), lastFailureKind: now.lastFailureKind,
             lastFailureMessage: now.lastFailureMessage, pausedUntil: time(now.pausedUntil), pauseReason: now.pauseReason,
             nextAttemptAt: time(now.nextAttemptAt)
         )
-        return summary
     }
 
     func status() -> DaemonStatus.Result {

@@ -60,10 +60,15 @@ extension DaemonOptions {
         changedKeys(comparedWith: other).filter { name in Settings.key(name)?.live != true }
     }
 
-    /// The keys (not set by flags) whose value differs in `other`'s settings.
+    /// The keys (not set by flags) whose value differs in `other`'s settings;
+    /// the backends (`[backends.*]`, `default_backend`) count as one,
+    /// `backends`, which a reload does not apply.
     func changedKeys(comparedWith other: DaemonOptions) -> [String] {
-        Settings.keys.map(\.name).filter { key in
+        let changed = Settings.keys.map(\.name).filter { key in
             !commandLineKeys.contains(key) && settings.value(of: key) != other.settings.value(of: key)
         }
+        let backendsChanged = settings.backends.map(\.withoutLine) != other.settings.backends.map(\.withoutLine)
+            || settings.defaultBackend != other.settings.defaultBackend
+        return changed + (backendsChanged ? [BackendSettings.section] : [])
     }
 }

@@ -44,7 +44,11 @@ final class JobQueue: Sendable {
         let vault = KeyVault(filePath: paths.keyFile, environment: environment, emulator: upstream.summary.emulator, log: log)
         let configuration = options.schedulerConfiguration(outputDirectory: paths.outputDirectory)
         let scheduler = JobScheduler(
-            store: store, backend: upstream.backend, keys: vault, configuration: configuration, plugins: plugins
+            store: store,
+            backends: upstream.backends.map {
+                ConfiguredBackend(name: $0.name, backend: $0.backend, maximumInFlight: $0.maximumInFlight, requestsPerMinute: $0.requestsPerMinute)
+            },
+            defaultBackend: upstream.defaultBackend.name, keys: vault, configuration: configuration, plugins: plugins
         ) { log.info($0) }
         let subscriptions = EventSubscriptions(bufferLimit: options.eventBufferLimit)
         _ = scheduler.events.subscribe { job in subscriptions.publish(job) }

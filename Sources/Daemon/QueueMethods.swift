@@ -100,6 +100,11 @@ struct QueueMethods: Sendable {
         return KeyStatus.Result(state: status.state, source: status.source, masked: status.masked, reason: status.reason)
     }
 
+    /// Runs `body`, turning the store's errors into protocol errors.
+    static func storageMapped<T>(_ body: () async throws -> T) async throws -> T {
+        try await mapped(body)
+    }
+
     /// Runs `body`, turning the queue's errors into protocol errors.
     private static func mapped<T>(_ body: () async throws -> T) async throws -> T {
         do {

@@ -1,35 +1,73 @@
+import A1111API
 import Backends
+import Configuration
 import HTTPClient
+import Jobs
 import Posix
 import VisionCraftAPI
 import VisionCraftEmulator
 import VisionCraftProtocol
 
-/// The upstream the daemon talks to, running: its backend over the HTTP
-/// client and, for `--upstream emulator`, the emulator serving on a loopback
-/// port inside the daemon.
+/// The backends the daemon talks to, running: each over the one HTTP
+/// client and, for a VisionCraft backend whose URL is `emulator`, the
+/// emulator serving on a loopback port inside the daemon (one, shared).
 final class Upstream: Sendable {
-    /// What `daemon.status` reports.
-    let summary: DaemonStatus.Upstream
-    let backend: any ImageBackend
+    /// One backend, running.
+    struct Running: Sendable {
+        let name: String
+        let kind: BackendSettings.Kind
+        /// What `daemon.status` and `backends.list` report.
+        let summary: DaemonStatus.Upstream
+        let backend: any ImageBackend
+        /// Its jobs at once, and generations a minute (resolved).
+        let maximumInFlight: Int
+        let requestsPerMinute: Int
+    }
+
+    /// In the configuration's order.
+    let backends: [Running]
+    /// The one jobs that name none go to.
+    let defaultBackend: Running
     private let http: HTTPClient
     private let emulator: VisionCraftEmulator?
 
-    private init(summary: DaemonStatus.Upstream, backend: any ImageBackend, http: HTTPClient, emulator: VisionCraftEmulator?) {
-        self.summary = summary
-        self.backend = backend
+    /// The default backend's summary (`daemon.status`).
+    var summary: DaemonStatus.Upstream { defaultBackend.summary }
+    /// The default backend.
+    var backend: any ImageBackend { defaultBackend.backend }
+
+    private init(backends: [Running], defaultName: String, http: HTTPClient, emulator: VisionCraftEmulator?) {
+        self.backends = backends
+        defaultBackend = backends.first { $0.name == defaultName } ?? backends[0]
         self.http = http
         self.emulator = emulator
     }
 
-    /// Starts the emulator if selected and builds the backend. Logs, once, that
-    /// TLS verification is off when the options say so.
+    /// The backend named `name`.
+    func backend(named name: String) -> Running? {
+        backends.first { $0.name == name }
+    }
+
+    /// The one VisionCraft backend `selection` names, as a daemon whose
+    /// configuration names no backends runs it.
+    static func start(
+        _ selection: UpstreamSelection, options: DaemonOptions, log: Logger, emulatorPortFile: String? = nil
+    ) throws(DaemonError) -> Upstream {
+        try start(
+            [BackendPlan(name: JobField.implicitBackend, kind: .visioncraft, selection: selection)], defaultName: JobField.implicitBackend,
+            options: options, log: log, emulatorPortFile: emulatorPortFile
+        )
+    }
+
+    /// Starts the emulator if a backend selects it and builds every
+    /// backend. Logs, once, that TLS verification is off when the options
+    /// say so.
     ///
     /// The embedded emulator keeps its port across restarts when it can
     /// (remembered in `emulatorPortFile`): image URLs it handed out before a
     /// crash must still download after it.
     static func start(
-        _ selection: UpstreamSelection, options: DaemonOptions, log: Logger, emulatorPortFile: String? = nil
+        _ plans: [BackendPlan], defaultName: String, options: DaemonOptions, log: Logger, emulatorPortFile: String? = nil
     ) throws(DaemonError) -> Upstream {
         if let caFile = options.settings.caFile {
             guard (try? FileSystem.status(caFile)) != nil else {
@@ -43,31 +81,43 @@ final class Upstream: Sendable {
             throw DaemonError(.system, "cannot start the HTTP client: \(error)")
         }
         var emulator: VisionCraftEmulator?
-        let baseURL: String
-        switch selection {
-        case .service(let url):
-            baseURL = url
-        case .emulator:
+        if plans.contains(where: { $0.selection == .emulator }) {
             do {
-                let embedded = try startEmulator(options: options, portFile: emulatorPortFile, log: log)
-                emulator = embedded
-                baseURL = embedded.baseURL
+                emulator = try startEmulator(options: options, portFile: emulatorPortFile, log: log)
             } catch {
                 http.shutdown()
                 throw DaemonError(.system, "cannot start the embedded emulator: \(error)")
             }
         }
-        if !options.settings.tlsVerify {
-            log.warning("TLS certificate verification is off (--insecure): anyone between this machine and \(baseURL) can read the API key and the prompts")
+        var running: [Running] = []
+        for plan in plans {
+            let baseURL: String
+            switch plan.selection {
+            case .service(let url): baseURL = url
+            case .emulator: baseURL = emulator?.baseURL ?? ""
+            }
+            let backend: any ImageBackend
+            switch plan.kind {
+            case .visioncraft:
+                backend = VisionCraftBackend(client: VisionCraftClient(configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http))
+            case .a1111:
+                // No key yet: a server started with --api-auth refuses the
+                // jobs with a message saying so.
+                backend = A1111Backend(client: A1111Client(configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http))
+            }
+            let implicit = plans.count == 1 && plan.name == JobField.implicitBackend
+            running.append(Running(
+                name: plan.name, kind: plan.kind, summary: .init(url: baseURL, emulator: plan.selection == .emulator), backend: backend,
+                maximumInFlight: plan.maximumInFlight ?? (implicit || plan.kind == .visioncraft ? options.settings.maxInFlight : backend.description.defaultConcurrency),
+                requestsPerMinute: plan.requestsPerMinute ?? options.settings.requestsPerMinute
+            ))
+            log.info("backend \(plan.name) (\(plan.kind.rawValue)): \(plan.selection == .emulator ? "embedded emulator on \(baseURL)" : baseURL)")
         }
-        let client = VisionCraftClient(
-            configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts),
-            http: http
-        )
-        log.info("upstream: \(emulator == nil ? baseURL : "embedded emulator on \(baseURL)")")
-        return Upstream(
-            summary: .init(url: baseURL, emulator: emulator != nil), backend: VisionCraftBackend(client: client), http: http, emulator: emulator
-        )
+        if !options.settings.tlsVerify {
+            let urls = running.filter { !$0.summary.emulator }.map(\.summary.url).joined(separator: ", ")
+            log.warning("TLS certificate verification is off (--insecure): anyone between this machine and \(urls) can read the API key and the prompts")
+        }
+        return Upstream(backends: running, defaultName: defaultName, http: http, emulator: emulator)
     }
 
     /// Starts the emulator on the remembered port, else on a free one, and

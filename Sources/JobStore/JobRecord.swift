@@ -25,6 +25,8 @@ public struct JobRecord: Sendable, Equatable {
     public var startedAt: Int64?
     public var finishedAt: Int64?
     public var images: [ImageRecord]
+    /// The backend it runs on (its request names the same).
+    public var backend: String = JobField.implicitBackend
 
     /// Images saved so far.
     public var imagesDone: Int { images.count { $0.state == .saved } }
@@ -95,11 +97,13 @@ public struct NewJob: Sendable, Equatable {
     public var imageCount: Int
     /// How many images one upstream request makes (5 for /generate, 1 for /img2img).
     public var imagesPerRequest: Int
+    /// The backend it runs on.
+    public var backend: String
     public var createdAt: Int64
 
     public init(
         id: String, priority: Int = 0, parameters: String, prompt: String, labels: [String] = [], outputDirectory: String? = nil,
-        idempotencyKey: String? = nil, imageCount: Int, imagesPerRequest: Int = 5, createdAt: Int64
+        idempotencyKey: String? = nil, imageCount: Int, imagesPerRequest: Int = 5, backend: String = JobField.implicitBackend, createdAt: Int64
     ) {
         self.id = id
         self.priority = priority
@@ -110,6 +114,7 @@ public struct NewJob: Sendable, Equatable {
         self.idempotencyKey = idempotencyKey
         self.imageCount = imageCount
         self.imagesPerRequest = max(1, imagesPerRequest)
+        self.backend = backend
         self.createdAt = createdAt
     }
 }

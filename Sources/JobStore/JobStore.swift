@@ -94,7 +94,8 @@ public final class JobStore {
             labels: Array(Set(new.labels)).sorted(), outputDirectory: new.outputDirectory, idempotencyKey: new.idempotencyKey,
             imageCount: new.imageCount, attempts: 0, nextAttemptAt: nil, error: nil, createdAt: new.createdAt, updatedAt: new.createdAt,
             startedAt: nil, finishedAt: nil,
-            images: (0..<new.imageCount).map { ImageRecord(index: $0, request: $0 / new.imagesPerRequest, state: .pending, url: nil, path: nil, error: nil) }
+            images: (0..<new.imageCount).map { ImageRecord(index: $0, request: $0 / new.imagesPerRequest, state: .pending, url: nil, path: nil, error: nil) },
+            backend: new.backend
         )
         return .created(created, position: try position(of: created))
     }
@@ -104,12 +105,12 @@ public final class JobStore {
     public func insertRows(_ new: NewJob) throws {
         promptsBehind += 1
         try connection.statement("""
-            INSERT INTO jobs (id, state, priority, params, prompt, output_dir, idempotency_key, image_count, created_at, updated_at)
-            VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO jobs (id, state, priority, params, prompt, output_dir, idempotency_key, image_count, backend, created_at, updated_at)
+            VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).run([
                 .text(new.id), .integer(Int64(new.priority)), .text(new.parameters), .text(new.prompt),
                 new.outputDirectory.map { .text($0) } ?? .null, new.idempotencyKey.map { .text($0) } ?? .null,
-                .integer(Int64(new.imageCount)), .integer(new.createdAt), .integer(new.createdAt),
+                .integer(Int64(new.imageCount)), .text(new.backend), .integer(new.createdAt), .integer(new.createdAt),
             ])
         let label = try connection.statement("INSERT OR IGNORE INTO job_labels (label, job_id) VALUES (?, ?)")
         for name in new.labels {
@@ -125,7 +126,7 @@ public final class JobStore {
 
     private static let jobColumns = """
         id, state, priority, params, prompt, output_dir, idempotency_key, image_count, attempts, next_attempt_at,
-        error_kind, error_message, created_at, updated_at, started_at, finished_at
+        error_kind, error_message, created_at, updated_at, started_at, finished_at, backend
         """
 
     /// The newest job's id (ids sort by creation), or nil for an empty store.
@@ -219,17 +220,47 @@ public final class JobStore {
     public static let positionLimit = 1000
 
     /// Queued jobs whose retry time has come, in scheduling order (priority,
-    /// then FIFO).
-    public func runnable(now: Int64, limit: Int) throws -> [JobRecord] {
+    /// then FIFO); with `backends`, only jobs on those backends.
+    public func runnable(now: Int64, limit: Int, backends: [String]? = nil) throws -> [JobRecord] {
+        var values: [SQLiteStatement.Value] = [.integer(now)]
+        var onBackends = ""
+        if let backends {
+            guard !backends.isEmpty else { return [] }
+            onBackends = " AND backend IN (" + Array(repeating: "?", count: backends.count).joined(separator: ", ") + ")"
+            values += backends.map { .text($0) }
+        }
+        values.append(.integer(Int64(limit)))
         var records = try connection.statement("""
             SELECT \(Self.jobColumns) FROM jobs
-            WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+            WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)\(onBackends)
             ORDER BY priority DESC, id LIMIT ?
-            """).rows([.integer(now), .integer(Int64(limit))], Self.readJob)
+            """).rows(values, Self.readJob)
         for index in records.indices {
             try fillDetails(&records[index])
         }
         return records
+    }
+
+    /// Gives every queued job whose backend is not one of `backends` the
+    /// failure `failure(backend)` (no attempt counted; it stays queued, and
+    /// runs once its backend is configured again).
+    ///
+    /// - Returns: how many jobs wait so.
+    @discardableResult
+    public func markBackendMissing(except backends: [String], now: Int64, _ failure: (String) -> JobFailure) throws -> Int {
+        let placeholders = Array(repeating: "?", count: backends.count).joined(separator: ", ")
+        let missing = try connection.statement("""
+            SELECT DISTINCT backend FROM jobs WHERE state = 'queued' AND backend NOT IN (\(placeholders))
+            """).rows(backends.map { .text($0) }) { $0.text(0) }
+        var marked = 0
+        for name in missing {
+            let why = failure(name)
+            try connection.statement("""
+                UPDATE jobs SET error_kind = ?, error_message = ?, updated_at = ? WHERE state = 'queued' AND backend = ?
+                """).run([.text(why.kind.rawValue), .text(why.message), .integer(now), .text(name)])
+            marked += connection.changes
+        }
+        return marked
     }
 
     /// The earliest retry time among queued jobs still waiting, if any.
@@ -240,6 +271,12 @@ public final class JobStore {
             SELECT min(next_attempt_at) FROM jobs INDEXED BY jobs_by_retry WHERE state = 'queued' AND next_attempt_at IS NOT NULL
             """)
             .first { $0.optionalInteger(0) } ?? nil
+    }
+
+    /// How many jobs are queued on each backend (backends with none left out).
+    public func queuedByBackend() throws -> [String: Int] {
+        let rows = try connection.statement("SELECT backend, count(*) FROM jobs WHERE state = 'queued' GROUP BY backend").rows([]) { ($0.text(0), $0.int(1)) }
+        return Dictionary(rows, uniquingKeysWith: +)
     }
 
     /// How many jobs are in each state.
@@ -504,7 +541,7 @@ public final class JobStore {
             imageCount: row.int(7), attempts: row.int(8), nextAttemptAt: row.optionalInteger(9),
             error: errorKind.map { JobFailure(storedKind: $0, message: row.optionalText(11) ?? "") },
             createdAt: row.integer(12), updatedAt: row.integer(13), startedAt: row.optionalInteger(14), finishedAt: row.optionalInteger(15),
-            images: []
+            images: [], backend: row.text(16)
         )
     }
 

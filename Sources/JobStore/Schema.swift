@@ -105,6 +105,12 @@ enum Schema {
         """
         CREATE INDEX jobs_by_id_ending ON jobs (substr(id, -8));
         """,
+        // 8: the backend each job runs on, so that the dispatcher starts only
+        // jobs whose backend has room (a paused or busy backend holds no
+        // other's). Jobs from before ran on the one VisionCraft upstream.
+        """
+        ALTER TABLE jobs ADD COLUMN backend TEXT NOT NULL DEFAULT 'visioncraft';
+        """,
     ]
 
     /// What migration 3 becomes where SQLite has no FTS5: nothing (the

@@ -28,6 +28,8 @@ public enum FailureKind: String, Sendable, CaseIterable, Equatable, CustomString
     case crashed
     /// The stored job does not read back (a damaged or hand-edited database).
     case corruptJob = "corrupt_job"
+    /// The job's backend is not in the configuration: it waits until it is.
+    case backendMissing = "backend_missing"
 
     public var description: String { rawValue }
 }

@@ -56,6 +56,9 @@ public enum JobField: String, CaseIterable, Sendable {
     public static let guidanceRange = 0.0...20.0
     /// The images one job asks for (split into the backend's requests).
     public static let imageCountRange = 1...100
+    /// The backend of a daemon whose configuration names none, and of jobs
+    /// stored before jobs named their backend.
+    public static let implicitBackend = "visioncraft"
     /// A seed: 32 bits, as AUTOMATIC1111 and stable-diffusion.cpp take it.
     public static let seedRange = 0...4_294_967_295
 

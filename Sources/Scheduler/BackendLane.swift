@@ -9,19 +9,49 @@ final class BackendLane: Sendable {
     /// The name jobs give it (`JobRequest.backend`).
     let name: String
     let backend: any ImageBackend
+    /// Its jobs running at once at most (and its requests in flight).
+    let maximumInFlight: Int
     let gate: UpstreamGate
     let health: UpstreamHealth
     /// The store's name for this lane's pause (`JobStore.recordPause`).
     let pauseScope: String
 
-    init(name: String, backend: any ImageBackend, maximumInFlight: Int, requestsPerMinute: Int, pauseScope: String) {
-        self.name = name
-        self.backend = backend
-        gate = UpstreamGate(maximumInFlight: maximumInFlight, requestsPerMinute: requestsPerMinute)
+    init(_ configured: ConfiguredBackend) {
+        name = configured.name
+        backend = configured.backend
+        maximumInFlight = configured.maximumInFlight
+        gate = UpstreamGate(maximumInFlight: configured.maximumInFlight, requestsPerMinute: configured.requestsPerMinute)
         health = UpstreamHealth()
-        self.pauseScope = pauseScope
+        pauseScope = Self.pauseScope(of: configured.name)
     }
+
+    /// The store's name for the pause of backend `name`: the implicit
+    /// backend keeps the name its pause had when it was the only one.
+    static func pauseScope(of name: String) -> String {
+        name == JobField.implicitBackend ? "upstream" : "backend:\(name)"
+    }
+
+    /// Whether its jobs can run without an API key.
+    var needsKey: Bool { backend.description.requiresKey }
 
     /// The job rules of its backend.
     var rules: BackendRules { backend.description.rules }
+}
+
+/// A backend as the daemon configures it for the scheduler.
+package struct ConfiguredBackend: Sendable {
+    /// The name jobs give it.
+    package var name: String
+    package var backend: any ImageBackend
+    /// Its jobs (and requests) at once at most.
+    package var maximumInFlight: Int
+    /// Generations started per minute at most; 0 for no limit.
+    package var requestsPerMinute: Int
+
+    package init(name: String, backend: any ImageBackend, maximumInFlight: Int, requestsPerMinute: Int) {
+        self.name = name
+        self.backend = backend
+        self.maximumInFlight = maximumInFlight
+        self.requestsPerMinute = requestsPerMinute
+    }
 }

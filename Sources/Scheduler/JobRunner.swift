@@ -10,7 +10,8 @@ import Posix
 struct JobRunner: Sendable {
     let scheduler: JobScheduler
     let job: JobRecord
-    private var lane: BackendLane { scheduler.lane }
+    /// The job's backend, with its pacing and health.
+    let lane: BackendLane
 
     /// How a run ended.
     enum Outcome: Sendable {
@@ -87,10 +88,13 @@ struct JobRunner: Sendable {
     /// `current`; nil when it answered (and the URLs are recorded, or the
     /// images it sent are saved).
     private func generate(request: Int, count: Int, _ current: JobRecord, _ parameters: JobRequest, chain: PluginChain?) async -> Outcome? {
-        guard let key = scheduler.keys.usableKey() else {
+        // The vault's key goes only to backends that need one: it is
+        // VisionCraft's, and never sent to another service.
+        let key = lane.needsKey ? scheduler.keys.usableKey() : nil
+        if key == nil, lane.needsKey {
             return .waitForKey(JobFailure(kind: .auth, message: "no API key is set (vcctl key set)"))
         }
-        var call = scheduler.generation(parameters, count: count)
+        var call = scheduler.generation(parameters, count: count, rules: lane.rules)
         // A local init image is read before the backend's slot is taken: a
         // file that is slow to read (or never is) holds no slot, and the
         // read is bounded in time and ends at once on a cancel or a stop.
@@ -369,7 +373,7 @@ struct JobRunner: Sendable {
     }
 
     /// What a backend's failure means for this job.
-    private func outcome(of error: BackendFailure, key: String) -> Outcome {
+    private func outcome(of error: BackendFailure, key: String?) -> Outcome {
         let failure = JobFailure(kind: error.kind, message: error.description)
         switch error {
         case .transient(_, let retryAfter):
@@ -379,9 +383,14 @@ struct JobRunner: Sendable {
             // Every job waits from now on; `record` stores the pause.
             lane.gate.pause(until: MonotonicInstant.now().advanced(by: delay))
             lane.health.recordPause(until: JobScheduler.now() + delay.roundedUpMilliseconds, reason: error.description)
-            scheduler.log("rate limited: pausing the queue for \(delay.seconds) s (\(error))")
+            scheduler.log("backend \(lane.name) rate limited: pausing its jobs for \(delay.seconds) s (\(error))")
             return .rateLimited(failure, delay: delay)
         case .keyRefused(let reason):
+            guard let key else {
+                // A backend that takes no key asked for one: waiting for a
+                // new key would not help.
+                return .failed(failure)
+            }
             scheduler.keys.reject(key, reason: reason)
             scheduler.log("the API key was refused: \(reason); the queue waits for a new key (vcctl key set)")
             return .waitForKey(failure)

@@ -5,10 +5,12 @@ import JSON
 import PluginHost
 import Posix
 
-/// Takes jobs from the store and gets them through a backend: priorities
-/// and FIFO, at most `maximumInFlight` jobs at a time, a queue-wide pause
-/// after a rate limit, backoff with jitter after transient failures, a pause
-/// of the whole queue on a rejected key, and images saved once each.
+/// Takes jobs from the store and gets them through their backends:
+/// priorities and FIFO, at most each backend's `maximumInFlight` jobs at a
+/// time, a pause of a backend's lane after its rate limit (other backends'
+/// jobs go on), backoff with jitter after transient failures, a pause of
+/// the backends that need a key when it is refused, and images saved once
+/// each.
 ///
 /// Everything it does to a job is a store transaction followed by an event,
 /// so a crash at any point leaves a job the next start can resume
@@ -16,16 +18,19 @@ import Posix
 package final class JobScheduler: Sendable {
     package let store: JobStoreWorker
     package let events: JobEventHub
-    /// The backend jobs go to, with its pacing and health.
-    let lane: BackendLane
+    /// The backends jobs go to, each with its pacing and health, in the
+    /// configuration's order.
+    let lanes: [BackendLane]
+    /// Where jobs that name no backend go.
+    let defaultLane: BackendLane
     /// Reads local init images, at submit and before a generation.
     let initImages: InitImageReader
     let keys: any APIKeySource
     let configuration: SchedulerConfiguration
     /// Output folders found ready at recent submits.
     private let readyFolders = ReadyFolders()
-    /// How the backend has been doing (`daemon.status`).
-    package var health: UpstreamHealth { lane.health }
+    /// How the default backend has been doing (`daemon.status`).
+    package var health: UpstreamHealth { defaultLane.health }
     /// The bytes of decoded images all jobs share.
     let memory: ImageMemory
     let saver: ImageSaver
@@ -38,8 +43,25 @@ package final class JobScheduler: Sendable {
     private let wake = WakeSignal()
     private let state = Lock(State())
     private let liveDefaults: Lock<JobDefaults>
-    /// The rules of the backend jobs go to.
-    var rules: BackendRules { lane.rules }
+    /// The lane of the backend named `name`.
+    func lane(named name: String) -> BackendLane? {
+        lanes.first { $0.name == name }
+    }
+
+    /// How backend `name` has been doing; nil for a name it does not run.
+    package func health(ofBackend name: String) -> UpstreamHealth? {
+        lane(named: name)?.health
+    }
+
+    /// Whether backend `name` needs the API key; nil for a name it does not run.
+    package func needsKey(backend name: String) -> Bool? {
+        lane(named: name)?.needsKey
+    }
+
+    /// How many jobs wait on each backend.
+    package func queuedByBackend() async throws -> [String: Int] {
+        try await store.perform { store in try store.queuedByBackend() }
+    }
 
     /// The defaults new jobs get now.
     package var defaults: JobDefaults { liveDefaults.withLock { $0 } }
@@ -50,25 +72,45 @@ package final class JobScheduler: Sendable {
     }
 
     private struct State {
-        var running: [String: Task<Void, Never>] = [:]
+        /// Jobs being worked on, with the lane each runs in.
+        var running: [String: (lane: String, task: Task<Void, Never>)] = [:]
         var dispatcher: Task<Void, Never>?
         var stopping = false
     }
 
-    package init(
+    /// A scheduler over one backend, named after its kind, paced by
+    /// `configuration`'s in-flight and per-minute limits.
+    package convenience init(
         store: JobStoreWorker, backend: any ImageBackend, initImages: InitImageReader = InitImageReader(), keys: any APIKeySource,
         configuration: SchedulerConfiguration, events: JobEventHub = JobEventHub(), plugins: PluginRegistry? = nil,
         log: @escaping @Sendable (String) -> Void
     ) {
+        let only = ConfiguredBackend(
+            name: backend.description.kind, backend: backend, maximumInFlight: configuration.maximumInFlight,
+            requestsPerMinute: configuration.requestsPerMinute
+        )
+        self.init(
+            store: store, backends: [only], defaultBackend: only.name, initImages: initImages, keys: keys, configuration: configuration,
+            events: events, plugins: plugins, log: log
+        )
+    }
+
+    /// A scheduler over `backends` (at least one; names unique), jobs that
+    /// name none going to `defaultBackend`, which must be one of them.
+    package init(
+        store: JobStoreWorker, backends: [ConfiguredBackend], defaultBackend: String, initImages: InitImageReader = InitImageReader(),
+        keys: any APIKeySource, configuration: SchedulerConfiguration, events: JobEventHub = JobEventHub(), plugins: PluginRegistry? = nil,
+        log: @escaping @Sendable (String) -> Void
+    ) {
+        precondition(!backends.isEmpty && Set(backends.map(\.name)).count == backends.count, "backends must be named once each")
         self.plugins = plugins
         liveDefaults = Lock(configuration.defaults)
         self.store = store
-        // One backend: its name is its kind (as with no [backends.*] in the
-        // configuration file).
-        lane = BackendLane(
-            name: backend.description.kind, backend: backend, maximumInFlight: configuration.maximumInFlight, requestsPerMinute: configuration.requestsPerMinute,
-            pauseScope: Self.upstreamPauseScope
-        )
+        lanes = backends.map(BackendLane.init)
+        guard let defaultLane = lanes.first(where: { $0.name == defaultBackend }) else {
+            preconditionFailure("the default backend \(defaultBackend) is not one of \(backends.map(\.name))")
+        }
+        self.defaultLane = defaultLane
         self.initImages = initImages
         self.keys = keys
         self.configuration = configuration
@@ -86,19 +128,30 @@ package final class JobScheduler: Sendable {
     package func start() throws {
         let limit = configuration.retry.maximumAttempts
         let now = Self.now()
-        let (interrupted, newest, pause) = try store.performBlocking { [scope = lane.pauseScope] store in
+        let names = lanes.map(\.name)
+        let (interrupted, newest, pauses, missing) = try store.performBlocking { [lanes] store in
             (
                 try store.requeueInterrupted(now: now, maximumAttempts: limit), try store.newestJobID(),
-                try store.pause(scope, now: now)
+                try lanes.map { try store.pause($0.pauseScope, now: now) },
+                try store.markBackendMissing(except: names, now: now) { name in
+                    JobFailure(
+                        kind: .backendMissing,
+                        message: "its backend '\(name)' is not configured (backends: \(names.joined(separator: ", "))); it runs when the backend is back in the configuration"
+                    )
+                }
             )
         }
         if let newest { ids.resume(after: newest) }
-        if let pause {
+        for (lane, pause) in zip(lanes, pauses) {
+            guard let pause else { continue }
             // A Retry-After from before the restart still holds.
             let left = Duration.milliseconds(pause.until - now)
             lane.gate.pause(until: MonotonicInstant.now().advanced(by: left))
-            health.recordPause(until: pause.until, reason: pause.reason)
-            log("the queue stays paused for \(left.seconds) s, until \(WallClock(milliseconds: pause.until).iso8601): the upstream's rate limit from before the restart (\(pause.reason))")
+            lane.health.recordPause(until: pause.until, reason: pause.reason)
+            log("backend \(lane.name) stays paused for \(left.seconds) s, until \(WallClock(milliseconds: pause.until).iso8601): its rate limit from before the restart (\(pause.reason))")
+        }
+        if missing > 0 {
+            log("\(missing) queued job(s) name a backend that is not configured: they wait until it is (backends: \(names.joined(separator: ", ")))")
         }
         if interrupted.requeued > 0 {
             log("requeued \(interrupted.requeued) job(s) the previous run was working on when it stopped without a word (each counts an attempt)")
@@ -115,7 +168,7 @@ package final class JobScheduler: Sendable {
     package func stop() async {
         let (dispatcher, running) = state.withLock { state -> (Task<Void, Never>?, [Task<Void, Never>]) in
             state.stopping = true
-            return (state.dispatcher, Array(state.running.values))
+            return (state.dispatcher, state.running.values.map(\.task))
         }
         dispatcher?.cancel()
         wake.notify()
@@ -141,6 +194,11 @@ package final class JobScheduler: Sendable {
     /// Jobs being worked on now.
     package var runningCount: Int { state.withLock { $0.running.count } }
 
+    /// Jobs of backend `name` being worked on now.
+    package func runningCount(in name: String) -> Int {
+        state.withLock { state in state.running.values.count { $0.lane == name } }
+    }
+
     // MARK: Client operations
 
     /// Validates, fills in defaults, and commits a new job (or finds the one
@@ -152,11 +210,15 @@ package final class JobScheduler: Sendable {
         let jobs = prepared.enumerated().map { index, prepared in
             var filled = prepared
             if index > 0 { filled.idempotencyKey = filled.idempotencyKey.map { "\($0)#\(index + 1)" } }
+            // `prepare` named the backend, and checked it is one of ours.
+            let lane = filled.backend.flatMap(lane(named:)) ?? defaultLane
+            let rules = lane.rules
             return NewJob(
                 id: ids.next(), priority: filled.priority, parameters: String(decoding: JSONSerializer.serialize(filled.json), as: UTF8.self),
                 prompt: filled.prompt, labels: filled.labels, outputDirectory: filled.outputDirectory, idempotencyKey: filled.idempotencyKey,
                 imageCount: filled.imageCount,
-                imagesPerRequest: filled.isImageToImage ? rules.imagesPerImageToImageRequest : rules.imagesPerRequest, createdAt: now
+                imagesPerRequest: filled.isImageToImage ? rules.imagesPerImageToImageRequest : rules.imagesPerRequest, backend: lane.name,
+                createdAt: now
             )
         }
         let outcomes = try await store.perform { store in try jobs.map { try store.insert($0) } }
@@ -211,7 +273,7 @@ package final class JobScheduler: Sendable {
             guard let job = try store.job(id) else { throw JobStoreError.notFound(id: id) }
             return job
         }
-        let task = state.withLock { $0.running[id] }
+        let task = state.withLock { $0.running[id]?.task }
         task?.cancel()
         events.publish(job)
         return job
@@ -279,14 +341,10 @@ package final class JobScheduler: Sendable {
     /// Whether a waiter for `job` should hear now: it finished, or it waits
     /// for a new API key while there is none (only a person can help then).
     private func endsWaiting(_ job: JobRecord) -> Bool {
-        job.state.isTerminal || (job.state == .queued && keys.usableKey() == nil)
+        job.state.isTerminal || (job.state == .queued && lane(named: job.backend)?.needsKey == true && keys.usableKey() == nil)
     }
 
     static func now() -> Int64 { WallClock.now().milliseconds }
-
-    /// The store's name for the pause of the backend (a rate limit): the
-    /// name it had when there was one backend.
-    static let upstreamPauseScope = "upstream"
 
     /// Defaults filled in and every rule checked before anything is
     /// committed: what would fail only after the generation is paid for
@@ -294,10 +352,8 @@ package final class JobScheduler: Sendable {
     /// refused here. The lists are checked when the upstream can be asked;
     /// a job submitted offline is checked by the upstream itself later.
     private func prepare(_ parameters: JobRequest) async throws -> [JobRequest] {
-        let rules = self.rules
-        if let name = parameters.backend, name != lane.name {
-            throw ParameterProblem(field: JobField.backend.wireName, message: "no backend is named '\(name)'; this daemon runs '\(lane.name)'")
-        }
+        let lane = try self.lane(for: parameters)
+        let rules = lane.rules
         try parameters.check(against: rules)
         var filled = parameters
         filled.backend = lane.name
@@ -324,7 +380,7 @@ package final class JobScheduler: Sendable {
         }
         let checked: GenerationRequest?
         do throws(ParameterProblem) {
-            checked = try await resolvedNames(generation(filled, count: 1))
+            checked = try await resolvedNames(generation(filled, count: 1, rules: rules), on: lane)
         } catch {
             guard (error.field == "model" && fromDefaults.model) || (error.field == "sampler" && fromDefaults.sampler) else { throw error }
             // The job named none: the wrong name is the configuration's default.
@@ -368,7 +424,7 @@ package final class JobScheduler: Sendable {
     /// - Returns: `request` with the names as the catalog spells them; nil
     ///   when the catalog could not be had (the names go as given).
     /// - Throws: the backend's refusal, naming the field.
-    private func resolvedNames(_ request: GenerationRequest) async throws(ParameterProblem) -> GenerationRequest? {
+    private func resolvedNames(_ request: GenerationRequest, on lane: BackendLane) async throws(ParameterProblem) -> GenerationRequest? {
         let backend = lane.backend
         let outcome: Result<GenerationRequest, BackendFailure>?
         if backend.catalogIsSettled {
@@ -379,7 +435,7 @@ package final class JobScheduler: Sendable {
                 outcome = .failure(error)
             }
         } else {
-            outcome = await raceCatalogFetch(request)
+            outcome = await raceCatalogFetch(request, on: backend)
         }
         switch outcome {
         case .success(let checked)?:
@@ -395,9 +451,8 @@ package final class JobScheduler: Sendable {
     }
 
     /// The backend's check, which may fetch the catalog, or nil after `listWait`.
-    private func raceCatalogFetch(_ request: GenerationRequest) async -> Result<GenerationRequest, BackendFailure>? {
+    private func raceCatalogFetch(_ request: GenerationRequest, on backend: any ImageBackend) async -> Result<GenerationRequest, BackendFailure>? {
         typealias Answer = Result<GenerationRequest, BackendFailure>?
-        let backend = lane.backend
         return await withCheckedContinuation { (continuation: CheckedContinuation<Answer, Never>) in
             let once = OnceContinuation<Answer>(continuation)
             let timer = Task {
@@ -420,7 +475,7 @@ package final class JobScheduler: Sendable {
     /// The generation call for `count` images of a stored job (which holds
     /// every value: `prepare` resolved them); a local init image named, to
     /// be read before the call.
-    func generation(_ parameters: JobRequest, count: Int) -> GenerationRequest {
+    func generation(_ parameters: JobRequest, count: Int, rules: BackendRules) -> GenerationRequest {
         let resolved = parameters.resolved(with: rules)
         return GenerationRequest(
             prompt: resolved.prompt, negativePrompt: resolved.negativePrompt, model: resolved.model, sampler: resolved.sampler,
@@ -436,16 +491,19 @@ package final class JobScheduler: Sendable {
         while !Task.isCancelled {
             var nextCheck: Duration? = nil
             do {
-                if keys.usableKey() != nil {
-                    let room = configuration.maximumInFlight - runningCount
-                    if room > 0 {
-                        let busy = Set(state.withLock { Array($0.running.keys) })
-                        let now = Self.now()
-                        let candidates = try await store.perform { store in try store.runnable(now: now, limit: room + busy.count) }
-                        for job in candidates where !busy.contains(job.id) {
-                            guard runningCount < configuration.maximumInFlight else { break }
-                            launch(job)
-                        }
+                // The lanes with room (and a key, for those that need one):
+                // a full or paused backend holds up only its own jobs.
+                let keyed = keys.usableKey() != nil
+                let open = lanes.filter { (keyed || !$0.needsKey) && runningCount(in: $0.name) < $0.maximumInFlight }
+                if !open.isEmpty {
+                    let room = open.reduce(0) { $0 + $1.maximumInFlight - runningCount(in: $1.name) }
+                    let busy = Set(state.withLock { Array($0.running.keys) })
+                    let now = Self.now()
+                    let names = open.map(\.name)
+                    let candidates = try await store.perform { store in try store.runnable(now: now, limit: room + busy.count, backends: names) }
+                    for job in candidates where !busy.contains(job.id) {
+                        guard let lane = lane(named: job.backend), runningCount(in: lane.name) < lane.maximumInFlight else { continue }
+                        launch(job, in: lane)
                     }
                 }
                 let next = try await store.perform({ store in try store.nextRetryTime() })
@@ -461,16 +519,29 @@ package final class JobScheduler: Sendable {
         }
     }
 
-    private func launch(_ job: JobRecord) {
-        let runner = JobRunner(scheduler: self, job: job)
+    private func launch(_ job: JobRecord, in lane: BackendLane) {
+        let runner = JobRunner(scheduler: self, job: job, lane: lane)
         state.withLock { running in
             guard !running.stopping, running.running[job.id] == nil else { return }
-            running.running[job.id] = Task { [self] in
+            running.running[job.id] = (lane.name, Task { [self] in
                 await runner.run()
                 state.withLock { _ = $0.running.removeValue(forKey: job.id) }
                 wake.notify()
-            }
+            })
         }
+    }
+
+    /// The lane of the backend `parameters` names (the default when it
+    /// names none).
+    ///
+    /// - Throws: `ParameterProblem` naming the backends there are.
+    private func lane(for parameters: JobRequest) throws(ParameterProblem) -> BackendLane {
+        guard let name = parameters.backend else { return defaultLane }
+        guard let lane = lane(named: name) else {
+            let names = lanes.map(\.name).joined(separator: ", ")
+            throw ParameterProblem(field: JobField.backend.wireName, message: "no backend is named '\(name)' (backends: \(names))")
+        }
+        return lane
     }
 
     /// Runs `body` on the store, then publishes the job as it is after it.

@@ -1,11 +1,12 @@
 import Posix
 
-/// How long the service asks to wait.
-enum RetryAfter {
+/// How long the service asks to wait (for every backend module that reads
+/// HTTP answers).
+package enum RetryAfter {
     /// Reads a `Retry-After` value: delta-seconds ("120") or an HTTP-date
     /// ("Wed, 21 Oct 2015 07:28:00 GMT", RFC 9110), relative to `now`
     /// (seconds since the epoch). Past dates are zero; nonsense is nil.
-    static func parse(_ value: String, now: Double) -> Duration? {
+    package static func parse(_ value: String, now: Double) -> Duration? {
         let text = value.trimmingSpaces
         if !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
             guard let seconds = Int64(text) else { return nil }

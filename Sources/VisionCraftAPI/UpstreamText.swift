@@ -15,7 +15,7 @@ public enum UpstreamText {
     public static let maximumNameBytes = 256
     /// Bytes of a body read to find a message: the key is scrubbed from all
     /// of them before the message is cut, so no part of it survives the cut.
-    static let scannedBodyBytes = 64 << 10
+    package static let scannedBodyBytes = 64 << 10
     /// The shortest piece of a key that is scrubbed: an upstream that shows
     /// "sk-abc123..." or cuts its own echo still gives away that much.
     public static let scrubbedPieceBytes = 8

@@ -5,6 +5,7 @@ import JSONRPC
 package enum MethodCatalog {
     /// The methods' wire names, sorted.
     package static let names: [String] = [
+        BackendsList.name,
         DaemonReload.name,
         DaemonShutdown.name,
         DaemonStatus.name,

@@ -18,7 +18,7 @@ import TestSupport
         }
         #expect(ConfigFile.quote("\u{1}\r") == #""\u0001\r""#)
         // Found by libFuzzer: a bracket after blanks indexed a trimmed slice from 0.
-        #expect(throws: ConfigError(line: 1, "'' is not a section name (letters, digits, _ and -)")) { try ConfigFile(parsing: "            []") }
+        #expect(throws: ConfigError(line: 1, "'' is not a section name (words of letters, digits, _ and -, joined by dots)")) { try ConfigFile(parsing: "            []") }
         #expect(try ConfigFile(parsing: "   [ jobs ]  \n steps = 3").entry("jobs.steps")?.value == .integer(3))
         #expect(try ConfigFile(parsing: #"k = "\u00e9\U0001F600\b\f""#).entries.first?.value == .string("é😀\u{08}\u{0C}"))
         #expect(throws: ConfigError(line: 1, key: "k", "\\u needs 4 hexadecimal digits of a Unicode scalar")) {

@@ -394,7 +394,7 @@ func waitForLog(_ daemon: DaemonProcess, containing text: String, timeout: Durat
         let status = try await vcctl(["--socket", daemon.socketPath, "status"], folder: daemon.folder)
         #expect(status.standardOutput.contains("  upstream     http://127.0.0.1:"))
         #expect(status.standardOutput.contains(" (embedded emulator)\n  last success none since the start\n"), "\(status.standardOutput)")
-        #expect(daemon.log().contains("upstream: embedded emulator on http://127.0.0.1:"))
+        #expect(daemon.log().contains("backend visioncraft (visioncraft): embedded emulator on http://127.0.0.1:"))
     }
 
     @Test func theEnvironmentReachesADaemonThatVCCtlStarts() async throws {

@@ -75,6 +75,6 @@ import TestSupport
         }
         #expect(states == ["succeeded", "succeeded", "succeeded"])
         #expect(stats["early_requests"] == 0, "generations asked for inside the Retry-After: \(stats)")
-        #expect(log.contains("the queue stays paused for"), "\(log)")
+        #expect(log.contains("backend visioncraft stays paused for"), "\(log)")
     }
 }

@@ -79,7 +79,7 @@ import TestSupport
         let image = try Self.png(8)
         let backend = FakeBackend { _, _ throws(BackendFailure) in .images([GeneratedImage(image)]) }
         try await Self.running(backend) { scheduler, _ in
-            await #expect(throws: ParameterProblem(field: "backend", message: "no backend is named 'forge'; this daemon runs 'fake'")) {
+            await #expect(throws: ParameterProblem(field: "backend", message: "no backend is named 'forge' (backends: fake)")) {
                 _ = try await scheduler.submit(JobRequest(prompt: "x", backend: "forge"))
             }
             let (jobs, _) = try await scheduler.list(JobQuery(limit: 10))

@@ -15,17 +15,19 @@ final class FakeBackend: ImageBackend {
     private let followAnswer: @Sendable (String) async throws(BackendFailure) -> GenerationOutcome
     private let downloads: [String: [UInt8]]
     private let calls = Lock<[GenerationRequest]>([])
+    private let keysSent = Lock<[String?]>([])
     private let fetches = Lock<[String]>([])
 
     init(
-        delivery: BackendDescription.ImageDelivery = .bytes, downloads: [String: [UInt8]] = [:],
+        kind: String = "fake", requiresKey: Bool = true, delivery: BackendDescription.ImageDelivery = .bytes, downloads: [String: [UInt8]] = [:],
         follow: @escaping @Sendable (String) async throws(BackendFailure) -> GenerationOutcome = { id throws(BackendFailure) in
             throw .protocolViolation("no remote job \(id)")
         },
         answer: @escaping Answer
     ) {
         description = BackendDescription(
-            kind: "fake", rules: .visionCraft, imageToImage: true, reportsSeeds: false, delivery: delivery, defaultConcurrency: 1
+            kind: kind, rules: .visionCraft, imageToImage: true, reportsSeeds: false, delivery: delivery, defaultConcurrency: 1,
+            requiresKey: requiresKey
         )
         self.answer = answer
         followAnswer = follow
@@ -34,6 +36,8 @@ final class FakeBackend: ImageBackend {
 
     /// The generation calls made so far, in order.
     var requests: [GenerationRequest] { calls.withLock { $0 } }
+    /// The key each generation call was given, in order.
+    var keys: [String?] { keysSent.withLock { $0 } }
     /// The URLs fetched so far, in order.
     var fetched: [String] { fetches.withLock { $0 } }
 
@@ -46,6 +50,7 @@ final class FakeBackend: ImageBackend {
     func resolved(_ request: GenerationRequest) async throws(BackendFailure) -> GenerationRequest { request }
 
     func generate(_ request: GenerationRequest, key: String?) async throws(BackendFailure) -> GenerationOutcome {
+        keysSent.withLock { $0.append(key) }
         let before = calls.withLock { calls in
             calls.append(request)
             return calls.count - 1
@@ -68,5 +73,11 @@ final class FakeBackend: ImageBackend {
 /// A key that is always there and never refused.
 struct FixedKey: APIKeySource {
     func usableKey() -> String? { "k" }
+    func reject(_ key: String, reason: String) {}
+}
+
+/// No key at all.
+struct NoKey: APIKeySource {
+    func usableKey() -> String? { nil }
     func reject(_ key: String, reason: String) {}
 }

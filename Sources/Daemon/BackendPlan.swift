@@ -1,0 +1,60 @@
+import Configuration
+import Jobs
+
+/// A backend the daemon is to run, as its settings resolve: from
+/// `[backends.NAME]`, or, when the configuration names none, the one
+/// VisionCraft backend `--upstream`, `VISIONCRAFT_UPSTREAM` or `upstream.url`
+/// selects.
+struct BackendPlan: Sendable, Equatable {
+    var name: String
+    var kind: BackendSettings.Kind
+    var selection: UpstreamSelection
+    /// Its requests at once; nil: its kind's default (`queue.max_in_flight`
+    /// for the implicit backend).
+    var maximumInFlight: Int?
+    /// Nil: `queue.requests_per_minute`.
+    var requestsPerMinute: Int?
+
+    /// The backends `settings` name, and the default's name.
+    ///
+    /// - Parameters:
+    ///   - upstreamFlag: `--upstream` (or `--emulator`), and
+    ///     `configuredUpstream`, the file's `upstream.url`: each names the
+    ///     implicit backend only.
+    /// - Throws: `DaemonError` (`.configuration`) for a wrong URL, or for
+    ///   an upstream flag or `upstream.url` beside `[backends.*]`.
+    static func resolve(
+        _ settings: Settings, upstreamFlag: String?, configuredUpstream: String?, environment: (String) -> String?
+    ) throws(DaemonError) -> (plans: [BackendPlan], defaultName: String) {
+        do {
+            guard !settings.backends.isEmpty else {
+                let selection = try UpstreamSelection.resolve(flag: upstreamFlag, configured: configuredUpstream, environment: environment)
+                return ([BackendPlan(name: JobField.implicitBackend, kind: .visioncraft, selection: selection)], JobField.implicitBackend)
+            }
+            let names = settings.backends.map(\.name).joined(separator: ", ")
+            if upstreamFlag != nil {
+                throw DaemonError(
+                    .configuration,
+                    "--upstream and --emulator name the one backend of a daemon whose configuration names none; this one names backends (\(names)): give each its url in [backends.NAME]"
+                )
+            }
+            if configuredUpstream != nil {
+                throw DaemonError(.configuration, "upstream.url is for a configuration that names no backends; this one names \(names): give each its url in [backends.NAME]")
+            }
+            let plans = try settings.backends.map { backend throws(UpstreamSelectionError) in
+                BackendPlan(
+                    name: backend.name, kind: backend.kind,
+                    selection: try UpstreamSelection(parsing: backend.url, source: "\(BackendSettings.section).\(backend.name).url"),
+                    maximumInFlight: backend.maxInFlight, requestsPerMinute: backend.requestsPerMinute
+                )
+            }
+            return (plans, settings.defaultBackend ?? plans[0].name)
+        } catch let error as UpstreamSelectionError {
+            throw DaemonError(.configuration, error.description)
+        } catch let error as DaemonError {
+            throw error
+        } catch {
+            throw DaemonError(.configuration, "\(error)")
+        }
+    }
+}

@@ -1,0 +1,63 @@
+@testable import Configuration
+import Testing
+
+/// `[backends.NAME]` sections and `default_backend`.
+@Suite struct BackendSettingsTests {
+    static func settings(_ text: String) throws(ConfigError) -> Settings {
+        try Settings(file: try ConfigFile(parsing: text))
+    }
+
+    @Test func backendsAreReadInFileOrderWithTheirDefault() throws {
+        let settings = try Self.settings("""
+            default_backend = "forge"
+            [queue]
+            max_in_flight = 3
+            [backends.visioncraft]
+            kind = "visioncraft"
+            url = "emulator"
+            [backends.forge]
+            kind = "a1111"
+            url = "http://gpu-box:7860"
+            max_in_flight = 1
+            requests_per_minute = 0
+            """)
+        #expect(settings.backends == [
+            BackendSettings(name: "visioncraft", kind: .visioncraft, url: "emulator", line: 5),
+            BackendSettings(name: "forge", kind: .a1111, url: "http://gpu-box:7860", maxInFlight: 1, requestsPerMinute: 0, line: 8),
+        ])
+        #expect(settings.defaultBackend == "forge")
+        #expect(settings.maxInFlight == 3, "the other keys read as before")
+    }
+
+    @Test func withoutBackendsNothingChangesAndOneIsItsOwnDefault() throws {
+        let none = try Self.settings("[jobs]\nmodel = \"m\"\n")
+        #expect(none.backends.isEmpty && none.defaultBackend == nil)
+        #expect(try Self.settings("default_backend = \"visioncraft\"\n").defaultBackend == nil, "the implicit one may be named")
+        let one = try Self.settings("[backends.gpu]\nkind = \"a1111\"\nurl = \"https://gpu:7860\"\n")
+        #expect(one.defaultBackend == "gpu")
+    }
+
+    @Test(arguments: [
+        ("[backends.x]\nkind = \"comfy\"\nurl = \"http://h\"\n", 2, "backends.x.kind: unknown kind 'comfy' (kinds: visioncraft, a1111)"),
+        ("[backends.x]\nkind = \"a1111\"\n", 2, "backends.x: says no url (url = \"http://host:port\")"),
+        ("[backends.x]\nurl = \"http://h\"\n", 2, "backends.x: says no kind (kind = \"visioncraft\" or \"a1111\")"),
+        ("[backends.x]\nkind = \"a1111\"\nurl = \"emulator\"\n", 3, "backends.x.url: expected an http:// or https:// URL, got \"emulator\""),
+        ("[backends.x]\nkind = \"a1111\"\nurl = \"ftp://h\"\n", 3, "backends.x.url: expected an http:// or https:// URL, got \"ftp://h\""),
+        ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nport = 1\n", 4, "backends.x.port: unknown key (keys of [backends.x]: kind, url, max_in_flight, requests_per_minute)"),
+        ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nmax_in_flight = 0\n", 4, "backends.x.max_in_flight: expected a whole number from 1 to 16, got 0"),
+        ("[backends.x]\nkind = 3\nurl = \"http://h\"\n", 2, "backends.x.kind: expected a string in double quotes, got 3"),
+        ("[backends.x.y]\nkind = \"a1111\"\nurl = \"http://h\"\n", 2, "backends.x.y: a backend's name is one word of at most 64 bytes"),
+        ("default_backend = \"y\"\n[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\n", 1, "default_backend: no backend is named 'y' (configured: x)"),
+        ("default_backend = \"forge\"\n", 1, "default_backend: no backend is named 'forge' (configured: visioncraft)"),
+        ("[backends.a]\nkind = \"a1111\"\nurl = \"http://h\"\n[backends.b]\nkind = \"a1111\"\nurl = \"http://i\"\n", nil,
+         "default_backend: several backends are configured (a, b): name the default one (default_backend = \"NAME\")"),
+    ] as [(String, Int?, String)])
+    func aWrongBackendIsRefusedNamingTheLine(text: String, line: Int?, message: String) {
+        #expect {
+            _ = try Self.settings(text)
+        } throws: { error in
+            guard let error = error as? ConfigError else { return false }
+            return error.line == line && "\(error)".contains(message)
+        }
+    }
+}

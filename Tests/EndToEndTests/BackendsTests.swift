@@ -1,0 +1,92 @@
+import JSON
+import Posix
+import Testing
+import TestSupport
+
+/// A daemon whose config.toml names two backends, as a user sets it up:
+/// jobs go to the default one unless they name another, `vcctl backends`
+/// shows both, and one that is down holds up only its own jobs.
+@Suite struct BackendsTests {
+    /// A daemon over the embedded emulator (the default, `local`) and a
+    /// VisionCraft backend that refuses connections (`down`).
+    static func daemon(in folder: TemporaryDirectory, refusing: RefusingPort) throws -> DaemonProcess {
+        try FileSystem.makeDirectories(folder.file("config/visioncraft"), permissions: 0o700)
+        let config = """
+            default_backend = "local"
+            [queue]
+            retry_base = 600
+            [backends.local]
+            kind = "visioncraft"
+            url = "emulator"
+            [backends.down]
+            kind = "visioncraft"
+            url = "http://127.0.0.1:\(refusing.port)"
+            max_in_flight = 1
+            """
+        try FileSystem.writeFileAtomically(folder.file("config/visioncraft/config.toml"), Array(config.utf8))
+        return try DaemonProcess.start(
+            arguments: ["--requests-per-minute", "0"], folder: folder, environment: isolatedEnvironment(in: folder, extra: ["VISIONCRAFT_API_KEY": "test-key"])
+        )
+    }
+
+    @Test func jobsRunOnTheBackendTheyNameAndADownOneHoldsUpOnlyItsOwn() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
+        let daemon = try await offPool { try Self.daemon(in: folder, refusing: refusing) }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+        let held = try await vcctl(socket + ["submit", "held", "--backend", "down"], folder: daemon.folder)
+        #expect(held.status == 0, "\(held.standardError)")
+        let done = try await vcctl(socket + ["submit", "runs", "--wait"], folder: daemon.folder)
+        #expect(done.status == 0, "the default backend's job ran while the other's waited: \(done.standardError)")
+
+        let listed = try await vcctl(socket + ["backends", "--json"], folder: daemon.folder)
+        #expect(listed.status == 0, "\(listed.standardError)")
+        let backends = try #require(try JSONParser.parse(listed.standardOutput)["backends"]?.arrayValue)
+        #expect(backends.map { $0["name"] } == ["local", "down"], "in the file's order")
+        #expect(backends[0]["default"] == true && backends[0]["emulator"] == true && backends[0]["kind"] == "visioncraft")
+        #expect(backends[1]["default"] == false && backends[1]["max_in_flight"] == 1)
+        #expect(backends[1]["queued"] == 1 || backends[1]["running"] == 1, "\(backends[1])")
+        #expect(backends[0]["health"]?["last_success_at"]?.stringValue != nil)
+        let text = try await vcctl(socket + ["backends"], folder: daemon.folder)
+        #expect(text.standardOutput.contains("* local  visioncraft  http://127.0.0.1:"), "\(text.standardOutput)")
+        #expect(text.standardOutput.contains("  down  visioncraft  http://127.0.0.1:"), "\(text.standardOutput)")
+
+        let id = String(held.standardOutput.filter { !$0.isWhitespace })
+        let job = try await vcctl(socket + ["get", id, "--json"], folder: daemon.folder)
+        let stored = try JSONParser.parse(job.standardOutput)
+        #expect(stored["params"]?["backend"] == "down")
+        #expect(stored["state"] == "queued" || stored["state"] == "running", "\(stored)")
+
+        let unknown = try await vcctl(socket + ["submit", "x", "--backend", "forge"], folder: daemon.folder)
+        #expect(unknown.status == 64)
+        #expect(unknown.standardError.contains("--backend no backend is named 'forge' (backends: local, down)"), "\(unknown.standardError)")
+        let models = try await vcctl(socket + ["models", "--backend", "local"], folder: daemon.folder)
+        #expect(models.status == 0 && models.standardOutput.contains("anything_V5"), "\(models.standardError)")
+        let noModels = try await vcctl(socket + ["models", "--backend", "forge"], folder: daemon.folder)
+        #expect(noModels.status != 0)
+        #expect(noModels.standardError.contains("no backend is named 'forge' (backends: local, down)"), "\(noModels.standardError)")
+    }
+
+    @Test func aWrongBackendSectionStopsTheStartNamingTheLine() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try FileSystem.makeDirectories(folder.file("config/visioncraft"), permissions: 0o700)
+        try FileSystem.writeFileAtomically(folder.file("config/visioncraft/config.toml"), Array("[backends.gpu]\nkind = \"comfy\"\nurl = \"http://h\"\n".utf8))
+        let check = try await offPool {
+            try runProcess(BuiltProducts.path("visioncraftd"), ["--check-config"], environment: isolatedEnvironment(in: folder))
+        }
+        #expect(check.status == 78)
+        #expect(check.standardError.contains("line 2") || check.standardError.contains(":2:"), "\(check.standardError)")
+        #expect(check.standardError.contains("unknown kind 'comfy' (kinds: visioncraft, a1111)"), "\(check.standardError)")
+        // Beside [backends.*], --upstream names nothing: refused, not ignored.
+        try FileSystem.writeFileAtomically(folder.file("config/visioncraft/config.toml"), Array("[backends.gpu]\nkind = \"visioncraft\"\nurl = \"http://h\"\n".utf8))
+        let flagged = try await offPool {
+            try runProcess(BuiltProducts.path("visioncraftd"), ["--check-config", "--emulator"], environment: isolatedEnvironment(in: folder))
+        }
+        #expect(flagged.status == 78)
+        #expect(flagged.standardError.contains("give each its url in [backends.NAME]"), "\(flagged.standardError)")
+    }
+}

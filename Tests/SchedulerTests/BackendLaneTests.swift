@@ -1,0 +1,142 @@
+import Backends
+import Imaging
+import Jobs
+import JobStore
+import Posix
+@testable import Scheduler
+import Testing
+import TestSupport
+
+/// Several backends side by side: each job runs on the backend it names,
+/// and a backend that is paused, busy or gone holds up only its own jobs.
+@Suite struct BackendLaneTests {
+    /// A scheduler over `backends` (the first the default), started, images
+    /// in a folder of its own; stopped after `body`.
+    static func running<T>(
+        _ backends: [ConfiguredBackend], keys: any APIKeySource = FixedKey(), store given: JobStoreWorker? = nil,
+        _ body: (JobScheduler) async throws -> T
+    ) async throws -> T {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        var configuration = SchedulerConfiguration(outputDirectory: folder.file("images"))
+        configuration.retry.base = .milliseconds(1)
+        configuration.retry.cap = .milliseconds(5)
+        let store = try given ?? JobStoreWorker(path: folder.file("jobs.sqlite3"))
+        defer { if given == nil { store.close() } }
+        let scheduler = JobScheduler(store: store, backends: backends, defaultBackend: backends[0].name, keys: keys, configuration: configuration) { _ in }
+        try await offPool { try scheduler.start() }
+        do {
+            let result = try await body(scheduler)
+            await scheduler.stop()
+            return result
+        } catch {
+            await scheduler.stop()
+            throw error
+        }
+    }
+
+    static func lane(_ name: String, _ backend: FakeBackend, inFlight: Int = 1) -> ConfiguredBackend {
+        ConfiguredBackend(name: name, backend: backend, maximumInFlight: inFlight, requestsPerMinute: 0)
+    }
+
+    static let image = GeneratedImage(FetchedImage(checking: try! PNGCodec.encode(RGBAImage(width: 8, height: 8)))!)
+
+    static func state(_ scheduler: JobScheduler, _ id: String) async throws -> JobState {
+        try await scheduler.wait(id, timeout: TestTime.scaled(.seconds(60))).job.record.state
+    }
+
+    @Test func aRateLimitedBackendHoldsUpOnlyItsOwnJobs() async throws {
+        let limited = FakeBackend { _, _ throws(BackendFailure) in throw .rateLimited("slow down", retryAfter: .seconds(600)) }
+        let free = FakeBackend { _, _ throws(BackendFailure) in .images([Self.image]) }
+        try await Self.running([Self.lane("slow", limited), Self.lane("fast", free)]) { scheduler in
+            let held = try await scheduler.submit(JobRequest(prompt: "held"))
+            let stored = try await scheduler.job(held.id).record
+            #expect(stored.backend == "slow", "the default backend")
+            // The first job's 429 pauses its backend for ten minutes...
+            let paused = try await offPool {
+                let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(60)))
+                while limited.requests.isEmpty, MonotonicInstant.now() < deadline { pauseBriefly() }
+                return !limited.requests.isEmpty
+            }
+            #expect(paused)
+            // ...and a job on the other backend runs meanwhile.
+            let other = try await scheduler.submit(JobRequest(prompt: "other", backend: "fast"))
+            #expect(try await Self.state(scheduler, other.id) == .succeeded)
+            #expect(try await scheduler.job(held.id).record.state == .queued)
+            #expect(limited.requests.count == 1, "nothing more was sent to the paused backend")
+        }
+    }
+
+    @Test func aBusyBackendHoldsUpOnlyItsOwnJobs() async throws {
+        let release = ThreadCondition(false)
+        defer { release.update { $0 = true } }
+        let busy = FakeBackend { _, _ throws(BackendFailure) in
+            await offPoolWait(release)
+            return .images([Self.image])
+        }
+        let free = FakeBackend { _, _ throws(BackendFailure) in .images([Self.image]) }
+        try await Self.running([Self.lane("busy", busy, inFlight: 1), Self.lane("free", free, inFlight: 1)]) { scheduler in
+            let first = try await scheduler.submit(JobRequest(prompt: "first"))
+            let second = try await scheduler.submit(JobRequest(prompt: "second"))
+            let other = try await scheduler.submit(JobRequest(prompt: "other", backend: "free"))
+            #expect(try await Self.state(scheduler, other.id) == .succeeded, "the other backend's job ran while the busy one's waited")
+            #expect(try await scheduler.job(second.id).record.state == .queued, "one at a time on the busy backend")
+            #expect(busy.requests.count == 1)
+            release.update { $0 = true }
+            #expect(try await Self.state(scheduler, first.id) == .succeeded)
+            #expect(try await Self.state(scheduler, second.id) == .succeeded)
+        }
+    }
+
+    @Test func aJobWhoseBackendIsGoneWaitsSayingWhyAndRunsWhenItIsBack() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
+        defer { store.close() }
+        let backend = FakeBackend { _, _ throws(BackendFailure) in .images([Self.image]) }
+        // A job queued on "forge" while it is down...
+        let down = FakeBackend { _, _ throws(BackendFailure) in throw .transient("down", retryAfter: .seconds(600)) }
+        let queued = try await Self.running([Self.lane("forge", down)], store: store) { scheduler in
+            let id = try await scheduler.submit(JobRequest(prompt: "waits")).id
+            _ = try await scheduler.wait(id, timeout: .zero)
+            return id
+        }
+        // ...then a start with "forge" gone from the configuration.
+        let other = FakeBackend { _, _ throws(BackendFailure) in .images([Self.image]) }
+        try await Self.running([Self.lane("comfy", other)], store: store) { scheduler in
+            let job = try await scheduler.job(queued).record
+            #expect(job.state == .queued)
+            #expect(job.error?.kind == .backendMissing)
+            #expect(job.error?.message.contains("its backend 'forge' is not configured (backends: comfy)") == true, "\(String(describing: job.error))")
+            let done = try await scheduler.submit(JobRequest(prompt: "now"))
+            #expect(try await Self.state(scheduler, done.id) == .succeeded)
+            #expect(try await scheduler.job(queued).record.state == .queued, "not run on another backend")
+        }
+        let back = try await Self.running([Self.lane("forge", backend)], store: store) { scheduler in try await Self.state(scheduler, queued) }
+        #expect(back == .succeeded, "back in the configuration: it runs")
+    }
+
+    @Test func theKeyGoesOnlyToBackendsThatNeedOne() async throws {
+        let keyless = FakeBackend(kind: "a1111", requiresKey: false) { _, _ throws(BackendFailure) in .images([Self.image]) }
+        let keyed = FakeBackend { _, _ throws(BackendFailure) in .images([Self.image]) }
+        try await Self.running([Self.lane("gpu", keyless), Self.lane("vc", keyed)]) { scheduler in
+            let one = try await scheduler.submit(JobRequest(prompt: "a"))
+            let two = try await scheduler.submit(JobRequest(prompt: "b", backend: "vc"))
+            #expect(try await Self.state(scheduler, one.id) == .succeeded)
+            #expect(try await Self.state(scheduler, two.id) == .succeeded)
+        }
+        #expect(keyless.keys == [nil], "the vault's key is not sent to a backend that takes none")
+        #expect(keyed.keys == ["k"])
+        // With no key at all, the keyless backend's jobs still run.
+        let alone = FakeBackend(kind: "a1111", requiresKey: false) { _, _ throws(BackendFailure) in .images([Self.image]) }
+        try await Self.running([Self.lane("gpu", alone), Self.lane("vc", keyed)], keys: NoKey()) { scheduler in
+            let job = try await scheduler.submit(JobRequest(prompt: "c"))
+            #expect(try await Self.state(scheduler, job.id) == .succeeded)
+        }
+    }
+}
+
+/// Waits on `condition` on a thread of its own, not the task pool.
+func offPoolWait(_ condition: ThreadCondition<Bool>) async {
+    _ = try? await offPool { condition.wait { $0 } }
+}
