@@ -4,12 +4,21 @@ import JSON
 
 /// An image a request sends (`init_images`, `mask`), read as
 /// `decode_base64_to_image` reads it: base64, a `data:image/...` URL, or an
-/// http(s) URL. The emulator reads PNG only and fetches nothing.
+/// http(s) URL. The emulator fetches nothing, and takes an image by its
+/// format's signature (PIL opens these lazily too): a PNG must decode.
 enum A1111ImageInput {
     enum Decoded {
-        case image(RGBAImage)
+        /// The image's bytes (what the picture drawn depends on).
+        case image([UInt8])
         case failure(HTTPReply)
     }
+
+    /// Signatures of formats PIL opens besides PNG: JPEG, GIF, WebP (after
+    /// "RIFF" and a length), BMP, TIFF both ways.
+    private static let signatures: [(offset: Int, bytes: [UInt8])] = [
+        (0, [0xFF, 0xD8, 0xFF]), (0, Array("GIF8".utf8)), (8, Array("WEBP".utf8)), (0, Array("BM".utf8)),
+        (0, [0x49, 0x49, 0x2A, 0x00]), (0, [0x4D, 0x4D, 0x00, 0x2A]),
+    ]
 
     static func decode(_ value: JSON) -> Decoded {
         guard case .string(var encoding) = value else {
@@ -30,10 +39,18 @@ enum A1111ImageInput {
             guard afterComma.count > 1 else { return .failure(A1111Service.pythonError("IndexError", "list index out of range")) }
             encoding = String(afterComma[1])
         }
-        guard let bytes = Base64.decode(encoding), let image = try? PNGCodec.decode(bytes).image else {
+        guard let bytes = Base64.decode(encoding), isImage(bytes) else {
             return .failure(A1111Service.httpException(.internalServerError, "Invalid encoded image"))
         }
-        return .image(image)
+        return .image(bytes)
+    }
+
+    private static func isImage(_ bytes: [UInt8]) -> Bool {
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return (try? PNGCodec.decode(bytes)) != nil }
+        return signatures.contains { signature in
+            bytes.count >= signature.offset + signature.bytes.count
+                && bytes[signature.offset..<(signature.offset + signature.bytes.count)].elementsEqual(signature.bytes)
+        }
     }
 
     /// Whether a URL names this machine or a private network (`verify_url`

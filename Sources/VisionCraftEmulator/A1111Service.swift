@@ -253,7 +253,7 @@ final class A1111Service: Sendable {
         var initHash: UInt64 = 0
         for image in initImages {
             switch A1111ImageInput.decode(image) {
-            case .image(let decoded): initHash = A1111Pictures.mix(initHash, decoded.pixels)
+            case .image(let bytes): initHash = A1111Pictures.mix(initHash, bytes)
             case .failure(let reply): return reply
             }
         }

@@ -284,7 +284,8 @@ struct A1111Answer {
             for (key, value) in extra { body[key] = value }
             return JSON.object(body).description
         }
-        let (plain, dataURL, other, missing, invalid, notString) = try await offPool {
+        let jpeg = Base64Text.encode([0xFF, 0xD8, 0xFF, 0xE0] + Array("a jpeg".utf8))
+        let (plain, dataURL, other, missing, invalid, notString, jpegAnswer) = try await offPool {
             let client = try RawHTTPClient(port: emulator.port)
             return (
                 try client.request("POST", "/sdapi/v1/img2img", body: body(.string(red))),
@@ -292,7 +293,8 @@ struct A1111Answer {
                 try client.request("POST", "/sdapi/v1/img2img", body: body(.string(blue))),
                 try client.request("POST", "/sdapi/v1/img2img", body: body(nil)),
                 try client.request("POST", "/sdapi/v1/img2img", body: body("bm90IGFuIGltYWdl")),
-                try client.request("POST", "/sdapi/v1/img2img", body: body(5))
+                try client.request("POST", "/sdapi/v1/img2img", body: body(5)),
+                try client.request("POST", "/sdapi/v1/img2img", body: body(.string(jpeg)))
             )
         }
         let answer = try A1111Answer(plain)
@@ -309,6 +311,7 @@ struct A1111Answer {
         #expect(invalid.status == 500)
         #expect(try json(invalid)["detail"] == "Invalid encoded image")
         #expect(try json(notString) == ["error": "AttributeError", "detail": "", "body": "", "errors": "'int' object has no attribute 'startswith'"])
+        #expect(jpegAnswer.status == 200, "other formats are taken by their signature")
     }
 
     @Test func savingAddsTheGridAndSendImagesFalseSendsNone() async throws {
