@@ -295,18 +295,18 @@ struct A1111Request: Sendable {
 
     // MARK: Reading the values
 
-    func string(_ name: String) -> String? { values[name]?.stringValue }
-    func integer(_ name: String) -> Int? { values[name]?.intValue }
-    func float(_ name: String) -> Double? { values[name]?.doubleValue }
-    func flag(_ name: String) -> Bool? { values[name]?.boolValue }
-    func value(_ name: String) -> JSON { values[name] ?? .null }
+    // A null reads as the field's default here (A1111 itself would fail
+    // further on for most fields); `values` keeps it for the echo.
 
-    /// The values with some replaced (img2img drops its images from the echo).
-    func echo(replacing changes: JSONObject = [:]) -> JSONObject {
-        var copy = values
-        for (key, value) in changes { copy[key] = value }
-        return copy
+    /// The value of a field, or its default when absent or null.
+    func value(_ name: String) -> JSON {
+        if let value = values[name], !value.isNull { return value }
+        return Self.fields(mode).first { $0.name == name }?.defaultValue ?? .null
     }
+
+    func string(_ name: String) -> String? { value(name).stringValue }
+    func integer(_ name: String) -> Int? { value(name).intValue }
+    func flag(_ name: String) -> Bool? { value(name).boolValue }
 }
 
 /// Python's `str.strip()`: whitespace off both ends.

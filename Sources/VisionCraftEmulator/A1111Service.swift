@@ -308,7 +308,8 @@ final class A1111Service: Sendable {
     /// The request resolved as `process_images` resolves it: sampler and
     /// scheduler names, the checkpoint, the seeds.
     private func resolve(_ request: A1111Request, mode: A1111Request.Mode) -> A1111Processing {
-        func integer(_ name: String, _ fallback: Int) -> Int { request.integer(name) ?? fallback }
+        // Every integer read here has a default in the model.
+        func integer(_ name: String) -> Int { request.integer(name) ?? 0 }
         let named = request.string("sampler_name").flatMap { $0.isEmpty ? nil : $0 } ?? request.string("sampler_index")
         let requestedScheduler = request.string("scheduler")
         let first = A1111Catalog.samplerAndScheduler(named, requestedScheduler)
@@ -317,11 +318,11 @@ final class A1111Service: Sendable {
         let final = A1111Catalog.samplerAndScheduler(first.sampler, scheduler, convertAutomatic: false)
 
         let override = request.value("override_settings")["sd_model_checkpoint"]?.stringValue.flatMap(A1111Catalog.checkpoint(alias:))
-        let count = max(0, integer("batch_size", 1)) * max(0, integer("n_iter", 1))
+        let count = max(0, integer("batch_size")) * max(0, integer("n_iter"))
         let subseedStrength = request.value("subseed_strength")
         let (checkpoint, seed, subseed) = state.withLock { state in
             func fixed(_ value: Int) -> Int { value == -1 ? Int(state.seeds.next() % Self.seedRange) : value }
-            return (override ?? state.loaded, fixed(integer("seed", -1)), fixed(integer("subseed", -1)))
+            return (override ?? state.loaded, fixed(integer("seed")), fixed(integer("subseed")))
         }
         let variation = (subseedStrength.doubleValue ?? 0) != 0
         let stamp = WallClock.now().iso8601.unicodeScalars.filter { ("0"..."9").contains($0) }.prefix(14)
@@ -329,12 +330,11 @@ final class A1111Service: Sendable {
             mode: mode, prompt: request.string("prompt") ?? "", negativePrompt: request.string("negative_prompt") ?? "",
             styles: request.value("styles").arrayValue?.compactMap(\.stringValue) ?? [],
             seeds: (0..<count).map { seed + (variation ? 0 : $0) }, subseeds: (0..<count).map { subseed + $0 },
-            subseedStrength: subseedStrength.isNull ? 0 : subseedStrength,
-            seedResizeFrom: (integer("seed_resize_from_w", -1), integer("seed_resize_from_h", -1)),
-            sampler: final.sampler, scheduler: final.scheduler,
-            cfgScale: request.value("cfg_scale").isNull ? 7.0 : request.value("cfg_scale"),
-            steps: integer("steps", 50), batchSize: integer("batch_size", 1), iterations: integer("n_iter", 1),
-            width: integer("width", 512), height: integer("height", 512),
+            subseedStrength: subseedStrength, seedResizeFrom: (integer("seed_resize_from_w"), integer("seed_resize_from_h")),
+            sampler: final.sampler, scheduler: final.scheduler, cfgScale: request.value("cfg_scale"),
+            steps: integer("steps"), batchSize: integer("batch_size"), iterations: integer("n_iter"),
+            width: integer("width"), height: integer("height"),
+            // process_images: None takes opts.face_restoration and opts.tiling, both off.
             restoreFaces: request.flag("restore_faces") ?? false, tiling: request.flag("tiling") ?? false,
             checkpoint: checkpoint, denoisingStrength: request.value("denoising_strength"),
             jobTimestamp: String(String.UnicodeScalarView(stamp))

@@ -222,7 +222,7 @@ struct A1111Answer {
     @Test func wrongTypesAreFastAPIs422AndLooseOnesAreCoerced() async throws {
         let emulator = try startA1111()
         defer { emulator.stop() }
-        let (wrong, notObject, empty, coerced, form) = try await offPool {
+        let (wrong, notObject, empty, coerced, form, nulls) = try await offPool {
             let client = try RawHTTPClient(port: emulator.port)
             return (
                 try client.request("POST", "/sdapi/v1/txt2img", body: txt2imgBody(["steps": "many", "cfg_scale": [], "styles": ["a", ["b"]]])),
@@ -230,7 +230,8 @@ struct A1111Answer {
                 try client.request("POST", "/sdapi/v1/txt2img", body: ""),
                 try client.request("POST", "/sdapi/v1/txt2img", body: txt2imgBody(["steps": "12", "width": 64.9, "prompt": 5, "no_such_field": true])),
                 // curl -d's type: FastAPI does not parse the body as JSON.
-                try rawRequest(client, "POST", "/sdapi/v1/txt2img", body: txt2imgBody(), contentType: "application/x-www-form-urlencoded")
+                try rawRequest(client, "POST", "/sdapi/v1/txt2img", body: txt2imgBody(), contentType: "application/x-www-form-urlencoded"),
+                try client.request("POST", "/sdapi/v1/txt2img", body: txt2imgBody(["steps": nil, "cfg_scale": nil]))
             )
         }
         #expect(wrong.status == 422)
@@ -245,6 +246,11 @@ struct A1111Answer {
         #expect(answer.info["prompt"] == "5")
         #expect(answer.parameters["no_such_field"] == nil, "unknown fields are ignored")
         #expect(try details(form) == ["body:type_error.dict"])
+        // A null is echoed as sent and generates with the default.
+        let defaulted = try A1111Answer(nulls)
+        #expect(defaulted.parameters["steps"] == .null)
+        #expect(defaulted.info["steps"] == 50)
+        #expect(defaulted.info["cfg_scale"]?.numberValue?.text == "7.0")
         #expect(emulator.statistics["POST /sdapi/v1/txt2img"]?[422] == 4)
     }
 
