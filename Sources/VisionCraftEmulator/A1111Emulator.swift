@@ -1,14 +1,17 @@
 import HTTPServer
 import Posix
 
-/// A local server that behaves like AUTOMATIC1111's web UI API (1.10,
-/// modules/api/api.py): txt2img and img2img answering base64 PNGs with
+/// A local server that behaves like AUTOMATIC1111's web UI API (1.10, or
+/// 1.8 on request; modules/api/api.py): txt2img and img2img answering base64 PNGs with
 /// their infotexts, the model, sampler and scheduler lists, progress and
 /// options, one generation at a time, A1111's errors, optional HTTP Basic
 /// auth, and the fault plan. What it leaves out is listed in README ("The
 /// emulator").
 package final class A1111Emulator: Sendable {
     package struct Configuration: Sendable {
+        /// Which release's behaviour: 1.10 (the default) or 1.8, from before
+        /// schedulers were separate.
+        package var release: A1111Release
         package var host: String
         /// 0 picks a free port.
         package var port: UInt16
@@ -26,9 +29,10 @@ package final class A1111Emulator: Sendable {
         package var faults: FaultPlan
 
         package init(
-            host: String = "127.0.0.1", port: UInt16 = 0, credentials: [String: String] = [:], seed: UInt64 = 0,
+            release: A1111Release = .v1_10, host: String = "127.0.0.1", port: UInt16 = 0, credentials: [String: String] = [:], seed: UInt64 = 0,
             stepDuration: Duration = .zero, memoryPixels: Int = 2048 * 2048 * 4, faults: FaultPlan = FaultPlan()
         ) {
+            self.release = release
             self.host = host
             self.port = port
             self.credentials = credentials

@@ -10,7 +10,7 @@ enum A1111Pictures {
     static func render(_ processing: A1111Processing, initHash: UInt64, grid: Bool) throws(ImagingError) -> [(image: RGBAImage, infotext: String)] {
         var key = mix(0xCBF2_9CE4_8422_2325, Array(processing.prompt.utf8))
         key = mix(key, Array(processing.negativePrompt.utf8))
-        key = mix(key, Array("\(processing.checkpoint.name)|\(processing.sampler)|\(processing.scheduler)|\(processing.steps)|\(processing.cfgScale)".utf8))
+        key = mix(key, Array("\(processing.checkpoint.name)|\(processing.sampler)|\(processing.scheduler ?? "")|\(processing.steps)|\(processing.cfgScale)".utf8))
         key ^= initHash
         let width = processing.width / 8 * 8
         let height = processing.height / 8 * 8

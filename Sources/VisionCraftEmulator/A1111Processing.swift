@@ -13,7 +13,8 @@ struct A1111Processing: Sendable {
     var subseedStrength: JSON
     var seedResizeFrom: (width: Int, height: Int)
     var sampler: String
-    var scheduler: String
+    /// The schedule's label; nil before 1.9, which had none apart.
+    var scheduler: String?
     var cfgScale: JSON
     var steps: Int
     var batchSize: Int
@@ -25,9 +26,8 @@ struct A1111Processing: Sendable {
     var checkpoint: A1111Catalog.Checkpoint
     var denoisingStrength: JSON
     var jobTimestamp: String
-
     /// The program version A1111 reports (`git describe` of its checkout).
-    static let version = "v1.10.1"
+    var version: String
     /// `opts.face_restoration_model`'s default.
     static let faceRestorationModel = "CodeFormer"
 
@@ -47,7 +47,7 @@ struct A1111Processing: Sendable {
         var parameters: [(String, JSON)] = [
             ("Steps", .number(JSONNumber(steps))),
             ("Sampler", .string(sampler)),
-            ("Schedule type", .string(scheduler)),
+            ("Schedule type", scheduler.map(JSON.string) ?? nil),
             ("CFG scale", cfgScale),
             ("Seed", .number(JSONNumber(seeds[position]))),
             ("Face restoration", restoreFaces ? .string(Self.faceRestorationModel) : nil),
@@ -63,7 +63,7 @@ struct A1111Processing: Sendable {
         for (key, value) in extraParameters where !parameters.contains(where: { $0.0 == key }) {
             parameters.append((key, value))
         }
-        parameters.append(("Version", .string(Self.version)))
+        parameters.append(("Version", .string(version)))
         let line = parameters.filter { !$0.1.isNull }.map { key, value in
             let text = PythonFormat.str(value)
             return key == text ? key : "\(key): \(Self.quote(text))"
@@ -114,7 +114,7 @@ struct A1111Processing: Sendable {
             "job_timestamp": .string(jobTimestamp),
             "clip_skip": 1,
             "is_using_inpainting_conditioning": false,
-            "version": .string(Self.version),
+            "version": .string(version),
         ]
     }
 }

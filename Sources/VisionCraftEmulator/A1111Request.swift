@@ -23,6 +23,7 @@ struct A1111Request: Sendable {
     }
 
     let mode: Mode
+    let release: A1111Release
     /// Every field of the model, in its order, with the value read or its
     /// default: what the answer's `parameters` echoes.
     private(set) var values: JSONObject
@@ -127,9 +128,10 @@ struct A1111Request: Sendable {
         ]
     }
 
-    /// The model's fields in order.
-    static func fields(_ mode: Mode) -> [Field] {
+    /// The model's fields in order (before 1.9, no scheduler fields).
+    static func fields(_ mode: Mode, _ release: A1111Release) -> [Field] {
         var fields = processingFields + (mode == .textToImage ? textToImageFields : imageToImageFields)
+        if !release.hasSchedulers { fields.removeAll { $0.name == "scheduler" || $0.name == "hr_scheduler" } }
         for added in addedFields(mode) {
             if let position = fields.firstIndex(where: { $0.name == added.name }) {
                 fields[position] = added
@@ -143,7 +145,7 @@ struct A1111Request: Sendable {
     /// Reads a body; the errors are FastAPI's 422 (`{"detail": [...]}`).
     /// FastAPI parses JSON only without a Content-Type or with a JSON one:
     /// `curl -d` (a form's type) sends a string where the model wants a dict.
-    static func parse(_ body: [UInt8], contentType: String?, mode: Mode) -> Result<A1111Request, ValidationErrors> {
+    static func parse(_ body: [UInt8], contentType: String?, mode: Mode, release: A1111Release) -> Result<A1111Request, ValidationErrors> {
         var errors = ValidationErrors()
         if body.isEmpty {
             errors.add(location: [], "field required", type: "value_error.missing")
@@ -165,7 +167,7 @@ struct A1111Request: Sendable {
             return .failure(errors)
         }
         var values = JSONObject()
-        for field in fields(mode) {
+        for field in fields(mode, release) {
             guard let given = object[field.name], given != .null else {
                 values[field.name] = object[field.name] == nil ? field.defaultValue : .null
                 continue
@@ -174,7 +176,7 @@ struct A1111Request: Sendable {
                 values[field.name] = value
             }
         }
-        return errors.isEmpty ? .success(A1111Request(mode: mode, values: values)) : .failure(errors)
+        return errors.isEmpty ? .success(A1111Request(mode: mode, release: release, values: values)) : .failure(errors)
     }
 
     /// `application/json` or `application/*+json`, parameters aside.
@@ -301,7 +303,7 @@ struct A1111Request: Sendable {
     /// The value of a field, or its default when absent or null.
     func value(_ name: String) -> JSON {
         if let value = values[name], !value.isNull { return value }
-        return Self.fields(mode).first { $0.name == name }?.defaultValue ?? .null
+        return Self.fields(mode, release).first { $0.name == name }?.defaultValue ?? .null
     }
 
     func string(_ name: String) -> String? { value(name).stringValue }

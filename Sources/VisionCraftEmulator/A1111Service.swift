@@ -88,7 +88,8 @@ final class A1111Service: Sendable {
         let delay = state.withLock { FaultDecision.latency($0.plan, &$0.random) }
         if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
         let path = request.path
-        let endpoint = Self.routes[path] == nil ? "other" : "\(request.method) \(path)"
+        let known = Self.routes[path] != nil && (configuration.release.hasSchedulers || path != "/sdapi/v1/schedulers")
+        let endpoint = known ? "\(request.method) \(path)" : "other"
         let reply = await route(request)
         let status = EmulatorAdministration.status(of: reply)
         state.withLock { $0.counts[endpoint, default: [:]][status, default: 0] += 1 }
@@ -99,7 +100,7 @@ final class A1111Service: Sendable {
 
     private func route(_ request: HTTPRequest) async -> HTTPReply {
         let path = request.path
-        guard let methods = Self.routes[path] else {
+        guard let methods = Self.routes[path], configuration.release.hasSchedulers || path != "/sdapi/v1/schedulers" else {
             return .response(.json(["detail": "Not Found"], status: .notFound))
         }
         guard methods.contains(request.method) else {
@@ -110,7 +111,7 @@ final class A1111Service: Sendable {
         case ("POST", "/sdapi/v1/txt2img"): return await generate(request, mode: .textToImage)
         case ("POST", "/sdapi/v1/img2img"): return await generate(request, mode: .imageToImage)
         case ("GET", "/sdapi/v1/sd-models"): return .response(.json(.array(A1111Catalog.checkpoints.map(\.json))))
-        case ("GET", "/sdapi/v1/samplers"): return .response(.json(.array(A1111Catalog.samplers.map(\.json))))
+        case ("GET", "/sdapi/v1/samplers"): return .response(.json(.array(configuration.release.samplers.map(\.json))))
         case ("GET", "/sdapi/v1/schedulers"): return .response(.json(.array(A1111Catalog.schedulers.map(\.json))))
         case ("GET", "/sdapi/v1/progress"): return .response(.json(progress()))
         case ("GET", "/sdapi/v1/options"): return .response(.json(.object(state.withLock { $0.options })))
@@ -208,7 +209,7 @@ final class A1111Service: Sendable {
 
     private func generate(_ request: HTTPRequest, mode: A1111Request.Mode) async -> HTTPReply {
         let parsed: A1111Request
-        switch A1111Request.parse(request.body, contentType: request.header("content-type"), mode: mode) {
+        switch A1111Request.parse(request.body, contentType: request.header("content-type"), mode: mode, release: configuration.release) {
         case .success(let valid): parsed = valid
         case .failure(let errors): return .response(.json(errors.body, status: .unprocessableContent))
         }
@@ -221,6 +222,10 @@ final class A1111Service: Sendable {
             if case .string(let mask) = parsed.value("mask"), !mask.isEmpty, case .failure(let reply) = A1111ImageInput.decode(.string(mask)) {
                 return reply
             }
+        }
+        if !configuration.release.hasSchedulers, !configuration.release.samplers.contains(where: { $0.name == Self.requestedSampler(parsed) }) {
+            // validate_sampler_name, before 1.9 given the name as sent.
+            return Self.httpException(.notFound, "Sampler not found")
         }
         let decision = state.withLock { FaultDecision.generation($0.plan, &$0.random) }
         if let fault = faultReply(decision) { return fault }
@@ -310,12 +315,18 @@ final class A1111Service: Sendable {
     private func resolve(_ request: A1111Request, mode: A1111Request.Mode) -> A1111Processing {
         // Every integer read here has a default in the model.
         func integer(_ name: String) -> Int { request.integer(name) ?? 0 }
-        let named = request.string("sampler_name").flatMap { $0.isEmpty ? nil : $0 } ?? request.string("sampler_index")
-        let requestedScheduler = request.string("scheduler")
-        let first = A1111Catalog.samplerAndScheduler(named, requestedScheduler)
-        var scheduler = requestedScheduler
-        if scheduler?.isEmpty ?? true, first.scheduler != "Automatic" { scheduler = first.scheduler }
-        let final = A1111Catalog.samplerAndScheduler(first.sampler, scheduler, convertAutomatic: false)
+        let named = Self.requestedSampler(request)
+        let (sampler, scheduler): (String, String?)
+        if configuration.release.hasSchedulers {
+            let requestedScheduler = request.string("scheduler")
+            let first = A1111Catalog.samplerAndScheduler(named, requestedScheduler)
+            var chosen = requestedScheduler
+            if chosen?.isEmpty ?? true, first.scheduler != "Automatic" { chosen = first.scheduler }
+            // fix_p_invalid_sampler_and_scheduler, in process_images.
+            (sampler, scheduler) = A1111Catalog.samplerAndScheduler(first.sampler, chosen, convertAutomatic: false)
+        } else {
+            (sampler, scheduler) = (named ?? "", nil)
+        }
 
         let override = request.value("override_settings")["sd_model_checkpoint"]?.stringValue.flatMap(A1111Catalog.checkpoint(alias:))
         let count = max(0, integer("batch_size")) * max(0, integer("n_iter"))
@@ -331,14 +342,19 @@ final class A1111Service: Sendable {
             styles: request.value("styles").arrayValue?.compactMap(\.stringValue) ?? [],
             seeds: (0..<count).map { seed + (variation ? 0 : $0) }, subseeds: (0..<count).map { subseed + $0 },
             subseedStrength: subseedStrength, seedResizeFrom: (integer("seed_resize_from_w"), integer("seed_resize_from_h")),
-            sampler: final.sampler, scheduler: final.scheduler, cfgScale: request.value("cfg_scale"),
+            sampler: sampler, scheduler: scheduler, cfgScale: request.value("cfg_scale"),
             steps: integer("steps"), batchSize: integer("batch_size"), iterations: integer("n_iter"),
             width: integer("width"), height: integer("height"),
             // process_images: None takes opts.face_restoration and opts.tiling, both off.
             restoreFaces: request.flag("restore_faces") ?? false, tiling: request.flag("tiling") ?? false,
             checkpoint: checkpoint, denoisingStrength: request.value("denoising_strength"),
-            jobTimestamp: String(String.UnicodeScalarView(stamp))
+            jobTimestamp: String(String.UnicodeScalarView(stamp)), version: configuration.release.version
         )
+    }
+
+    /// `sampler_name or sampler_index`: Python's `or` passes over an empty name.
+    private static func requestedSampler(_ request: A1111Request) -> String? {
+        request.string("sampler_name").flatMap { $0.isEmpty ? nil : $0 } ?? request.string("sampler_index")
     }
 
     // MARK: Faults

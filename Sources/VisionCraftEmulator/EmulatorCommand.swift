@@ -13,6 +13,11 @@ package struct EmulatorCommand: Command {
     static let apiAuthOption = Option(
         long: "api-auth", valueName: "USER:PASSWORD[,...]", help: "With --api a1111: require HTTP Basic auth with these users, as A1111's --api-auth does."
     )
+    static let a1111VersionOption = Option(
+        long: "a1111-version", valueName: "VERSION",
+        help: "With --api a1111: answer as release 1.10 (the default) or 1.8 (samplers named with their schedule, no /schedulers, an unknown sampler a 404).",
+        completion: .values(A1111Release.allCases.map(\.rawValue))
+    )
     static let stepTimeOption = Option(
         long: "step-time", valueName: "MS", help: "With --api a1111: let each sampling step take MS milliseconds, so that /progress moves and requests queue (default 0)."
     )
@@ -41,6 +46,7 @@ package struct EmulatorCommand: Command {
         options: [
             Self.apiOption,
             Self.apiAuthOption,
+            Self.a1111VersionOption,
             Self.stepTimeOption,
             Self.hostOption,
             Self.portOption,
@@ -79,7 +85,7 @@ package struct EmulatorCommand: Command {
             settings = .a1111(try Self.a1111Settings(arguments))
             return
         }
-        for option in [Self.apiAuthOption, Self.stepTimeOption] where arguments.value(option) != nil {
+        for option in [Self.apiAuthOption, Self.a1111VersionOption, Self.stepTimeOption] where arguments.value(option) != nil {
             throw UsageError("option '--\(option.long)' applies to --api a1111 only")
         }
         var settings = VisionCraftEmulator.Configuration()
@@ -111,6 +117,9 @@ package struct EmulatorCommand: Command {
         settings.host = arguments.value(Self.hostOption) ?? "127.0.0.1"
         settings.port = UInt16(try arguments.int(Self.portOption, in: 0...65535) ?? 0)
         settings.seed = try seed(arguments)
+        if let release = try arguments.choice(Self.a1111VersionOption, from: A1111Release.allCases.map(\.rawValue)) {
+            settings.release = A1111Release(rawValue: release) ?? .v1_10
+        }
         if let auth = arguments.value(Self.apiAuthOption) {
             // A1111 splits on "," then on ":", so neither may appear in a name or password.
             for pair in auth.split(separator: ",", omittingEmptySubsequences: false) {

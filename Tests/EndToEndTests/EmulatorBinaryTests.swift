@@ -115,6 +115,7 @@ import TestSupport
         (["--api", "a1111", "--token", "t"], "applies to --api visioncraft only"),
         (["--api-auth", "ann:pw"], "applies to --api a1111 only"),
         (["--api", "a1111", "--api-auth", "ann"], "expects USER:PASSWORD pairs"),
+        (["--api", "a1111", "--a1111-version", "1.9"], "expects one of 1.8, 1.10"),
     ])
     func badFaultFlagsAreUsageErrors(arguments: [String], message: String) async throws {
         let emulator = try BuiltProducts.path("visioncraft-emulator")

@@ -199,6 +199,37 @@ struct A1111Answer {
         #expect(after["sd_model_checkpoint"] == "v1-5-pruned-emaonly.safetensors [6ce0161689]", "overrides are restored afterwards")
     }
 
+    @Test func release18HasCombinedSamplerNamesAndRefusesUnknownOnes() async throws {
+        let emulator = try startA1111(.init(release: .v1_8))
+        defer { emulator.stop() }
+        let (samplers, schedulers, unknown, alias, combined) = try await offPool {
+            let client = try RawHTTPClient(port: emulator.port)
+            return (
+                try json(client.request("GET", "/sdapi/v1/samplers")),
+                try client.request("GET", "/sdapi/v1/schedulers"),
+                try client.request("POST", "/sdapi/v1/txt2img", body: txt2imgBody(["sampler_name": "No Such Sampler"])),
+                try client.request("POST", "/sdapi/v1/txt2img", body: txt2imgBody(["sampler_name": "k_euler"])),
+                try client.request("POST", "/sdapi/v1/txt2img", body: txt2imgBody(["sampler_name": "DPM++ 2M Karras"]))
+            )
+        }
+        #expect(samplers[0]?["name"] == "DPM++ 2M Karras")
+        #expect(schedulers.status == 404)
+        #expect(try json(schedulers) == ["detail": "Not Found"])
+        #expect(unknown.status == 404)
+        #expect(try json(unknown) == ["error": "HTTPException", "detail": "Sampler not found", "body": "", "errors": ""])
+        #expect(alias.status == 404, "validate_sampler_name looks names up, not aliases")
+        let answer = try A1111Answer(combined)
+        #expect(answer.info["sampler_name"] == "DPM++ 2M Karras")
+        #expect(answer.info["version"] == "v1.8.0")
+        // No scheduler field (the body's is ignored), no Schedule type.
+        #expect(answer.parameters["scheduler"] == nil)
+        #expect(
+            answer.infotexts[0]
+                == "a lighthouse at dusk\nNegative prompt: fog\nSteps: 20, Sampler: DPM++ 2M Karras, CFG scale: 7.0, Seed: 1234, Size: 96x64, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, Version: v1.8.0"
+        )
+        #expect(emulator.statistics["other"]?[404] == 1)
+    }
+
     @Test func optionsSwitchTheCheckpointOrRefuseAnUnknownOne() async throws {
         let emulator = try startA1111()
         defer { emulator.stop() }
