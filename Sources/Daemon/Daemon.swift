@@ -151,13 +151,17 @@ public final class Daemon: Sendable {
         if !options.settings.backends.isEmpty, let named = environment[Settings.upstreamEnvironment], !named.isEmpty {
             log.warning("\(Settings.upstreamEnvironment) (\(named)) is not used: the configuration names backends, each with its url")
         }
+        let keys = KeyRing(
+            backends: backends.plans.map { ($0.name, $0.selection == .emulator) }, defaultBackend: backends.defaultName, keyFile: paths.keyFile,
+            environment: { self.environment[$0] }, log: log
+        )
         let upstream = try Upstream.start(
-            backends.plans, defaultName: backends.defaultName, options: options, log: log, emulatorPortFile: paths.emulatorPortFile
+            backends.plans, defaultName: backends.defaultName, options: options, keys: keys, log: log, emulatorPortFile: paths.emulatorPortFile
         )
         services.started("the upstream") { upstream.stop() }
         let plugins = loadPlugins(paths)
         let queue = try JobQueue.start(
-            paths: paths, options: options, upstream: upstream, plugins: plugins, environment: { self.environment[$0] }, log: log
+            paths: paths, options: options, upstream: upstream, keys: keys, plugins: plugins, log: log
         )
         scheduler.withLock { $0 = queue.scheduler }
         services.started("the queue") { [self] in
@@ -177,7 +181,7 @@ public final class Daemon: Sendable {
             reload: { [self] () throws(DaemonError) in try reload() },
             discoveryDocument: document,
             upstream: upstream,
-            queue: QueueMethods(scheduler: queue.scheduler, vault: queue.vault, subscriptions: queue.subscriptions),
+            queue: QueueMethods(scheduler: queue.scheduler, keys: queue.keys, subscriptions: queue.subscriptions),
             plugins: PluginMethods(registry: plugins),
             enableTestMethods: options.enableTestMethods
         )

@@ -56,15 +56,14 @@ struct DaemonMethods: Sendable {
             try await Self.catalog("samplers", parameters, upstream, \.samplers)
         }
         let scheduler = queue.scheduler
-        let vault = queue.vault
+        let keys = queue.keys
         // Counts the queue on the store's thread: off the event loop.
         table.register(BackendsList.self, .waiting) { _, _ in
             let queued = try await QueueMethods.storageMapped { try await scheduler.queuedByBackend() }
-            let key = vault.status().state
             return BackendsList.Result(backends: upstream.backends.map { running in
                 BackendsList.Backend(
                     name: running.name, kind: running.kind.rawValue, url: running.summary.url, emulator: running.summary.emulator,
-                    isDefault: running.name == upstream.defaultBackend.name, key: scheduler.needsKey(backend: running.name) == false ? "not_needed" : key,
+                    isDefault: running.name == upstream.defaultBackend.name, key: Self.keyState(running.name, keys: keys, needed: scheduler.needsKey(backend: running.name) != false),
                     queued: queued[running.name] ?? 0, running: scheduler.runningCount(in: running.name), maxInFlight: running.maximumInFlight,
                     requestsPerMinute: running.requestsPerMinute,
                     health: Self.health(scheduler.health(ofBackend: running.name)?.snapshot() ?? UpstreamHealth.Snapshot())
@@ -99,6 +98,13 @@ struct DaemonMethods: Sendable {
         } catch {
             throw error.rpcError
         }
+    }
+
+    /// `set`, `missing` or `rejected`; `not_needed` for a backend that
+    /// takes none and has none set.
+    private static func keyState(_ name: String, keys: KeyRing, needed: Bool) -> String {
+        let state = keys.vault(for: name)?.status().state ?? "missing"
+        return !needed && state == "missing" ? "not_needed" : state
     }
 
     /// The default backend and how the jobs found it.

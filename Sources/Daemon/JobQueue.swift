@@ -3,17 +3,17 @@ import PluginHost
 import Posix
 import Scheduler
 
-/// The daemon's job queue, running: the store, the key vault and the
+/// The daemon's job queue, running: the store, the backends' keys and the
 /// scheduler, started and stopped together.
 final class JobQueue: Sendable {
     let store: JobStoreWorker
-    let vault: KeyVault
+    let keys: KeyRing
     let scheduler: JobScheduler
     let subscriptions: EventSubscriptions
 
-    private init(store: JobStoreWorker, vault: KeyVault, scheduler: JobScheduler, subscriptions: EventSubscriptions) {
+    private init(store: JobStoreWorker, keys: KeyRing, scheduler: JobScheduler, subscriptions: EventSubscriptions) {
         self.store = store
-        self.vault = vault
+        self.keys = keys
         self.scheduler = scheduler
         self.subscriptions = subscriptions
     }
@@ -21,8 +21,7 @@ final class JobQueue: Sendable {
     /// Opens the database (creating its folder 0700), loads the key and
     /// starts the scheduler, which requeues jobs a previous run left running.
     static func start(
-        paths: DaemonPaths, options: DaemonOptions, upstream: Upstream, plugins: PluginRegistry, environment: (String) -> String?,
-        log: Logger
+        paths: DaemonPaths, options: DaemonOptions, upstream: Upstream, keys: KeyRing, plugins: PluginRegistry, log: Logger
     ) throws(DaemonError) -> JobQueue {
         let store: JobStoreWorker
         do {
@@ -41,14 +40,13 @@ final class JobQueue: Sendable {
         } catch {
             throw DaemonError(.configuration, "cannot open the job database \(paths.database): \(error)")
         }
-        let vault = KeyVault(filePath: paths.keyFile, environment: environment, emulator: upstream.summary.emulator, log: log)
         let configuration = options.schedulerConfiguration(outputDirectory: paths.outputDirectory)
         let scheduler = JobScheduler(
             store: store,
             backends: upstream.backends.map {
                 ConfiguredBackend(name: $0.name, backend: $0.backend, maximumInFlight: $0.maximumInFlight, requestsPerMinute: $0.requestsPerMinute)
             },
-            defaultBackend: upstream.defaultBackend.name, keys: vault, configuration: configuration, plugins: plugins
+            defaultBackend: upstream.defaultBackend.name, keys: keys, configuration: configuration, plugins: plugins
         ) { log.info($0) }
         let subscriptions = EventSubscriptions(bufferLimit: options.eventBufferLimit)
         _ = scheduler.events.subscribe { job in subscriptions.publish(job) }
@@ -58,8 +56,9 @@ final class JobQueue: Sendable {
             store.close()
             throw DaemonError(.configuration, "cannot read the job database \(paths.database): \(error)")
         }
-        log.info("jobs: \(paths.database); images: \(paths.outputDirectory); key: \(vault.status().state)")
-        return JobQueue(store: store, vault: vault, scheduler: scheduler, subscriptions: subscriptions)
+        let states = keys.vaults.map { "\($0.name) \($0.vault.status().state)" }.joined(separator: ", ")
+        log.info("jobs: \(paths.database); images: \(paths.outputDirectory); keys: \(states)")
+        return JobQueue(store: store, keys: keys, scheduler: scheduler, subscriptions: subscriptions)
     }
 
     /// Stops the scheduler (jobs in flight go back to the queue, no attempt

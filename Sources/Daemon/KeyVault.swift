@@ -1,12 +1,13 @@
 import Posix
 import Scheduler
 
-/// The API key: the only place the daemon keeps it. Sources, in order: the
-/// key file written by `key.set` (`$XDG_CONFIG_HOME/visioncraft/key`, 0600),
-/// `VISIONCRAFT_API_KEY` at start, systemd's `$CREDENTIALS_DIRECTORY/
-/// visioncraft-key`. The key is never logged, returned or stored elsewhere;
-/// `status` shows its last four characters at most.
-final class KeyVault: APIKeySource {
+/// One backend's API key: the only place the daemon keeps it. Sources, in
+/// order: the key file written by `key.set` (0600), and for the implicit
+/// backend (`visioncraft`) `VISIONCRAFT_API_KEY` at start and systemd's
+/// `$CREDENTIALS_DIRECTORY/visioncraft-key`. The key is never logged,
+/// returned or stored elsewhere; `status` shows its last four characters at
+/// most. `KeyRing` holds one per backend.
+final class KeyVault: Sendable {
     enum Source: String, Sendable {
         case file, environment, credential, emulator
     }
@@ -30,11 +31,14 @@ final class KeyVault: APIKeySource {
     /// credential's, the emulator's (read at start).
     private let fallback: State
 
-    /// Loads the key from the first source that has one.
-    init(filePath: String, environment: (String) -> String?, emulator: Bool, log: Logger) {
+    /// Loads the key from the first source that has one; the environment
+    /// and the credential only when `readsEnvironment`.
+    init(filePath: String, environment: (String) -> String?, readsEnvironment: Bool = true, emulator: Bool, log: Logger) {
         self.filePath = filePath
         var fallback = State()
-        if let key = environment(Self.environmentVariable).map(Self.trimmed), !key.isEmpty {
+        if !readsEnvironment {
+            if emulator { fallback = State(key: Self.emulatorKey, source: .emulator) }
+        } else if let key = environment(Self.environmentVariable).map(Self.trimmed), !key.isEmpty {
             fallback = State(key: key, source: .environment)
         } else if let folder = environment("CREDENTIALS_DIRECTORY"),
             let bytes = try? FileSystem.readFile("\(folder)/visioncraft-key", limit: 4096),

@@ -7,11 +7,11 @@ import Posix
 import Scheduler
 import VisionCraftProtocol
 
-/// The job queue's methods (`job.*`, `key.*`) over the scheduler and the key
-/// vault: the scheduler's values become wire types here.
+/// The job queue's methods (`job.*`, `key.*`) over the scheduler and the
+/// backends' keys: the scheduler's values become wire types here.
 struct QueueMethods: Sendable {
     let scheduler: JobScheduler
-    let vault: KeyVault
+    let keys: KeyRing
     let subscriptions: EventSubscriptions
 
     /// Every `job.*` method but `job.list` waits (for the store's thread, a
@@ -20,7 +20,7 @@ struct QueueMethods: Sendable {
     /// `.building`.
     func register(in table: inout RPCMethodTable) {
         let scheduler = self.scheduler
-        let vault = self.vault
+        let keys = self.keys
         table.register(JobSubmit.self, .waiting) { parameters, _ in
             let submitted = try await Self.mapped { try await scheduler.submit(parameters) }
             return JobSubmit.Result(
@@ -67,11 +67,12 @@ struct QueueMethods: Sendable {
             subscriptions.unsubscribe(context.connectionID)
             return SubscriptionResult(subscribed: false)
         }
-        table.register(KeyStatus.self) { _, _ in Self.status(vault) }
+        table.register(KeyStatus.self) { parameters, _ in Self.status(try Self.vault(parameters.backend, in: keys)) }
         // The key file is written (and fsynced) on a thread of its own:
         // never on the event loop, nor on the task pool.
-        table.register(KeyClear.self, .waiting) { _, _ in
-            try await onOwnThread(name: "vc-key-file") { () throws -> KeyStatus.Result in
+        table.register(KeyClear.self, .waiting) { parameters, _ in
+            let vault = try Self.vault(parameters.backend, in: keys)
+            return try await onOwnThread(name: "vc-key-file") { () throws -> KeyStatus.Result in
                 do {
                     try vault.clear()
                 } catch {
@@ -81,7 +82,8 @@ struct QueueMethods: Sendable {
             }
         }
         table.register(KeySet.self, .waiting) { parameters, _ in
-            try await onOwnThread(name: "vc-key-file") { () throws -> KeyStatus.Result in
+            let vault = try Self.vault(parameters.backend, in: keys)
+            return try await onOwnThread(name: "vc-key-file") { () throws -> KeyStatus.Result in
                 do {
                     try vault.set(parameters.key)
                 } catch let error as KeyVaultError where error.isStorage {
@@ -93,6 +95,16 @@ struct QueueMethods: Sendable {
                 return Self.status(vault)
             }
         }
+    }
+
+    /// The vault of backend `name` (the default backend's for nil).
+    ///
+    /// - Throws: invalid params naming the backends, for another name.
+    private static func vault(_ name: String?, in keys: KeyRing) throws(RPCError) -> KeyVault {
+        guard let vault = keys.vault(for: name) else {
+            throw RPCError.invalidParams(field: "params.backend", "no backend is named '\(name ?? "")' (backends: \(keys.names))")
+        }
+        return vault
     }
 
     private static func status(_ vault: KeyVault) -> KeyStatus.Result {

@@ -51,11 +51,11 @@ final class Upstream: Sendable {
     /// The one VisionCraft backend `selection` names, as a daemon whose
     /// configuration names no backends runs it.
     static func start(
-        _ selection: UpstreamSelection, options: DaemonOptions, log: Logger, emulatorPortFile: String? = nil
+        _ selection: UpstreamSelection, options: DaemonOptions, keys: KeyRing? = nil, log: Logger, emulatorPortFile: String? = nil
     ) throws(DaemonError) -> Upstream {
         try start(
             [BackendPlan(name: JobField.implicitBackend, kind: .visioncraft, selection: selection)], defaultName: JobField.implicitBackend,
-            options: options, log: log, emulatorPortFile: emulatorPortFile
+            options: options, keys: keys, log: log, emulatorPortFile: emulatorPortFile
         )
     }
 
@@ -66,8 +66,11 @@ final class Upstream: Sendable {
     /// The embedded emulator keeps its port across restarts when it can
     /// (remembered in `emulatorPortFile`): image URLs it handed out before a
     /// crash must still download after it.
+    /// - Parameter keys: where a backend finds its key for the requests
+    ///   that are not generations (AUTOMATIC1111's lists, behind
+    ///   `--api-auth`).
     static func start(
-        _ plans: [BackendPlan], defaultName: String, options: DaemonOptions, log: Logger, emulatorPortFile: String? = nil
+        _ plans: [BackendPlan], defaultName: String, options: DaemonOptions, keys: KeyRing? = nil, log: Logger, emulatorPortFile: String? = nil
     ) throws(DaemonError) -> Upstream {
         if let caFile = options.settings.caFile {
             guard (try? FileSystem.status(caFile)) != nil else {
@@ -101,9 +104,11 @@ final class Upstream: Sendable {
             case .visioncraft:
                 backend = VisionCraftBackend(client: VisionCraftClient(configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http))
             case .a1111:
-                // No key yet: a server started with --api-auth refuses the
-                // jobs with a message saying so.
-                backend = A1111Backend(client: A1111Client(configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http))
+                let name = plan.name
+                backend = A1111Backend(client: A1111Client(
+                    configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http,
+                    catalogKey: { [keys] in keys?.usableKey(for: name) }
+                ))
             }
             let implicit = plans.count == 1 && plan.name == JobField.implicitBackend
             running.append(Running(

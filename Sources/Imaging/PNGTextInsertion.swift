@@ -1,6 +1,9 @@
 /// Adds a text chunk to an encoded PNG without decoding it: the chunk goes
-/// right after IHDR, the pixels are left as they are. How the daemon stamps
-/// the `parameters` chunk on an image it downloaded.
+/// right after IHDR, the pixels are left as they are, and a text chunk the
+/// image already had under the same keyword is dropped (a reader would take
+/// one or the other). How the daemon stamps the `parameters` chunk on an
+/// image a backend made (AUTOMATIC1111 writes its own, which the daemon's
+/// replaces with the same text and the job's pairs).
 public enum PNGTextInsertion {
     /// `png` with `chunk` added: a tEXt chunk when the text is ASCII, else an
     /// uncompressed iTXt chunk in UTF-8 (what PIL, and so AUTOMATIC1111, write).
@@ -37,8 +40,31 @@ public enum PNGTextInsertion {
         result += body
         let crc = CRC32.checksum(body[...])
         result += [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)]
-        result += png[afterHeader...]
+        result += withoutText(keyword, png, from: afterHeader)
         return result
+    }
+
+    /// The chunks of `png` from `start` on, less the text chunks (tEXt, zTXt,
+    /// iTXt) whose keyword is `keyword`. A chunk that runs past the end is
+    /// kept as it is, with all that follows.
+    private static func withoutText(_ keyword: [UInt8], _ png: [UInt8], from start: Int) -> ArraySlice<UInt8> {
+        let textTypes: [[UInt8]] = [Array("tEXt".utf8), Array("zTXt".utf8), Array("iTXt".utf8)]
+        var kept: [UInt8] = []
+        var offset = start
+        while offset + 12 <= png.count {
+            let length = Int(bigEndian(png, at: offset))
+            let end = offset + 12 + length
+            guard length <= png.count, end <= png.count else { break }
+            let type = Array(png[(offset + 4)..<(offset + 8)])
+            let data = png[(offset + 8)..<(offset + 8 + length)]
+            let named = data.prefix { $0 != 0 }
+            if !(textTypes.contains(type) && named.elementsEqual(keyword) && named.count < data.count) {
+                kept += png[offset..<end]
+            }
+            offset = end
+        }
+        kept += png[offset...]
+        return kept[...]
     }
 
     private static func bigEndian(_ bytes: [UInt8], at offset: Int) -> UInt32 {

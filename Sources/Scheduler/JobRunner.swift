@@ -88,11 +88,12 @@ struct JobRunner: Sendable {
     /// `current`; nil when it answered (and the URLs are recorded, or the
     /// images it sent are saved).
     private func generate(request: Int, count: Int, _ current: JobRecord, _ parameters: JobRequest, chain: PluginChain?) async -> Outcome? {
-        // The vault's key goes only to backends that need one: it is
-        // VisionCraft's, and never sent to another service.
-        let key = lane.needsKey ? scheduler.keys.usableKey() : nil
+        // This backend's own key (optional for a backend that takes none).
+        let key = scheduler.keys.usableKey(for: lane.name)
         if key == nil, lane.needsKey {
-            return .waitForKey(JobFailure(kind: .auth, message: "no API key is set (vcctl key set)"))
+            return .waitForKey(JobFailure(
+                kind: .auth, message: "no API key is set (vcctl key set\(lane.name == scheduler.defaultLane.name ? "" : " --backend \(lane.name)"))"
+            ))
         }
         var call = scheduler.generation(parameters, count: count, rules: lane.rules)
         // A local init image is read before the backend's slot is taken: a
@@ -391,8 +392,8 @@ struct JobRunner: Sendable {
                 // new key would not help.
                 return .failed(failure)
             }
-            scheduler.keys.reject(key, reason: reason)
-            scheduler.log("the API key was refused: \(reason); the queue waits for a new key (vcctl key set)")
+            scheduler.keys.reject(key, reason: reason, for: lane.name)
+            scheduler.log("backend \(lane.name) refused its API key: \(reason); its jobs wait for a new key (vcctl key set\(lane.name == scheduler.defaultLane.name ? "" : " --backend \(lane.name)"))")
             return .waitForKey(failure)
         case .quota:
             // Nothing the queue can wait out: the operator tops the account

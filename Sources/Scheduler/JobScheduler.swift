@@ -341,7 +341,7 @@ package final class JobScheduler: Sendable {
     /// Whether a waiter for `job` should hear now: it finished, or it waits
     /// for a new API key while there is none (only a person can help then).
     private func endsWaiting(_ job: JobRecord) -> Bool {
-        job.state.isTerminal || (job.state == .queued && lane(named: job.backend)?.needsKey == true && keys.usableKey() == nil)
+        job.state.isTerminal || (job.state == .queued && lane(named: job.backend)?.needsKey == true && keys.usableKey(for: job.backend) == nil)
     }
 
     static func now() -> Int64 { WallClock.now().milliseconds }
@@ -493,8 +493,9 @@ package final class JobScheduler: Sendable {
             do {
                 // The lanes with room (and a key, for those that need one):
                 // a full or paused backend holds up only its own jobs.
-                let keyed = keys.usableKey() != nil
-                let open = lanes.filter { (keyed || !$0.needsKey) && runningCount(in: $0.name) < $0.maximumInFlight }
+                let open = lanes.filter {
+                    (!$0.needsKey || keys.usableKey(for: $0.name) != nil) && runningCount(in: $0.name) < $0.maximumInFlight
+                }
                 if !open.isEmpty {
                     let room = open.reduce(0) { $0 + $1.maximumInFlight - runningCount(in: $1.name) }
                     let busy = Set(state.withLock { Array($0.running.keys) })

@@ -6,7 +6,9 @@ import VisionCraftProtocol
 /// `vcctl models` and `vcctl samplers`: the upstream's names, one per line.
 struct CatalogCommand<List: CatalogKind>: Command {
     static var refreshOption: Option { Option(long: "refresh", help: "Ask the backend again instead of using the daemon's cache.") }
-    static var backendOption: Option { Option(long: "backend", valueName: "NAME", help: "A backend from 'vcctl backends' (default: the daemon's default).") }
+    static var backendOption: Option {
+        Option(long: "backend", valueName: "NAME", help: "A backend from 'vcctl backends' (default: the daemon's default).", completion: .dynamic("backends"))
+    }
     static var configuration: CommandConfiguration {
         CommandConfiguration(name: List.name, abstract: "List a backend's \(List.name), one per line.", options: [refreshOption, backendOption])
     }

@@ -32,10 +32,10 @@ struct CompletionCommand: Command {
 /// `vcctl __complete KIND` (hidden): values for completion scripts, one per
 /// line, from a daemon already running; nothing (and success) otherwise.
 struct CompleteValuesCommand: Command {
-    static let kindArgument = Argument(name: "KIND", help: "models, samplers, plugins or jobs.")
+    static let kindArgument = Argument(name: "KIND", help: "models, samplers, plugins, jobs or backends.")
     static let configuration = CommandConfiguration(
         name: "__complete",
-        abstract: "Values for shell completion (models, samplers, plugins, jobs).",
+        abstract: "Values for shell completion (models, samplers, plugins, jobs, backends).",
         arguments: [Self.kindArgument],
         hidden: true
     )
@@ -57,6 +57,7 @@ struct CompleteValuesCommand: Command {
         case "samplers": values = (try? client.call(SamplersList.self, .init()).names) ?? []
         case "plugins": values = (try? client.call(PluginsList.self, NoParameters()).plugins.filter(\.loaded).map(\.name)) ?? []
         case "jobs": values = (try? client.call(JobList.self, .init(limit: 50)).jobs.map(\.id)) ?? []
+        case "backends": values = (try? client.call(BackendsList.self, NoParameters()).backends.map(\.name)) ?? []
         default: values = []
         }
         // A shell shows these in its menu: no control may reach the terminal.

@@ -16,6 +16,7 @@ enum JobOptions {
         guard let flag = field.flag else { return nil }
         let completion: Completion =
             switch field {
+            case .backend: .dynamic("backends")
             case .model: .dynamic("models")
             case .sampler: .dynamic("samplers")
             case .plugins: .dynamic("plugins")

@@ -1,5 +1,6 @@
 import Client
 import CommandLineKit
+import Jobs
 import JSON
 import JSONRPC
 import Posix
@@ -42,19 +43,21 @@ struct JobWaiting {
                 context.stderr.write(TerminalText.visible(line) + "\n")
             }
             if !result.timedOut {
-                // The daemon stopped waiting early: the queue needs a key.
-                let key = try keyStatus()
+                // The daemon stopped waiting early: the job's backend needs a key.
+                let backend = result.job.params.backend
+                let key = try keyStatus(backend)
                 if key.state != "set" {
                     let reason = key.reason.map { "the upstream refused the key (\($0))" } ?? "no API key is set"
-                    throw CommandFailure("job \(id) waits: \(reason); vcctl key set stores one", exitCode: .noPermission)
+                    let command = backend.map { $0 == JobField.implicitBackend ? "vcctl key set" : "vcctl key set --backend \($0)" } ?? "vcctl key set"
+                    throw CommandFailure("job \(id) waits: \(reason); \(command) stores one", exitCode: .noPermission)
                 }
             }
         }
     }
 
-    private func keyStatus() throws(CommandFailure) -> KeyStatus.Result {
+    private func keyStatus(_ backend: String?) throws(CommandFailure) -> KeyStatus.Result {
         do {
-            return try client.call(KeyStatus.self, NoParameters())
+            return try client.call(KeyStatus.self, KeyBackendParameters(backend: backend))
         } catch {
             throw Failure.from(error)
         }

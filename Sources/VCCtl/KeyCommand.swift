@@ -4,12 +4,18 @@ import JSON
 import Posix
 import VisionCraftProtocol
 
-/// `vcctl key set|status|clear`.
+/// `vcctl key set|status|clear`: each backend's key (`--backend`), the
+/// default backend's without it.
 struct KeyCommand: Command {
     static let configuration = CommandConfiguration(
         name: "key",
-        abstract: "Store the API key, show whether one is set, or delete it.",
+        abstract: "Store a backend's API key, show whether one is set, or delete it.",
         subcommands: [Set.self, Status.self, Clear.self]
+    )
+
+    /// Whose key; shared by the three subcommands.
+    static let backendOption = Option(
+        long: "backend", valueName: "NAME", help: "A backend from 'vcctl backends' (default: the daemon's default).", completion: .dynamic("backends")
     )
 
     init(_ arguments: ParsedArguments) throws {}
@@ -22,21 +28,24 @@ struct KeyCommand: Command {
     struct Set: Command {
         static let configuration = CommandConfiguration(
             name: "set",
-            abstract: "Store the API key: typed at a hidden prompt, or read from standard input (echo KEY | vcctl key set).",
-            discussion: "The daemon writes it to $XDG_CONFIG_HOME/visioncraft/key (mode 0600) and resumes a queue that waits for a key."
+            abstract: "Store a backend's API key: typed at a hidden prompt, or read from standard input (echo KEY | vcctl key set).",
+            discussion: "The daemon writes it to $XDG_CONFIG_HOME/visioncraft/key (mode 0600), or key-NAME for backend NAME, and resumes that backend's jobs that wait for a key. An AUTOMATIC1111 server started with --api-auth takes user:password.",
+            options: [KeyCommand.backendOption]
         )
 
         let global: GlobalOptions
+        let backend: String?
 
         init(_ arguments: ParsedArguments) throws {
             global = GlobalOptions(arguments)
+            backend = arguments.value(KeyCommand.backendOption)
         }
 
         func run(_ context: CommandContext) throws -> ExitCode {
             let key = try readKey(context)
             let client = try global.connect(context)
             defer { client.close() }
-            let status = try global.call(client, KeySet.self, KeySet.Parameters(key: key))
+            let status = try global.call(client, KeySet.self, KeySet.Parameters(key: key, backend: backend))
             Status.show(status, global: global, context: context)
             return .success
         }
@@ -83,17 +92,20 @@ struct KeyCommand: Command {
     struct Clear: Command {
         static let configuration = CommandConfiguration(
             name: "clear",
-            abstract: "Delete the stored key; then show what is left (VISIONCRAFT_API_KEY or a systemd credential the daemon started with, else missing)."
+            abstract: "Delete a backend's stored key; then show what is left (VISIONCRAFT_API_KEY or a systemd credential the daemon started with, else missing).",
+            options: [KeyCommand.backendOption]
         )
 
         let global: GlobalOptions
+        let backend: String?
 
         init(_ arguments: ParsedArguments) throws {
             global = GlobalOptions(arguments)
+            backend = arguments.value(KeyCommand.backendOption)
         }
 
         func run(_ context: CommandContext) throws -> ExitCode {
-            let status = try global.request(KeyClear.self, NoParameters(), context: context)
+            let status = try global.request(KeyClear.self, KeyBackendParameters(backend: backend), context: context)
             Status.show(status, global: global, context: context)
             return .success
         }
@@ -103,17 +115,20 @@ struct KeyCommand: Command {
     struct Status: Command {
         static let configuration = CommandConfiguration(
             name: "status",
-            abstract: "Show whether a key is set, where it came from, and whether the upstream refused it (exit 77 if missing or refused)."
+            abstract: "Show whether a backend's key is set, where it came from, and whether the backend refused it (exit 77 if missing or refused).",
+            options: [KeyCommand.backendOption]
         )
 
         let global: GlobalOptions
+        let backend: String?
 
         init(_ arguments: ParsedArguments) throws {
             global = GlobalOptions(arguments)
+            backend = arguments.value(KeyCommand.backendOption)
         }
 
         func run(_ context: CommandContext) throws -> ExitCode {
-            let status = try global.request(KeyStatus.self, NoParameters(), context: context)
+            let status = try global.request(KeyStatus.self, KeyBackendParameters(backend: backend), context: context)
             Self.show(status, global: global, context: context)
             return status.state == "set" ? .success : .noPermission
         }

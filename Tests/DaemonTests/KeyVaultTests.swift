@@ -80,3 +80,30 @@ import TestSupport
         #expect(vault(folder, environment: ["VISIONCRAFT_API_KEY": "env-key"]).usableKey() == "env-key")
     }
 }
+
+/// One key per backend: set, read, refused and cleared apart, so that one
+/// backend's key never reaches another.
+@Suite struct KeyRingTests {
+    @Test func eachBackendHasItsOwnKey() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let ring = KeyRing(
+            backends: [("visioncraft", false), ("forge", false), ("local", true)], defaultBackend: "forge", keyFile: folder.file("config/key"),
+            environment: { $0 == "VISIONCRAFT_API_KEY" ? "env-key-1234" : nil }, log: Logger(minimumLevel: .error)
+        )
+        #expect(ring.usableKey(for: "visioncraft") == "env-key-1234", "the environment's key is the implicit backend's")
+        #expect(ring.usableKey(for: "forge") == nil, "and no one else's")
+        #expect(ring.usableKey(for: "local") == KeyVault.emulatorKey, "the embedded emulator takes any key")
+        #expect(ring.vault(for: nil) === ring.vault(for: "forge"), "no name: the default backend's")
+        #expect(ring.vault(for: "gone") == nil)
+
+        try #require(ring.vault(for: "forge")).set("ada:secret-pass")
+        #expect(ring.usableKey(for: "forge") == "ada:secret-pass")
+        #expect(try FileSystem.readFile(folder.file("config/key-forge")) == Array("ada:secret-pass\n".utf8))
+        #expect(try FileSystem.status(folder.file("config/key-forge"))?.octalPermissions == "0600")
+        #expect(try FileSystem.status(folder.file("config/key")) == nil, "the implicit backend's file is untouched")
+        ring.reject("ada:secret-pass", reason: "401", for: "forge")
+        #expect(ring.usableKey(for: "forge") == nil)
+        #expect(ring.usableKey(for: "visioncraft") == "env-key-1234", "a refusal is one backend's")
+    }
+}

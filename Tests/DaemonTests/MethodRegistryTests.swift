@@ -16,9 +16,12 @@ import VisionCraftProtocol
         // The open database outlives its unlinked folder; nothing here runs a job.
         defer { folder.remove() }
         let store = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
-        let vault = KeyVault(filePath: folder.file("key"), environment: { _ in nil }, emulator: false, log: Logger(minimumLevel: .error))
+        let keys = KeyRing(
+            backends: [("visioncraft", false)], defaultBackend: "visioncraft", keyFile: folder.file("key"), environment: { _ in nil },
+            log: Logger(minimumLevel: .error)
+        )
         let scheduler = JobScheduler(
-            store: store, backend: upstream.backend, keys: vault, configuration: SchedulerConfiguration(outputDirectory: folder.file("images"))
+            store: store, backend: upstream.backend, keys: keys, configuration: SchedulerConfiguration(outputDirectory: folder.file("images"))
         ) { _ in }
         return DaemonMethods(
             startedAt: WallClock(seconds: 0).iso8601,
@@ -31,7 +34,7 @@ import VisionCraftProtocol
             reload: { () throws(DaemonError) in throw DaemonError(.configuration, "no file") },
             discoveryDocument: try ProtocolDocuments.openRPC(),
             upstream: upstream,
-            queue: QueueMethods(scheduler: scheduler, vault: vault, subscriptions: EventSubscriptions()),
+            queue: QueueMethods(scheduler: scheduler, keys: keys, subscriptions: EventSubscriptions()),
             plugins: PluginMethods(registry: PluginRegistry(folders: [])),
             enableTestMethods: testMethods
         )

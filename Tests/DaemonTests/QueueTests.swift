@@ -122,7 +122,7 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
         let (job, key) = try await withInProcessDaemon(Self.fast(#"{"rate_limit":{"requests":1,"seconds":1},"rate_limit_style":"403"}"#)) { client, _ in
             let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "limited", imageCount: 10))
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 60), timeout: TestTime.scaled(.seconds(70)))
-            return (finished.job, try client.call(KeyStatus.self, NoParameters()))
+            return (finished.job, try client.call(KeyStatus.self, KeyBackendParameters()))
         }
         #expect(job.state == .succeeded)
         #expect(job.attempts == 0)
@@ -165,8 +165,8 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             _ = try client.call(KeySet.self, .init(key: "alpha-key-0001"))
             try emulatorAdmin(client, "/_emulator/revoke", #"{"token":"alpha-key-0001"}"#)
             let submitted = try client.call(JobSubmit.self, JobRequest(prompt: "a key"))
-            let paused = try eventually { try client.call(KeyStatus.self, NoParameters()).state == "rejected" }
-            let status = try client.call(KeyStatus.self, NoParameters())
+            let paused = try eventually { try client.call(KeyStatus.self, KeyBackendParameters()).state == "rejected" }
+            let status = try client.call(KeyStatus.self, KeyBackendParameters())
             let waiting = try client.call(JobGet.self, .init(id: submitted.id))
             let resumed = try client.call(KeySet.self, .init(key: "beta-key-0002"))
             let finished = try client.call(JobWait.self, .init(id: submitted.id, timeoutSeconds: 30), timeout: TestTime.scaled(.seconds(40)))

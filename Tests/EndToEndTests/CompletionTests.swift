@@ -46,6 +46,8 @@ import TestSupport
         #expect(try await complete(["vcctl", "submit", "--model", "anything_V"], socket: daemon.socketPath, folder: daemon.folder) == ["anything_V5"])
         #expect(try await complete(["vcctl", "get", ""], socket: daemon.socketPath, folder: daemon.folder) == [id])
         #expect(try await complete(["vcctl", "submit", "--plugin", "ups"], socket: daemon.socketPath, folder: daemon.folder) == ["upscale"])
+        #expect(try await complete(["vcctl", "submit", "--backend", ""], socket: daemon.socketPath, folder: daemon.folder) == ["visioncraft"])
+        #expect(try await complete(["vcctl", "key", "status", "--backend", "vis"], socket: daemon.socketPath, folder: daemon.folder) == ["visioncraft"])
         let samplers = try await complete(["vcctl", "submit", "--sampler", "Euler"], socket: daemon.socketPath, folder: daemon.folder)
         #expect(samplers.contains(#"Euler\ a"#), "a name with a space stays one completion, quoted: \(samplers)")
     }

@@ -159,6 +159,23 @@ open(out + "/huge.png", "wb").write(png(100000, 100000, 8, 0, [bytes([0])]))
         #expect(stamped[37..<41].elementsEqual(Array("tEXt".utf8)), "ASCII goes in tEXt, right after IHDR")
     }
 
+    /// An image that already says its parameters (AUTOMATIC1111 writes
+    /// them) keeps one `parameters` chunk, the stamped one: readers take
+    /// one or the other, and PIL the last.
+    @Test func aChunkUnderTheSameKeywordIsReplaced() throws {
+        let original = try PNGCodec.encode(
+            RGBAImage(width: 2, height: 2), text: [.init(keyword: "parameters", text: "from the server"), .init(keyword: "Software", text: "sd")]
+        )
+        let stamped = try PNGTextInsertion.inserting(.init(keyword: "parameters", text: "from the server, Job: 01J"), into: original)
+        let decoded = try PNGCodec.decode(stamped)
+        #expect(decoded.text.filter { $0.keyword == "parameters" } == [.init(keyword: "parameters", text: "from the server, Job: 01J")])
+        #expect(decoded.text.contains(.init(keyword: "Software", text: "sd")), "other text stays")
+        let unicode = try PNGCodec.encode(RGBAImage(width: 1, height: 1), text: [.init(keyword: "parameters", text: "Kyōto")])
+        let restamped = try PNGTextInsertion.inserting(.init(keyword: "parameters", text: "plain"), into: unicode)
+        #expect(try PNGCodec.decode(restamped).text == [.init(keyword: "parameters", text: "plain")], "an iTXt one too")
+        #expect(try PNGCodec.verify(restamped) == (1, 1))
+    }
+
     @Test func nonASCIITextGoesInUTF8() throws {
         let original = try PNGCodec.encode(RGBAImage(width: 1, height: 1))
         let stamped = try PNGTextInsertion.inserting(.init(keyword: "parameters", text: "maison à Kyōto 🏯"), into: original)

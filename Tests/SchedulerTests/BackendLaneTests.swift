@@ -116,16 +116,16 @@ import TestSupport
         #expect(back == .succeeded, "back in the configuration: it runs")
     }
 
-    @Test func theKeyGoesOnlyToBackendsThatNeedOne() async throws {
+    @Test func eachBackendGetsItsOwnKeyAndOneThatTakesNoneRunsWithout() async throws {
         let keyless = FakeBackend(kind: "a1111", requiresKey: false) { _, _ throws(BackendFailure) in .images([Self.image]) }
         let keyed = FakeBackend { _, _ throws(BackendFailure) in .images([Self.image]) }
-        try await Self.running([Self.lane("gpu", keyless), Self.lane("vc", keyed)]) { scheduler in
+        try await Self.running([Self.lane("gpu", keyless), Self.lane("vc", keyed)], keys: BackendKeys(keys: ["vc": "k"])) { scheduler in
             let one = try await scheduler.submit(JobRequest(prompt: "a"))
             let two = try await scheduler.submit(JobRequest(prompt: "b", backend: "vc"))
             #expect(try await Self.state(scheduler, one.id) == .succeeded)
             #expect(try await Self.state(scheduler, two.id) == .succeeded)
         }
-        #expect(keyless.keys == [nil], "the vault's key is not sent to a backend that takes none")
+        #expect(keyless.keys == [nil], "another backend's key is not sent to it")
         #expect(keyed.keys == ["k"])
         // With no key at all, the keyless backend's jobs still run.
         let alone = FakeBackend(kind: "a1111", requiresKey: false) { _, _ throws(BackendFailure) in .images([Self.image]) }

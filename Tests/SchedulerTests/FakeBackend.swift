@@ -72,12 +72,19 @@ final class FakeBackend: ImageBackend {
 
 /// A key that is always there and never refused.
 struct FixedKey: APIKeySource {
-    func usableKey() -> String? { "k" }
-    func reject(_ key: String, reason: String) {}
+    func usableKey(for backend: String) -> String? { "k" }
+    func reject(_ key: String, reason: String, for backend: String) {}
 }
 
 /// No key at all.
 struct NoKey: APIKeySource {
-    func usableKey() -> String? { nil }
-    func reject(_ key: String, reason: String) {}
+    func usableKey(for backend: String) -> String? { nil }
+    func reject(_ key: String, reason: String, for backend: String) {}
+}
+
+/// A key for some backends only.
+struct BackendKeys: APIKeySource {
+    let keys: [String: String]
+    func usableKey(for backend: String) -> String? { keys[backend] }
+    func reject(_ key: String, reason: String, for backend: String) {}
 }

@@ -5,6 +5,6 @@ import JSONRPC
 /// with one (the result says), else missing.
 package enum KeyClear: RPCMethod {
     package static let name = "key.clear"
-    package typealias Parameters = NoParameters
+    package typealias Parameters = KeyBackendParameters
     package typealias Result = KeyStatus.Result
 }

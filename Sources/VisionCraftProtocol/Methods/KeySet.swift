@@ -8,24 +8,32 @@ package enum KeySet: RPCMethod {
 
     package struct Parameters: RPCParameters, Equatable, CustomStringConvertible {
         package var key: String
+        /// Whose key; nil: the default backend's.
+        package var backend: String?
 
-        package init(key: String) {
+        package init(key: String, backend: String? = nil) {
             self.key = key
+            self.backend = backend
         }
 
         package init(params: JSON?) throws(RPCError) {
             do {
                 var reader = try FieldReader(params, path: "params")
                 key = try reader.required("key", try reader.string("key", nonEmpty: true))
+                backend = try reader.string("backend", nonEmpty: true)
                 try reader.finish()
             } catch {
                 throw error.rpcError
             }
         }
 
-        package var params: JSON? { ["key": .string(key)] }
+        package var params: JSON? {
+            var object: JSONObject = ["key": .string(key)]
+            if let backend { object["backend"] = .string(backend) }
+            return .object(object)
+        }
         /// Never the key itself.
-        package var description: String { "KeySet.Parameters(key: ***)" }
+        package var description: String { "KeySet.Parameters(key: ***, backend: \(backend ?? "default"))" }
     }
 
     package typealias Result = KeyStatus.Result

@@ -5,7 +5,7 @@ import JSONRPC
 /// rejected it.
 package enum KeyStatus: RPCMethod {
     package static let name = "key.status"
-    package typealias Parameters = NoParameters
+    package typealias Parameters = KeyBackendParameters
 
     package struct Result: RPCResult, Equatable {
         /// missing, set or rejected.
