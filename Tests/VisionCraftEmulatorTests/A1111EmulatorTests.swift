@@ -376,37 +376,38 @@ struct A1111Answer {
     }
 
     @Test func generationsRunOneAtATime() async throws {
-        // 60 steps of 5 ms: each generation holds the queue for 300 ms, long
-        // enough for the other request, sent at the same time, to wait for it.
-        let emulator = try startA1111(.init(stepDuration: .milliseconds(5)))
+        // The first generation holds the queue for 100 steps of 10 ms; the
+        // second is sent once /progress shows the first running.
+        let emulator = try startA1111(.init(stepDuration: .milliseconds(10)))
         defer { emulator.stop() }
-        let body = txt2imgBody(["steps": 60, "width": 32, "height": 32])
-        async let first = offPool { try RawHTTPClient(port: emulator.port).request("POST", "/sdapi/v1/txt2img", body: body) }
-        async let second = offPool { try RawHTTPClient(port: emulator.port).request("POST", "/sdapi/v1/txt2img", body: body) }
-        let (a, b) = try await (first, second)
-        #expect(a.status == 200 && b.status == 200)
+        async let first = offPool {
+            try RawHTTPClient(port: emulator.port).request("POST", "/sdapi/v1/txt2img", body: txt2imgBody(["steps": 100, "width": 32, "height": 32]))
+        }
+        let second = try await offPool {
+            let client = try RawHTTPClient(port: emulator.port)
+            try waitUntilRunning(client)
+            return try client.request("POST", "/sdapi/v1/txt2img", body: txt2imgBody(["steps": 1, "width": 32, "height": 32]))
+        }
+        let firstAnswer = try await first
+        #expect(firstAnswer.status == 200 && second.status == 200)
         #expect(emulator.concurrency.peakWaiting == 1, "the second request waited for the first")
         #expect(emulator.concurrency.peakRunning == 1, "never two generations at once")
         let stats = try await offPool { try json(RawHTTPClient(port: emulator.port).request("GET", "/_emulator/stats")) }
         #expect(stats["requests"]?["POST /sdapi/v1/txt2img"]?["200"] == 2)
         #expect(stats["generations"]?["peak_running"] == 1)
+        #expect(stats["generations"]?["completed"] == 2)
     }
 
     @Test func progressReportsTheRunningGeneration() async throws {
-        let emulator = try startA1111(.init(stepDuration: .milliseconds(20)))
+        let emulator = try startA1111(.init(stepDuration: .milliseconds(10)))
         defer { emulator.stop() }
         async let generation = offPool {
             try RawHTTPClient(port: emulator.port).request("POST", "/sdapi/v1/txt2img", body: txt2imgBody(["steps": 100, "width": 32, "height": 32]))
         }
         let running = try await offPool {
             let client = try RawHTTPClient(port: emulator.port)
-            // Polls until the generation has started (it runs for 2 s).
-            for _ in 0..<400 {
-                let progress = try json(client.request("GET", "/sdapi/v1/progress"))
-                if progress["state"]?["job_count"] == 1 { return progress }
-                pauseBriefly()
-            }
-            throw TestFailure("the generation never showed in /progress")
+            try waitUntilRunning(client)
+            return try json(client.request("GET", "/sdapi/v1/progress"))
         }
         #expect(running["state"]?["job"] == "scripts_txt2img")
         #expect(running["state"]?["sampling_steps"] == 100)
@@ -433,6 +434,16 @@ struct A1111Answer {
         #expect(throws: ImagingError.self) { try PNGCodec.decode(try decodeBase64(text)) }
         #expect(emulator.statistics["POST /sdapi/v1/txt2img"]?[errorStatus] == 1)
     }
+}
+
+/// Polls /progress until a generation runs (the emulator offers no event
+/// for it), for at most two seconds.
+func waitUntilRunning(_ client: RawHTTPClient) throws {
+    for _ in 0..<400 {
+        if try json(client.request("GET", "/sdapi/v1/progress"))["state"]?["job_count"] == 1 { return }
+        pauseBriefly()
+    }
+    throw TestFailure("no generation showed in /sdapi/v1/progress")
 }
 
 /// Base64 for the tests' init images (TestSupport only decodes).
