@@ -43,6 +43,9 @@ package final class A1111Emulator: Sendable {
         }
     }
 
+    /// The largest request body taken (more is a 413).
+    package static let maximumBodyBytes = 64 << 20
+
     package let configuration: Configuration
     private let server: HTTPServer
     private let service: A1111Service
@@ -52,7 +55,11 @@ package final class A1111Emulator: Sendable {
         self.configuration = configuration
         let service = A1111Service(configuration: configuration)
         self.service = service
-        server = try HTTPServer(configuration: .init(host: configuration.host, port: configuration.port)) { request in
+        // Uvicorn sets no body limit; init images come in base64 (a 2048 x
+        // 2048 PNG is some 15 MB of it), so the emulator allows more than the
+        // HTTP server's default.
+        let limits = HTTPRequestParser.Limits(maximumBodyBytes: Self.maximumBodyBytes)
+        server = try HTTPServer(configuration: .init(host: configuration.host, port: configuration.port, limits: limits)) { request in
             await service.handle(request)
         }
     }

@@ -285,6 +285,15 @@ struct A1111Answer {
         #expect(emulator.statistics["POST /sdapi/v1/txt2img"]?[422] == 4)
     }
 
+    @Test func takesBodiesPastTheHTTPServersDefaultLimit() async throws {
+        let emulator = try startA1111()
+        defer { emulator.stop() }
+        // 17 MiB of an unknown field, which the model ignores: past the 16 MiB default.
+        let body = txt2imgBody(["padding": .string(String(repeating: "a", count: 17 << 20)), "width": 32, "height": 32])
+        let response = try await offPool { try RawHTTPClient(port: emulator.port).request("POST", "/sdapi/v1/txt2img", body: body) }
+        #expect(response.status == 200)
+    }
+
     @Test func basicAuthGuardsEveryRouteWithA1111sErrors() async throws {
         let emulator = try startA1111(.init(credentials: ["ann": "s3cret"]))
         defer { emulator.stop() }
