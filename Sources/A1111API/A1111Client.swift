@@ -54,23 +54,13 @@ package final class A1111Client: Sendable {
     /// The key the lists are asked with: the seam's `catalog()` takes none,
     /// and a server started with `--api-auth` refuses every route without it.
     private let catalogKey: @Sendable () -> String?
-    private let catalog = Lock<CatalogState>(.empty)
-    /// The keys this client has sent, most recent last: a server may echo
-    /// one on a later request too.
-    private let sentKeys = Lock<[String]>([])
-    /// How many keys are remembered.
-    private static let rememberedKeys = 4
-
-    /// The lists: fetched once for every caller waiting at the time, kept
-    /// for `catalogLifetime`, and a failure remembered for
-    /// `catalogRetryDelay` so that a server that is down is not asked on
-    /// every call.
-    private enum CatalogState {
-        case empty
-        case fetching(Task<A1111Catalog, any Error>)
-        case fetched(A1111Catalog, at: MonotonicInstant)
-        case failed(BackendFailure, at: MonotonicInstant)
-    }
+    /// The lists, fetched once for every caller waiting at the time, kept
+    /// for `catalogLifetime`, a failure remembered for `catalogRetryDelay` so
+    /// that a server that is down is not asked on every call.
+    private let catalog: CatalogCache<A1111Catalog, BackendFailure>
+    /// The keys this client has sent: a server may echo one on a later
+    /// request too.
+    private let sentKeys = SentKeys()
 
     /// How long a failed list fetch is remembered before the next try.
     package static let catalogRetryDelay: Duration = .seconds(15)
@@ -85,75 +75,23 @@ package final class A1111Client: Sendable {
         httpClient = http
         self.initImages = initImages
         self.catalogKey = catalogKey
+        catalog = CatalogCache(lifetime: configuration.catalogLifetime, retryDelay: Self.catalogRetryDelay)
     }
 
     // MARK: Lists
 
     /// The server's checkpoints, samplers and schedulers (cached for `catalogLifetime`).
     package func lists() async throws(BackendFailure) -> A1111Catalog {
-        let lifetime = configuration.catalogLifetime
-        let step = catalog.withLock { state -> CatalogStep in
-            switch state {
-            case .fetched(let catalog, let at) where at.elapsed < lifetime:
-                return .ready(catalog)
-            case .failed(let error, let at) where at.elapsed < Self.catalogRetryDelay:
-                return .failed(error)
-            case .fetching(let task):
-                return .wait(task)
-            default:
-                let task = Task { [self] () throws -> A1111Catalog in
-                    do throws(BackendFailure) {
-                        let catalog = try await fetchLists()
-                        self.catalog.withLock { $0 = .fetched(catalog, at: .now()) }
-                        return catalog
-                    } catch {
-                        self.catalog.withLock { $0 = .failed(error, at: .now()) }
-                        throw error
-                    }
-                }
-                state = .fetching(task)
-                return .wait(task)
-            }
-        }
-        switch step {
-        case .ready(let catalog):
-            return catalog
-        case .failed(let error):
-            throw error
-        case .wait(let task):
-            do {
-                return try await task.value
-            } catch {
-                throw (error as? BackendFailure) ?? .transient("\(error)", retryAfter: nil)
-            }
-        }
-    }
-
-    private enum CatalogStep {
-        case ready(A1111Catalog)
-        case failed(BackendFailure)
-        case wait(Task<A1111Catalog, any Error>)
+        try await catalog.value(fetch: { [self] () throws(BackendFailure) in try await fetchLists() }, unexpected: { .transient("\($0)", retryAfter: nil) })
     }
 
     /// Forgets the cached lists (after the server refused a name, or to refresh them).
     package func invalidateCatalog() {
-        catalog.withLock { state in
-            if case .fetching = state { return }  // a fetch under way is fresh enough
-            state = .empty
-        }
+        catalog.invalidate()
     }
 
     /// Whether the lists (or a recent failure to get them) are at hand.
-    package var catalogIsSettled: Bool {
-        let lifetime = configuration.catalogLifetime
-        return catalog.withLock { state in
-            switch state {
-            case .fetched(_, let at): at.elapsed < lifetime
-            case .failed(_, let at): at.elapsed < Self.catalogRetryDelay
-            case .empty, .fetching: false
-            }
-        }
-    }
+    package var catalogIsSettled: Bool { catalog.isSettled }
 
     private func fetchLists() async throws(BackendFailure) -> A1111Catalog {
         let key = catalogKey()
@@ -261,14 +199,7 @@ package final class A1111Client: Sendable {
     /// - Throws: `.keyRefused` when `key` is not `user:password`.
     func keysToScrub(_ key: String?) throws(BackendFailure) -> [String] {
         let credentials = try key.map { key throws(BackendFailure) in try A1111Credentials(key) }
-        return sentKeys.withLock { keys in
-            if let key = credentials?.key, keys.last != key {
-                keys.removeAll { $0 == key }
-                keys.append(key)
-                if keys.count > Self.rememberedKeys { keys.removeFirst(keys.count - Self.rememberedKeys) }
-            }
-            return keys.flatMap { (try? A1111Credentials($0))?.scrubbed ?? [$0] }
-        }
+        return sentKeys.including(credentials?.key).flatMap { (try? A1111Credentials($0))?.scrubbed ?? [$0] }
     }
 
     /// Sends `request`, with Basic authentication when there is a key; an

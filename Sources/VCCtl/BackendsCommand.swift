@@ -19,9 +19,7 @@ struct BackendsCommand: Command {
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {
-        let client = try global.connect(context)
-        defer { client.close() }
-        let list = try global.call(client, BackendsList.self, NoParameters())
+        let list = try global.request(BackendsList.self, NoParameters(), context: context)
         if global.json {
             context.stdout.write(Output.json(list.result, context: context))
             return .success

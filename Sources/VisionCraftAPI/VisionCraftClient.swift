@@ -40,23 +40,13 @@ public final class VisionCraftClient: Sendable {
     let httpClient: HTTPClient
     /// Reads local init images (off the task pool, bounded in time and size).
     public let initImages: InitImageReader
-    private let catalog = Lock<CatalogState>(.empty)
-    /// The keys this client has sent, most recent last: an upstream may echo
-    /// a key on a later request too (a list, a download).
-    private let sentKeys = Lock<[String]>([])
-    /// How many keys are remembered (a `key.set` replaces the key; a few
-    /// back cover answers still on their way).
-    private static let rememberedKeys = 4
-
-    /// The model and sampler lists: fetched once for every caller waiting at
-    /// the time, kept for `catalogLifetime`, and a failure remembered for
+    /// The model and sampler lists, fetched once for every caller waiting
+    /// at the time, kept for `catalogLifetime`, a failure remembered for
     /// `catalogRetryDelay` so that a down upstream is not asked on every call.
-    private enum CatalogState {
-        case empty
-        case fetching(Task<Catalog, any Error>)
-        case fetched(Catalog, at: MonotonicInstant)
-        case failed(UpstreamError, at: MonotonicInstant)
-    }
+    private let catalog: CatalogCache<Catalog, UpstreamError>
+    /// The keys this client has sent: an upstream may echo a key on a later
+    /// request too (a list, a download).
+    private let sentKeys = SentKeys()
 
     private struct Catalog: Sendable {
         var models: [String]
@@ -70,6 +60,7 @@ public final class VisionCraftClient: Sendable {
         self.configuration = configuration
         httpClient = http
         self.initImages = initImages
+        catalog = CatalogCache(lifetime: configuration.catalogLifetime, retryDelay: Self.catalogRetryDelay)
     }
 
     // MARK: Lists
@@ -87,69 +78,18 @@ public final class VisionCraftClient: Sendable {
     /// Forgets the cached lists (after the service said it does not know a
     /// name, or to refresh them).
     public func invalidateCatalog() {
-        catalog.withLock { state in
-            if case .fetching = state { return }  // a fetch under way is fresh enough
-            state = .empty
-        }
+        catalog.invalidate()
     }
 
     /// Whether the lists (or a recent failure to get them) are at hand, so
     /// that `validate` answers without asking the upstream.
-    public var catalogIsSettled: Bool {
-        let lifetime = configuration.catalogLifetime
-        return catalog.withLock { state in
-            switch state {
-            case .fetched(_, let at): at.elapsed < lifetime
-            case .failed(_, let at): at.elapsed < Self.catalogRetryDelay
-            case .empty, .fetching: false
-            }
-        }
-    }
-
-    private enum CatalogStep {
-        case ready(Catalog)
-        case failed(UpstreamError)
-        case wait(Task<Catalog, any Error>)
-    }
+    public var catalogIsSettled: Bool { catalog.isSettled }
 
     private func lists() async throws(UpstreamError) -> (models: [String], samplers: [String]) {
-        let lifetime = configuration.catalogLifetime
-        let step = catalog.withLock { state -> CatalogStep in
-            switch state {
-            case .fetched(let catalog, let at) where at.elapsed < lifetime:
-                return .ready(catalog)
-            case .failed(let error, let at) where at.elapsed < Self.catalogRetryDelay:
-                return .failed(error)
-            case .fetching(let task):
-                return .wait(task)
-            default:
-                let task = Task { [self] () throws -> Catalog in
-                    do throws(UpstreamError) {
-                        let catalog = Catalog(models: try await stringList("/models"), samplers: try await stringList("/samplers"))
-                        self.catalog.withLock { $0 = .fetched(catalog, at: .now()) }
-                        return catalog
-                    } catch {
-                        self.catalog.withLock { $0 = .failed(error, at: .now()) }
-                        throw error
-                    }
-                }
-                state = .fetching(task)
-                return .wait(task)
-            }
-        }
-        let catalog: Catalog
-        switch step {
-        case .ready(let ready):
-            catalog = ready
-        case .failed(let error):
-            throw error
-        case .wait(let task):
-            do {
-                catalog = try await task.value
-            } catch {
-                throw (error as? UpstreamError) ?? .transient("\(error)", retryAfter: nil)
-            }
-        }
+        let catalog = try await self.catalog.value(
+            fetch: { [self] () throws(UpstreamError) in Catalog(models: try await stringList("/models"), samplers: try await stringList("/samplers")) },
+            unexpected: { .transient("\($0)", retryAfter: nil) }
+        )
         return (catalog.models, catalog.samplers)
     }
 
@@ -250,14 +190,7 @@ public final class VisionCraftClient: Sendable {
     /// Every key to scrub from an answer: `key` (about to be sent, or just
     /// sent) and the ones sent before, which `key` joins.
     func keysToScrub(_ key: String?) -> [String] {
-        sentKeys.withLock { keys in
-            if let key, keys.last != key {
-                keys.removeAll { $0 == key }
-                keys.append(key)
-                if keys.count > Self.rememberedKeys { keys.removeFirst(keys.count - Self.rememberedKeys) }
-            }
-            return keys
-        }
+        sentKeys.including(key)
     }
 
     /// Sends a request; a non-2xx answer or a failed transfer is thrown, classified.
