@@ -63,7 +63,7 @@ let package = Package(
 
         /// AUTOMATIC1111's web API (and Forge's, SD.Next's, stable-diffusion.cpp's
         /// `/sdapi`): lists, txt2img and img2img, failures classified, as an `ImageBackend`.
-        .target(name: "A1111API", dependencies: ["Backends", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix", "VisionCraftAPI"]),
+        .target(name: "A1111API", dependencies: ["Backends", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
 
         /// The seam between the scheduler and an image service: `ImageBackend`,
         /// what a backend can do, its catalog, one generation call, failures
@@ -230,7 +230,7 @@ let package = Package(
         .target(name: "TestPluginSlow", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Slow", publicHeadersPath: "."),
         .target(name: "TestPluginWrongABI", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/WrongABI", publicHeadersPath: "."),
 
-        .testTarget(name: "A1111APITests", dependencies: ["A1111API", "Backends", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport", "VisionCraftAPI"]),
+        .testTarget(name: "A1111APITests", dependencies: ["A1111API", "Backends", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Imaging", "Jobs", "Posix", "TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit", "NameMatching"]),

@@ -1,6 +1,5 @@
 import Backends
 import JSON
-import VisionCraftAPI
 
 /// Reads what `/sdapi/v1/txt2img` and `/img2img` answer:
 /// `{"images": [base64, ...], "parameters": {...}, "info": "<JSON>"}`, where

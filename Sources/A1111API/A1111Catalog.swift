@@ -1,6 +1,5 @@
 import Backends
 import JSON
-import VisionCraftAPI
 
 /// What an AUTOMATIC1111 server offers: its checkpoints
 /// (`GET /sdapi/v1/sd-models`), samplers (`/samplers`) and noise schedules

@@ -3,7 +3,6 @@ import HTTPClient
 import Jobs
 import JSON
 import Posix
-import VisionCraftAPI
 
 /// AUTOMATIC1111's web API (`--api`; Forge, SD.Next and
 /// stable-diffusion.cpp's `sd-server` serve the same `/sdapi/v1` routes):

@@ -1,5 +1,4 @@
 import Backends
-import VisionCraftAPI
 
 /// The backend's key as AUTOMATIC1111's `--api-auth user:password` takes
 /// it: sent as HTTP Basic authentication, never logged, and scrubbed from

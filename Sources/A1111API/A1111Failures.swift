@@ -2,7 +2,6 @@ import Backends
 import HTTPClient
 import Jobs
 import JSON
-import VisionCraftAPI
 
 /// Turns AUTOMATIC1111's answers into `BackendFailure`s. Its errors are
 /// `{"error": class name, "detail": text, "body": ..., "errors": str(e)}`

@@ -1,3 +1,4 @@
+import Backends
 import NameMatching
 
 /// One name a server lists, with the other names it takes for it: a

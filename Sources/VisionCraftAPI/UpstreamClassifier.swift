@@ -1,3 +1,4 @@
+import Backends
 import JSON
 
 /// Turns the service's answers into `UpstreamError`s (or success), reading

@@ -3,7 +3,6 @@ import Backends
 import HTTPServer
 import JSON
 import Testing
-import VisionCraftAPI
 
 /// Each way AUTOMATIC1111 fails, as the scheduler is told it; and the key,
 /// which a server may echo, in no text of any of them.

@@ -1,9 +1,9 @@
 import A1111API
+import Backends
 import HTTPClient
 import HTTPServer
 import JSON
 import Posix
-import VisionCraftAPI
 
 /// A small AUTOMATIC1111 over real HTTP, answering as `modules/api/api.py`
 /// does: the three lists, txt2img and img2img (images in base64, `info` a

@@ -46,6 +46,8 @@ import TestSupport
         }
         for backend in Self.backendModules {
             #expect(graph[backend]?.contains("Backends") == true, "\(backend) implements the seam")
+            let others = Self.reachable(from: backend, in: graph).intersection(Self.backendModules.subtracting([backend]))
+            #expect(others.isEmpty, "\(backend) is built from another backend, \(others.sorted()): what they share goes in Backends")
         }
     }
 

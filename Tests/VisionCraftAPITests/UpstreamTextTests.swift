@@ -1,3 +1,4 @@
+import Backends
 import HTTPClient
 import HTTPServer
 import JSON

@@ -1,5 +1,3 @@
-import Backends
-
 /// Standard base64 (RFC 4648, with padding): for inline init images, and
 /// the images and credentials of services that send them so (A1111API).
 package enum Base64 {
@@ -59,10 +57,4 @@ package enum Base64 {
         }
         return output
     }
-}
-
-extension FetchedImage {
-    /// The image as a `data:image/...;base64,` URL: how VisionCraft takes an
-    /// inline init image.
-    public var dataURL: String { "data:\(format.mimeType);base64,\(Base64.encode(bytes))" }
 }

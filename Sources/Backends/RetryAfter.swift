@@ -18,7 +18,7 @@ package enum RetryAfter {
 
     /// Reads a wait from messages like "users can make 2 requests per 10
     /// seconds" (the only limit information some versions gave): one window.
-    static func fromMessage(_ message: String) -> Duration? {
+    package static func fromMessage(_ message: String) -> Duration? {
         let words = message.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber })
         guard let per = words.lastIndex(of: "per"), per + 1 < words.count else { return nil }
         var index = per + 1
@@ -40,7 +40,7 @@ package enum RetryAfter {
     }
 
     /// IMF-fixdate, and the obsolete RFC 850 and asctime forms.
-    static func httpDate(_ text: String) -> Double? {
+    package static func httpDate(_ text: String) -> Double? {
         let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
         let parts = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "-" }).map { String($0).lowercased() }
         var day: Int?, month: Int?, year: Int?, clock: [Int]?
@@ -69,7 +69,7 @@ package enum RetryAfter {
 
 extension String {
     /// Without leading and trailing spaces and tabs.
-    var trimmingSpaces: String {
+    package var trimmingSpaces: String {
         String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

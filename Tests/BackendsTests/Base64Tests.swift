@@ -1,5 +1,5 @@
 import Testing
-import VisionCraftAPI
+import Backends
 
 @Suite struct Base64Tests {
     @Test func decodingUndoesEncodingForEveryLengthOfTail() {

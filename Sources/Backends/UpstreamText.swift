@@ -102,7 +102,7 @@ public enum UpstreamText {
     }
 
     /// The first `bytes` bytes of `text`, in whole Unicode scalars.
-    static func head(of text: String, bytes limit: Int) -> String {
+    package static func head(of text: String, bytes limit: Int) -> String {
         guard text.utf8.count > limit else { return text }
         var head = String.UnicodeScalarView()
         var bytes = 0
