@@ -4,6 +4,23 @@ import Posix
 
 /// `visioncraft-emulator`: the emulator as a program.
 package struct EmulatorCommand: Command {
+    /// The APIs the emulator can speak, the first the default.
+    static let apis = ["visioncraft", "a1111"]
+    static let apiOption = Option(
+        long: "api", valueName: "API", help: "The API to serve: visioncraft (the default) or a1111 (AUTOMATIC1111's /sdapi/v1).",
+        completion: .values(EmulatorCommand.apis)
+    )
+    static let apiAuthOption = Option(
+        long: "api-auth", valueName: "USER:PASSWORD[,...]", help: "With --api a1111: require HTTP Basic auth with these users, as A1111's --api-auth does."
+    )
+    static let a1111VersionOption = Option(
+        long: "a1111-version", valueName: "VERSION",
+        help: "With --api a1111: answer as release 1.10 (the default) or 1.8 (samplers named with their schedule, no /schedulers, an unknown sampler a 404).",
+        completion: .values(A1111Release.allCases.map(\.rawValue))
+    )
+    static let stepTimeOption = Option(
+        long: "step-time", valueName: "MS", help: "With --api a1111: let each sampling step take MS milliseconds, so that /progress moves and requests queue (default 0)."
+    )
     static let hostOption = Option(long: "host", valueName: "ADDRESS", help: "The IPv4 address to listen on (default 127.0.0.1: loopback only).")
     static let portOption = Option(long: "port", valueName: "N", help: "The port (default 0: a free one, printed on start).")
     static let tokenOption = Option(long: "token", valueName: "TOKEN", help: "Accept only this token; repeat for more (default: any non-empty token).", repeatable: true)
@@ -24,9 +41,13 @@ package struct EmulatorCommand: Command {
     static let rateLimitStyleOption = Option(long: "rate-limit-style", valueName: "STYLE", help: "How the limit answers: 429 (with Retry-After, the default) or 403 (a message stating the limit).", completion: .values(["429", "403"]))
     package static let configuration = CommandConfiguration(
         name: "visioncraft-emulator",
-        abstract: "A local server that behaves like the VisionCraft API, for tests and offline use.",
+        abstract: "A local server that behaves like the VisionCraft API or AUTOMATIC1111's, for tests and offline use.",
         discussion: "Prints 'listening on http://HOST:PORT' once ready. SIGTERM or SIGINT stop it.",
         options: [
+            Self.apiOption,
+            Self.apiAuthOption,
+            Self.a1111VersionOption,
+            Self.stepTimeOption,
             Self.hostOption,
             Self.portOption,
             Self.tokenOption,
@@ -48,16 +69,29 @@ package struct EmulatorCommand: Command {
         ]
     )
 
-    let settings: VisionCraftEmulator.Configuration
+    /// What to serve, configured.
+    enum Settings {
+        case visionCraft(VisionCraftEmulator.Configuration)
+        case a1111(A1111Emulator.Configuration)
+    }
+
+    let settings: Settings
 
     package init(_ arguments: ParsedArguments) throws {
+        if try arguments.choice(Self.apiOption, from: Self.apis) == "a1111" {
+            for option in [Self.tokenOption, Self.tokensFileOption, Self.rateLimitOption, Self.rateLimitStyleOption] where arguments.value(option) != nil {
+                throw UsageError("option '--\(option.long)' applies to --api visioncraft only (A1111 has no tokens or rate limit)")
+            }
+            settings = .a1111(try Self.a1111Settings(arguments))
+            return
+        }
+        for option in [Self.apiAuthOption, Self.a1111VersionOption, Self.stepTimeOption] where arguments.value(option) != nil {
+            throw UsageError("option '--\(option.long)' applies to --api a1111 only")
+        }
         var settings = VisionCraftEmulator.Configuration()
         settings.host = arguments.value(Self.hostOption) ?? "127.0.0.1"
         settings.port = UInt16(try arguments.int(Self.portOption, in: 0...65535) ?? 0)
-        if let seed = arguments.value(Self.seedOption) {
-            guard let value = UInt64(seed) else { throw UsageError("option '--seed' expects a non-negative integer, got '\(seed)'") }
-            settings.seed = value
-        }
+        settings.seed = try Self.seed(arguments)
         var tokens = Set(arguments.values(Self.tokenOption))
         if let file = arguments.value(Self.tokensFileOption) {
             let bytes: [UInt8]
@@ -74,7 +108,38 @@ package struct EmulatorCommand: Command {
         }
         settings.tokens = tokens.isEmpty ? .any : .only(tokens)
         settings.faults = try Self.faults(arguments)
-        self.settings = settings
+        self.settings = .visionCraft(settings)
+    }
+
+    /// `--api a1111`'s configuration.
+    static func a1111Settings(_ arguments: ParsedArguments) throws -> A1111Emulator.Configuration {
+        var settings = A1111Emulator.Configuration()
+        settings.host = arguments.value(Self.hostOption) ?? "127.0.0.1"
+        settings.port = UInt16(try arguments.int(Self.portOption, in: 0...65535) ?? 0)
+        settings.seed = try seed(arguments)
+        if let release = try arguments.choice(Self.a1111VersionOption, from: A1111Release.allCases.map(\.rawValue)) {
+            settings.release = A1111Release(rawValue: release) ?? .v1_10
+        }
+        if let auth = arguments.value(Self.apiAuthOption) {
+            // A1111 splits on "," then on ":", so neither may appear in a name or password.
+            for pair in auth.split(separator: ",", omittingEmptySubsequences: false) {
+                let parts = pair.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty else {
+                    throw UsageError("option '--api-auth' expects USER:PASSWORD pairs separated by commas, got '\(pair)'")
+                }
+                settings.credentials[String(parts[0])] = String(parts[1])
+            }
+        }
+        if let milliseconds = try arguments.int(Self.stepTimeOption, in: 0...60000) { settings.stepDuration = .milliseconds(milliseconds) }
+        settings.faults = try faults(arguments)
+        return settings
+    }
+
+    /// `--seed`, 0 when absent.
+    static func seed(_ arguments: ParsedArguments) throws -> UInt64 {
+        guard let seed = arguments.value(Self.seedOption) else { return 0 }
+        guard let value = UInt64(seed) else { throw UsageError("option '--seed' expects a non-negative integer, got '\(seed)'") }
+        return value
     }
 
     /// The fault flags, as the same changes `POST /_emulator/faults` takes.
@@ -114,18 +179,26 @@ package struct EmulatorCommand: Command {
     }
 
     package func run(_ context: CommandContext) throws -> ExitCode {
-        let emulator: VisionCraftEmulator
+        let (baseURL, stopServing): (String, () -> Void)
         do {
-            emulator = try VisionCraftEmulator(configuration: settings)
-            try emulator.start()
+            switch settings {
+            case .visionCraft(let configuration):
+                let emulator = try VisionCraftEmulator(configuration: configuration)
+                try emulator.start()
+                (baseURL, stopServing) = (emulator.baseURL, emulator.stop)
+            case .a1111(let configuration):
+                let emulator = try A1111Emulator(configuration: configuration)
+                try emulator.start()
+                (baseURL, stopServing) = (emulator.baseURL, emulator.stop)
+            }
         } catch {
-            throw CommandFailure("cannot listen on \(settings.host):\(settings.port): \(error)", exitCode: .unavailable)
+            throw CommandFailure("cannot listen on \(settings.address): \(error)", exitCode: .unavailable)
         }
-        context.stdout.write("listening on \(emulator.baseURL)\n")
+        context.stdout.write("listening on \(baseURL)\n")
         let stop = ThreadCondition<Signal?>(nil)
         _ = try SignalWaiter([.terminate, .interrupt]) { signal in stop.update { $0 = signal } }
         stop.wait { $0 != nil }
-        emulator.stop()
+        stopServing()
         return .success
     }
 
@@ -134,6 +207,16 @@ package struct EmulatorCommand: Command {
         Signals.block([.terminate, .interrupt])
         Signals.ignoreBrokenPipe()
         return CommandLineTool.main(Self.self, arguments: arguments, context: .standard(), version: "0.1.0")
+    }
+}
+
+extension EmulatorCommand.Settings {
+    /// HOST:PORT as configured.
+    var address: String {
+        switch self {
+        case .visionCraft(let configuration): "\(configuration.host):\(configuration.port)"
+        case .a1111(let configuration): "\(configuration.host):\(configuration.port)"
+        }
     }
 }
 

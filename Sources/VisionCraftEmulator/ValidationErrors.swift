@@ -8,7 +8,13 @@ struct ValidationErrors: Error {
     var isEmpty: Bool { items.isEmpty }
 
     mutating func add(_ field: String, _ message: String, type: String, context: JSONObject? = nil) {
-        var item: JSONObject = ["loc": ["body", .string(field)], "msg": .string(message), "type": .string(type)]
+        add(location: [.string(field)], message, type: type, context: context)
+    }
+
+    /// An error at a path inside the body: `[]` is the body itself,
+    /// `["styles", 0]` an element of a field.
+    mutating func add(location: [JSON], _ message: String, type: String, context: JSONObject? = nil) {
+        var item: JSONObject = ["loc": .array(["body"] + location), "msg": .string(message), "type": .string(type)]
         if let context { item["ctx"] = .object(context) }
         items.append(.object(item))
     }

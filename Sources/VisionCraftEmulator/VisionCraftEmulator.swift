@@ -90,8 +90,6 @@ final class EmulatorCore: Sendable {
     private let base = Lock("")
     private let state: Lock<State>
     private let images = ImageCache(capacity: 64)
-    /// Bombs by side, made once each (deflating 8192x8192 takes a moment).
-    private let bombs = Lock<[Int: [UInt8]]>([:])
     private let clockOrigin = MonotonicInstant.now()
 
     /// Everything that changes while serving, behind one lock: fault
@@ -111,11 +109,6 @@ final class EmulatorCore: Sendable {
     /// How long after a 429 a request still counts as sent before the client
     /// could know (requests already on their way): not early.
     static let retryAfterGrace = 0.25
-
-    /// What a fault draw decided for one request.
-    private enum Decision {
-        case none, reset, serverError(HTTPStatus), tooManyRequests, malformed(Int), truncated, slow, corrupt, bomb(Int)
-    }
 
     init(configuration: VisionCraftEmulator.Configuration) {
         self.configuration = configuration
@@ -145,18 +138,10 @@ final class EmulatorCore: Sendable {
         if request.path.hasPrefix("/_emulator/") {
             return .response(administer(request))
         }
-        let delay = state.withLock { state -> Int in
-            let range = state.plan.latency
-            return range.lowerBound == range.upperBound
-                ? range.lowerBound : range.lowerBound + Int(state.random.next() % UInt64(range.count))
-        }
+        let delay = state.withLock { FaultDecision.latency($0.plan, &$0.random) }
         if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
         let (endpoint, reply) = route(request)
-        let status: Int
-        switch reply {
-        case .response(let response), .truncated(let response, _), .throttled(let response, _, _): status = response.status.code
-        case .resetConnection: status = 0
-        }
+        let status = EmulatorAdministration.status(of: reply)
         state.withLock { $0.counts[endpoint, default: [:]][status, default: 0] += 1 }
         return reply
     }
@@ -212,7 +197,7 @@ final class EmulatorCore: Sendable {
             if !revoked, let limit = state.plan.rateLimit {
                 limited = state.limiter.admit(generation.token, limit: limit, now: now)
             }
-            let decision = revoked || limited != nil ? Decision.none : Self.drawGenerationFault(&state)
+            let decision = revoked || limited != nil ? FaultDecision.none : FaultDecision.generation(state.plan, &state.random)
             if let wait = limited, state.plan.rateLimitStyle == .tooManyRequests {
                 state.retryAfter[generation.token] = (now, now + Double(max(1, Int(wait.rounded(.up)))))
             } else if case .tooManyRequests = decision {
@@ -270,15 +255,14 @@ final class EmulatorCore: Sendable {
             images.put(spec, encoded)
             png = encoded
         }
-        let decision = state.withLock { Self.drawDownloadFault(&$0) }
+        let decision = state.withLock { FaultDecision.download($0.plan, &$0.random) }
         let body: [UInt8]
         switch decision {
-        case .corrupt: body = Self.damaged(png)
+        case .corrupt: body = FaultDecision.damaged(png)
         case .bomb(let side):
-            guard let bomb = bombs.withLock({ $0[side] }) ?? (try? PNGCodec.flatGray(width: side, height: side)) else {
+            guard let bomb = FaultDecision.bomb(side: side) else {
                 return .response(.json(["detail": "Internal Server Error"], status: .internalServerError))
             }
-            bombs.withLock { $0[side] = bomb }
             body = bomb
         default: body = png
         }
@@ -300,63 +284,6 @@ final class EmulatorCore: Sendable {
 
     // MARK: Faults
 
-    private static func roll(_ state: inout State) -> Double {
-        Double(state.random.next() >> 11) / Double(1 << 53)
-    }
-
-    private static func drawGenerationFault(_ state: inout State) -> Decision {
-        let plan = state.plan
-        var threshold = 0.0
-        let value = roll(&state)
-        threshold += plan.resetRate
-        if value < threshold { return .reset }
-        threshold += plan.serverErrorRate
-        if value < threshold {
-            let statuses = [HTTPStatus.internalServerError, .badGateway, .serviceUnavailable]
-            return .serverError(statuses[Int(state.random.next() % 3)])
-        }
-        threshold += plan.tooManyRequestsRate
-        if value < threshold { return .tooManyRequests }
-        threshold += plan.malformedRate
-        if value < threshold { return .malformed(Int(state.random.next() % 4)) }
-        return .none
-    }
-
-    private static func drawDownloadFault(_ state: inout State) -> Decision {
-        let plan = state.plan
-        var threshold = 0.0
-        let value = roll(&state)
-        threshold += plan.resetRate
-        if value < threshold { return .reset }
-        threshold += plan.truncatedDownloadRate
-        if value < threshold { return .truncated }
-        threshold += plan.slowDownloadRate
-        if value < threshold { return .slow }
-        threshold += plan.corruptDownloadRate
-        if value < threshold { return .corrupt }
-        threshold += plan.bombDownloadRate
-        if value < threshold { return .bomb(plan.bombSide) }
-        return .none
-    }
-
-    /// `png` with the middle byte of its first IDAT chunk's data flipped:
-    /// whole, with its signature and header intact, but its CRC fails.
-    static func damaged(_ png: [UInt8]) -> [UInt8] {
-        var bytes = png
-        var offset = 8
-        while offset + 12 <= bytes.count {
-            let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
-            if bytes[(offset + 4)..<(offset + 8)].elementsEqual(Array("IDAT".utf8)), length > 0, offset + 8 + length <= bytes.count {
-                bytes[offset + 8 + length / 2] ^= 0x55
-                return bytes
-            }
-            offset += 12 + length
-        }
-        // No image data found: damage the last byte (the IEND CRC).
-        bytes[bytes.count - 1] ^= 0x55
-        return bytes
-    }
-
     /// A 200 whose body is not what the docs promise.
     private static func malformedResponse(_ variant: Int) -> HTTPResponse {
         switch variant {
@@ -374,33 +301,20 @@ final class EmulatorCore: Sendable {
         case ("GET", "/_emulator/faults"):
             return .json(faults.json)
         case ("POST", "/_emulator/faults"):
-            do {
-                let changes = try JSONParser.parse(request.body)
-                let updated = try state.withLock { state throws(FaultPlanError) -> FaultPlan in
-                    state.plan = try state.plan.updated(with: changes)
-                    return state.plan
+            let result = state.withLock { state in
+                EmulatorAdministration.updating(state.plan, with: request.body).map { plan in
+                    state.plan = plan
+                    return plan
                 }
-                return .json(updated.json)
-            } catch let error as FaultPlanError {
-                return .json(["error": .string(error.description)], status: .badRequest)
-            } catch {
-                return .json(["error": .string("\(error)")], status: .badRequest)
+            }
+            switch result {
+            case .success(let plan): return .json(plan.json)
+            case .failure(let error): return EmulatorAdministration.refusal(error)
             }
         case ("GET", "/_emulator/stats"):
-            let counts = statistics
-            var requests = JSONObject()
-            for (endpoint, statuses) in counts.sorted(by: { $0.key < $1.key }) {
-                var byStatus = JSONObject()
-                for (status, count) in statuses.sorted(by: { $0.key < $1.key }) {
-                    byStatus[status == 0 ? "reset" : String(status)] = .number(JSONNumber(count))
-                }
-                requests[endpoint] = .object(byStatus)
-            }
-            let total = counts.values.reduce(0) { $0 + $1.values.reduce(0, +) }
-            return .json([
-                "requests": .object(requests), "total": .number(JSONNumber(total)),
-                "early_requests": .number(JSONNumber(earlyRequests)),
-            ])
+            var stats = EmulatorAdministration.requests(statistics)
+            stats["early_requests"] = .number(JSONNumber(earlyRequests))
+            return .json(.object(stats))
         case ("POST", "/_emulator/revoke"):
             guard let token = (try? JSONParser.parse(request.body))?["token"]?.stringValue, !token.isEmpty else {
                 return .json(["error": "expected {\"token\": \"...\"}"], status: .badRequest)

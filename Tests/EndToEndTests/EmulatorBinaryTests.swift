@@ -37,6 +37,43 @@ import TestSupport
         #expect(termination == .exited(0))
     }
 
+    @Test func servesAUTOMATIC1111sAPIWithAuth() async throws {
+        let (samplers, refused, generated) = try await offPool {
+            let output = try FileDescriptor.pipe()
+            var options = ChildProcess.Options(
+                executable: try BuiltProducts.path("visioncraft-emulator"),
+                arguments: ["--api", "a1111", "--api-auth", "ann:s3cret,bob:pw", "--port", "0", "--error-rate", "0"]
+            )
+            options.standardOutput = .descriptor(output.write)
+            options.standardError = .null
+            let child = try ChildProcess.spawn(options)
+            try output.write.close()
+            defer {
+                child.send(.kill)
+                _ = try? child.wait()
+            }
+            let announcement = try LineClient(descriptor: output.read).readLine()
+            guard let port = announcement.split(separator: ":").last.flatMap({ UInt16($0) }) else {
+                throw TestFailure("no port in '\(announcement)'")
+            }
+            let client = try RawHTTPClient(port: port)
+            try client.send("GET /sdapi/v1/samplers HTTP/1.1\r\nHost: t\r\nAuthorization: Basic Ym9iOnB3\r\n\r\n")
+            let samplers = try client.readResponse()
+            let refused = try client.request("GET", "/sdapi/v1/samplers")
+            let body = #"{"prompt": "x", "seed": 3, "width": 64, "height": 64, "steps": 2}"#
+            try client.send(
+                "POST /sdapi/v1/txt2img HTTP/1.1\r\nHost: t\r\nAuthorization: Basic YW5uOnMzY3JldA==\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
+            return (samplers, refused, try client.readResponse())
+        }
+        #expect(samplers.status == 200)
+        #expect(try JSONParser.parse(samplers.body)[0]?["name"] == "DPM++ 2M")
+        #expect(refused.status == 401)
+        #expect(generated.status == 200)
+        let info = try JSONParser.parse(Array((try JSONParser.parse(generated.body)["info"]?.stringValue ?? "").utf8))
+        #expect(info["all_seeds"] == [3])
+    }
+
     @Test func faultFlagsTakeEffect() async throws {
         let (faults, status) = try await offPool {
             let output = try FileDescriptor.pipe()
@@ -74,6 +111,11 @@ import TestSupport
         (["--latency", "a-b"], "expects milliseconds or MIN-MAX"),
         (["--rate-limit-style", "418"], "expects one of 429, 403"),
         (["--error-rate", "0.7", "--malformed-rate", "0.7"], "add up to more than 1"),
+        (["--api", "comfyui"], "expects one of visioncraft, a1111"),
+        (["--api", "a1111", "--token", "t"], "applies to --api visioncraft only"),
+        (["--api-auth", "ann:pw"], "applies to --api a1111 only"),
+        (["--api", "a1111", "--api-auth", "ann"], "expects USER:PASSWORD pairs"),
+        (["--api", "a1111", "--a1111-version", "1.9"], "expects one of 1.8, 1.10"),
     ])
     func badFaultFlagsAreUsageErrors(arguments: [String], message: String) async throws {
         let emulator = try BuiltProducts.path("visioncraft-emulator")
