@@ -24,8 +24,10 @@ public struct Settings: Sendable, Equatable {
     public var maxAttempts = 8
     public var retryBase = 2.0
     // [jobs]
-    public var model = "anything_V5"
-    public var sampler = "Euler"
+    /// nil: the backend's default (VisionCraft's anything_V5 and Euler;
+    /// AUTOMATIC1111's loaded checkpoint and its own sampler).
+    public var model: String?
+    public var sampler: String?
     public var cfgScale: Double?
     public var steps: Int?
     public var imageCount = 1
@@ -74,8 +76,8 @@ public struct Settings: Sendable, Equatable {
         Key("queue.max_attempts", \.maxAttempts, .integer(1...100), "transient failures before a job fails", flags: [Flag("max-attempts", valueName: "N")]),
         Key("queue.retry_base", \.retryBase, .number(0.01...600), "seconds: the first retry's longest wait (full jitter), doubling up to 5 minutes",
             flags: [Flag("retry-base", valueName: "SECONDS")]),
-        Key("jobs.model", \.model, .text, "the model of jobs that name none", live: true),
-        Key("jobs.sampler", \.sampler, .text, "the sampler of jobs that name none", live: true),
+        Key("jobs.model", \.model, .text, "the model of jobs that name none", defaultText: "the backend's (VisionCraft: \(BackendRules.visionCraft.defaultModel ?? ""))", live: true),
+        Key("jobs.sampler", \.sampler, .text, "the sampler of jobs that name none", defaultText: "the backend's (VisionCraft: \(BackendRules.visionCraft.defaultSampler ?? ""))", live: true),
         Key(
             "jobs.cfg_scale", \.cfgScale, .number(JobField.guidanceRange), "the CFG scale of jobs that give none",
             defaultText: "\(Int(BackendRules.visionCraft.textToImageDefaultGuidance)) (\(Int(BackendRules.visionCraft.imageToImageDefaultGuidance)) for image-to-image)", live: true

@@ -33,12 +33,16 @@ public struct BackendRules: Sendable, Equatable {
     public var maximumSide: Int
     /// The size a request gets when none is given.
     public var defaultSide: Int
+    /// The model and sampler a job that names none (and whose configuration
+    /// names none) gets; nil: the service's own (what it has loaded).
+    public var defaultModel: String?
+    public var defaultSampler: String?
 
     public init(
         imagesPerRequest: Int, imagesPerImageToImageRequest: Int, textToImageSteps: ClosedRange<Int>, textToImageDefaultSteps: Int,
         imageToImageSteps: ClosedRange<Int>, imageToImageDefaultSteps: Int, textToImageDefaultGuidance: Double, imageToImageDefaultGuidance: Double,
         textToImageGuidanceIsWhole: Bool, imageToImageTakesModelAndSampler: Bool, textToImageTakesSize: Bool, takesSeed: Bool,
-        takesScheduler: Bool, sideMultiple: Int, maximumSide: Int, defaultSide: Int
+        takesScheduler: Bool, sideMultiple: Int, maximumSide: Int, defaultSide: Int, defaultModel: String? = nil, defaultSampler: String? = nil
     ) {
         self.imagesPerRequest = imagesPerRequest
         self.imagesPerImageToImageRequest = imagesPerImageToImageRequest
@@ -56,6 +60,8 @@ public struct BackendRules: Sendable, Equatable {
         self.sideMultiple = sideMultiple
         self.maximumSide = maximumSide
         self.defaultSide = defaultSide
+        self.defaultModel = defaultModel
+        self.defaultSampler = defaultSampler
     }
 
     /// The VisionCraft API's rules (`../shared/visioncraft-api.md`):
@@ -63,11 +69,12 @@ public struct BackendRules: Sendable, Equatable {
     /// whole-number cfg (default 10), the model and sampler named; `/img2img`
     /// makes one, 1 to 50 steps (default 50), cfg 7, its own model, sides
     /// multiples of 8 up to 1024 (default 512); neither takes a seed or a
-    /// noise schedule.
+    /// noise schedule; a model and a sampler are always named (the docs'
+    /// examples: anything_V5 with Euler).
     public static let visionCraft = BackendRules(
         imagesPerRequest: 5, imagesPerImageToImageRequest: 1, textToImageSteps: 1...30, textToImageDefaultSteps: 30,
         imageToImageSteps: 1...50, imageToImageDefaultSteps: 50, textToImageDefaultGuidance: 10, imageToImageDefaultGuidance: 7,
         textToImageGuidanceIsWhole: true, imageToImageTakesModelAndSampler: false, textToImageTakesSize: false, takesSeed: false,
-        takesScheduler: false, sideMultiple: 8, maximumSide: 1024, defaultSide: 512
+        takesScheduler: false, sideMultiple: 8, maximumSide: 1024, defaultSide: 512, defaultModel: "anything_V5", defaultSampler: "Euler"
     )
 }

@@ -141,8 +141,8 @@ public enum JobField: String, CaseIterable, Sendable {
         case .prompt: return "What the image should show."
         case .negativePrompt: return "What the image should not show."
         case .backend: return "The backend to run the job on (default: the daemon's; 'visioncraft' when it runs one)."
-        case .model: return "A model from 'vcctl models' (default anything_V5)."
-        case .sampler: return "A sampler from 'vcctl samplers' (default Euler)."
+        case .model: return "A model from 'vcctl models' (default: jobs.model, else the backend's: \(rules.defaultModel ?? "") for VisionCraft)."
+        case .sampler: return "A sampler from 'vcctl samplers' (default: jobs.sampler, else the backend's: \(rules.defaultSampler ?? "") for VisionCraft)."
         case .scheduler: return "A noise schedule (Karras, Exponential, ...), for a backend that takes one."
         case .seed: return "The seed, \(Self.rangeText(.seed)), for a backend that takes one (default: the backend picks)."
         case .imageCount:

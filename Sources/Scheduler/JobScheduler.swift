@@ -373,10 +373,11 @@ package final class JobScheduler: Sendable {
                 throw ParameterProblem(field: "init_images", message: unavailable.description)
             }
         }
-        let fromDefaults = (model: filled.model == nil, sampler: filled.sampler == nil)
+        // Named by the configuration, not the job: a wrong one is the file's to fix.
+        let fromDefaults = (model: filled.model == nil && defaults.model != nil, sampler: filled.sampler == nil && defaults.sampler != nil)
         if !filled.isImageToImage || rules.imageToImageTakesModelAndSampler {
-            filled.model = filled.model ?? defaults.model
-            filled.sampler = filled.sampler ?? defaults.sampler
+            filled.model = filled.model ?? defaults.model ?? rules.defaultModel
+            filled.sampler = filled.sampler ?? defaults.sampler ?? rules.defaultSampler
         }
         let checked: GenerationRequest?
         do throws(ParameterProblem) {

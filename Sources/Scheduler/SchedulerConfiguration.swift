@@ -65,8 +65,9 @@ package struct ImageLimits: Sendable, Equatable {
 /// The defaults of new jobs (from the configuration file).
 package struct JobDefaults: Sendable, Equatable {
     package var outputDirectory: String
-    package var model: String
-    package var sampler: String
+    /// nil: the backend's default.
+    package var model: String?
+    package var sampler: String?
     /// nil: 10 (7 for image-to-image).
     package var cfgScale: Double?
     /// nil: 30 (50 for image-to-image).

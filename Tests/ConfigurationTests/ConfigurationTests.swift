@@ -83,7 +83,8 @@ import TestSupport
         #expect(settings.steps == 20)
         #expect(settings.pluginFolders == ["/opt/plugins"])
         #expect(settings.requestsPerMinute == 60, "a default")
-        #expect(settings.value(of: "jobs.model") == "\"anything_V5\"")
+        #expect(settings.value(of: "jobs.model") == "", "unset: the backend's default")
+        #expect(Settings.key("jobs.model")?.defaultText == "the backend's (VisionCraft: anything_V5)")
     }
 
     @Test(arguments: [

@@ -124,12 +124,12 @@ import Darwin
         let unset = try await vcctl(home, nil, ["config", "get", "jobs.steps"])
         #expect(unset.standardOutput == "" && unset.standardError.contains("not set in \(file) (default: 30"))
         let json = try JSONParser.parse(try await vcctl(home, nil, ["--json", "config", "get"]).standardOutput)
-        #expect(json["jobs.model"] == ["value": "flux", "source": "file", "line": 2, "default": "anything_V5"])
+        #expect(json["jobs.model"] == ["value": "flux", "source": "file", "line": 2, "default": "the backend's (VisionCraft: anything_V5)"])
         #expect(json["jobs.steps"]?["value"] == .null && json["jobs.steps"]?["source"] == "default")
         let all = try await vcctl(home, nil, ["config", "get"])
         #expect(all.standardOutput.hasPrefix("# \(file)\n"), "\(all.standardOutput)")
         #expect(all.standardOutput.contains("jobs.model = \"flux\"  # line 2\n"), "\(all.standardOutput)")
-        #expect(all.standardOutput.contains("# jobs.sampler is not set (default: \"Euler\")\n"), "\(all.standardOutput)")
+        #expect(all.standardOutput.contains("# jobs.sampler is not set (default: the backend's (VisionCraft: Euler))\n"), "\(all.standardOutput)")
 
         // A key the file leaves unset is not its default on stdout, nor a
         // value with --json, even for keys whose default is a value

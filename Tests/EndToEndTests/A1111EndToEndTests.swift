@@ -1,0 +1,70 @@
+import Imaging
+import JSON
+import Posix
+import Testing
+import TestSupport
+
+/// The daemon in front of an AUTOMATIC1111 server (the emulator's
+/// `--api a1111`), as a user with a GPU box sets it up: a job submitted with
+/// `--backend` comes back as a saved PNG carrying the server's own infotext
+/// for that image, with the job's pairs on its parameter line.
+@Suite struct A1111EndToEndTests {
+    static func config(port: UInt16) -> String {
+        """
+        default_backend = "forge"
+        [backends.forge]
+        kind = "a1111"
+        url = "http://127.0.0.1:\(port)"
+        [backends.visioncraft]
+        kind = "visioncraft"
+        url = "emulator"
+        """
+    }
+
+    @Test func aJobOnTheA1111BackendIsSavedWithTheServersInfotext() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let (emulator, port) = try await offPool { try RateLimitRestartTests.startEmulator(["--api", "a1111"]) }
+        defer {
+            emulator.send(.kill)
+            _ = try? emulator.wait()
+        }
+        try FileSystem.makeDirectories(folder.file("config/visioncraft"), permissions: 0o700)
+        try FileSystem.writeFileAtomically(folder.file("config/visioncraft/config.toml"), Array(Self.config(port: port).utf8))
+        let daemon = try await offPool { try DaemonProcess.start(arguments: ["--requests-per-minute", "0"], folder: folder, environment: isolatedEnvironment(in: folder)) }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+
+        let models = try await vcctl(socket + ["models"], folder: daemon.folder)
+        #expect(models.status == 0, "\(models.standardError)")
+        let model = try #require(models.standardOutput.split(separator: "\n").first.map(String.init))
+        let submitted = try await vcctl(
+            socket + ["submit", "a lighthouse, at dusk", "--negative", "blurry", "-n", "2", "--seed", "42", "--steps", "12", "--cfg", "6.5",
+                      "--model", model.lowercased(), "--width", "64", "--height", "48", "--wait", "--json"],
+            folder: daemon.folder
+        )
+        #expect(submitted.status == 0, "no key needed, no VisionCraft key sent: \(submitted.standardError)")
+        let job = try JSONParser.parse(submitted.standardOutput)
+        let paths = (job["images"]?.arrayValue ?? job[0]?["images"]?.arrayValue ?? []).compactMap { $0["path"]?.stringValue }
+        #expect(paths.count == 2, "\(submitted.standardOutput)")
+        let id = job["id"]?.stringValue ?? job[0]?["id"]?.stringValue ?? ""
+        for (index, path) in paths.enumerated() {
+            let saved = try PNGCodec.decode(try FileSystem.readFile(path))
+            #expect(saved.image.width == 64 && saved.image.height == 48)
+            let texts = saved.text.filter { $0.keyword == "parameters" }
+            #expect(texts.count == 1, "one parameters chunk: \(texts)")
+            let read = A1111InfotextParser.parse(texts.first?.text ?? "")
+            #expect(read["Prompt"] == "a lighthouse, at dusk" && read["Negative prompt"] == "blurry", "\(read)")
+            #expect(read["Seed"] == String(42 + index), "the server's seed for each image: \(read)")
+            #expect(read["Steps"] == "12" && read["CFG scale"] == "6.5", "\(read)")
+            #expect(read["Model"] != nil && read["Job"] == id && read["Image"] == "\(index + 1) of 2", "\(read)")
+        }
+        let stored = try JSONParser.parse(try await vcctl(socket + ["get", id, "--json"], folder: daemon.folder).standardOutput)
+        #expect(stored["params"]?["backend"] == "forge")
+        #expect(stored["params"]?["model"]?.stringValue == model, "stored as the server spells it")
+
+        let badSampler = try await vcctl(socket + ["submit", "x", "--sampler", "Eulr a"], folder: daemon.folder)
+        #expect(badSampler.status == 64)
+        #expect(badSampler.standardError.contains("--sampler") && badSampler.standardError.contains("did you mean 'Euler a'"), "[\(badSampler.standardError)]")
+    }
+}
