@@ -21,7 +21,8 @@ public struct BackendSettings: Sendable, Equatable {
     /// The name jobs give it (`vcctl submit --backend NAME`): the section's.
     public var name: String
     public var kind: Kind
-    /// Its base URL (http or https); for `visioncraft`, also `emulator`.
+    /// Its base URL (http or https), or `emulator`: the emulator of its
+    /// kind, served inside the daemon.
     public var url: String
     /// Requests it is sent at once; nil: its kind's default.
     public var maxInFlight: Int?
@@ -53,7 +54,7 @@ public struct BackendSettings: Sendable, Equatable {
     /// The keys a backend's section takes, with one line of doc each.
     public static let keys: [(name: String, doc: String)] = [
         ("kind", "the kind of service: " + Kind.allCases.map(\.rawValue).joined(separator: ", ")),
-        ("url", "its base URL (http or https); for kind visioncraft also \"emulator\""),
+        ("url", "its base URL (http or https), or \"emulator\" for its kind's emulator inside the daemon"),
         ("max_in_flight", "requests it is sent at once (1 to 16; default: its kind's, 1 for a1111)"),
         ("requests_per_minute", "generations started per minute, 0 for no limit (default: queue.requests_per_minute)"),
     ]
@@ -141,9 +142,9 @@ public struct BackendSettings: Sendable, Equatable {
         guard let kind else { throw ConfigError(line: line, key: header, "says no kind (kind = \"\(Kind.allCases.map(\.rawValue).joined(separator: "\" or \""))\")") }
         guard let url else { throw ConfigError(line: line, key: header, "says no url (url = \"http://host:port\")") }
         let isHTTP = url.hasPrefix("http://") || url.hasPrefix("https://")
-        guard isHTTP || (kind == .visioncraft && url == "emulator") else {
+        guard isHTTP || url == "emulator" else {
             let entry = entries.first { $0.key == "url" }
-            throw ConfigError(line: entry?.line ?? line, key: "\(header).url", "expected an http:// or https:// URL\(kind == .visioncraft ? " or \"emulator\"" : ""), got \"\(url)\"")
+            throw ConfigError(line: entry?.line ?? line, key: "\(header).url", "expected an http:// or https:// URL or \"emulator\", got \"\(url)\"")
         }
         return BackendSettings(name: name, kind: kind, url: url, maxInFlight: maxInFlight, requestsPerMinute: requestsPerMinute, line: line)
     }

@@ -152,7 +152,8 @@ public final class Daemon: Sendable {
             log.warning("\(Settings.upstreamEnvironment) (\(named)) is not used: the configuration names backends, each with its url")
         }
         let keys = KeyRing(
-            backends: backends.plans.map { ($0.name, $0.selection == .emulator) }, defaultBackend: backends.defaultName, keyFile: paths.keyFile,
+            // Only VisionCraft's emulator takes any key; AUTOMATIC1111's takes none.
+            backends: backends.plans.map { ($0.name, $0.selection == .emulator && $0.kind == .visioncraft) }, defaultBackend: backends.defaultName, keyFile: paths.keyFile,
             environment: { self.environment[$0] }, log: log
         )
         let upstream = try Upstream.start(

@@ -9,8 +9,9 @@ import VisionCraftEmulator
 import VisionCraftProtocol
 
 /// The backends the daemon talks to, running: each over the one HTTP
-/// client and, for a VisionCraft backend whose URL is `emulator`, the
-/// emulator serving on a loopback port inside the daemon (one, shared).
+/// client and, for a backend whose URL is `emulator`, the emulator of its
+/// kind serving on a loopback port inside the daemon (one of each kind,
+/// shared).
 final class Upstream: Sendable {
     /// One backend, running.
     struct Running: Sendable {
@@ -30,17 +31,19 @@ final class Upstream: Sendable {
     let defaultBackend: Running
     private let http: HTTPClient
     private let emulator: VisionCraftEmulator?
+    private let a1111Emulator: A1111Emulator?
 
     /// The default backend's summary (`daemon.status`).
     var summary: DaemonStatus.Upstream { defaultBackend.summary }
     /// The default backend.
     var backend: any ImageBackend { defaultBackend.backend }
 
-    private init(backends: [Running], defaultName: String, http: HTTPClient, emulator: VisionCraftEmulator?) {
+    private init(backends: [Running], defaultName: String, http: HTTPClient, emulator: VisionCraftEmulator?, a1111Emulator: A1111Emulator?) {
         self.backends = backends
         defaultBackend = backends.first { $0.name == defaultName } ?? backends[0]
         self.http = http
         self.emulator = emulator
+        self.a1111Emulator = a1111Emulator
     }
 
     /// The backend named `name`.
@@ -84,20 +87,29 @@ final class Upstream: Sendable {
             throw DaemonError(.system, "cannot start the HTTP client: \(error)")
         }
         var emulator: VisionCraftEmulator?
-        if plans.contains(where: { $0.selection == .emulator }) {
-            do {
+        var a1111Emulator: A1111Emulator?
+        do {
+            if plans.contains(where: { $0.selection == .emulator && $0.kind == .visioncraft }) {
                 emulator = try startEmulator(options: options, portFile: emulatorPortFile, log: log)
-            } catch {
-                http.shutdown()
-                throw DaemonError(.system, "cannot start the embedded emulator: \(error)")
             }
+            if plans.contains(where: { $0.selection == .emulator && $0.kind == .a1111 }) {
+                // Its images travel in its answers: no URL has to outlive a
+                // restart, so any free port does.
+                let started = try A1111Emulator(configuration: .init(faults: options.emulatorFaults))
+                try started.start()
+                a1111Emulator = started
+            }
+        } catch {
+            http.shutdown()
+            emulator?.stop()
+            throw DaemonError(.system, "cannot start the embedded emulator: \(error)")
         }
         var running: [Running] = []
         for plan in plans {
             let baseURL: String
             switch plan.selection {
             case .service(let url): baseURL = url
-            case .emulator: baseURL = emulator?.baseURL ?? ""
+            case .emulator: baseURL = (plan.kind == .a1111 ? a1111Emulator?.baseURL : emulator?.baseURL) ?? ""
             }
             let backend: any ImageBackend
             switch plan.kind {
@@ -122,7 +134,7 @@ final class Upstream: Sendable {
             let urls = running.filter { !$0.summary.emulator }.map(\.summary.url).joined(separator: ", ")
             log.warning("TLS certificate verification is off (--insecure): anyone between this machine and \(urls) can read the API key and the prompts")
         }
-        return Upstream(backends: running, defaultName: defaultName, http: http, emulator: emulator)
+        return Upstream(backends: running, defaultName: defaultName, http: http, emulator: emulator, a1111Emulator: a1111Emulator)
     }
 
     /// Starts the emulator on the remembered port, else on a free one, and
@@ -147,5 +159,6 @@ final class Upstream: Sendable {
     func stop() {
         http.shutdown()
         emulator?.stop()
+        a1111Emulator?.stop()
     }
 }

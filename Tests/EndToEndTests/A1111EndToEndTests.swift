@@ -67,4 +67,24 @@ import TestSupport
         #expect(badSampler.status == 64)
         #expect(badSampler.standardError.contains("--sampler") && badSampler.standardError.contains("did you mean 'Euler a'"), "[\(badSampler.standardError)]")
     }
+
+    /// `url = "emulator"` for an a1111 backend serves AUTOMATIC1111's
+    /// emulator inside the daemon: offline, no key.
+    @Test func theEmbeddedA1111EmulatorServesAnA1111Backend() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try FileSystem.makeDirectories(folder.file("config/visioncraft"), permissions: 0o700)
+        try FileSystem.writeFileAtomically(folder.file("config/visioncraft/config.toml"), Array("[backends.gpu]\nkind = \"a1111\"\nurl = \"emulator\"\n".utf8))
+        let daemon = try await offPool { try DaemonProcess.start(arguments: ["--requests-per-minute", "0"], folder: folder, environment: isolatedEnvironment(in: folder)) }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+        let listed = try JSONParser.parse(try await vcctl(socket + ["backends", "--json"], folder: daemon.folder).standardOutput)
+        let backend = try #require(listed["backends"]?[0])
+        #expect(backend["name"] == "gpu" && backend["kind"] == "a1111" && backend["emulator"] == true && backend["key"] == "not_needed", "\(backend)")
+        let done = try await vcctl(socket + ["submit", "a quiet harbour", "--wait"], folder: daemon.folder)
+        #expect(done.status == 0, "\(done.standardError)")
+        let path = done.standardOutput.split(separator: "\n").first.map(String.init) ?? ""
+        let text = try PNGCodec.decode(try FileSystem.readFile(path)).text.first { $0.keyword == "parameters" }?.text ?? ""
+        #expect(A1111InfotextParser.parse(text)["Prompt"] == "a quiet harbour", "\(text)")
+    }
 }
