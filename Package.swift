@@ -155,6 +155,10 @@ let package = Package(
         /// notifications, async handlers), sessions on a StreamServer.
         .target(name: "JSONRPCServer", dependencies: ["JSON", "JSONRPC", "Posix", "StreamServer"]),
 
+        /// OpenAI's images API (and stable-diffusion.cpp's `sd-server`'s,
+        /// LocalAI's): models, generations and edits, failures classified, as an `ImageBackend`.
+        .target(name: "OpenAIAPI", dependencies: ["Backends", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
+
         /// Loads plugins (dlopen, ABI check, init) and runs their hooks.
         .target(name: "PluginHost", dependencies: ["Imaging", "Jobs", "JSON", "Posix", "VisionCraftPluginABI"]),
 
