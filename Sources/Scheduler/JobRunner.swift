@@ -412,11 +412,15 @@ struct JobRunner: Sendable {
             scheduler.keys.reject(key, reason: reason, for: lane.name)
             scheduler.log("backend \(lane.name) refused its API key: \(reason); its jobs wait for a new key (vcctl key set\(lane.name == scheduler.defaultLane.name ? "" : " --backend \(lane.name)"))")
             return .waitForKey(failure)
-        case .quota:
-            // Nothing the queue can wait out: the operator tops the account
-            // up and retries the job (vcctl retry).
-            scheduler.log("job \(job.id) failed: \(error)")
-            return .failed(failure)
+        case .quota(let reason):
+            // Nothing the queue can wait out, and nothing a retry cures: the
+            // backend's jobs wait, no attempt spent, as for a refused key,
+            // until its key is set again (after the account is topped up).
+            guard let key else { return .failed(failure) }
+            scheduler.keys.reject(key, reason: "the account's quota is used up: \(reason)", for: lane.name)
+            let setAgain = lane.name == scheduler.defaultLane.name ? "vcctl key set" : "vcctl key set --backend \(lane.name)"
+            scheduler.log("backend \(lane.name): the account's quota is used up (\(reason)); its jobs wait until the key is set again (\(setAgain))")
+            return .waitForKey(failure)
         case .invalid, .permanent:
             return .failed(failure)
         case .protocolViolation:
