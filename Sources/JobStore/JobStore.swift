@@ -273,6 +273,51 @@ public final class JobStore {
             .first { $0.optionalInteger(0) } ?? nil
     }
 
+    /// Records what one generation on `backend` cost: `images` made in
+    /// `milliseconds`, on the local date `day`.
+    public func recordUsage(backend: String, jobID: String, day: String, images: Int, milliseconds: Int64, now: Int64) throws {
+        try connection.statement("INSERT INTO usage (backend, job_id, day, at, images, milliseconds) VALUES (?, ?, ?, ?, ?, ?)").run([
+            .text(backend), .text(jobID), .text(day), .integer(now), .integer(Int64(images)), .integer(milliseconds),
+        ])
+    }
+
+    /// One backend's usage on one day.
+    public struct DailyUsage: Sendable, Equatable {
+        public var day: String
+        public var backend: String
+        public var requests: Int
+        public var images: Int
+        public var milliseconds: Int64
+
+        public init(day: String, backend: String, requests: Int, images: Int, milliseconds: Int64) {
+            self.day = day
+            self.backend = backend
+            self.requests = requests
+            self.images = images
+            self.milliseconds = milliseconds
+        }
+    }
+
+    /// Each backend's usage per day from `firstDay` (YYYY-MM-DD) on, newest
+    /// day first; with `backend`, that backend's only.
+    public func usage(from firstDay: String, backend: String? = nil) throws -> [DailyUsage] {
+        var sql = "SELECT day, backend, count(*), sum(images), sum(milliseconds) FROM usage WHERE day >= ?"
+        var values: [SQLiteStatement.Value] = [.text(firstDay)]
+        if let backend {
+            sql += " AND backend = ?"
+            values.append(.text(backend))
+        }
+        sql += " GROUP BY day, backend ORDER BY day DESC, backend"
+        return try connection.statement(sql).rows(values) { row in
+            DailyUsage(day: row.text(0), backend: row.text(1), requests: row.int(2), images: row.int(3), milliseconds: row.integer(4))
+        }
+    }
+
+    /// The images `backend` made on `day`.
+    public func images(of backend: String, on day: String) throws -> Int {
+        try connection.statement("SELECT coalesce(sum(images), 0) FROM usage WHERE backend = ? AND day = ?").first([.text(backend), .text(day)]) { $0.int(0) } ?? 0
+    }
+
     /// How many jobs are queued on each backend (backends with none left out).
     public func queuedByBackend() throws -> [String: Int] {
         let rows = try connection.statement("SELECT backend, count(*) FROM jobs WHERE state = 'queued' GROUP BY backend").rows([]) { ($0.text(0), $0.int(1)) }

@@ -35,8 +35,8 @@ import TestSupport
         }
     }
 
-    static func lane(_ name: String, _ backend: FakeBackend, inFlight: Int = 1) -> ConfiguredBackend {
-        ConfiguredBackend(name: name, backend: backend, maximumInFlight: inFlight, requestsPerMinute: 0)
+    static func lane(_ name: String, _ backend: FakeBackend, inFlight: Int = 1, dailyImages: Int? = nil) -> ConfiguredBackend {
+        ConfiguredBackend(name: name, backend: backend, maximumInFlight: inFlight, requestsPerMinute: 0, dailyImages: dailyImages)
     }
 
     static let image = GeneratedImage(FetchedImage(checking: try! PNGCodec.encode(RGBAImage(width: 8, height: 8)))!)
@@ -132,6 +132,33 @@ import TestSupport
         try await Self.running([Self.lane("gpu", alone), Self.lane("vc", keyed)], keys: NoKey()) { scheduler in
             let job = try await scheduler.submit(JobRequest(prompt: "c"))
             #expect(try await Self.state(scheduler, job.id) == .succeeded)
+        }
+    }
+
+    /// A backend's daily cap: nothing is sent past it, the job waits (kind
+    /// quota) until tomorrow, and what was made is in the usage.
+    @Test func aDailyCapIsNeverPassedAndTheUsageCountsIt() async throws {
+        let backend = FakeBackend { request, _ throws(BackendFailure) in .images(Array(repeating: Self.image, count: request.count)) }
+        try await Self.running([Self.lane("capped", backend, dailyImages: 2)]) { scheduler in
+            let submitted = try await scheduler.submit(JobRequest(prompt: "three", imageCount: 3))
+            let job = try await scheduler.wait(submitted.id, timeout: .milliseconds(300)).job.record
+            // Waits out the day: it cannot finish now.
+            #expect(job.state == .queued || job.state == .running)
+            let waiting = try await offPool { () -> JobRecord? in
+                let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(30)))
+                while MonotonicInstant.now() < deadline {
+                    let now = try scheduler.store.performBlocking { try $0.job(submitted.id) }
+                    if now?.error?.kind == .quota { return now }
+                    pauseBriefly()
+                }
+                return nil
+            }
+            #expect(waiting?.state == .queued, "waiting for tomorrow")
+            #expect(waiting?.imagesDone == 2)
+            #expect(waiting?.error?.message.contains("made its 2 images for today (daily_images)") == true, "\(String(describing: waiting?.error))")
+            #expect(backend.requests.map(\.count) == [2], "asked for what was left of the day, then nothing")
+            let usage = try await scheduler.usage(from: WallClock.now().localDate)
+            #expect(usage.map(\.images) == [2] && usage.first?.backend == "capped" && usage.first?.requests == 1)
         }
     }
 }
