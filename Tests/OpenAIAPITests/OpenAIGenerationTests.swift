@@ -2,6 +2,7 @@ import Backends
 import JSON
 import Jobs
 import OpenAIAPI
+import Posix
 import Testing
 import TestSupport
 
@@ -73,6 +74,28 @@ import TestSupport
         #expect(parts["response_format"] == nil && parts["output_format"]?.bytes == Array("png".utf8))
         guard case .images(let images) = outcome else { Issue.record("\(outcome)"); return }
         #expect(images.map(\.image.bytes) == [FakeOpenAI.png(0), FakeOpenAI.png(1)])
+    }
+
+    @Test func aLocalInitImageThatComesNamedIsReadAndSent() async throws {
+        let fake = try FakeOpenAI()
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = folder.path + "/start.png"
+        try FileSystem.writeFileAtomically(path, FakeOpenAI.png(5))
+        let backend = OpenAIBackend(client: try fake.client())
+        _ = try await backend.generate(.init(prompt: "a cat", initImage: .file(path)), key: nil)
+        let edit = try #require(fake.requests(to: "/v1/images/edits").last)
+        #expect(Multipart.parts(edit)?["image"] == Multipart.Part(filename: "image.png", contentType: "image/png", bytes: FakeOpenAI.png(5)))
+        let failure: BackendFailure?
+        do {
+            _ = try await backend.generate(.init(prompt: "a cat", initImage: .file(folder.path + "/gone.png")), key: nil)
+            failure = nil
+        } catch {
+            failure = error
+        }
+        guard case .invalid(_, let field)? = failure else { Issue.record("\(String(describing: failure))"); return }
+        #expect(field == "init_images")
+        #expect(fake.requests(to: "/v1/images/edits").count == 1, "nothing sent for a file that is not there")
     }
 
     @Test func anInitImageURLIsDownloadedAndSentAsTheFile() async throws {
