@@ -5,10 +5,12 @@ extension BackendRules {
     /// The rules of OpenAI's images API and of the servers with its shape
     /// (stable-diffusion.cpp's `sd-server`, LocalAI): `n` from 1 to 10 in
     /// both `/generations` and `/edits`; the size as `WxH`, in multiples of
-    /// 8 (every size OpenAI lists is one: 1024, 1536) up to 2048 (local
-    /// servers make larger ones than OpenAI, which refuses a size it does
-    /// not list with `param: "size"`), 1024 square by default (what GPT
-    /// image models and SDXL make natively); the model named in both modes.
+    /// 8 (what Stable Diffusion on a local server takes; every size OpenAI
+    /// lists is one, and gpt-image-2's free sizes are multiples of 16) up
+    /// to 3840 (gpt-image-2's largest side; a model refuses a size it does
+    /// not make with `param: "size"`, which names the width), 1024 square
+    /// by default (what GPT image models and SDXL make natively); the model
+    /// named in both modes.
     ///
     /// The API takes no seed, noise schedule, sampler, steps or guidance.
     /// The seed and the schedule are refused here; `BackendRules` cannot
@@ -20,6 +22,6 @@ extension BackendRules {
         imagesPerRequest: 10, imagesPerImageToImageRequest: 10, textToImageSteps: 1...1, textToImageDefaultSteps: 1,
         imageToImageSteps: 1...1, imageToImageDefaultSteps: 1, textToImageDefaultGuidance: 7, imageToImageDefaultGuidance: 7,
         textToImageGuidanceIsWhole: false, imageToImageTakesModelAndSampler: true, textToImageTakesSize: true, takesSeed: false,
-        takesScheduler: false, sideMultiple: 8, maximumSide: 2048, defaultSide: 1024
+        takesScheduler: false, sideMultiple: 8, maximumSide: 3840, defaultSide: 1024
     )
 }

@@ -55,6 +55,7 @@ import Testing
         let rules = backend.description.rules
         #expect(rules == .openAI && rules.imagesPerRequest == 10 && rules.imagesPerImageToImageRequest == 10)
         #expect(!rules.takesSeed && !rules.takesScheduler && rules.textToImageSteps == 1...1 && rules.textToImageTakesSize)
+        #expect(rules.maximumSide == 3840 && rules.defaultSide == 1024 && rules.sideMultiple == 8)
         #expect(backend.description.kind == "openai" && !backend.description.requiresKey && backend.description.imageToImage)
     }
 }
