@@ -594,6 +594,7 @@ public final class JobStore {
     private static func readJob(_ row: SQLiteRow) -> JobRecord {
         let errorKind = row.optionalText(10)
         return JobRecord(
+            // The schema's CHECK admits only the five states: the default cannot be reached.
             id: row.text(0), state: JobState(rawValue: row.text(1)) ?? .failed, priority: row.int(2), parameters: row.text(3),
             prompt: row.text(4), labels: [], outputDirectory: row.optionalText(5), idempotencyKey: row.optionalText(6),
             imageCount: row.int(7), attempts: row.int(8), nextAttemptAt: row.optionalInteger(9),
