@@ -127,6 +127,13 @@ enum Schema {
         );
         CREATE INDEX usage_by_backend_day ON usage (backend, day);
         """,
+        // 10: the job a backend that answers with a remote job (ComfyUI's
+        // prompt_id) made for an image's request, written before it is
+        // followed, so that a restart follows it again instead of
+        // submitting the request a second time.
+        """
+        ALTER TABLE images ADD COLUMN remote_id TEXT;
+        """,
     ]
 
     /// What migration 3 becomes where SQLite has no FTS5: nothing (the

@@ -122,16 +122,8 @@ struct JobRunner: Sendable {
         let progress = lane.backend.description.reportsProgress ? reportProgress(of: current, key: key) : nil
         defer { progress?.cancel() }
         let started = MonotonicInstant.now()
-        let answer: Result<GenerationOutcome, BackendFailure>
-        do throws(BackendFailure) {
-            var outcome = try await lane.backend.generate(call, key: key)
-            while case .remote(let id) = outcome, !Task.isCancelled {
-                outcome = try await lane.backend.follow(remote: id, key: key)
-            }
-            answer = .success(outcome)
-        } catch {
-            answer = .failure(error)
-        }
+        let remembered = current.images.first { $0.request == request && $0.state == .pending }?.remoteID
+        let answer = await callBackend(call, key: key, request: request, following: remembered)
         // The slot is for the call only: saving images the answer holds
         // (decoding, plugins) never holds up other jobs' requests.
         lane.gate.release()
@@ -197,6 +189,48 @@ struct JobRunner: Sendable {
 
     /// How often a running generation's progress is asked for.
     static let progressInterval: Duration = .seconds(1)
+
+    /// One generation call, or, for a request that already became a remote
+    /// job (`following`, from before a restart), none: the remote job is
+    /// followed. A remote id is committed before it is followed, so that a
+    /// crash never makes the backend do the request twice.
+    private func callBackend(_ call: GenerationRequest, key: String?, request: Int, following remembered: String?) async -> Result<GenerationOutcome, BackendFailure> {
+        var outcome: GenerationOutcome
+        if let remembered {
+            outcome = .remote(id: remembered)
+        } else {
+            do throws(BackendFailure) {
+                outcome = try await lane.backend.generate(call, key: key)
+            } catch {
+                return .failure(error)
+            }
+        }
+        var recorded = remembered
+        while case .remote(let id) = outcome, !Task.isCancelled {
+            if recorded != id {
+                do {
+                    try await scheduler.change(job.id) { [jobID = job.id] store in
+                        try store.recordRemote(jobID, request: request, remoteID: id, now: JobScheduler.now())
+                    }
+                    recorded = id
+                } catch {
+                    return .failure(.transient("the remote job \(id) could not be recorded: \(error)", retryAfter: nil))
+                }
+            }
+            do throws(BackendFailure) {
+                outcome = try await lane.backend.follow(remote: id, key: key)
+            } catch {
+                if case .remoteLost = error {
+                    // Made again at the next attempt.
+                    _ = try? await scheduler.change(job.id) { [jobID = job.id] store in
+                        try store.recordRemote(jobID, request: request, remoteID: nil, now: JobScheduler.now())
+                    }
+                }
+                return .failure(error)
+            }
+        }
+        return .success(outcome)
+    }
 
     /// A run's outcome, as an error (for `Result`).
     private struct Stop: Error {
@@ -481,7 +515,7 @@ struct JobRunner: Sendable {
             return .waitForKey(failure)
         case .invalid, .permanent:
             return .failed(failure)
-        case .protocolViolation:
+        case .protocolViolation, .remoteLost:
             return .retry(failure, delay: nil, countsAsAttempt: true)
         }
     }

@@ -21,6 +21,8 @@ import TestSupport
         var configuration = SchedulerConfiguration(outputDirectory: folder.file("images"))
         configuration.retry.base = .milliseconds(1)
         configuration.retry.cap = .milliseconds(5)
+        // Quick retries must not run out of attempts while a test watches them.
+        configuration.retry.maximumAttempts = 100
         let store = try given ?? JobStoreWorker(path: folder.file("jobs.sqlite3"))
         defer { if given == nil { store.close() } }
         let scheduler = JobScheduler(store: store, backends: backends, defaultBackend: backends[0].name, keys: keys, configuration: configuration) { _ in }
@@ -160,6 +162,54 @@ import TestSupport
             let usage = try await scheduler.usage(from: WallClock.now().localDate)
             #expect(usage.map(\.images) == [2] && usage.first?.backend == "capped" && usage.first?.requests == 1)
         }
+    }
+
+    /// A request that became a remote job (ComfyUI's prompt_id) is
+    /// followed again after a restart, never submitted twice; a remote job
+    /// the service lost is submitted again.
+    @Test func aRemoteJobIsFollowedAgainAfterARestartNotSubmittedTwice() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
+        defer { store.close() }
+        let follows = Lock<[String]>([])
+        let busy = FakeBackend(delivery: .remoteJob, follow: { id throws(BackendFailure) in
+            follows.withLock { $0.append(id) }
+            throw .transient("still making it", retryAfter: nil)
+        }) { _, _ throws(BackendFailure) in .remote(id: "r-7") }
+        let id = try await Self.running([Self.lane("comfy", busy)], store: store) { scheduler in
+            let id = try await scheduler.submit(JobRequest(prompt: "later")).id
+            #expect(try await offPool {
+                let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(30)))
+                while follows.withLock({ $0.count }) < 2, MonotonicInstant.now() < deadline { pauseBriefly() }
+                return follows.withLock { $0.count } >= 2
+            }, "followed, and followed again at the next attempt")
+            return id
+        }
+        #expect(busy.requests.count == 1, "submitted once, however many attempts followed it")
+        #expect(try await store.perform { try $0.job(id)?.images.first?.remoteID } == "r-7", "recorded before it was followed")
+
+        let done = FakeBackend(delivery: .remoteJob, follow: { id throws(BackendFailure) in
+            #expect(id == "r-7")
+            return .images([Self.image])
+        }) { _, _ throws(BackendFailure) in
+            Issue.record("submitted a second time")
+            return .remote(id: "r-8")
+        }
+        let state = try await Self.running([Self.lane("comfy", done)], store: store) { scheduler in try await Self.state(scheduler, id) }
+        #expect(state == .succeeded)
+        #expect(done.requests.isEmpty)
+
+        let lostOnce = Lock(true)
+        let forgetful = FakeBackend(delivery: .remoteJob, follow: { id throws(BackendFailure) in
+            if lostOnce.withLock({ lost in defer { lost = false }; return lost }) { throw .remoteLost("prompt \(id) is not in the history") }
+            return .images([Self.image])
+        }) { _, before throws(BackendFailure) in .remote(id: "r-\(before)") }
+        let again = try await Self.running([Self.lane("comfy", forgetful)], store: store) { scheduler in
+            try await Self.state(scheduler, try await scheduler.submit(JobRequest(prompt: "lost")).id)
+        }
+        #expect(again == .succeeded)
+        #expect(forgetful.requests.count == 2, "the lost remote job was submitted again")
     }
 }
 
