@@ -68,7 +68,7 @@ let package = Package(
         /// The seam between the scheduler and an image service: `ImageBackend`,
         /// what a backend can do, its catalog, one generation call, failures
         /// classified. Each backend is a module implementing it.
-        .target(name: "Backends", dependencies: ["Jobs", "Posix"]),
+        .target(name: "Backends", dependencies: ["HTTPClient", "Jobs", "Posix"]),
 
         /// Typed wrappers for libcurl's variadic calls and the response callbacks.
         .target(name: "CCurlShim", dependencies: ["CLibCurl"]),
