@@ -155,6 +155,10 @@ let package = Package(
         /// notifications, async handlers), sessions on a StreamServer.
         .target(name: "JSONRPCServer", dependencies: ["JSON", "JSONRPC", "Posix", "StreamServer"]),
 
+        /// OpenAI's images API (and stable-diffusion.cpp's `sd-server`'s,
+        /// LocalAI's): models, generations and edits, failures classified, as an `ImageBackend`.
+        .target(name: "OpenAIAPI", dependencies: ["Backends", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
+
         /// Loads plugins (dlopen, ABI check, init) and runs their hooks.
         .target(name: "PluginHost", dependencies: ["Imaging", "Jobs", "JSON", "Posix", "VisionCraftPluginABI"]),
 
@@ -253,6 +257,7 @@ let package = Package(
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Posix"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
+        .testTarget(name: "OpenAIAPITests", dependencies: ["Backends", "HTTPClient", "HTTPServer", "Jobs", "JSON", "OpenAIAPI", "Posix", "TestSupport"]),
         .testTarget(name: "PluginHostTests", dependencies: ["Imaging", "Jobs", "PluginHost", "Posix", "TestSupport"]),
         /// The shipped plugins, loaded from the build with dlopen.
         .testTarget(name: "PluginsTests", dependencies: ["Imaging", "JSON", "PluginHost", "Posix", "TemplatePlugin", "TestSupport"]),

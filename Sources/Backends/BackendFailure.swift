@@ -20,6 +20,9 @@ public enum BackendFailure: Error, Sendable, Equatable, CustomStringConvertible 
     case permanent(String)
     /// A success whose body is not what the service documents.
     case protocolViolation(String)
+    /// The remote job a request became is gone from the service (a
+    /// restart of it lost its queue): the request is sent again.
+    case remoteLost(String)
 
     public var description: String {
         switch self {
@@ -30,6 +33,7 @@ public enum BackendFailure: Error, Sendable, Equatable, CustomStringConvertible 
         case .invalid(let message, _): "the request was refused: \(message)"
         case .permanent(let message): message
         case .protocolViolation(let message): "the service answered something unexpected: \(message)"
+        case .remoteLost(let message): "the service lost the job it was making: \(message)"
         }
     }
 
@@ -43,6 +47,7 @@ public enum BackendFailure: Error, Sendable, Equatable, CustomStringConvertible 
         case .invalid: .invalid
         case .permanent: .permanent
         case .protocolViolation: .protocol
+        case .remoteLost: .transient
         }
     }
 }

@@ -28,15 +28,20 @@ public struct BackendSettings: Sendable, Equatable {
     public var maxInFlight: Int?
     /// Generations started per minute; nil: `queue.requests_per_minute`.
     public var requestsPerMinute: Int?
+    /// The most images it makes in one local day; nil: no cap.
+    public var dailyImages: Int?
     /// The line of its section header, for messages.
     public var line: Int
 
-    public init(name: String, kind: Kind, url: String, maxInFlight: Int? = nil, requestsPerMinute: Int? = nil, line: Int = 0) {
+    public init(
+        name: String, kind: Kind, url: String, maxInFlight: Int? = nil, requestsPerMinute: Int? = nil, dailyImages: Int? = nil, line: Int = 0
+    ) {
         self.name = name
         self.kind = kind
         self.url = url
         self.maxInFlight = maxInFlight
         self.requestsPerMinute = requestsPerMinute
+        self.dailyImages = dailyImages
         self.line = line
     }
 
@@ -57,6 +62,7 @@ public struct BackendSettings: Sendable, Equatable {
         ("url", "its base URL (http or https), or \"emulator\" for its kind's emulator inside the daemon"),
         ("max_in_flight", "requests it is sent at once (1 to 16; default: its kind's, 1 for a1111)"),
         ("requests_per_minute", "generations started per minute, 0 for no limit (default: queue.requests_per_minute)"),
+        ("daily_images", "the most images it makes in one local day, 1 to 1000000: then its jobs wait until midnight (default: no cap)"),
     ]
     /// The longest backend name, in bytes (`JobField.backend`'s limit).
     public static let maximumNameBytes = 64
@@ -114,6 +120,7 @@ public struct BackendSettings: Sendable, Equatable {
         var url: String?
         var maxInFlight: Int?
         var requestsPerMinute: Int?
+        var dailyImages: Int?
         for entry in entries {
             func refuse(_ message: String) -> ConfigError { ConfigError(line: entry.line, key: entry.name, message) }
             switch (entry.key, entry.value) {
@@ -128,12 +135,16 @@ public struct BackendSettings: Sendable, Equatable {
                 maxInFlight = number
             case ("requests_per_minute", .integer(let number)) where (0...100_000).contains(number):
                 requestsPerMinute = number
+            case ("daily_images", .integer(let number)) where (1...1_000_000).contains(number):
+                dailyImages = number
             case ("kind", _), ("url", _):
                 throw refuse("expected a string in double quotes, got \(entry.value)")
             case ("max_in_flight", _):
                 throw refuse("expected a whole number from 1 to 16, got \(entry.value)")
             case ("requests_per_minute", _):
                 throw refuse("expected a whole number from 0 to 100000, got \(entry.value)")
+            case ("daily_images", _):
+                throw refuse("expected a whole number from 1 to 1000000, got \(entry.value)")
             default:
                 throw refuse("unknown key (keys of [\(header)]: \(keys.map(\.name).joined(separator: ", ")))")
             }
@@ -146,6 +157,8 @@ public struct BackendSettings: Sendable, Equatable {
             let entry = entries.first { $0.key == "url" }
             throw ConfigError(line: entry?.line ?? line, key: "\(header).url", "expected an http:// or https:// URL or \"emulator\", got \"\(url)\"")
         }
-        return BackendSettings(name: name, kind: kind, url: url, maxInFlight: maxInFlight, requestsPerMinute: requestsPerMinute, line: line)
+        return BackendSettings(
+            name: name, kind: kind, url: url, maxInFlight: maxInFlight, requestsPerMinute: requestsPerMinute, dailyImages: dailyImages, line: line
+        )
     }
 }

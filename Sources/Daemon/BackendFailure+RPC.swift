@@ -9,6 +9,8 @@ extension BackendFailure {
         switch self {
         case .transient(_, let retryAfter):
             ApplicationError.upstreamUnavailable(description, extra: Self.retryAfter(retryAfter))
+        case .remoteLost:
+            ApplicationError.upstreamUnavailable(description)
         case .rateLimited(_, let retryAfter):
             ApplicationError.rateLimited(description, extra: Self.retryAfter(retryAfter))
         case .keyRefused:

@@ -14,6 +14,8 @@ struct BackendPlan: Sendable, Equatable {
     var maximumInFlight: Int?
     /// Nil: `queue.requests_per_minute`.
     var requestsPerMinute: Int?
+    /// The most images a local day; nil: no cap.
+    var dailyImages: Int?
 
     /// The backends `settings` name, and the default's name.
     ///
@@ -45,7 +47,7 @@ struct BackendPlan: Sendable, Equatable {
                 BackendPlan(
                     name: backend.name, kind: backend.kind,
                     selection: try UpstreamSelection(parsing: backend.url, source: "\(BackendSettings.section).\(backend.name).url"),
-                    maximumInFlight: backend.maxInFlight, requestsPerMinute: backend.requestsPerMinute
+                    maximumInFlight: backend.maxInFlight, requestsPerMinute: backend.requestsPerMinute, dailyImages: backend.dailyImages
                 )
             }
             return (plans, settings.defaultBackend ?? plans[0].name)

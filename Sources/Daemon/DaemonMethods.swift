@@ -60,14 +60,34 @@ struct DaemonMethods: Sendable {
         // Counts the queue on the store's thread: off the event loop.
         table.register(BackendsList.self, .waiting) { _, _ in
             let queued = try await QueueMethods.storageMapped { try await scheduler.queuedByBackend() }
+            let today = try await QueueMethods.storageMapped { try await scheduler.usage(from: WallClock.now().localDate) }
             return BackendsList.Result(backends: upstream.backends.map { running in
                 BackendsList.Backend(
                     name: running.name, kind: running.kind.rawValue, url: running.summary.url, emulator: running.summary.emulator,
                     isDefault: running.name == upstream.defaultBackend.name, key: Self.keyState(running.name, keys: keys, needed: scheduler.needsKey(backend: running.name) != false),
                     queued: queued[running.name] ?? 0, running: scheduler.runningCount(in: running.name), maxInFlight: running.maximumInFlight,
-                    requestsPerMinute: running.requestsPerMinute,
-                    health: Self.health(scheduler.health(ofBackend: running.name)?.snapshot() ?? UpstreamHealth.Snapshot())
+                    requestsPerMinute: running.requestsPerMinute, imagesToday: today.first { $0.backend == running.name }?.images ?? 0,
+                    dailyImages: running.dailyImages, health: Self.health(scheduler.health(ofBackend: running.name)?.snapshot() ?? UpstreamHealth.Snapshot())
                 )
+            })
+        }
+        // Sums the usage on the store's thread: off the event loop.
+        table.register(UsageList.self, .waiting) { parameters, _ in
+            // A backend no longer configured still has its history.
+            if let name = parameters.backend, upstream.backend(named: name) == nil {
+                let history = try await QueueMethods.storageMapped { try await scheduler.usage(from: "", backend: name) }
+                if history.isEmpty {
+                    throw RPCError.invalidParams(
+                        field: "params.backend",
+                        "no backend is named '\(name)', nor has one so named made anything (backends: \(upstream.backends.map(\.name).joined(separator: ", ")))"
+                    )
+                }
+            }
+            let now = WallClock.now().milliseconds
+            let firstDay = WallClock(milliseconds: now - Int64(parameters.days - 1) * 86_400_000).localDate
+            let days = try await QueueMethods.storageMapped { try await scheduler.usage(from: firstDay, backend: parameters.backend) }
+            return UsageList.Result(days: days.map {
+                UsageList.Day(day: $0.day, backend: $0.backend, requests: $0.requests, images: $0.images, seconds: Double($0.milliseconds) / 1000)
             })
         }
         queue.register(in: &table)

@@ -44,7 +44,10 @@ final class JobQueue: Sendable {
         let scheduler = JobScheduler(
             store: store,
             backends: upstream.backends.map {
-                ConfiguredBackend(name: $0.name, backend: $0.backend, maximumInFlight: $0.maximumInFlight, requestsPerMinute: $0.requestsPerMinute)
+                ConfiguredBackend(
+                    name: $0.name, backend: $0.backend, maximumInFlight: $0.maximumInFlight, requestsPerMinute: $0.requestsPerMinute,
+                    dailyImages: $0.dailyImages
+                )
             },
             defaultBackend: upstream.defaultBackend.name, keys: keys, configuration: configuration, plugins: plugins
         ) { log.info($0) }

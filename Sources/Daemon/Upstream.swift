@@ -23,6 +23,8 @@ final class Upstream: Sendable {
         /// Its jobs at once, and generations a minute (resolved).
         let maximumInFlight: Int
         let requestsPerMinute: Int
+        /// The most images a local day; nil: no cap.
+        let dailyImages: Int?
     }
 
     /// In the configuration's order.
@@ -126,7 +128,7 @@ final class Upstream: Sendable {
             running.append(Running(
                 name: plan.name, kind: plan.kind, summary: .init(url: baseURL, emulator: plan.selection == .emulator), backend: backend,
                 maximumInFlight: plan.maximumInFlight ?? (implicit || plan.kind == .visioncraft ? options.settings.maxInFlight : backend.description.defaultConcurrency),
-                requestsPerMinute: plan.requestsPerMinute ?? options.settings.requestsPerMinute
+                requestsPerMinute: plan.requestsPerMinute ?? options.settings.requestsPerMinute, dailyImages: plan.dailyImages
             ))
             log.info("backend \(plan.name) (\(plan.kind.rawValue)): \(plan.selection == .emulator ? "embedded emulator on \(baseURL)" : baseURL)")
         }

@@ -83,6 +83,9 @@ public struct ImageRecord: Sendable, Equatable {
     /// How many of the job's file hooks, in chain order, have run on the
     /// saved image.
     public var fileHooksDone: Int = 0
+    /// The remote job its request became on a backend that answers so, while
+    /// it is followed (`JobStore.recordRemote`).
+    public var remoteID: String?
 }
 
 /// A job to insert.

@@ -273,6 +273,51 @@ public final class JobStore {
             .first { $0.optionalInteger(0) } ?? nil
     }
 
+    /// Records what one generation on `backend` cost: `images` made in
+    /// `milliseconds`, on the local date `day`.
+    public func recordUsage(backend: String, jobID: String, day: String, images: Int, milliseconds: Int64, now: Int64) throws {
+        try connection.statement("INSERT INTO usage (backend, job_id, day, at, images, milliseconds) VALUES (?, ?, ?, ?, ?, ?)").run([
+            .text(backend), .text(jobID), .text(day), .integer(now), .integer(Int64(images)), .integer(milliseconds),
+        ])
+    }
+
+    /// One backend's usage on one day.
+    public struct DailyUsage: Sendable, Equatable {
+        public var day: String
+        public var backend: String
+        public var requests: Int
+        public var images: Int
+        public var milliseconds: Int64
+
+        public init(day: String, backend: String, requests: Int, images: Int, milliseconds: Int64) {
+            self.day = day
+            self.backend = backend
+            self.requests = requests
+            self.images = images
+            self.milliseconds = milliseconds
+        }
+    }
+
+    /// Each backend's usage per day from `firstDay` (YYYY-MM-DD) on, newest
+    /// day first; with `backend`, that backend's only.
+    public func usage(from firstDay: String, backend: String? = nil) throws -> [DailyUsage] {
+        var sql = "SELECT day, backend, count(*), sum(images), sum(milliseconds) FROM usage WHERE day >= ?"
+        var values: [SQLiteStatement.Value] = [.text(firstDay)]
+        if let backend {
+            sql += " AND backend = ?"
+            values.append(.text(backend))
+        }
+        sql += " GROUP BY day, backend ORDER BY day DESC, backend"
+        return try connection.statement(sql).rows(values) { row in
+            DailyUsage(day: row.text(0), backend: row.text(1), requests: row.int(2), images: row.int(3), milliseconds: row.integer(4))
+        }
+    }
+
+    /// The images `backend` made on `day`.
+    public func images(of backend: String, on day: String) throws -> Int {
+        try connection.statement("SELECT coalesce(sum(images), 0) FROM usage WHERE backend = ? AND day = ?").first([.text(backend), .text(day)]) { $0.int(0) } ?? 0
+    }
+
     /// How many jobs are queued on each backend (backends with none left out).
     public func queuedByBackend() throws -> [String: Int] {
         let rows = try connection.statement("SELECT backend, count(*) FROM jobs WHERE state = 'queued' GROUP BY backend").rows([]) { ($0.text(0), $0.int(1)) }
@@ -347,6 +392,16 @@ public final class JobStore {
         try requireChange(id, action: "started")
     }
 
+    /// The backend made request `request` of a job a remote job,
+    /// `remoteID` (nil: forget it, the remote job is lost): the request's
+    /// pending images remember it until they are made.
+    public func recordRemote(_ id: String, request: Int, remoteID: String?, now: Int64) throws {
+        try connection.statement("UPDATE images SET remote_id = ? WHERE job_id = ? AND request = ? AND state = 'pending'").run([
+            remoteID.map { .text($0) } ?? .null, .text(id), .integer(Int64(request)),
+        ])
+        try touch(id, now: now)
+    }
+
     /// The upstream answered request `request` of a job with `urls`: its
     /// images become `generated`. An image's `error` (why it was made again)
     /// stays until it is saved.
@@ -378,7 +433,7 @@ public final class JobStore {
     /// Forgets a generated image's URL (it expired or never downloads): the
     /// image is generated again.
     public func resetImage(_ id: String, index: Int, error: String, now: Int64) throws {
-        try connection.statement("UPDATE images SET state = 'pending', url = NULL, error = ? WHERE job_id = ? AND idx = ?")
+        try connection.statement("UPDATE images SET state = 'pending', url = NULL, remote_id = NULL, error = ? WHERE job_id = ? AND idx = ?")
             .run([.text(error), .text(id), .integer(Int64(index))])
         try touch(id, now: now)
     }
@@ -524,11 +579,14 @@ public final class JobStore {
 
     private func fillDetails(_ record: inout JobRecord) throws {
         record.labels = try connection.statement("SELECT label FROM job_labels WHERE job_id = ? ORDER BY label").rows([.text(record.id)]) { $0.text(0) }
-        record.images = try connection.statement("SELECT idx, request, state, url, path, error, file_hooks_done FROM images WHERE job_id = ? ORDER BY idx")
+        record.images = try connection.statement(
+            "SELECT idx, request, state, url, path, error, file_hooks_done, remote_id FROM images WHERE job_id = ? ORDER BY idx"
+        )
             .rows([.text(record.id)]) { row in
                 ImageRecord(
                     index: row.int(0), request: row.int(1), state: ImageState(rawValue: row.text(2)) ?? .pending,
-                    url: row.optionalText(3), path: row.optionalText(4), error: row.optionalText(5), fileHooksDone: row.int(6)
+                    url: row.optionalText(3), path: row.optionalText(4), error: row.optionalText(5), fileHooksDone: row.int(6),
+                    remoteID: row.optionalText(7)
                 )
             }
     }
@@ -536,6 +594,7 @@ public final class JobStore {
     private static func readJob(_ row: SQLiteRow) -> JobRecord {
         let errorKind = row.optionalText(10)
         return JobRecord(
+            // The schema's CHECK admits only the five states: the default cannot be reached.
             id: row.text(0), state: JobState(rawValue: row.text(1)) ?? .failed, priority: row.int(2), parameters: row.text(3),
             prompt: row.text(4), labels: [], outputDirectory: row.optionalText(5), idempotencyKey: row.optionalText(6),
             imageCount: row.int(7), attempts: row.int(8), nextAttemptAt: row.optionalInteger(9),

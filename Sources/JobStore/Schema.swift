@@ -111,6 +111,29 @@ enum Schema {
         """
         ALTER TABLE jobs ADD COLUMN backend TEXT NOT NULL DEFAULT 'visioncraft';
         """,
+        // 9: what each generation a backend answered cost: the images it
+        // made and the time it took, for `usage.list` and the daily caps.
+        // Kept when the job is deleted from the history. `day` is the local
+        // date it was made on (YYYY-MM-DD), as the image folders are named.
+        """
+        CREATE TABLE usage (
+            id INTEGER PRIMARY KEY,
+            backend TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            images INTEGER NOT NULL,
+            milliseconds INTEGER NOT NULL
+        );
+        CREATE INDEX usage_by_backend_day ON usage (backend, day);
+        """,
+        // 10: the job a backend that answers with a remote job (ComfyUI's
+        // prompt_id) made for an image's request, written before it is
+        // followed, so that a restart follows it again instead of
+        // submitting the request a second time.
+        """
+        ALTER TABLE images ADD COLUMN remote_id TEXT;
+        """,
     ]
 
     /// What migration 3 becomes where SQLite has no FTS5: nothing (the

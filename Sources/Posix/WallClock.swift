@@ -120,6 +120,20 @@ public struct WallClock: Sendable, Comparable {
         }
     }
 
+    /// The start of the next local day after this instant (when a daily
+    /// count starts over).
+    public var nextLocalMidnight: WallClock {
+        var time = time_t(seconds)
+        var parts = tm()
+        localtime_r(&time, &parts)
+        parts.tm_mday += 1
+        parts.tm_hour = 0
+        parts.tm_min = 0
+        parts.tm_sec = 0
+        parts.tm_isdst = -1  // whichever the new day has
+        return WallClock(seconds: Int64(mktime(&parts)))
+    }
+
     /// The calendar date in the local time zone: `2026-11-25` (for folder names).
     public var localDate: String {
         var time = time_t(seconds)

@@ -11,6 +11,8 @@ final class BackendLane: Sendable {
     let backend: any ImageBackend
     /// Its jobs running at once at most (and its requests in flight).
     let maximumInFlight: Int
+    /// The most images it makes in one local day; nil: no cap.
+    let dailyImages: Int?
     let gate: UpstreamGate
     let health: UpstreamHealth
     /// The store's name for this lane's pause (`JobStore.recordPause`).
@@ -20,6 +22,7 @@ final class BackendLane: Sendable {
         name = configured.name
         backend = configured.backend
         maximumInFlight = configured.maximumInFlight
+        dailyImages = configured.dailyImages
         gate = UpstreamGate(maximumInFlight: configured.maximumInFlight, requestsPerMinute: configured.requestsPerMinute)
         health = UpstreamHealth()
         pauseScope = Self.pauseScope(of: configured.name)
@@ -47,11 +50,14 @@ package struct ConfiguredBackend: Sendable {
     package var maximumInFlight: Int
     /// Generations started per minute at most; 0 for no limit.
     package var requestsPerMinute: Int
+    /// The most images it makes in one local day; nil: no cap.
+    package var dailyImages: Int?
 
-    package init(name: String, backend: any ImageBackend, maximumInFlight: Int, requestsPerMinute: Int) {
+    package init(name: String, backend: any ImageBackend, maximumInFlight: Int, requestsPerMinute: Int, dailyImages: Int? = nil) {
         self.name = name
         self.backend = backend
         self.maximumInFlight = maximumInFlight
         self.requestsPerMinute = requestsPerMinute
+        self.dailyImages = dailyImages
     }
 }

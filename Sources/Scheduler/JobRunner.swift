@@ -87,13 +87,18 @@ struct JobRunner: Sendable {
     /// Asks the backend for `count` images of request `request` of
     /// `current`; nil when it answered (and the URLs are recorded, or the
     /// images it sent are saved).
-    private func generate(request: Int, count: Int, _ current: JobRecord, _ parameters: JobRequest, chain: PluginChain?) async -> Outcome? {
+    private func generate(request: Int, count wanted: Int, _ current: JobRecord, _ parameters: JobRequest, chain: PluginChain?) async -> Outcome? {
         // This backend's own key (optional for a backend that takes none).
         let key = scheduler.keys.usableKey(for: lane.name)
         if key == nil, lane.needsKey {
             return .waitForKey(JobFailure(
                 kind: .auth, message: "no API key is set (vcctl key set\(lane.name == scheduler.defaultLane.name ? "" : " --backend \(lane.name)"))"
             ))
+        }
+        let count: Int
+        switch await imagesAllowedToday(wanted) {
+        case .success(let allowed): count = allowed
+        case .failure(let stop): return stop.outcome
         }
         var call = scheduler.generation(parameters, count: count, rules: lane.rules)
         // A local init image is read before the backend's slot is taken: a
@@ -116,16 +121,9 @@ struct JobRunner: Sendable {
         }
         let progress = lane.backend.description.reportsProgress ? reportProgress(of: current, key: key) : nil
         defer { progress?.cancel() }
-        let answer: Result<GenerationOutcome, BackendFailure>
-        do throws(BackendFailure) {
-            var outcome = try await lane.backend.generate(call, key: key)
-            while case .remote(let id) = outcome, !Task.isCancelled {
-                outcome = try await lane.backend.follow(remote: id, key: key)
-            }
-            answer = .success(outcome)
-        } catch {
-            answer = .failure(error)
-        }
+        let started = MonotonicInstant.now()
+        let remembered = current.images.first { $0.request == request && $0.state == .pending }?.remoteID
+        let answer = await callBackend(call, key: key, request: request, following: remembered)
         // The slot is for the call only: saving images the answer holds
         // (decoding, plugins) never holds up other jobs' requests.
         lane.gate.release()
@@ -137,6 +135,7 @@ struct JobRunner: Sendable {
             return outcome(of: failure, key: key)
         case .success(let outcome):
             lane.health.recordSuccess(now: JobScheduler.now())
+            if let outcome = await recordUsage(of: outcome, took: started.elapsed) { return outcome }
             switch outcome {
             case .urls(let urls):
                 do {
@@ -190,6 +189,99 @@ struct JobRunner: Sendable {
 
     /// How often a running generation's progress is asked for.
     static let progressInterval: Duration = .seconds(1)
+
+    /// One generation call, or, for a request that already became a remote
+    /// job (`following`, from before a restart), none: the remote job is
+    /// followed. A remote id is committed before it is followed, so that a
+    /// crash never makes the backend do the request twice.
+    private func callBackend(_ call: GenerationRequest, key: String?, request: Int, following remembered: String?) async -> Result<GenerationOutcome, BackendFailure> {
+        var outcome: GenerationOutcome
+        if let remembered {
+            outcome = .remote(id: remembered)
+        } else {
+            do throws(BackendFailure) {
+                outcome = try await lane.backend.generate(call, key: key)
+            } catch {
+                return .failure(error)
+            }
+        }
+        var recorded = remembered
+        while case .remote(let id) = outcome, !Task.isCancelled {
+            if recorded != id {
+                do {
+                    try await scheduler.change(job.id) { [jobID = job.id] store in
+                        try store.recordRemote(jobID, request: request, remoteID: id, now: JobScheduler.now())
+                    }
+                    recorded = id
+                } catch {
+                    return .failure(.transient("the remote job \(id) could not be recorded: \(error)", retryAfter: nil))
+                }
+            }
+            do throws(BackendFailure) {
+                outcome = try await lane.backend.follow(remote: id, key: key)
+            } catch {
+                if case .remoteLost = error {
+                    // Made again at the next attempt.
+                    _ = try? await scheduler.change(job.id) { [jobID = job.id] store in
+                        try store.recordRemote(jobID, request: request, remoteID: nil, now: JobScheduler.now())
+                    }
+                }
+                return .failure(error)
+            }
+        }
+        return .success(outcome)
+    }
+
+    /// A run's outcome, as an error (for `Result`).
+    private struct Stop: Error {
+        let outcome: Outcome
+    }
+
+    /// How many of `wanted` images the backend's daily cap lets it make now
+    /// (all without a cap); when it made its cap today, the backend pauses
+    /// until tomorrow and nothing is sent past the cap.
+    private func imagesAllowedToday(_ wanted: Int) async -> Result<Int, Stop> {
+        guard let cap = lane.dailyImages else { return .success(wanted) }
+        let now = WallClock.now()
+        let made: Int
+        do {
+            made = try await scheduler.store.perform { [name = lane.name] store in try store.images(of: name, on: now.localDate) }
+        } catch {
+            return .failure(Stop(outcome: Task.isCancelled ? .cancelled : .retry(JobFailure(kind: .storage, message: "\(error)"), delay: nil, countsAsAttempt: true)))
+        }
+        guard made < cap else {
+            let until = now.nextLocalMidnight
+            let delay = Duration.milliseconds(max(1, until.milliseconds - now.milliseconds))
+            let reason = "backend \(lane.name) made its \(cap) images for today (daily_images); it goes on at \(until.iso8601)"
+            lane.gate.pause(until: MonotonicInstant.now().advanced(by: delay))
+            lane.health.recordPause(until: until.milliseconds, reason: reason)
+            scheduler.log(reason)
+            return .failure(Stop(outcome: .rateLimited(JobFailure(kind: .quota, message: reason), delay: delay)))
+        }
+        return .success(min(wanted, cap - made))
+    }
+
+    /// Records what a generation cost (the images it made, the time it
+    /// took); nil when it is recorded.
+    private func recordUsage(of outcome: GenerationOutcome, took elapsed: Duration) async -> Outcome? {
+        let images: Int
+        switch outcome {
+        case .images(let made): images = made.count
+        case .urls(let urls): images = urls.count
+        case .remote: return nil
+        }
+        let now = WallClock.now()
+        do {
+            try await scheduler.store.perform { [name = lane.name, id = job.id] store in
+                try store.recordUsage(
+                    backend: name, jobID: id, day: now.localDate, images: images, milliseconds: elapsed.roundedUpMilliseconds, now: now.milliseconds
+                )
+            }
+            return nil
+        } catch {
+            return Task.isCancelled ? .cancelled : .retry(JobFailure(kind: .storage, message: "\(error)"), delay: nil, countsAsAttempt: true)
+        }
+    }
 
     /// Why `save` did not save an image.
     private enum NotSaved {
@@ -412,14 +504,18 @@ struct JobRunner: Sendable {
             scheduler.keys.reject(key, reason: reason, for: lane.name)
             scheduler.log("backend \(lane.name) refused its API key: \(reason); its jobs wait for a new key (vcctl key set\(lane.name == scheduler.defaultLane.name ? "" : " --backend \(lane.name)"))")
             return .waitForKey(failure)
-        case .quota:
-            // Nothing the queue can wait out: the operator tops the account
-            // up and retries the job (vcctl retry).
-            scheduler.log("job \(job.id) failed: \(error)")
-            return .failed(failure)
+        case .quota(let reason):
+            // Nothing the queue can wait out, and nothing a retry cures: the
+            // backend's jobs wait, no attempt spent, as for a refused key,
+            // until its key is set again (after the account is topped up).
+            guard let key else { return .failed(failure) }
+            scheduler.keys.reject(key, reason: "the account's quota is used up: \(reason)", for: lane.name)
+            let setAgain = lane.name == scheduler.defaultLane.name ? "vcctl key set" : "vcctl key set --backend \(lane.name)"
+            scheduler.log("backend \(lane.name): the account's quota is used up (\(reason)); its jobs wait until the key is set again (\(setAgain))")
+            return .waitForKey(failure)
         case .invalid, .permanent:
             return .failed(failure)
-        case .protocolViolation:
+        case .protocolViolation, .remoteLost:
             return .retry(failure, delay: nil, countsAsAttempt: true)
         }
     }

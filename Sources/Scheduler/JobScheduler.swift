@@ -58,6 +58,12 @@ package final class JobScheduler: Sendable {
         lane(named: name)?.needsKey
     }
 
+    /// Each backend's usage per local day from `firstDay` on (one
+    /// backend's with `backend`), newest first.
+    package func usage(from firstDay: String, backend: String? = nil) async throws -> [JobStore.DailyUsage] {
+        try await store.perform { store in try store.usage(from: firstDay, backend: backend) }
+    }
+
     /// How many jobs wait on each backend.
     package func queuedByBackend() async throws -> [String: Int] {
         try await store.perform { store in try store.queuedByBackend() }

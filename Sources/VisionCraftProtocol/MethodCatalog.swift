@@ -26,6 +26,7 @@ package enum MethodCatalog {
         PluginsReload.name,
         ModelsList.name,
         SamplersList.name,
+        UsageList.name,
         RPCDiscover.name,
     ].sorted()
 }

@@ -143,6 +143,24 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         ))
     }
 
+    @Test func usageIsSummedPerDayAndBackendAndOutlivesTheJob() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        try store.recordUsage(backend: "forge", jobID: "01", day: "2026-12-01", images: 4, milliseconds: 9_000, now: 1)
+        try store.recordUsage(backend: "forge", jobID: "02", day: "2026-12-02", images: 3, milliseconds: 5_500, now: 2)
+        try store.recordUsage(backend: "forge", jobID: "03", day: "2026-12-02", images: 1, milliseconds: 500, now: 3)
+        try store.recordUsage(backend: "visioncraft", jobID: "04", day: "2026-12-02", images: 5, milliseconds: 2_000, now: 4)
+        #expect(try store.usage(from: "2026-12-01") == [
+            JobStore.DailyUsage(day: "2026-12-02", backend: "forge", requests: 2, images: 4, milliseconds: 6_000),
+            JobStore.DailyUsage(day: "2026-12-02", backend: "visioncraft", requests: 1, images: 5, milliseconds: 2_000),
+            JobStore.DailyUsage(day: "2026-12-01", backend: "forge", requests: 1, images: 4, milliseconds: 9_000),
+        ])
+        #expect(try store.usage(from: "2026-12-02", backend: "forge").map(\.images) == [4])
+        #expect(try store.images(of: "forge", on: "2026-12-02") == 4)
+        #expect(try store.images(of: "forge", on: "2026-11-30") == 0)
+    }
+
     @Test func failuresRetriesAndCancellation() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }

@@ -21,6 +21,8 @@ import TestSupport
         var configuration = SchedulerConfiguration(outputDirectory: folder.file("images"))
         configuration.retry.base = .milliseconds(1)
         configuration.retry.cap = .milliseconds(5)
+        // Quick retries must not run out of attempts while a test watches them.
+        configuration.retry.maximumAttempts = 100
         let store = try given ?? JobStoreWorker(path: folder.file("jobs.sqlite3"))
         defer { if given == nil { store.close() } }
         let scheduler = JobScheduler(store: store, backends: backends, defaultBackend: backends[0].name, keys: keys, configuration: configuration) { _ in }
@@ -35,8 +37,8 @@ import TestSupport
         }
     }
 
-    static func lane(_ name: String, _ backend: FakeBackend, inFlight: Int = 1) -> ConfiguredBackend {
-        ConfiguredBackend(name: name, backend: backend, maximumInFlight: inFlight, requestsPerMinute: 0)
+    static func lane(_ name: String, _ backend: FakeBackend, inFlight: Int = 1, dailyImages: Int? = nil) -> ConfiguredBackend {
+        ConfiguredBackend(name: name, backend: backend, maximumInFlight: inFlight, requestsPerMinute: 0, dailyImages: dailyImages)
     }
 
     static let image = GeneratedImage(FetchedImage(checking: try! PNGCodec.encode(RGBAImage(width: 8, height: 8)))!)
@@ -133,6 +135,81 @@ import TestSupport
             let job = try await scheduler.submit(JobRequest(prompt: "c"))
             #expect(try await Self.state(scheduler, job.id) == .succeeded)
         }
+    }
+
+    /// A backend's daily cap: nothing is sent past it, the job waits (kind
+    /// quota) until tomorrow, and what was made is in the usage.
+    @Test func aDailyCapIsNeverPassedAndTheUsageCountsIt() async throws {
+        let backend = FakeBackend { request, _ throws(BackendFailure) in .images(Array(repeating: Self.image, count: request.count)) }
+        try await Self.running([Self.lane("capped", backend, dailyImages: 2)]) { scheduler in
+            let submitted = try await scheduler.submit(JobRequest(prompt: "three", imageCount: 3))
+            let job = try await scheduler.wait(submitted.id, timeout: .milliseconds(300)).job.record
+            // Waits out the day: it cannot finish now.
+            #expect(job.state == .queued || job.state == .running)
+            let waiting = try await offPool { () -> JobRecord? in
+                let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(30)))
+                while MonotonicInstant.now() < deadline {
+                    let now = try scheduler.store.performBlocking { try $0.job(submitted.id) }
+                    if now?.error?.kind == .quota { return now }
+                    pauseBriefly()
+                }
+                return nil
+            }
+            #expect(waiting?.state == .queued, "waiting for tomorrow")
+            #expect(waiting?.imagesDone == 2)
+            #expect(waiting?.error?.message.contains("made its 2 images for today (daily_images)") == true, "\(String(describing: waiting?.error))")
+            #expect(backend.requests.map(\.count) == [2], "asked for what was left of the day, then nothing")
+            let usage = try await scheduler.usage(from: WallClock.now().localDate)
+            #expect(usage.map(\.images) == [2] && usage.first?.backend == "capped" && usage.first?.requests == 1)
+        }
+    }
+
+    /// A request that became a remote job (ComfyUI's prompt_id) is
+    /// followed again after a restart, never submitted twice; a remote job
+    /// the service lost is submitted again.
+    @Test func aRemoteJobIsFollowedAgainAfterARestartNotSubmittedTwice() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
+        defer { store.close() }
+        let follows = Lock<[String]>([])
+        let busy = FakeBackend(delivery: .remoteJob, follow: { id throws(BackendFailure) in
+            follows.withLock { $0.append(id) }
+            throw .transient("still making it", retryAfter: nil)
+        }) { _, _ throws(BackendFailure) in .remote(id: "r-7") }
+        let id = try await Self.running([Self.lane("comfy", busy)], store: store) { scheduler in
+            let id = try await scheduler.submit(JobRequest(prompt: "later")).id
+            #expect(try await offPool {
+                let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(30)))
+                while follows.withLock({ $0.count }) < 2, MonotonicInstant.now() < deadline { pauseBriefly() }
+                return follows.withLock { $0.count } >= 2
+            }, "followed, and followed again at the next attempt")
+            return id
+        }
+        #expect(busy.requests.count == 1, "submitted once, however many attempts followed it")
+        #expect(try await store.perform { try $0.job(id)?.images.first?.remoteID } == "r-7", "recorded before it was followed")
+
+        let done = FakeBackend(delivery: .remoteJob, follow: { id throws(BackendFailure) in
+            #expect(id == "r-7")
+            return .images([Self.image])
+        }) { _, _ throws(BackendFailure) in
+            Issue.record("submitted a second time")
+            return .remote(id: "r-8")
+        }
+        let state = try await Self.running([Self.lane("comfy", done)], store: store) { scheduler in try await Self.state(scheduler, id) }
+        #expect(state == .succeeded)
+        #expect(done.requests.isEmpty)
+
+        let lostOnce = Lock(true)
+        let forgetful = FakeBackend(delivery: .remoteJob, follow: { id throws(BackendFailure) in
+            if lostOnce.withLock({ lost in defer { lost = false }; return lost }) { throw .remoteLost("prompt \(id) is not in the history") }
+            return .images([Self.image])
+        }) { _, before throws(BackendFailure) in .remote(id: "r-\(before)") }
+        let again = try await Self.running([Self.lane("comfy", forgetful)], store: store) { scheduler in
+            try await Self.state(scheduler, try await scheduler.submit(JobRequest(prompt: "lost")).id)
+        }
+        #expect(again == .succeeded)
+        #expect(forgetful.requests.count == 2, "the lost remote job was submitted again")
     }
 }
 

@@ -14,7 +14,9 @@ import TestSupport
 @Suite struct BackendSeamTests {
     /// A scheduler over `backend`, started, with images going to a folder
     /// of its own; stopped after `body`.
-    static func running<T>(_ backend: FakeBackend, _ body: (JobScheduler, TemporaryDirectory) async throws -> T) async throws -> T {
+    static func running<T>(
+        _ backend: FakeBackend, keys: any APIKeySource = FixedKey(), _ body: (JobScheduler, TemporaryDirectory) async throws -> T
+    ) async throws -> T {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         var configuration = SchedulerConfiguration(outputDirectory: folder.file("images"))
@@ -23,7 +25,7 @@ import TestSupport
         configuration.retry.cap = .milliseconds(5)
         let store = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
         defer { store.close() }
-        let scheduler = JobScheduler(store: store, backend: backend, keys: FixedKey(), configuration: configuration) { _ in }
+        let scheduler = JobScheduler(store: store, backend: backend, keys: keys, configuration: configuration) { _ in }
         try await offPool { try scheduler.start() }
         do {
             let result = try await body(scheduler, folder)
@@ -184,17 +186,31 @@ import TestSupport
         #expect(job.paths.count == 2)
     }
 
-    @Test func quotaAndPermanentFailuresFailTheJobSayingWhy() async throws {
-        for (failure, kind) in [(BackendFailure.quota("no credit left"), FailureKind.quota), (.permanent("the model was removed"), .permanent)] {
-            let backend = FakeBackend { _, _ throws(BackendFailure) in throw failure }
-            let job = try await Self.running(backend) { scheduler, _ in
-                try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "x")).id)
-            }
-            #expect(job.state == .failed)
-            #expect(job.kind == kind)
-            #expect(job.message == failure.description)
-            #expect(backend.requests.count == 1, "not retried")
+    @Test func aPermanentFailureFailsTheJobSayingWhy() async throws {
+        let failure = BackendFailure.permanent("the model was removed")
+        let backend = FakeBackend { _, _ throws(BackendFailure) in throw failure }
+        let job = try await Self.running(backend) { scheduler, _ in
+            try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "x")).id)
         }
+        #expect(job.state == .failed)
+        #expect(job.kind == .permanent)
+        #expect(job.message == failure.description)
+        #expect(backend.requests.count == 1, "not retried")
+    }
+
+    /// A used-up quota (OpenAI's insufficient_quota) pauses the backend's
+    /// jobs as a refused key does: no attempt spent, nothing failed, until
+    /// the key is set again.
+    @Test func aUsedUpQuotaPausesTheBackendLikeARefusedKey() async throws {
+        let keys = RefusableKey()
+        let backend = FakeBackend { _, _ throws(BackendFailure) in throw .quota("no credit left") }
+        let job = try await Self.running(backend, keys: keys) { scheduler, _ in
+            try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "x")).id)
+        }
+        #expect(job.state == .queued, "waiting, not failed")
+        #expect(job.kind == .quota)
+        #expect(keys.reason == "the account's quota is used up: no credit left")
+        #expect(backend.requests.count == 1, "nothing more is sent while it waits")
     }
 
     @Test func aCorruptImageInTheAnswerIsMadeAgain() async throws {

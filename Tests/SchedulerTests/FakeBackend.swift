@@ -99,3 +99,17 @@ struct BackendKeys: APIKeySource {
     func usableKey(for backend: String) -> String? { keys[backend] }
     func reject(_ key: String, reason: String, for backend: String) {}
 }
+
+/// One key, which a refusal takes away (as the daemon's vault does).
+final class RefusableKey: APIKeySource {
+    private let state = Lock<(key: String?, reason: String?)>(("k", nil))
+
+    func usableKey(for backend: String) -> String? { state.withLock { $0.reason == nil ? $0.key : nil } }
+
+    func reject(_ key: String, reason: String, for backend: String) {
+        state.withLock { $0.reason = reason }
+    }
+
+    /// Why the key was refused, if it was.
+    var reason: String? { state.withLock { $0.reason } }
+}

@@ -27,11 +27,14 @@ package enum BackendsList: RPCMethod {
         /// Its limits: jobs at once, generations started per minute (0: none).
         package var maxInFlight: Int
         package var requestsPerMinute: Int
+        /// The images it made today (local time), and its daily cap (nil: none).
+        package var imagesToday: Int
+        package var dailyImages: Int?
         package var health: DaemonStatus.Health
 
         package init(
             name: String, kind: String, url: String, emulator: Bool, isDefault: Bool, key: String, queued: Int, running: Int, maxInFlight: Int,
-            requestsPerMinute: Int, health: DaemonStatus.Health
+            requestsPerMinute: Int, imagesToday: Int, dailyImages: Int?, health: DaemonStatus.Health
         ) {
             self.name = name
             self.kind = kind
@@ -43,6 +46,8 @@ package enum BackendsList: RPCMethod {
             self.running = running
             self.maxInFlight = maxInFlight
             self.requestsPerMinute = requestsPerMinute
+            self.imagesToday = imagesToday
+            self.dailyImages = dailyImages
             self.health = health
         }
 
@@ -51,6 +56,7 @@ package enum BackendsList: RPCMethod {
                 "name": .string(name), "kind": .string(kind), "url": .string(url), "emulator": .bool(emulator), "default": .bool(isDefault),
                 "key": .string(key), "queued": .number(JSONNumber(queued)), "running": .number(JSONNumber(running)),
                 "max_in_flight": .number(JSONNumber(maxInFlight)), "requests_per_minute": .number(JSONNumber(requestsPerMinute)),
+                "images_today": .number(JSONNumber(imagesToday)), "daily_images": dailyImages.map { .number(JSONNumber($0)) } ?? .null,
                 "health": health.json,
             ]
         }
@@ -67,6 +73,8 @@ package enum BackendsList: RPCMethod {
             running = try reader.required("running", try reader.integer("running", in: 0...Int.max))
             maxInFlight = try reader.required("max_in_flight", try reader.integer("max_in_flight", in: 1...Int.max))
             requestsPerMinute = try reader.required("requests_per_minute", try reader.integer("requests_per_minute", in: 0...Int.max))
+            imagesToday = try reader.required("images_today", try reader.integer("images_today", in: 0...Int.max))
+            dailyImages = try reader.integer("daily_images", in: 1...Int.max)
             guard let health = reader.value("health") else { throw FieldError(field: "\(path).health", detail: "is required") }
             self.health = try DaemonStatus.Health(json: health)
         }

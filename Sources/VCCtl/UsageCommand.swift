@@ -1,0 +1,65 @@
+import CommandLineKit
+import JSON
+import JSONRPC
+import VisionCraftProtocol
+
+/// `vcctl usage`: what each backend made, per day.
+struct UsageCommand: Command {
+    static let backendOption = Option(
+        long: "backend", valueName: "NAME", help: "Only this backend's (from 'vcctl backends').", completion: .dynamic("backends")
+    )
+    static let daysOption = Option(
+        long: "days", valueName: "N",
+        help: "The last N days, today included, \(UsageList.Parameters.daysRange.lowerBound) to \(UsageList.Parameters.daysRange.upperBound) (default \(UsageList.Parameters.defaultDays))."
+    )
+    static let configuration = CommandConfiguration(
+        name: "usage",
+        abstract: "Show what each backend made per day: generations, images and the time they took.",
+        discussion: "Days are local dates, newest first. A backend's daily_images cap (config.toml) counts the same images.",
+        options: [backendOption, daysOption]
+    )
+
+    let global: GlobalOptions
+    let parameters: UsageList.Parameters
+
+    init(_ arguments: ParsedArguments) throws {
+        global = GlobalOptions(arguments)
+        parameters = UsageList.Parameters(
+            backend: arguments.value(Self.backendOption),
+            days: try arguments.int(Self.daysOption, in: UsageList.Parameters.daysRange) ?? UsageList.Parameters.defaultDays
+        )
+    }
+
+    func run(_ context: CommandContext) throws -> ExitCode {
+        let usage = try global.request(UsageList.self, parameters, context: context)
+        if global.json {
+            context.stdout.write(Output.json(usage.result, context: context))
+            return .success
+        }
+        guard !usage.days.isEmpty else {
+            context.stderr.write("nothing made in the last \(parameters.days) day(s)\n")
+            return .success
+        }
+        let width = max(7, usage.days.map { TerminalText.visible($0.backend).count }.max() ?? 0)
+        var text = "day         " + "backend".padding(toLength: width) + "  requests  images  seconds\n"
+        for day in usage.days {
+            let name = TerminalText.visible(day.backend)
+            text += "\(day.day)  \(name.padding(toLength: width))  \(String(day.requests).leftPadded(8))  \(String(day.images).leftPadded(6))"
+            text += "  \(String(Int(day.seconds.rounded())).leftPadded(7))\n"
+        }
+        context.stdout.write(text)
+        return .success
+    }
+}
+
+extension String {
+    /// Spaces after, to `length` characters.
+    fileprivate func padding(toLength length: Int) -> String {
+        count >= length ? self : self + String(repeating: " ", count: length - count)
+    }
+
+    /// Spaces before, to `length` characters.
+    fileprivate func leftPadded(_ length: Int) -> String {
+        count >= length ? self : String(repeating: " ", count: length - count) + self
+    }
+}
