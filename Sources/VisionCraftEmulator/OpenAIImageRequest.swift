@@ -60,7 +60,15 @@ struct OpenAIImageRequest {
         count = try reader.integer("n", in: OpenAICatalog.imageCount) ?? 1
 
         let size = try reader.string("size") ?? "auto"
-        if gpt {
+        if gpt, model.anySize, size != "auto" {
+            guard let sides = Self.sides(size) else {
+                throw .invalid("Invalid value: '\(size)'. Expected WIDTHxHEIGHT such as '1536x864', or 'auto'.", param: "size", code: "invalid_value")
+            }
+            if let problem = OpenAICatalog.FlexibleSizes.problem(width: sides.0, height: sides.1) {
+                throw .invalid("Invalid value: '\(size)'. For \(model.id), \(problem).", param: "size", code: "invalid_value")
+            }
+            (width, height) = sides
+        } else if gpt {
             guard OpenAICatalog.gptImageSizes.contains(size) else { throw .invalidValue("size", size, supported: OpenAICatalog.gptImageSizes) }
             (width, height) = size == "auto" ? autoSize : Self.sides(size) ?? autoSize
         } else if size == "auto" {

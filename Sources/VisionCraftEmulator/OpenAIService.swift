@@ -219,6 +219,7 @@ final class OpenAIService: Sendable {
                 "input_tokens": .number(JSONNumber(text + image)), "output_tokens": .number(JSONNumber(output)),
                 "total_tokens": .number(JSONNumber(text + image + output)),
                 "input_tokens_details": ["text_tokens": .number(JSONNumber(text)), "image_tokens": .number(JSONNumber(image))],
+                "output_tokens_details": ["text_tokens": 0, "image_tokens": .number(JSONNumber(output))],
             ]
         }
         let response = HTTPResponse.json(.object(body))

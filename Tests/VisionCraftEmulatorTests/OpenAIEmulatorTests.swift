@@ -81,6 +81,7 @@ func decodedImages(_ response: ReceivedResponse) throws -> [RGBAImage] {
         #expect(body["data"]?[0]?["url"] == nil, "GPT image models answer base64 only")
         #expect(body["size"] == "1536x1024" && body["quality"] == "low" && body["output_format"] == "png" && body["background"] == "opaque")
         #expect(body["usage"]?["output_tokens"] == 816, "two low landscape images at 408 each")
+        #expect(body["usage"]?["output_tokens_details"]?["image_tokens"] == 816)
         let usage = body["usage"]
         #expect(usage?["total_tokens"]?.intValue == (usage?["input_tokens"]?.intValue ?? 0) + 816)
         #expect(emulator.imagesMade == 2)
@@ -121,6 +122,20 @@ func decodedImages(_ response: ReceivedResponse) throws -> [RGBAImage] {
 
         let b64 = try await offPool { try openAIGenerate(emulator.port, ["model": "stablediffusion", "size": "64x64", "response_format": "b64_json"]) }
         #expect(try decodedImages(b64).map(\.width) == [64])
+    }
+
+    @Test func gptImage2TakesFreeSizesWithinItsRules() async throws {
+        let emulator = try startOpenAI()
+        defer { emulator.stop() }
+        let sizes = ["1536x864", "1000x1008", "3840x1024", "4096x2048"]
+        let responses = try await offPool { try sizes.map { try openAIGenerate(emulator.port, ["model": "gpt-image-2", "size": .string($0), "quality": "low"]) } }
+        #expect(try decodedImages(responses[0]).map { [$0.width, $0.height] } == [[1536, 864]])
+        #expect(try json(responses[0])["size"] == "1536x864")
+        for (response, fragment) in zip(responses.dropFirst(), ["divisible by 16", "between 1:3 and 3:1", "3840x2160"]) {
+            #expect(response.status == 400)
+            let error = try openAIError(response)
+            #expect(error["param"] == "size" && error["message"]?.stringValue?.contains(fragment) == true, "\(error)")
+        }
     }
 
     @Test func gptImageModelsRefuseResponseFormat() async throws {
