@@ -72,7 +72,6 @@ enum OpenAICatalog {
     static let localDefaultSide = 512
 
     static let gptImageQualities = ["low", "medium", "high", "auto"]
-    static let localQualities = ["standard", "auto"]
     static let outputFormats = ["png", "jpeg", "webp"]
     static let backgrounds = ["transparent", "opaque", "auto"]
     static let moderations = ["low", "auto"]

@@ -47,7 +47,12 @@ struct OpenAIError: Error, Equatable {
     /// A value outside the listed ones, listed as the API lists them.
     static func invalidValue(_ param: String, _ value: String, supported: [String]) -> OpenAIError {
         let quoted = supported.map { "'\($0)'" }
-        let list = quoted.count > 1 ? quoted.dropLast().joined(separator: ", ") + ", and " + quoted[quoted.count - 1] : quoted.joined()
+        let list: String
+        switch quoted.count {
+        case 0, 1: list = quoted.joined()
+        case 2: list = "\(quoted[0]) and \(quoted[1])"
+        default: list = quoted.dropLast().joined(separator: ", ") + ", and " + quoted[quoted.count - 1]
+        }
         return invalid("Invalid value: '\(value)'. Supported values are: \(list).", param: param, code: "invalid_value")
     }
 

@@ -83,9 +83,9 @@ struct OpenAIImageRequest {
             (width, height) = sides
         }
 
-        let qualities = gpt ? OpenAICatalog.gptImageQualities : OpenAICatalog.localQualities
-        let quality = try reader.choice("quality", qualities) ?? "auto"
-        self.quality = quality == "auto" ? (gpt ? "medium" : "standard") : quality
+        // A local server takes any quality and ignores it (LocalAI, sd-server).
+        let quality = try (gpt ? reader.choice("quality", OpenAICatalog.gptImageQualities) : reader.string("quality")) ?? "auto"
+        self.quality = quality == "auto" ? "medium" : quality
 
         if let format = try reader.choice("output_format", OpenAICatalog.outputFormats), format != "png" {
             // Imaging writes PNG only: refused rather than mislabelled.
