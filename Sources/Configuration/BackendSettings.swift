@@ -16,6 +16,9 @@ public struct BackendSettings: Sendable, Equatable {
         case visioncraft
         /// AUTOMATIC1111, Forge, SD.Next and stable-diffusion.cpp's `/sdapi`.
         case a1111
+        /// The OpenAI images API, and the servers with its shape
+        /// (stable-diffusion.cpp's `sd-server`, LocalAI).
+        case openai
     }
 
     /// The name jobs give it (`vcctl submit --backend NAME`): the section's.

@@ -3,6 +3,7 @@ import Backends
 import Configuration
 import HTTPClient
 import Jobs
+import OpenAIAPI
 import Posix
 import VisionCraftAPI
 import VisionCraftEmulator
@@ -117,6 +118,18 @@ final class Upstream: Sendable {
             switch plan.kind {
             case .visioncraft:
                 backend = VisionCraftBackend(client: VisionCraftClient(configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http))
+            case .openai:
+                let name = plan.name
+                guard plan.selection != .emulator else {
+                    http.shutdown()
+                    emulator?.stop()
+                    a1111Emulator?.stop()
+                    throw DaemonError(.configuration, "backends.\(name): this visioncraftd has no embedded emulator of kind openai; give the server's url")
+                }
+                backend = OpenAIBackend(client: OpenAIClient(
+                    configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http,
+                    catalogKey: { [keys] in keys?.usableKey(for: name) }
+                ))
             case .a1111:
                 let name = plan.name
                 backend = A1111Backend(client: A1111Client(

@@ -28,6 +28,12 @@ public struct BackendRules: Sendable, Equatable {
     /// Whether a job may name the seed, and a noise schedule (`scheduler`).
     public var takesSeed: Bool
     public var takesScheduler: Bool
+    /// Whether it takes steps, guidance (cfg) and a sampler at all (the
+    /// OpenAI images API takes none: a job naming one is refused, and
+    /// none is filled in from the configuration).
+    public var takesSteps: Bool
+    public var takesGuidance: Bool
+    public var takesSampler: Bool
     /// A side must be a positive multiple of this, up to `maximumSide`.
     public var sideMultiple: Int
     public var maximumSide: Int
@@ -42,7 +48,8 @@ public struct BackendRules: Sendable, Equatable {
         imagesPerRequest: Int, imagesPerImageToImageRequest: Int, textToImageSteps: ClosedRange<Int>, textToImageDefaultSteps: Int,
         imageToImageSteps: ClosedRange<Int>, imageToImageDefaultSteps: Int, textToImageDefaultGuidance: Double, imageToImageDefaultGuidance: Double,
         textToImageGuidanceIsWhole: Bool, imageToImageTakesModelAndSampler: Bool, textToImageTakesSize: Bool, takesSeed: Bool,
-        takesScheduler: Bool, sideMultiple: Int, maximumSide: Int, defaultSide: Int, defaultModel: String? = nil, defaultSampler: String? = nil
+        takesScheduler: Bool, takesSteps: Bool = true, takesGuidance: Bool = true, takesSampler: Bool = true, sideMultiple: Int, maximumSide: Int,
+        defaultSide: Int, defaultModel: String? = nil, defaultSampler: String? = nil
     ) {
         self.imagesPerRequest = imagesPerRequest
         self.imagesPerImageToImageRequest = imagesPerImageToImageRequest
@@ -57,6 +64,9 @@ public struct BackendRules: Sendable, Equatable {
         self.textToImageTakesSize = textToImageTakesSize
         self.takesSeed = takesSeed
         self.takesScheduler = takesScheduler
+        self.takesSteps = takesSteps
+        self.takesGuidance = takesGuidance
+        self.takesSampler = takesSampler
         self.sideMultiple = sideMultiple
         self.maximumSide = maximumSide
         self.defaultSide = defaultSide

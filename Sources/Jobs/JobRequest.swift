@@ -161,6 +161,10 @@ public struct JobRequest: RPCParameters, Equatable {
     /// way `job.submit` does before the job is committed.
     public func check(against rules: BackendRules) throws(ParameterProblem) {
         func refuse(_ field: JobField, _ detail: String) -> ParameterProblem { ParameterProblem(field: field.wireName, message: detail) }
+        for (field, given, taken) in [(JobField.steps, steps != nil, rules.takesSteps), (.cfgScale, cfgScale != nil, rules.takesGuidance), (.sampler, sampler != nil, rules.takesSampler)]
+        where given && !taken {
+            throw refuse(field, "this backend takes none (leave it out)")
+        }
         if initImage == nil {
             if !rules.textToImageTakesSize {
                 for (field, value) in [(JobField.width, width), (.height, height)] where value != nil {
@@ -213,6 +217,9 @@ public struct JobRequest: RPCParameters, Equatable {
                 filled.height = height ?? rules.defaultSide
             }
         }
+        // A backend that takes none gets none.
+        if !rules.takesSteps { filled.steps = nil }
+        if !rules.takesGuidance { filled.cfgScale = nil }
         return filled
     }
 

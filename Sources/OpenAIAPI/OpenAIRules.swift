@@ -12,16 +12,13 @@ extension BackendRules {
     /// by default (what GPT image models and SDXL make natively); the model
     /// named in both modes.
     ///
-    /// The API takes no seed, noise schedule, sampler, steps or guidance.
-    /// The seed and the schedule are refused here; `BackendRules` cannot
-    /// refuse steps or guidance outright, so steps are held to the one value
-    /// 1 (a job naming other steps is refused at submit; the API makes an
-    /// image in one call) and guidance is never sent; the sampler is
-    /// refused by `OpenAIBackend.resolved`.
+    /// The API takes no seed, noise schedule, sampler, steps or guidance:
+    /// a job naming one is refused at submit, and none is filled in (the
+    /// step and guidance ranges below are never used).
     package static let openAI = BackendRules(
         imagesPerRequest: 10, imagesPerImageToImageRequest: 10, textToImageSteps: 1...1, textToImageDefaultSteps: 1,
         imageToImageSteps: 1...1, imageToImageDefaultSteps: 1, textToImageDefaultGuidance: 7, imageToImageDefaultGuidance: 7,
         textToImageGuidanceIsWhole: false, imageToImageTakesModelAndSampler: true, textToImageTakesSize: true, takesSeed: false,
-        takesScheduler: false, sideMultiple: 8, maximumSide: 3840, defaultSide: 1024
+        takesScheduler: false, takesSteps: false, takesGuidance: false, takesSampler: false, sideMultiple: 8, maximumSide: 3840, defaultSide: 1024
     )
 }

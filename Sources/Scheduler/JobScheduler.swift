@@ -368,8 +368,12 @@ package final class JobScheduler: Sendable {
         if filled.plugins.isEmpty { filled.plugins = defaults.pluginChain }
         // The configuration's defaults first, then the backend's: the stored
         // job holds every value used.
-        filled.steps = filled.steps ?? defaults.steps.map { min($0, (filled.isImageToImage ? rules.imageToImageSteps : rules.textToImageSteps).upperBound) }
-        filled.cfgScale = filled.cfgScale ?? defaults.cfgScale.map { !filled.isImageToImage && rules.textToImageGuidanceIsWhole ? $0.rounded() : $0 }
+        if rules.takesSteps {
+            filled.steps = filled.steps ?? defaults.steps.map { min($0, (filled.isImageToImage ? rules.imageToImageSteps : rules.textToImageSteps).upperBound) }
+        }
+        if rules.takesGuidance {
+            filled.cfgScale = filled.cfgScale ?? defaults.cfgScale.map { !filled.isImageToImage && rules.textToImageGuidanceIsWhole ? $0.rounded() : $0 }
+        }
         filled = filled.resolved(with: rules)
         if let initImage = filled.initImage, initImage.hasPrefix("/") {
             do {
@@ -383,7 +387,7 @@ package final class JobScheduler: Sendable {
         let fromDefaults = (model: filled.model == nil && defaults.model != nil, sampler: filled.sampler == nil && defaults.sampler != nil)
         if !filled.isImageToImage || rules.imageToImageTakesModelAndSampler {
             filled.model = filled.model ?? defaults.model ?? rules.defaultModel
-            filled.sampler = filled.sampler ?? defaults.sampler ?? rules.defaultSampler
+            if rules.takesSampler { filled.sampler = filled.sampler ?? defaults.sampler ?? rules.defaultSampler }
         }
         let checked: GenerationRequest?
         do throws(ParameterProblem) {

@@ -60,6 +60,15 @@ import Testing
         #expect(refusal(JobRequest(prompt: "x", scheduler: "Karras")) == ParameterProblem(
             field: "scheduler", message: "this backend picks its own noise schedule; it takes none (leave it out)"
         ))
+        var none = rules
+        none.takesSteps = false
+        none.takesGuidance = false
+        none.takesSampler = false
+        for (request, field) in [(JobRequest(prompt: "x", steps: 3), "steps"), (JobRequest(prompt: "x", cfgScale: 5), "cfg_scale"), (JobRequest(prompt: "x", sampler: "Euler"), "sampler")] {
+            #expect(throws: ParameterProblem(field: field, message: "this backend takes none (leave it out)")) { try request.check(against: none) }
+        }
+        let resolved = JobRequest(prompt: "x").resolved(with: none)
+        #expect(resolved.steps == nil && resolved.cfgScale == nil, "nothing filled in that the backend does not take")
         var seeded = rules
         seeded.takesSeed = true
         seeded.takesScheduler = true
