@@ -47,4 +47,8 @@ final class KeyRing: APIKeySource {
     func reject(_ key: String, reason: String, for backend: String) {
         vault(for: backend)?.reject(key, reason: reason)
     }
+
+    func hasRefusedKey(for backend: String) -> Bool {
+        vault(for: backend)?.status().state == "rejected"
+    }
 }

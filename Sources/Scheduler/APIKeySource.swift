@@ -7,4 +7,15 @@ package protocol APIKeySource: Sendable {
     func usableKey(for backend: String) -> String?
     /// Backend `backend` refused `key`: remember why, until a new key is set.
     func reject(_ key: String, reason: String, for backend: String)
+    /// Whether `backend` has a key it refused (its jobs then wait for a new
+    /// one, even on a backend that can work without a key).
+    func hasRefusedKey(for backend: String) -> Bool
+}
+
+extension APIKeySource {
+    /// Whether jobs on `lane` can be sent now as far as keys go: it has a
+    /// usable key, or needs none and has not refused one.
+    func keyAllows(_ lane: BackendLane) -> Bool {
+        usableKey(for: lane.name) != nil || (!lane.needsKey && !hasRefusedKey(for: lane.name))
+    }
 }

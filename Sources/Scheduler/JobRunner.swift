@@ -90,9 +90,10 @@ struct JobRunner: Sendable {
     private func generate(request: Int, count wanted: Int, _ current: JobRecord, _ parameters: JobRequest, chain: PluginChain?) async -> Outcome? {
         // This backend's own key (optional for a backend that takes none).
         let key = scheduler.keys.usableKey(for: lane.name)
-        if key == nil, lane.needsKey {
+        if !scheduler.keys.keyAllows(lane) {
+            let why = scheduler.keys.hasRefusedKey(for: lane.name) ? "its API key was refused" : "no API key is set"
             return .waitForKey(JobFailure(
-                kind: .auth, message: "no API key is set (vcctl key set\(lane.name == scheduler.defaultLane.name ? "" : " --backend \(lane.name)"))"
+                kind: .auth, message: "\(why) (vcctl key set\(lane.name == scheduler.defaultLane.name ? "" : " --backend \(lane.name)"))"
             ))
         }
         let count: Int

@@ -347,7 +347,7 @@ package final class JobScheduler: Sendable {
     /// Whether a waiter for `job` should hear now: it finished, or it waits
     /// for a new API key while there is none (only a person can help then).
     private func endsWaiting(_ job: JobRecord) -> Bool {
-        job.state.isTerminal || (job.state == .queued && lane(named: job.backend)?.needsKey == true && keys.usableKey(for: job.backend) == nil)
+        job.state.isTerminal || (job.state == .queued && lane(named: job.backend).map { !keys.keyAllows($0) } == true)
     }
 
     static func now() -> Int64 { WallClock.now().milliseconds }
@@ -504,9 +504,7 @@ package final class JobScheduler: Sendable {
             do {
                 // The lanes with room (and a key, for those that need one):
                 // a full or paused backend holds up only its own jobs.
-                let open = lanes.filter {
-                    (!$0.needsKey || keys.usableKey(for: $0.name) != nil) && runningCount(in: $0.name) < $0.maximumInFlight
-                }
+                let open = lanes.filter { keys.keyAllows($0) && runningCount(in: $0.name) < $0.maximumInFlight }
                 if !open.isEmpty {
                     let room = open.reduce(0) { $0 + $1.maximumInFlight - runningCount(in: $1.name) }
                     let busy = Set(state.withLock { Array($0.running.keys) })

@@ -87,4 +87,35 @@ import TestSupport
         let text = try PNGCodec.decode(try FileSystem.readFile(path)).text.first { $0.keyword == "parameters" }?.text ?? ""
         #expect(A1111InfotextParser.parse(text)["Prompt"] == "a quiet harbour", "\(text)")
     }
+
+    /// A server started with --api-auth takes the backend's own key as
+    /// user:password (for its lists too), and never VisionCraft's.
+    @Test func aServerBehindApiAuthTakesTheBackendsOwnKey() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let (emulator, port) = try await offPool { try RateLimitRestartTests.startEmulator(["--api", "a1111", "--api-auth", "ada:s3cret-pass"]) }
+        defer {
+            emulator.send(.kill)
+            _ = try? emulator.wait()
+        }
+        try FileSystem.makeDirectories(folder.file("config/visioncraft"), permissions: 0o700)
+        try FileSystem.writeFileAtomically(folder.file("config/visioncraft/config.toml"), Array(Self.config(port: port).utf8))
+        let daemon = try await offPool {
+            try DaemonProcess.start(
+                arguments: ["--requests-per-minute", "0"], folder: folder,
+                environment: isolatedEnvironment(in: folder, extra: ["VISIONCRAFT_API_KEY": "vc-key-not-for-forge"])
+            )
+        }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+        let refused = try await vcctl(socket + ["submit", "x", "--wait"], folder: daemon.folder)
+        #expect(refused.status != 0, "no key for forge: the server refuses, VisionCraft's key is not sent")
+        #expect(!refused.standardError.contains("vc-key-not-for-forge"))
+        let set = try await vcctl(socket + ["key", "set", "--backend", "forge"], folder: daemon.folder, input: "ada:s3cret-pass\n")
+        #expect(set.status == 0, "\(set.standardError)")
+        let models = try await vcctl(socket + ["models", "--backend", "forge", "--refresh"], folder: daemon.folder)
+        #expect(models.status == 0 && !models.standardOutput.isEmpty, "the lists with the key: \(models.standardError)")
+        let done = try await vcctl(socket + ["submit", "a fox", "--wait"], folder: daemon.folder)
+        #expect(done.status == 0, "\(done.standardError)")
+    }
 }

@@ -211,6 +211,19 @@ import TestSupport
         #expect(job.kind == .quota)
         #expect(keys.reason == "the account's quota is used up: no credit left")
         #expect(backend.requests.count == 1, "nothing more is sent while it waits")
+        // So on a backend that can work without a key (OpenAI's shape): its
+        // refused key holds its jobs too, rather than sending them keyless.
+        let keyless = FakeBackend(requiresKey: false) { _, _ throws(BackendFailure) in throw .quota("no credit left") }
+        let held = try await Self.running(keyless, keys: RefusableKey()) { scheduler, _ in
+            let id = try await scheduler.submit(JobRequest(prompt: "x")).id
+            _ = try await offPool {
+                let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(30)))
+                while keyless.requests.isEmpty, MonotonicInstant.now() < deadline { pauseBriefly() }
+            }
+            return try await scheduler.wait(id, timeout: .milliseconds(300)).job.record
+        }
+        #expect(held.state == .queued && held.error?.kind == .quota, "\(held)")
+        #expect(keyless.requests.count == 1)
     }
 
     @Test func aCorruptImageInTheAnswerIsMadeAgain() async throws {

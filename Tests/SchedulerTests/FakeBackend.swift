@@ -85,12 +85,14 @@ final class FakeBackend: ImageBackend {
 struct FixedKey: APIKeySource {
     func usableKey(for backend: String) -> String? { "k" }
     func reject(_ key: String, reason: String, for backend: String) {}
+    func hasRefusedKey(for backend: String) -> Bool { false }
 }
 
 /// No key at all.
 struct NoKey: APIKeySource {
     func usableKey(for backend: String) -> String? { nil }
     func reject(_ key: String, reason: String, for backend: String) {}
+    func hasRefusedKey(for backend: String) -> Bool { false }
 }
 
 /// A key for some backends only.
@@ -98,6 +100,7 @@ struct BackendKeys: APIKeySource {
     let keys: [String: String]
     func usableKey(for backend: String) -> String? { keys[backend] }
     func reject(_ key: String, reason: String, for backend: String) {}
+    func hasRefusedKey(for backend: String) -> Bool { false }
 }
 
 /// One key, which a refusal takes away (as the daemon's vault does).
@@ -109,6 +112,8 @@ final class RefusableKey: APIKeySource {
     func reject(_ key: String, reason: String, for backend: String) {
         state.withLock { $0.reason = reason }
     }
+
+    func hasRefusedKey(for backend: String) -> Bool { reason != nil }
 
     /// Why the key was refused, if it was.
     var reason: String? { state.withLock { $0.reason } }
