@@ -4,17 +4,13 @@ import JSON
 /// An error as the OpenAI API answers it: a status and
 /// `{"error": {"message", "type", "param", "code"}}`, the messages worded as
 /// the API words them so that clients that match on them keep working.
-struct OpenAIError: Error, Equatable {
+struct OpenAIError: Error {
     var status: HTTPStatus
     var message: String
     var type: String
     var param: String?
     var code: String?
     var headers: [(name: String, value: String)] = []
-
-    static func == (lhs: OpenAIError, rhs: OpenAIError) -> Bool {
-        lhs.status == rhs.status && lhs.message == rhs.message && lhs.param == rhs.param && lhs.code == rhs.code
-    }
 
     /// The answer.
     var response: HTTPResponse {
