@@ -5,13 +5,20 @@ import Posix
 /// `visioncraft-emulator`: the emulator as a program.
 package struct EmulatorCommand: Command {
     /// The APIs the emulator can speak, the first the default.
-    static let apis = ["visioncraft", "a1111"]
+    static let apis = ["visioncraft", "a1111", "openai"]
     static let apiOption = Option(
-        long: "api", valueName: "API", help: "The API to serve: visioncraft (the default) or a1111 (AUTOMATIC1111's /sdapi/v1).",
+        long: "api", valueName: "API", help: "The API to serve: visioncraft (the default), a1111 (AUTOMATIC1111's /sdapi/v1) or openai (OpenAI's /v1/images).",
         completion: .values(EmulatorCommand.apis)
     )
     static let apiAuthOption = Option(
         long: "api-auth", valueName: "USER:PASSWORD[,...]", help: "With --api a1111: require HTTP Basic auth with these users, as A1111's --api-auth does."
+    )
+    static let apiKeyOption = Option(
+        long: "api-key", valueName: "KEY[,KEY...]",
+        help: "With --api openai: accept only these Bearer keys (default: any key or none, as local servers do)."
+    )
+    static let quotaImagesOption = Option(
+        long: "quota-images", valueName: "N", help: "With --api openai: after N images, answer every generation with 429 insufficient_quota (the billing error)."
     )
     static let a1111VersionOption = Option(
         long: "a1111-version", valueName: "VERSION",
@@ -41,13 +48,15 @@ package struct EmulatorCommand: Command {
     static let rateLimitStyleOption = Option(long: "rate-limit-style", valueName: "STYLE", help: "How the limit answers: 429 (with Retry-After, the default) or 403 (a message stating the limit).", completion: .values(["429", "403"]))
     package static let configuration = CommandConfiguration(
         name: "visioncraft-emulator",
-        abstract: "A local server that behaves like the VisionCraft API or AUTOMATIC1111's, for tests and offline use.",
+        abstract: "A local server that behaves like the VisionCraft API, AUTOMATIC1111's or OpenAI's images API, for tests and offline use.",
         discussion: "Prints 'listening on http://HOST:PORT' once ready. SIGTERM or SIGINT stop it.",
         options: [
             Self.apiOption,
             Self.apiAuthOption,
             Self.a1111VersionOption,
             Self.stepTimeOption,
+            Self.apiKeyOption,
+            Self.quotaImagesOption,
             Self.hostOption,
             Self.portOption,
             Self.tokenOption,
@@ -73,20 +82,35 @@ package struct EmulatorCommand: Command {
     enum Settings {
         case visionCraft(VisionCraftEmulator.Configuration)
         case a1111(A1111Emulator.Configuration)
+        case openAI(OpenAIEmulator.Configuration)
     }
 
     let settings: Settings
 
     package init(_ arguments: ParsedArguments) throws {
-        if try arguments.choice(Self.apiOption, from: Self.apis) == "a1111" {
-            for option in [Self.tokenOption, Self.tokensFileOption, Self.rateLimitOption, Self.rateLimitStyleOption] where arguments.value(option) != nil {
-                throw UsageError("option '--\(option.long)' applies to --api visioncraft only (A1111 has no tokens or rate limit)")
-            }
+        let api = try arguments.choice(Self.apiOption, from: Self.apis) ?? "visioncraft"
+        let visionCraftOnly = [Self.tokenOption, Self.tokensFileOption, Self.rateLimitOption, Self.rateLimitStyleOption]
+        let a1111Only = [Self.apiAuthOption, Self.a1111VersionOption, Self.stepTimeOption]
+        let openAIOnly = [Self.apiKeyOption, Self.quotaImagesOption]
+        if api != "visioncraft", let option = visionCraftOnly.first(where: { arguments.value($0) != nil }) {
+            let why = api == "a1111" ? "A1111 has no tokens or rate limit" : "OpenAI's API takes Bearer keys: --api-key; its rate limit is --too-many-requests-rate"
+            throw UsageError("option '--\(option.long)' applies to --api visioncraft only (\(why))")
+        }
+        if api != "a1111", let option = a1111Only.first(where: { arguments.value($0) != nil }) {
+            throw UsageError("option '--\(option.long)' applies to --api a1111 only")
+        }
+        if api != "openai", let option = openAIOnly.first(where: { arguments.value($0) != nil }) {
+            throw UsageError("option '--\(option.long)' applies to --api openai only")
+        }
+        switch api {
+        case "a1111":
             settings = .a1111(try Self.a1111Settings(arguments))
             return
-        }
-        for option in [Self.apiAuthOption, Self.a1111VersionOption, Self.stepTimeOption] where arguments.value(option) != nil {
-            throw UsageError("option '--\(option.long)' applies to --api a1111 only")
+        case "openai":
+            settings = .openAI(try Self.openAISettings(arguments))
+            return
+        default:
+            break
         }
         var settings = VisionCraftEmulator.Configuration()
         settings.host = arguments.value(Self.hostOption) ?? "127.0.0.1"
@@ -131,6 +155,22 @@ package struct EmulatorCommand: Command {
             }
         }
         if let milliseconds = try arguments.int(Self.stepTimeOption, in: 0...60000) { settings.stepDuration = .milliseconds(milliseconds) }
+        settings.faults = try faults(arguments)
+        return settings
+    }
+
+    /// `--api openai`'s configuration.
+    static func openAISettings(_ arguments: ParsedArguments) throws -> OpenAIEmulator.Configuration {
+        var settings = OpenAIEmulator.Configuration()
+        settings.host = arguments.value(Self.hostOption) ?? "127.0.0.1"
+        settings.port = UInt16(try arguments.int(Self.portOption, in: 0...65535) ?? 0)
+        settings.seed = try seed(arguments)
+        if let keys = arguments.value(Self.apiKeyOption) {
+            let list = keys.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: " ") }
+            guard !list.contains(where: \.isEmpty) else { throw UsageError("option '--api-key' expects keys separated by commas, got '\(keys)'") }
+            settings.apiKeys = Set(list)
+        }
+        settings.quotaImages = try arguments.int(Self.quotaImagesOption, in: 0...1_000_000_000)
         settings.faults = try faults(arguments)
         return settings
     }
@@ -190,6 +230,10 @@ package struct EmulatorCommand: Command {
                 let emulator = try A1111Emulator(configuration: configuration)
                 try emulator.start()
                 (baseURL, stopServing) = (emulator.baseURL, emulator.stop)
+            case .openAI(let configuration):
+                let emulator = try OpenAIEmulator(configuration: configuration)
+                try emulator.start()
+                (baseURL, stopServing) = (emulator.baseURL, emulator.stop)
             }
         } catch {
             throw CommandFailure("cannot listen on \(settings.address): \(error)", exitCode: .unavailable)
@@ -216,6 +260,7 @@ extension EmulatorCommand.Settings {
         switch self {
         case .visionCraft(let configuration): "\(configuration.host):\(configuration.port)"
         case .a1111(let configuration): "\(configuration.host):\(configuration.port)"
+        case .openAI(let configuration): "\(configuration.host):\(configuration.port)"
         }
     }
 }

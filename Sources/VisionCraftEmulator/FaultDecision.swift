@@ -49,6 +49,26 @@ enum FaultDecision: Equatable {
         return .none
     }
 
+    /// An image download's answer under this decision: reset, cut in half,
+    /// slowed, damaged, a bomb, or whole; nil when the bomb cannot be made.
+    func imageReply(_ png: [UInt8]) -> HTTPReply? {
+        let body: [UInt8]
+        switch self {
+        case .corrupt: body = Self.damaged(png)
+        case .bomb(let side):
+            guard let bomb = Self.bomb(side: side) else { return nil }
+            body = bomb
+        default: body = png
+        }
+        let response = HTTPResponse(status: .ok, headers: [("Content-Type", "image/png")], body: body)
+        switch self {
+        case .reset: return .resetConnection
+        case .truncated: return .truncated(response, bodyBytes: png.count / 2)
+        case .slow: return .throttled(response, chunkBytes: 16 * 1024, interval: .milliseconds(50))
+        default: return .response(response)
+        }
+    }
+
     private static func roll(_ random: inout SplitMix64) -> Double {
         Double(random.next() >> 11) / Double(1 << 53)
     }

@@ -17,8 +17,9 @@ enum ImageSynthesizer {
             return "/images/\(String(repeating: "0", count: 16 - hex.count))\(hex)-\(index)-\(width)x\(height).png"
         }
 
-        /// Reads a URL path written by `path`; nil for anything else.
-        init?(path: String) {
+        /// Reads a URL path written by `path`; nil for anything else (or a
+        /// side past `maximumSide`).
+        init?(path: String, maximumSide: Int = GenerationRequest.maximumSide) {
             guard path.hasPrefix("/images/"), path.hasSuffix(".png") else { return nil }
             let name = path.dropFirst(8).dropLast(4)
             let parts = name.split(separator: "-")
@@ -27,7 +28,7 @@ enum ImageSynthesizer {
             else { return nil }
             let size = parts[2].split(separator: "x")
             guard size.count == 2, let width = Int(size[0]), let height = Int(size[1]),
-                (8...GenerationRequest.maximumSide).contains(width), (8...GenerationRequest.maximumSide).contains(height)
+                (8...maximumSide).contains(width), (8...maximumSide).contains(height)
             else { return nil }
             self.init(key: key, index: index, width: width, height: height)
         }

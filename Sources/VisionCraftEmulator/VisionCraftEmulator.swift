@@ -256,23 +256,7 @@ final class EmulatorCore: Sendable {
             png = encoded
         }
         let decision = state.withLock { FaultDecision.download($0.plan, &$0.random) }
-        let body: [UInt8]
-        switch decision {
-        case .corrupt: body = FaultDecision.damaged(png)
-        case .bomb(let side):
-            guard let bomb = FaultDecision.bomb(side: side) else {
-                return .response(.json(["detail": "Internal Server Error"], status: .internalServerError))
-            }
-            body = bomb
-        default: body = png
-        }
-        let response = HTTPResponse(status: .ok, headers: [("Content-Type", "image/png")], body: body)
-        switch decision {
-        case .reset: return .resetConnection
-        case .truncated: return .truncated(response, bodyBytes: png.count / 2)
-        case .slow: return .throttled(response, chunkBytes: 16 * 1024, interval: .milliseconds(50))
-        default: return .response(response)
-        }
+        return decision.imageReply(png) ?? .response(.json(["detail": "Internal Server Error"], status: .internalServerError))
     }
 
     private func accepts(_ token: String) -> Bool {

@@ -74,6 +74,41 @@ import TestSupport
         #expect(info["all_seeds"] == [3])
     }
 
+    @Test func servesOpenAIsImagesAPIWithKeysAndAQuota() async throws {
+        let (refused, generated, billed) = try await offPool {
+            let output = try FileDescriptor.pipe()
+            var options = ChildProcess.Options(
+                executable: try BuiltProducts.path("visioncraft-emulator"),
+                arguments: ["--api", "openai", "--api-key", "sk-one,sk-two", "--quota-images", "1", "--port", "0"]
+            )
+            options.standardOutput = .descriptor(output.write)
+            options.standardError = .null
+            let child = try ChildProcess.spawn(options)
+            try output.write.close()
+            defer {
+                child.send(.kill)
+                _ = try? child.wait()
+            }
+            let announcement = try LineClient(descriptor: output.read).readLine()
+            guard let port = announcement.split(separator: ":").last.flatMap({ UInt16($0) }) else {
+                throw TestFailure("no port in '\(announcement)'")
+            }
+            let client = try RawHTTPClient(port: port)
+            let body = #"{"prompt": "x", "model": "stablediffusion", "size": "64x64", "response_format": "b64_json"}"#
+            let refused = try client.request("POST", "/v1/images/generations", body: body)
+            let request = "POST /v1/images/generations HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer sk-two\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            try client.send(request)
+            let generated = try client.readResponse()
+            try client.send(request)
+            return (refused, generated, try client.readResponse())
+        }
+        #expect(refused.status == 401)
+        #expect(generated.status == 200)
+        #expect(try JSONParser.parse(generated.body)["data"]?[0]?["b64_json"]?.stringValue != nil)
+        #expect(billed.status == 429)
+        #expect(try JSONParser.parse(billed.body)["error"]?["code"] == "insufficient_quota")
+    }
+
     @Test func faultFlagsTakeEffect() async throws {
         let (faults, status) = try await offPool {
             let output = try FileDescriptor.pipe()
@@ -116,6 +151,12 @@ import TestSupport
         (["--api-auth", "ann:pw"], "applies to --api a1111 only"),
         (["--api", "a1111", "--api-auth", "ann"], "expects USER:PASSWORD pairs"),
         (["--api", "a1111", "--a1111-version", "1.9"], "expects one of 1.8, 1.10"),
+        (["--api", "openai", "--token", "t"], "applies to --api visioncraft only (OpenAI's API takes Bearer keys: --api-key"),
+        (["--api", "openai", "--step-time", "5"], "applies to --api a1111 only"),
+        (["--api", "a1111", "--api-key", "k"], "applies to --api openai only"),
+        (["--quota-images", "3"], "applies to --api openai only"),
+        (["--api", "openai", "--api-key", "a,,b"], "expects keys separated by commas"),
+        (["--api", "openai", "--quota-images", "-1"], "--quota-images"),
     ])
     func badFaultFlagsAreUsageErrors(arguments: [String], message: String) async throws {
         let emulator = try BuiltProducts.path("visioncraft-emulator")
