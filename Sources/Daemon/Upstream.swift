@@ -35,18 +35,23 @@ final class Upstream: Sendable {
     private let http: HTTPClient
     private let emulator: VisionCraftEmulator?
     private let a1111Emulator: A1111Emulator?
+    private let openAIEmulator: OpenAIEmulator?
 
     /// The default backend's summary (`daemon.status`).
     var summary: DaemonStatus.Upstream { defaultBackend.summary }
     /// The default backend.
     var backend: any ImageBackend { defaultBackend.backend }
 
-    private init(backends: [Running], defaultName: String, http: HTTPClient, emulator: VisionCraftEmulator?, a1111Emulator: A1111Emulator?) {
+    private init(
+        backends: [Running], defaultName: String, http: HTTPClient, emulator: VisionCraftEmulator?, a1111Emulator: A1111Emulator?,
+        openAIEmulator: OpenAIEmulator?
+    ) {
         self.backends = backends
         defaultBackend = backends.first { $0.name == defaultName } ?? backends[0]
         self.http = http
         self.emulator = emulator
         self.a1111Emulator = a1111Emulator
+        self.openAIEmulator = openAIEmulator
     }
 
     /// The backend named `name`.
@@ -91,6 +96,7 @@ final class Upstream: Sendable {
         }
         var emulator: VisionCraftEmulator?
         var a1111Emulator: A1111Emulator?
+        var openAIEmulator: OpenAIEmulator?
         do {
             if plans.contains(where: { $0.selection == .emulator && $0.kind == .visioncraft }) {
                 emulator = try startEmulator(options: options, portFile: emulatorPortFile, log: log)
@@ -102,9 +108,17 @@ final class Upstream: Sendable {
                 try started.start()
                 a1111Emulator = started
             }
+            if plans.contains(where: { $0.selection == .emulator && $0.kind == .openai }) {
+                // Its local model's URLs die with the daemon: a restart makes
+                // those images again.
+                let started = try OpenAIEmulator(configuration: .init(faults: options.emulatorFaults))
+                try started.start()
+                openAIEmulator = started
+            }
         } catch {
             http.shutdown()
             emulator?.stop()
+            a1111Emulator?.stop()
             throw DaemonError(.system, "cannot start the embedded emulator: \(error)")
         }
         var running: [Running] = []
@@ -112,7 +126,12 @@ final class Upstream: Sendable {
             let baseURL: String
             switch plan.selection {
             case .service(let url): baseURL = url
-            case .emulator: baseURL = (plan.kind == .a1111 ? a1111Emulator?.baseURL : emulator?.baseURL) ?? ""
+            case .emulator:
+                switch plan.kind {
+                case .visioncraft: baseURL = emulator?.baseURL ?? ""
+                case .a1111: baseURL = a1111Emulator?.baseURL ?? ""
+                case .openai: baseURL = openAIEmulator?.baseURL ?? ""
+                }
             }
             let backend: any ImageBackend
             switch plan.kind {
@@ -120,12 +139,6 @@ final class Upstream: Sendable {
                 backend = VisionCraftBackend(client: VisionCraftClient(configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http))
             case .openai:
                 let name = plan.name
-                guard plan.selection != .emulator else {
-                    http.shutdown()
-                    emulator?.stop()
-                    a1111Emulator?.stop()
-                    throw DaemonError(.configuration, "backends.\(name): this visioncraftd has no embedded emulator of kind openai; give the server's url")
-                }
                 backend = OpenAIBackend(client: OpenAIClient(
                     configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http,
                     catalogKey: { [keys] in keys?.usableKey(for: name) }
@@ -149,7 +162,9 @@ final class Upstream: Sendable {
             let urls = running.filter { !$0.summary.emulator }.map(\.summary.url).joined(separator: ", ")
             log.warning("TLS certificate verification is off (--insecure): anyone between this machine and \(urls) can read the API key and the prompts")
         }
-        return Upstream(backends: running, defaultName: defaultName, http: http, emulator: emulator, a1111Emulator: a1111Emulator)
+        return Upstream(
+            backends: running, defaultName: defaultName, http: http, emulator: emulator, a1111Emulator: a1111Emulator, openAIEmulator: openAIEmulator
+        )
     }
 
     /// Starts the emulator on the remembered port, else on a free one, and
@@ -175,5 +190,6 @@ final class Upstream: Sendable {
         http.shutdown()
         emulator?.stop()
         a1111Emulator?.stop()
+        openAIEmulator?.stop()
     }
 }

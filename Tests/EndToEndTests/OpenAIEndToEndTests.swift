@@ -1,0 +1,91 @@
+import Imaging
+import JSON
+import Posix
+import Testing
+import TestSupport
+
+/// The daemon in front of an OpenAI images API (the emulator's
+/// `--api openai`), as a user with an OpenAI key sets it up: the key goes as
+/// a Bearer token to that backend only, the images come back saved, and a
+/// used-up quota pauses the backend's jobs instead of failing them.
+@Suite struct OpenAIEndToEndTests {
+    static func daemon(port: UInt16, in folder: TemporaryDirectory) throws -> DaemonProcess {
+        try FileSystem.makeDirectories(folder.file("config/visioncraft"), permissions: 0o700)
+        let config = """
+            default_backend = "openai"
+            [backends.openai]
+            kind = "openai"
+            url = "http://127.0.0.1:\(port)"
+            [backends.visioncraft]
+            kind = "visioncraft"
+            url = "emulator"
+            """
+        try FileSystem.writeFileAtomically(folder.file("config/visioncraft/config.toml"), Array(config.utf8))
+        return try DaemonProcess.start(arguments: ["--requests-per-minute", "0"], folder: folder, environment: isolatedEnvironment(in: folder))
+    }
+
+    @Test func aJobOnTheOpenAIBackendIsSavedAndAUsedUpQuotaPausesIt() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let (emulator, port) = try await offPool {
+            try RateLimitRestartTests.startEmulator(["--api", "openai", "--api-key", "sk-test-123456", "--quota-images", "2"])
+        }
+        defer {
+            emulator.send(.kill)
+            _ = try? emulator.wait()
+        }
+        let daemon = try await offPool { try Self.daemon(port: port, in: folder) }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+
+        let models = try await vcctl(socket + ["models"], folder: daemon.folder)
+        #expect(models.status != 0, "no key yet: the server refuses the list")
+        let set = try await vcctl(socket + ["key", "set"], folder: daemon.folder, input: "sk-test-123456\n")
+        #expect(set.status == 0, "\(set.standardError)")
+        let listed = try await vcctl(socket + ["models", "--refresh"], folder: daemon.folder)
+        #expect(listed.standardOutput.contains("gpt-image-1"), "\(listed.standardOutput) \(listed.standardError)")
+
+        let refused = try await vcctl(socket + ["submit", "x", "--steps", "20"], folder: daemon.folder)
+        #expect(refused.status == 64 && refused.standardError.contains("--steps"), "the API takes no steps: \(refused.standardError)")
+
+        let done = try await vcctl(socket + ["submit", "a red kite", "-n", "2", "--model", "GPT-IMAGE-1", "--wait"], folder: daemon.folder)
+        #expect(done.status == 0, "\(done.standardError)")
+        let paths = done.standardOutput.split(separator: "\n").map(String.init)
+        #expect(paths.count == 2)
+        for path in paths {
+            let saved = try PNGCodec.decode(try FileSystem.readFile(path))
+            #expect(saved.image.width == 1024, "the API's default size")
+            let text = saved.text.first { $0.keyword == "parameters" }?.text ?? ""
+            #expect(A1111InfotextParser.parse(text)["Model"] == "gpt-image-1", "stored as the catalog spells it: \(text)")
+        }
+
+        // The emulator's quota is 2 images: the next job waits, not fails.
+        let submitted = try await vcctl(socket + ["submit", "one more"], folder: daemon.folder)
+        let id = String(submitted.standardOutput.filter { !$0.isWhitespace })
+        let waited = try await vcctl(socket + ["wait", id, "--timeout", "30"], folder: daemon.folder)
+        #expect(waited.status == 77, "waits for the key to be set again: \(waited.standardError)")
+        let job = try JSONParser.parse(try await vcctl(socket + ["get", id, "--json"], folder: daemon.folder).standardOutput)
+        #expect(job["state"] == "queued" && job["error"]?["kind"] == "quota", "\(job)")
+        #expect(job["attempts"] == 0, "no attempt spent")
+        let key = try JSONParser.parse(try await vcctl(socket + ["key", "status", "--json"], folder: daemon.folder).standardOutput)
+        #expect(key["state"] == "rejected", "\(key)")
+    }
+
+    /// `url = "emulator"` for an openai backend serves OpenAI's emulator
+    /// inside the daemon: offline, no key.
+    @Test func theEmbeddedOpenAIEmulatorServesAnOpenAIBackend() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try FileSystem.makeDirectories(folder.file("config/visioncraft"), permissions: 0o700)
+        try FileSystem.writeFileAtomically(folder.file("config/visioncraft/config.toml"), Array("[backends.images]\nkind = \"openai\"\nurl = \"emulator\"\n".utf8))
+        let daemon = try await offPool { try DaemonProcess.start(arguments: ["--requests-per-minute", "0"], folder: folder, environment: isolatedEnvironment(in: folder)) }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+        let done = try await vcctl(socket + ["submit", "a paper boat", "--wait"], folder: daemon.folder)
+        #expect(done.status == 0, "\(done.standardError)")
+        let path = done.standardOutput.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(try PNGCodec.verify(try FileSystem.readFile(path)) == (1024, 1024))
+        let listed = try JSONParser.parse(try await vcctl(socket + ["backends", "--json"], folder: daemon.folder).standardOutput)
+        #expect(listed["backends"]?[0]?["emulator"] == true && listed["backends"]?[0]?["kind"] == "openai", "\(listed)")
+    }
+}
