@@ -24,8 +24,8 @@ final class Upstream: Sendable {
         /// Its jobs at once, and generations a minute (resolved).
         let maximumInFlight: Int
         let requestsPerMinute: Int
-        /// The most images a local day; nil: no cap.
-        let dailyImages: Int?
+        /// The most images a day and a month.
+        let caps: ImageCaps
     }
 
     /// In the configuration's order.
@@ -154,7 +154,7 @@ final class Upstream: Sendable {
             running.append(Running(
                 name: plan.name, kind: plan.kind, summary: .init(url: baseURL, emulator: plan.selection == .emulator), backend: backend,
                 maximumInFlight: plan.maximumInFlight ?? (implicit || plan.kind == .visioncraft ? options.settings.maxInFlight : backend.description.defaultConcurrency),
-                requestsPerMinute: plan.requestsPerMinute ?? options.settings.requestsPerMinute, dailyImages: plan.dailyImages
+                requestsPerMinute: plan.requestsPerMinute ?? options.settings.requestsPerMinute, caps: plan.caps
             ))
             log.info("backend \(plan.name) (\(plan.kind.rawValue)): \(plan.selection == .emulator ? "embedded emulator on \(baseURL)" : baseURL)")
         }

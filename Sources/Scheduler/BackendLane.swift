@@ -1,4 +1,5 @@
 import Backends
+import Configuration
 import Jobs
 
 /// One backend with what the queue keeps for it: the gate that paces its
@@ -11,8 +12,8 @@ final class BackendLane: Sendable {
     let backend: any ImageBackend
     /// Its jobs running at once at most (and its requests in flight).
     let maximumInFlight: Int
-    /// The most images it makes in one local day; nil: no cap.
-    let dailyImages: Int?
+    /// The most images it makes in a local day and in a month.
+    let caps: ImageCaps
     let gate: UpstreamGate
     let health: UpstreamHealth
     /// The store's name for this lane's pause (`JobStore.recordPause`).
@@ -22,7 +23,7 @@ final class BackendLane: Sendable {
         name = configured.name
         backend = configured.backend
         maximumInFlight = configured.maximumInFlight
-        dailyImages = configured.dailyImages
+        caps = configured.caps
         gate = UpstreamGate(maximumInFlight: configured.maximumInFlight, requestsPerMinute: configured.requestsPerMinute)
         health = UpstreamHealth()
         pauseScope = Self.pauseScope(of: configured.name)
@@ -50,14 +51,14 @@ package struct ConfiguredBackend: Sendable {
     package var maximumInFlight: Int
     /// Generations started per minute at most; 0 for no limit.
     package var requestsPerMinute: Int
-    /// The most images it makes in one local day; nil: no cap.
-    package var dailyImages: Int?
+    /// The most images it makes in a local day and in a month.
+    package var caps: ImageCaps
 
-    package init(name: String, backend: any ImageBackend, maximumInFlight: Int, requestsPerMinute: Int, dailyImages: Int? = nil) {
+    package init(name: String, backend: any ImageBackend, maximumInFlight: Int, requestsPerMinute: Int, caps: ImageCaps = ImageCaps()) {
         self.name = name
         self.backend = backend
         self.maximumInFlight = maximumInFlight
         self.requestsPerMinute = requestsPerMinute
-        self.dailyImages = dailyImages
+        self.caps = caps
     }
 }

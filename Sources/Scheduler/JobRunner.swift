@@ -238,28 +238,38 @@ struct JobRunner: Sendable {
         let outcome: Outcome
     }
 
-    /// How many of `wanted` images the backend's daily cap lets it make now
-    /// (all without a cap); when it made its cap today, the backend pauses
-    /// until tomorrow and nothing is sent past the cap.
+    /// How many of `wanted` images the backend's caps (`daily_images`,
+    /// `monthly_images`) let it make now (all without a cap); when one is
+    /// reached, the backend pauses until the period turns over and nothing
+    /// is sent past it.
     private func imagesAllowedToday(_ wanted: Int) async -> Result<Int, Stop> {
-        guard let cap = lane.dailyImages else { return .success(wanted) }
+        let caps = lane.caps
+        guard caps.daily != nil || caps.monthly != nil else { return .success(wanted) }
         let now = WallClock.now()
-        let made: Int
+        let day = now.localDate
+        let made: (day: Int, month: Int)
         do {
-            made = try await scheduler.store.perform { [name = lane.name] store in try store.images(of: name, on: now.localDate) }
+            made = try await scheduler.store.perform { [name = lane.name] store in
+                (try store.images(of: name, on: day), try store.images(of: name, inMonth: String(day.prefix(7))))
+            }
         } catch {
             return .failure(Stop(outcome: Task.isCancelled ? .cancelled : .retry(JobFailure(kind: .storage, message: "\(error)"), delay: nil, countsAsAttempt: true)))
         }
-        guard made < cap else {
-            let until = now.nextLocalMidnight
-            let delay = Duration.milliseconds(max(1, until.milliseconds - now.milliseconds))
-            let reason = "backend \(lane.name) made its \(cap) images for today (daily_images); it goes on at \(until.iso8601)"
-            lane.gate.pause(until: MonotonicInstant.now().advanced(by: delay))
-            lane.health.recordPause(until: until.milliseconds, reason: reason)
-            scheduler.log(reason)
-            return .failure(Stop(outcome: .rateLimited(JobFailure(kind: .quota, message: reason), delay: delay)))
+        var allowed = wanted
+        for (cap, count, key, until) in [(caps.monthly, made.month, "monthly_images", now.nextLocalMonth), (caps.daily, made.day, "daily_images", now.nextLocalMidnight)] {
+            guard let cap else { continue }
+            guard count < cap else {
+                let delay = Duration.milliseconds(max(1, until.milliseconds - now.milliseconds))
+                let period = key == "daily_images" ? "today" : "this month"
+                let reason = "backend \(lane.name) made its \(cap) images for \(period) (\(key)); it goes on at \(until.iso8601)"
+                lane.gate.pause(until: MonotonicInstant.now().advanced(by: delay))
+                lane.health.recordPause(until: until.milliseconds, reason: reason)
+                scheduler.log(reason)
+                return .failure(Stop(outcome: .rateLimited(JobFailure(kind: .quota, message: reason), delay: delay)))
+            }
+            allowed = min(allowed, cap - count)
         }
-        return .success(min(wanted, cap - made))
+        return .success(allowed)
     }
 
     /// Records what a generation cost (the images it made, the time it
