@@ -33,11 +33,15 @@ public struct BackendSettings: Sendable, Equatable {
     public var requestsPerMinute: Int?
     /// The most images it makes in a local day and in a month.
     public var caps: ImageCaps
+    /// Its own `queue.max_attempts` and `queue.retry_base`; nil: the queue's.
+    public var maxAttempts: Int?
+    public var retryBase: Double?
     /// The line of its section header, for messages.
     public var line: Int
 
     public init(
-        name: String, kind: Kind, url: String, maxInFlight: Int? = nil, requestsPerMinute: Int? = nil, caps: ImageCaps = ImageCaps(), line: Int = 0
+        name: String, kind: Kind, url: String, maxInFlight: Int? = nil, requestsPerMinute: Int? = nil, caps: ImageCaps = ImageCaps(),
+        maxAttempts: Int? = nil, retryBase: Double? = nil, line: Int = 0
     ) {
         self.name = name
         self.kind = kind
@@ -45,6 +49,8 @@ public struct BackendSettings: Sendable, Equatable {
         self.maxInFlight = maxInFlight
         self.requestsPerMinute = requestsPerMinute
         self.caps = caps
+        self.maxAttempts = maxAttempts
+        self.retryBase = retryBase
         self.line = line
     }
 
@@ -67,6 +73,8 @@ public struct BackendSettings: Sendable, Equatable {
         ("requests_per_minute", "generations started per minute, 0 for no limit (default: queue.requests_per_minute)"),
         ("daily_images", "the most images it makes in one local day: then its jobs wait until midnight (default: no cap)"),
         ("monthly_images", "the most images it makes in one calendar month: then its jobs wait until the 1st (default: no cap)"),
+        ("max_attempts", "its transient failures before a job fails (default: queue.max_attempts)"),
+        ("retry_base", "seconds: its first retry's longest wait (default: queue.retry_base)"),
     ]
     /// The longest backend name, in bytes (`JobField.backend`'s limit).
     public static let maximumNameBytes = 64
@@ -125,6 +133,10 @@ public struct BackendSettings: Sendable, Equatable {
         var maxInFlight: Int?
         var requestsPerMinute: Int?
         var caps = ImageCaps()
+        var maxAttempts: Int?
+        var retryBase: Double?
+        // The queue's own ranges, written once in Settings.keys.
+        func settingsKind(_ name: String) -> Settings.Kind? { Settings.key("queue.\(name)")?.kind }
         for entry in entries {
             func refuse(_ message: String) -> ConfigError { ConfigError(line: entry.line, key: entry.name, message) }
             switch (entry.key, entry.value) {
@@ -149,6 +161,19 @@ public struct BackendSettings: Sendable, Equatable {
                 throw refuse("expected a whole number from 1 to 16, got \(entry.value)")
             case ("requests_per_minute", _):
                 throw refuse("expected a whole number from 0 to 100000, got \(entry.value)")
+            case ("max_attempts", _), ("retry_base", _):
+                guard let kind = settingsKind(entry.key) else { throw refuse("unknown key") }
+                let value: ConfigFile.Value
+                do throws(KeyProblem) {
+                    value = try kind.check(entry.value)
+                } catch {
+                    throw refuse(error.message)
+                }
+                switch value {
+                case .integer(let number): maxAttempts = number
+                case .number(let number): retryBase = number
+                default: throw refuse("expected a number, got \(entry.value)")
+                }
             case ("daily_images", _), ("monthly_images", _):
                 throw refuse("expected a whole number from \(ImageCaps.range.lowerBound) to \(ImageCaps.range.upperBound), got \(entry.value)")
             default:
@@ -164,7 +189,8 @@ public struct BackendSettings: Sendable, Equatable {
             throw ConfigError(line: entry?.line ?? line, key: "\(header).url", "expected an http:// or https:// URL or \"emulator\", got \"\(url)\"")
         }
         return BackendSettings(
-            name: name, kind: kind, url: url, maxInFlight: maxInFlight, requestsPerMinute: requestsPerMinute, caps: caps, line: line
+            name: name, kind: kind, url: url, maxInFlight: maxInFlight, requestsPerMinute: requestsPerMinute, caps: caps, maxAttempts: maxAttempts,
+            retryBase: retryBase, line: line
         )
     }
 }

@@ -14,6 +14,8 @@ final class BackendLane: Sendable {
     let maximumInFlight: Int
     /// The most images it makes in a local day and in a month.
     let caps: ImageCaps
+    /// How its jobs retry (the queue's unless it sets its own).
+    let retry: RetryPolicy?
     let gate: UpstreamGate
     let health: UpstreamHealth
     /// The store's name for this lane's pause (`JobStore.recordPause`).
@@ -24,6 +26,7 @@ final class BackendLane: Sendable {
         backend = configured.backend
         maximumInFlight = configured.maximumInFlight
         caps = configured.caps
+        retry = configured.retry
         gate = UpstreamGate(maximumInFlight: configured.maximumInFlight, requestsPerMinute: configured.requestsPerMinute)
         health = UpstreamHealth()
         pauseScope = Self.pauseScope(of: configured.name)
@@ -53,12 +56,17 @@ package struct ConfiguredBackend: Sendable {
     package var requestsPerMinute: Int
     /// The most images it makes in a local day and in a month.
     package var caps: ImageCaps
+    /// Its jobs' retry policy; nil: the queue's.
+    package var retry: RetryPolicy?
 
-    package init(name: String, backend: any ImageBackend, maximumInFlight: Int, requestsPerMinute: Int, caps: ImageCaps = ImageCaps()) {
+    package init(
+        name: String, backend: any ImageBackend, maximumInFlight: Int, requestsPerMinute: Int, caps: ImageCaps = ImageCaps(), retry: RetryPolicy? = nil
+    ) {
         self.name = name
         self.backend = backend
         self.maximumInFlight = maximumInFlight
         self.requestsPerMinute = requestsPerMinute
         self.caps = caps
+        self.retry = retry
     }
 }

@@ -12,6 +12,8 @@ struct JobRunner: Sendable {
     let job: JobRecord
     /// The job's backend, with its pacing and health.
     let lane: BackendLane
+    /// How the job retries: its backend's policy, else the queue's.
+    private var retry: RetryPolicy { lane.retry ?? scheduler.configuration.retry }
 
     /// How a run ended.
     enum Outcome: Sendable {
@@ -403,7 +405,7 @@ struct JobRunner: Sendable {
                     case .corrupt(let reason)?: corrupt = reason
                     }
                 case .failure(.transient(let message)):
-                    if tries < scheduler.configuration.retry.downloadTries {
+                    if tries < retry.downloadTries {
                         try? await Task.sleep(for: .milliseconds(250 << (tries - 1)))
                         continue
                     }
@@ -425,7 +427,7 @@ struct JobRunner: Sendable {
                 // Whole bytes that do not make an image: fetched again first
                 // (a proxy or a cache may have mangled them), then made again
                 // once; an image that keeps arriving corrupt fails the job.
-                if tries < scheduler.configuration.retry.downloadTries {
+                if tries < retry.downloadTries {
                     try? await Task.sleep(for: .milliseconds(250 << (tries - 1)))
                     continue
                 }
@@ -500,7 +502,7 @@ struct JobRunner: Sendable {
         case .transient(_, let retryAfter):
             return .retry(failure, delay: retryAfter, countsAsAttempt: true)
         case .rateLimited(_, let retryAfter):
-            let delay = retryAfter ?? scheduler.configuration.retry.rateLimitDelay
+            let delay = retryAfter ?? retry.rateLimitDelay
             // Every job waits from now on; `record` stores the pause.
             lane.gate.pause(until: MonotonicInstant.now().advanced(by: delay))
             lane.health.recordPause(until: JobScheduler.now() + delay.roundedUpMilliseconds, reason: error.description)
@@ -554,7 +556,7 @@ struct JobRunner: Sendable {
                 try store.recordRetry(id, failure: failure, nextAttemptAt: nil, countsAsAttempt: false, now: now)
             }
         case .retry(let failure, let delay, let countsAsAttempt):
-            let policy = scheduler.configuration.retry
+            let policy = retry
             let attempts = job.attempts + (countsAsAttempt ? 1 : 0)
             if countsAsAttempt, attempts >= policy.maximumAttempts {
                 let final = JobFailure(kind: failure.kind, message: "gave up after \(attempts) attempts: \(failure.message)")

@@ -214,6 +214,18 @@ import TestSupport
         #expect(again == .succeeded)
         #expect(forgetful.requests.count == 2, "the lost remote job was submitted again")
     }
+
+    /// A backend's own attempts: its jobs give up after them while the
+    /// queue's other backends keep the queue's.
+    @Test func aBackendsOwnAttemptsAreItsJobs() async throws {
+        let flaky = FakeBackend { _, _ throws(BackendFailure) in throw .transient("down", retryAfter: nil) }
+        var strict = RetryPolicy()
+        strict.maximumAttempts = 1
+        let lane = ConfiguredBackend(name: "strict", backend: flaky, maximumInFlight: 1, requestsPerMinute: 0, retry: strict)
+        let state = try await Self.running([lane]) { scheduler in try await Self.state(scheduler, try await scheduler.submit(JobRequest(prompt: "x")).id) }
+        #expect(state == .failed)
+        #expect(flaky.requests.count == 1, "one attempt, its own limit")
+    }
 }
 
 /// Waits on `condition` on a thread of its own, not the task pool.
