@@ -66,4 +66,24 @@ import Testing
         defer { malformed.stop() }
         await #expect(throws: BackendFailure.protocolViolation("POST /prompt answered no \"prompt_id\" string")) { try await submit(to: malformed) }
     }
+
+    @Test func aResetConnectionIsTransient() async throws {
+        let reset = try server { _ in .resetConnection }
+        defer { reset.stop() }
+        do {
+            try await submit(to: reset)
+            Issue.record("a reset connection was taken")
+        } catch {
+            guard case .transient = error else { Issue.record("\(error)"); return }
+        }
+    }
+
+    @Test func aHistoryThatIsNotTheDocumentedShapeIsAProtocolViolation() async throws {
+        let server = try server { request in
+            request.path.hasPrefix("/history/") ? .response(.json(["p-1": ["status": ["status_str": "success", "completed": true]]])) : .response(.json([:]))
+        }
+        defer { server.stop() }
+        let client = ComfyUIClient(configuration: .init(baseURL: server.baseURL, timeouts: .init(total: .seconds(30))), http: try HTTPClient())
+        await #expect(throws: BackendFailure.protocolViolation("GET /history/p-1 has no \"outputs\" object")) { try await client.follow("p-1") }
+    }
 }

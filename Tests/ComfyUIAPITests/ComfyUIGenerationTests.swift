@@ -121,4 +121,15 @@ import Testing
         }
         #expect(images.count == 2)
     }
+
+    @Test func anInitImageByURLIsDownloadedThenUploaded() async throws {
+        let fake = try FakeComfyUI()
+        let backend = ComfyUIBackend(client: try fake.client())
+        _ = try await backend.generate(
+            GenerationRequest(prompt: "a cat", model: Self.model, initImage: .url(fake.server.baseURL + "/view?filename=remote.png")), key: nil
+        )
+        let upload = try #require(fake.requests(to: "/upload/image").last)
+        #expect(upload.body.firstRange(of: FakeComfyUI.png("remote.png")) != nil, "ComfyUI's LoadImage reads only its input folder")
+        #expect(try fake.lastGraph()["12"] == nil, "one image needs no repeated latent")
+    }
 }
