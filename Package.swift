@@ -126,8 +126,9 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "A1111API", "Backends", "CommandLineKit", "Configuration", "HTTPClient", "Jobs", "JobStore", "JSON", "JSONRPC", "JSONRPCServer",
-                "OpenAIAPI", "PluginHost", "Posix", "Scheduler", "StreamServer", "VisionCraftAPI", "VisionCraftEmulator", "VisionCraftProtocol",
+                "A1111API", "Backends", "CommandLineKit", "ComfyUIAPI", "Configuration", "HTTPClient", "Jobs", "JobStore", "JSON", "JSONRPC",
+                "JSONRPCServer", "OpenAIAPI", "PluginHost", "Posix", "Scheduler", "StreamServer", "VisionCraftAPI", "VisionCraftEmulator",
+                "VisionCraftProtocol",
             ]
         ),
 

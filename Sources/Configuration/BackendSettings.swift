@@ -16,6 +16,8 @@ public struct BackendSettings: Sendable, Equatable {
         case visioncraft
         /// AUTOMATIC1111, Forge, SD.Next and stable-diffusion.cpp's `/sdapi`.
         case a1111
+        /// ComfyUI: its default graphs, followed through its queue and history.
+        case comfyui
         /// The OpenAI images API, and the servers with its shape
         /// (stable-diffusion.cpp's `sd-server`, LocalAI).
         case openai

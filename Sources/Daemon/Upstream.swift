@@ -1,5 +1,6 @@
 import A1111API
 import Backends
+import ComfyUIAPI
 import Configuration
 import HTTPClient
 import Jobs
@@ -134,12 +135,23 @@ final class Upstream: Sendable {
                 case .visioncraft: baseURL = emulator?.baseURL ?? ""
                 case .a1111: baseURL = a1111Emulator?.baseURL ?? ""
                 case .openai: baseURL = openAIEmulator?.baseURL ?? ""
+                case .comfyui: baseURL = ""
                 }
             }
             let backend: any ImageBackend
             switch plan.kind {
             case .visioncraft:
                 backend = VisionCraftBackend(client: VisionCraftClient(configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http))
+            case .comfyui:
+                guard plan.selection != .emulator else {
+                    http.shutdown()
+                    emulator?.stop()
+                    a1111Emulator?.stop()
+                    openAIEmulator?.stop()
+                    throw DaemonError(.configuration, "backends.\(plan.name): this visioncraftd has no embedded emulator of kind comfyui; give the server's url")
+                }
+                // ComfyUI has no authentication: no key goes to it.
+                backend = ComfyUIBackend(client: ComfyUIClient(configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http))
             case .openai:
                 let name = plan.name
                 backend = OpenAIBackend(client: OpenAIClient(

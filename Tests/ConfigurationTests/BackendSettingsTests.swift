@@ -45,9 +45,9 @@ import Testing
     }
 
     @Test(arguments: [
-        ("[backends.x]\nkind = \"comfy\"\nurl = \"http://h\"\n", 2, "backends.x.kind: unknown kind 'comfy' (kinds: visioncraft, a1111, openai)"),
+        ("[backends.x]\nkind = \"comfy\"\nurl = \"http://h\"\n", 2, "backends.x.kind: unknown kind 'comfy' (kinds: visioncraft, a1111, comfyui, openai)"),
         ("[backends.x]\nkind = \"a1111\"\n", 2, "backends.x: says no url (url = \"http://host:port\")"),
-        ("[backends.x]\nurl = \"http://h\"\n", 2, "backends.x: says no kind (kind = \"visioncraft\" or \"a1111\" or \"openai\")"),
+        ("[backends.x]\nurl = \"http://h\"\n", 2, "backends.x: says no kind (kind = \"visioncraft\" or \"a1111\" or \"comfyui\" or \"openai\")"),
         ("[backends.x]\nkind = \"a1111\"\nurl = \"ftp://h\"\n", 3, "backends.x.url: expected an http:// or https:// URL or \"emulator\", got \"ftp://h\""),
         ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nport = 1\n", 4, "backends.x.port: unknown key (keys of [backends.x]: kind, url, max_in_flight, requests_per_minute, daily_images, monthly_images, max_attempts, retry_base)"),
         ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nmax_in_flight = 0\n", 4, "backends.x.max_in_flight: expected a whole number from 1 to 16, got 0"),

@@ -97,7 +97,7 @@ import TestSupport
         }
         #expect(check.status == 78)
         #expect(check.standardError.contains("line 2") || check.standardError.contains(":2:"), "\(check.standardError)")
-        #expect(check.standardError.contains("unknown kind 'comfy' (kinds: visioncraft, a1111, openai)"), "\(check.standardError)")
+        #expect(check.standardError.contains("unknown kind 'comfy' (kinds: visioncraft, a1111, comfyui, openai)"), "\(check.standardError)")
         // Beside [backends.*], --upstream names nothing: refused, not ignored.
         try FileSystem.writeFileAtomically(folder.file("config/visioncraft/config.toml"), Array("[backends.gpu]\nkind = \"visioncraft\"\nurl = \"http://h\"\n".utf8))
         let flagged = try await offPool {
