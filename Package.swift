@@ -262,7 +262,7 @@ let package = Package(
         /// The shipped plugins, loaded from the build with dlopen.
         .testTarget(name: "PluginsTests", dependencies: ["Imaging", "JSON", "PluginHost", "Posix", "TemplatePlugin", "TestSupport"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix", "TestSupport"]),
-        .testTarget(name: "SchedulerTests", dependencies: ["Backends", "Imaging", "Jobs", "JobStore", "JSON", "PluginHost", "Posix", "Scheduler", "TestSupport"]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Backends", "Configuration", "Imaging", "Jobs", "JobStore", "JSON", "PluginHost", "Posix", "Scheduler", "TestSupport"]),
         .testTarget(name: "StreamServerTests", dependencies: ["Posix", "StreamServer", "TestSupport"]),
         .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "Jobs", "JSON", "Posix", "TestSupport", "VCCtl", "VisionCraftProtocol"]),
         .testTarget(

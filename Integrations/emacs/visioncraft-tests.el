@@ -284,6 +284,16 @@ event), not for a fixed time."
     (should (equal (buffer-string) "* Slow\n"))
     (should (= (hash-table-count visioncraft--jobs) 0))))
 
+(ert-deftest visioncraft-test-job-parameters-name-the-backend ()
+  "A job names its backend and model when set, else leaves them to the daemon."
+  (let ((visioncraft-backend "forge") (visioncraft-model "sdxl") (visioncraft-sampler nil)
+        (visioncraft-negative-prompt nil) (visioncraft-labels nil))
+    (should (equal (visioncraft--job-parameters "a fox" 2)
+                   '((prompt . "a fox") (image_count . 2) (backend . "forge") (model . "sdxl")))))
+  (let ((visioncraft-backend nil) (visioncraft-model nil) (visioncraft-sampler nil)
+        (visioncraft-negative-prompt nil) (visioncraft-labels nil))
+    (should (equal (visioncraft--job-parameters "a fox" 1) '((prompt . "a fox") (image_count . 1))))))
+
 (provide 'visioncraft-tests)
 
 ;;; visioncraft-tests.el ends here

@@ -64,6 +64,11 @@ $XDG_RUNTIME_DIR/visioncraft/visioncraftd.sock, else
 /tmp/visioncraft-UID/visioncraftd.sock."
   :type '(choice (const :tag "Like the daemon" nil) file))
 
+(defcustom visioncraft-backend nil
+  "The backend new jobs run on, or nil for the daemon's default.
+A name from vcctl backends."
+  :type '(choice (const :tag "The daemon's default" nil) string))
+
 (defcustom visioncraft-model nil
   "The model of new jobs, or nil for the daemon's default."
   :type '(choice (const :tag "The daemon's default" nil) string))
@@ -437,6 +442,7 @@ GET-ERROR is the error of `job.get', if it failed."
   "The params of job.submit for PROMPT and COUNT images."
   `((prompt . ,prompt)
     (image_count . ,count)
+    ,@(and visioncraft-backend `((backend . ,visioncraft-backend)))
     ,@(and visioncraft-model `((model . ,visioncraft-model)))
     ,@(and visioncraft-sampler `((sampler . ,visioncraft-sampler)))
     ,@(and visioncraft-negative-prompt `((negative_prompt . ,visioncraft-negative-prompt)))

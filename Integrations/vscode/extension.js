@@ -60,6 +60,7 @@ async function generateFromSelection(vscode) {
 
   const settings = vscode.workspace.getConfiguration('visioncraft');
   const model = settings.get('model', '');
+  const backend = settings.get('backend', '');
   const count = settings.get('count', 1);
   const linkStyle = settings.get('linkStyle', 'markdown');
   const rpc = getClient(vscode);
@@ -75,7 +76,7 @@ async function generateFromSelection(vscode) {
         let reported = 0;
         progress.report({ message: 'submitting…' });
         try {
-          return await generate(rpc, prompt, { model, count, signal: abort.signal }, (update) => {
+          return await generate(rpc, prompt, { backend, model, count, signal: abort.signal }, (update) => {
             lastJobId = update.id;
             const total = update.image_count || count;
             const percent = total > 0 ? (100 * update.images_done) / total : 0;

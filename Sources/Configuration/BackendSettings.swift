@@ -31,20 +31,26 @@ public struct BackendSettings: Sendable, Equatable {
     public var maxInFlight: Int?
     /// Generations started per minute; nil: `queue.requests_per_minute`.
     public var requestsPerMinute: Int?
-    /// The most images it makes in one local day; nil: no cap.
-    public var dailyImages: Int?
+    /// The most images it makes in a local day and in a month.
+    public var caps: ImageCaps
+    /// Its own `queue.max_attempts` and `queue.retry_base`; nil: the queue's.
+    public var maxAttempts: Int?
+    public var retryBase: Double?
     /// The line of its section header, for messages.
     public var line: Int
 
     public init(
-        name: String, kind: Kind, url: String, maxInFlight: Int? = nil, requestsPerMinute: Int? = nil, dailyImages: Int? = nil, line: Int = 0
+        name: String, kind: Kind, url: String, maxInFlight: Int? = nil, requestsPerMinute: Int? = nil, caps: ImageCaps = ImageCaps(),
+        maxAttempts: Int? = nil, retryBase: Double? = nil, line: Int = 0
     ) {
         self.name = name
         self.kind = kind
         self.url = url
         self.maxInFlight = maxInFlight
         self.requestsPerMinute = requestsPerMinute
-        self.dailyImages = dailyImages
+        self.caps = caps
+        self.maxAttempts = maxAttempts
+        self.retryBase = retryBase
         self.line = line
     }
 
@@ -65,7 +71,10 @@ public struct BackendSettings: Sendable, Equatable {
         ("url", "its base URL (http or https), or \"emulator\" for its kind's emulator inside the daemon"),
         ("max_in_flight", "requests it is sent at once (1 to 16; default: its kind's, 1 for a1111)"),
         ("requests_per_minute", "generations started per minute, 0 for no limit (default: queue.requests_per_minute)"),
-        ("daily_images", "the most images it makes in one local day, 1 to 1000000: then its jobs wait until midnight (default: no cap)"),
+        ("daily_images", "the most images it makes in one local day: then its jobs wait until midnight (default: no cap)"),
+        ("monthly_images", "the most images it makes in one calendar month: then its jobs wait until the 1st (default: no cap)"),
+        ("max_attempts", "its transient failures before a job fails (default: queue.max_attempts)"),
+        ("retry_base", "seconds: its first retry's longest wait (default: queue.retry_base)"),
     ]
     /// The longest backend name, in bytes (`JobField.backend`'s limit).
     public static let maximumNameBytes = 64
@@ -123,7 +132,11 @@ public struct BackendSettings: Sendable, Equatable {
         var url: String?
         var maxInFlight: Int?
         var requestsPerMinute: Int?
-        var dailyImages: Int?
+        var caps = ImageCaps()
+        var maxAttempts: Int?
+        var retryBase: Double?
+        // The queue's own ranges, written once in Settings.keys.
+        func settingsKind(_ name: String) -> Settings.Kind? { Settings.key("queue.\(name)")?.kind }
         for entry in entries {
             func refuse(_ message: String) -> ConfigError { ConfigError(line: entry.line, key: entry.name, message) }
             switch (entry.key, entry.value) {
@@ -138,16 +151,31 @@ public struct BackendSettings: Sendable, Equatable {
                 maxInFlight = number
             case ("requests_per_minute", .integer(let number)) where (0...100_000).contains(number):
                 requestsPerMinute = number
-            case ("daily_images", .integer(let number)) where (1...1_000_000).contains(number):
-                dailyImages = number
+            case ("daily_images", .integer(let number)) where ImageCaps.range.contains(number):
+                caps.daily = number
+            case ("monthly_images", .integer(let number)) where ImageCaps.range.contains(number):
+                caps.monthly = number
             case ("kind", _), ("url", _):
                 throw refuse("expected a string in double quotes, got \(entry.value)")
             case ("max_in_flight", _):
                 throw refuse("expected a whole number from 1 to 16, got \(entry.value)")
             case ("requests_per_minute", _):
                 throw refuse("expected a whole number from 0 to 100000, got \(entry.value)")
-            case ("daily_images", _):
-                throw refuse("expected a whole number from 1 to 1000000, got \(entry.value)")
+            case ("max_attempts", _), ("retry_base", _):
+                guard let kind = settingsKind(entry.key) else { throw refuse("unknown key") }
+                let value: ConfigFile.Value
+                do throws(KeyProblem) {
+                    value = try kind.check(entry.value)
+                } catch {
+                    throw refuse(error.message)
+                }
+                switch value {
+                case .integer(let number): maxAttempts = number
+                case .number(let number): retryBase = number
+                default: throw refuse("expected a number, got \(entry.value)")
+                }
+            case ("daily_images", _), ("monthly_images", _):
+                throw refuse("expected a whole number from \(ImageCaps.range.lowerBound) to \(ImageCaps.range.upperBound), got \(entry.value)")
             default:
                 throw refuse("unknown key (keys of [\(header)]: \(keys.map(\.name).joined(separator: ", ")))")
             }
@@ -161,7 +189,8 @@ public struct BackendSettings: Sendable, Equatable {
             throw ConfigError(line: entry?.line ?? line, key: "\(header).url", "expected an http:// or https:// URL or \"emulator\", got \"\(url)\"")
         }
         return BackendSettings(
-            name: name, kind: kind, url: url, maxInFlight: maxInFlight, requestsPerMinute: requestsPerMinute, dailyImages: dailyImages, line: line
+            name: name, kind: kind, url: url, maxInFlight: maxInFlight, requestsPerMinute: requestsPerMinute, caps: caps, maxAttempts: maxAttempts,
+            retryBase: retryBase, line: line
         )
     }
 }

@@ -14,8 +14,11 @@ struct BackendPlan: Sendable, Equatable {
     var maximumInFlight: Int?
     /// Nil: `queue.requests_per_minute`.
     var requestsPerMinute: Int?
-    /// The most images a local day; nil: no cap.
-    var dailyImages: Int?
+    /// The most images a day and a month.
+    var caps = ImageCaps()
+    /// Its own attempts and first retry bound; nil: the queue's.
+    var maxAttempts: Int?
+    var retryBase: Double?
 
     /// The backends `settings` name, and the default's name.
     ///
@@ -47,7 +50,8 @@ struct BackendPlan: Sendable, Equatable {
                 BackendPlan(
                     name: backend.name, kind: backend.kind,
                     selection: try UpstreamSelection(parsing: backend.url, source: "\(BackendSettings.section).\(backend.name).url"),
-                    maximumInFlight: backend.maxInFlight, requestsPerMinute: backend.requestsPerMinute, dailyImages: backend.dailyImages
+                    maximumInFlight: backend.maxInFlight, requestsPerMinute: backend.requestsPerMinute, caps: backend.caps,
+                    maxAttempts: backend.maxAttempts, retryBase: backend.retryBase
                 )
             }
             return (plans, settings.defaultBackend ?? plans[0].name)

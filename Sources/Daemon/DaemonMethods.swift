@@ -67,7 +67,7 @@ struct DaemonMethods: Sendable {
                     isDefault: running.name == upstream.defaultBackend.name, key: Self.keyState(running.name, keys: keys, needed: scheduler.needsKey(backend: running.name) != false),
                     queued: queued[running.name] ?? 0, running: scheduler.runningCount(in: running.name), maxInFlight: running.maximumInFlight,
                     requestsPerMinute: running.requestsPerMinute, imagesToday: today.first { $0.backend == running.name }?.images ?? 0,
-                    dailyImages: running.dailyImages, health: Self.health(scheduler.health(ofBackend: running.name)?.snapshot() ?? UpstreamHealth.Snapshot())
+                    dailyImages: running.caps.daily, monthlyImages: running.caps.monthly, health: Self.health(scheduler.health(ofBackend: running.name)?.snapshot() ?? UpstreamHealth.Snapshot())
                 )
             })
         }

@@ -46,7 +46,7 @@ final class JobQueue: Sendable {
             backends: upstream.backends.map {
                 ConfiguredBackend(
                     name: $0.name, backend: $0.backend, maximumInFlight: $0.maximumInFlight, requestsPerMinute: $0.requestsPerMinute,
-                    dailyImages: $0.dailyImages
+                    caps: $0.caps, retry: $0.retry
                 )
             },
             defaultBackend: upstream.defaultBackend.name, keys: keys, configuration: configuration, plugins: plugins

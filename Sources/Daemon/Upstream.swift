@@ -5,6 +5,7 @@ import HTTPClient
 import Jobs
 import OpenAIAPI
 import Posix
+import Scheduler
 import VisionCraftAPI
 import VisionCraftEmulator
 import VisionCraftProtocol
@@ -24,8 +25,10 @@ final class Upstream: Sendable {
         /// Its jobs at once, and generations a minute (resolved).
         let maximumInFlight: Int
         let requestsPerMinute: Int
-        /// The most images a local day; nil: no cap.
-        let dailyImages: Int?
+        /// The most images a day and a month.
+        let caps: ImageCaps
+        /// Its retry policy: the queue's, with its own attempts and base.
+        let retry: RetryPolicy
     }
 
     /// In the configuration's order.
@@ -154,7 +157,8 @@ final class Upstream: Sendable {
             running.append(Running(
                 name: plan.name, kind: plan.kind, summary: .init(url: baseURL, emulator: plan.selection == .emulator), backend: backend,
                 maximumInFlight: plan.maximumInFlight ?? (implicit || plan.kind == .visioncraft ? options.settings.maxInFlight : backend.description.defaultConcurrency),
-                requestsPerMinute: plan.requestsPerMinute ?? options.settings.requestsPerMinute, dailyImages: plan.dailyImages
+                requestsPerMinute: plan.requestsPerMinute ?? options.settings.requestsPerMinute, caps: plan.caps,
+                retry: Self.retryPolicy(plan, options: options)
             ))
             log.info("backend \(plan.name) (\(plan.kind.rawValue)): \(plan.selection == .emulator ? "embedded emulator on \(baseURL)" : baseURL)")
         }
@@ -165,6 +169,14 @@ final class Upstream: Sendable {
         return Upstream(
             backends: running, defaultName: defaultName, http: http, emulator: emulator, a1111Emulator: a1111Emulator, openAIEmulator: openAIEmulator
         )
+    }
+
+    /// The queue's retry policy with what `plan` sets of its own.
+    private static func retryPolicy(_ plan: BackendPlan, options: DaemonOptions) -> RetryPolicy {
+        var policy = RetryPolicy(settings: options.settings)
+        if let attempts = plan.maxAttempts { policy.maximumAttempts = attempts }
+        if let base = plan.retryBase { policy.base = Settings.duration(base) }
+        return policy
     }
 
     /// Starts the emulator on the remembered port, else on a free one, and

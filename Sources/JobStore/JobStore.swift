@@ -318,6 +318,13 @@ public final class JobStore {
         try connection.statement("SELECT coalesce(sum(images), 0) FROM usage WHERE backend = ? AND day = ?").first([.text(backend), .text(day)]) { $0.int(0) } ?? 0
     }
 
+    /// The images `backend` made in `month` (YYYY-MM).
+    public func images(of backend: String, inMonth month: String) throws -> Int {
+        // The days of a month sort between "YYYY-MM-" and "YYYY-MM-~": the index serves it.
+        try connection.statement("SELECT coalesce(sum(images), 0) FROM usage WHERE backend = ? AND day >= ? AND day < ?")
+            .first([.text(backend), .text(month + "-"), .text(month + "-~")]) { $0.int(0) } ?? 0
+    }
+
     /// How many jobs are queued on each backend (backends with none left out).
     public func queuedByBackend() throws -> [String: Int] {
         let rows = try connection.statement("SELECT backend, count(*) FROM jobs WHERE state = 'queued' GROUP BY backend").rows([]) { ($0.text(0), $0.int(1)) }

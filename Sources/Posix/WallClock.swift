@@ -134,6 +134,20 @@ public struct WallClock: Sendable, Comparable {
         return WallClock(seconds: Int64(mktime(&parts)))
     }
 
+    /// The start of the next local month after this instant.
+    public var nextLocalMonth: WallClock {
+        var time = time_t(seconds)
+        var parts = tm()
+        localtime_r(&time, &parts)
+        parts.tm_mon += 1
+        parts.tm_mday = 1
+        parts.tm_hour = 0
+        parts.tm_min = 0
+        parts.tm_sec = 0
+        parts.tm_isdst = -1
+        return WallClock(seconds: Int64(mktime(&parts)))
+    }
+
     /// The calendar date in the local time zone: `2026-11-25` (for folder names).
     public var localDate: String {
         var time = time_t(seconds)

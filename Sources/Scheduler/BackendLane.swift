@@ -1,4 +1,5 @@
 import Backends
+import Configuration
 import Jobs
 
 /// One backend with what the queue keeps for it: the gate that paces its
@@ -11,8 +12,10 @@ final class BackendLane: Sendable {
     let backend: any ImageBackend
     /// Its jobs running at once at most (and its requests in flight).
     let maximumInFlight: Int
-    /// The most images it makes in one local day; nil: no cap.
-    let dailyImages: Int?
+    /// The most images it makes in a local day and in a month.
+    let caps: ImageCaps
+    /// How its jobs retry (the queue's unless it sets its own).
+    let retry: RetryPolicy?
     let gate: UpstreamGate
     let health: UpstreamHealth
     /// The store's name for this lane's pause (`JobStore.recordPause`).
@@ -22,7 +25,8 @@ final class BackendLane: Sendable {
         name = configured.name
         backend = configured.backend
         maximumInFlight = configured.maximumInFlight
-        dailyImages = configured.dailyImages
+        caps = configured.caps
+        retry = configured.retry
         gate = UpstreamGate(maximumInFlight: configured.maximumInFlight, requestsPerMinute: configured.requestsPerMinute)
         health = UpstreamHealth()
         pauseScope = Self.pauseScope(of: configured.name)
@@ -50,14 +54,19 @@ package struct ConfiguredBackend: Sendable {
     package var maximumInFlight: Int
     /// Generations started per minute at most; 0 for no limit.
     package var requestsPerMinute: Int
-    /// The most images it makes in one local day; nil: no cap.
-    package var dailyImages: Int?
+    /// The most images it makes in a local day and in a month.
+    package var caps: ImageCaps
+    /// Its jobs' retry policy; nil: the queue's.
+    package var retry: RetryPolicy?
 
-    package init(name: String, backend: any ImageBackend, maximumInFlight: Int, requestsPerMinute: Int, dailyImages: Int? = nil) {
+    package init(
+        name: String, backend: any ImageBackend, maximumInFlight: Int, requestsPerMinute: Int, caps: ImageCaps = ImageCaps(), retry: RetryPolicy? = nil
+    ) {
         self.name = name
         self.backend = backend
         self.maximumInFlight = maximumInFlight
         self.requestsPerMinute = requestsPerMinute
-        self.dailyImages = dailyImages
+        self.caps = caps
+        self.retry = retry
     }
 }

@@ -12,6 +12,8 @@ struct JobRunner: Sendable {
     let job: JobRecord
     /// The job's backend, with its pacing and health.
     let lane: BackendLane
+    /// How the job retries: its backend's policy, else the queue's.
+    private var retry: RetryPolicy { lane.retry ?? scheduler.configuration.retry }
 
     /// How a run ended.
     enum Outcome: Sendable {
@@ -238,28 +240,38 @@ struct JobRunner: Sendable {
         let outcome: Outcome
     }
 
-    /// How many of `wanted` images the backend's daily cap lets it make now
-    /// (all without a cap); when it made its cap today, the backend pauses
-    /// until tomorrow and nothing is sent past the cap.
+    /// How many of `wanted` images the backend's caps (`daily_images`,
+    /// `monthly_images`) let it make now (all without a cap); when one is
+    /// reached, the backend pauses until the period turns over and nothing
+    /// is sent past it.
     private func imagesAllowedToday(_ wanted: Int) async -> Result<Int, Stop> {
-        guard let cap = lane.dailyImages else { return .success(wanted) }
+        let caps = lane.caps
+        guard caps.daily != nil || caps.monthly != nil else { return .success(wanted) }
         let now = WallClock.now()
-        let made: Int
+        let day = now.localDate
+        let made: (day: Int, month: Int)
         do {
-            made = try await scheduler.store.perform { [name = lane.name] store in try store.images(of: name, on: now.localDate) }
+            made = try await scheduler.store.perform { [name = lane.name] store in
+                (try store.images(of: name, on: day), try store.images(of: name, inMonth: String(day.prefix(7))))
+            }
         } catch {
             return .failure(Stop(outcome: Task.isCancelled ? .cancelled : .retry(JobFailure(kind: .storage, message: "\(error)"), delay: nil, countsAsAttempt: true)))
         }
-        guard made < cap else {
-            let until = now.nextLocalMidnight
-            let delay = Duration.milliseconds(max(1, until.milliseconds - now.milliseconds))
-            let reason = "backend \(lane.name) made its \(cap) images for today (daily_images); it goes on at \(until.iso8601)"
-            lane.gate.pause(until: MonotonicInstant.now().advanced(by: delay))
-            lane.health.recordPause(until: until.milliseconds, reason: reason)
-            scheduler.log(reason)
-            return .failure(Stop(outcome: .rateLimited(JobFailure(kind: .quota, message: reason), delay: delay)))
+        var allowed = wanted
+        for (cap, count, key, until) in [(caps.monthly, made.month, "monthly_images", now.nextLocalMonth), (caps.daily, made.day, "daily_images", now.nextLocalMidnight)] {
+            guard let cap else { continue }
+            guard count < cap else {
+                let delay = Duration.milliseconds(max(1, until.milliseconds - now.milliseconds))
+                let period = key == "daily_images" ? "today" : "this month"
+                let reason = "backend \(lane.name) made its \(cap) images for \(period) (\(key)); it goes on at \(until.iso8601)"
+                lane.gate.pause(until: MonotonicInstant.now().advanced(by: delay))
+                lane.health.recordPause(until: until.milliseconds, reason: reason)
+                scheduler.log(reason)
+                return .failure(Stop(outcome: .rateLimited(JobFailure(kind: .quota, message: reason), delay: delay)))
+            }
+            allowed = min(allowed, cap - count)
         }
-        return .success(min(wanted, cap - made))
+        return .success(allowed)
     }
 
     /// Records what a generation cost (the images it made, the time it
@@ -393,7 +405,7 @@ struct JobRunner: Sendable {
                     case .corrupt(let reason)?: corrupt = reason
                     }
                 case .failure(.transient(let message)):
-                    if tries < scheduler.configuration.retry.downloadTries {
+                    if tries < retry.downloadTries {
                         try? await Task.sleep(for: .milliseconds(250 << (tries - 1)))
                         continue
                     }
@@ -415,7 +427,7 @@ struct JobRunner: Sendable {
                 // Whole bytes that do not make an image: fetched again first
                 // (a proxy or a cache may have mangled them), then made again
                 // once; an image that keeps arriving corrupt fails the job.
-                if tries < scheduler.configuration.retry.downloadTries {
+                if tries < retry.downloadTries {
                     try? await Task.sleep(for: .milliseconds(250 << (tries - 1)))
                     continue
                 }
@@ -490,7 +502,7 @@ struct JobRunner: Sendable {
         case .transient(_, let retryAfter):
             return .retry(failure, delay: retryAfter, countsAsAttempt: true)
         case .rateLimited(_, let retryAfter):
-            let delay = retryAfter ?? scheduler.configuration.retry.rateLimitDelay
+            let delay = retryAfter ?? retry.rateLimitDelay
             // Every job waits from now on; `record` stores the pause.
             lane.gate.pause(until: MonotonicInstant.now().advanced(by: delay))
             lane.health.recordPause(until: JobScheduler.now() + delay.roundedUpMilliseconds, reason: error.description)
@@ -544,7 +556,7 @@ struct JobRunner: Sendable {
                 try store.recordRetry(id, failure: failure, nextAttemptAt: nil, countsAsAttempt: false, now: now)
             }
         case .retry(let failure, let delay, let countsAsAttempt):
-            let policy = scheduler.configuration.retry
+            let policy = retry
             let attempts = job.attempts + (countsAsAttempt ? 1 : 0)
             if countsAsAttempt, attempts >= policy.maximumAttempts {
                 let final = JobFailure(kind: failure.kind, message: "gave up after \(attempts) attempts: \(failure.message)")

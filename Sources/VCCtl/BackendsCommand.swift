@@ -32,7 +32,8 @@ struct BackendsCommand: Command {
             text += "  key          \(TerminalText.visible(backend.key))\n"
             text += "  queue        \(backend.queued) queued, \(backend.running) running (at most \(backend.maxInFlight) at once"
             text += backend.requestsPerMinute > 0 ? ", \(backend.requestsPerMinute) a minute)\n" : ")\n"
-            text += "  today        \(backend.imagesToday) image(s)" + (backend.dailyImages.map { " of at most \($0)\n" } ?? "\n")
+            text += "  today        \(backend.imagesToday) image(s)" + (backend.dailyImages.map { " of at most \($0)" } ?? "")
+            text += (backend.monthlyImages.map { ", at most \($0) a month" } ?? "") + "\n"
             text += StatusCommand.lines(backend.health)
         }
         context.stdout.write(text)

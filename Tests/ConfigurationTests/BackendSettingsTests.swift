@@ -20,10 +20,17 @@ import Testing
             url = "http://gpu-box:7860"
             max_in_flight = 1
             requests_per_minute = 0
+            daily_images = 50
+            monthly_images = 1000
+            max_attempts = 3
+            retry_base = 5
             """)
         #expect(settings.backends == [
             BackendSettings(name: "visioncraft", kind: .visioncraft, url: "emulator", line: 5),
-            BackendSettings(name: "forge", kind: .a1111, url: "http://gpu-box:7860", maxInFlight: 1, requestsPerMinute: 0, line: 8),
+            BackendSettings(
+                name: "forge", kind: .a1111, url: "http://gpu-box:7860", maxInFlight: 1, requestsPerMinute: 0, caps: ImageCaps(daily: 50, monthly: 1000),
+                maxAttempts: 3, retryBase: 5, line: 8
+            ),
         ])
         #expect(settings.defaultBackend == "forge")
         #expect(settings.maxInFlight == 3, "the other keys read as before")
@@ -42,9 +49,11 @@ import Testing
         ("[backends.x]\nkind = \"a1111\"\n", 2, "backends.x: says no url (url = \"http://host:port\")"),
         ("[backends.x]\nurl = \"http://h\"\n", 2, "backends.x: says no kind (kind = \"visioncraft\" or \"a1111\" or \"openai\")"),
         ("[backends.x]\nkind = \"a1111\"\nurl = \"ftp://h\"\n", 3, "backends.x.url: expected an http:// or https:// URL or \"emulator\", got \"ftp://h\""),
-        ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nport = 1\n", 4, "backends.x.port: unknown key (keys of [backends.x]: kind, url, max_in_flight, requests_per_minute, daily_images)"),
+        ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nport = 1\n", 4, "backends.x.port: unknown key (keys of [backends.x]: kind, url, max_in_flight, requests_per_minute, daily_images, monthly_images, max_attempts, retry_base)"),
         ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nmax_in_flight = 0\n", 4, "backends.x.max_in_flight: expected a whole number from 1 to 16, got 0"),
         ("[backends.x]\nkind = 3\nurl = \"http://h\"\n", 2, "backends.x.kind: expected a string in double quotes, got 3"),
+        ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nmax_attempts = 0\n", 4, "backends.x.max_attempts: expected a whole number from 1 to 100, got 0"),
+        ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nretry_base = \"x\"\n", 4, "backends.x.retry_base: expected a number from 0.01 to 600"),
         ("[backends.x.y]\nkind = \"a1111\"\nurl = \"http://h\"\n", 2, "backends.x.y: a backend's name is one word of at most 64 bytes"),
         ("default_backend = \"y\"\n[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\n", 1, "default_backend: no backend is named 'y' (configured: x)"),
         ("default_backend = \"forge\"\n", 1, "default_backend: no backend is named 'forge' (configured: visioncraft)"),

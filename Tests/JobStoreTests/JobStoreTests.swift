@@ -159,6 +159,8 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         #expect(try store.usage(from: "2026-12-02", backend: "forge").map(\.images) == [4])
         #expect(try store.images(of: "forge", on: "2026-12-02") == 4)
         #expect(try store.images(of: "forge", on: "2026-11-30") == 0)
+        #expect(try store.images(of: "forge", inMonth: "2026-12") == 8)
+        #expect(try store.images(of: "forge", inMonth: "2026-11") == 0)
     }
 
     @Test func failuresRetriesAndCancellation() throws {

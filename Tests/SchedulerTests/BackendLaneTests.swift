@@ -1,4 +1,5 @@
 import Backends
+import Configuration
 import Imaging
 import Jobs
 import JobStore
@@ -37,8 +38,8 @@ import TestSupport
         }
     }
 
-    static func lane(_ name: String, _ backend: FakeBackend, inFlight: Int = 1, dailyImages: Int? = nil) -> ConfiguredBackend {
-        ConfiguredBackend(name: name, backend: backend, maximumInFlight: inFlight, requestsPerMinute: 0, dailyImages: dailyImages)
+    static func lane(_ name: String, _ backend: FakeBackend, inFlight: Int = 1) -> ConfiguredBackend {
+        ConfiguredBackend(name: name, backend: backend, maximumInFlight: inFlight, requestsPerMinute: 0)
     }
 
     static let image = GeneratedImage(FetchedImage(checking: try! PNGCodec.encode(RGBAImage(width: 8, height: 8)))!)
@@ -139,9 +140,11 @@ import TestSupport
 
     /// A backend's daily cap: nothing is sent past it, the job waits (kind
     /// quota) until tomorrow, and what was made is in the usage.
-    @Test func aDailyCapIsNeverPassedAndTheUsageCountsIt() async throws {
+    @Test(arguments: [(ImageCaps(daily: 2), "for today (daily_images)"), (ImageCaps(monthly: 2), "for this month (monthly_images)")])
+    func aCapIsNeverPassedAndTheUsageCountsIt(caps: ImageCaps, says: String) async throws {
         let backend = FakeBackend { request, _ throws(BackendFailure) in .images(Array(repeating: Self.image, count: request.count)) }
-        try await Self.running([Self.lane("capped", backend, dailyImages: 2)]) { scheduler in
+        let lane = ConfiguredBackend(name: "capped", backend: backend, maximumInFlight: 1, requestsPerMinute: 0, caps: caps)
+        try await Self.running([lane]) { scheduler in
             let submitted = try await scheduler.submit(JobRequest(prompt: "three", imageCount: 3))
             let job = try await scheduler.wait(submitted.id, timeout: .milliseconds(300)).job.record
             // Waits out the day: it cannot finish now.
@@ -157,7 +160,7 @@ import TestSupport
             }
             #expect(waiting?.state == .queued, "waiting for tomorrow")
             #expect(waiting?.imagesDone == 2)
-            #expect(waiting?.error?.message.contains("made its 2 images for today (daily_images)") == true, "\(String(describing: waiting?.error))")
+            #expect(waiting?.error?.message.contains("made its 2 images \(says)") == true, "\(String(describing: waiting?.error))")
             #expect(backend.requests.map(\.count) == [2], "asked for what was left of the day, then nothing")
             let usage = try await scheduler.usage(from: WallClock.now().localDate)
             #expect(usage.map(\.images) == [2] && usage.first?.backend == "capped" && usage.first?.requests == 1)
@@ -210,6 +213,18 @@ import TestSupport
         }
         #expect(again == .succeeded)
         #expect(forgetful.requests.count == 2, "the lost remote job was submitted again")
+    }
+
+    /// A backend's own attempts: its jobs give up after them while the
+    /// queue's other backends keep the queue's.
+    @Test func aBackendsOwnAttemptsAreItsJobs() async throws {
+        let flaky = FakeBackend { _, _ throws(BackendFailure) in throw .transient("down", retryAfter: nil) }
+        var strict = RetryPolicy()
+        strict.maximumAttempts = 1
+        let lane = ConfiguredBackend(name: "strict", backend: flaky, maximumInFlight: 1, requestsPerMinute: 0, retry: strict)
+        let state = try await Self.running([lane]) { scheduler in try await Self.state(scheduler, try await scheduler.submit(JobRequest(prompt: "x")).id) }
+        #expect(state == .failed)
+        #expect(flaky.requests.count == 1, "one attempt, its own limit")
     }
 }
 

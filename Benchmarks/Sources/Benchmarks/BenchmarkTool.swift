@@ -7,15 +7,15 @@ import Posix
 /// ```
 /// swift build -c release && swift build -c release --package-path Benchmarks
 /// export VISIONCRAFT_BIN_DIR=$PWD/.build/release      # the product's visioncraftd, vcctl, emulator, plugins
-/// Benchmarks/.build/release/visioncraft-bench [rpc|cli|upstream|queue|plugins|scaling] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
+/// Benchmarks/.build/release/visioncraft-bench [rpc|cli|upstream|queue|backends|plugins|scaling] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
 /// Benchmarks/.build/release/visioncraft-bench report [--out BENCHMARKS.md] [--plot BENCHMARKS-scaling.svg]
 /// ```
 public enum BenchmarkTool {
-    static let usage = "Usage: visioncraft-bench [rpc|cli|upstream|queue|plugins|scaling] [--duration SECONDS] [--connections 1,8,64] [--no-aria2] [--no-startup]\n"
+    static let usage = "Usage: visioncraft-bench [rpc|cli|upstream|queue|backends|plugins|scaling] [--duration SECONDS] [--connections 1,8,64] [--no-aria2] [--no-startup]\n"
         + "       visioncraft-bench report [--out FILE] [--plot FILE] [--duration SECONDS] [--no-aria2]\n"
 
     static let help = """
-        Usage: visioncraft-bench [rpc|cli|upstream|queue|plugins|scaling] [options]
+        Usage: visioncraft-bench [rpc|cli|upstream|queue|backends|plugins|scaling] [options]
                visioncraft-bench report [--out FILE] [--plot FILE] [options]
 
         rpc       JSON-RPC round trips on visioncraftd against aria2's JSON-RPC and a
@@ -25,6 +25,9 @@ public enum BenchmarkTool {
         upstream  requests per second the emulator serves (/generate and image
                   downloads) against a plain Python server, and the cost of one
                   VisionCraftClient call over the load generator's bare round trip.
+        backends  one image a job through visioncraftd in front of each emulated kind
+                  of backend (a1111, openai) against Python's http.client asking
+                  the same emulator directly.
         queue     durable submits per second (1 and 16 clients) against SQLite's
                   one-insert-per-commit floor, images per second through the daemon
                   against the library alone and a plain Python requests.post loop,
@@ -75,7 +78,7 @@ public enum BenchmarkTool {
         while index < arguments.count {
             let argument = arguments[index]
             switch argument {
-            case "rpc", "cli", "upstream", "queue", "plugins", "scaling": suites.append(argument)
+            case "rpc", "cli", "upstream", "queue", "backends", "plugins", "scaling": suites.append(argument)
             case "report": report = true
             case "-h", "--help":
                 write(to: .standardOutput, help)
@@ -114,7 +117,7 @@ public enum BenchmarkTool {
             let context = BenchmarkContext(binaries: binaries, findings: findings, print: progress)
             var wanted = suites
             if report {
-                wanted = ["rpc", "cli", "upstream", "plugins", "queue", "scaling"]
+                wanted = ["rpc", "cli", "upstream", "plugins", "queue", "backends", "scaling"]
             } else if suites.isEmpty {
                 wanted = ["rpc"] + (includeCLI ? ["cli"] : []) + ["upstream", "plugins", "queue"]
             }
@@ -129,6 +132,8 @@ public enum BenchmarkTool {
                     sections.append(.init(title: "vcctl against task-spooler", text: try CLIBenchmark(settings: .init(), context: context).run()))
                 case "upstream":
                     sections.append(.init(title: "The emulator and the upstream client", text: try UpstreamBenchmark(settings: upstreamSettings, context: context).run()))
+                case "backends":
+                    sections.append(.init(title: "In front of each kind of backend", text: try BackendsBenchmark(settings: .init(), context: context).run()))
                 case "plugins":
                     sections.append(.init(title: "Plugins against libvips and ImageMagick", text: try PluginBenchmark(settings: .init(), context: context).run()))
                 case "queue":

@@ -157,7 +157,7 @@ public struct QueueBenchmark {
                 count += 1
             print(count / (time.monotonic() - start))
             """
-        let text = try capture(python, ["-c", script, path, Format.fixed(settings.duration.seconds, 3)])
+        let text = try ProcessOutputCapture.run(python, ["-c", script, path, Format.fixed(settings.duration.seconds, 3)])
         guard let rate = Double(text.filter { !$0.isWhitespace }) else { throw BenchmarkError("the sqlite3 floor printed '\(text)'") }
         return rate
     }
@@ -248,7 +248,7 @@ public struct QueueBenchmark {
             print(name)
             print(time.monotonic() - start)
             """
-        let lines = try capture(python, ["-c", script, String(port), String(jobs), folder]).split(separator: "\n")
+        let lines = try ProcessOutputCapture.run(python, ["-c", script, String(port), String(jobs), folder]).split(separator: "\n")
         guard lines.count == 2, let seconds = Double(lines[1]) else { throw BenchmarkError("the Python loop printed '\(lines)'") }
         return (String(lines[0]), seconds)
     }
@@ -278,17 +278,5 @@ public struct QueueBenchmark {
         // As a daemon would have left it: every prompt indexed.
         try store.connection.transaction { try store.indexNewPrompts() }
         return try store.newestJobID() ?? ""
-    }
-
-    private func capture(_ executable: String, _ arguments: [String]) throws -> String {
-        let output = try FileDescriptor.pipe()
-        var options = ChildProcess.Options(executable: executable, arguments: arguments)
-        options.standardOutput = .descriptor(output.write)
-        let child = try ChildProcess.spawn(options)
-        try? output.write.close()
-        let bytes = try output.read.readAll()
-        try? output.read.close()
-        guard try child.wait() == .exited(0) else { throw BenchmarkError("\(executable) failed") }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -33,7 +33,8 @@ const { RpcError } = require('./client');
 
 /**
  * @typedef {object} GenerateOptions
- * @property {string} [model] empty or absent: the daemon's default
+ * @property {string} [backend] empty or absent: the daemon's default backend
+ * @property {string} [model] empty or absent: the backend's default
  * @property {number} [count] image_count (1 to 100); absent: the daemon's default
  * @property {string} [sampler]
  * @property {string} [negativePrompt]
@@ -64,6 +65,7 @@ const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 function generate(client, prompt, options = {}, onProgress = () => {}) {
   /** @type {Record<string, any>} */
   const params = { prompt };
+  if (options.backend) params.backend = options.backend;
   if (options.model) params.model = options.model;
   if (options.count !== undefined) params.image_count = options.count;
   if (options.sampler) params.sampler = options.sampler;

@@ -57,12 +57,12 @@ test('a job that finishes before any notification is found by the job.get after 
   t.after(() => client.close());
   /** @type {any[]} */
   const progress = [];
-  const result = await generate(client, 'a fox', { count: 2, model: 'anything_V5' }, (u) => progress.push(u));
+  const result = await generate(client, 'a fox', { count: 2, model: 'anything_V5', backend: 'forge' }, (u) => progress.push(u));
   assert.equal(result.state, 'succeeded');
   assert.equal(markdownLinks(result, 'a fox'), '![a fox](/pictures/2026-01-01/FAST-1.png)\n![a fox](/pictures/2026-01-01/FAST-2.png)');
   const methods = daemon.requests.map((entry) => entry.request.method);
   assert.deepEqual(methods, ['events.subscribe', 'job.submit', 'job.get'], 'subscribed before submitting');
-  assert.deepEqual(daemon.requests[1].request.params, { prompt: 'a fox', model: 'anything_V5', image_count: 2 });
+  assert.deepEqual(daemon.requests[1].request.params, { prompt: 'a fox', backend: 'forge', model: 'anything_V5', image_count: 2 });
   assert.deepEqual(progress.map((u) => u.state), ['queued', 'succeeded']);
   assert.equal(client.listenerCount('job.updated'), 0, 'listeners removed');
 });

@@ -30,11 +30,12 @@ package enum BackendsList: RPCMethod {
         /// The images it made today (local time), and its daily cap (nil: none).
         package var imagesToday: Int
         package var dailyImages: Int?
+        package var monthlyImages: Int?
         package var health: DaemonStatus.Health
 
         package init(
             name: String, kind: String, url: String, emulator: Bool, isDefault: Bool, key: String, queued: Int, running: Int, maxInFlight: Int,
-            requestsPerMinute: Int, imagesToday: Int, dailyImages: Int?, health: DaemonStatus.Health
+            requestsPerMinute: Int, imagesToday: Int, dailyImages: Int?, monthlyImages: Int?, health: DaemonStatus.Health
         ) {
             self.name = name
             self.kind = kind
@@ -48,6 +49,7 @@ package enum BackendsList: RPCMethod {
             self.requestsPerMinute = requestsPerMinute
             self.imagesToday = imagesToday
             self.dailyImages = dailyImages
+            self.monthlyImages = monthlyImages
             self.health = health
         }
 
@@ -57,6 +59,7 @@ package enum BackendsList: RPCMethod {
                 "key": .string(key), "queued": .number(JSONNumber(queued)), "running": .number(JSONNumber(running)),
                 "max_in_flight": .number(JSONNumber(maxInFlight)), "requests_per_minute": .number(JSONNumber(requestsPerMinute)),
                 "images_today": .number(JSONNumber(imagesToday)), "daily_images": dailyImages.map { .number(JSONNumber($0)) } ?? .null,
+                "monthly_images": monthlyImages.map { .number(JSONNumber($0)) } ?? .null,
                 "health": health.json,
             ]
         }
@@ -75,6 +78,7 @@ package enum BackendsList: RPCMethod {
             requestsPerMinute = try reader.required("requests_per_minute", try reader.integer("requests_per_minute", in: 0...Int.max))
             imagesToday = try reader.required("images_today", try reader.integer("images_today", in: 0...Int.max))
             dailyImages = try reader.integer("daily_images", in: 1...Int.max)
+            monthlyImages = try reader.integer("monthly_images", in: 1...Int.max)
             guard let health = reader.value("health") else { throw FieldError(field: "\(path).health", detail: "is required") }
             self.health = try DaemonStatus.Health(json: health)
         }
