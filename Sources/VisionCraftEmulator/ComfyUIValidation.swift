@@ -36,11 +36,13 @@ struct ComfyUIValidation {
             return
         }
         var checker = Checker(prompt: prompt, inputImages: inputImages)
+        var failedOutputs: [String] = []
         for output in outputIDs.sorted() {
             if checker.validate(output) {
                 outputs.append(output)
                 continue
             }
+            failedOutputs.append(output)
             // Every failed node the output depends on names it.
             for id in checker.failedNodes(under: output) {
                 var entry = checker.errors[id] ?? ["errors": [], "dependent_outputs": [], "class_type": .string(checker.classType(id))]
@@ -50,8 +52,10 @@ struct ComfyUIValidation {
             }
         }
         if outputs.isEmpty {
-            let details = nodeErrors.flatMap { _, entry in
-                (entry["errors"]?.arrayValue ?? []).map { "\($0["message"]?.stringValue ?? ""): \($0["details"]?.stringValue ?? "")" }
+            // Only the output nodes' own errors, as ComfyUI lists them (an
+            // error further up shows in node_errors alone).
+            let details = failedOutputs.flatMap { output in
+                (checker.errors[output]?["errors"]?.arrayValue ?? []).map { "\($0["message"]?.stringValue ?? ""): \($0["details"]?.stringValue ?? "")" }
             }
             error = Self.error("prompt_outputs_failed_validation", "Prompt outputs failed validation", details: details.joined(separator: "\n"))
         }
@@ -164,7 +168,7 @@ struct ComfyUIValidation {
                 guard let number = Self.number(value) else {
                     return ComfyUIValidation.error(
                         "invalid_input_type", "Failed to convert an input value to a INT value",
-                        details: "\(input.name), \(shown), invalid literal for int() with base 10: \(PythonFormat.repr(shown))", extra: extra)
+                        details: "\(input.name), \(shown), \(Self.intFailure(shown))", extra: Self.failing(extra, Self.intFailure(shown)))
                 }
                 if number < Double(min) {
                     return ComfyUIValidation.error("value_smaller_than_min", "Value \(Int(number)) smaller than min of \(min)", details: input.name, extra: extra)
@@ -176,7 +180,7 @@ struct ComfyUIValidation {
                 guard let number = Self.number(value) else {
                     return ComfyUIValidation.error(
                         "invalid_input_type", "Failed to convert an input value to a FLOAT value",
-                        details: "\(input.name), \(shown), could not convert string to float: \(PythonFormat.repr(shown))", extra: extra)
+                        details: "\(input.name), \(shown), \(Self.floatFailure(shown))", extra: Self.failing(extra, Self.floatFailure(shown)))
                 }
                 if number < min {
                     return ComfyUIValidation.error(
@@ -193,11 +197,25 @@ struct ComfyUIValidation {
             case .choices(let choices):
                 let list = ComfyUINodes.values(choices, inputImages: inputImages)
                 guard case .string(let text) = value, list.contains(text) else {
+                    // ComfyUI leaves out long lists, the config with them.
+                    var extra = extra
+                    if list.count > 20 { extra["input_config"] = .null }
                     let shownList = list.count > 20 ? "(list of length \(list.count))" : "[" + list.map(PythonFormat.repr).joined(separator: ", ") + "]"
                     return ComfyUIValidation.error("value_not_in_list", "Value not in list", details: "\(input.name): '\(shown)' not in \(shownList)", extra: extra)
                 }
             }
             return nil
+        }
+
+        /// Python's ValueError texts for int() and float() of a string.
+        static func intFailure(_ text: String) -> String { "invalid literal for int() with base 10: \(PythonFormat.repr(text))" }
+        static func floatFailure(_ text: String) -> String { "could not convert string to float: \(PythonFormat.repr(text))" }
+
+        /// A conversion error's extra_info: with the exception's message.
+        static func failing(_ extra: JSONObject, _ message: String) -> JSONObject {
+            var extra = extra
+            extra["exception_message"] = .string(message)
+            return extra
         }
 
         /// int() / float() of a widget value: numbers, booleans, numeric strings.
