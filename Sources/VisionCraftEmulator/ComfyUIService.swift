@@ -147,7 +147,7 @@ final class ComfyUIService: Sendable {
 
     // MARK: The queue
 
-    /// `POST /prompt {prompt, client_id?, extra_data?, front?, number?}`.
+    /// `POST /prompt {prompt, client_id?, prompt_id?, extra_data?, front?, number?}`.
     private func queuePrompt(_ request: HTTPRequest) -> HTTPReply {
         let decision = state.withLock { FaultDecision.generation($0.plan, &$0.random) }
         if let fault = faultReply(decision) { return fault }
@@ -166,8 +166,10 @@ final class ComfyUIService: Sendable {
         }
         var extra = body["extra_data"]?.objectValue ?? [:]
         if let client = body["client_id"] { extra["client_id"] = client }
+        extra["create_time"] = .number(JSONNumber(Self.milliseconds()))
         let (id, number, startRunner) = state.withLock { state -> (String, Int, Bool) in
-            let id = Self.uuid(&state.ids)
+            // Newer ComfyUI takes the client's own prompt_id.
+            let id = body["prompt_id"]?.stringValue ?? Self.uuid(&state.ids)
             var number = state.number
             if body["front"]?.boolValue == true {
                 number = -number

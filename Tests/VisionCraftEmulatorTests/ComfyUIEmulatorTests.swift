@@ -78,6 +78,7 @@ func comfyHistory(_ port: UInt16, _ id: String) throws -> JSON {
         #expect(messages == ["execution_start", "execution_cached", "execution_success"])
         #expect(entry["prompt"]?[1]?.stringValue == id)
         #expect(entry["prompt"]?[3]?["client_id"] == "tests")
+        #expect(entry["prompt"]?[3]?["create_time"]?.int64Value ?? 0 > 1_700_000_000_000, "milliseconds since 1970")
         #expect(entry["prompt"]?[4] == ["9"])
         let images = try #require(entry["outputs"]?["9"]?["images"]?.arrayValue)
         #expect(images.count == 2, "batch_size pictures")
@@ -183,7 +184,7 @@ func comfyHistory(_ port: UInt16, _ id: String) throws -> JSON {
     }
 
     @Test func promptsRunOneAtATimeInTheOrderQueued() async throws {
-        let emulator = try startComfyUI(.init(stepDuration: .milliseconds(40)))
+        let emulator = try startComfyUI(.init(stepDuration: .milliseconds(100)))
         defer { emulator.stop() }
         try await offPool {
         let port = emulator.port
@@ -206,7 +207,7 @@ func comfyHistory(_ port: UInt16, _ id: String) throws -> JSON {
         }
         let ends = try ids.map { id -> Int64 in try #require(try comfyHistory(port, id)["status"]?["messages"]?[2]?[1]?["timestamp"]?.int64Value) }
         #expect(starts[1] >= ends[0] && starts[2] >= ends[1], "each starts once the one before ended")
-        #expect(ends[0] - starts[0] >= 4 * 40 - 5, "four steps of 40 ms")
+        #expect(ends[0] - starts[0] >= 4 * 100 - 5, "four steps of 100 ms")
         let history = try json(client.request("GET", "/history"))
         #expect(history.objectValue?.keys == ids)
         #expect(try json(client.request("GET", "/history?max_items=1")).objectValue?.keys == [ids[2]])
@@ -286,6 +287,9 @@ func comfyHistory(_ port: UInt16, _ id: String) throws -> JSON {
         #expect(queue["queue_running"] == [])
         #expect(queue["queue_pending"]?.arrayValue?.map { $0[1]?.stringValue } == [first, second])
         #expect(queue["queue_pending"]?[1]?[0] == 1, "numbered in order")
+        let own = try json(comfyQueue(port, comfyGraph(), extra: ["prompt_id": "my-own-id"]))
+        #expect(own["prompt_id"] == "my-own-id")
+        _ = try client.request("POST", "/queue", body: "{\"delete\": [\"my-own-id\"]}")
         _ = try client.request("POST", "/queue", body: "{\"delete\": [\"\(first)\"]}")
         #expect(try json(client.request("GET", "/queue"))["queue_pending"]?.arrayValue?.map { $0[1]?.stringValue } == [second])
         }
