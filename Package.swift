@@ -90,6 +90,10 @@ let package = Package(
         /// Connects to the daemon (starting it when needed) and calls methods.
         .target(name: "Client", dependencies: ["JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]),
 
+        /// ComfyUI's server routes: built-in graphs queued with `/prompt`, followed
+        /// through `/history` and `/queue`, failures classified, as an `ImageBackend`.
+        .target(name: "ComfyUIAPI", dependencies: ["Backends", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
+
         /// A small command-line framework: command trees, options, help, usage errors.
         .target(name: "CommandLineKit", dependencies: ["NameMatching", "Posix"]),
 
@@ -237,6 +241,7 @@ let package = Package(
         .testTarget(name: "A1111APITests", dependencies: ["A1111API", "Backends", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Imaging", "Jobs", "Posix", "TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
+        .testTarget(name: "ComfyUIAPITests", dependencies: ["Backends", "ComfyUIAPI", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit", "NameMatching"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Posix", "TestSupport"]),
         .testTarget(

@@ -32,7 +32,7 @@ import TestSupport
     }
 
     /// The modules that implement the backend seam (one per kind of service).
-    static let backendModules: Set<String> = ["A1111API", "OpenAIAPI", "VisionCraftAPI"]
+    static let backendModules: Set<String> = ["A1111API", "ComfyUIAPI", "OpenAIAPI", "VisionCraftAPI"]
 
     /// The job model, the store, the scheduler and the wire protocol know
     /// backends only through the seam, so that a new backend changes none

@@ -1,0 +1,61 @@
+import Backends
+import Jobs
+
+/// A ComfyUI server as an `ImageBackend`: a request is queued as a graph
+/// (`ComfyUIGraph`) and answered at once with its prompt id (`.remote`),
+/// which the scheduler commits and then follows; `follow` downloads the
+/// images itself and answers `.images`, each with the graph's seed, so
+/// that a seed ComfyUI was given at random is still reported.
+package struct ComfyUIBackend: ImageBackend {
+    package let client: ComfyUIClient
+
+    package init(client: ComfyUIClient) {
+        self.client = client
+    }
+
+    package var description: BackendDescription {
+        // ComfyUI runs one prompt at a time from its own queue; the key is
+        // unused (it has no authentication).
+        BackendDescription(
+            kind: "comfyui", rules: .comfyUI, imageToImage: true, reportsSeeds: true, delivery: .remoteJob, defaultConcurrency: 1, requiresKey: false
+        )
+    }
+
+    package func catalog() async throws(BackendFailure) -> BackendCatalog {
+        try await client.lists().names
+    }
+
+    package var catalogIsSettled: Bool { client.catalogIsSettled }
+
+    package func invalidateCatalog() {
+        client.invalidateCatalog()
+    }
+
+    /// The model, sampler and scheduler as ComfyUI spells them (any case;
+    /// A1111 sampler names mapped, `ComfyUISamplers`); the lists fetched
+    /// again once when a name is not in them. A request without a model is
+    /// refused: ComfyUI has no default one.
+    package func resolved(_ request: GenerationRequest) async throws(BackendFailure) -> GenerationRequest {
+        do {
+            return try await client.lists().resolving(request)
+        } catch {
+            guard case .invalid = error, request.model != nil else { throw error }
+            client.invalidateCatalog()
+            return try await client.lists().resolving(request)
+        }
+    }
+
+    /// Queues the request: `.remote` with ComfyUI's prompt id.
+    package func generate(_ request: GenerationRequest, key: String?) async throws(BackendFailure) -> GenerationOutcome {
+        .remote(id: try await client.submit(request))
+    }
+
+    package func follow(remote id: String, key: String?) async throws(BackendFailure) -> GenerationOutcome {
+        try await client.follow(id)
+    }
+
+    /// A saved image by its `/view` URL (`follow` downloads its own).
+    package func fetch(_ url: String) async throws(DownloadError) -> FetchedImage {
+        try await client.fetch(url)
+    }
+}
