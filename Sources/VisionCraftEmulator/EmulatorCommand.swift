@@ -5,9 +5,9 @@ import Posix
 /// `visioncraft-emulator`: the emulator as a program.
 package struct EmulatorCommand: Command {
     /// The APIs the emulator can speak, the first the default.
-    static let apis = ["visioncraft", "a1111", "openai"]
+    static let apis = ["visioncraft", "a1111", "openai", "comfyui"]
     static let apiOption = Option(
-        long: "api", valueName: "API", help: "The API to serve: visioncraft (the default), a1111 (AUTOMATIC1111's /sdapi/v1) or openai (OpenAI's /v1/images).",
+        long: "api", valueName: "API", help: "The API to serve: visioncraft (the default), a1111 (AUTOMATIC1111's /sdapi/v1), openai (OpenAI's /v1/images) or comfyui (ComfyUI's /prompt queue).",
         completion: .values(EmulatorCommand.apis)
     )
     static let apiAuthOption = Option(
@@ -26,8 +26,12 @@ package struct EmulatorCommand: Command {
         completion: .values(A1111Release.allCases.map(\.rawValue))
     )
     static let stepTimeOption = Option(
-        long: "step-time", valueName: "MS", help: "With --api a1111: let each sampling step take MS milliseconds, so that /progress moves and requests queue (default 0)."
+        long: "step-time", valueName: "MS", help: "With --api a1111 or comfyui: let each sampling step take MS milliseconds, so that progress moves and requests queue (default 0)."
     )
+    static let loseHistoryOption = Option(
+        long: "lose-history", help: "With --api comfyui: drop each finished prompt's history entry, as a ComfyUI restart does."
+    )
+    static let stallQueueOption = Option(long: "stall-queue", help: "With --api comfyui: queue prompts but never run them.")
     static let hostOption = Option(long: "host", valueName: "ADDRESS", help: "The IPv4 address to listen on (default 127.0.0.1: loopback only).")
     static let portOption = Option(long: "port", valueName: "N", help: "The port (default 0: a free one, printed on start).")
     static let tokenOption = Option(long: "token", valueName: "TOKEN", help: "Accept only this token; repeat for more (default: any non-empty token).", repeatable: true)
@@ -48,7 +52,7 @@ package struct EmulatorCommand: Command {
     static let rateLimitStyleOption = Option(long: "rate-limit-style", valueName: "STYLE", help: "How the limit answers: 429 (with Retry-After, the default) or 403 (a message stating the limit).", completion: .values(["429", "403"]))
     package static let configuration = CommandConfiguration(
         name: "visioncraft-emulator",
-        abstract: "A local server that behaves like the VisionCraft API, AUTOMATIC1111's or OpenAI's images API, for tests and offline use.",
+        abstract: "A local server that behaves like the VisionCraft API, AUTOMATIC1111's, OpenAI's images API or ComfyUI, for tests and offline use.",
         discussion: "Prints 'listening on http://HOST:PORT' once ready. SIGTERM or SIGINT stop it.",
         options: [
             Self.apiOption,
@@ -57,6 +61,8 @@ package struct EmulatorCommand: Command {
             Self.stepTimeOption,
             Self.apiKeyOption,
             Self.quotaImagesOption,
+            Self.loseHistoryOption,
+            Self.stallQueueOption,
             Self.hostOption,
             Self.portOption,
             Self.tokenOption,
@@ -83,6 +89,7 @@ package struct EmulatorCommand: Command {
         case visionCraft(VisionCraftEmulator.Configuration)
         case a1111(A1111Emulator.Configuration)
         case openAI(OpenAIEmulator.Configuration)
+        case comfyUI(ComfyUIEmulator.Configuration)
     }
 
     let settings: Settings
@@ -90,10 +97,12 @@ package struct EmulatorCommand: Command {
     package init(_ arguments: ParsedArguments) throws {
         let api = try arguments.choice(Self.apiOption, from: Self.apis) ?? "visioncraft"
         let visionCraftOnly = [Self.tokenOption, Self.tokensFileOption, Self.rateLimitOption, Self.rateLimitStyleOption]
-        let a1111Only = [Self.apiAuthOption, Self.a1111VersionOption, Self.stepTimeOption]
+        let a1111Only = [Self.apiAuthOption, Self.a1111VersionOption]
         let openAIOnly = [Self.apiKeyOption, Self.quotaImagesOption]
+        let comfyUIOnly = [Self.loseHistoryOption, Self.stallQueueOption]
         if api != "visioncraft", let option = visionCraftOnly.first(where: { arguments.value($0) != nil }) {
-            let why = api == "a1111" ? "A1111 has no tokens or rate limit" : "OpenAI's API takes Bearer keys: --api-key; its rate limit is --too-many-requests-rate"
+            let why =
+                api == "a1111" ? "A1111 has no tokens or rate limit" : api == "comfyui" ? "ComfyUI has no authentication; its rate limit is --too-many-requests-rate" : "OpenAI's API takes Bearer keys: --api-key; its rate limit is --too-many-requests-rate"
             throw UsageError("option '--\(option.long)' applies to --api visioncraft only (\(why))")
         }
         if api != "a1111", let option = a1111Only.first(where: { arguments.value($0) != nil }) {
@@ -102,12 +111,21 @@ package struct EmulatorCommand: Command {
         if api != "openai", let option = openAIOnly.first(where: { arguments.value($0) != nil }) {
             throw UsageError("option '--\(option.long)' applies to --api openai only")
         }
+        if api != "comfyui", let option = comfyUIOnly.first(where: { arguments.flag($0) }) {
+            throw UsageError("option '--\(option.long)' applies to --api comfyui only")
+        }
+        if !["a1111", "comfyui"].contains(api), arguments.value(Self.stepTimeOption) != nil {
+            throw UsageError("option '--step-time' applies to --api a1111 or comfyui only")
+        }
         switch api {
         case "a1111":
             settings = .a1111(try Self.a1111Settings(arguments))
             return
         case "openai":
             settings = .openAI(try Self.openAISettings(arguments))
+            return
+        case "comfyui":
+            settings = .comfyUI(try Self.comfyUISettings(arguments))
             return
         default:
             break
@@ -175,6 +193,19 @@ package struct EmulatorCommand: Command {
         return settings
     }
 
+    /// `--api comfyui`'s configuration.
+    static func comfyUISettings(_ arguments: ParsedArguments) throws -> ComfyUIEmulator.Configuration {
+        var settings = ComfyUIEmulator.Configuration()
+        settings.host = arguments.value(Self.hostOption) ?? "127.0.0.1"
+        settings.port = UInt16(try arguments.int(Self.portOption, in: 0...65535) ?? 0)
+        settings.seed = try seed(arguments)
+        if let milliseconds = try arguments.int(Self.stepTimeOption, in: 0...60000) { settings.stepDuration = .milliseconds(milliseconds) }
+        settings.loseHistory = arguments.flag(Self.loseHistoryOption)
+        settings.stallQueue = arguments.flag(Self.stallQueueOption)
+        settings.faults = try faults(arguments)
+        return settings
+    }
+
     /// `--seed`, 0 when absent.
     static func seed(_ arguments: ParsedArguments) throws -> UInt64 {
         guard let seed = arguments.value(Self.seedOption) else { return 0 }
@@ -234,6 +265,10 @@ package struct EmulatorCommand: Command {
                 let emulator = try OpenAIEmulator(configuration: configuration)
                 try emulator.start()
                 (baseURL, stopServing) = (emulator.baseURL, emulator.stop)
+            case .comfyUI(let configuration):
+                let emulator = try ComfyUIEmulator(configuration: configuration)
+                try emulator.start()
+                (baseURL, stopServing) = (emulator.baseURL, emulator.stop)
             }
         } catch {
             throw CommandFailure("cannot listen on \(settings.address): \(error)", exitCode: .unavailable)
@@ -261,6 +296,7 @@ extension EmulatorCommand.Settings {
         case .visionCraft(let configuration): "\(configuration.host):\(configuration.port)"
         case .a1111(let configuration): "\(configuration.host):\(configuration.port)"
         case .openAI(let configuration): "\(configuration.host):\(configuration.port)"
+        case .comfyUI(let configuration): "\(configuration.host):\(configuration.port)"
         }
     }
 }

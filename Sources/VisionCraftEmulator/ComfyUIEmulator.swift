@@ -1,0 +1,85 @@
+import HTTPServer
+import Posix
+
+/// A local server that behaves like ComfyUI's (server.py, execution.py):
+/// `POST /prompt` validates an API-format graph of the standard nodes the
+/// way `validate_prompt` does and queues it; one prompt runs at a time;
+/// `/queue`, `/history`, `/view`, `/upload/image`, `/object_info`,
+/// `/models`, `/interrupt` and `/system_stats` answer as ComfyUI's do, all
+/// also under `/api/`. The fault plan applies, and two ComfyUI faults:
+/// lost history and a queue that never moves. What it leaves out (the
+/// websocket, custom nodes) is listed in README ("The emulator").
+package final class ComfyUIEmulator: Sendable {
+    package struct Configuration: Sendable {
+        package var host: String
+        /// 0 picks a free port.
+        package var port: UInt16
+        /// Makes the pictures, the prompt ids and the faults reproducible.
+        package var seed: UInt64
+        /// How long each sampling step takes, so that a client sees its
+        /// prompt queued, then running.
+        package var stepDuration: Duration
+        /// Drop each finished prompt's history entry: the prompt is then in
+        /// neither the queue nor the history, as after a ComfyUI restart.
+        package var loseHistory: Bool
+        /// Queue prompts but never run them.
+        package var stallQueue: Bool
+        /// The faults at start (and after `POST /_emulator/reset`).
+        package var faults: FaultPlan
+
+        package init(
+            host: String = "127.0.0.1", port: UInt16 = 0, seed: UInt64 = 0, stepDuration: Duration = .zero, loseHistory: Bool = false,
+            stallQueue: Bool = false, faults: FaultPlan = FaultPlan()
+        ) {
+            self.host = host
+            self.port = port
+            self.seed = seed
+            self.stepDuration = stepDuration
+            self.loseHistory = loseHistory
+            self.stallQueue = stallQueue
+            self.faults = faults
+        }
+    }
+
+    /// The largest request body taken (uploads): aiohttp's client_max_size
+    /// as ComfyUI sets it by default (100 MB).
+    package static let maximumBodyBytes = 100 << 20
+
+    package let configuration: Configuration
+    private let server: HTTPServer
+    private let service: ComfyUIService
+
+    /// Binds the emulator's port; `start()` serves.
+    package init(configuration: Configuration = Configuration()) throws(SystemError) {
+        self.configuration = configuration
+        let service = ComfyUIService(configuration: configuration)
+        self.service = service
+        let limits = HTTPRequestParser.Limits(maximumBodyBytes: Self.maximumBodyBytes)
+        server = try HTTPServer(configuration: .init(host: configuration.host, port: configuration.port, limits: limits)) { request in
+            await service.handle(request)
+        }
+    }
+
+    /// `http://HOST:PORT`.
+    package var baseURL: String { server.baseURL }
+    package var port: UInt16 { server.port }
+
+    package func start() throws(SystemError) {
+        try server.start()
+    }
+
+    package func stop() {
+        server.stop()
+    }
+
+    /// Requests answered so far: "POST /prompt" (method and route, without
+    /// `/api`; "GET /history/{id}" for one entry, "other" for unknown
+    /// paths) -> status -> count (0: reset).
+    package var statistics: [String: [Int: Int]] { service.statistics }
+
+    /// The faults in force.
+    package var faults: FaultPlan {
+        get { service.faults }
+        set { service.faults = newValue }
+    }
+}
