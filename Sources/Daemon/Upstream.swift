@@ -40,6 +40,7 @@ final class Upstream: Sendable {
     private let emulator: VisionCraftEmulator?
     private let a1111Emulator: A1111Emulator?
     private let openAIEmulator: OpenAIEmulator?
+    private let comfyUIEmulator: ComfyUIEmulator?
 
     /// The default backend's summary (`daemon.status`).
     var summary: DaemonStatus.Upstream { defaultBackend.summary }
@@ -48,7 +49,7 @@ final class Upstream: Sendable {
 
     private init(
         backends: [Running], defaultName: String, http: HTTPClient, emulator: VisionCraftEmulator?, a1111Emulator: A1111Emulator?,
-        openAIEmulator: OpenAIEmulator?
+        openAIEmulator: OpenAIEmulator?, comfyUIEmulator: ComfyUIEmulator?
     ) {
         self.backends = backends
         defaultBackend = backends.first { $0.name == defaultName } ?? backends[0]
@@ -56,6 +57,7 @@ final class Upstream: Sendable {
         self.emulator = emulator
         self.a1111Emulator = a1111Emulator
         self.openAIEmulator = openAIEmulator
+        self.comfyUIEmulator = comfyUIEmulator
     }
 
     /// The backend named `name`.
@@ -101,6 +103,7 @@ final class Upstream: Sendable {
         var emulator: VisionCraftEmulator?
         var a1111Emulator: A1111Emulator?
         var openAIEmulator: OpenAIEmulator?
+        var comfyUIEmulator: ComfyUIEmulator?
         do {
             if plans.contains(where: { $0.selection == .emulator && $0.kind == .visioncraft }) {
                 emulator = try startEmulator(options: options, portFile: emulatorPortFile, log: log)
@@ -119,6 +122,13 @@ final class Upstream: Sendable {
                 try started.start()
                 openAIEmulator = started
             }
+            if plans.contains(where: { $0.selection == .emulator && $0.kind == .comfyui }) {
+                // Its queue and history live in memory, as ComfyUI's do: a
+                // restart of the daemon loses them, and its jobs are made again.
+                let started = try ComfyUIEmulator(configuration: .init(faults: options.emulatorFaults))
+                try started.start()
+                comfyUIEmulator = started
+            }
         } catch {
             http.shutdown()
             emulator?.stop()
@@ -135,7 +145,7 @@ final class Upstream: Sendable {
                 case .visioncraft: baseURL = emulator?.baseURL ?? ""
                 case .a1111: baseURL = a1111Emulator?.baseURL ?? ""
                 case .openai: baseURL = openAIEmulator?.baseURL ?? ""
-                case .comfyui: baseURL = ""
+                case .comfyui: baseURL = comfyUIEmulator?.baseURL ?? ""
                 }
             }
             let backend: any ImageBackend
@@ -143,13 +153,6 @@ final class Upstream: Sendable {
             case .visioncraft:
                 backend = VisionCraftBackend(client: VisionCraftClient(configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http))
             case .comfyui:
-                guard plan.selection != .emulator else {
-                    http.shutdown()
-                    emulator?.stop()
-                    a1111Emulator?.stop()
-                    openAIEmulator?.stop()
-                    throw DaemonError(.configuration, "backends.\(plan.name): this visioncraftd has no embedded emulator of kind comfyui; give the server's url")
-                }
                 // ComfyUI has no authentication: no key goes to it.
                 backend = ComfyUIBackend(client: ComfyUIClient(configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http))
             case .openai:
@@ -179,7 +182,8 @@ final class Upstream: Sendable {
             log.warning("TLS certificate verification is off (--insecure): anyone between this machine and \(urls) can read the API key and the prompts")
         }
         return Upstream(
-            backends: running, defaultName: defaultName, http: http, emulator: emulator, a1111Emulator: a1111Emulator, openAIEmulator: openAIEmulator
+            backends: running, defaultName: defaultName, http: http, emulator: emulator, a1111Emulator: a1111Emulator, openAIEmulator: openAIEmulator,
+            comfyUIEmulator: comfyUIEmulator
         )
     }
 
@@ -215,5 +219,6 @@ final class Upstream: Sendable {
         emulator?.stop()
         a1111Emulator?.stop()
         openAIEmulator?.stop()
+        comfyUIEmulator?.stop()
     }
 }
