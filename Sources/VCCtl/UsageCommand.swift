@@ -8,15 +8,15 @@ struct UsageCommand: Command {
     static let backendOption = Option(
         long: "backend", valueName: "NAME", help: "Only this backend's (from 'vcctl backends').", completion: .dynamic("backends")
     )
-    static let daysOption = Option(
-        long: "days", valueName: "N",
-        help: "The last N days, today included, \(UsageList.Parameters.daysRange.lowerBound) to \(UsageList.Parameters.daysRange.upperBound) (default \(UsageList.Parameters.defaultDays))."
+    static let sinceOption = Option(
+        long: "since", valueName: "Nd",
+        help: "The last N days, today included (30d or 30), \(UsageList.Parameters.daysRange.lowerBound) to \(UsageList.Parameters.daysRange.upperBound) (default \(UsageList.Parameters.defaultDays)d)."
     )
     static let configuration = CommandConfiguration(
         name: "usage",
         abstract: "Show what each backend made per day: generations, images and the time they took.",
         discussion: "Days are local dates, newest first. A backend's daily_images cap (config.toml) counts the same images.",
-        options: [backendOption, daysOption]
+        options: [backendOption, sinceOption]
     )
 
     let global: GlobalOptions
@@ -24,10 +24,16 @@ struct UsageCommand: Command {
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
-        parameters = UsageList.Parameters(
-            backend: arguments.value(Self.backendOption),
-            days: try arguments.int(Self.daysOption, in: UsageList.Parameters.daysRange) ?? UsageList.Parameters.defaultDays
-        )
+        var days = UsageList.Parameters.defaultDays
+        if let text = arguments.value(Self.sinceOption) {
+            let digits = text.hasSuffix("d") ? String(text.dropLast()) : text
+            guard let number = Int(digits), UsageList.Parameters.daysRange.contains(number) else {
+                let range = UsageList.Parameters.daysRange
+                throw UsageError("--since expects days such as 30d, \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+            }
+            days = number
+        }
+        parameters = UsageList.Parameters(backend: arguments.value(Self.backendOption), days: days)
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {

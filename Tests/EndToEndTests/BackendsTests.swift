@@ -53,10 +53,12 @@ import TestSupport
         #expect(backends[0]["images_today"] == 1 && backends[0]["daily_images"] == .null, "\(backends[0])")
         let usage = try JSONParser.parse(try await vcctl(socket + ["usage", "--json"], folder: daemon.folder).standardOutput)
         #expect(usage["days"]?[0]?["backend"] == "local" && usage["days"]?[0]?["images"] == 1, "\(usage)")
-        let usageText = try await vcctl(socket + ["usage", "--days", "7"], folder: daemon.folder)
+        let usageText = try await vcctl(socket + ["usage", "--since", "7d"], folder: daemon.folder)
         #expect(usageText.standardOutput.contains("local"), "\(usageText.standardOutput)")
-        let badDays = try await vcctl(socket + ["usage", "--days", "0"], folder: daemon.folder)
-        #expect(badDays.status == 64, "\(badDays.standardError)")
+        for wrong in ["0d", "7w", "x"] {
+            let badDays = try await vcctl(socket + ["usage", "--since", wrong], folder: daemon.folder)
+            #expect(badDays.status == 64 && badDays.standardError.contains("--since expects days such as 30d"), "\(wrong): \(badDays.standardError)")
+        }
         let text = try await vcctl(socket + ["backends"], folder: daemon.folder)
         #expect(text.standardOutput.contains("* local  visioncraft  http://127.0.0.1:"), "\(text.standardOutput)")
         #expect(text.standardOutput.contains("  down  visioncraft  http://127.0.0.1:"), "\(text.standardOutput)")
