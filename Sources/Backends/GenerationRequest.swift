@@ -25,10 +25,14 @@ public struct GenerationRequest: Sendable, Equatable {
     public var steps: Int?
     public var guidance: Double?
     public var initImage: InitImage?
+    /// A workflow file (an absolute path) to run instead of the backend's,
+    /// for a backend that runs workflows.
+    public var workflow: String?
 
     public init(
         prompt: String, negativePrompt: String = "", model: String? = nil, sampler: String? = nil, scheduler: String? = nil, seed: Int? = nil,
-        count: Int = 1, width: Int? = nil, height: Int? = nil, steps: Int? = nil, guidance: Double? = nil, initImage: InitImage? = nil
+        count: Int = 1, width: Int? = nil, height: Int? = nil, steps: Int? = nil, guidance: Double? = nil, initImage: InitImage? = nil,
+        workflow: String? = nil
     ) {
         self.prompt = prompt
         self.negativePrompt = negativePrompt
@@ -42,5 +46,6 @@ public struct GenerationRequest: Sendable, Equatable {
         self.steps = steps
         self.guidance = guidance
         self.initImage = initImage
+        self.workflow = workflow
     }
 }

@@ -2,7 +2,8 @@ import Jobs
 import Posix
 
 /// Reads the local init images of image-to-image requests, which backends
-/// send inline: regular files only, at most `maximumBytes`, on a thread of their own
+/// send inline, and the other local files a request names (a ComfyUI
+/// workflow): regular files only, at most `maximumBytes`, on a thread of their own
 /// and within `timeout`, so that a file that blocks (a FIFO put in place of
 /// the image after the submit checked it, a hung network file system) costs
 /// the job that named it a clear failure, never a thread of the task pool,
@@ -47,7 +48,7 @@ public final class InitImageReader: Sendable {
     ///   `InitImageUnavailable` when the check cannot be made now.
     public func check(_ path: String) async throws {
         let head = try await bounded(path, "checking") { Self.head(path, maximumBytes: Self.maximumBytes) }
-        _ = try Self.format(path, try Self.bytes(path, head))
+        _ = try Self.format(path, try Self.bytes(path, field: JobField.initImage.wireName, head))
     }
 
     /// The image at `path`, whole, with its format.
@@ -58,24 +59,33 @@ public final class InitImageReader: Sendable {
     ///   now (too slow, an I/O error): the job may try again later.
     ///   `CancellationError` when the task was cancelled.
     public func read(_ path: String) async throws -> FetchedImage {
-        let limit = Self.maximumBytes
-        let read = self.read
-        let bytes = try Self.bytes(path, try await bounded(path, "reading", { read(path, limit) }))
+        let bytes = try await readFile(path, maximumBytes: Self.maximumBytes, field: JobField.initImage.wireName)
         return FetchedImage(bytes: bytes, format: try Self.format(path, bytes))
+    }
+
+    /// The regular file at `path`, whole, read as an init image is (on a
+    /// thread of its own, within `timeout`).
+    ///
+    /// - Throws: `ParameterProblem` naming `field` when the file cannot be
+    ///   used; `InitImageUnavailable` when it could not be read now;
+    ///   `CancellationError`.
+    public func readFile(_ path: String, maximumBytes: Int, field: String) async throws -> [UInt8] {
+        let read = self.read
+        return try Self.bytes(path, field: field, try await bounded(path, "reading", { read(path, maximumBytes) }))
     }
 
     /// What was read, or the reason it could not be, as the job's problem
     /// or as one of now.
-    private static func bytes(_ path: String, _ read: Result<[UInt8], FileReadError>) throws -> [UInt8] {
+    private static func bytes(_ path: String, field: String, _ read: Result<[UInt8], FileReadError>) throws -> [UInt8] {
         switch read {
         case .success(let bytes):
             return bytes
         case .failure(.system(let error)) where isLasting(error):
-            throw ParameterProblem(field: "init_images", message: "cannot read \(path): \(error.reason)")
+            throw ParameterProblem(field: field, message: "cannot read \(path): \(error.reason)")
         case .failure(.system(let error)):
             throw InitImageUnavailable("cannot read \(path) now: \(error.reason)")
         case .failure(let error):
-            throw ParameterProblem(field: "init_images", message: error.description)
+            throw ParameterProblem(field: field, message: error.description)
         }
     }
 

@@ -16,8 +16,10 @@ package struct ComfyUIBackend: ImageBackend {
     package var description: BackendDescription {
         // ComfyUI runs one prompt at a time from its own queue; the key is
         // unused (it has no authentication).
-        BackendDescription(
-            kind: "comfyui", rules: .comfyUI, imageToImage: true, reportsSeeds: true, delivery: .remoteJob, defaultConcurrency: 1, requiresKey: false
+        var rules = BackendRules.comfyUI
+        rules.runsWorkflow = client.configuration.workflow != nil
+        return BackendDescription(
+            kind: "comfyui", rules: rules, imageToImage: true, reportsSeeds: true, delivery: .remoteJob, defaultConcurrency: 1, requiresKey: false
         )
     }
 
@@ -31,17 +33,22 @@ package struct ComfyUIBackend: ImageBackend {
         client.invalidateCatalog()
     }
 
-    /// The model, sampler and scheduler as ComfyUI spells them (any case;
-    /// A1111 sampler names mapped, `ComfyUISamplers`); the lists fetched
-    /// again once when a name is not in them. A request without a model is
-    /// refused: ComfyUI has no default one.
+    /// The workflow checked (the job's or the backend's file read, and the
+    /// job's fields written into it), then the model, sampler and scheduler
+    /// as ComfyUI spells them (any case; A1111 sampler names mapped,
+    /// `ComfyUISamplers`); the lists fetched again once when a name is not
+    /// in them. A request without a model is refused when it runs the
+    /// built-in graphs: ComfyUI has no default one.
     package func resolved(_ request: GenerationRequest) async throws(BackendFailure) -> GenerationRequest {
+        // First, and without the server: a wrong file is refused even while ComfyUI is down.
+        let workflow = try await client.check(request)
+        let needsModel = workflow == nil
         do {
-            return try await client.lists().resolving(request)
+            return try await client.lists().resolving(request, needsModel: needsModel)
         } catch {
             guard case .invalid = error, request.model != nil else { throw error }
             client.invalidateCatalog()
-            return try await client.lists().resolving(request)
+            return try await client.lists().resolving(request, needsModel: needsModel)
         }
     }
 

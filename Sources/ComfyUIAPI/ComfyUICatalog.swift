@@ -27,10 +27,13 @@ package struct ComfyUICatalog: Sendable, Equatable {
     /// with the scheduler it implies when none is named.
     ///
     /// - Throws: `.invalid` naming the field, with a "did you mean"; naming
-    ///   `model` when none is named (ComfyUI has no default).
-    func resolving(_ request: GenerationRequest) throws(BackendFailure) -> GenerationRequest {
+    ///   `model` when none is named and `needsModel` (ComfyUI has no
+    ///   default; a workflow names its own).
+    func resolving(_ request: GenerationRequest, needsModel: Bool = true) throws(BackendFailure) -> GenerationRequest {
         var resolved = request
-        guard let model = request.model else {
+        if let model = request.model {
+            resolved.model = try Self.resolve(model, in: models, kind: "model", field: "model", listedBy: "vcctl models")
+        } else if needsModel {
             let listed = models.prefix(5).joined(separator: ", ")
             throw .invalid(
                 "a comfyui backend needs a model named (the job's model, or jobs.model in the configuration)"
@@ -38,7 +41,6 @@ package struct ComfyUICatalog: Sendable, Equatable {
                 field: "model"
             )
         }
-        resolved.model = try Self.resolve(model, in: models, kind: "model", field: "model", listedBy: "vcctl models")
         if let sampler = request.sampler {
             if case .found(let name) = Suggestions.match(sampler, in: samplers) {
                 resolved.sampler = name

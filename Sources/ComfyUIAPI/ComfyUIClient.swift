@@ -26,10 +26,13 @@ package final class ComfyUIClient: Sendable {
         package var catalogLifetime: Duration
         /// The largest image downloaded.
         package var maximumImageBytes: Int
+        /// The workflow file (an absolute path) jobs that name none run;
+        /// nil: the built-in graphs. Read for each job, as a job's own is.
+        package var workflow: String?
 
         package init(
             baseURL: String = Configuration.defaultBaseURL, timeouts: HTTPClientRequest.Timeouts = .init(), pollInterval: Duration = .milliseconds(500),
-            followWindow: Duration = .seconds(60), catalogLifetime: Duration = .seconds(300), maximumImageBytes: Int = 64 << 20
+            followWindow: Duration = .seconds(60), catalogLifetime: Duration = .seconds(300), maximumImageBytes: Int = 64 << 20, workflow: String? = nil
         ) {
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
             self.timeouts = timeouts
@@ -37,6 +40,7 @@ package final class ComfyUIClient: Sendable {
             self.followWindow = followWindow
             self.catalogLifetime = catalogLifetime
             self.maximumImageBytes = maximumImageBytes
+            self.workflow = workflow
         }
     }
 
@@ -83,14 +87,61 @@ package final class ComfyUIClient: Sendable {
         )
     }
 
+    // MARK: Workflows
+
+    /// The workflow `request` runs: its own file, else the backend's; nil
+    /// for the built-in graphs.
+    ///
+    /// - Throws: `.invalid` naming `workflow` when the file cannot be read
+    ///   or is not a workflow; `.transient` when it cannot be read now.
+    package func workflow(for request: GenerationRequest) async throws(BackendFailure) -> ComfyUIWorkflow? {
+        guard let path = request.workflow ?? configuration.workflow else { return nil }
+        let field = JobField.workflow.wireName
+        let bytes: [UInt8]
+        do {
+            bytes = try await initImages.readFile(path, maximumBytes: ComfyUIWorkflow.maximumBytes, field: field)
+        } catch let problem as ParameterProblem {
+            throw .invalid("workflow \(problem.message)", field: field)
+        } catch {
+            throw .transient("workflow: \(error)", retryAfter: nil)
+        }
+        do {
+            return try ComfyUIWorkflow(parsing: bytes, source: path)
+        } catch {
+            throw Self.refusal(error, backendsOwn: request.workflow == nil)
+        }
+    }
+
+    /// The check at submit: the workflow read and the job's fields written
+    /// into it (an init image as if uploaded); the workflow, nil for the
+    /// built-in graphs.
+    func check(_ request: GenerationRequest) async throws(BackendFailure) -> ComfyUIWorkflow? {
+        guard let workflow = try await workflow(for: request) else { return nil }
+        do {
+            _ = try workflow.graph(for: request, seed: 0, uploadedImage: request.initImage == nil ? nil : "init.png")
+        } catch {
+            throw Self.refusal(error, backendsOwn: request.workflow == nil)
+        }
+        return workflow
+    }
+
+    /// A workflow's problem as the job's: the backend's own file is the
+    /// configuration's to fix.
+    private static func refusal(_ problem: ComfyUIWorkflowProblem, backendsOwn: Bool) -> BackendFailure {
+        .invalid(problem.description + (backendsOwn ? " (the backend's workflow, in the configuration file; or give the job its own)" : ""), field: JobField.workflow.wireName)
+    }
+
     // MARK: Submitting
 
     /// Queues the graph for `request` (`POST /prompt`), after uploading its
     /// init image: the prompt's id, at once.
     ///
-    /// - Throws: `.invalid` naming `model` when the request names none.
+    /// - Throws: `.invalid` naming `model` when the request runs the
+    ///   built-in graphs and names none, or `workflow` when its workflow
+    ///   cannot take the job.
     package func submit(_ request: GenerationRequest) async throws(BackendFailure) -> String {
-        guard let model = request.model else { throw try await noModel() }
+        let workflow = try await workflow(for: request)
+        if workflow == nil, request.model == nil { throw try await noModel() }
         let uploaded: String?
         switch request.initImage {
         case nil: uploaded = nil
@@ -99,7 +150,13 @@ package final class ComfyUIClient: Sendable {
         // ComfyUI's LoadImage takes only files of its input folder.
         case .url(let address): uploaded = try await upload(try await download(address))
         }
-        let graph = ComfyUIGraph.graph(request, model: model, seed: request.seed ?? ComfyUIGraph.randomSeed(), uploadedImage: uploaded)
+        let graph: JSON
+        do {
+            let seed = request.seed ?? ComfyUIGraph.randomSeed()
+            graph = try (workflow ?? ComfyUIGraph.builtIn(imageToImage: uploaded != nil)).graph(for: request, seed: seed, uploadedImage: uploaded)
+        } catch {
+            throw Self.refusal(error, backendsOwn: request.workflow == nil && workflow != nil)
+        }
         let body: JSON = ["prompt": graph, "client_id": .string(Self.clientID)]
         let response = try await send(HTTPClientRequest(
             method: "POST", url: url("/prompt"), headers: [("Content-Type", "application/json")], body: JSONSerializer.serialize(body),

@@ -27,7 +27,7 @@ enum ComfyUIFailures {
     }
 
     /// The first node error: `.invalid` naming the job field its input sets
-    /// (`ComfyUIGraph.jobField`), else `.permanent` naming the node and the
+    /// (`ComfyUINodeRoles.jobField`), else `.permanent` naming the node and the
     /// input (a graph of ours ComfyUI will not run: retrying cannot help).
     static func nodeErrors(_ json: JSON?, keys: [String]) -> BackendFailure {
         guard let nodes = json?.objectValue, let id = nodes.keys.first, let node = nodes[id] else {
@@ -41,7 +41,7 @@ enum ComfyUIFailures {
         let text = UpstreamText.message(
             "node \(id) (\(classType))\(input.map { " input \($0)" } ?? ""): \(message)" + (details.isEmpty ? "" : ": \(details)"), keys: keys
         )
-        if let field = input.flatMap(ComfyUIGraph.jobField) { return .invalid(text, field: field) }
+        if let field = input.flatMap(ComfyUINodeRoles.jobField) { return .invalid(text, field: field) }
         return .permanent("ComfyUI refused the graph: \(text)")
     }
 

@@ -17,7 +17,7 @@ package enum ComfyUIHistory: Sendable, Equatable {
     /// Not in the history (yet).
     case absent
     /// Done: the images, in node then batch order, and the seed the graph's
-    /// KSampler was given.
+    /// samplers were given.
     case done([Output], seed: Int?)
     /// Execution failed: the node and ComfyUI's exception message.
     case failed(String)
@@ -56,8 +56,7 @@ package enum ComfyUIHistory: Sendable, Equatable {
             }
         }
         guard !images.isEmpty else { throw .protocolViolation("GET /history/\(id) says the prompt is done but lists no saved image") }
-        let seed = entry["prompt"]?[2]?[ComfyUIGraph.samplerNode]?["inputs"]?["seed"]?.numberValue?.int64.flatMap { Int(exactly: $0) }
-        return .done(images, seed: seed)
+        return .done(images, seed: ComfyUIWorkflow.seed(in: entry["prompt"]?[2]))
     }
 
     /// Whether `GET /queue` (`{queue_running, queue_pending}`, each a list

@@ -17,10 +17,13 @@ extension BackendRules {
     /// A batch of 4 (`batch_size`) keeps a request short enough for a
     /// cancel, a retry and the other lanes' turns; a job asking for more is
     /// sent in several requests.
+    ///
+    /// A job may name a workflow of its own (`ComfyUIWorkflow`); a backend
+    /// configured with one says so (`runsWorkflow`, `ComfyUIBackend`).
     package static let comfyUI = BackendRules(
         imagesPerRequest: 4, imagesPerImageToImageRequest: 4, textToImageSteps: 1...10000, textToImageDefaultSteps: 20,
         imageToImageSteps: 1...10000, imageToImageDefaultSteps: 20, textToImageDefaultGuidance: 8, imageToImageDefaultGuidance: 8,
         textToImageGuidanceIsWhole: false, imageToImageTakesModelAndSampler: true, textToImageTakesSize: true, takesSeed: true,
-        takesScheduler: true, sideMultiple: 8, maximumSide: 2048, defaultSide: 512, defaultModel: nil, defaultSampler: "euler"
+        takesScheduler: true, takesWorkflow: true, sideMultiple: 8, maximumSide: 2048, defaultSide: 512, defaultModel: nil, defaultSampler: "euler"
     )
 }

@@ -38,12 +38,17 @@ public struct BackendSettings: Sendable, Equatable {
     /// Its own `queue.max_attempts` and `queue.retry_base`; nil: the queue's.
     public var maxAttempts: Int?
     public var retryBase: Double?
+    /// The workflow file (absolute) its jobs run, for a comfyui backend;
+    /// nil: the built-in graphs.
+    public var workflow: String?
+    /// The line that names it, for messages.
+    public var workflowLine: Int
     /// The line of its section header, for messages.
     public var line: Int
 
     public init(
         name: String, kind: Kind, url: String, maxInFlight: Int? = nil, requestsPerMinute: Int? = nil, caps: ImageCaps = ImageCaps(),
-        maxAttempts: Int? = nil, retryBase: Double? = nil, line: Int = 0
+        maxAttempts: Int? = nil, retryBase: Double? = nil, workflow: String? = nil, workflowLine: Int = 0, line: Int = 0
     ) {
         self.name = name
         self.kind = kind
@@ -53,6 +58,8 @@ public struct BackendSettings: Sendable, Equatable {
         self.caps = caps
         self.maxAttempts = maxAttempts
         self.retryBase = retryBase
+        self.workflow = workflow
+        self.workflowLine = workflowLine
         self.line = line
     }
 
@@ -60,6 +67,7 @@ public struct BackendSettings: Sendable, Equatable {
     public var withoutLine: BackendSettings {
         var moved = self
         moved.line = 0
+        moved.workflowLine = 0
         return moved
     }
 
@@ -77,7 +85,10 @@ public struct BackendSettings: Sendable, Equatable {
         ("monthly_images", "the most images it makes in one calendar month: then its jobs wait until the 1st (default: no cap)"),
         ("max_attempts", "its transient failures before a job fails (default: queue.max_attempts)"),
         ("retry_base", "seconds: its first retry's longest wait (default: queue.retry_base)"),
+        ("workflow", "comfyui only: the workflow file (API format, an absolute path) its jobs run (default: the built-in graphs)"),
     ]
+    /// The kinds that run workflows (`workflow`).
+    public static let workflowKinds: Set<Kind> = [.comfyui]
     /// The longest backend name, in bytes (`JobField.backend`'s limit).
     public static let maximumNameBytes = 64
     /// The name the one backend gets when the file configures none.
@@ -137,6 +148,7 @@ public struct BackendSettings: Sendable, Equatable {
         var caps = ImageCaps()
         var maxAttempts: Int?
         var retryBase: Double?
+        var workflow: (path: String, line: Int)?
         // The queue's own ranges, written once in Settings.keys.
         func settingsKind(_ name: String) -> Settings.Kind? { Settings.key("queue.\(name)")?.kind }
         for entry in entries {
@@ -176,6 +188,13 @@ public struct BackendSettings: Sendable, Equatable {
                 case .number(let number): retryBase = number
                 default: throw refuse("expected a number, got \(entry.value)")
                 }
+            case ("workflow", _):
+                do throws(KeyProblem) {
+                    guard case .string(let path) = try Settings.Kind.path.check(entry.value) else { throw KeyProblem("expected a path") }
+                    workflow = (path, entry.line)
+                } catch {
+                    throw refuse(error.message)
+                }
             case ("daily_images", _), ("monthly_images", _):
                 throw refuse("expected a whole number from \(ImageCaps.range.lowerBound) to \(ImageCaps.range.upperBound), got \(entry.value)")
             default:
@@ -185,6 +204,12 @@ public struct BackendSettings: Sendable, Equatable {
         let line = entries.first?.line ?? 0
         guard let kind else { throw ConfigError(line: line, key: header, "says no kind (kind = \"\(Kind.allCases.map(\.rawValue).joined(separator: "\" or \""))\")") }
         guard let url else { throw ConfigError(line: line, key: header, "says no url (url = \"http://host:port\")") }
+        if let workflow, !workflowKinds.contains(kind) {
+            throw ConfigError(
+                line: workflow.line, key: "\(header).workflow",
+                "a backend of kind \(kind.rawValue) runs no workflow (workflow is for kind \(workflowKinds.map(\.rawValue).sorted().joined(separator: ", ")))"
+            )
+        }
         let isHTTP = url.hasPrefix("http://") || url.hasPrefix("https://")
         guard isHTTP || url == "emulator" else {
             let entry = entries.first { $0.key == "url" }
@@ -192,7 +217,7 @@ public struct BackendSettings: Sendable, Equatable {
         }
         return BackendSettings(
             name: name, kind: kind, url: url, maxInFlight: maxInFlight, requestsPerMinute: requestsPerMinute, caps: caps, maxAttempts: maxAttempts,
-            retryBase: retryBase, line: line
+            retryBase: retryBase, workflow: workflow?.path, workflowLine: workflow?.line ?? 0, line: line
         )
     }
 }

@@ -373,6 +373,12 @@ public final class Daemon: Sendable {
             log.error("reload: \(error); the configuration in use is unchanged")
             throw DaemonError(.configuration, "\(error.description); the configuration in use is unchanged")
         }
+        do {
+            try BackendPlan.checkWorkflows(settings)
+        } catch {
+            log.error("reload: \(error.message); the configuration in use is unchanged")
+            throw DaemonError(.configuration, "\(error.message); the configuration in use is unchanged")
+        }
         let (old, new) = current.withLock { current in
             let old = current
             current = current.layered(over: settings)

@@ -154,7 +154,9 @@ final class Upstream: Sendable {
                 backend = VisionCraftBackend(client: VisionCraftClient(configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http))
             case .comfyui:
                 // ComfyUI has no authentication: no key goes to it.
-                backend = ComfyUIBackend(client: ComfyUIClient(configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts), http: http))
+                backend = ComfyUIBackend(client: ComfyUIClient(
+                    configuration: .init(baseURL: baseURL, timeouts: options.upstreamTimeouts, workflow: plan.workflow), http: http
+                ))
             case .openai:
                 let name = plan.name
                 backend = OpenAIBackend(client: OpenAIClient(

@@ -34,6 +34,12 @@ public struct BackendRules: Sendable, Equatable {
     public var takesSteps: Bool
     public var takesGuidance: Bool
     public var takesSampler: Bool
+    /// Whether a job may name a workflow file (ComfyUI's API format).
+    public var takesWorkflow: Bool
+    /// Whether the backend runs a workflow of its own configuration: the
+    /// fields a job leaves out keep the workflow's values (no defaults of
+    /// the rules or the configuration are filled in).
+    public var runsWorkflow: Bool
     /// A side must be a positive multiple of this, up to `maximumSide`.
     public var sideMultiple: Int
     public var maximumSide: Int
@@ -48,8 +54,8 @@ public struct BackendRules: Sendable, Equatable {
         imagesPerRequest: Int, imagesPerImageToImageRequest: Int, textToImageSteps: ClosedRange<Int>, textToImageDefaultSteps: Int,
         imageToImageSteps: ClosedRange<Int>, imageToImageDefaultSteps: Int, textToImageDefaultGuidance: Double, imageToImageDefaultGuidance: Double,
         textToImageGuidanceIsWhole: Bool, imageToImageTakesModelAndSampler: Bool, textToImageTakesSize: Bool, takesSeed: Bool,
-        takesScheduler: Bool, takesSteps: Bool = true, takesGuidance: Bool = true, takesSampler: Bool = true, sideMultiple: Int, maximumSide: Int,
-        defaultSide: Int, defaultModel: String? = nil, defaultSampler: String? = nil
+        takesScheduler: Bool, takesSteps: Bool = true, takesGuidance: Bool = true, takesSampler: Bool = true, takesWorkflow: Bool = false,
+        runsWorkflow: Bool = false, sideMultiple: Int, maximumSide: Int, defaultSide: Int, defaultModel: String? = nil, defaultSampler: String? = nil
     ) {
         self.imagesPerRequest = imagesPerRequest
         self.imagesPerImageToImageRequest = imagesPerImageToImageRequest
@@ -67,6 +73,8 @@ public struct BackendRules: Sendable, Equatable {
         self.takesSteps = takesSteps
         self.takesGuidance = takesGuidance
         self.takesSampler = takesSampler
+        self.takesWorkflow = takesWorkflow
+        self.runsWorkflow = runsWorkflow
         self.sideMultiple = sideMultiple
         self.maximumSide = maximumSide
         self.defaultSide = defaultSide

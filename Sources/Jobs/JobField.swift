@@ -20,6 +20,7 @@ public enum JobField: String, CaseIterable, Sendable {
     case steps = "steps"
     case seed = "seed"
     case initImage = "init_images"
+    case workflow = "workflow"
     case width = "width"
     case height = "height"
     case priority = "priority"
@@ -45,7 +46,7 @@ public enum JobField: String, CaseIterable, Sendable {
     /// The name in `job.submit`'s params and in the stored job.
     public var wireName: String { rawValue }
 
-    /// The longest path or URL (`output_dir`, `init_images`), in bytes.
+    /// The longest path or URL (`output_dir`, `init_images`, `workflow`), in bytes.
     public static let maximumPathBytes = 4096
     /// The longest prompt or negative prompt, in bytes of UTF-8: far beyond
     /// what a model reads (CLIP takes 75 tokens a chunk), and small enough
@@ -76,6 +77,7 @@ public enum JobField: String, CaseIterable, Sendable {
         case .steps: .integer(1...150)
         case .width, .height: .integer(8...2048)
         case .initImage: .location(urls: true)
+        case .workflow: .location(urls: false)
         case .priority: .integer(-100...100)
         case .labels: .texts(maximumCount: 32, maximumBytes: 64)
         case .plugins: .texts(maximumCount: 16, maximumBytes: 4096)
@@ -108,6 +110,7 @@ public enum JobField: String, CaseIterable, Sendable {
         case .labels: "--label"
         case .plugins: "--plugin"
         case .outputDirectory: "--out"
+        case .workflow: "--workflow"
         case .backend, .model, .sampler, .scheduler, .steps, .seed, .width, .height, .priority, .idempotencyKey: "--" + rawValue.replacing("_", with: "-")
         }
     }
@@ -120,6 +123,7 @@ public enum JobField: String, CaseIterable, Sendable {
         case .imageCount, .steps, .seed, .width, .height, .priority: "N"
         case .cfgScale: "SCALE"
         case .initImage: "PATH|URL"
+        case .workflow: "FILE"
         case .labels: "LABEL"
         case .plugins: "NAME[:OPTIONS]"
         case .outputDirectory: "DIR"
@@ -152,6 +156,8 @@ public enum JobField: String, CaseIterable, Sendable {
         case .steps:
             return "Refinement steps, \(Self.text(rules.textToImageSteps)) (default \(rules.textToImageDefaultSteps); up to \(rules.imageToImageSteps.upperBound), default \(rules.imageToImageDefaultSteps), for --init-image)."
         case .initImage: return "Start from this image (image-to-image): a local PNG, JPEG or WebP, or an http(s) URL."
+        case .workflow:
+            return "A ComfyUI workflow in API format (JSON) to run instead of the backend's; the job's fields are written into its nodes."
         case .width, .height:
             return "Image-to-image \(rawValue), a multiple of \(rules.sideMultiple) up to \(rules.maximumSide) (default \(rules.defaultSide))."
         case .priority: return "\(Self.rangeText(.priority)); higher runs first (default 0)."

@@ -29,6 +29,12 @@ public struct JobRequest: RPCParameters, Equatable {
     public var seed: Int?
     /// One http(s) URL or an absolute local path (sent inline).
     public var initImage: String?
+    /// A workflow file (an absolute path) for a backend that runs
+    /// workflows (ComfyUI): the job's fields are written into its nodes,
+    /// and the fields the job leaves out keep the workflow's values. Read
+    /// when the job is checked and again when it is sent, as a local init
+    /// image is.
+    public var workflow: String?
     public var width: Int?
     public var height: Int?
     /// Higher runs first.
@@ -46,7 +52,7 @@ public struct JobRequest: RPCParameters, Equatable {
     public init(
         prompt: String, negativePrompt: String = "", backend: String? = nil, model: String? = nil, sampler: String? = nil,
         scheduler: String? = nil, imageCount: Int = 1, cfgScale: Double? = nil, steps: Int? = nil, seed: Int? = nil, initImage: String? = nil,
-        width: Int? = nil, height: Int? = nil, priority: Int = 0, labels: [String] = [], outputDirectory: String? = nil, plugins: [PluginStep] = [],
+        workflow: String? = nil, width: Int? = nil, height: Int? = nil, priority: Int = 0, labels: [String] = [], outputDirectory: String? = nil, plugins: [PluginStep] = [],
         idempotencyKey: String? = nil
     ) {
         self.prompt = prompt
@@ -60,6 +66,7 @@ public struct JobRequest: RPCParameters, Equatable {
         self.steps = steps
         self.seed = seed
         self.initImage = initImage
+        self.workflow = workflow
         self.width = width
         self.height = height
         self.priority = priority
@@ -71,6 +78,12 @@ public struct JobRequest: RPCParameters, Equatable {
 
     /// Whether this is an image-to-image job.
     public var isImageToImage: Bool { initImage != nil }
+
+    /// Whether the fields the job leaves out stay out, for a workflow's own
+    /// values to hold: the job names a workflow, or its backend runs one.
+    public func keepsWorkflowValues(on rules: BackendRules) -> Bool {
+        workflow != nil || rules.runsWorkflow
+    }
 
     public init(params: JSON?) throws(RPCError) {
         do {
@@ -139,6 +152,7 @@ public struct JobRequest: RPCParameters, Equatable {
             }
             initImage = try location(.initImage, images[0])
         }
+        workflow = try location(.workflow, try reader.string(JobField.workflow.wireName, nonEmpty: true))
         width = try integer(.width)
         height = try integer(.height)
         priority = try integer(.priority) ?? 0
@@ -161,8 +175,10 @@ public struct JobRequest: RPCParameters, Equatable {
     /// way `job.submit` does before the job is committed.
     public func check(against rules: BackendRules) throws(ParameterProblem) {
         func refuse(_ field: JobField, _ detail: String) -> ParameterProblem { ParameterProblem(field: field.wireName, message: detail) }
-        for (field, given, taken) in [(JobField.steps, steps != nil, rules.takesSteps), (.cfgScale, cfgScale != nil, rules.takesGuidance), (.sampler, sampler != nil, rules.takesSampler)]
-        where given && !taken {
+        for (field, given, taken) in [
+            (JobField.steps, steps != nil, rules.takesSteps), (.cfgScale, cfgScale != nil, rules.takesGuidance), (.sampler, sampler != nil, rules.takesSampler),
+            (.workflow, workflow != nil, rules.takesWorkflow),
+        ] where given && !taken {
             throw refuse(field, "this backend takes none (leave it out)")
         }
         if initImage == nil {
@@ -201,10 +217,13 @@ public struct JobRequest: RPCParameters, Equatable {
     }
 
     /// The requests' defaults the backend's rules give, for the fields the
-    /// request leaves out (the stored job holds the values used).
+    /// request leaves out (the stored job holds the values used); none when
+    /// a workflow's own values hold (`keepsWorkflowValues`).
     public func resolved(with rules: BackendRules) -> JobRequest {
         var filled = self
-        if isImageToImage {
+        if keepsWorkflowValues(on: rules) {
+            // Nothing to fill: the workflow holds the values.
+        } else if isImageToImage {
             filled.steps = steps ?? rules.imageToImageDefaultSteps
             filled.cfgScale = cfgScale ?? rules.imageToImageDefaultGuidance
             filled.width = width ?? rules.defaultSide
@@ -240,6 +259,7 @@ public struct JobRequest: RPCParameters, Equatable {
         set(.steps, steps.map { .number(JSONNumber($0)) })
         set(.seed, seed.map { .number(JSONNumber($0)) })
         set(.initImage, initImage.map { [.string($0)] })
+        set(.workflow, workflow.map { .string($0) })
         set(.width, width.map { .number(JSONNumber($0)) })
         set(.height, height.map { .number(JSONNumber($0)) })
         set(.priority, .number(JSONNumber(priority)))

@@ -22,12 +22,13 @@ import PluginHost
 /// it read from the lines.
 ///
 /// Only what is known is written: `Model` when the job named one, `Size` the
-/// saved image's. There is no `Seed`: the service does not report one.
+/// saved image's, `Seed` when the backend reported the one the image used.
 enum A1111Parameters {
     /// The text for image `index` of a job, saved at `width`x`height` after
-    /// the image plugin steps `postprocessing` (in order).
+    /// the image plugin steps `postprocessing` (in order); `seed` is the one
+    /// the backend reported for it.
     static func text(
-        for parameters: JobRequest, jobID: String, index: Int, width: Int, height: Int,
+        for parameters: JobRequest, jobID: String, index: Int, width: Int, height: Int, seed: Int? = nil,
         postprocessing: [(step: PluginStep, options: [PluginOption]?)] = []
     ) -> String {
         var text = parameters.prompt
@@ -37,9 +38,12 @@ enum A1111Parameters {
         var fields: [(key: String, value: String)] = []
         if let steps = parameters.steps { fields.append(("Steps", String(steps))) }
         if let sampler = parameters.sampler { fields.append(("Sampler", sampler)) }
+        if let scheduler = parameters.scheduler { fields.append(("Schedule type", scheduler)) }
         if let cfg = parameters.cfgScale {
             fields.append(("CFG scale", cfg.rounded() == cfg ? String(Int(cfg)) : String(cfg)))
         }
+        // A1111's order: Schedule type before CFG scale, Seed after it.
+        if let seed { fields.append(("Seed", String(seed))) }
         fields.append(("Size", "\(width)x\(height)"))
         if let model = parameters.model { fields.append(("Model", model)) }
         if parameters.isImageToImage { fields.append(("Denoising source", "init image")) }

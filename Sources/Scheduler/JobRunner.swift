@@ -152,7 +152,7 @@ struct JobRunner: Sendable {
             case .images(let images):
                 let pending = current.images.filter { $0.request == request && $0.state == .pending }
                 for (made, record) in zip(images, pending) {
-                    if let outcome = await save(made.image, record, of: current, parameters, chain: chain, backendText: made.parameters) {
+                    if let outcome = await save(made.image, record, of: current, parameters, chain: chain, backendText: made.parameters, seed: made.seed) {
                         if case .corrupt(let reason) = outcome {
                             // Made corrupt, not damaged on the way: making it again is the cure.
                             return .retry(
@@ -310,7 +310,7 @@ struct JobRunner: Sendable {
     /// it; nil when all went well.
     private func save(
         _ image: FetchedImage, _ record: ImageRecord, of current: JobRecord, _ parameters: JobRequest, chain: PluginChain?,
-        backendText: String? = nil
+        backendText: String? = nil, seed: Int? = nil
     ) async -> NotSaved? {
         let folder = current.outputDirectory ?? scheduler.defaults.outputDirectory
         let base = ImageSaver.basePath(folder: folder, jobID: current.id, createdAt: current.createdAt, index: record.index)
@@ -327,7 +327,7 @@ struct JobRunner: Sendable {
                         )
                     }
                     return A1111Parameters.text(
-                        for: parameters, jobID: current.id, index: record.index, width: width, height: height, postprocessing: steps
+                        for: parameters, jobID: current.id, index: record.index, width: width, height: height, seed: seed, postprocessing: steps
                     )
                 },
                 waiting: { [scheduler, id = current.id, memory = scheduler.memory] bytes in

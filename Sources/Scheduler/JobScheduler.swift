@@ -367,11 +367,12 @@ package final class JobScheduler: Sendable {
         if filled.outputDirectory == nil { filled.outputDirectory = defaults.outputDirectory }
         if filled.plugins.isEmpty { filled.plugins = defaults.pluginChain }
         // The configuration's defaults first, then the backend's: the stored
-        // job holds every value used.
-        if rules.takesSteps {
+        // job holds every value used. A workflow's own values hold instead.
+        let keepsWorkflowValues = filled.keepsWorkflowValues(on: rules)
+        if rules.takesSteps, !keepsWorkflowValues {
             filled.steps = filled.steps ?? defaults.steps.map { min($0, (filled.isImageToImage ? rules.imageToImageSteps : rules.textToImageSteps).upperBound) }
         }
-        if rules.takesGuidance {
+        if rules.takesGuidance, !keepsWorkflowValues {
             filled.cfgScale = filled.cfgScale ?? defaults.cfgScale.map { !filled.isImageToImage && rules.textToImageGuidanceIsWhole ? $0.rounded() : $0 }
         }
         filled = filled.resolved(with: rules)
@@ -385,7 +386,7 @@ package final class JobScheduler: Sendable {
         }
         // Named by the configuration, not the job: a wrong one is the file's to fix.
         let fromDefaults = (model: filled.model == nil && defaults.model != nil, sampler: filled.sampler == nil && defaults.sampler != nil)
-        if !filled.isImageToImage || rules.imageToImageTakesModelAndSampler {
+        if !keepsWorkflowValues, !filled.isImageToImage || rules.imageToImageTakesModelAndSampler {
             filled.model = filled.model ?? defaults.model ?? rules.defaultModel
             if rules.takesSampler { filled.sampler = filled.sampler ?? defaults.sampler ?? rules.defaultSampler }
         }
@@ -492,7 +493,7 @@ package final class JobScheduler: Sendable {
             prompt: resolved.prompt, negativePrompt: resolved.negativePrompt, model: resolved.model, sampler: resolved.sampler,
             scheduler: resolved.scheduler, seed: resolved.seed, count: count, width: resolved.width, height: resolved.height, steps: resolved.steps,
             guidance: resolved.cfgScale,
-            initImage: resolved.initImage.map { $0.hasPrefix("/") ? .file($0) : .url($0) }
+            initImage: resolved.initImage.map { $0.hasPrefix("/") ? .file($0) : .url($0) }, workflow: resolved.workflow
         )
     }
 

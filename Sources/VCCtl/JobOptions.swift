@@ -20,7 +20,7 @@ enum JobOptions {
             case .model: .dynamic("models")
             case .sampler: .dynamic("samplers")
             case .plugins: .dynamic("plugins")
-            case .initImage: .file
+            case .initImage, .workflow: .file
             case .outputDirectory: .directory
             default: .none
             }
@@ -77,6 +77,7 @@ enum JobOptions {
             case .steps: result.steps = try integer() ?? result.steps
             case .seed: result.seed = try integer() ?? result.seed
             case .initImage: result.initImage = absolute(text()) ?? result.initImage
+            case .workflow: result.workflow = absolute(text()) ?? result.workflow
             case .width: result.width = try integer() ?? result.width
             case .height: result.height = try integer() ?? result.height
             case .priority: result.priority = try integer() ?? result.priority

@@ -15,8 +15,9 @@ enum ComfyUINodes {
             case link(String)
         }
 
-        /// Choice lists filled in from the catalog at answer time.
-        enum Choices { case checkpoints, samplers, schedulers, inputImages }
+        /// Choice lists filled in from the catalog at answer time, or a
+        /// node's own fixed list.
+        enum Choices: Equatable { case checkpoints, loras, samplers, schedulers, inputImages, fixed([String]) }
 
         var name: String
         var kind: Kind
@@ -45,9 +46,23 @@ enum ComfyUINodes {
 
     /// The checkpoints the emulator's models/checkpoints folder holds.
     static let checkpoints = ["sd_xl_base_1.0.safetensors", "v1-5-pruned-emaonly.safetensors", "dreamshaper_8.safetensors"]
+    /// The LoRAs its models/loras folder holds.
+    static let loras = ["add_detail.safetensors", "pixel_art_xl.safetensors"]
 
     /// nodes.py's MAX_RESOLUTION.
     static let maximumResolution = 16384
+
+    /// The inputs KSampler and KSamplerAdvanced share, in their order
+    /// after the seed.
+    static let samplingInputs = [
+        Input(name: "steps", kind: .int(default: 20, min: 1, max: 10000)),
+        Input(name: "cfg", kind: .float(default: 8, min: 0, max: 100, step: 0.1)),
+        Input(name: "sampler_name", kind: .choices(.samplers)),
+        Input(name: "scheduler", kind: .choices(.schedulers)),
+        Input(name: "positive", kind: .link("CONDITIONING")),
+        Input(name: "negative", kind: .link("CONDITIONING")),
+        Input(name: "latent_image", kind: .link("LATENT")),
+    ]
 
     static let all: [Node] = [
         Node(
@@ -70,15 +85,31 @@ enum ComfyUINodes {
             inputs: [
                 Input(name: "model", kind: .link("MODEL")),
                 Input(name: "seed", kind: .int(default: 0, min: 0, max: UInt64.max)),
-                Input(name: "steps", kind: .int(default: 20, min: 1, max: 10000)),
-                Input(name: "cfg", kind: .float(default: 8, min: 0, max: 100, step: 0.1)),
-                Input(name: "sampler_name", kind: .choices(.samplers)),
-                Input(name: "scheduler", kind: .choices(.schedulers)),
-                Input(name: "positive", kind: .link("CONDITIONING")),
-                Input(name: "negative", kind: .link("CONDITIONING")),
-                Input(name: "latent_image", kind: .link("LATENT")),
+            ] + samplingInputs + [
                 Input(name: "denoise", kind: .float(default: 1, min: 0, max: 1, step: 0.01)),
             ], outputs: ["LATENT"], outputNames: ["LATENT"], isOutput: false),
+        Node(
+            name: "KSamplerAdvanced", displayName: "KSampler (Advanced)", category: "sampling",
+            inputs: [
+                Input(name: "model", kind: .link("MODEL")),
+                Input(name: "add_noise", kind: .choices(.fixed(["enable", "disable"]))),
+                Input(name: "noise_seed", kind: .int(default: 0, min: 0, max: UInt64.max)),
+            ] + samplingInputs + [
+                Input(name: "start_at_step", kind: .int(default: 0, min: 0, max: 10000)),
+                Input(name: "end_at_step", kind: .int(default: 10000, min: 0, max: 10000)),
+                Input(name: "return_with_leftover_noise", kind: .choices(.fixed(["disable", "enable"]))),
+            ], outputs: ["LATENT"], outputNames: ["LATENT"], isOutput: false),
+        Node(
+            name: "RepeatLatentBatch", displayName: "Repeat Latent Batch", category: "latent/batch",
+            inputs: [Input(name: "samples", kind: .link("LATENT")), Input(name: "amount", kind: .int(default: 1, min: 1, max: 64))],
+            outputs: ["LATENT"], outputNames: ["LATENT"], isOutput: false),
+        Node(
+            name: "LoraLoader", displayName: "Load LoRA", category: "loaders",
+            inputs: [
+                Input(name: "model", kind: .link("MODEL")), Input(name: "clip", kind: .link("CLIP")), Input(name: "lora_name", kind: .choices(.loras)),
+                Input(name: "strength_model", kind: .float(default: 1, min: -100, max: 100, step: 0.01)),
+                Input(name: "strength_clip", kind: .float(default: 1, min: -100, max: 100, step: 0.01)),
+            ], outputs: ["MODEL", "CLIP"], outputNames: ["MODEL", "CLIP"], isOutput: false),
         Node(
             name: "VAEDecode", displayName: "VAE Decode", category: "latent",
             inputs: [Input(name: "samples", kind: .link("LATENT")), Input(name: "vae", kind: .link("VAE"))], outputs: ["IMAGE"], outputNames: ["IMAGE"],
@@ -90,6 +121,9 @@ enum ComfyUINodes {
         Node(
             name: "SaveImage", displayName: "Save Image", category: "image",
             inputs: [Input(name: "images", kind: .link("IMAGE")), Input(name: "filename_prefix", kind: .string(default: "ComfyUI", multiline: false))],
+            outputs: [], outputNames: [], isOutput: true),
+        Node(
+            name: "PreviewImage", displayName: "Preview Image", category: "image", inputs: [Input(name: "images", kind: .link("IMAGE"))],
             outputs: [], outputNames: [], isOutput: true),
         Node(
             name: "LoadImage", displayName: "Load Image", category: "image", inputs: [Input(name: "image", kind: .choices(.inputImages))],
@@ -132,9 +166,11 @@ enum ComfyUINodes {
     static func values(_ choices: Input.Choices, inputImages: [String]) -> [String] {
         switch choices {
         case .checkpoints: checkpoints
+        case .loras: loras
         case .samplers: samplers
         case .schedulers: schedulers
         case .inputImages: inputImages.sorted()
+        case .fixed(let names): names
         }
     }
 
@@ -143,7 +179,7 @@ enum ComfyUINodes {
         var required = JSONObject()
         for input in node.inputs { required[input.name] = spec(input, inputImages: inputImages) }
         var inputs: JSONObject = ["required": .object(required)]
-        if node.name == "SaveImage" { inputs["hidden"] = ["prompt": "PROMPT", "extra_pnginfo": "EXTRA_PNGINFO"] }
+        if node.isOutput { inputs["hidden"] = ["prompt": "PROMPT", "extra_pnginfo": "EXTRA_PNGINFO"] }
         return [
             "input": .object(inputs), "input_order": ["required": .array(node.inputs.map { .string($0.name) })],
             "output": .array(node.outputs.map(JSON.string)), "output_is_list": .array(node.outputs.map { _ in false }),

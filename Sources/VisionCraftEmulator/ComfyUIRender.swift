@@ -1,9 +1,10 @@
 import Imaging
 import JSON
 
-/// What a validated graph makes, read backwards from a SaveImage node:
-/// VAEDecode -> KSampler (seed, steps, positive text) -> EmptyLatentImage
-/// (size, batch) or VAEEncode -> LoadImage (the upload's size). The
+/// What a validated graph makes, read backwards from a SaveImage (or
+/// PreviewImage) node: VAEDecode -> KSampler or KSamplerAdvanced (seed,
+/// steps, positive text) -> EmptyLatentImage (size, batch), RepeatLatentBatch
+/// (the batch repeated) or VAEEncode -> LoadImage (the upload's size). The
 /// synthesizer draws the pictures from the key.
 enum ComfyUIRender {
     struct Picture: Equatable {
@@ -74,10 +75,15 @@ enum ComfyUIRender {
                 return Picture(width: width, height: height, count: ComfyUIRender.integer(fields?["batch_size"]) ?? 1, key: seed, steps: 0)
             case "VAEEncode":
                 return image(ComfyUIRender.linked(prompt, id, "pixels"))
-            case "KSampler":
+            case "RepeatLatentBatch":
+                guard var picture = latent(ComfyUIRender.linked(prompt, id, "samples")) else { return nil }
+                picture.count *= ComfyUIRender.integer(fields?["amount"]) ?? 1
+                return picture
+            case "KSampler", "KSamplerAdvanced":
                 guard var picture = latent(ComfyUIRender.linked(prompt, id, "latent_image")) else { return nil }
                 let text = ComfyUIRender.linked(prompt, id, "positive").flatMap { inputs($0)?["text"]?.stringValue } ?? ""
-                let samplerSeed = fields?["seed"].map(PythonFormat.str) ?? "0"
+                let seedInput = prompt[id]?["class_type"]?.stringValue == "KSampler" ? "seed" : "noise_seed"
+                let samplerSeed = fields?[seedInput].map(PythonFormat.str) ?? "0"
                 picture.key = A1111Pictures.mix(picture.key, Array("\(samplerSeed)\u{0}\(text)".utf8))
                 picture.steps += ComfyUIRender.integer(fields?["steps"]) ?? 20
                 return picture

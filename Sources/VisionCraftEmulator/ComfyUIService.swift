@@ -237,7 +237,9 @@ final class ComfyUIService: Sendable {
         if !interrupted {
             for (node, picture) in plans {
                 guard let picture else { continue }
-                let prefix = item.prompt[node]?["inputs"]?["filename_prefix"].map(PythonFormat.str) ?? "ComfyUI"
+                // PreviewImage saves to the temp folder under a random prefix (nodes.py).
+                let kind = item.prompt[node]?["class_type"]?.stringValue == "PreviewImage" ? "temp" : "output"
+                let prefix = kind == "temp" ? "ComfyUI_temp_\(Self.randomLetters(5))" : item.prompt[node]?["inputs"]?["filename_prefix"].map(PythonFormat.str) ?? "ComfyUI"
                 let (subfolder, name) = Self.split(prefix)
                 var images: [JSON] = []
                 for index in 0..<picture.count {
@@ -253,8 +255,8 @@ final class ComfyUIService: Sendable {
                     let spec = ImageSynthesizer.Spec(key: picture.key, index: index, width: picture.width, height: picture.height)
                     let options = PNGCodec.Options(compressionLevel: 1, filters: PNGCodec.Options.noFilter)
                     guard let png = try? PNGCodec.encode(ImageSynthesizer.render(spec), text: text, options: options) else { continue }
-                    rendered.append(("output/\(subfolder)/\(filename)", png))
-                    images.append(["filename": .string(filename), "subfolder": .string(subfolder), "type": "output"])
+                    rendered.append(("\(kind)/\(subfolder)/\(filename)", png))
+                    images.append(["filename": .string(filename), "subfolder": .string(subfolder), "type": .string(kind)])
                 }
                 outputs[node] = ["images": .array(images)]
             }
@@ -289,6 +291,11 @@ final class ComfyUIService: Sendable {
     private static func split(_ prefix: String) -> (String, String) {
         guard let slash = prefix.lastIndex(of: "/") else { return ("", prefix) }
         return (String(prefix[..<slash]), String(prefix[prefix.index(after: slash)...]))
+    }
+
+    /// PreviewImage's `''.join(random.choice("abcdefghijklmnopqrstupvxyz") for x in range(5))`.
+    private static func randomLetters(_ count: Int) -> String {
+        String((0..<count).map { _ in "abcdefghijklmnopqrstupvxyz".randomElement() ?? "a" })
     }
 
     /// `f"{counter:05}"`.

@@ -34,6 +34,8 @@ import Testing
         ])
         #expect(settings.defaultBackend == "forge")
         #expect(settings.maxInFlight == 3, "the other keys read as before")
+        let comfy = try Self.settings("[backends.comfy]\nkind = \"comfyui\"\nurl = \"emulator\"\nworkflow = \"/home/me/sdxl.json\"\n")
+        #expect(comfy.backends.first?.workflow == "/home/me/sdxl.json" && comfy.backends.first?.workflowLine == 4)
     }
 
     @Test func withoutBackendsNothingChangesAndOneIsItsOwnDefault() throws {
@@ -49,7 +51,9 @@ import Testing
         ("[backends.x]\nkind = \"a1111\"\n", 2, "backends.x: says no url (url = \"http://host:port\")"),
         ("[backends.x]\nurl = \"http://h\"\n", 2, "backends.x: says no kind (kind = \"visioncraft\" or \"a1111\" or \"comfyui\" or \"openai\")"),
         ("[backends.x]\nkind = \"a1111\"\nurl = \"ftp://h\"\n", 3, "backends.x.url: expected an http:// or https:// URL or \"emulator\", got \"ftp://h\""),
-        ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nport = 1\n", 4, "backends.x.port: unknown key (keys of [backends.x]: kind, url, max_in_flight, requests_per_minute, daily_images, monthly_images, max_attempts, retry_base)"),
+        ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nport = 1\n", 4, "backends.x.port: unknown key (keys of [backends.x]: kind, url, max_in_flight, requests_per_minute, daily_images, monthly_images, max_attempts, retry_base, workflow)"),
+        ("[backends.x]\nkind = \"comfyui\"\nurl = \"http://h\"\nworkflow = \"flows/a.json\"\n", 4, "backends.x.workflow: expected an absolute path, got \"flows/a.json\""),
+        ("[backends.x]\nkind = \"a1111\"\nworkflow = \"/flows/a.json\"\nurl = \"http://h\"\n", 3, "backends.x.workflow: a backend of kind a1111 runs no workflow (workflow is for kind comfyui)"),
         ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nmax_in_flight = 0\n", 4, "backends.x.max_in_flight: expected a whole number from 1 to 16, got 0"),
         ("[backends.x]\nkind = 3\nurl = \"http://h\"\n", 2, "backends.x.kind: expected a string in double quotes, got 3"),
         ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nmax_attempts = 0\n", 4, "backends.x.max_attempts: expected a whole number from 1 to 100, got 0"),

@@ -20,7 +20,7 @@ import Testing
     @Test func aRequestEncodesOnlyTheTablesFieldsAndReadsBack() throws {
         let request = JobRequest(
             prompt: "a fox", negativePrompt: "rain", backend: "forge", model: "m", sampler: "s", scheduler: "Karras", imageCount: 7, cfgScale: 6.5,
-            steps: 40, seed: 4_294_967_295, initImage: "/in.png", width: 640, height: 512, priority: -3, labels: ["a", "b"], outputDirectory: "/out",
+            steps: 40, seed: 4_294_967_295, initImage: "/in.png", workflow: "/flows/sdxl.json", width: 640, height: 512, priority: -3, labels: ["a", "b"], outputDirectory: "/out",
             plugins: [try PluginStep(parsing: "upscale:scale=2")], idempotencyKey: "k"
         )
         guard case .object(let object) = request.json else { Issue.record("not an object"); return }
@@ -92,6 +92,31 @@ import Testing
         #expect(image.steps == 50 && image.cfgScale == 7 && image.width == 512 && image.height == 512)
         let given = JobRequest(prompt: "x", cfgScale: 3, steps: 12).resolved(with: rules)
         #expect(given.steps == 12 && given.cfgScale == 3)
+    }
+
+    /// A workflow is for a backend that runs workflows, and its values hold
+    /// where the job gives none: neither the job's own nor the backend's
+    /// gets the rules' defaults.
+    @Test func aWorkflowIsTakenOnlyWhereTheRulesSayAndKeepsItsOwnValues() throws {
+        #expect(throws: ParameterProblem(field: "workflow", message: "this backend takes none (leave it out)")) {
+            try JobRequest(prompt: "x", workflow: "/flows/a.json").check(against: .visionCraft)
+        }
+        var comfy = BackendRules.visionCraft
+        comfy.takesWorkflow = true
+        #expect(throws: Never.self) { try JobRequest(prompt: "x", workflow: "/flows/a.json").check(against: comfy) }
+        let ownWorkflow = JobRequest(prompt: "x", workflow: "/flows/a.json").resolved(with: comfy)
+        #expect(ownWorkflow.steps == nil && ownWorkflow.cfgScale == nil && ownWorkflow.width == nil)
+        comfy.runsWorkflow = true
+        let backendsWorkflow = JobRequest(prompt: "x", initImage: "/a.png").resolved(with: comfy)
+        #expect(backendsWorkflow.steps == nil && backendsWorkflow.cfgScale == nil && backendsWorkflow.width == nil && backendsWorkflow.height == nil)
+        let given = JobRequest(prompt: "x", cfgScale: 4, steps: 9).resolved(with: comfy)
+        #expect(given.steps == 9 && given.cfgScale == 4, "what the job gives is written over the workflow's")
+        #expect(throws: FieldError(field: "params.workflow", detail: "expected an absolute path, got 'flows/a.json'")) {
+            _ = try JobRequest(json: ["prompt": "x", "workflow": "flows/a.json"], path: "params")
+        }
+        #expect(throws: FieldError(field: "params.workflow", detail: "expected an absolute path, got 'https://example.com/a.json'")) {
+            _ = try JobRequest(json: ["prompt": "x", "workflow": "https://example.com/a.json"], path: "params")
+        }
     }
 
     /// The help line states the range and the default the rules give.
