@@ -17,7 +17,10 @@ package final class ComfyUIClient: Sendable {
         package var baseURL: String
         /// For every call: each answers at once (the prompt runs queued).
         package var timeouts: HTTPClientRequest.Timeouts
-        /// How often `follow` asks `/history` while a prompt runs.
+        /// How often `follow` asks `/history` while a prompt runs, at most:
+        /// it asks after 10 ms first, then twice as long each time up to
+        /// this, so that a quick prompt is seen done at once and a long one
+        /// costs ComfyUI two asks a second.
         package var pollInterval: Duration
         /// How long one `follow` waits before answering `.remote` again,
         /// so that the scheduler's loop keeps its turn.
@@ -53,6 +56,9 @@ package final class ComfyUIClient: Sendable {
     /// websocket of that id; none listens (`follow` polls), but it marks
     /// ours in `/queue` and `/history`.
     package static let clientID = "visioncraft"
+
+    /// The first wait of `follow` between asks of `/history`.
+    static let firstPoll: Duration = .milliseconds(10)
 
     /// How long a failed list fetch is remembered before the next try.
     package static let catalogRetryDelay: Duration = .seconds(15)
@@ -224,6 +230,7 @@ package final class ComfyUIClient: Sendable {
     ///   `.permanent` with the node and exception when its execution failed.
     package func follow(_ id: String) async throws(BackendFailure) -> GenerationOutcome {
         let started = MonotonicInstant.now()
+        var wait = min(Self.firstPoll, configuration.pollInterval)
         // An answer already at hand: the history asked again after the queue.
         var known: ComfyUIHistory?
         while true {
@@ -251,7 +258,8 @@ package final class ComfyUIClient: Sendable {
             }
             guard started.elapsed < configuration.followWindow else { return .remote(id: id) }
             do {
-                try await Task.sleep(for: configuration.pollInterval)
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, configuration.pollInterval)
             } catch {
                 throw .transient("stopped waiting for the prompt \(id)", retryAfter: nil)
             }

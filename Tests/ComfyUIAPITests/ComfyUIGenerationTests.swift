@@ -1,6 +1,7 @@
 import Backends
 import ComfyUIAPI
 import JSON
+import Posix
 import Testing
 
 /// The graphs ComfyUI is sent, and how a prompt is followed to its images.
@@ -67,6 +68,20 @@ import Testing
         #expect(images.map(\.image.format) == [.png, .png] && images.map(\.seed) == [7, 7])
         let views = fake.requests(to: "/view").map(\.target)
         #expect(views == [0, 1].map { "/view?filename=\(FakeComfyUI.filename($0))&subfolder=&type=output" })
+    }
+
+    /// A quick prompt is seen done at once: the asks start 10 ms apart and
+    /// double up to the poll interval (three asks at a fixed 500 ms would
+    /// take 1.5 s).
+    @Test func followAsksSoonFirstAndLessOftenLater() async throws {
+        let fake = try FakeComfyUI(.init(pollsBeforeDone: 3))
+        let backend = ComfyUIBackend(client: try fake.client(pollInterval: .milliseconds(500)))
+        let outcome = try await backend.generate(GenerationRequest(prompt: "a fox", model: Self.model), key: nil)
+        guard case .remote(let id) = outcome else { Issue.record("\(outcome)"); return }
+        let started = MonotonicInstant.now()
+        guard case .images = try await backend.follow(remote: id, key: nil) else { Issue.record("no images"); return }
+        #expect(started.elapsed < .milliseconds(1400), "10 + 20 + 40 ms of waits, not 3 x 500 ms: \(started.elapsed)")
+        #expect(fake.requests(to: "/history/\(id)").count == 4)
     }
 
     @Test func followAnswersTheRemoteJobAgainWhenItsWindowEnds() async throws {

@@ -59,9 +59,9 @@ final class FakeComfyUI: Sendable {
     }
 
     /// A client of this server, polling fast.
-    func client(followWindow: Duration = .seconds(60)) throws -> ComfyUIClient {
+    func client(followWindow: Duration = .seconds(60), pollInterval: Duration = .milliseconds(5)) throws -> ComfyUIClient {
         ComfyUIClient(
-            configuration: .init(baseURL: server.baseURL, timeouts: .init(total: .seconds(60)), pollInterval: .milliseconds(5), followWindow: followWindow),
+            configuration: .init(baseURL: server.baseURL, timeouts: .init(total: .seconds(60)), pollInterval: pollInterval, followWindow: followWindow),
             http: try HTTPClient()
         )
     }
