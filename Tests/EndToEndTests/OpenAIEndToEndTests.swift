@@ -9,16 +9,18 @@ import TestSupport
 /// a Bearer token to that backend only, the images come back saved, and a
 /// used-up quota pauses the backend's jobs instead of failing them.
 @Suite struct OpenAIEndToEndTests {
-    static func daemon(port: UInt16, in folder: TemporaryDirectory) throws -> DaemonProcess {
+    /// A daemon whose default backend, `openai`, is the server at `port`,
+    /// beside the backends `others` configures.
+    static func daemon(
+        port: UInt16, in folder: TemporaryDirectory, others: String = "[backends.visioncraft]\nkind = \"visioncraft\"\nurl = \"emulator\""
+    ) throws -> DaemonProcess {
         try FileSystem.makeDirectories(folder.file("config/visioncraft"), permissions: 0o700)
         let config = """
             default_backend = "openai"
             [backends.openai]
             kind = "openai"
             url = "http://127.0.0.1:\(port)"
-            [backends.visioncraft]
-            kind = "visioncraft"
-            url = "emulator"
+            \(others)
             """
         try FileSystem.writeFileAtomically(folder.file("config/visioncraft/config.toml"), Array(config.utf8))
         return try DaemonProcess.start(arguments: ["--requests-per-minute", "0"], folder: folder, environment: isolatedEnvironment(in: folder))
@@ -82,18 +84,8 @@ import TestSupport
             emulator.send(.kill)
             _ = try? emulator.wait()
         }
-        try FileSystem.makeDirectories(folder.file("config/visioncraft"), permissions: 0o700)
-        let config = """
-            default_backend = "openai"
-            [backends.openai]
-            kind = "openai"
-            url = "http://127.0.0.1:\(port)"
-            [backends.local]
-            kind = "openai"
-            url = "http://127.0.0.1:\(port)"
-            """
-        try FileSystem.writeFileAtomically(folder.file("config/visioncraft/config.toml"), Array(config.utf8))
-        let daemon = try await offPool { try DaemonProcess.start(arguments: ["--requests-per-minute", "0"], folder: folder, environment: isolatedEnvironment(in: folder)) }
+        // A second backend on the same server, for a local model's answers.
+        let daemon = try await offPool { try Self.daemon(port: port, in: folder, others: "[backends.local]\nkind = \"openai\"\nurl = \"http://127.0.0.1:\(port)\"") }
         defer { daemon.cleanUp() }
         let socket = ["--socket", daemon.socketPath, "--no-start"]
         for backend in ["openai", "local"] {
