@@ -27,11 +27,13 @@ public protocol ImageBackend: Sendable {
     func resolved(_ request: GenerationRequest) async throws(BackendFailure) -> GenerationRequest
 
     /// One generation call: up to `description.rules.imagesPerRequest`
-    /// images. A local init image comes read (`.inline`).
+    /// images, with what the service reported the call cost
+    /// (`GenerationCost`). A local init image comes read (`.inline`).
     func generate(_ request: GenerationRequest, key: String?) async throws(BackendFailure) -> GenerationOutcome
 
     /// Waits for a remote job a `.remote` outcome named, and gives what it
-    /// made (or `.remote` again when it is not done yet).
+    /// made, with what the service reported the job cost (or `.remote`
+    /// again when it is not done yet).
     func follow(remote id: String, key: String?) async throws(BackendFailure) -> GenerationOutcome
 
     /// Downloads one image a `.urls` outcome named.

@@ -5,7 +5,8 @@ import Jobs
 /// (`ComfyUIGraph`) and answered at once with its prompt id (`.remote`),
 /// which the scheduler commits and then follows; `follow` downloads the
 /// images itself and answers `.images`, each with the graph's seed, so
-/// that a seed ComfyUI was given at random is still reported.
+/// that a seed ComfyUI was given at random is still reported, and with the
+/// execution time ComfyUI's history gives.
 package struct ComfyUIBackend: ImageBackend {
     package let client: ComfyUIClient
 

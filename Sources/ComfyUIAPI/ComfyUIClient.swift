@@ -223,8 +223,9 @@ package final class ComfyUIClient: Sendable {
 
     /// Waits for prompt `id` (polling `/history`, and `/queue` to tell a
     /// prompt still waiting from a lost one) for up to `followWindow`: its
-    /// images downloaded (`/view`), each with the graph's seed, or
-    /// `.remote(id)` again when it is not done yet.
+    /// images downloaded (`/view`), each with the graph's seed, and the
+    /// execution time its history reports, or `.remote(id)` again when it
+    /// is not done yet.
     ///
     /// - Throws: `.remoteLost` when ComfyUI has it in neither;
     ///   `.permanent` with the node and exception when its execution failed.
@@ -238,10 +239,10 @@ package final class ComfyUIClient: Sendable {
             if let known { now = known } else { now = try await history(id) }
             known = nil
             switch now {
-            case .done(let outputs, let seed):
+            case .done(let outputs, let seed, let took):
                 var images: [GeneratedImage] = []
                 for output in outputs { images.append(GeneratedImage(try await view(output), seed: seed)) }
-                return .images(images)
+                return .images(images, cost: GenerationCost(duration: took))
             case .failed(let message):
                 throw .permanent("ComfyUI failed the prompt \(id): \(message)")
             case .absent:

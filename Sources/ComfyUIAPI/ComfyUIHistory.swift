@@ -16,9 +16,10 @@ package enum ComfyUIHistory: Sendable, Equatable {
 
     /// Not in the history (yet).
     case absent
-    /// Done: the images, in node then batch order, and the seed the graph's
-    /// samplers were given.
-    case done([Output], seed: Int?)
+    /// Done: the images, in node then batch order, the seed the graph's
+    /// samplers were given, and how long ComfyUI says it executed the
+    /// prompt (`executionTime`).
+    case done([Output], seed: Int?, took: Duration?)
     /// Execution failed: the node and ComfyUI's exception message.
     case failed(String)
 
@@ -56,7 +57,20 @@ package enum ComfyUIHistory: Sendable, Equatable {
             }
         }
         guard !images.isEmpty else { throw .protocolViolation("GET /history/\(id) says the prompt is done but lists no saved image") }
-        return .done(images, seed: ComfyUIWorkflow.seed(in: entry["prompt"]?[2]))
+        return .done(images, seed: ComfyUIWorkflow.seed(in: entry["prompt"]?[2]), took: executionTime(status?["messages"]?.arrayValue ?? []))
+    }
+
+    /// The time from the `execution_start` to the `execution_success` of
+    /// a prompt's status messages (`[[event, {prompt_id, timestamp}]]`;
+    /// execution.py's `add_message` stamps each with `time.time()` in
+    /// milliseconds); nil when either is missing or unstamped (older
+    /// ComfyUI stamps none), or the clock ran backwards.
+    static func executionTime(_ messages: [JSON]) -> Duration? {
+        func stamp(_ event: String) -> Int64? {
+            messages.last { $0[0]?.stringValue == event }?[1]?["timestamp"]?.int64Value
+        }
+        guard let start = stamp("execution_start"), let end = stamp("execution_success"), end >= start else { return nil }
+        return .milliseconds(end - start)
     }
 
     /// Whether `GET /queue` (`{queue_running, queue_pending}`, each a list

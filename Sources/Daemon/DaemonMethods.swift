@@ -87,7 +87,9 @@ struct DaemonMethods: Sendable {
             let firstDay = WallClock(milliseconds: now - Int64(parameters.days - 1) * 86_400_000).localDate
             let days = try await QueueMethods.storageMapped { try await scheduler.usage(from: firstDay, backend: parameters.backend) }
             return UsageList.Result(days: days.map {
-                UsageList.Day(day: $0.day, backend: $0.backend, requests: $0.requests, images: $0.images, seconds: Double($0.milliseconds) / 1000)
+                UsageList.Day(
+                    day: $0.day, backend: $0.backend, requests: $0.requests, images: $0.images, seconds: Double($0.milliseconds) / 1000, tokens: $0.tokens
+                )
             })
         }
         queue.register(in: &table)

@@ -274,10 +274,20 @@ public final class JobStore {
     }
 
     /// Records what one generation on `backend` cost: `images` made in
-    /// `milliseconds`, on the local date `day`.
-    public func recordUsage(backend: String, jobID: String, day: String, images: Int, milliseconds: Int64, now: Int64) throws {
-        try connection.statement("INSERT INTO usage (backend, job_id, day, at, images, milliseconds) VALUES (?, ?, ?, ?, ?, ?)").run([
+    /// `milliseconds` (as the daemon measured the call), on the local date
+    /// `day`, and what the backend itself reported, when it did: the time
+    /// it says it worked (`backendMilliseconds`) and the tokens it billed.
+    public func recordUsage(
+        backend: String, jobID: String, day: String, images: Int, milliseconds: Int64, backendMilliseconds: Int64? = nil,
+        tokens: TokenCounts? = nil, now: Int64
+    ) throws {
+        func optional(_ value: (some BinaryInteger)?) -> SQLiteStatement.Value { value.map { .integer(Int64($0)) } ?? .null }
+        try connection.statement("""
+            INSERT INTO usage (backend, job_id, day, at, images, milliseconds, backend_milliseconds, input_tokens, output_tokens, total_tokens)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).run([
             .text(backend), .text(jobID), .text(day), .integer(now), .integer(Int64(images)), .integer(milliseconds),
+            optional(backendMilliseconds), optional(tokens?.input), optional(tokens?.output), optional(tokens?.total),
         ])
     }
 
@@ -287,21 +297,32 @@ public final class JobStore {
         public var backend: String
         public var requests: Int
         public var images: Int
+        /// The time the generations took: each as its backend reported it
+        /// where it did, else as the daemon measured the call.
         public var milliseconds: Int64
+        /// The tokens summed over the generations that reported them; nil
+        /// when none did (each count apart: nil where none reported it).
+        public var tokens: TokenCounts?
 
-        public init(day: String, backend: String, requests: Int, images: Int, milliseconds: Int64) {
+        public init(day: String, backend: String, requests: Int, images: Int, milliseconds: Int64, tokens: TokenCounts? = nil) {
             self.day = day
             self.backend = backend
             self.requests = requests
             self.images = images
             self.milliseconds = milliseconds
+            self.tokens = tokens
         }
     }
 
     /// Each backend's usage per day from `firstDay` (YYYY-MM-DD) on, newest
     /// day first; with `backend`, that backend's only.
     public func usage(from firstDay: String, backend: String? = nil) throws -> [DailyUsage] {
-        var sql = "SELECT day, backend, count(*), sum(images), sum(milliseconds) FROM usage WHERE day >= ?"
+        // sum() of only NULLs is NULL: a count no generation reported stays unknown.
+        var sql = """
+            SELECT day, backend, count(*), sum(images), sum(coalesce(backend_milliseconds, milliseconds)),
+                sum(input_tokens), sum(output_tokens), sum(total_tokens)
+            FROM usage WHERE day >= ?
+            """
         var values: [SQLiteStatement.Value] = [.text(firstDay)]
         if let backend {
             sql += " AND backend = ?"
@@ -309,7 +330,10 @@ public final class JobStore {
         }
         sql += " GROUP BY day, backend ORDER BY day DESC, backend"
         return try connection.statement(sql).rows(values) { row in
-            DailyUsage(day: row.text(0), backend: row.text(1), requests: row.int(2), images: row.int(3), milliseconds: row.integer(4))
+            DailyUsage(
+                day: row.text(0), backend: row.text(1), requests: row.int(2), images: row.int(3), milliseconds: row.integer(4),
+                tokens: TokenCounts(reported: row.optionalInt(5), output: row.optionalInt(6), total: row.optionalInt(7))
+            )
         }
     }
 

@@ -111,6 +111,10 @@ public struct SQLiteRow {
         isNull(column) ? nil : integer(column)
     }
 
+    public func optionalInt(_ column: Int32) -> Int? {
+        isNull(column) ? nil : int(column)
+    }
+
     public func text(_ column: Int32) -> String {
         guard let bytes = sqlite3_column_text(statement, column) else { return "" }
         let count = Int(sqlite3_column_bytes(statement, column))

@@ -134,6 +134,22 @@ enum Schema {
         """
         ALTER TABLE images ADD COLUMN remote_id TEXT;
         """,
+        // 11: what the backend itself reported a generation cost, beside
+        // what the daemon counted and measured (`images`, `milliseconds`,
+        // whose meaning stays): the tokens OpenAI's `usage` bills it in,
+        // and the time the backend says it worked (ComfyUI's execution,
+        // which leaves out the time a prompt waited in ComfyUI's queue).
+        // Each is NULL when the backend did not say, never 0 or a guess:
+        // dall-e models and local servers report no tokens, A1111 no time
+        // (its request time, `milliseconds`, is the figure). The total is
+        // kept as reported rather than summed here, for a server that
+        // reports only one. Rows from before have NULL in all four.
+        """
+        ALTER TABLE usage ADD COLUMN input_tokens INTEGER;
+        ALTER TABLE usage ADD COLUMN output_tokens INTEGER;
+        ALTER TABLE usage ADD COLUMN total_tokens INTEGER;
+        ALTER TABLE usage ADD COLUMN backend_milliseconds INTEGER;
+        """,
     ]
 
     /// What migration 3 becomes where SQLite has no FTS5: nothing (the

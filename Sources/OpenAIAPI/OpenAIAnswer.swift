@@ -1,4 +1,5 @@
 import Backends
+import Jobs
 import JSON
 
 /// Reads what `/v1/images/generations` and `/v1/images/edits` answer:
@@ -8,7 +9,8 @@ import JSON
 enum OpenAIAnswer {
     /// The images of a successful answer: the images themselves when every
     /// entry holds one in base64 (each checked to be an image), the URLs
-    /// to download when every entry names one.
+    /// to download when every entry names one; with the tokens its `usage`
+    /// reports (`cost(of:)`).
     ///
     /// `revised_prompt` is not kept: `GeneratedImage.parameters` is
     /// AUTOMATIC1111's infotext format, which it is not, and the daemon
@@ -24,6 +26,7 @@ enum OpenAIAnswer {
         }
         guard let data = json["data"]?.arrayValue else { throw .protocolViolation("\(route) answered no \"data\" list") }
         guard !data.isEmpty else { throw .protocolViolation("\(route) answered no image") }
+        let cost = Self.cost(of: json)
         if data.allSatisfy({ $0["b64_json"]?.stringValue != nil }) {
             var images: [GeneratedImage] = []
             for (index, item) in data.enumerated() {
@@ -36,7 +39,7 @@ enum OpenAIAnswer {
                 }
                 images.append(GeneratedImage(image))
             }
-            return .images(images)
+            return .images(images, cost: cost)
         }
         var urls: [String] = []
         for (index, item) in data.enumerated() {
@@ -54,7 +57,18 @@ enum OpenAIAnswer {
             }
             urls.append(url)
         }
-        return .urls(urls)
+        return .urls(urls, cost: cost)
+    }
+
+    /// The tokens an answer's `usage` reports (`{input_tokens,
+    /// output_tokens, total_tokens, ...}`, sent for GPT image models);
+    /// nothing for an answer without one (dall-e models, sd-server,
+    /// LocalAI). A count that is not a whole number of 0 or more is left
+    /// out rather than failing the images it came with.
+    static func cost(of answer: JSON) -> GenerationCost {
+        guard let usage = answer["usage"], usage.objectValue != nil else { return .unreported }
+        func count(_ name: String) -> Int? { usage[name]?.intValue.flatMap { $0 >= 0 ? $0 : nil } }
+        return GenerationCost(tokens: TokenCounts(reported: count("input_tokens"), output: count("output_tokens"), total: count("total_tokens")))
     }
 
     /// Text from the server as a message of ours may quote it.

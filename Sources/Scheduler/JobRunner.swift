@@ -140,7 +140,7 @@ struct JobRunner: Sendable {
             lane.health.recordSuccess(now: JobScheduler.now())
             if let outcome = await recordUsage(of: outcome, took: started.elapsed) { return outcome }
             switch outcome {
-            case .urls(let urls):
+            case .urls(let urls, _):
                 do {
                     try await scheduler.change(job.id) { [id = job.id] store in
                         try store.recordGenerated(id, request: request, urls: Array(urls.prefix(count)), now: JobScheduler.now())
@@ -149,7 +149,7 @@ struct JobRunner: Sendable {
                     return Task.isCancelled ? .cancelled : .retry(JobFailure(kind: .storage, message: "\(error)"), delay: nil, countsAsAttempt: true)
                 }
                 made = urls.count
-            case .images(let images):
+            case .images(let images, _):
                 let pending = current.images.filter { $0.request == request && $0.state == .pending }
                 for (made, record) in zip(images, pending) {
                     if let outcome = await save(made.image, record, of: current, parameters, chain: chain, backendText: made.parameters, seed: made.seed) {
@@ -275,19 +275,22 @@ struct JobRunner: Sendable {
     }
 
     /// Records what a generation cost (the images it made, the time it
-    /// took); nil when it is recorded.
+    /// took since it was sent, or since a remote job was followed again
+    /// after a restart, and what the backend reported: tokens, its own
+    /// time); nil when it is recorded.
     private func recordUsage(of outcome: GenerationOutcome, took elapsed: Duration) async -> Outcome? {
         let images: Int
         switch outcome {
-        case .images(let made): images = made.count
-        case .urls(let urls): images = urls.count
+        case .images(let made, _): images = made.count
+        case .urls(let urls, _): images = urls.count
         case .remote: return nil
         }
-        let now = WallClock.now()
+        let (now, cost) = (WallClock.now(), outcome.cost)
         do {
             try await scheduler.store.perform { [name = lane.name, id = job.id] store in
                 try store.recordUsage(
-                    backend: name, jobID: id, day: now.localDate, images: images, milliseconds: elapsed.roundedUpMilliseconds, now: now.milliseconds
+                    backend: name, jobID: id, day: now.localDate, images: images, milliseconds: elapsed.roundedUpMilliseconds,
+                    backendMilliseconds: cost.duration?.roundedUpMilliseconds, tokens: cost.tokens, now: now.milliseconds
                 )
             }
             return nil

@@ -14,8 +14,10 @@ struct UsageCommand: Command {
     )
     static let configuration = CommandConfiguration(
         name: "usage",
-        abstract: "Show what each backend made per day: generations, images and the time they took.",
-        discussion: "Days are local dates, newest first. A backend's daily_images cap (config.toml) counts the same images.",
+        abstract: "Show what each backend made per day: generations, images, the time they took and the tokens they cost.",
+        discussion: "Days are local dates, newest first. Seconds are the backend's own where it reports them (ComfyUI's execution time), "
+            + "else the daemon's measure of each request; tokens are the totals OpenAI's GPT image models report, - where none was reported "
+            + "(--json has input_tokens and output_tokens too). A backend's daily_images cap (config.toml) counts the same images.",
         options: [backendOption, sinceOption]
     )
 
@@ -47,11 +49,12 @@ struct UsageCommand: Command {
             return .success
         }
         let width = max(7, usage.days.map { TerminalText.visible($0.backend).count }.max() ?? 0)
-        var text = "day         " + "backend".padding(toLength: width) + "  requests  images  seconds\n"
+        var text = "day         " + "backend".padding(toLength: width) + "  requests  images  seconds    tokens\n"
         for day in usage.days {
             let name = TerminalText.visible(day.backend)
             text += "\(day.day)  \(name.padding(toLength: width))  \(String(day.requests).leftPadded(8))  \(String(day.images).leftPadded(6))"
-            text += "  \(String(Int(day.seconds.rounded())).leftPadded(7))\n"
+            // The total as the backend reported it; "-": it reported none.
+            text += "  \(String(Int(day.seconds.rounded())).leftPadded(7))  \((day.tokens?.total.map(String.init) ?? "-").leftPadded(8))\n"
         }
         context.stdout.write(text)
         return .success

@@ -148,7 +148,7 @@ import Testing
         let fake = try FakeA1111()
         let password = String(Self.key.split(separator: ":")[1])
         let outcome = try await A1111Backend(client: try fake.client()).generate(.init(prompt: "a cat named \(password)"), key: Self.key)
-        guard case .images(let images) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .images(let images, _) = outcome else { Issue.record("\(outcome)"); return }
         #expect(images.first?.parameters?.hasPrefix("a cat named ***\n") == true, "\(images)")
     }
 }

@@ -30,7 +30,7 @@ import TestSupport
         #expect(sent["init_images"] == nil)
         #expect(fake.requests(to: "/sdapi/v1/txt2img").last?.header("authorization") == "Basic YWxpY2U6czNjcmV0LXBhc3M=")
         #expect(fake.requests(to: "/sdapi/v1/options").isEmpty, "the server's options are never changed")
-        guard case .images(let images) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .images(let images, _) = outcome else { Issue.record("\(outcome)"); return }
         #expect(images.map(\.image.bytes) == (0..<3).map(FakeA1111.png))
         #expect(images.map(\.image.format) == [.png, .png, .png])
         #expect(images.map(\.seed) == [42, 43, 44])
@@ -52,7 +52,7 @@ import TestSupport
         #expect(sent["override_settings"]?["sd_model_checkpoint"] == .string(Self.title), "image-to-image names its model too")
         #expect(sent["sampler_name"] == "Euler" && sent["batch_size"]?.intValue == 2)
         #expect(fake.requests(to: "/sdapi/v1/img2img").last?.header("authorization") == nil, "no key, no Authorization")
-        guard case .images(let images) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .images(let images, _) = outcome else { Issue.record("\(outcome)"); return }
         #expect(images.count == 2 && images.allSatisfy { $0.seed != nil && $0.parameters != nil })
     }
 
@@ -86,7 +86,7 @@ import TestSupport
     @Test func aGridLeadingTheImagesIsLeftOutAndTheInfotextsStayInStep() async throws {
         let fake = try FakeA1111(.init(grid: true))
         let outcome = try await A1111Backend(client: try fake.client()).generate(GenerationRequest(prompt: "a cat", seed: 7, count: 2), key: nil)
-        guard case .images(let images) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .images(let images, _) = outcome else { Issue.record("\(outcome)"); return }
         #expect(images.map(\.image.bytes) == [FakeA1111.png(0), FakeA1111.png(1)])
         #expect(images.map(\.seed) == [7, 8])
         #expect(images.map(\.parameters) == [7, 8].map { FakeA1111.infotext("a cat", seed: $0, sampler: "Euler") })

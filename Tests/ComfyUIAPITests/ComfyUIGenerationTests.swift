@@ -1,7 +1,6 @@
 import Backends
 import ComfyUIAPI
 import JSON
-import Posix
 import Testing
 
 /// The graphs ComfyUI is sent, and how a prompt is followed to its images.
@@ -51,7 +50,7 @@ import Testing
         let seed = try #require(sampler?["seed"]?.intValue)
         #expect((0...ComfyUIGraph.maximumRandomSeed).contains(seed))
         guard case .remote(let id) = outcome else { Issue.record("\(outcome)"); return }
-        guard case .images(let images) = try await backend.follow(remote: id, key: nil) else { Issue.record("no images"); return }
+        guard case .images(let images, _) = try await backend.follow(remote: id, key: nil) else { Issue.record("no images"); return }
         #expect(images.map(\.seed) == [seed], "the seed chosen is the one reported")
     }
 
@@ -63,7 +62,7 @@ import Testing
         let followed = try await backend.follow(remote: id, key: nil)
         #expect(fake.requests(to: "/history/\(id)").count == 4, "asked until done")
         #expect(fake.requests(to: "/queue").count == 3, "each empty history checked against the queue")
-        guard case .images(let images) = followed else { Issue.record("\(followed)"); return }
+        guard case .images(let images, _) = followed else { Issue.record("\(followed)"); return }
         #expect(images.map(\.image.bytes) == [0, 1].map { FakeComfyUI.png(FakeComfyUI.filename($0)) })
         #expect(images.map(\.image.format) == [.png, .png] && images.map(\.seed) == [7, 7])
         let views = fake.requests(to: "/view").map(\.target)
@@ -71,17 +70,39 @@ import Testing
     }
 
     /// A quick prompt is seen done at once: the asks start 10 ms apart and
-    /// double up to the poll interval (three asks at a fixed 500 ms would
-    /// take 1.5 s).
+    /// double up to the poll interval. With a 60 s interval and a 30 s
+    /// window, asks at a fixed interval would give up (`.remote`) after the
+    /// first wait; three doubling waits from 10 ms see it done.
     @Test func followAsksSoonFirstAndLessOftenLater() async throws {
         let fake = try FakeComfyUI(.init(pollsBeforeDone: 3))
-        let backend = ComfyUIBackend(client: try fake.client(pollInterval: .milliseconds(500)))
+        let backend = ComfyUIBackend(client: try fake.client(followWindow: .seconds(30), pollInterval: .seconds(60)))
         let outcome = try await backend.generate(GenerationRequest(prompt: "a fox", model: Self.model), key: nil)
         guard case .remote(let id) = outcome else { Issue.record("\(outcome)"); return }
-        let started = MonotonicInstant.now()
-        guard case .images = try await backend.follow(remote: id, key: nil) else { Issue.record("no images"); return }
-        #expect(started.elapsed < .milliseconds(1400), "10 + 20 + 40 ms of waits, not 3 x 500 ms: \(started.elapsed)")
+        let followed = try await backend.follow(remote: id, key: nil)
+        guard case .images = followed else { Issue.record("not seen done within the window: \(followed)"); return }
         #expect(fake.requests(to: "/history/\(id)").count == 4)
+    }
+
+    /// History stamps (execution_start, execution_success), and the time they report.
+    static let stampedHistories: [((start: Int64, end: Int64)?, Duration?)] = [
+        ((start: 1_733_150_000_000, end: 1_733_150_004_250), .milliseconds(4_250)),
+        ((start: 1_733_150_000_000, end: 1_733_150_000_000), .zero),
+        ((start: 1_733_150_004_250, end: 1_733_150_000_000), nil),
+        (nil, nil),
+    ]
+
+    @Test(arguments: stampedHistories)
+    func theExecutionTimeIsWhatTheHistoryStampsFromStartToSuccess(stamps: (start: Int64, end: Int64)?, took: Duration?) async throws {
+        let fake = try FakeComfyUI(.init(pollsBeforeDone: 0, executionStamps: stamps))
+        let backend = ComfyUIBackend(client: try fake.client())
+        guard case .remote(let id) = try await backend.generate(GenerationRequest(prompt: "a fox", model: Self.model), key: nil) else {
+            Issue.record("no remote job"); return
+        }
+        let followed = try await backend.follow(remote: id, key: nil)
+        guard case .images(let images, let cost) = followed else { Issue.record("\(followed)"); return }
+        #expect(images.count == 1)
+        #expect(cost == GenerationCost(duration: took), "no stamps, or a clock that ran backwards: no time reported")
+        #expect(cost.tokens == nil)
     }
 
     @Test func followAnswersTheRemoteJobAgainWhenItsWindowEnds() async throws {
@@ -130,7 +151,7 @@ import Testing
         #expect(graph["12"]?["class_type"] == "RepeatLatentBatch" && graph["12"]?["inputs"]?["amount"]?.intValue == 2)
         #expect(graph["3"]?["inputs"]?["latent_image"] == ["12", 0] && graph["3"]?["inputs"]?["denoise"]?.doubleValue == 0.75)
         #expect(graph["5"] == nil, "no empty latent")
-        guard case .remote(let id) = outcome, case .images(let images) = try await backend.follow(remote: id, key: nil) else {
+        guard case .remote(let id) = outcome, case .images(let images, _) = try await backend.follow(remote: id, key: nil) else {
             Issue.record("\(outcome)")
             return
         }

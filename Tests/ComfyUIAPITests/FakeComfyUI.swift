@@ -23,6 +23,9 @@ final class FakeComfyUI: Sendable {
         var executionError: String?
         /// Newer ComfyUI's combo form, `["COMBO", {"options": [...]}]`.
         var comboForm = false
+        /// The `timestamp`s (ms) of the history's `execution_start` and
+        /// `execution_success` messages; nil: no messages (older ComfyUI).
+        var executionStamps: (start: Int64, end: Int64)?
     }
 
     private struct State {
@@ -156,7 +159,13 @@ final class FakeComfyUI: Sendable {
         let images = (0..<count).map { index -> JSON in ["filename": .string(filename(index)), "subfolder": "", "type": "output"] }
         return [
             "prompt": prompt, "outputs": ["9": ["images": .array(images)]],
-            "status": ["status_str": "success", "completed": true, "messages": []],
+            "status": ["status_str": "success", "completed": true, "messages": .array(settings.executionStamps.map { stamps in
+                [
+                    ["execution_start", ["prompt_id": .string(id), "timestamp": .number(JSONNumber(stamps.start))]],
+                    ["execution_cached", ["nodes": [], "prompt_id": .string(id), "timestamp": .number(JSONNumber(stamps.start))]],
+                    ["execution_success", ["prompt_id": .string(id), "timestamp": .number(JSONNumber(stamps.end))]],
+                ]
+            } ?? [])],
         ]
     }
 }

@@ -1,4 +1,5 @@
 import Imaging
+import JobStore
 import JSON
 import Posix
 import Testing
@@ -62,6 +63,24 @@ import TestSupport
         #expect(saved.image.width == 512)
         let text = saved.text.first { $0.keyword == "parameters" }?.text ?? ""
         #expect(A1111InfotextParser.parse(text)["Job"] == id, "\(text)")
+
+        // The seconds are ComfyUI's own, from its history's stamps: the
+        // restarted daemon saw only the end of the run.
+        let history = try JSONParser.parse(try RawHTTPClient(port: port).request("GET", "/history").body)
+        let prompt = try #require(history.objectValue?.keys.first, "one prompt: \(history)")
+        let messages = history[prompt]?["status"]?["messages"]?.arrayValue ?? []
+        func stamp(_ event: String) -> Int64? { messages.first { $0[0]?.stringValue == event }?[1]?["timestamp"]?.int64Value }
+        let (start, end) = (try #require(stamp("execution_start")), try #require(stamp("execution_success")))
+        let usage = try JSONParser.parse(try await vcctl(["--socket", daemon.socketPath, "--no-start", "usage", "--json"], folder: daemon.folder).standardOutput)
+        #expect(usage["days"]?.arrayValue?.count == 1 && usage["days"]?[0]?["requests"] == 1, "\(usage)")
+        #expect(usage["days"]?[0]?["seconds"]?.doubleValue == Double(end - start) / 1000, "\(usage) \(messages)")
+        #expect(usage["days"]?[0]?["total_tokens"] == nil)
+        // Stored beside the daemon's own measure, which keeps its meaning.
+        let stored = try await offPool { () -> (Int64?, Int64)? in
+            let database = try SQLiteConnection(path: folder.file("state/visioncraft/jobs.sqlite3"))
+            return try database.statement("SELECT backend_milliseconds, milliseconds FROM usage").first { ($0.optionalInteger(0), $0.integer(1)) }
+        }
+        #expect(stored?.0 == end - start && (stored?.1 ?? 0) > 0, "\(String(describing: stored))")
     }
 
     @Test func aJobWithoutAModelIsRefusedListingTheCheckpoints() async throws {

@@ -9,16 +9,18 @@ import TestSupport
 /// a Bearer token to that backend only, the images come back saved, and a
 /// used-up quota pauses the backend's jobs instead of failing them.
 @Suite struct OpenAIEndToEndTests {
-    static func daemon(port: UInt16, in folder: TemporaryDirectory) throws -> DaemonProcess {
+    /// A daemon whose default backend, `openai`, is the server at `port`,
+    /// beside the backends `others` configures.
+    static func daemon(
+        port: UInt16, in folder: TemporaryDirectory, others: String = "[backends.visioncraft]\nkind = \"visioncraft\"\nurl = \"emulator\""
+    ) throws -> DaemonProcess {
         try FileSystem.makeDirectories(folder.file("config/visioncraft"), permissions: 0o700)
         let config = """
             default_backend = "openai"
             [backends.openai]
             kind = "openai"
             url = "http://127.0.0.1:\(port)"
-            [backends.visioncraft]
-            kind = "visioncraft"
-            url = "emulator"
+            \(others)
             """
         try FileSystem.writeFileAtomically(folder.file("config/visioncraft/config.toml"), Array(config.utf8))
         return try DaemonProcess.start(arguments: ["--requests-per-minute", "0"], folder: folder, environment: isolatedEnvironment(in: folder))
@@ -69,6 +71,52 @@ import TestSupport
         #expect(job["attempts"] == 0, "no attempt spent")
         let key = try JSONParser.parse(try await vcctl(socket + ["key", "status", "--json"], folder: daemon.folder).standardOutput)
         #expect(key["state"] == "rejected", "\(key)")
+    }
+
+    /// What a GPT image model's answer says in `usage` is what `usage.list`
+    /// and `vcctl usage` show; a local model's answer says nothing, and
+    /// nothing is shown for it (no 0, no guess).
+    @Test func theTokensAGPTImageModelReportsAreTheUsageAndALocalModelShowsNone() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let (emulator, port) = try await offPool { try RateLimitRestartTests.startEmulator(["--api", "openai", "--api-key", "sk-test-123456"]) }
+        defer {
+            emulator.send(.kill)
+            _ = try? emulator.wait()
+        }
+        // A second backend on the same server, for a local model's answers.
+        let daemon = try await offPool { try Self.daemon(port: port, in: folder, others: "[backends.local]\nkind = \"openai\"\nurl = \"http://127.0.0.1:\(port)\"") }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+        for backend in ["openai", "local"] {
+            let set = try await vcctl(socket + ["key", "set", "--backend", backend], folder: daemon.folder, input: "sk-test-123456\n")
+            #expect(set.status == 0, "\(set.standardError)")
+        }
+        let prompt = "a red kite over the dunes"
+        let made = try await vcctl(socket + ["submit", prompt, "-n", "2", "--model", "gpt-image-1", "--wait"], folder: daemon.folder)
+        #expect(made.status == 0, "\(made.standardError)")
+        let local = try await vcctl(socket + ["submit", prompt, "--backend", "local", "--model", "stablediffusion", "--wait"], folder: daemon.folder)
+        #expect(local.status == 0, "\(local.standardError)")
+
+        // The emulator's usage (OpenAIService.swift): a token per 4 bytes of
+        // prompt in, OpenAI's table out (1056 for a medium square image).
+        let input = (prompt.utf8.count + 3) / 4
+        let output = 2 * 1056
+        let usage = try JSONParser.parse(try await vcctl(socket + ["usage", "--json"], folder: daemon.folder).standardOutput)
+        let days = usage["days"]?.arrayValue ?? []
+        let gpt = try #require(days.first { $0["backend"] == "openai" }, "\(usage)")
+        #expect(gpt["requests"] == 1 && gpt["images"] == 2)
+        #expect(gpt["input_tokens"]?.intValue == input && gpt["output_tokens"]?.intValue == output, "\(gpt)")
+        #expect(gpt["total_tokens"]?.intValue == input + output, "\(gpt)")
+        let none = try #require(days.first { $0["backend"] == "local" }, "\(usage)")
+        #expect(none["images"] == 1)
+        for field in ["input_tokens", "output_tokens", "total_tokens"] { #expect(none[field] == nil, "\(field) is not reported: \(none)") }
+
+        let table = try await vcctl(socket + ["usage"], folder: daemon.folder)
+        let rows = table.standardOutput.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(rows.first?.last == "tokens", "\(table.standardOutput)")
+        #expect(rows.first { $0.dropFirst().first == "openai" }?.last == String(input + output), "\(table.standardOutput)")
+        #expect(rows.first { $0.dropFirst().first == "local" }?.last == "-", "\(table.standardOutput)")
     }
 
     /// `url = "emulator"` for an openai backend serves OpenAI's emulator

@@ -163,6 +163,66 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         #expect(try store.images(of: "forge", inMonth: "2026-11") == 0)
     }
 
+    @Test func reportedTokensAndTimesAreSummedWhereReportedAndAbsentWhereNone() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        try store.recordUsage(
+            backend: "openai", jobID: "01", day: "2026-12-02", images: 2, milliseconds: 9_000, tokens: TokenCounts(input: 10, output: 544, total: 554), now: 1
+        )
+        try store.recordUsage(
+            backend: "openai", jobID: "02", day: "2026-12-02", images: 1, milliseconds: 4_000, tokens: TokenCounts(input: 6, output: 272, total: 278), now: 2
+        )
+        // A dall-e model on the same backend reports none: counted as a request, adding no token.
+        try store.recordUsage(backend: "openai", jobID: "03", day: "2026-12-02", images: 1, milliseconds: 3_000, now: 3)
+        try store.recordUsage(backend: "openai", jobID: "04", day: "2026-12-01", images: 1, milliseconds: 3_000, now: 4)
+        // A server that reports only a total.
+        try store.recordUsage(backend: "local", jobID: "05", day: "2026-12-02", images: 1, milliseconds: 700, tokens: TokenCounts(total: 40), now: 5)
+        // ComfyUI's own execution time stands for the request's; without it, the daemon's measure.
+        try store.recordUsage(backend: "comfy", jobID: "06", day: "2026-12-02", images: 1, milliseconds: 30_000, backendMilliseconds: 4_250, now: 6)
+        try store.recordUsage(backend: "comfy", jobID: "07", day: "2026-12-02", images: 1, milliseconds: 2_000, now: 7)
+        #expect(try store.usage(from: "2026-12-01") == [
+            JobStore.DailyUsage(day: "2026-12-02", backend: "comfy", requests: 2, images: 2, milliseconds: 6_250),
+            JobStore.DailyUsage(day: "2026-12-02", backend: "local", requests: 1, images: 1, milliseconds: 700, tokens: TokenCounts(total: 40)),
+            JobStore.DailyUsage(
+                day: "2026-12-02", backend: "openai", requests: 3, images: 4, milliseconds: 16_000, tokens: TokenCounts(input: 16, output: 816, total: 832)
+            ),
+            JobStore.DailyUsage(day: "2026-12-01", backend: "openai", requests: 1, images: 1, milliseconds: 3_000),
+        ])
+    }
+
+    @Test func migration11KeepsTheUsageRecordedBeforeWithNothingReported() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        do {
+            // A version-10 database with usage, as the previous release left it.
+            let connection = try SQLiteConnection(path: folder.file("jobs.sqlite3"))
+            let fullText = try Schema.hasFullTextSearch(connection)
+            for (number, migration) in Schema.migrations.prefix(10).enumerated() {
+                try connection.execute(number + 1 == Schema.fullTextFallback.version && !fullText ? Schema.fullTextFallback.sql : migration)
+            }
+            try connection.execute("PRAGMA user_version = 10")
+            try connection.execute("""
+                INSERT INTO usage (backend, job_id, day, at, images, milliseconds) VALUES
+                    ('openai', '01', '2026-12-01', 1, 2, 9000), ('openai', '02', '2026-12-01', 2, 1, 1500)
+                """)
+        }
+        let store = try makeStore(folder)
+        #expect(try store.connection.userVersion == 11)
+        #expect(try store.connection.statement("""
+            SELECT count(*) FROM usage WHERE input_tokens IS NULL AND output_tokens IS NULL AND total_tokens IS NULL AND backend_milliseconds IS NULL
+            """).first { $0.int(0) } == 2)
+        try store.recordUsage(
+            backend: "openai", jobID: "03", day: "2026-12-01", images: 1, milliseconds: 500, tokens: TokenCounts(input: 5, output: 272, total: 277), now: 3
+        )
+        #expect(try store.usage(from: "2026-12-01") == [
+            JobStore.DailyUsage(
+                day: "2026-12-01", backend: "openai", requests: 3, images: 4, milliseconds: 11_000, tokens: TokenCounts(input: 5, output: 272, total: 277)
+            ),
+        ], "the old rows count their images and time, and no token")
+        #expect(try store.images(of: "openai", on: "2026-12-01") == 4)
+    }
+
     @Test func failuresRetriesAndCancellation() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }

@@ -22,10 +22,33 @@ import TestSupport
         #expect(sent["response_format"] == nil, "GPT image models refuse response_format")
         for field in ["seed", "steps", "cfg_scale", "guidance", "sampler", "negative_prompt"] { #expect(sent[field] == nil, "\(field) is not an API field") }
         #expect(fake.requests(to: "/v1/images/generations").last?.header("authorization") == "Bearer \(Self.key)")
-        guard case .images(let images) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .images(let images, _) = outcome else { Issue.record("\(outcome)"); return }
         #expect(images.map(\.image.bytes) == (0..<3).map(FakeOpenAI.png))
         #expect(images.map(\.image.format) == [.png, .png, .png])
         #expect(images.allSatisfy { $0.seed == nil && $0.parameters == nil }, "revised_prompt is not infotext")
+    }
+
+    @Test func theTokensAnAnswersUsageReportsAreItsCostAndAnAnswerWithoutOneCostsNothingKnown() async throws {
+        let fake = try FakeOpenAI()
+        let backend = OpenAIBackend(client: try fake.client())
+        // FakeOpenAI answers `usage: {total_tokens: 100, input_tokens: 50, output_tokens: 50}`.
+        let reported = try await backend.generate(.init(prompt: "a lighthouse", model: "gpt-image-1"), key: nil)
+        #expect(reported.cost == GenerationCost(tokens: TokenCounts(input: 50, output: 50, total: 100)))
+        #expect(reported.cost.duration == nil, "the images API reports no time")
+        let png = JSON.string(Base64.encode(FakeOpenAI.png(0)))
+        let bodies: [(JSON, TokenCounts?)] = [
+            (["created": 1, "data": [["b64_json": png]]], nil),
+            (["created": 1, "data": [["url": "http://x/0.png"]]], nil),
+            (["created": 1, "data": [["b64_json": png]], "usage": nil], nil),
+            (["created": 1, "data": [["b64_json": png]], "usage": ["input_tokens": "many", "output_tokens": -3, "total_tokens": 1.5]], nil),
+            (["created": 1, "data": [["b64_json": png]], "usage": ["total_tokens": 12]], TokenCounts(total: 12)),
+            (["created": 1, "data": [["url": "http://x/0.png"]], "usage": ["input_tokens": 7, "output_tokens": 0, "total_tokens": 7]], TokenCounts(input: 7, output: 0, total: 7)),
+        ]
+        for (body, tokens) in bodies {
+            fake.override { _ in .response(.json(body)) }
+            let outcome = try await backend.generate(.init(prompt: "a cat", model: "dall-e-3"), key: nil)
+            #expect(outcome.cost == GenerationCost(tokens: tokens), "\(body)")
+        }
     }
 
     @Test func anotherNamedModelIsAskedForBase64() async throws {
@@ -34,7 +57,7 @@ import TestSupport
         let sent = try fake.lastBody("/v1/images/generations")
         #expect(sent["response_format"] == "b64_json" && sent["output_format"] == nil && sent["size"] == nil && sent["quality"] == nil)
         #expect(fake.requests(to: "/v1/images/generations").last?.header("authorization") == nil, "an empty key is none: no Authorization")
-        guard case .images(let images) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .images(let images, _) = outcome else { Issue.record("\(outcome)"); return }
         #expect(images.map(\.image.bytes) == [FakeOpenAI.png(0)])
     }
 
@@ -72,7 +95,7 @@ import TestSupport
         #expect(parts["prompt"]?.bytes == Array("a cat in a hat".utf8) && parts["model"]?.bytes == Array("gpt-image-1".utf8))
         #expect(parts["n"]?.bytes == Array("2".utf8) && parts["size"]?.bytes == Array("1024x1024".utf8))
         #expect(parts["response_format"] == nil && parts["output_format"]?.bytes == Array("png".utf8))
-        guard case .images(let images) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .images(let images, _) = outcome else { Issue.record("\(outcome)"); return }
         #expect(images.map(\.image.bytes) == [FakeOpenAI.png(0), FakeOpenAI.png(1)])
     }
 

@@ -172,6 +172,20 @@ import TestSupport
         #expect(job.paths.count == 1)
     }
 
+    @Test func whatTheBackendReportsAFollowedJobCostIsItsUsage() async throws {
+        let image = try Self.png(8)
+        let cost = GenerationCost(tokens: TokenCounts(input: 3, output: 272, total: 275), duration: .milliseconds(4_250))
+        let backend = FakeBackend(delivery: .remoteJob, follow: { _ throws(BackendFailure) in .images([GeneratedImage(image)], cost: cost) }) {
+            _, _ throws(BackendFailure) in .remote(id: "r-1")
+        }
+        let usage = try await Self.running(backend) { scheduler, _ in
+            #expect(try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "later")).id).state == .succeeded)
+            return try await scheduler.usage(from: "")
+        }
+        #expect(usage.map(\.milliseconds) == [4_250], "the backend's own time stands for the daemon's measure")
+        #expect(usage.map(\.tokens) == [cost.tokens] && usage.map(\.images) == [1])
+    }
+
     @Test func aShortAnswerIsMadeUpByTheNextAttempt() async throws {
         let image = try Self.png(8)
         let backend = FakeBackend { request, before throws(BackendFailure) in

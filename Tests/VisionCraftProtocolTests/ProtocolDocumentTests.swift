@@ -93,6 +93,31 @@ import VisionCraftProtocol
         #expect(throws: RPCError.self) { _ = try CatalogListParameters(params: ["fresh": true]) }
     }
 
+    /// Tokens travel only where a backend reported them: absent, not 0;
+    /// each field written is one the document lists, and its example decodes.
+    @Test func usageResultsRoundTripWithTokensOnlyWhereReported() throws {
+        let usage = UsageList.Result(days: [
+            .init(day: "2026-12-02", backend: "openai", requests: 2, images: 3, seconds: 12.5, tokens: TokenCounts(input: 16, output: 816, total: 832)),
+            .init(day: "2026-12-02", backend: "local", requests: 1, images: 1, seconds: 0.7, tokens: TokenCounts(total: 40)),
+            .init(day: "2026-12-01", backend: "forge", requests: 1, images: 4, seconds: 30),
+        ])
+        #expect(try UsageList.Result(result: usage.result) == usage)
+        let written = usage.result["days"]?.arrayValue?.map { Set($0.objectValue?.keys ?? []) } ?? []
+        let plain: Set = ["day", "backend", "requests", "images", "seconds"]
+        #expect(written == [plain.union(["input_tokens", "output_tokens", "total_tokens"]), plain.union(["total_tokens"]), plain])
+        #expect(throws: FieldError.self) {
+            _ = try UsageList.Result(result: ["days": [["day": "d", "backend": "b", "requests": 1, "images": 1, "seconds": 1, "input_tokens": -1]]])
+        }
+        let document = try ProtocolDocuments.openRPC()
+        let method = try #require(document["methods"]?.arrayValue?.first { $0["name"] == "usage.list" })
+        let day = method["result"]?["schema"]?["properties"]?["days"]?["items"]
+        let documented = Set(day?["properties"]?.objectValue?.keys ?? [])
+        #expect(written.allSatisfy { $0.isSubset(of: documented) }, "\(documented)")
+        #expect(Set(day?["required"]?.arrayValue?.compactMap(\.stringValue) ?? []) == plain)
+        let example = try UsageList.Result(result: try #require(method["examples"]?[0]?["result"]?["value"]))
+        #expect(example.days.contains { $0.tokens != nil } && example.days.contains { $0.tokens == nil })
+    }
+
     @Test func everyApplicationErrorIsDocumented() throws {
         let document = try ProtocolDocuments.openRPC()
         let errors = try #require(document["components"]?["errors"]?.objectValue)
