@@ -207,7 +207,7 @@ let package = Package(
         /// What the tests, the benchmarks, the campaigns and the fuzz targets
         /// share: a daemon started in a sandbox, the built binaries, a line
         /// client over LineFramer, text tables.
-        .target(name: "Harness", dependencies: ["JSONRPC", "Posix"]),
+        .target(name: "Harness", dependencies: ["JSON", "JSONRPC", "Posix"]),
 
         // MARK: Executables
 

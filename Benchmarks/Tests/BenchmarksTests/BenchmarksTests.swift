@@ -99,3 +99,21 @@ import Glibc
         #expect(CLIBenchmark.timingCells("tsp true", try timing("tsp true", mean: 0.0012, median: 0.00115, min: 0.0009)) == ["tsp true", "1.20 ms", "1.15 ms", "0.90 ms"])
     }
 }
+
+/// The backends suite, run small against the debug build: every kind gives
+/// its row, and across a SIGKILL the daemon sends each ComfyUI prompt once
+/// while a client holding prompt ids in memory sends some twice.
+@Suite struct BackendsBenchmarkTests {
+    @Test func everyKindHasItsRowAndARestartSendsNoPromptTwice() throws {
+        var settings = BackendsBenchmark.Settings()
+        settings.images = 3
+        let context = BenchmarkContext(binaries: try Binaries())
+        let table = try BackendsBenchmark(settings: settings, context: context).run()
+        for kind in ["a1111 (/sdapi/v1/txt2img)", "openai (/v1/images/generations)", "comfyui (/prompt)"] {
+            #expect(table.contains(kind), "\(table)")
+        }
+        let restart = try #require(context.findings.all.first { $0.figure.hasPrefix("comfyui: prompts sent per job") })
+        #expect(restart.ours == "1.00", "one prompt a job through the daemon: \(table)")
+        #expect(restart.advantage > 1, "the client holding ids in memory sent some prompts again: \(table)")
+    }
+}
