@@ -13,12 +13,40 @@ enum A1111Answer {
     /// shorter (`JobField.maximumPromptBytes`).
     static let maximumInfotextBytes = 64 << 10
 
-    /// The images of a successful answer, each with its seed and infotext.
+    /// The model a generation ran on, as `info` names it: `sd_model_name`
+    /// (the checkpoint's file name without its extension) and
+    /// `sd_model_hash` (the short hash a title ends with in brackets).
+    struct ModelRan: Sendable, Equatable {
+        var name: String
+        var hash: String?
+
+        /// Whether `requested` (a title "name.safetensors [hash]", a file
+        /// name or a model name) is this model. A1111 runs an override it
+        /// cannot find on the model it has loaded, saying nothing
+        /// (processing.py drops the override), so a job is checked here.
+        func matches(_ requested: String) -> Bool {
+            var name = Substring(requested)
+            if name.hasSuffix("]"), let open = name.lastIndex(of: "[") {
+                let bracketed = name[name.index(after: open)..<name.index(before: name.endIndex)]
+                if let hash { return bracketed == hash }
+                name = name[..<open]
+                while name.last == " " { name = name.dropLast() }
+            }
+            if name == self.name { return true }
+            // A file name: A1111's model_name is its path without the
+            // extension, with slashes as underscores.
+            let stem = name.lastIndex(of: ".").map { name[..<$0] } ?? name
+            return stem.replacing("/", with: "_").replacing("\\", with: "_") == self.name
+        }
+    }
+
+    /// The images of a successful answer, each with its seed and infotext,
+    /// and the model they were made on when `info` says.
     ///
     /// - Throws: `.protocolViolation` when the answer is not the documented
     ///   shape, an image is not a PNG, JPEG or WebP image, or there are
     ///   fewer seeds or infotexts than images.
-    static func images(_ body: [UInt8], keys: [String]) throws(BackendFailure) -> [GeneratedImage] {
+    static func images(_ body: [UInt8], keys: [String]) throws(BackendFailure) -> (images: [GeneratedImage], model: ModelRan?) {
         guard let json = try? JSONParser.parse(body), json.objectValue != nil else {
             throw .protocolViolation("the answer is not a JSON object: \(excerpt(String(decoding: body.prefix(UpstreamText.scannedBodyBytes), as: UTF8.self), keys: keys))")
         }
@@ -60,7 +88,8 @@ enum A1111Answer {
             }
             images.append(GeneratedImage(image, seed: seed, parameters: UpstreamText.scrubbed(infotext, keys: keys)))
         }
-        return images
+        let model = info["sd_model_name"]?.stringValue.map { ModelRan(name: $0, hash: info["sd_model_hash"]?.stringValue) }
+        return (images, model)
     }
 
     /// Text from the server as a message of ours may quote it.

@@ -134,6 +134,10 @@ package final class A1111Client: Sendable {
 
     /// `POST /sdapi/v1/txt2img`, or `/img2img` with an init image: the
     /// images, each with its seed and infotext.
+    ///
+    /// - Throws: `.invalid` naming `model` when the server made them on
+    ///   another model than the one named (A1111 falls back to its loaded
+    ///   one when it has no such checkpoint): they are not the job's.
     package func generate(_ request: GenerationRequest, key: String?) async throws(BackendFailure) -> [GeneratedImage] {
         let initImage: String?
         switch request.initImage {
@@ -150,7 +154,15 @@ package final class A1111Client: Sendable {
             maximumResponseBytes: configuration.maximumAnswerBytes
         )
         let response = try await send(http, key: key)
-        return try A1111Answer.images(response.body, keys: try keysToScrub(key))
+        let answer = try A1111Answer.images(response.body, keys: try keysToScrub(key))
+        if let model = request.model, let ran = answer.model, !ran.matches(model) {
+            invalidateCatalog()
+            throw .invalid(
+                "Model not found: the server has no model '\(model)' and made the images on its loaded one, '\(ran.name)' (vcctl models lists those it has)",
+                field: JobField.model.wireName
+            )
+        }
+        return answer.images
     }
 
     /// What A1111 is sent for `request` (`StableDiffusionTxt2ImgProcessingAPI`,

@@ -20,6 +20,8 @@ final class OpenAIService: Sendable {
         var imagesMade = 0
         /// Numbers the generations, so that each one's pictures differ.
         var generations: UInt64 = 0
+        /// The rate limit's 429s, one window for every key.
+        var retryAfter = RetryAfterWindows()
 
         init(_ configuration: OpenAIEmulator.Configuration) {
             plan = configuration.faults
@@ -29,6 +31,8 @@ final class OpenAIService: Sendable {
 
     /// The routes' names in the statistics, by method and path.
     private static let endpoints: Set<String> = ["POST /v1/images/generations", "POST /v1/images/edits", "GET /v1/models"]
+
+    private let clockOrigin = MonotonicInstant.now()
 
     init(configuration: OpenAIEmulator.Configuration) {
         self.configuration = configuration
@@ -182,8 +186,11 @@ final class OpenAIService: Sendable {
     /// The answer to a checked request: the quota, the fault plan, then the pictures.
     private func produce(_ request: OpenAIImageRequest, inputHash: UInt64, inputImages: Int) -> HTTPReply {
         let drawn: (decision: FaultDecision, plan: FaultPlan, number: UInt64)? = state.withLock { state in
+            let now = clockOrigin.elapsed.seconds
+            state.retryAfter.request(from: "", at: now)
             if let quota = configuration.quotaImages, state.imagesMade >= quota { return nil }
             let decision = FaultDecision.generation(state.plan, &state.random)
+            if decision == .tooManyRequests { state.retryAfter.opened(for: "", at: now, seconds: Double(state.plan.retryAfterSeconds)) }
             if decision == .none {
                 state.imagesMade += request.count
                 state.generations += 1
@@ -320,6 +327,7 @@ final class OpenAIService: Sendable {
             }
         case ("GET", "/_emulator/stats"):
             var stats = EmulatorAdministration.requests(statistics)
+            stats["early_requests"] = .number(JSONNumber(state.withLock { $0.retryAfter.earlyRequests }))
             stats["images"] = [
                 "made": .number(JSONNumber(imagesMade)), "quota": configuration.quotaImages.map { .number(JSONNumber($0)) } ?? .null,
             ]

@@ -101,14 +101,8 @@ final class EmulatorCore: Sendable {
         var revoked: Set<String> = []
         var counts: [String: [Int: Int]] = [:]
         /// Per token, the last 429's Retry-After window (seconds since start).
-        var retryAfter: [String: (issued: Double, until: Double)] = [:]
-        /// Generations asked for inside a Retry-After window, after the grace.
-        var earlyRequests = 0
+        var retryAfter = RetryAfterWindows()
     }
-
-    /// How long after a 429 a request still counts as sent before the client
-    /// could know (requests already on their way): not early.
-    static let retryAfterGrace = 0.25
 
     init(configuration: VisionCraftEmulator.Configuration) {
         self.configuration = configuration
@@ -124,9 +118,9 @@ final class EmulatorCore: Sendable {
     }
 
     /// Generations asked for while a 429's Retry-After had not expired
-    /// (more than `retryAfterGrace` after it was answered).
+    /// (`RetryAfterWindows`).
     var earlyRequests: Int {
-        state.withLock { $0.earlyRequests }
+        state.withLock { $0.retryAfter.earlyRequests }
     }
 
     var faults: FaultPlan {
@@ -189,9 +183,7 @@ final class EmulatorCore: Sendable {
         }
         let now = clockOrigin.elapsed.seconds
         let (revoked, limited, decision, plan) = state.withLock { state in
-            if let window = state.retryAfter[generation.token], now > window.issued + Self.retryAfterGrace, now < window.until {
-                state.earlyRequests += 1
-            }
+            state.retryAfter.request(from: generation.token, at: now)
             let revoked = state.revoked.contains(generation.token)
             var limited: Double?
             if !revoked, let limit = state.plan.rateLimit {
@@ -199,9 +191,9 @@ final class EmulatorCore: Sendable {
             }
             let decision = revoked || limited != nil ? FaultDecision.none : FaultDecision.generation(state.plan, &state.random)
             if let wait = limited, state.plan.rateLimitStyle == .tooManyRequests {
-                state.retryAfter[generation.token] = (now, now + Double(max(1, Int(wait.rounded(.up)))))
+                state.retryAfter.opened(for: generation.token, at: now, seconds: Double(max(1, Int(wait.rounded(.up)))))
             } else if case .tooManyRequests = decision {
-                state.retryAfter[generation.token] = (now, now + Double(state.plan.retryAfterSeconds))
+                state.retryAfter.opened(for: generation.token, at: now, seconds: Double(state.plan.retryAfterSeconds))
             }
             return (revoked, limited, decision, state.plan)
         }

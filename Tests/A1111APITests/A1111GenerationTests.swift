@@ -37,6 +37,25 @@ import TestSupport
         #expect(images.map(\.parameters) == [42, 43, 44].map { FakeA1111.infotext("a lighthouse", seed: $0, sampler: "DPM++ 2M") })
     }
 
+    /// The fake always runs v1-5-pruned-emaonly, as A1111 runs its loaded
+    /// model when it has no checkpoint of the name: any other name fails.
+    @Test(arguments: [
+        (title, true), ("v1-5-pruned-emaonly", true), ("v1-5-pruned-emaonly.safetensors", true),
+        ("sdxl/juggernautXL.safetensors [d91d35736d]", false), ("dreamshaper_8", false),
+    ])
+    func imagesMadeOnAnotherModelThanTheOneNamedAreRefused(model: String, taken: Bool) async throws {
+        let fake = try FakeA1111()
+        let backend = A1111Backend(client: try fake.client())
+        do {
+            _ = try await backend.generate(GenerationRequest(prompt: "a lighthouse", model: model), key: nil)
+            #expect(taken, "\(model) was taken")
+        } catch {
+            #expect(!taken, "\(model): \(error)")
+            guard case .invalid(let message, let field) = error else { Issue.record("\(error)"); return }
+            #expect(field == "model" && message.hasPrefix("Model not found: the server has no model '\(model)'") && message.contains("'v1-5-pruned-emaonly'"))
+        }
+    }
+
     @Test func imageToImageSendsTheInitImageInBase64() async throws {
         let fake = try FakeA1111()
         let backend = A1111Backend(client: try fake.client())

@@ -68,6 +68,42 @@ import TestSupport
         #expect(badSampler.standardError.contains("--sampler") && badSampler.standardError.contains("did you mean 'Euler a'"), "[\(badSampler.standardError)]")
     }
 
+    /// AUTOMATIC1111 makes the images on its loaded model when it has no
+    /// checkpoint of the name it is sent (processing.py drops the
+    /// override): a job the submit could not check (the server was down)
+    /// then fails with "Model not found", instead of saving images of
+    /// another model as its own.
+    @Test func aModelTheServerLacksFailsTheJobInsteadOfRunningOnAnother() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        // A port that is free now, for a server that comes up later.
+        let (first, port) = try await offPool { try RateLimitRestartTests.startEmulator(["--api", "a1111"]) }
+        first.send(.kill)
+        _ = try? first.wait()
+        try FileSystem.makeDirectories(folder.file("config/visioncraft"), permissions: 0o700)
+        // Retried quickly while the server is down.
+        let config = Self.config(port: port).replacing("[backends.visioncraft]", with: "max_attempts = 100\nretry_base = 0.05\n[backends.visioncraft]")
+        try FileSystem.writeFileAtomically(folder.file("config/visioncraft/config.toml"), Array(config.utf8))
+        let daemon = try await offPool { try DaemonProcess.start(arguments: ["--requests-per-minute", "0"], folder: folder, environment: isolatedEnvironment(in: folder)) }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+        let submitted = try await vcctl(socket + ["submit", "a lighthouse", "--model", "sdxl_turbo.safetensors"], folder: daemon.folder)
+        #expect(submitted.status == 0, "accepted unchecked while the server is down: \(submitted.standardError)")
+        let id = String(submitted.standardOutput.filter { !$0.isWhitespace })
+        let (emulator, _) = try await offPool { try RateLimitRestartTests.startEmulator(["--api", "a1111", "--port", String(port)]) }
+        defer {
+            emulator.send(.kill)
+            _ = try? emulator.wait()
+        }
+        let waited = try await vcctl(socket + ["wait", id, "--timeout", "60"], folder: daemon.folder)
+        #expect(waited.status != 0)
+        let job = try JSONParser.parse(try await vcctl(socket + ["get", id, "--json"], folder: daemon.folder).standardOutput)
+        #expect(job["state"] == "failed" && job["error"]?["kind"] == "invalid", "\(job)")
+        let message = job["error"]?["message"]?.stringValue ?? ""
+        #expect(message.contains("Model not found: the server has no model 'sdxl_turbo.safetensors'"), "\(message)")
+        #expect(job["images"]?.arrayValue?.contains { $0["path"]?.stringValue != nil } != true, "nothing saved as the job's: \(job)")
+    }
+
     /// `url = "emulator"` for an a1111 backend serves AUTOMATIC1111's
     /// emulator inside the daemon: offline, no key.
     @Test func theEmbeddedA1111EmulatorServesAnA1111Backend() async throws {

@@ -121,6 +121,48 @@ import TestSupport
 
     /// `url = "emulator"` for an openai backend serves OpenAI's emulator
     /// inside the daemon: offline, no key.
+    /// OpenAI's 429 (`rate_limit_exceeded`, with `retry-after-ms` and
+    /// Retry-After) pauses the backend for that long: the job is retried
+    /// after it, nothing is sent inside it, and it succeeds.
+    @Test func aRateLimitOfOpenAIIsWaitedOut() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let (stats, state, kinds) = try await offPool { () -> (JSON, JSON?, [String]) in
+            let (emulator, port) = try RateLimitRestartTests.startEmulator(["--api", "openai", "--too-many-requests-rate", "1", "--retry-after", "2"])
+            defer {
+                emulator.send(.kill)
+                _ = try? emulator.wait()
+            }
+            let daemon = try Self.daemon(port: port, in: folder)
+            defer { daemon.cleanUp() }
+            let client = try daemon.connect()
+            defer { client.close() }
+            try client.sendLine(#"{"jsonrpc":"2.0","id":0,"method":"events.subscribe"}"#)
+            try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"job.submit","params":{"prompt":"a fox","model":"gpt-image-1"}}"#)
+            var id: String?
+            var kinds: [String] = []
+            // Until the 429 is recorded on the job; then the limit lifts.
+            while !kinds.contains("rate_limited") || id == nil {
+                let message = try JSONParser.parse(try client.readLine())
+                if let submitted = message["result"]?["id"]?.stringValue { id = submitted }
+                if let kind = message["params"]?["error"]?["kind"]?.stringValue { kinds.append(kind) }
+            }
+            let admin = try RawHTTPClient(port: port)
+            _ = try admin.request("POST", "/_emulator/faults", body: #"{"too_many_requests_rate":0}"#)
+            try client.sendLine(#"{"jsonrpc":"2.0","id":2,"method":"job.wait","params":{"id":"\#(id ?? "")","timeout_seconds":30}}"#)
+            var state: JSON?
+            while state == nil {
+                let message = try JSONParser.parse(try client.readLine(timeout: TestTime.scaled(.seconds(40))))
+                if message["id"] == 2 { state = message["result"]?["job"]?["state"] ?? .null }
+            }
+            return (try JSONParser.parse(try admin.request("GET", "/_emulator/stats").body), state, kinds)
+        }
+        #expect(state == "succeeded", "\(kinds)")
+        #expect(kinds.allSatisfy { $0 == "rate_limited" }, "a 429 is no failure of the job: \(kinds)")
+        #expect(stats["early_requests"] == 0, "nothing sent inside the Retry-After: \(stats)")
+        #expect((stats["requests"]?["POST /v1/images/generations"]?["429"]?.intValue ?? 0) >= 1, "\(stats)")
+    }
+
     @Test func theEmbeddedOpenAIEmulatorServesAnOpenAIBackend() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
