@@ -43,12 +43,14 @@ public struct BackendSettings: Sendable, Equatable {
     public var workflow: String?
     /// The line that names it, for messages.
     public var workflowLine: Int
+    /// What its jobs get when they name none, over `jobs.*`.
+    public var jobDefaults: BackendJobDefaults
     /// The line of its section header, for messages.
     public var line: Int
 
     public init(
         name: String, kind: Kind, url: String, maxInFlight: Int? = nil, requestsPerMinute: Int? = nil, caps: ImageCaps = ImageCaps(),
-        maxAttempts: Int? = nil, retryBase: Double? = nil, workflow: String? = nil, workflowLine: Int = 0, line: Int = 0
+        maxAttempts: Int? = nil, retryBase: Double? = nil, workflow: String? = nil, workflowLine: Int = 0, jobDefaults: BackendJobDefaults = BackendJobDefaults(), line: Int = 0
     ) {
         self.name = name
         self.kind = kind
@@ -60,6 +62,7 @@ public struct BackendSettings: Sendable, Equatable {
         self.retryBase = retryBase
         self.workflow = workflow
         self.workflowLine = workflowLine
+        self.jobDefaults = jobDefaults
         self.line = line
     }
 
@@ -69,6 +72,26 @@ public struct BackendSettings: Sendable, Equatable {
         moved.line = 0
         moved.workflowLine = 0
         return moved
+    }
+
+    /// What a restart applies: all but its job defaults, which a reload
+    /// applies (`liveKeys`).
+    public var restartPart: BackendSettings {
+        var part = withoutLine
+        part.jobDefaults = BackendJobDefaults()
+        return part
+    }
+
+    /// `backends.NAME.KEY` for each job default whose value differs in
+    /// `other` (the same backend after a reload).
+    public func changedJobDefaults(comparedWith other: BackendSettings) -> [String] {
+        jobDefaults.changedKeys(comparedWith: other.jobDefaults).map { "\(Self.section).\(name).\($0)" }
+    }
+
+    /// Whether `key` (`backends.NAME.KEY`) is one a reload applies.
+    public static func isLiveKey(_ key: String) -> Bool {
+        let parts = key.split(separator: ".")
+        return parts.count == 3 && parts[0] == section && BackendJobDefaults.keys.contains { $0.name == parts[2] }
     }
 
     /// The section that holds the backends (`[backends.NAME]`).
@@ -86,7 +109,7 @@ public struct BackendSettings: Sendable, Equatable {
         ("max_attempts", "its transient failures before a job fails (default: queue.max_attempts)"),
         ("retry_base", "seconds: its first retry's longest wait (default: queue.retry_base)"),
         ("workflow", "comfyui only: the workflow file (API format, an absolute path) its jobs run (default: the built-in graphs)"),
-    ]
+    ] + BackendJobDefaults.keys.map { ($0.name, "what its jobs that give none get, over \($0.jobsKey)") }
     /// The kinds that run workflows (`workflow`).
     public static let workflowKinds: Set<Kind> = [.comfyui]
     /// The longest backend name, in bytes (`JobField.backend`'s limit).
@@ -149,6 +172,7 @@ public struct BackendSettings: Sendable, Equatable {
         var maxAttempts: Int?
         var retryBase: Double?
         var workflow: (path: String, line: Int)?
+        var jobDefaults = BackendJobDefaults()
         // The queue's own ranges, written once in Settings.keys.
         func settingsKind(_ name: String) -> Settings.Kind? { Settings.key("queue.\(name)")?.kind }
         for entry in entries {
@@ -195,6 +219,12 @@ public struct BackendSettings: Sendable, Equatable {
                 } catch {
                     throw refuse(error.message)
                 }
+            case (let key, let value) where BackendJobDefaults.keys.contains(where: { $0.name == key }):
+                do throws(KeyProblem) {
+                    try jobDefaults.set(key, value)
+                } catch {
+                    throw refuse(error.message)
+                }
             case ("daily_images", _), ("monthly_images", _):
                 throw refuse("expected a whole number from \(ImageCaps.range.lowerBound) to \(ImageCaps.range.upperBound), got \(entry.value)")
             default:
@@ -217,7 +247,7 @@ public struct BackendSettings: Sendable, Equatable {
         }
         return BackendSettings(
             name: name, kind: kind, url: url, maxInFlight: maxInFlight, requestsPerMinute: requestsPerMinute, caps: caps, maxAttempts: maxAttempts,
-            retryBase: retryBase, workflow: workflow?.path, workflowLine: workflow?.line ?? 0, line: line
+            retryBase: retryBase, workflow: workflow?.path, workflowLine: workflow?.line ?? 0, jobDefaults: jobDefaults, line: line
         )
     }
 }

@@ -57,18 +57,21 @@ extension DaemonOptions {
     /// The keys whose value differs between `self` and `other` that a reload
     /// cannot apply while the daemon runs (it tells the user to restart).
     func keysNeedingRestart(comparedWith other: DaemonOptions) -> [String] {
-        changedKeys(comparedWith: other).filter { name in Settings.key(name)?.live != true }
+        changedKeys(comparedWith: other).filter { name in Settings.key(name)?.live != true && !BackendSettings.isLiveKey(name) }
     }
 
     /// The keys (not set by flags) whose value differs in `other`'s settings;
     /// the backends (`[backends.*]`, `default_backend`) count as one,
-    /// `backends`, which a reload does not apply.
+    /// `backends`, which a reload does not apply, unless only their job
+    /// defaults changed (`backends.NAME.model`, which it does).
     func changedKeys(comparedWith other: DaemonOptions) -> [String] {
         let changed = Settings.keys.map(\.name).filter { key in
             !commandLineKeys.contains(key) && settings.value(of: key) != other.settings.value(of: key)
         }
-        let backendsChanged = settings.backends.map(\.withoutLine) != other.settings.backends.map(\.withoutLine)
+        let backendsChanged = settings.backends.map(\.restartPart) != other.settings.backends.map(\.restartPart)
             || settings.defaultBackend != other.settings.defaultBackend
-        return changed + (backendsChanged ? [BackendSettings.section] : [])
+        if backendsChanged { return changed + [BackendSettings.section] }
+        // The same backends: what a reload applies of each.
+        return changed + zip(settings.backends, other.settings.backends).flatMap { $0.changedJobDefaults(comparedWith: $1) }
     }
 }

@@ -363,7 +363,7 @@ package final class JobScheduler: Sendable {
         try parameters.check(against: rules)
         var filled = parameters
         filled.backend = lane.name
-        let defaults = self.defaults
+        let defaults = self.defaults.on(lane.name)
         if filled.outputDirectory == nil { filled.outputDirectory = defaults.outputDirectory }
         if filled.plugins.isEmpty { filled.plugins = defaults.pluginChain }
         // The configuration's defaults first, then the backend's: the stored
@@ -396,7 +396,11 @@ package final class JobScheduler: Sendable {
         } catch {
             guard (error.field == "model" && fromDefaults.model) || (error.field == "sampler" && fromDefaults.sampler) else { throw error }
             // The job named none: the wrong name is the configuration's default.
-            throw ParameterProblem(field: error.field, message: error.message + "; it is jobs.\(error.field) in the configuration file (vcctl config set jobs.\(error.field) NAME)")
+            let key = defaults.source(of: error.field, on: lane.name)
+            throw ParameterProblem(
+                field: error.field,
+                message: error.message + "; it is \(key) in the configuration file" + (key.hasPrefix("jobs.") ? " (vcctl config set \(key) NAME)" : "")
+            )
         }
         if let checked {
             // The stored job, and the images' parameters, carry the catalog's spelling.

@@ -74,6 +74,8 @@ package struct JobDefaults: Sendable, Equatable {
     package var steps: Int?
     /// The plugin chain of jobs that name none.
     package var pluginChain: [PluginStep]
+    /// Each backend's own, over these (`[backends.NAME]`'s `model`, ...).
+    package var backends: [String: BackendJobDefaults]
 
     /// The defaults `settings` give, images going to `outputDirectory`.
     package init(settings: Settings = Settings(), outputDirectory: String) {
@@ -85,6 +87,34 @@ package struct JobDefaults: Sendable, Equatable {
         // Each was read when the settings were (Settings.Kind.pluginSteps
         // refuses a step that does not read), so none is dropped here.
         pluginChain = settings.pluginChain.compactMap { try? PluginStep(parsing: $0) }
+        backends = Dictionary(settings.backends.map { ($0.name, $0.jobDefaults) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The defaults of a job on `backend`: its own where its section gives
+    /// them, these elsewhere.
+    package func on(_ backend: String) -> JobDefaults {
+        guard let own = backends[backend] else { return self }
+        var merged = self
+        merged.model = own.model ?? model
+        merged.sampler = own.sampler ?? sampler
+        merged.steps = own.steps ?? steps
+        merged.cfgScale = own.cfgScale ?? cfgScale
+        return merged
+    }
+
+    /// Where the default of `key` ("model", "sampler", ...) on `backend`
+    /// is set, for a message that points at it: `backends.NAME.model` or
+    /// `jobs.model`.
+    package func source(of key: String, on backend: String) -> String {
+        let own = backends[backend]
+        let set: Bool =
+            switch key {
+            case "model": own?.model != nil
+            case "sampler": own?.sampler != nil
+            case "steps": own?.steps != nil
+            default: own?.cfgScale != nil
+            }
+        return set ? "\(BackendSettings.section).\(backend).\(key)" : "jobs.\(key)"
     }
 }
 

@@ -36,6 +36,8 @@ import Testing
         #expect(settings.maxInFlight == 3, "the other keys read as before")
         let comfy = try Self.settings("[backends.comfy]\nkind = \"comfyui\"\nurl = \"emulator\"\nworkflow = \"/home/me/sdxl.json\"\n")
         #expect(comfy.backends.first?.workflow == "/home/me/sdxl.json" && comfy.backends.first?.workflowLine == 4)
+        let defaults = try Self.settings("[backends.comfy]\nkind = \"comfyui\"\nurl = \"emulator\"\nmodel = \"m.safetensors\"\nsampler = \"euler\"\nsteps = 120\ncfg_scale = 4\n")
+        #expect(defaults.backends.first?.jobDefaults == BackendJobDefaults(model: "m.safetensors", sampler: "euler", steps: 120, cfgScale: 4))
     }
 
     @Test func withoutBackendsNothingChangesAndOneIsItsOwnDefault() throws {
@@ -51,7 +53,10 @@ import Testing
         ("[backends.x]\nkind = \"a1111\"\n", 2, "backends.x: says no url (url = \"http://host:port\")"),
         ("[backends.x]\nurl = \"http://h\"\n", 2, "backends.x: says no kind (kind = \"visioncraft\" or \"a1111\" or \"comfyui\" or \"openai\")"),
         ("[backends.x]\nkind = \"a1111\"\nurl = \"ftp://h\"\n", 3, "backends.x.url: expected an http:// or https:// URL or \"emulator\", got \"ftp://h\""),
-        ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nport = 1\n", 4, "backends.x.port: unknown key (keys of [backends.x]: kind, url, max_in_flight, requests_per_minute, daily_images, monthly_images, max_attempts, retry_base, workflow)"),
+        ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nport = 1\n", 4, "backends.x.port: unknown key (keys of [backends.x]: kind, url, max_in_flight, requests_per_minute, daily_images, monthly_images, max_attempts, retry_base, workflow, model, sampler, steps, cfg_scale)"),
+        ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nsteps = 151\n", 4, "backends.x.steps: expected a whole number from 1 to 150, got 151"),
+        ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\ncfg_scale = 21\n", 4, "backends.x.cfg_scale: expected a number from 0 to 20, got 21"),
+        ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nmodel = \"\"\n", 4, "backends.x.model: expected a non-empty string in double quotes"),
         ("[backends.x]\nkind = \"comfyui\"\nurl = \"http://h\"\nworkflow = \"flows/a.json\"\n", 4, "backends.x.workflow: expected an absolute path, got \"flows/a.json\""),
         ("[backends.x]\nkind = \"a1111\"\nworkflow = \"/flows/a.json\"\nurl = \"http://h\"\n", 3, "backends.x.workflow: a backend of kind a1111 runs no workflow (workflow is for kind comfyui)"),
         ("[backends.x]\nkind = \"a1111\"\nurl = \"http://h\"\nmax_in_flight = 0\n", 4, "backends.x.max_in_flight: expected a whole number from 1 to 16, got 0"),

@@ -89,6 +89,59 @@ import TestSupport
         #expect(noModels.standardError.contains("no backend is named 'forge' (backends: local, down)"), "\(noModels.standardError)")
     }
 
+    /// One `jobs.model` cannot name both a ComfyUI checkpoint and a
+    /// VisionCraft model: each backend's section gives its jobs their own
+    /// defaults, which a reload applies without a restart.
+    @Test func eachBackendGivesItsJobsItsOwnDefaultsAndAReloadAppliesThem() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try FileSystem.makeDirectories(folder.file("config/visioncraft"), permissions: 0o700)
+        func config(model: String) -> String {
+            """
+            default_backend = "comfy"
+            [jobs]
+            steps = 12
+            [backends.comfy]
+            kind = "comfyui"
+            url = "emulator"
+            model = "\(model)"
+            steps = 40
+            [backends.vc]
+            kind = "visioncraft"
+            url = "emulator"
+            """
+        }
+        let file = folder.file("config/visioncraft/config.toml")
+        try FileSystem.writeFileAtomically(file, Array(config(model: "dreamshaper_8.safetensors").utf8))
+        let daemon = try await offPool {
+            try DaemonProcess.start(
+                arguments: ["--requests-per-minute", "0"], folder: folder, environment: isolatedEnvironment(in: folder, extra: ["VISIONCRAFT_API_KEY": "test-key"])
+            )
+        }
+        defer { daemon.cleanUp() }
+        let socket = ["--socket", daemon.socketPath, "--no-start"]
+        func params(_ arguments: [String]) async throws -> JSON? {
+            let submitted = try await vcctl(socket + ["submit"] + arguments, folder: daemon.folder)
+            #expect(submitted.status == 0, "\(submitted.standardError)")
+            let id = String(submitted.standardOutput.filter { !$0.isWhitespace })
+            return try JSONParser.parse(try await vcctl(socket + ["get", id, "--json"], folder: daemon.folder).standardOutput)["params"]
+        }
+        let comfy = try await params(["a lantern"])
+        #expect(comfy?["model"] == "dreamshaper_8.safetensors" && comfy?["steps"]?.intValue == 40, "the backend's own: \(comfy.map(String.init(describing:)) ?? "")")
+        let visionCraft = try await params(["a lantern", "--backend", "vc"])
+        #expect(visionCraft?["model"] == "anything_V5" && visionCraft?["steps"]?.intValue == 12, "jobs.* and the backend's rules elsewhere")
+
+        try FileSystem.writeFileAtomically(file, Array(config(model: "nope.safetensors").utf8))
+        let reload = try await vcctl(socket + ["--json", "daemon", "reload"], folder: daemon.folder)
+        #expect(reload.status == 0, "\(reload.standardError)")
+        let report = try JSONParser.parse(reload.standardOutput)
+        #expect(report["changed"]?.arrayValue?.compactMap(\.stringValue) == ["backends.comfy.model"], "\(reload.standardOutput)")
+        #expect(report["restart_needed"]?.arrayValue?.isEmpty == true, "\(reload.standardOutput)")
+        let refused = try await vcctl(socket + ["submit", "a lantern"], folder: daemon.folder)
+        #expect(refused.status == 64, "the reloaded default is checked: \(refused.standardError)")
+        #expect(refused.standardError.contains("it is backends.comfy.model in the configuration file"), "\(refused.standardError)")
+    }
+
     @Test func aWrongBackendSectionStopsTheStartNamingTheLine() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
