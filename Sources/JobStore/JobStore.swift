@@ -263,14 +263,17 @@ public final class JobStore {
         return marked
     }
 
-    /// The earliest retry time among queued jobs still waiting, if any.
-    public func nextRetryTime() throws -> Int64? {
-        // The planner would rather scan the queue by state; the partial index
-        // answers from its first entry, whatever the length of the queue.
-        try connection.statement("""
-            SELECT min(next_attempt_at) FROM jobs INDEXED BY jobs_by_retry WHERE state = 'queued' AND next_attempt_at IS NOT NULL
+    /// The soonest retry time of each backend's queued jobs (those put off
+    /// until then), by backend.
+    public func nextRetryTimes() throws -> [String: Int64] {
+        // The partial index holds only the queued jobs put off, whatever
+        // the length of the queue.
+        let rows = try connection.statement("""
+            SELECT backend, min(next_attempt_at) FROM jobs INDEXED BY jobs_by_retry
+            WHERE state = 'queued' AND next_attempt_at IS NOT NULL GROUP BY backend
             """)
-            .first { $0.optionalInteger(0) } ?? nil
+            .rows { row in (row.text(0), row.optionalInteger(1)) }
+        return Dictionary(rows.compactMap { name, time in time.map { (name, $0) } }, uniquingKeysWith: min)
     }
 
     /// Records what one generation on `backend` cost: `images` made in

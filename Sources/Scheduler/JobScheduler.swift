@@ -521,9 +521,9 @@ package final class JobScheduler: Sendable {
                         launch(job, in: lane)
                     }
                 }
-                let next = try await store.perform({ store in try store.nextRetryTime() })
-                health.recordNextAttempt(at: next)
-                if let next {
+                let retries = try await store.perform({ store in try store.nextRetryTimes() })
+                for lane in lanes { lane.health.recordNextAttempt(at: retries[lane.name]) }
+                if let next = retries.values.min() {
                     nextCheck = .milliseconds(max(1, next - Self.now()))
                 }
             } catch {

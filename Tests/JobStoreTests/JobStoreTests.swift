@@ -237,7 +237,14 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         #expect(job.nextAttemptAt == 9_500)
         #expect(job.error == JobFailure(kind: .rateLimited, message: "429"))
         #expect(try store.runnable(now: 9_000, limit: 10).isEmpty, "not before its time")
-        #expect(try store.nextRetryTime() == 9_500)
+        #expect(try store.nextRetryTimes() == ["visioncraft": 9_500])
+        var other = newJob("02")
+        other.backend = "forge"
+        _ = try store.insert(other)
+        try store.markRunning("02", now: 2_300)
+        try store.recordRetry("02", failure: JobFailure(kind: .transient, message: "503"), nextAttemptAt: 12_000, countsAsAttempt: true, now: 2_400)
+        #expect(try store.nextRetryTimes() == ["visioncraft": 9_500, "forge": 12_000], "each backend's own, for backends.list")
+        _ = try store.cancel("02", now: 2_500)
         #expect(try store.runnable(now: 9_500, limit: 10).map(\.id) == ["01"])
 
         try store.markRunning("01", now: 9_600)
