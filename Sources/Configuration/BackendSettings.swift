@@ -102,7 +102,7 @@ public struct BackendSettings: Sendable, Equatable {
     public static let keys: [(name: String, doc: String)] = [
         ("kind", "the kind of service: " + Kind.allCases.map(\.rawValue).joined(separator: ", ")),
         ("url", "its base URL (http or https), or \"emulator\" for its kind's emulator inside the daemon"),
-        ("max_in_flight", "requests it is sent at once (1 to 16; default: its kind's, 1 for a1111)"),
+        ("max_in_flight", "requests it is sent at once (1 to 16; default: its kind's: 1, but queue.max_in_flight for visioncraft)"),
         ("requests_per_minute", "generations started per minute, 0 for no limit (default: queue.requests_per_minute)"),
         ("daily_images", "the most images it makes in one local day: then its jobs wait until midnight (default: no cap)"),
         ("monthly_images", "the most images it makes in one calendar month: then its jobs wait until the 1st (default: no cap)"),
