@@ -7,7 +7,7 @@ import Posix
 /// options, one generation at a time, A1111's errors, optional HTTP Basic
 /// auth, and the fault plan. What it leaves out is listed in README ("The
 /// emulator").
-package final class A1111Emulator: Sendable {
+package final class A1111Emulator: ServedEmulator {
     package struct Configuration: Sendable {
         /// Which release's behaviour: 1.10 (the default) or 1.8, from before
         /// schedulers were separate.
@@ -47,8 +47,9 @@ package final class A1111Emulator: Sendable {
     package static let maximumBodyBytes = 64 << 20
 
     package let configuration: Configuration
-    private let server: HTTPServer
+    package let http: HTTPServer
     private let service: A1111Service
+    package var api: any EmulatedAPI { service }
 
     /// Binds the emulator's port; `start()` serves.
     package init(configuration: Configuration = Configuration()) throws(SystemError) {
@@ -58,35 +59,10 @@ package final class A1111Emulator: Sendable {
         // Uvicorn sets no body limit; init images come in base64 (a 2048 x
         // 2048 PNG is some 15 MB of it), so the emulator allows more than the
         // HTTP server's default.
-        let limits = HTTPRequestParser.Limits(maximumBodyBytes: Self.maximumBodyBytes)
-        server = try HTTPServer(configuration: .init(host: configuration.host, port: configuration.port, limits: limits)) { request in
-            await service.handle(request)
-        }
+        http = try Self.serve(service, host: configuration.host, port: configuration.port, maximumBodyBytes: Self.maximumBodyBytes)
     }
-
-    /// `http://HOST:PORT`.
-    package var baseURL: String { server.baseURL }
-    package var port: UInt16 { server.port }
-
-    package func start() throws(SystemError) {
-        try server.start()
-    }
-
-    package func stop() {
-        server.stop()
-    }
-
-    /// Requests answered so far: "POST /sdapi/v1/txt2img" (method and path;
-    /// "other" for unknown paths) -> status -> count (0: reset).
-    package var statistics: [String: [Int: Int]] { service.statistics }
 
     /// The most generations that ran at once (1: the queue held) and the
     /// most requests that waited for one at once.
     package var concurrency: (peakRunning: Int, peakWaiting: Int) { service.concurrency }
-
-    /// The faults in force.
-    package var faults: FaultPlan {
-        get { service.faults }
-        set { service.faults = newValue }
-    }
 }

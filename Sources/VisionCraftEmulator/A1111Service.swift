@@ -5,7 +5,7 @@ import Posix
 
 /// The A1111 emulator's request handling (`A1111Emulator` serves it): the
 /// routes, errors and behaviour of AUTOMATIC1111 1.10's modules/api/api.py.
-final class A1111Service: Sendable {
+final class A1111Service: EmulatedAPI {
     let configuration: A1111Emulator.Configuration
     private let queue = GenerationQueue()
     private let state: Lock<State>
@@ -70,18 +70,18 @@ final class A1111Service: Sendable {
         state = Lock(State(configuration))
     }
 
-    var statistics: [String: [Int: Int]] { state.withLock { $0.counts } }
+    package var statistics: [String: [Int: Int]] { state.withLock { $0.counts } }
 
     /// The most generations that ran at once (1 unless the queue is broken)
     /// and the most that waited for the queue at once.
     var concurrency: (peakRunning: Int, peakWaiting: Int) { state.withLock { ($0.peakRunning, $0.peakWaiting) } }
 
-    var faults: FaultPlan {
+    package var faults: FaultPlan {
         get { state.withLock { $0.plan } }
         set { state.withLock { $0.plan = newValue } }
     }
 
-    func handle(_ request: HTTPRequest) async -> HTTPReply {
+    package func handle(_ request: HTTPRequest) async -> HTTPReply {
         if request.path.hasPrefix("/_emulator/") {
             return .response(administer(request))
         }

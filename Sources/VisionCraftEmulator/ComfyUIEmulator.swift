@@ -9,7 +9,7 @@ import Posix
 /// also under `/api/`. The fault plan applies, and two ComfyUI faults:
 /// lost history and a queue that never moves. What it leaves out (the
 /// websocket, custom nodes) is listed in README ("The emulator").
-package final class ComfyUIEmulator: Sendable {
+package final class ComfyUIEmulator: ServedEmulator {
     package struct Configuration: Sendable {
         package var host: String
         /// 0 picks a free port.
@@ -46,40 +46,15 @@ package final class ComfyUIEmulator: Sendable {
     package static let maximumBodyBytes = 100 << 20
 
     package let configuration: Configuration
-    private let server: HTTPServer
+    package let http: HTTPServer
     private let service: ComfyUIService
+    package var api: any EmulatedAPI { service }
 
     /// Binds the emulator's port; `start()` serves.
     package init(configuration: Configuration = Configuration()) throws(SystemError) {
         self.configuration = configuration
         let service = ComfyUIService(configuration: configuration)
         self.service = service
-        let limits = HTTPRequestParser.Limits(maximumBodyBytes: Self.maximumBodyBytes)
-        server = try HTTPServer(configuration: .init(host: configuration.host, port: configuration.port, limits: limits)) { request in
-            await service.handle(request)
-        }
-    }
-
-    /// `http://HOST:PORT`.
-    package var baseURL: String { server.baseURL }
-    package var port: UInt16 { server.port }
-
-    package func start() throws(SystemError) {
-        try server.start()
-    }
-
-    package func stop() {
-        server.stop()
-    }
-
-    /// Requests answered so far: "POST /prompt" (method and route, without
-    /// `/api`; "GET /history/{id}" for one entry, "other" for unknown
-    /// paths) -> status -> count (0: reset).
-    package var statistics: [String: [Int: Int]] { service.statistics }
-
-    /// The faults in force.
-    package var faults: FaultPlan {
-        get { service.faults }
-        set { service.faults = newValue }
+        http = try Self.serve(service, host: configuration.host, port: configuration.port, maximumBodyBytes: Self.maximumBodyBytes)
     }
 }

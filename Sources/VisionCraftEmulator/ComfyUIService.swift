@@ -6,7 +6,7 @@ import Posix
 /// The ComfyUI emulator's request handling (`ComfyUIEmulator` serves it):
 /// the routes of server.py, the prompt queue of execution.py (one prompt
 /// at a time, in the order queued) and its history.
-final class ComfyUIService: Sendable {
+final class ComfyUIService: EmulatedAPI {
     let configuration: ComfyUIEmulator.Configuration
     private let state: Lock<State>
 
@@ -59,14 +59,14 @@ final class ComfyUIService: Sendable {
         state = Lock(State(configuration))
     }
 
-    var statistics: [String: [Int: Int]] { state.withLock { $0.counts } }
+    package var statistics: [String: [Int: Int]] { state.withLock { $0.counts } }
 
-    var faults: FaultPlan {
+    package var faults: FaultPlan {
         get { state.withLock { $0.plan } }
         set { state.withLock { $0.plan = newValue } }
     }
 
-    func handle(_ request: HTTPRequest) async -> HTTPReply {
+    package func handle(_ request: HTTPRequest) async -> HTTPReply {
         if request.path.hasPrefix("/_emulator/") {
             return .response(administer(request))
         }

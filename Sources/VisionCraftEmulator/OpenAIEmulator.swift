@@ -7,7 +7,7 @@ import Posix
 /// error bodies, the billing quota, and the fault plan. URL answers are
 /// served by the emulator itself under `/images/`. What it leaves out is
 /// listed in README ("The emulator").
-package final class OpenAIEmulator: Sendable {
+package final class OpenAIEmulator: ServedEmulator {
     package struct Configuration: Sendable {
         package var host: String
         /// 0 picks a free port.
@@ -40,44 +40,18 @@ package final class OpenAIEmulator: Sendable {
     package static let maximumBodyBytes = 64 << 20
 
     package let configuration: Configuration
-    private let server: HTTPServer
+    package let http: HTTPServer
     private let service: OpenAIService
+    package var api: any EmulatedAPI { service }
 
     /// Binds the emulator's port; `start()` serves.
     package init(configuration: Configuration = Configuration()) throws(SystemError) {
         self.configuration = configuration
         let service = OpenAIService(configuration: configuration)
         self.service = service
-        let limits = HTTPRequestParser.Limits(maximumBodyBytes: Self.maximumBodyBytes)
-        server = try HTTPServer(configuration: .init(host: configuration.host, port: configuration.port, limits: limits)) { request in
-            await service.handle(request)
-        }
-        service.setBaseURL(server.baseURL)
+        http = try Self.serve(service, host: configuration.host, port: configuration.port, maximumBodyBytes: Self.maximumBodyBytes)
     }
-
-    /// `http://HOST:PORT`.
-    package var baseURL: String { server.baseURL }
-    package var port: UInt16 { server.port }
-
-    package func start() throws(SystemError) {
-        try server.start()
-    }
-
-    package func stop() {
-        server.stop()
-    }
-
-    /// Requests answered so far: "POST /v1/images/generations" (method and
-    /// path; "GET /images" for downloads, "other" for unknown paths) ->
-    /// status -> count (0: reset).
-    package var statistics: [String: [Int: Int]] { service.statistics }
 
     /// The images made so far (what the quota counts).
     package var imagesMade: Int { service.imagesMade }
-
-    /// The faults in force.
-    package var faults: FaultPlan {
-        get { service.faults }
-        set { service.faults = newValue }
-    }
 }

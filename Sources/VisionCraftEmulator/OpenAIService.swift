@@ -5,7 +5,7 @@ import Posix
 
 /// The OpenAI emulator's request handling (`OpenAIEmulator` serves it):
 /// the routes, checks, errors and answers of OpenAI's images API.
-final class OpenAIService: Sendable {
+final class OpenAIService: EmulatedAPI {
     let configuration: OpenAIEmulator.Configuration
     private let base = Lock("")
     private let state: Lock<State>
@@ -39,20 +39,20 @@ final class OpenAIService: Sendable {
         state = Lock(State(configuration))
     }
 
-    func setBaseURL(_ url: String) {
+    package func setBaseURL(_ url: String) {
         base.withLock { $0 = url }
     }
 
-    var statistics: [String: [Int: Int]] { state.withLock { $0.counts } }
+    package var statistics: [String: [Int: Int]] { state.withLock { $0.counts } }
 
     var imagesMade: Int { state.withLock { $0.imagesMade } }
 
-    var faults: FaultPlan {
+    package var faults: FaultPlan {
         get { state.withLock { $0.plan } }
         set { state.withLock { $0.plan = newValue } }
     }
 
-    func handle(_ request: HTTPRequest) async -> HTTPReply {
+    package func handle(_ request: HTTPRequest) async -> HTTPReply {
         if request.path.hasPrefix("/_emulator/") {
             return .response(administer(request))
         }

@@ -7,7 +7,7 @@ import Posix
 /// limits and errors), so everything runs and is tested with no key and no
 /// network. What is documented and what is inferred from public clients is
 /// noted in README ("The emulator").
-package final class VisionCraftEmulator: Sendable {
+package final class VisionCraftEmulator: ServedEmulator {
     /// Which tokens the emulator accepts.
     package enum TokenPolicy: Sendable, Equatable {
         /// Any non-empty token.
@@ -42,50 +42,27 @@ package final class VisionCraftEmulator: Sendable {
     }
 
     package let configuration: Configuration
-    private let server: HTTPServer
+    package let http: HTTPServer
     private let core: EmulatorCore
+    package var api: any EmulatedAPI { core }
 
     /// Binds the emulator's port; `start()` serves.
     package init(configuration: Configuration = Configuration()) throws(SystemError) {
         self.configuration = configuration
         let core = EmulatorCore(configuration: configuration)
         self.core = core
-        server = try HTTPServer(configuration: .init(host: configuration.host, port: configuration.port)) { request in
-            await core.handle(request)
-        }
-        core.setBaseURL(server.baseURL)
+        http = try Self.serve(core, host: configuration.host, port: configuration.port)
     }
-
-    /// `http://HOST:PORT`.
-    package var baseURL: String { server.baseURL }
-    package var port: UInt16 { server.port }
-
-    package func start() throws(SystemError) {
-        try server.start()
-    }
-
-    package func stop() {
-        server.stop()
-    }
-
-    /// Requests answered so far: endpoint -> status -> count (0: reset).
-    package var statistics: [String: [Int: Int]] { core.statistics }
 
     /// Generations asked for by a token before the Retry-After of the 429 it
     /// was given had expired (a grace of a quarter second after the 429
     /// covers requests already on their way). A client that honours
     /// Retry-After keeps this at 0.
     package var earlyRequests: Int { core.earlyRequests }
-
-    /// The faults in force.
-    package var faults: FaultPlan {
-        get { core.faults }
-        set { core.faults = newValue }
-    }
 }
 
 /// The emulator's request handling, shared with the server's handler.
-final class EmulatorCore: Sendable {
+final class EmulatorCore: EmulatedAPI {
     let configuration: VisionCraftEmulator.Configuration
     private let base = Lock("")
     private let state: Lock<State>
@@ -109,11 +86,11 @@ final class EmulatorCore: Sendable {
         state = Lock(State(plan: configuration.faults, random: SplitMix64(state: configuration.seed)))
     }
 
-    func setBaseURL(_ url: String) {
+    package func setBaseURL(_ url: String) {
         base.withLock { $0 = url }
     }
 
-    var statistics: [String: [Int: Int]] {
+    package var statistics: [String: [Int: Int]] {
         state.withLock { $0.counts }
     }
 
@@ -123,12 +100,12 @@ final class EmulatorCore: Sendable {
         state.withLock { $0.retryAfter.earlyRequests }
     }
 
-    var faults: FaultPlan {
+    package var faults: FaultPlan {
         get { state.withLock { $0.plan } }
         set { state.withLock { $0.plan = newValue } }
     }
 
-    func handle(_ request: HTTPRequest) async -> HTTPReply {
+    package func handle(_ request: HTTPRequest) async -> HTTPReply {
         if request.path.hasPrefix("/_emulator/") {
             return .response(administer(request))
         }
