@@ -34,11 +34,10 @@ public enum SettingsFile {
     /// `["a"]`) in `path`, keeping every other line and comment, after
     /// checking that the result is a valid configuration.
     public static func set(_ key: String, to value: String, in path: String) throws(ConfigError) {
-        guard let known = Settings.keys.first(where: { $0.name == key }) else {
+        guard let known = ConfigKey(named: key) else {
             throw ConfigError(key: key, "unknown key (vcctl config keys lists them)")
         }
-        let section = String(known.name.prefix { $0 != "." })
-        let name = String(known.name.dropFirst(section.count + 1))
+        let (section, name) = (known.section, known.entryName)
         let text = try read(path) ?? ""
         var lines = ConfigFile.lines(of: text)
         if lines.last == "" { lines.removeLast() }

@@ -51,8 +51,8 @@ struct ConfigCommand: Command {
     }
 
     /// The key named on the command line, or a usage error suggesting one.
-    static func key(_ name: String) throws -> Settings.Key {
-        if let key = Settings.keys.first(where: { $0.name == name }) { return key }
+    static func key(_ name: String) throws -> ConfigKey {
+        if let key = ConfigKey(named: name) { return key }
         let names = Settings.keys.map(\.name)
         let hint = Suggestions.closest(to: name, in: names).map { "did you mean \($0)? " } ?? ""
         throw UsageError("unknown key '\(name)': \(hint)vcctl config keys lists them")
@@ -95,7 +95,7 @@ struct ConfigCommand: Command {
         )
 
         let global: GlobalOptions
-        let key: Settings.Key?
+        let key: ConfigKey?
 
         init(_ arguments: ParsedArguments) throws {
             global = GlobalOptions(arguments)
@@ -105,10 +105,12 @@ struct ConfigCommand: Command {
         func run(_ context: CommandContext) throws -> ExitCode {
             let path = try ConfigCommand.path(context)
             let (settings, file) = try ConfigCommand.settingsAndFile(context)
-            let keys = key.map { [$0] } ?? Settings.keys
+            let keys = key.map { [$0] } ?? Settings.keys.map(ConfigKey.init)
             /// The value the file sets for `key` and its line; nil when the file does not set it.
-            func fromFile(_ key: Settings.Key) -> (value: String, line: Int)? {
-                guard let entry = file?.entry(key.name), let value = settings.value(of: key.name) else { return nil }
+            func fromFile(_ key: ConfigKey) -> (value: String, line: Int)? {
+                guard let entry = file?.entry(key.name) else { return nil }
+                // A backend's key as the file writes it; a setting as it reads.
+                guard let value = key.setting == nil ? entry.value.description : settings.value(of: key.name) else { return nil }
                 return (value, entry.line)
             }
             if global.json {
@@ -158,7 +160,7 @@ struct ConfigCommand: Command {
         )
 
         let global: GlobalOptions
-        let key: Settings.Key
+        let key: ConfigKey
         let value: String
 
         init(_ arguments: ParsedArguments) throws {
@@ -171,6 +173,16 @@ struct ConfigCommand: Command {
             let path = try ConfigCommand.path(context)
             func failure(_ error: ConfigError) -> CommandFailure {
                 CommandFailure("\(key.name): \(error.message)", exitCode: .usage, hint: "vcctl config keys shows what each key takes")
+            }
+            if key.setting == nil {
+                // A backend's key: its section must be there, with its kind and url.
+                let (_, file) = try ConfigCommand.settingsAndFile(context)
+                guard file?.entries.contains(where: { $0.section == key.section }) == true else {
+                    throw CommandFailure(
+                        "\(key.name): \(TerminalText.visible(path)) has no [\(key.section)] section", exitCode: .usage,
+                        hint: "add it with its kind and url first (visioncraft.conf(5), \"Backends\")"
+                    )
+                }
             }
             // A daemon that is running, never one started for this.
             let client = try? DaemonClient.connect(global.clientOptions(context, autoStart: false))
@@ -227,10 +239,14 @@ struct ConfigCommand: Command {
                 context.stdout.write(Output.json(.array(rows), context: context))
                 return .success
             }
-            let width = Settings.keys.map(\.name.count).max() ?? 0
+            let width = (Settings.keys.map(\.name.count) + ConfigKey.backendKeyForms.map(\.name.count)).max() ?? 0
+            func padding(_ name: String) -> String { String(repeating: " ", count: width - name.count) }
             for key in Settings.keys {
-                let padding = String(repeating: " ", count: width - key.name.count)
-                context.stdout.write("\(key.name)\(padding)  \(key.summary)\(key.kind.rangeText) (default: \(key.defaultText))\n")
+                context.stdout.write("\(key.name)\(padding(key.name))  \(key.summary)\(key.kind.rangeText) (default: \(key.defaultText))\n")
+            }
+            // Each backend's section, NAME its name (visioncraft.conf(5)).
+            for (name, summary) in ConfigKey.backendKeyForms {
+                context.stdout.write("\(name)\(padding(name))  \(summary)\n")
             }
             return .success
         }

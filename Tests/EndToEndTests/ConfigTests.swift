@@ -113,6 +113,31 @@ import Darwin
         ignored.cleanUp()
     }
 
+    /// A backend's keys by their dotted name: read, written in its section
+    /// (a model checked against that backend's list), refused out of range
+    /// or for a section the file does not have.
+    @Test func vcctlConfigReadsAndWritesABackendsKeys() async throws {
+        let home = try folder(config: "[backends.comfy]\nkind = \"comfyui\"\nurl = \"emulator\"\nmodel = \"dreamshaper_8.safetensors\"\n")
+        defer { home.remove() }
+        let get = try await vcctl(home, nil, ["config", "get", "backends.comfy.model"])
+        #expect(get.status == 0 && get.standardOutput == "\"dreamshaper_8.safetensors\"\n", "\(get.standardOutput)\(get.standardError)")
+        let range = try await vcctl(home, nil, ["config", "set", "backends.comfy.steps", "300"])
+        #expect(range.status == 64 && range.standardError.contains("backends.comfy.steps: expected a whole number from 1 to 150, got 300"), "\(range.standardError)")
+        let noSection = try await vcctl(home, nil, ["config", "set", "backends.forge.model", "x"])
+        #expect(noSection.status == 64 && noSection.standardError.contains("has no [backends.forge] section"), "\(noSection.standardError)")
+        let keys = try await vcctl(home, nil, ["config", "keys"])
+        #expect(keys.standardOutput.contains("backends.NAME.workflow") && keys.standardOutput.contains("backends.NAME.model"))
+
+        let daemon = try await offPool { try DaemonProcess.start(folder: home) }
+        defer { daemon.cleanUp() }
+        let set = try await vcctl(home, daemon.socketPath, ["config", "set", "backends.comfy.model", "V1-5-PRUNED-EMAONLY.safetensors"])
+        #expect(set.status == 0 && !set.standardError.contains("restart"), "a reload applies it: \(set.standardError)")
+        let written = try configText(home)
+        #expect(written.contains("model = \"v1-5-pruned-emaonly.safetensors\""), "as the backend's list spells it: \(written)")
+        let unknown = try await vcctl(home, daemon.socketPath, ["config", "set", "backends.comfy.model", "nope.safetensors"])
+        #expect(unknown.status == 64 && unknown.standardError.contains("(vcctl models --backend comfy lists them)"), "\(unknown.standardError)")
+    }
+
     @Test func vcctlConfigReadsAndRefusesWithClearMessages() async throws {
         let home = try folder(config: "[jobs]\nmodel = \"flux\"\n")
         defer { home.remove() }
@@ -149,7 +174,7 @@ import Darwin
         #expect(range.standardError.contains("jobs.steps: expected a whole number from 1 to 30, got 99"))
         #expect(try configText(home) == "[jobs]\nmodel = \"flux\"\n", "a refused value changes nothing")
         let keys = try await vcctl(home, nil, ["config", "keys"])
-        #expect(keys.standardOutput.split(separator: "\n").count == 22)
+        #expect(keys.standardOutput.split(separator: "\n").count == 22 + 13, "the 22 settings, then the 13 keys of a backend's section")
 
         try FileSystem.writeFileAtomically(home.file("config/visioncraft/config.toml"), Array("[jobs]\nmodel = flux\n".utf8))
         let broken = try await vcctl(home, nil, ["submit", "x", "--no-start"])
