@@ -202,6 +202,10 @@ let package = Package(
         /// The daemon's wire protocol: method catalog, error reasons, socket location.
         .target(name: "VisionCraftProtocol", dependencies: ["CProtocolDocuments", "Jobs", "JSON", "JSONRPC"]),
 
+        /// RFC 6455 websockets: frames, the opening handshake (with its SHA-1),
+        /// and a blocking `ws://` client for a thread of its own.
+        .target(name: "WebSocket", dependencies: ["Posix"]),
+
         // MARK: Harness (for the tests and the tools package, Benchmarks/)
 
         /// What the tests, the benchmarks, the campaigns and the fuzz targets
@@ -277,6 +281,7 @@ let package = Package(
         ),
         .testTarget(name: "VisionCraftEmulatorTests", dependencies: ["HTTPServer", "Imaging", "JSON", "Posix", "TestSupport", "VisionCraftEmulator"]),
         .testTarget(name: "VisionCraftProtocolTests", dependencies: ["Jobs", "JSON", "VisionCraftProtocol"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["HTTPServer", "Posix", "TestSupport", "WebSocket"]),
     ],
     cLanguageStandard: .c2x
 )
