@@ -193,7 +193,7 @@ let package = Package(
         /// offline use), with fault injection.
         .target(
             name: "VisionCraftEmulator",
-            dependencies: ["CommandLineKit", "HTTPServer", "Imaging", "JSON", "Posix"]
+            dependencies: ["CommandLineKit", "HTTPServer", "Imaging", "JSON", "Posix", "WebSocket"]
         ),
 
         /// The plugin ABI: Protocol/visioncraft_plugin.h as a C module.
@@ -279,7 +279,9 @@ let package = Package(
             name: "VisionCraftAPITests",
             dependencies: ["Backends", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport", "VisionCraftAPI", "VisionCraftEmulator"]
         ),
-        .testTarget(name: "VisionCraftEmulatorTests", dependencies: ["HTTPServer", "Imaging", "JSON", "Posix", "TestSupport", "VisionCraftEmulator"]),
+        .testTarget(
+            name: "VisionCraftEmulatorTests", dependencies: ["HTTPServer", "Imaging", "JSON", "Posix", "TestSupport", "VisionCraftEmulator", "WebSocket"]
+        ),
         .testTarget(name: "VisionCraftProtocolTests", dependencies: ["Jobs", "JSON", "VisionCraftProtocol"]),
         .testTarget(name: "WebSocketTests", dependencies: ["HTTPServer", "Posix", "TestSupport", "WebSocket"]),
     ],
