@@ -95,7 +95,7 @@ final class ComfyUIService: Sendable {
         case ("GET", "/prompt"):
             let remaining = state.withLock { $0.pending.count + ($0.running == nil ? 0 : 1) }
             return ("GET /prompt", .response(.json(["exec_info": ["queue_remaining": .number(JSONNumber(remaining))]])))
-        case ("GET", "/ws"): return ("GET /ws", webSocket(request, clientID: query["clientId"]))
+        case ("GET", "/ws") where configuration.webSocket: return ("GET /ws", webSocket(request, clientID: query["clientId"]))
         case ("GET", "/queue"): return ("GET /queue", .response(.json(queue())))
         case ("POST", "/queue"): return ("POST /queue", .response(changeQueue(request)))
         case ("GET", "/history"): return ("GET /history", .response(.json(history(maxItems: query["max_items"].flatMap { Int($0) }))))
