@@ -91,8 +91,9 @@ let package = Package(
         .target(name: "Client", dependencies: ["JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]),
 
         /// ComfyUI's server routes: built-in graphs queued with `/prompt`, followed
-        /// through `/history` and `/queue`, failures classified, as an `ImageBackend`.
-        .target(name: "ComfyUIAPI", dependencies: ["Backends", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
+        /// through `/history` and `/queue` (progress read from its `/ws`), failures
+        /// classified, as an `ImageBackend`.
+        .target(name: "ComfyUIAPI", dependencies: ["Backends", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix", "WebSocket"]),
 
         /// A small command-line framework: command trees, options, help, usage errors.
         .target(name: "CommandLineKit", dependencies: ["NameMatching", "Posix"]),
@@ -246,7 +247,9 @@ let package = Package(
         .testTarget(name: "A1111APITests", dependencies: ["A1111API", "Backends", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Imaging", "Jobs", "Posix", "TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
-        .testTarget(name: "ComfyUIAPITests", dependencies: ["Backends", "ComfyUIAPI", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport"]),
+        .testTarget(
+            name: "ComfyUIAPITests", dependencies: ["Backends", "ComfyUIAPI", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport", "WebSocket"]
+        ),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit", "NameMatching"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Posix", "TestSupport"]),
         .testTarget(

@@ -5,19 +5,24 @@ import Jobs
 /// (`ComfyUIGraph`) and answered at once with its prompt id (`.remote`),
 /// which the scheduler commits and then follows; `follow` downloads the
 /// images itself and answers `.images`, each with the graph's seed, so
-/// that a seed ComfyUI was given at random is still reported.
+/// that a seed ComfyUI was given at random is still reported. While a
+/// prompt is followed, its progress comes from ComfyUI's websocket
+/// (`ComfyUIEvents`); an https:// server reports none.
 package struct ComfyUIBackend: ImageBackend {
     package let client: ComfyUIClient
+    package let events: ComfyUIEvents
 
-    package init(client: ComfyUIClient) {
+    package init(client: ComfyUIClient, events: ComfyUIEvents.Configuration = .init()) {
         self.client = client
+        self.events = ComfyUIEvents(baseURL: client.configuration.baseURL, clientID: ComfyUIClient.clientID, configuration: events)
     }
 
     package var description: BackendDescription {
         // ComfyUI runs one prompt at a time from its own queue; the key is
         // unused (it has no authentication).
         BackendDescription(
-            kind: "comfyui", rules: .comfyUI, imageToImage: true, reportsSeeds: true, delivery: .remoteJob, defaultConcurrency: 1, requiresKey: false
+            kind: "comfyui", rules: .comfyUI, imageToImage: true, reportsSeeds: true, delivery: .remoteJob, defaultConcurrency: 1, requiresKey: false,
+            reportsProgress: true
         )
     }
 
@@ -50,8 +55,18 @@ package struct ComfyUIBackend: ImageBackend {
         .remote(id: try await client.submit(request))
     }
 
+    /// Polls for prompt `id` (`ComfyUIClient.follow`) while its events are read.
     package func follow(remote id: String, key: String?) async throws(BackendFailure) -> GenerationOutcome {
-        try await client.follow(id)
+        events.follow(id)
+        defer { events.release(id) }
+        return try await client.follow(id)
+    }
+
+    /// How far the followed prompt is, from ComfyUI's websocket; nil
+    /// before its sampler's first step, when the socket is not open, or
+    /// when several prompts are followed at once.
+    package func progress(key: String?) async -> GenerationProgress? {
+        events.progress()
     }
 
     /// A saved image by its `/view` URL (`follow` downloads its own).
