@@ -103,7 +103,7 @@ import WebSocket
     /// Waits (off the pool) until `events` reports what `done` wants.
     static func waitFor(_ events: ComfyUIEvents, _ done: @escaping @Sendable (GenerationProgress?) -> Bool) async throws -> GenerationProgress? {
         try await offPool {
-            let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(10)))
+            let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(30)))
             while !done(events.progress()), MonotonicInstant.now() < deadline { pauseBriefly() }
             return events.progress()
         }
@@ -112,7 +112,7 @@ import WebSocket
     @Test func theSocketOpensWhenAPromptIsFollowedAndOpensAgainWhenItDrops() async throws {
         let fake = try FakeSocket([[Self.progress(2, of: 8)], [Self.progress(6, of: 8)]], thenClose: true)
         defer { fake.server.stop() }
-        let events = ComfyUIEvents(baseURL: fake.server.baseURL, clientID: "visioncraft", configuration: .init(initialBackoff: .milliseconds(20)))
+        let events = ComfyUIEvents(baseURL: fake.server.baseURL, clientID: "visioncraft", configuration: .init(connectTimeout: TestTime.scaled(.seconds(30)), initialBackoff: .milliseconds(20)))
         #expect(events.url == "ws://127.0.0.1:\(fake.server.port)/ws?clientId=visioncraft")
         #expect(fake.connections.withLock { $0 } == 0, "no socket before a prompt is followed")
         events.follow("p")
@@ -132,7 +132,7 @@ import WebSocket
         let events = ComfyUIEvents(baseURL: "http://127.0.0.1:\(port)", clientID: "visioncraft", configuration: .init(initialBackoff: .milliseconds(10), linger: .zero))
         events.follow("p")
         let failure = try await offPool { () -> String? in
-            let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(10)))
+            let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(30)))
             while events.lastFailure == nil, MonotonicInstant.now() < deadline { pauseBriefly() }
             return events.lastFailure
         }

@@ -26,7 +26,7 @@ import WebSocket
         let emulator = try startComfyUI(.init(stepDuration: .milliseconds(5)))
         defer { emulator.stop() }
         let (seen, id, history) = try await offPool { () -> ([(String, JSON)], String, JSON) in
-            let client = try WebSocketClient.connect("ws://127.0.0.1:\(emulator.port)/ws?clientId=tests", timeout: .seconds(5))
+            let client = try WebSocketClient.connect("ws://127.0.0.1:\(emulator.port)/ws?clientId=tests", timeout: TestTime.scaled(.seconds(30)))
             defer { client.close() }
             guard case .text(let greeting) = try client.receive() else { throw TestFailure("no greeting") }
             let status = try JSONParser.parse(Array(greeting.utf8))
@@ -64,7 +64,7 @@ import WebSocket
         let emulator = try startComfyUI(.init(stepDuration: .milliseconds(2)))
         defer { emulator.stop() }
         let types = try await offPool { () -> Set<String> in
-            let other = try WebSocketClient.connect("ws://127.0.0.1:\(emulator.port)/ws?clientId=someone-else", timeout: .seconds(5))
+            let other = try WebSocketClient.connect("ws://127.0.0.1:\(emulator.port)/ws?clientId=someone-else", timeout: TestTime.scaled(.seconds(30)))
             defer { other.close() }
             _ = try other.receive()
             _ = try comfyQueue(emulator.port, comfyGraph())

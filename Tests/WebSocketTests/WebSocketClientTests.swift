@@ -61,7 +61,7 @@ import WebSocket
         }
         defer { server.stop() }
         let (echo, joined, closing) = try await offPool { () -> (WebSocketEvent, WebSocketEvent, WebSocketError?) in
-            let client = try WebSocketClient.connect("ws://127.0.0.1:\(server.port)/ws?clientId=x", timeout: .seconds(5))
+            let client = try WebSocketClient.connect("ws://127.0.0.1:\(server.port)/ws?clientId=x", timeout: TestTime.scaled(.seconds(30)))
             try client.send(text: "hello")
             let echo = try client.receive()
             let joined = try client.receive()
@@ -77,7 +77,7 @@ import WebSocket
     @Test func aWrongAcceptIsRefused() async throws {
         let server = try Self.server(accept: { _ in "s3pPLMBiTxaQ9kYGzzhZxOo+xbo=" }) { _, _ in }
         defer { server.stop() }
-        let error = try await offPool { Self.failure { _ = try WebSocketClient.connect("ws://127.0.0.1:\(server.port)/", timeout: .seconds(5)) } }
+        let error = try await offPool { Self.failure { _ = try WebSocketClient.connect("ws://127.0.0.1:\(server.port)/", timeout: TestTime.scaled(.seconds(30))) } }
         #expect(error?.kind == .handshake)
         #expect(error?.message.contains("Sec-WebSocket-Accept") == true, "\(String(describing: error))")
     }
@@ -95,10 +95,10 @@ import WebSocket
         let kinds = try await offPool { () -> [WebSocketError.Kind?] in
             func failure(_ body: () throws -> Void) -> WebSocketError.Kind? { Self.failure(body)?.kind }
             return [
-                failure { _ = try WebSocketClient.connect("ws://127.0.0.1:\(server.port)/", timeout: .seconds(5), maximumMessageBytes: 1000).receive() },
-                failure { _ = try WebSocketClient.connect("ws://127.0.0.1:\(plain.port)/ws", timeout: .seconds(5)) },
-                failure { _ = try WebSocketClient.connect("ws://127.0.0.1:\(refusedPort)/ws", timeout: .seconds(5)) },
-                failure { _ = try WebSocketClient.connect("wss://127.0.0.1/ws", timeout: .seconds(5)) },
+                failure { _ = try WebSocketClient.connect("ws://127.0.0.1:\(server.port)/", timeout: TestTime.scaled(.seconds(30)), maximumMessageBytes: 1000).receive() },
+                failure { _ = try WebSocketClient.connect("ws://127.0.0.1:\(plain.port)/ws", timeout: TestTime.scaled(.seconds(30))) },
+                failure { _ = try WebSocketClient.connect("ws://127.0.0.1:\(refusedPort)/ws", timeout: TestTime.scaled(.seconds(30))) },
+                failure { _ = try WebSocketClient.connect("wss://127.0.0.1/ws", timeout: TestTime.scaled(.seconds(30))) },
             ]
         }
         #expect(kinds == [.tooLarge, .handshake, .connection, .unsupportedURL])
@@ -107,7 +107,7 @@ import WebSocket
     @Test func shutdownFromAnotherThreadEndsABlockedReceive() async throws {
         let server = try Self.server { connection, parser in _ = await Self.nextFrame(connection, &parser) }
         defer { server.stop() }
-        let client = try await offPool { try WebSocketClient.connect("ws://127.0.0.1:\(server.port)/", timeout: .seconds(5)) }
+        let client = try await offPool { try WebSocketClient.connect("ws://127.0.0.1:\(server.port)/", timeout: TestTime.scaled(.seconds(30))) }
         async let ended = offPool { Self.failure { _ = try client.receive() }?.kind }
         try await Task.sleep(for: .milliseconds(50))
         client.close()
@@ -155,7 +155,7 @@ import WebSocket
         let events = try await offPool { () -> [String] in
             let line = try lines.readLine()
             guard let port = UInt16(line) else { throw TestFailure("the python server printed \(line)") }
-            let client = try WebSocketClient.connect("ws://127.0.0.1:\(port)/", timeout: .seconds(5))
+            let client = try WebSocketClient.connect("ws://127.0.0.1:\(port)/", timeout: TestTime.scaled(.seconds(30)))
             var seen: [String] = []
             for message in ["hi", "ping me", "fragments"] {
                 try client.send(text: message)
