@@ -30,26 +30,27 @@ import TestSupport
         }
     }
 
-    static func start(emulator arguments: [String], in folder: TemporaryDirectory) async throws -> (ChildProcess, DaemonProcess) {
+    /// The job's updates from a daemon in front of `visioncraft-emulator
+    /// --api comfyui` with `arguments`.
+    static func updates(emulator arguments: [String]) async throws -> [JSON] {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
         let (emulator, port) = try await offPool { try RateLimitRestartTests.startEmulator(["--api", "comfyui"] + arguments) }
+        defer {
+            emulator.send(.kill)
+            _ = try? emulator.wait()
+        }
         try ComfyUIEndToEndTests.writeConfig(port: port, in: folder)
         let daemon = try await offPool {
             try DaemonProcess.start(arguments: ["--requests-per-minute", "0"], folder: folder, environment: isolatedEnvironment(in: folder))
         }
-        return (emulator, daemon)
+        defer { daemon.cleanUp() }
+        return try await submitAndWatch(daemon)
     }
 
     @Test func jobUpdatedEventsCarryTheSamplersProgress() async throws {
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
         // 20 steps of 200 ms: four seconds, in which the scheduler asks every second.
-        let (emulator, daemon) = try await Self.start(emulator: ["--step-time", "200"], in: folder)
-        defer {
-            daemon.cleanUp()
-            emulator.send(.kill)
-            _ = try? emulator.wait()
-        }
-        let updates = try await Self.submitAndWatch(daemon)
+        let updates = try await Self.updates(emulator: ["--step-time", "200"])
         #expect(updates.last?["state"] == "succeeded", "\(updates)")
         let progress = updates.dropLast().compactMap { $0["progress"]?.doubleValue }
         #expect(progress.count >= 2, "progress was told while ComfyUI sampled: \(updates)")
@@ -59,15 +60,7 @@ import TestSupport
     }
 
     @Test func aWebsocketThatCannotConnectLeavesTheJobToPolling() async throws {
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        let (emulator, daemon) = try await Self.start(emulator: ["--step-time", "50", "--no-websocket"], in: folder)
-        defer {
-            daemon.cleanUp()
-            emulator.send(.kill)
-            _ = try? emulator.wait()
-        }
-        let updates = try await Self.submitAndWatch(daemon)
+        let updates = try await Self.updates(emulator: ["--step-time", "50", "--no-websocket"])
         #expect(updates.last?["state"] == "succeeded", "\(updates)")
         #expect(updates.allSatisfy { $0["progress"] == nil }, "no progress without the websocket: \(updates)")
     }
