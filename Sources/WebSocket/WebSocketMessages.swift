@@ -56,7 +56,10 @@ package struct WebSocketMessageAssembler: Sendable {
             throw WebSocketError(.tooLarge, "a websocket message is over the limit of \(maximumMessageBytes) bytes")
         }
         guard opcode == .text else { return .binary(payload) }
-        guard let text = String(validating: payload, as: UTF8.self) else {
+        // Decoding replaces what is not UTF-8, so the bytes differ then
+        // (String(validating:) needs macOS 15).
+        let text = String(decoding: payload, as: UTF8.self)
+        guard text.utf8.elementsEqual(payload) else {
             throw WebSocketError(.protocolViolation, "a websocket text message is not UTF-8")
         }
         return .text(text)
