@@ -91,8 +91,9 @@ let package = Package(
         .target(name: "Client", dependencies: ["JSON", "JSONRPC", "Posix", "VisionCraftProtocol"]),
 
         /// ComfyUI's server routes: built-in graphs queued with `/prompt`, followed
-        /// through `/history` and `/queue`, failures classified, as an `ImageBackend`.
-        .target(name: "ComfyUIAPI", dependencies: ["Backends", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
+        /// through `/history` and `/queue` (progress read from its `/ws`), failures
+        /// classified, as an `ImageBackend`.
+        .target(name: "ComfyUIAPI", dependencies: ["Backends", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix", "WebSocket"]),
 
         /// A small command-line framework: command trees, options, help, usage errors.
         .target(name: "CommandLineKit", dependencies: ["NameMatching", "Posix"]),
@@ -193,7 +194,7 @@ let package = Package(
         /// offline use), with fault injection.
         .target(
             name: "VisionCraftEmulator",
-            dependencies: ["CommandLineKit", "HTTPServer", "Imaging", "JSON", "Posix"]
+            dependencies: ["CommandLineKit", "HTTPServer", "Imaging", "JSON", "Posix", "WebSocket"]
         ),
 
         /// The plugin ABI: Protocol/visioncraft_plugin.h as a C module.
@@ -201,6 +202,10 @@ let package = Package(
 
         /// The daemon's wire protocol: method catalog, error reasons, socket location.
         .target(name: "VisionCraftProtocol", dependencies: ["CProtocolDocuments", "Jobs", "JSON", "JSONRPC"]),
+
+        /// RFC 6455 websockets: frames, the opening handshake (with its SHA-1),
+        /// and a blocking `ws://` client for a thread of its own.
+        .target(name: "WebSocket", dependencies: ["Posix"]),
 
         // MARK: Harness (for the tests and the tools package, Benchmarks/)
 
@@ -242,7 +247,9 @@ let package = Package(
         .testTarget(name: "A1111APITests", dependencies: ["A1111API", "Backends", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Imaging", "Jobs", "Posix", "TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
-        .testTarget(name: "ComfyUIAPITests", dependencies: ["Backends", "ComfyUIAPI", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport"]),
+        .testTarget(
+            name: "ComfyUIAPITests", dependencies: ["Backends", "ComfyUIAPI", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport", "WebSocket"]
+        ),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit", "NameMatching"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Posix", "TestSupport"]),
         .testTarget(
@@ -275,8 +282,11 @@ let package = Package(
             name: "VisionCraftAPITests",
             dependencies: ["Backends", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport", "VisionCraftAPI", "VisionCraftEmulator"]
         ),
-        .testTarget(name: "VisionCraftEmulatorTests", dependencies: ["HTTPServer", "Imaging", "JSON", "Posix", "TestSupport", "VisionCraftEmulator"]),
+        .testTarget(
+            name: "VisionCraftEmulatorTests", dependencies: ["HTTPServer", "Imaging", "JSON", "Posix", "TestSupport", "VisionCraftEmulator", "WebSocket"]
+        ),
         .testTarget(name: "VisionCraftProtocolTests", dependencies: ["Jobs", "JSON", "VisionCraftProtocol"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["HTTPServer", "Posix", "TestSupport", "WebSocket"]),
     ],
     cLanguageStandard: .c2x
 )

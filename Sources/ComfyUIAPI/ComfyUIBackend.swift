@@ -6,12 +6,16 @@ import Jobs
 /// which the scheduler commits and then follows; `follow` downloads the
 /// images itself and answers `.images`, each with the graph's seed, so
 /// that a seed ComfyUI was given at random is still reported, and with the
-/// execution time ComfyUI's history gives.
+/// execution time ComfyUI's history gives. While a prompt is followed, its
+/// progress comes from ComfyUI's websocket (`ComfyUIEvents`); an https://
+/// server reports none.
 package struct ComfyUIBackend: ImageBackend {
     package let client: ComfyUIClient
+    package let events: ComfyUIEvents
 
-    package init(client: ComfyUIClient) {
+    package init(client: ComfyUIClient, events: ComfyUIEvents.Configuration = .init()) {
         self.client = client
+        self.events = ComfyUIEvents(baseURL: client.configuration.baseURL, clientID: ComfyUIClient.clientID, configuration: events)
     }
 
     package var description: BackendDescription {
@@ -20,7 +24,8 @@ package struct ComfyUIBackend: ImageBackend {
         var rules = BackendRules.comfyUI
         rules.runsWorkflow = client.configuration.workflow != nil
         return BackendDescription(
-            kind: "comfyui", rules: rules, imageToImage: true, reportsSeeds: true, delivery: .remoteJob, defaultConcurrency: 1, requiresKey: false
+            kind: "comfyui", rules: rules, imageToImage: true, reportsSeeds: true, delivery: .remoteJob, defaultConcurrency: 1, requiresKey: false,
+            reportsProgress: true
         )
     }
 
@@ -58,8 +63,18 @@ package struct ComfyUIBackend: ImageBackend {
         .remote(id: try await client.submit(request))
     }
 
+    /// Polls for prompt `id` (`ComfyUIClient.follow`) while its events are read.
     package func follow(remote id: String, key: String?) async throws(BackendFailure) -> GenerationOutcome {
-        try await client.follow(id)
+        events.follow(id)
+        defer { events.release(id) }
+        return try await client.follow(id)
+    }
+
+    /// How far the followed prompt is, from ComfyUI's websocket; nil
+    /// before its sampler's first step, when the socket is not open, or
+    /// when several prompts are followed at once.
+    package func progress(key: String?) async -> GenerationProgress? {
+        events.progress()
     }
 
     /// A saved image by its `/view` URL (`follow` downloads its own).

@@ -53,8 +53,8 @@ package final class ComfyUIClient: Sendable {
     package let initImages: InitImageReader
     private let catalog: CatalogCache<ComfyUICatalog, BackendFailure>
     /// What `client_id` says: ComfyUI sends a prompt's events to the
-    /// websocket of that id; none listens (`follow` polls), but it marks
-    /// ours in `/queue` and `/history`.
+    /// websocket of that id (`ComfyUIEvents` reads them for progress;
+    /// `follow` polls), and it marks ours in `/queue` and `/history`.
     package static let clientID = "visioncraft"
 
     /// The first wait of `follow` between asks of `/history`.

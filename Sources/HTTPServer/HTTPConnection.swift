@@ -4,12 +4,17 @@ import StreamServer
 /// One client connection of an `HTTPServer`: parses requests, runs the
 /// handler for each in a task, and writes the replies in request order
 /// (pipelined requests are answered in the order they came, as HTTP/1.1
-/// requires), then keeps the connection or closes it.
+/// requires), then keeps the connection or closes it. A request that asks
+/// to upgrade is the last one read: when its handler answers
+/// `.upgrade`, the connection's bytes go to that session from then on.
 final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     private let connection: Connection
     private let handler: HTTPServer.Handler
     private let maximumPipelined: Int
     private let state = Lock(Shared())
+    /// Where input goes once the connection was upgraded; a lock of its
+    /// own, so that `connectionDidClose` may take it inside `writeReady`.
+    private let upgradedInput = Lock<AsyncStream<[UInt8]>.Continuation?>(nil)
 
     // Loop-thread state.
     private var parser: HTTPRequestParser
@@ -28,6 +33,8 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         var inputEnded = false
         var readingPaused = false
         var closing = false
+        /// What the client sent after an upgrade request, before any answer.
+        var afterUpgradeRequest: [UInt8] = []
     }
 
     private struct Completed {
@@ -46,12 +53,21 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     // MARK: ConnectionDelegate (loop thread)
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        if let upgraded = upgradedInput.withLock({ $0 }) {
+            upgraded.yield(Array(bytes))
+            return
+        }
         guard acceptingRequests else { return }
         parser.append(bytes)
         takeRequests()
     }
 
     func connectionDidReachEndOfInput(_ connection: Connection) {
+        if let upgraded = upgradedInput.withLock({ $0 }) {
+            // The session sees the end and closes when it is done.
+            upgraded.finish()
+            return
+        }
         let idle = state.withLock { shared in
             shared.inputEnded = true
             return shared.inFlight == 0
@@ -63,6 +79,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         // Nothing to do, and no lock to take: this can be called from inside
         // `writeReady` (closing on the loop thread), which holds it. Later
         // sends to a closed connection are dropped by the connection.
+        upgradedInput.withLock { $0 }?.finish()
     }
 
     // MARK: Private
@@ -86,12 +103,20 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
                 return
             case .request(let request):
                 let sequence = begin()
-                let keepAlive = request.wantsKeepAlive
+                // Bytes after an upgrade request are the new protocol's: the
+                // connection closes after it unless its handler upgrades.
+                let upgrading = request.header("upgrade") != nil
+                let keepAlive = request.wantsKeepAlive && !upgrading
+                if upgrading {
+                    let rest = parser.takeBuffered()
+                    state.withLock { $0.afterUpgradeRequest = rest }
+                }
                 if !keepAlive { stopAccepting() }
                 let headOnly = request.method == "HEAD"
                 let handler = self.handler
                 Task { [self] in
-                    let reply = await handler(request)
+                    var reply = await handler(request)
+                    if case .upgrade = reply, !upgrading { reply = .response(.text("an upgrade answered a request that asked for none\n", status: .internalServerError)) }
                     complete(sequence, Completed(reply: reply, keepAlive: keepAlive, headOnly: headOnly))
                 }
             case .failure(let error):
@@ -140,6 +165,9 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
             case .resetConnection:
                 shared.closing = true
                 connection.reset()
+            case .upgrade(let response, let session):
+                upgrade(response, session, &shared)
+                return
             case .truncated(let response, let bodyBytes):
                 connection.send(response.head(keepAlive: false) + response.body.prefix(max(0, bodyBytes)))
                 closeAfterFlush(&shared)
@@ -175,6 +203,27 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         }
         if shared.inputEnded, shared.inFlight == 0, !shared.writing, !shared.closing {
             closeAfterFlush(&shared)
+        }
+    }
+
+    /// Sends the 101 and hands the connection to `session`: no HTTP reply
+    /// follows, and reading (paused at the upgrade request) starts again
+    /// into the session's input.
+    ///
+    /// - Important: call with `state` locked.
+    private func upgrade(_ response: HTTPResponse, _ session: @escaping @Sendable (UpgradedConnection) async -> Void, _ shared: inout Shared) {
+        shared.closing = true
+        let (input, continuation) = AsyncStream<[UInt8]>.makeStream()
+        if !shared.afterUpgradeRequest.isEmpty { continuation.yield(shared.afterUpgradeRequest) }
+        shared.afterUpgradeRequest = []
+        if shared.inputEnded { continuation.finish() }
+        upgradedInput.withLock { $0 = continuation }
+        connection.send(response.head(keepAlive: true))
+        let upgraded = UpgradedConnection(connection: connection, input: input)
+        connection.loop.execute { [connection] in connection.setReading(true) }
+        Task {
+            await session(upgraded)
+            upgraded.close()
         }
     }
 

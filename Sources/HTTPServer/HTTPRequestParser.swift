@@ -46,6 +46,16 @@ package struct HTTPRequestParser: Sendable {
     /// Bytes buffered and not yet handed out.
     package var bufferedByteCount: Int { buffer.count - start }
 
+    /// Hands out the bytes buffered after the last request and empties the
+    /// buffer: what a client sent after a request that switched protocols.
+    package mutating func takeBuffered() -> [UInt8] {
+        let rest = Array(buffer[start...])
+        buffer.removeAll()
+        start = 0
+        searchFrom = 0
+        return rest
+    }
+
     /// Adds received bytes.
     package mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard failed == nil else { return }

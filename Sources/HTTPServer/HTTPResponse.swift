@@ -24,12 +24,15 @@ package struct HTTPResponse: Sendable {
     }
 
     /// The status line and header fields, with `Content-Length` and, when
-    /// the connection closes after this response, `Connection: close`.
+    /// the connection closes after this response, `Connection: close`; an
+    /// informational (1xx) response has neither (RFC 9110 section 8.6).
     func head(keepAlive: Bool) -> [UInt8] {
         var text = "HTTP/1.1 \(status.code) \(status.reason)\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        text += "Content-Length: \(body.count)\r\n"
-        if !keepAlive { text += "Connection: close\r\n" }
+        if status.code >= 200 {
+            text += "Content-Length: \(body.count)\r\n"
+            if !keepAlive { text += "Connection: close\r\n" }
+        }
         text += "\r\n"
         return Array(text.utf8)
     }
@@ -47,4 +50,10 @@ package enum HTTPReply: Sendable {
     case truncated(HTTPResponse, bodyBytes: Int)
     /// Send the body in chunks of `chunkBytes`, waiting `interval` between them.
     case throttled(HTTPResponse, chunkBytes: Int, interval: Duration)
+    /// Switch protocols: send `response` (a 101 with its `Upgrade` fields)
+    /// and hand the connection over to `session`, which speaks the new
+    /// protocol until it returns (the connection is then closed). Only for
+    /// a request that asked to upgrade (an `Upgrade` field); any other
+    /// request gets a 500.
+    case upgrade(HTTPResponse, session: @Sendable (UpgradedConnection) async -> Void)
 }

@@ -8,6 +8,7 @@ package struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
         self.reason = reason
     }
 
+    package static let switchingProtocols = HTTPStatus(code: 101, reason: "Switching Protocols")
     package static let ok = HTTPStatus(code: 200, reason: "OK")
     package static let badRequest = HTTPStatus(code: 400, reason: "Bad Request")
     package static let forbidden = HTTPStatus(code: 403, reason: "Forbidden")

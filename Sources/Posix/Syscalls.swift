@@ -63,3 +63,11 @@ let socketFlagCloseOnExec = SOCK_CLOEXEC
 let socketTypeStream = SOCK_STREAM
 let socketFlagCloseOnExec: Int32 = 0
 #endif
+
+@inline(__always) func system_shutdown(_ fd: Int32) -> Int32 {
+    #if canImport(Darwin)
+    shutdown(fd, SHUT_RDWR)
+    #else
+    shutdown(fd, Int32(SHUT_RDWR))
+    #endif
+}

@@ -6,9 +6,10 @@ import Posix
 /// way `validate_prompt` does and queues it; one prompt runs at a time;
 /// `/queue`, `/history`, `/view`, `/upload/image`, `/object_info`,
 /// `/models`, `/interrupt` and `/system_stats` answer as ComfyUI's do, all
-/// also under `/api/`. The fault plan applies, and two ComfyUI faults:
-/// lost history and a queue that never moves. What it leaves out (the
-/// websocket, custom nodes) is listed in README ("The emulator").
+/// also under `/api/`; `/ws` tells a running prompt's progress. The fault
+/// plan applies, and three ComfyUI faults: lost history, a queue that
+/// never moves, and no websocket. What it leaves out (custom nodes,
+/// previews) is listed in README ("The emulator").
 package final class ComfyUIEmulator: ServedEmulator {
     package struct Configuration: Sendable {
         package var host: String
@@ -24,12 +25,15 @@ package final class ComfyUIEmulator: ServedEmulator {
         package var loseHistory: Bool
         /// Queue prompts but never run them.
         package var stallQueue: Bool
+        /// Serve `/ws`; when false it is a 404, as behind a proxy that
+        /// passes no websockets.
+        package var webSocket: Bool
         /// The faults at start (and after `POST /_emulator/reset`).
         package var faults: FaultPlan
 
         package init(
             host: String = "127.0.0.1", port: UInt16 = 0, seed: UInt64 = 0, stepDuration: Duration = .zero, loseHistory: Bool = false,
-            stallQueue: Bool = false, faults: FaultPlan = FaultPlan()
+            stallQueue: Bool = false, webSocket: Bool = true, faults: FaultPlan = FaultPlan()
         ) {
             self.host = host
             self.port = port
@@ -37,6 +41,7 @@ package final class ComfyUIEmulator: ServedEmulator {
             self.stepDuration = stepDuration
             self.loseHistory = loseHistory
             self.stallQueue = stallQueue
+            self.webSocket = webSocket
             self.faults = faults
         }
     }

@@ -5,10 +5,12 @@ import Posix
 
 /// The ComfyUI emulator's request handling (`ComfyUIEmulator` serves it):
 /// the routes of server.py, the prompt queue of execution.py (one prompt
-/// at a time, in the order queued) and its history.
+/// at a time, in the order queued) and its history; its websocket
+/// (`ComfyUISockets`) tells a running prompt's progress (`ComfyUIExecution`).
 final class ComfyUIService: EmulatedAPI {
     let configuration: ComfyUIEmulator.Configuration
     private let state: Lock<State>
+    let sockets = ComfyUISockets()
 
     /// A queued prompt, as `/queue` and `/history` write it: `[number,
     /// prompt_id, prompt, extra_data, outputs_to_execute]`.
@@ -34,6 +36,8 @@ final class ComfyUIService: EmulatedAPI {
         var number = 0
         var pending: [Item] = []
         var running: Item?
+        /// The node the running prompt executes now (server.py `last_node_id`).
+        var lastNode: String?
         var interrupted = false
         var runnerActive = false
         var history = JSONObject()
@@ -91,6 +95,7 @@ final class ComfyUIService: EmulatedAPI {
         case ("GET", "/prompt"):
             let remaining = state.withLock { $0.pending.count + ($0.running == nil ? 0 : 1) }
             return ("GET /prompt", .response(.json(["exec_info": ["queue_remaining": .number(JSONNumber(remaining))]])))
+        case ("GET", "/ws") where configuration.webSocket: return ("GET /ws", webSocket(request, clientID: query["clientId"]))
         case ("GET", "/queue"): return ("GET /queue", .response(.json(queue())))
         case ("POST", "/queue"): return ("POST /queue", .response(changeQueue(request)))
         case ("GET", "/history"): return ("GET /history", .response(.json(history(maxItems: query["max_items"].flatMap { Int($0) }))))
@@ -186,6 +191,9 @@ final class ComfyUIService: EmulatedAPI {
             return (id, number, start)
         }
         if startRunner { Task { await self.runQueue() } }
+        // PromptQueue.put: server.queue_updated().
+        let remaining = state.withLock { $0.pending.count + ($0.running == nil ? 0 : 1) }
+        sockets.send("status", ComfyUIExecution.status(queueRemaining: remaining), to: nil)
         return .response(.json(["prompt_id": .string(id), "number": .number(JSONNumber(number)), "node_errors": .object(verdict.nodeErrors)]))
     }
 
@@ -219,19 +227,16 @@ final class ComfyUIService: EmulatedAPI {
         }
     }
 
-    /// One prompt: its sampling steps, then its SaveImage files and history entry.
+    /// One prompt: its nodes (the sampling steps paced, the websocket
+    /// told), then its SaveImage files and history entry.
     private func run(_ item: Item) async {
         let start = Self.milliseconds()
         let plans = item.outputs.map { ($0, ComfyUIRender.picture(item.prompt, saveNode: $0, files: state.withLock { $0.files }, seed: configuration.seed)) }
-        let steps = plans.reduce(0) { $0 + ($1.1?.steps ?? 0) }
-        var interrupted = false
-        for _ in 0..<steps {
-            if configuration.stepDuration > .zero { try? await Task.sleep(for: configuration.stepDuration) }
-            if state.withLock({ $0.interrupted }) {
-                interrupted = true
-                break
-            }
-        }
+        var execution = ComfyUIExecution(
+            sockets: sockets, id: item.id, prompt: item.prompt, outputs: item.outputs, client: item.extra["client_id"]?.stringValue,
+            stepDuration: configuration.stepDuration
+        )
+        let interrupted = await !execution.run(isInterrupted: { state.withLock { $0.interrupted } }, onNode: { node in state.withLock { $0.lastNode = node } })
         var outputs = JSONObject()
         var rendered: [(String, [UInt8])] = []
         if !interrupted {
@@ -280,10 +285,27 @@ final class ComfyUIService: EmulatedAPI {
             "prompt": item.json, "outputs": .object(outputs),
             "status": ["status_str": interrupted ? "error" : "success", "completed": .bool(!interrupted), "messages": .array(messages)], "meta": .object(meta),
         ]
-        state.withLock { state in
+        if !interrupted { execution.succeeded(outputs) }
+        let remaining = state.withLock { state in
             for (key, png) in rendered { state.files[key] = png }
             if !configuration.loseHistory { state.history[item.id] = entry }
             state.running = nil
+            state.lastNode = nil
+            return state.pending.count
+        }
+        execution.finished(queueRemaining: remaining)
+    }
+
+    /// `GET /ws?clientId=`: the socket, greeted with the queue's `status`
+    /// and, when this client's prompt runs now, the node it executes.
+    private func webSocket(_ request: HTTPRequest, clientID: String?) -> HTTPReply {
+        sockets.upgrade(request, clientID: clientID) { [state] sid in
+            let (remaining, node) = state.withLock { state in
+                (state.pending.count + (state.running == nil ? 0 : 1), state.running?.extra["client_id"]?.stringValue == sid ? state.lastNode : nil)
+            }
+            var greeting: [(String, JSON)] = [("status", ["status": ComfyUIExecution.status(queueRemaining: remaining)["status"]!, "sid": .string(sid)])]
+            if let node { greeting.append(("executing", ["node": .string(node)])) }
+            return greeting
         }
     }
 
@@ -304,7 +326,7 @@ final class ComfyUIService: EmulatedAPI {
         return String(repeating: "0", count: max(0, 5 - digits.count)) + digits
     }
 
-    private static func milliseconds() -> Int64 {
+    static func milliseconds() -> Int64 {
         let now = WallClock.now()
         return now.seconds * 1000 + Int64(now.nanoseconds / 1_000_000)
     }

@@ -38,7 +38,7 @@ enum EmulatorAdministration {
     /// The status an answer was counted under (0: the connection was reset).
     static func status(of reply: HTTPReply) -> Int {
         switch reply {
-        case .response(let response), .truncated(let response, _), .throttled(let response, _, _): response.status.code
+        case .response(let response), .truncated(let response, _), .throttled(let response, _, _), .upgrade(let response, _): response.status.code
         case .resetConnection: 0
         }
     }

@@ -32,6 +32,9 @@ package struct EmulatorCommand: Command {
         long: "lose-history", help: "With --api comfyui: drop each finished prompt's history entry, as a ComfyUI restart does."
     )
     static let stallQueueOption = Option(long: "stall-queue", help: "With --api comfyui: queue prompts but never run them.")
+    static let noWebSocketOption = Option(
+        long: "no-websocket", help: "With --api comfyui: answer /ws with 404, as a proxy that passes no websockets does (clients must poll)."
+    )
     static let hostOption = Option(long: "host", valueName: "ADDRESS", help: "The IPv4 address to listen on (default 127.0.0.1: loopback only).")
     static let portOption = Option(long: "port", valueName: "N", help: "The port (default 0: a free one, printed on start).")
     static let tokenOption = Option(long: "token", valueName: "TOKEN", help: "Accept only this token; repeat for more (default: any non-empty token).", repeatable: true)
@@ -63,6 +66,7 @@ package struct EmulatorCommand: Command {
             Self.quotaImagesOption,
             Self.loseHistoryOption,
             Self.stallQueueOption,
+            Self.noWebSocketOption,
             Self.hostOption,
             Self.portOption,
             Self.tokenOption,
@@ -99,7 +103,7 @@ package struct EmulatorCommand: Command {
         let visionCraftOnly = [Self.tokenOption, Self.tokensFileOption, Self.rateLimitOption, Self.rateLimitStyleOption]
         let a1111Only = [Self.apiAuthOption, Self.a1111VersionOption]
         let openAIOnly = [Self.apiKeyOption, Self.quotaImagesOption]
-        let comfyUIOnly = [Self.loseHistoryOption, Self.stallQueueOption]
+        let comfyUIOnly = [Self.loseHistoryOption, Self.stallQueueOption, Self.noWebSocketOption]
         if api != "visioncraft", let option = visionCraftOnly.first(where: { arguments.value($0) != nil }) {
             let why =
                 api == "a1111" ? "A1111 has no tokens or rate limit" : api == "comfyui" ? "ComfyUI has no authentication; its rate limit is --too-many-requests-rate" : "OpenAI's API takes Bearer keys: --api-key; its rate limit is --too-many-requests-rate"
@@ -202,6 +206,7 @@ package struct EmulatorCommand: Command {
         if let milliseconds = try arguments.int(Self.stepTimeOption, in: 0...60000) { settings.stepDuration = .milliseconds(milliseconds) }
         settings.loseHistory = arguments.flag(Self.loseHistoryOption)
         settings.stallQueue = arguments.flag(Self.stallQueueOption)
+        settings.webSocket = !arguments.flag(Self.noWebSocketOption)
         settings.faults = try faults(arguments)
         return settings
     }
