@@ -63,12 +63,15 @@ let package = Package(
 
         /// AUTOMATIC1111's web API (and Forge's, SD.Next's, stable-diffusion.cpp's
         /// `/sdapi`): lists, txt2img and img2img, failures classified, as an `ImageBackend`.
-        .target(name: "A1111API", dependencies: ["Backends", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
+        .target(name: "A1111API", dependencies: ["Backends", "Base64Coding", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
 
         /// The seam between the scheduler and an image service: `ImageBackend`,
         /// what a backend can do, its catalog, one generation call, failures
         /// classified. Each backend is a module implementing it.
         .target(name: "Backends", dependencies: ["HTTPClient", "Jobs", "Posix"]),
+
+        /// Standard base64, for every module that sends or reads it.
+        .target(name: "Base64Coding"),
 
         /// Typed wrappers for libcurl's variadic calls and the response callbacks.
         .target(name: "CCurlShim", dependencies: ["CLibCurl"]),
@@ -163,7 +166,7 @@ let package = Package(
 
         /// OpenAI's images API (and stable-diffusion.cpp's `sd-server`'s,
         /// LocalAI's): models, generations and edits, failures classified, as an `ImageBackend`.
-        .target(name: "OpenAIAPI", dependencies: ["Backends", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
+        .target(name: "OpenAIAPI", dependencies: ["Backends", "Base64Coding", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
 
         /// Loads plugins (dlopen, ABI check, init) and runs their hooks.
         .target(name: "PluginHost", dependencies: ["Imaging", "Jobs", "JSON", "Posix", "VisionCraftPluginABI"]),
@@ -188,13 +191,13 @@ let package = Package(
         ),
 
         /// The VisionCraft API: validation, calls, outcome classification, downloads.
-        .target(name: "VisionCraftAPI", dependencies: ["Backends", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
+        .target(name: "VisionCraftAPI", dependencies: ["Backends", "Base64Coding", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
 
         /// A local server that behaves like the VisionCraft API (for tests and
         /// offline use), with fault injection.
         .target(
             name: "VisionCraftEmulator",
-            dependencies: ["CommandLineKit", "HTTPServer", "Imaging", "JSON", "Posix", "WebSocket"]
+            dependencies: ["Base64Coding", "CommandLineKit", "HTTPServer", "Imaging", "JSON", "Posix", "WebSocket"]
         ),
 
         /// The plugin ABI: Protocol/visioncraft_plugin.h as a C module.
@@ -205,7 +208,7 @@ let package = Package(
 
         /// RFC 6455 websockets: frames, the opening handshake (with its SHA-1),
         /// and a blocking `ws://` client for a thread of its own.
-        .target(name: "WebSocket", dependencies: ["Posix"]),
+        .target(name: "WebSocket", dependencies: ["Base64Coding", "Posix"]),
 
         // MARK: Harness (for the tests and the tools package, Benchmarks/)
 
@@ -244,8 +247,8 @@ let package = Package(
         .target(name: "TestPluginSlow", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/Slow", publicHeadersPath: "."),
         .target(name: "TestPluginWrongABI", dependencies: ["VisionCraftPluginABI"], path: "Tests/Plugins/WrongABI", publicHeadersPath: "."),
 
-        .testTarget(name: "A1111APITests", dependencies: ["A1111API", "Backends", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport"]),
-        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Imaging", "Jobs", "Posix", "TestSupport"]),
+        .testTarget(name: "A1111APITests", dependencies: ["A1111API", "Backends", "Base64Coding", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Base64Coding", "Imaging", "Jobs", "Posix", "TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "JSONRPC", "Posix", "TestSupport", "VisionCraftProtocol"]),
         .testTarget(
             name: "ComfyUIAPITests", dependencies: ["Backends", "ComfyUIAPI", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport", "WebSocket"]
@@ -270,7 +273,7 @@ let package = Package(
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Posix"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
-        .testTarget(name: "OpenAIAPITests", dependencies: ["Backends", "HTTPClient", "HTTPServer", "Jobs", "JSON", "OpenAIAPI", "Posix", "TestSupport"]),
+        .testTarget(name: "OpenAIAPITests", dependencies: ["Backends", "Base64Coding", "HTTPClient", "HTTPServer", "Jobs", "JSON", "OpenAIAPI", "Posix", "TestSupport"]),
         .testTarget(name: "PluginHostTests", dependencies: ["Imaging", "Jobs", "PluginHost", "Posix", "TestSupport"]),
         /// The shipped plugins, loaded from the build with dlopen.
         .testTarget(name: "PluginsTests", dependencies: ["Imaging", "JSON", "PluginHost", "Posix", "TemplatePlugin", "TestSupport"]),
@@ -280,7 +283,7 @@ let package = Package(
         .testTarget(name: "VCCtlTests", dependencies: ["CommandLineKit", "Jobs", "JSON", "Posix", "TestSupport", "VCCtl", "VisionCraftProtocol"]),
         .testTarget(
             name: "VisionCraftAPITests",
-            dependencies: ["Backends", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport", "VisionCraftAPI", "VisionCraftEmulator"]
+            dependencies: ["Backends", "Base64Coding", "HTTPClient", "HTTPServer", "Jobs", "JSON", "Posix", "TestSupport", "VisionCraftAPI", "VisionCraftEmulator"]
         ),
         .testTarget(
             name: "VisionCraftEmulatorTests", dependencies: ["HTTPServer", "Imaging", "JSON", "Posix", "TestSupport", "VisionCraftEmulator", "WebSocket"]

@@ -1,4 +1,5 @@
 import Backends
+import Base64Coding
 import JSON
 
 /// Reads what `/sdapi/v1/txt2img` and `/img2img` answer:

@@ -1,4 +1,5 @@
 import Backends
+import Base64Coding
 
 /// The backend's key as AUTOMATIC1111's `--api-auth user:password` takes
 /// it: sent as HTTP Basic authentication, never logged, and scrubbed from

@@ -1,4 +1,5 @@
 import Backends
+import Base64Coding
 
 extension FetchedImage {
     /// The image as a `data:image/...;base64,` URL: how VisionCraft takes an

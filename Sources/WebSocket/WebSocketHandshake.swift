@@ -1,3 +1,5 @@
+import Base64Coding
+
 /// The opening handshake (RFC 6455 section 4): the client's GET with
 /// `Upgrade: websocket` and a random `Sec-WebSocket-Key`, and the server's
 /// 101 whose `Sec-WebSocket-Accept` proves it read that key.
@@ -8,13 +10,13 @@ package enum WebSocketHandshake {
     /// The `Sec-WebSocket-Accept` a server answers to `key`:
     /// base64(SHA-1(key + GUID)).
     package static func accept(forKey key: String) -> String {
-        base64(SHA1.digest(Array((key + guid).utf8)))
+        Base64.encode(SHA1.digest(Array((key + guid).utf8)))
     }
 
     /// A fresh key: 16 random bytes, base64.
     package static func randomKey() -> String {
         var generator = SystemRandomNumberGenerator()
-        return base64((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        return Base64.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
     /// The client's request for `path` (with its query) on `host`
@@ -65,21 +67,6 @@ package enum WebSocketHandshake {
                 .handshake, "the server's Sec-WebSocket-Accept is \"\(fields["sec-websocket-accept"] ?? "")\", not \"\(expected)\" (a proxy in the way?)"
             )
         }
-    }
-
-    /// Standard base64 with padding; only the handshake's short values go
-    /// through it, so it lives here rather than in a module of its own.
-    static func base64(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var output: [UInt8] = []
-        for group in stride(from: 0, to: bytes.count, by: 3) {
-            let chunk = bytes[group..<min(group + 3, bytes.count)]
-            let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << UInt32(16 - 8 * $1.offset) }
-            for position in 0..<4 {
-                output.append(position <= chunk.count ? alphabet[Int(value >> UInt32(18 - 6 * position) & 63)] : UInt8(ascii: "="))
-            }
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 }
 

@@ -1,5 +1,6 @@
 import A1111API
 import Backends
+import Base64Coding
 import HTTPServer
 import JSON
 import Testing

@@ -1,5 +1,6 @@
 import A1111API
 import Backends
+import Base64Coding
 import HTTPClient
 import HTTPServer
 import JSON

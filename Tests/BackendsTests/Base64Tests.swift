@@ -1,5 +1,6 @@
 import Testing
 import Backends
+import Base64Coding
 
 @Suite struct Base64Tests {
     @Test func decodingUndoesEncodingForEveryLengthOfTail() {

@@ -1,4 +1,5 @@
 import Backends
+import Base64Coding
 import HTTPClient
 import HTTPServer
 import JSON

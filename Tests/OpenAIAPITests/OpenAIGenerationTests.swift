@@ -1,4 +1,5 @@
 import Backends
+import Base64Coding
 import JSON
 import Jobs
 import OpenAIAPI

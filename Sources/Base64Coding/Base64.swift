@@ -1,5 +1,7 @@
-/// Standard base64 (RFC 4648, with padding): for inline init images, and
-/// the images and credentials of services that send them so (A1111API).
+/// Standard base64 (RFC 4648, with padding), as Python's `base64` module
+/// writes and reads it: inline init images, the images and credentials of
+/// services that send them so, the emulators' answers and the websocket
+/// handshake. Written once here.
 package enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
@@ -10,6 +12,7 @@ package enum Base64 {
         return table
     }()
 
+    /// `base64.b64encode`.
     package static func encode(_ bytes: [UInt8]) -> String {
         var output: [UInt8] = []
         output.reserveCapacity((bytes.count + 2) / 3 * 4)
