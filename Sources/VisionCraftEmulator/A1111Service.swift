@@ -77,10 +77,6 @@ final class A1111Service: EmulatedAPI {
     /// and the most that waited for the queue at once.
     var concurrency: (peakRunning: Int, peakWaiting: Int) { state.withLock { ($0.peakRunning, $0.peakWaiting) } }
 
-    package var faults: FaultPlan {
-        get { state.withLock { $0.plan } }
-        set { state.withLock { $0.plan = newValue } }
-    }
 
     package func handle(_ request: HTTPRequest) async -> HTTPReply {
         if request.path.hasPrefix("/_emulator/") {
@@ -412,39 +408,27 @@ final class A1111Service: EmulatedAPI {
 
     // MARK: Administration
 
-    private func administer(_ request: HTTPRequest) -> HTTPResponse {
-        switch (request.method, request.path) {
-        case ("GET", "/_emulator/faults"):
-            return .json(faults.json)
-        case ("POST", "/_emulator/faults"):
-            let result = state.withLock { state in
-                EmulatorAdministration.updating(state.plan, with: request.body).map { plan in
-                    state.plan = plan
-                    return plan
-                }
-            }
-            switch result {
-            case .success(let plan): return .json(plan.json)
-            case .failure(let error): return EmulatorAdministration.refusal(error)
-            }
-        case ("GET", "/_emulator/stats"):
-            var stats = EmulatorAdministration.requests(statistics)
-            let (peakRunning, peakWaiting, completed) = state.withLock { ($0.peakRunning, $0.peakWaiting, $0.completed) }
-            stats["generations"] = [
+    func withFaults<T>(_ change: (inout FaultPlan) -> T) -> T {
+        state.withLock { change(&$0.plan) }
+    }
+
+    var statisticsBeyondRequests: JSONObject {
+        let (peakRunning, peakWaiting, completed) = state.withLock { ($0.peakRunning, $0.peakWaiting, $0.completed) }
+        return [
+            "generations": [
                 "completed": .number(JSONNumber(completed)), "peak_running": .number(JSONNumber(peakRunning)),
                 "peak_waiting": .number(JSONNumber(peakWaiting)),
-            ]
-            return .json(.object(stats))
-        case ("POST", "/_emulator/reset"):
-            state.withLock { state in
-                let (waiting, running, job, timestamp) = (state.waiting, state.running, state.job, state.jobTimestamp)
-                state = State(configuration)
-                // Requests in flight finish and count themselves out.
-                (state.waiting, state.running, state.job, state.jobTimestamp) = (waiting, running, job, timestamp)
-            }
-            return .json(["reset": true])
-        default:
-            return .json(["error": "unknown emulator endpoint (GET/POST /_emulator/faults, GET /_emulator/stats, POST /_emulator/reset)"], status: .notFound)
+            ],
+        ]
+    }
+
+    func reset() {
+        state.withLock { state in
+            let (waiting, running, job, timestamp) = (state.waiting, state.running, state.job, state.jobTimestamp)
+            state = State(configuration)
+            // Requests in flight finish and count themselves out.
+            (state.waiting, state.running, state.job, state.jobTimestamp) = (waiting, running, job, timestamp)
         }
     }
+
 }

@@ -65,10 +65,6 @@ final class ComfyUIService: EmulatedAPI {
 
     package var statistics: [String: [Int: Int]] { state.withLock { $0.counts } }
 
-    package var faults: FaultPlan {
-        get { state.withLock { $0.plan } }
-        set { state.withLock { $0.plan = newValue } }
-    }
 
     package func handle(_ request: HTTPRequest) async -> HTTPReply {
         if request.path.hasPrefix("/_emulator/") {
@@ -476,38 +472,28 @@ final class ComfyUIService: EmulatedAPI {
 
     // MARK: Administration
 
-    private func administer(_ request: HTTPRequest) -> HTTPResponse {
-        switch (request.method, request.path) {
-        case ("GET", "/_emulator/faults"):
-            return .json(faults.json)
-        case ("POST", "/_emulator/faults"):
-            let result = state.withLock { state in
-                EmulatorAdministration.updating(state.plan, with: request.body).map { plan in
-                    state.plan = plan
-                    return plan
-                }
-            }
-            switch result {
-            case .success(let plan): return .json(plan.json)
-            case .failure(let error): return EmulatorAdministration.refusal(error)
-            }
-        case ("GET", "/_emulator/stats"):
-            var stats = EmulatorAdministration.requests(statistics)
-            stats["queue"] = state.withLock { state in
-                ["pending": .number(JSONNumber(state.pending.count)), "running": .number(JSONNumber(state.running == nil ? 0 : 1)),
-                 "history": .number(JSONNumber(state.history.count))]
-            }
-            return .json(.object(stats))
-        case ("POST", "/_emulator/reset"):
-            state.withLock { state in
-                let busy = state.runnerActive
-                state = State(configuration)
-                // A prompt still running finishes into the fresh state.
-                state.runnerActive = busy
-            }
-            return .json(["reset": true])
-        default:
-            return .json(["error": "unknown emulator endpoint (GET/POST /_emulator/faults, GET /_emulator/stats, POST /_emulator/reset)"], status: .notFound)
+    func withFaults<T>(_ change: (inout FaultPlan) -> T) -> T {
+        state.withLock { change(&$0.plan) }
+    }
+
+    var statisticsBeyondRequests: JSONObject {
+        state.withLock { state in
+            [
+                "queue": [
+                    "pending": .number(JSONNumber(state.pending.count)), "running": .number(JSONNumber(state.running == nil ? 0 : 1)),
+                    "history": .number(JSONNumber(state.history.count)),
+                ],
+            ]
         }
     }
+
+    func reset() {
+        state.withLock { state in
+            let busy = state.runnerActive
+            state = State(configuration)
+            // A prompt still running finishes into the fresh state.
+            state.runnerActive = busy
+        }
+    }
+
 }

@@ -48,10 +48,6 @@ final class OpenAIService: EmulatedAPI {
 
     var imagesMade: Int { state.withLock { $0.imagesMade } }
 
-    package var faults: FaultPlan {
-        get { state.withLock { $0.plan } }
-        set { state.withLock { $0.plan = newValue } }
-    }
 
     package func handle(_ request: HTTPRequest) async -> HTTPReply {
         if request.path.hasPrefix("/_emulator/") {
@@ -311,33 +307,19 @@ final class OpenAIService: EmulatedAPI {
 
     // MARK: Administration
 
-    private func administer(_ request: HTTPRequest) -> HTTPResponse {
-        switch (request.method, request.path) {
-        case ("GET", "/_emulator/faults"):
-            return .json(faults.json)
-        case ("POST", "/_emulator/faults"):
-            let result = state.withLock { state in
-                EmulatorAdministration.updating(state.plan, with: request.body).map { plan in
-                    state.plan = plan
-                    return plan
-                }
-            }
-            switch result {
-            case .success(let plan): return .json(plan.json)
-            case .failure(let error): return EmulatorAdministration.refusal(error)
-            }
-        case ("GET", "/_emulator/stats"):
-            var stats = EmulatorAdministration.requests(statistics)
-            stats["early_requests"] = .number(JSONNumber(state.withLock { $0.retryAfter.earlyRequests }))
-            stats["images"] = [
-                "made": .number(JSONNumber(imagesMade)), "quota": configuration.quotaImages.map { .number(JSONNumber($0)) } ?? .null,
-            ]
-            return .json(.object(stats))
-        case ("POST", "/_emulator/reset"):
-            state.withLock { $0 = State(configuration) }
-            return .json(["reset": true])
-        default:
-            return .json(["error": "unknown emulator endpoint (GET/POST /_emulator/faults, GET /_emulator/stats, POST /_emulator/reset)"], status: .notFound)
-        }
+    func withFaults<T>(_ change: (inout FaultPlan) -> T) -> T {
+        state.withLock { change(&$0.plan) }
     }
+
+    var statisticsBeyondRequests: JSONObject {
+        [
+            "early_requests": .number(JSONNumber(state.withLock { $0.retryAfter.earlyRequests })),
+            "images": ["made": .number(JSONNumber(imagesMade)), "quota": configuration.quotaImages.map { .number(JSONNumber($0)) } ?? .null],
+        ]
+    }
+
+    func reset() {
+        state.withLock { $0 = State(configuration) }
+    }
+
 }

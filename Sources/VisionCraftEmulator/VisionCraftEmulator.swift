@@ -100,11 +100,6 @@ final class EmulatorCore: EmulatedAPI {
         state.withLock { $0.retryAfter.earlyRequests }
     }
 
-    package var faults: FaultPlan {
-        get { state.withLock { $0.plan } }
-        set { state.withLock { $0.plan = newValue } }
-    }
-
     package func handle(_ request: HTTPRequest) async -> HTTPReply {
         if request.path.hasPrefix("/_emulator/") {
             return .response(administer(request))
@@ -249,43 +244,34 @@ final class EmulatorCore: EmulatedAPI {
 
     // MARK: Administration
 
-    private func administer(_ request: HTTPRequest) -> HTTPResponse {
-        switch (request.method, request.path) {
-        case ("GET", "/_emulator/faults"):
-            return .json(faults.json)
-        case ("POST", "/_emulator/faults"):
-            let result = state.withLock { state in
-                EmulatorAdministration.updating(state.plan, with: request.body).map { plan in
-                    state.plan = plan
-                    return plan
-                }
-            }
-            switch result {
-            case .success(let plan): return .json(plan.json)
-            case .failure(let error): return EmulatorAdministration.refusal(error)
-            }
-        case ("GET", "/_emulator/stats"):
-            var stats = EmulatorAdministration.requests(statistics)
-            stats["early_requests"] = .number(JSONNumber(earlyRequests))
-            return .json(.object(stats))
-        case ("POST", "/_emulator/revoke"):
-            guard let token = (try? JSONParser.parse(request.body))?["token"]?.stringValue, !token.isEmpty else {
-                return .json(["error": "expected {\"token\": \"...\"}"], status: .badRequest)
-            }
-            let revoked = state.withLock { state in
-                state.revoked.insert(token)
-                return state.revoked.sorted()
-            }
-            return .json(["revoked": .array(revoked.map(JSON.string))])
-        case ("POST", "/_emulator/reset"):
-            state.withLock { state in
-                state = State(plan: configuration.faults, random: SplitMix64(state: configuration.seed))
-            }
-            return .json(["reset": true])
-        default:
-            return .json(["error": "unknown emulator endpoint (GET/POST /_emulator/faults, GET /_emulator/stats, POST /_emulator/revoke, POST /_emulator/reset)"], status: .notFound)
+    func withFaults<T>(_ change: (inout FaultPlan) -> T) -> T {
+        state.withLock { change(&$0.plan) }
+    }
+
+    var statisticsBeyondRequests: JSONObject {
+        ["early_requests": .number(JSONNumber(earlyRequests))]
+    }
+
+    func reset() {
+        state.withLock { state in
+            state = State(plan: configuration.faults, random: SplitMix64(state: configuration.seed))
         }
     }
+
+    /// `POST /_emulator/revoke {"token": ...}`: the token is refused from now on.
+    func administerOwn(_ request: HTTPRequest) -> HTTPResponse? {
+        guard request.method == "POST", request.path == "/_emulator/revoke" else { return nil }
+        guard let token = (try? JSONParser.parse(request.body))?["token"]?.stringValue, !token.isEmpty else {
+            return .json(["error": "expected {\"token\": \"...\"}"], status: .badRequest)
+        }
+        let revoked = state.withLock { state in
+            state.revoked.insert(token)
+            return state.revoked.sorted()
+        }
+        return .json(["revoked": .array(revoked.map(JSON.string))])
+    }
+
+    var ownAdministrationRoutes: [String] { ["POST /_emulator/revoke"] }
 }
 
 /// The last few encoded pictures (downloads of one generation come together).
