@@ -76,10 +76,11 @@ import TestSupport
     @Test func aModelTheServerLacksFailsTheJobInsteadOfRunningOnAnother() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        // A port that is free now, for a server that comes up later.
-        let (first, port) = try await offPool { try RateLimitRestartTests.startEmulator(["--api", "a1111"]) }
-        first.send(.kill)
-        _ = try? first.wait()
+        // A port that refuses until the server comes up on it (held, so
+        // that no parallel test's server takes it meanwhile).
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
+        let port = refusing.port
         try FileSystem.makeDirectories(folder.file("config/visioncraft"), permissions: 0o700)
         // Retried quickly while the server is down.
         let config = Self.config(port: port).replacing("[backends.visioncraft]", with: "max_attempts = 100\nretry_base = 0.05\n[backends.visioncraft]")
@@ -90,6 +91,7 @@ import TestSupport
         let submitted = try await vcctl(socket + ["submit", "a lighthouse", "--model", "sdxl_turbo.safetensors"], folder: daemon.folder)
         #expect(submitted.status == 0, "accepted unchecked while the server is down: \(submitted.standardError)")
         let id = String(submitted.standardOutput.filter { !$0.isWhitespace })
+        refusing.close()
         let (emulator, _) = try await offPool { try RateLimitRestartTests.startEmulator(["--api", "a1111", "--port", String(port)]) }
         defer {
             emulator.send(.kill)

@@ -1,4 +1,5 @@
 import Posix
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +15,8 @@ private let system_close: @Sendable (Int32) -> Int32 = { close($0) }
 /// Close it in a `defer` (which also keeps it alive to the end of the test).
 public final class RefusingPort: Sendable {
     public let port: UInt16
-    private let descriptor: Int32
+    /// nil once closed: closing twice must not close a descriptor opened since.
+    private let descriptor: Mutex<Int32?>
 
     public init() throws {
         #if canImport(Glibc)
@@ -39,10 +41,15 @@ public final class RefusingPort: Sendable {
             _ = system_close(descriptor)
             throw TestFailure("bind: errno \(errno)")
         }
-        self.descriptor = descriptor
+        self.descriptor = Mutex(descriptor)
         self.port = UInt16(bigEndian: address.sin_port)
     }
 
-    /// Frees the port.
-    public func close() { _ = system_close(descriptor) }
+    /// Frees the port; a second call does nothing.
+    public func close() {
+        descriptor.withLock { open in
+            if let descriptor = open { _ = system_close(descriptor) }
+            open = nil
+        }
+    }
 }
