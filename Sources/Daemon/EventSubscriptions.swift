@@ -37,6 +37,8 @@ final class EventSubscriptions: Sendable {
     /// Sends `job`'s change, or its generation's progress, to every
     /// subscriber (from whichever thread changed it).
     func publish(_ job: JobRecord, progress: GenerationProgress? = nil) {
+        // Most changes have nobody to tell: no notification is built for them.
+        guard !subscribers.withLock({ $0.isEmpty }) else { return }
         var update = JobUpdated(
             id: job.id, state: job.state, imagesDone: job.imagesDone, imageCount: job.imageCount, attempts: job.attempts,
             nextAttemptAt: job.state == .queued ? job.nextAttemptAt.map { WallClock(milliseconds: $0).iso8601 } : nil,

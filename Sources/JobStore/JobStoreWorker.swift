@@ -7,6 +7,12 @@ import Posix
 /// concurrent submits cost one fsync, not 16. Each operation runs in a
 /// savepoint, so one that fails leaves the others in its batch intact. A
 /// caller's result is delivered only after the commit that holds it.
+///
+/// A commit is synced (fsync of the write-ahead log) unless every
+/// operation in it asked for none (`synced: false`): such a commit
+/// survives the daemon's crash at once, since its pages are in the
+/// kernel's hands, and a power loss from the next synced commit on, which
+/// syncs the log up to itself.
 public final class JobStoreWorker: Sendable {
     /// An operation: `run` executes on the worker thread inside the batch's
     /// transaction and returns what to do once the commit succeeded (nil) or
@@ -14,6 +20,8 @@ public final class JobStoreWorker: Sendable {
     private struct Operation: Sendable {
         let run: @Sendable (JobStoreBox) -> @Sendable (JobStoreError?) -> Void
         let fail: @Sendable (JobStoreError) -> Void
+        /// Whether its commit must be synced before it is told.
+        let synced: Bool
     }
 
     private struct Queue {
@@ -46,10 +54,12 @@ public final class JobStoreWorker: Sendable {
     }
 
     /// Runs `body` on the store's thread in a transaction and returns its
-    /// result once committed.
-    public func perform<T: Sendable>(_ body: @escaping @Sendable (JobStore) throws -> T) async throws -> T {
+    /// result once committed; with `synced` false, once committed without
+    /// waiting for the disk (see the type's notes: for a change a power
+    /// loss may undo, such as a job's start).
+    public func perform<T: Sendable>(synced: Bool = true, _ body: @escaping @Sendable (JobStore) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            enqueue(body) { continuation.resume(with: $0) }
+            enqueue(body, synced: synced) { continuation.resume(with: $0) }
         }
     }
 
@@ -80,7 +90,7 @@ public final class JobStoreWorker: Sendable {
     // MARK: Private
 
     private func enqueue<T: Sendable>(
-        _ body: @escaping @Sendable (JobStore) throws -> T,
+        _ body: @escaping @Sendable (JobStore) throws -> T, synced: Bool = true,
         deliver: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
         let operation = Operation(
@@ -95,7 +105,8 @@ public final class JobStoreWorker: Sendable {
                 }
                 return { commitFailure in deliver(commitFailure.map { .failure($0) } ?? result) }
             },
-            fail: { deliver(.failure($0)) }
+            fail: { deliver(.failure($0)) },
+            synced: synced
         )
         let accepted = queue.update { state -> Bool in
             guard !state.closed else { return false }
@@ -108,6 +119,8 @@ public final class JobStoreWorker: Sendable {
     private static func run(
         store: JobStoreBox, queue: ThreadCondition<Queue>, maximumBatch: Int, batches: ThreadCondition<Int>, log: @Sendable (String) -> Void
     ) {
+        // As the connection opens (`SQLiteConnection.init`).
+        var syncing = true
         while true {
             queue.wait { !$0.operations.isEmpty || $0.closed }
             let batch = queue.update { state -> [Operation] in
@@ -122,6 +135,7 @@ public final class JobStoreWorker: Sendable {
                 // is acknowledged into the old one.
                 do {
                     store.store = try store.store.restoredToDisk()
+                    syncing = true  // a new connection syncs, as it opens
                     log("the job database \(store.store.connection.path) was deleted while the daemon ran; written again with every job it held")
                 } catch {
                     log("the job database \(store.store.connection.path) was deleted and cannot be written again (\(error)): jobs are refused until the folder is usable")
@@ -132,6 +146,13 @@ public final class JobStoreWorker: Sendable {
             }
             let connection = store.store.connection
             do {
+                // Set outside a transaction (SQLite refuses it inside one).
+                let synced = batch.contains { $0.synced }
+                if synced != syncing {
+                    // Prepared anew: SQLite applies this pragma as it prepares it.
+                    try connection.execute(synced ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+                    syncing = synced
+                }
                 try connection.statement("BEGIN IMMEDIATE").run()
             } catch {
                 for operation in batch { operation.fail(.storage(error)) }

@@ -36,6 +36,9 @@ public enum FileSystem {
 
     /// Creates a directory and its missing parents; the new ones get `permissions`.
     public static func makeDirectories(_ path: String, permissions: mode_t) throws(SystemError) {
+        // The usual case, one stat: every parent of a path that is there is too.
+        // (An error is left to the walk below, which names the component.)
+        if (try? status(path)) != nil { return }
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             prefix += component
@@ -118,12 +121,16 @@ public enum FileSystem {
     ///
     /// The temporary file is `<path>.tmp-<pid>`, or `<path><temporarySuffix>`
     /// for a writer that is alone on `path` and wants a crash's leftover to be
-    /// overwritten by the next try rather than left behind.
+    /// overwritten by the next try rather than left behind. Without
+    /// `syncingFolder`, the caller syncs the folder (`synchronizeDirectory`)
+    /// before it counts on the new name: once for several files.
     public static func writeFileAtomically(
-        _ path: String, _ bytes: [UInt8], permissions: mode_t = 0o600, temporarySuffix: String? = nil
+        _ path: String, _ bytes: [UInt8], permissions: mode_t = 0o600, temporarySuffix: String? = nil, syncingFolder: Bool = true
     ) throws(SystemError) {
         do {
-            try writeFileAtomically(path, permissions: permissions, temporarySuffix: temporarySuffix) { fd in try fd.writeAll(bytes) }
+            try writeFileAtomically(path, permissions: permissions, temporarySuffix: temporarySuffix, syncingFolder: syncingFolder) { fd in
+                try fd.writeAll(bytes)
+            }
         } catch let error as SystemError {
             throw error
         } catch {
@@ -136,7 +143,8 @@ public enum FileSystem {
     /// file made as it is written, never whole in memory). An error from
     /// `contents` removes the temporary file and is rethrown.
     public static func writeFileAtomically(
-        _ path: String, permissions: mode_t = 0o600, temporarySuffix: String? = nil, contents: (FileDescriptor) throws -> Void
+        _ path: String, permissions: mode_t = 0o600, temporarySuffix: String? = nil, syncingFolder: Bool = true,
+        contents: (FileDescriptor) throws -> Void
     ) throws {
         let temporary = path + (temporarySuffix ?? ".tmp-\(getpid())")
         let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: permissions)
@@ -154,7 +162,13 @@ public enum FileSystem {
             _ = try? removeFile(temporary)
             throw error
         }
-        let folder = parentDirectory(of: path)
+        if syncingFolder { synchronizeDirectory(parentDirectory(of: path)) }
+    }
+
+    /// Flushes a folder's entries to stable storage (`fsync(2)` on the
+    /// folder), so that names renamed into it survive a power loss; where
+    /// the file system cannot, nothing.
+    public static func synchronizeDirectory(_ folder: String) {
         if let directory = try? FileDescriptor.open(folder, O_RDONLY) {
             try? directory.synchronize()
             try? directory.close()

@@ -50,17 +50,20 @@ struct ImageSaver: Sendable {
     /// Saves a fetched image under `base`, PNGs stamped with
     /// `stamp(width, height, steps)`: the saved size, and the chain's image
     /// hook steps that ran (none without image hooks); returns the final path. `waiting` is
-    /// told when the image waits for memory, with the bytes it needs.
+    /// told when the image waits for memory, with the bytes it needs. Without
+    /// `syncingFolder`, the caller syncs the folder (`syncFolder(of:)`)
+    /// before it records the image saved.
     func store(
         _ image: FetchedImage, base: String, chain: PluginChain? = nil, hookParameters: (PluginStep) -> String = { _ in "{}" },
-        stamp: (_ width: Int, _ height: Int, _ postprocessing: [(plugin: LoadedPlugin, step: PluginStep)]) -> String, waiting: (Int) -> Void = { _ in }
+        stamp: (_ width: Int, _ height: Int, _ postprocessing: [(plugin: LoadedPlugin, step: PluginStep)]) -> String, waiting: (Int) -> Void = { _ in },
+        syncingFolder: Bool = true
     ) async throws(Failure) -> String {
         let path = "\(base).\(image.format.fileExtension)"
         if let chain, chain.hasImageHooks {
             guard image.format == .png else {
                 throw .plugin("image plugins need PNG images; the service returned \(image.format.rawValue)")
             }
-            try await process(image.bytes, to: path, chain: chain, hookParameters: hookParameters, stamp: stamp, waiting: waiting)
+            try await process(image.bytes, to: path, chain: chain, hookParameters: hookParameters, stamp: stamp, waiting: waiting, syncingFolder: syncingFolder)
             return path
         }
         var bytes = image.bytes
@@ -79,15 +82,24 @@ struct ImageSaver: Sendable {
                 throw .corrupt(error.description)
             }
         }
+        let stamped = bytes
         do {
-            try FileSystem.makeDirectories(FileSystem.parentDirectory(of: path), permissions: 0o755)
-            // One writer per image (one daemon per user, one task per image):
-            // a crash's ".partial" is overwritten by the next try.
-            try FileSystem.writeFileAtomically(path, bytes, permissions: 0o644, temporarySuffix: ".partial")
+            // The fsyncs block: on a thread of their own, never the pool's.
+            try await onOwnThread(name: "vc-save") {
+                try FileSystem.makeDirectories(FileSystem.parentDirectory(of: path), permissions: 0o755)
+                // One writer per image (one daemon per user, one task per
+                // image): a crash's ".partial" is overwritten by the next try.
+                try FileSystem.writeFileAtomically(path, stamped, permissions: 0o644, temporarySuffix: ".partial", syncingFolder: syncingFolder)
+            }
         } catch {
             throw .storage("cannot write \(path): \(error)")
         }
         return path
+    }
+
+    /// Syncs the folder of the image saved at `path`, on a thread of its own.
+    static func syncFolder(of path: String) async throws {
+        try await onOwnThread(name: "vc-save") { FileSystem.synchronizeDirectory(FileSystem.parentDirectory(of: path)) }
     }
 
     /// One image hook of a chain, with what it said it will do.
@@ -106,7 +118,7 @@ struct ImageSaver: Sendable {
     private func process(
         _ png: [UInt8], to path: String, chain: PluginChain, hookParameters: (PluginStep) -> String,
         stamp: (_ width: Int, _ height: Int, _ postprocessing: [(plugin: LoadedPlugin, step: PluginStep)]) -> String,
-        waiting: (Int) -> Void
+        waiting: (Int) -> Void, syncingFolder: Bool
     ) async throws(Failure) {
         let size: (width: Int, height: Int)
         do {
@@ -187,7 +199,7 @@ struct ImageSaver: Sendable {
         do {
             try await onOwnThread(name: "vc-encode") {
                 try FileSystem.makeDirectories(FileSystem.parentDirectory(of: path), permissions: 0o755)
-                try FileSystem.writeFileAtomically(path, permissions: 0o644, temporarySuffix: ".partial") { file in
+                try FileSystem.writeFileAtomically(path, permissions: 0o644, temporarySuffix: ".partial", syncingFolder: syncingFolder) { file in
                     try PNGCodec.encode(final, text: chunks, toDescriptor: file.rawValue)
                 }
             }

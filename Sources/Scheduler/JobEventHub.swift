@@ -14,7 +14,7 @@ package final class JobEventHub: Sendable {
 
     private struct Waiter {
         let id: UInt64
-        let continuation: CheckedContinuation<Bool, Never>
+        let continuation: CheckedContinuation<WaitEnd, Never>
         /// Whether a published change ends this wait.
         let ends: @Sendable (JobRecord) -> Bool
         /// Checks the job, then sleeps out the timeout; cancelled when the
@@ -55,7 +55,7 @@ package final class JobEventHub: Sendable {
         for handler in handlers { handler(job, nil) }
         for waiter in finished {
             waiter.timer?.cancel()
-            waiter.continuation.resume(returning: true)
+            waiter.continuation.resume(returning: .ended(job))
         }
     }
 
@@ -66,6 +66,14 @@ package final class JobEventHub: Sendable {
         for handler in handlers { handler(job, progress) }
     }
 
+    /// How a `waitForTerminal` ended.
+    package enum WaitEnd: Sendable, Equatable {
+        /// The job is in a state `ends` accepts, as it was then (nil: it
+        /// could not be read).
+        case ended(JobRecord?)
+        case timedOut
+    }
+
     /// Waits until job `id` is published in a state that `ends` accepts
     /// (true) or `timeout` passes (false). `isTerminal` is asked after the
     /// waiter is in place, so a job that finishes in between is not missed.
@@ -73,6 +81,16 @@ package final class JobEventHub: Sendable {
         _ id: String, timeout: Duration, ends: @escaping @Sendable (JobRecord) -> Bool = { $0.state.isTerminal },
         isTerminal: @escaping @Sendable () async -> Bool
     ) async -> Bool {
+        await waitForEnd(id, timeout: timeout, ends: ends) { await isTerminal() ? .ended(nil) : nil } != .timedOut
+    }
+
+    /// Waits until job `id` is published in a state that `ends` accepts, or
+    /// `timeout` passes. `check` (how the wait ends now, nil: it goes on)
+    /// is asked after the waiter is in place, so a job that finishes in
+    /// between is not missed.
+    package func waitForEnd(
+        _ id: String, timeout: Duration, ends: @escaping @Sendable (JobRecord) -> Bool, check: @escaping @Sendable () async -> WaitEnd?
+    ) async -> WaitEnd {
         let waiterID = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -80,12 +98,12 @@ package final class JobEventHub: Sendable {
         return await withCheckedContinuation { continuation in
             state.withLock { $0.waiters[id, default: []].append(Waiter(id: waiterID, continuation: continuation, ends: ends)) }
             let timer = Task {
-                if await isTerminal() {
-                    self.resolve(id, waiterID, with: true)
+                if let end = await check() {
+                    self.resolve(id, waiterID, with: end)
                     return
                 }
                 try? await Task.sleep(for: timeout)
-                self.resolve(id, waiterID, with: false)
+                self.resolve(id, waiterID, with: .timedOut)
             }
             let stillWaiting = state.withLock { state -> Bool in
                 guard let index = state.waiters[id]?.firstIndex(where: { $0.id == waiterID }) else { return false }
@@ -96,7 +114,7 @@ package final class JobEventHub: Sendable {
         }
     }
 
-    /// Answers every `waitForTerminal` now with false (the daemon is stopping).
+    /// Answers every `waitForTerminal` now with `timedOut` (the daemon is stopping).
     package func releaseWaiters() {
         let all = state.withLock { state -> [Waiter] in
             defer { state.waiters.removeAll() }
@@ -104,12 +122,12 @@ package final class JobEventHub: Sendable {
         }
         for waiter in all {
             waiter.timer?.cancel()
-            waiter.continuation.resume(returning: false)
+            waiter.continuation.resume(returning: .timedOut)
         }
     }
 
-    private func resolve(_ id: String, _ waiterID: UInt64, with value: Bool) {
-        let continuation = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+    private func resolve(_ id: String, _ waiterID: UInt64, with value: WaitEnd) {
+        let continuation = state.withLock { state -> CheckedContinuation<WaitEnd, Never>? in
             guard var list = state.waiters[id], let index = list.firstIndex(where: { $0.id == waiterID }) else { return nil }
             let waiter = list.remove(at: index)
             state.waiters[id] = list.isEmpty ? nil : list

@@ -328,18 +328,25 @@ package final class JobScheduler: Sendable {
 
     /// Waits for a job to finish, to need a new key, or for `timeout`.
     package func wait(_ id: String, timeout: Duration) async throws -> WaitOutcome {
-        let first = try await store.perform { store in
-            guard let job = try store.job(id) else { throw JobStoreError.notFound(id: id) }
-            return job
-        }
-        if endsWaiting(first) || timeout == .zero {
-            return WaitOutcome(job: try await job(id), timedOut: !endsWaiting(first))
+        if timeout == .zero {
+            let now = try await job(id)
+            return WaitOutcome(job: now, timedOut: !endsWaiting(now.record))
         }
         let store = self.store
-        let finished = await events.waitForTerminal(id, timeout: timeout, ends: { [self] in endsWaiting($0) }) { [self] in
-            (try? await store.perform { store in try store.job(id) }).map { $0.map(endsWaiting) ?? true } ?? true
+        let end = await events.waitForEnd(id, timeout: timeout, ends: { [self] in endsWaiting($0) }) { [self] in
+            // A job that cannot be read ends the wait (the answer says why).
+            let job = (try? await store.perform { store in try store.job(id) }) ?? nil
+            return job.map(endsWaiting) ?? true ? .ended(job) : nil
         }
-        return WaitOutcome(job: try await job(id), timedOut: !finished)
+        switch end {
+        case .ended(let job?) where job.state.isTerminal:
+            // As it ended: a finished job has no place in the queue to look up.
+            return WaitOutcome(job: QueuedJob(record: job, position: 0), timedOut: false)
+        case .ended:
+            return WaitOutcome(job: try await job(id), timedOut: false)
+        case .timedOut:
+            return WaitOutcome(job: try await job(id), timedOut: true)
+        }
     }
 
     // MARK: Private
@@ -510,18 +517,30 @@ package final class JobScheduler: Sendable {
                 // The lanes with room (and a key, for those that need one):
                 // a full or paused backend holds up only its own jobs.
                 let open = lanes.filter { keys.keyAllows($0) && runningCount(in: $0.name) < $0.maximumInFlight }
-                if !open.isEmpty {
-                    let room = open.reduce(0) { $0 + $1.maximumInFlight - runningCount(in: $1.name) }
-                    let busy = Set(state.withLock { Array($0.running.keys) })
-                    let now = Self.now()
-                    let names = open.map(\.name)
-                    let candidates = try await store.perform { store in try store.runnable(now: now, limit: room + busy.count, backends: names) }
+                let room = Dictionary(uniqueKeysWithValues: open.map { ($0.name, $0.maximumInFlight - runningCount(in: $0.name)) })
+                let busy = Set(state.withLock { Array($0.running.keys) })
+                let now = Self.now()
+                let names = open.map(\.name)
+                // One visit to the store's thread: the jobs that start are
+                // marked running as they are chosen (not synced: see
+                // `JobRunner.run`), then each backend's next retry time is read.
+                let (started, retries) = try await store.perform(synced: false) { store in
+                    var left = room
+                    var started: [JobRecord] = []
+                    let candidates = open.isEmpty ? [] : try store.runnable(now: now, limit: room.values.reduce(0, +) + busy.count, backends: names)
                     for job in candidates where !busy.contains(job.id) {
-                        guard let lane = lane(named: job.backend), runningCount(in: lane.name) < lane.maximumInFlight else { continue }
-                        launch(job, in: lane)
+                        guard let free = left[job.backend], free > 0 else { continue }
+                        left[job.backend] = free - 1
+                        try store.markRunning(job.id, now: now)
+                        if let running = try store.job(job.id) { started.append(running) }
                     }
+                    return (started, try store.nextRetryTimes())
                 }
-                let retries = try await store.perform({ store in try store.nextRetryTimes() })
+                for job in started {
+                    events.publish(job)
+                    // A stop that came meanwhile requeues it (`stop`).
+                    if let lane = lane(named: job.backend) { launch(job, in: lane) }
+                }
                 for lane in lanes { lane.health.recordNextAttempt(at: retries[lane.name]) }
                 if let next = retries.values.min() {
                     nextCheck = .milliseconds(max(1, next - Self.now()))

@@ -57,6 +57,32 @@ import TestSupport
         #expect(try reader.job("01C") != nil)
     }
 
+    /// A batch of operations that ask for no sync commits without one, and
+    /// is committed all the same; the next that asks for one syncs again.
+    @Test func unsyncedCommitsAreCommitted() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let worker = try JobStoreWorker(path: folder.file("jobs.sqlite3"))
+        defer { worker.close() }
+        // Read with a statement prepared anew: SQLite answers this pragma as it prepares it.
+        @Sendable func level(_ store: JobStore) throws -> Int? {
+            try SQLiteStatement(database: store.connection.handle, sql: "PRAGMA synchronous").first { $0.int(0) }
+        }
+        let unsynced = try await worker.perform(synced: false) { store in
+            _ = try store.insert(newJob("01A"))
+            return try level(store)
+        }
+        #expect(unsynced == 1, "NORMAL")
+        let synced = try await worker.perform { store in
+            _ = try store.insert(newJob("01B"))
+            return try level(store)
+        }
+        #expect(synced == 2, "FULL")
+        let reader = try JobStore(path: folder.file("jobs.sqlite3"))
+        #expect(try reader.job("01A") != nil)
+        #expect(try reader.job("01B") != nil)
+    }
+
     @Test func aFailingOperationLeavesItsBatchIntact() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }

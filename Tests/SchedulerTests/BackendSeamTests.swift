@@ -252,4 +252,23 @@ import TestSupport
         #expect(job.state == .succeeded, "\(job)")
         #expect(backend.requests.count == 2)
     }
+
+    /// The images of one answer are recorded together; one that is corrupt
+    /// still leaves those before it saved, and only the rest are made again.
+    @Test func imagesBeforeACorruptOneInTheAnswerStaySaved() async throws {
+        var damaged = try PNGCodec.encode(RGBAImage(width: 64, height: 64, fill: (1, 2, 3, 255)))
+        damaged[damaged.count - 20] ^= 0x5A
+        let corrupt = GeneratedImage(try #require(FetchedImage(checking: damaged)))
+        let good = GeneratedImage(try Self.png(8))
+        let backend = FakeBackend { request, before throws(BackendFailure) in
+            .images(before == 0 ? [good, corrupt, good] : Array(repeating: good, count: request.count))
+        }
+        try await Self.running(backend) { scheduler, _ in
+            let job = try await Self.finished(scheduler, try await scheduler.submit(JobRequest(prompt: "x", imageCount: 3)).id)
+            #expect(job.state == .succeeded, "\(job)")
+            #expect(backend.requests.map(\.count) == [3, 2], "the first image is not made again")
+            #expect(job.paths.count == 3)
+            for path in job.paths { #expect(try FileSystem.status(path)?.kind == .regular, "\(path)") }
+        }
+    }
 }
