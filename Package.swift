@@ -164,6 +164,11 @@ let package = Package(
         /// notifications, async handlers), sessions on a StreamServer.
         .target(name: "JSONRPCServer", dependencies: ["JSON", "JSONRPC", "Posix", "StreamServer"]),
 
+        /// The Model Context Protocol, server side: both eras (initialize;
+        /// 2026-07-28's per-request _meta), tools, resources, tasks,
+        /// progress and cancellation, on a stream. What is served is a toolbox.
+        .target(name: "MCP", dependencies: ["JSON", "JSONRPC", "Posix"]),
+
         /// OpenAI's images API (and stable-diffusion.cpp's `sd-server`'s,
         /// LocalAI's): models, generations and edits, failures classified, as an `ImageBackend`.
         .target(name: "OpenAIAPI", dependencies: ["Backends", "Base64Coding", "HTTPClient", "Jobs", "JSON", "NameMatching", "Posix"]),
@@ -187,7 +192,10 @@ let package = Package(
         /// The vcctl command line.
         .target(
             name: "VCCtl",
-            dependencies: ["Client", "CommandLineKit", "Configuration", "Imaging", "Jobs", "JSON", "JSONRPC", "NameMatching", "Posix", "VisionCraftProtocol"]
+            dependencies: [
+                "Base64Coding", "Client", "CommandLineKit", "Configuration", "Imaging", "Jobs", "JSON", "JSONRPC", "MCP", "NameMatching", "Posix",
+                "VisionCraftProtocol",
+            ]
         ),
 
         /// The VisionCraft API: validation, calls, outcome classification, downloads.
@@ -273,6 +281,7 @@ let package = Package(
         .testTarget(name: "JSONRPCServerTests", dependencies: ["JSON", "JSONRPC", "JSONRPCServer", "Posix", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "Posix"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix", "TestSupport"]),
+        .testTarget(name: "MCPTests", dependencies: ["JSON", "JSONRPC", "MCP", "Posix", "TestSupport"]),
         .testTarget(name: "OpenAIAPITests", dependencies: ["Backends", "Base64Coding", "HTTPClient", "HTTPServer", "Jobs", "JSON", "OpenAIAPI", "Posix", "TestSupport"]),
         .testTarget(name: "PluginHostTests", dependencies: ["Imaging", "Jobs", "PluginHost", "Posix", "TestSupport"]),
         /// The shipped plugins, loaded from the build with dlopen.

@@ -201,6 +201,14 @@ public enum FileSystem {
         return String(trimmed[..<slash])
     }
 
+    /// `path` with every symbolic link, `.` and `..` resolved (`realpath(3)`);
+    /// nil when it does not exist or cannot be reached.
+    public static func resolvedPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// The last component of a path: "/a/b/c" -> "c".
     public static func lastComponent(of path: String) -> String {
         let parts = path.split(separator: "/")

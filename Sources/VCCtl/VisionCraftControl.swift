@@ -12,7 +12,7 @@ package struct VisionCraftControl: Command {
         subcommands: [
             SubmitCommand.self, WaitCommand.self, WatchCommand.self, JobCommand<GetAction>.self, ListCommand.self, JobCommand<CancelAction>.self,
             JobCommand<RetryAction>.self, RerunCommand.self, OpenCommand.self, ShowCommand.self, HistoryCommand.self, CatalogCommand<ModelsKind>.self, CatalogCommand<SamplersKind>.self, BackendsCommand.self, UsageCommand.self, PluginsCommand.self, KeyCommand.self,
-            ConfigCommand.self, StatusCommand.self, RPCCommand.self, DaemonCommand.self, CompletionCommand.self, CompleteValuesCommand.self,
+            ConfigCommand.self, MCPCommand.self, StatusCommand.self, RPCCommand.self, DaemonCommand.self, CompletionCommand.self, CompleteValuesCommand.self,
         ]
     )
 
