@@ -271,7 +271,7 @@ let package = Package(
             ]
         ),
         /// Runs the built binaries as processes: visioncraftd, vcctl.
-        .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "JobStore", "JSON", "Posix", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Configuration", "Imaging", "JobStore", "JSON", "Posix", "TestSupport"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Posix", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "Posix", "TestSupport"]),

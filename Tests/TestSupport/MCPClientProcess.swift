@@ -16,11 +16,12 @@ public final class MCPClientProcess: @unchecked Sendable {
 
     /// - Parameters:
     ///   - arguments: vcctl's arguments before `mcp` (the socket, --no-start).
-    public init(arguments: [String], environment: [String: String], errorLog: String) throws {
+    ///   - command: the command and its arguments, as a client's configuration names them.
+    public init(arguments: [String], command: [String] = ["mcp"], environment: [String: String], errorLog: String) throws {
         let toChild = try FileDescriptor.pipe()
         let fromChild = try FileDescriptor.pipe()
         let errors = try FileDescriptor.open(errorLog, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, mode: 0o600)
-        var options = ChildProcess.Options(executable: try BuiltProducts.path("vcctl"), arguments: arguments + ["mcp"], environment: environment)
+        var options = ChildProcess.Options(executable: try BuiltProducts.path("vcctl"), arguments: arguments + command, environment: environment)
         options.standardInput = .descriptor(toChild.read)
         options.standardOutput = .descriptor(fromChild.write)
         options.standardError = .descriptor(errors)
