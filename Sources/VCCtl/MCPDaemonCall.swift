@@ -3,6 +3,7 @@ import JSON
 import JSONRPC
 import MCP
 import Posix
+import VisionCraftProtocol
 
 /// One tool call's connection to the daemon: raw JSON calls, with every
 /// failure turned into what the assistant reads (`MCPToolResult.failure`),
@@ -31,6 +32,29 @@ final class MCPDaemonCall {
             return try client.call(method, params: .object(params))
         } catch {
             throw Failure(message: Self.message(error))
+        }
+    }
+
+    /// Calls `method` for a request that is not a tool call (resources,
+    /// tasks): failures are protocol errors, and the daemon's "no such job"
+    /// is what `jobNotFound` makes of it (given the daemon's error).
+    static func protocolCall(
+        _ options: DaemonClient.Options, _ method: String, _ params: JSONObject, jobNotFound: (RPCError) -> MCPProtocolError
+    ) throws(MCPProtocolError) -> JSON {
+        let daemon: MCPDaemonCall
+        do {
+            daemon = try MCPDaemonCall(options: options)
+        } catch {
+            throw MCPProtocolError(.internalError, error.message)
+        }
+        do {
+            return try daemon.client.call(method, params: .object(params))
+        } catch {
+            if case .call(.server(let rpcError)) = error {
+                if rpcError.code == ApplicationError.jobNotFound.code { throw jobNotFound(rpcError) }
+                throw MCPProtocolError(rpcError.code, rpcError.message)
+            }
+            throw MCPProtocolError(.internalError, message(error))
         }
     }
 

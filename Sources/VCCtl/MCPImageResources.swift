@@ -94,22 +94,9 @@ struct MCPImageResources {
 
     /// Calls the daemon; a job it does not have is a resource not found.
     private func call(_ method: String, _ params: JSONObject, uri: (String, MCPProtocolVersion)?) throws(MCPProtocolError) -> JSON {
-        let daemon: MCPDaemonCall
-        do {
-            daemon = try MCPDaemonCall(options: options)
-        } catch {
-            throw MCPProtocolError(.internalError, error.message)
-        }
-        do {
-            return try daemon.client.call(method, params: .object(params))
-        } catch {
-            if case .call(.server(let rpcError)) = error {
-                if let (uri, version) = uri, rpcError.code == ApplicationError.jobNotFound.code {
-                    throw .resourceNotFound(uri, "no such job", version: version)
-                }
-                throw MCPProtocolError(rpcError.code, rpcError.message)
-            }
-            throw MCPProtocolError(.internalError, MCPDaemonCall.message(error))
+        try MCPDaemonCall.protocolCall(options, method, params) { rpcError in
+            guard let (uri, version) = uri else { return MCPProtocolError(rpcError.code, rpcError.message) }
+            return .resourceNotFound(uri, "no such job", version: version)
         }
     }
 }

@@ -58,22 +58,8 @@ struct MCPJobTasks {
     }
 
     private func call(_ method: String, _ id: String) throws(MCPProtocolError) -> JSON {
-        let daemon: MCPDaemonCall
-        do {
-            daemon = try MCPDaemonCall(options: options)
-        } catch {
-            throw MCPProtocolError(.internalError, error.message)
-        }
-        do {
-            return try daemon.client.call(method, params: ["id": .string(id)])
-        } catch {
-            if case .call(.server(let rpcError)) = error {
-                if rpcError.code == ApplicationError.jobNotFound.code {
-                    throw MCPProtocolError(.invalidParams, "no task \(id): no job of this daemon has that id", data: ["taskId": .string(id)])
-                }
-                throw MCPProtocolError(rpcError.code, rpcError.message)
-            }
-            throw MCPProtocolError(.internalError, MCPDaemonCall.message(error))
+        try MCPDaemonCall.protocolCall(options, method, ["id": .string(id)]) { _ in
+            MCPProtocolError(.invalidParams, "no task \(id): no job of this daemon has that id", data: ["taskId": .string(id)])
         }
     }
 }

@@ -140,9 +140,8 @@ enum MCPToolCatalog {
                 "type": "array", "maxItems": .number(JSONNumber(maximumCount)),
                 "items": ["type": "string", "minLength": 1, "maxLength": .number(JSONNumber(maximumBytes))],
             ]
-        case .location(let urls):
+        case .location:
             schema = ["type": "string", "minLength": 1, "maxLength": .number(JSONNumber(JobField.maximumPathBytes))]
-            _ = urls
         }
         schema["description"] = .string(field == .initImage
             ? "Start from this image (image-to-image): an absolute path of a PNG, JPEG or WebP, a file:// URI (a resource link of an earlier job) or an http(s) URL."
