@@ -1,14 +1,20 @@
 extension RGBAImage {
     /// The image shrunk to fit a `side` by `side` box, keeping its aspect
-    /// ratio: each target pixel the average of the source pixels it covers
-    /// (a box filter: for previews, where it is fast and good enough).
-    /// Never enlarges; an image that fits is returned as it is.
+    /// ratio (see `shrunk(toWidth:height:)`).
     public func shrunk(toFit side: Int) -> RGBAImage {
-        precondition(side > 0, "a box needs a positive side")
-        guard width > side || height > side else { return self }
-        let scale = Double(side) / Double(max(width, height))
-        let targetWidth = max(1, min(side, Int((Double(width) * scale).rounded())))
-        let targetHeight = max(1, min(side, Int((Double(height) * scale).rounded())))
+        shrunk(toWidth: side, height: side)
+    }
+
+    /// The image shrunk to fit `maximumWidth` by `maximumHeight`, keeping its
+    /// aspect ratio: each target pixel the average of the source pixels it
+    /// covers (a box filter: for previews, where it is fast and good enough).
+    /// Never enlarges; an image that fits is returned as it is.
+    public func shrunk(toWidth maximumWidth: Int, height maximumHeight: Int) -> RGBAImage {
+        precondition(maximumWidth > 0 && maximumHeight > 0, "a box needs positive sides")
+        guard width > maximumWidth || height > maximumHeight else { return self }
+        let scale = min(Double(maximumWidth) / Double(width), Double(maximumHeight) / Double(height))
+        let targetWidth = max(1, min(maximumWidth, Int((Double(width) * scale).rounded())))
+        let targetHeight = max(1, min(maximumHeight, Int((Double(height) * scale).rounded())))
         var sums = [UInt32](repeating: 0, count: targetWidth * targetHeight * 5)
         let columns = (0..<width).map { $0 * targetWidth / width }
         pixels.withUnsafeBufferPointer { source in

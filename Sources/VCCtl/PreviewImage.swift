@@ -40,36 +40,4 @@ struct PreviewImage: Sendable, Equatable {
         let offset = (y * width + x) * 3
         return (pixels[offset], pixels[offset + 1], pixels[offset + 2])
     }
-
-    /// The image shrunk to at most `maximumWidth` pixels wide, keeping its
-    /// aspect ratio, by averaging the source pixels each target pixel covers.
-    /// Never enlarges.
-    func fitting(width maximumWidth: Int) -> PreviewImage {
-        guard maximumWidth > 0, maximumWidth < width else { return self }
-        let targetWidth = maximumWidth
-        let targetHeight = max(1, (height * targetWidth + width / 2) / width)
-        var sums = [Int](repeating: 0, count: targetWidth * targetHeight * 4)
-        // Each source pixel adds to the target pixel it falls in.
-        let columns = (0..<width).map { $0 * targetWidth / width }
-        for y in 0..<height {
-            let row = y * targetHeight / height * targetWidth
-            var source = y * width * 3
-            for x in 0..<width {
-                let target = (row + columns[x]) * 4
-                sums[target] += Int(pixels[source])
-                sums[target + 1] += Int(pixels[source + 1])
-                sums[target + 2] += Int(pixels[source + 2])
-                sums[target + 3] += 1
-                source += 3
-            }
-        }
-        var result = [UInt8](repeating: 0, count: targetWidth * targetHeight * 3)
-        for index in 0..<targetWidth * targetHeight {
-            let count = max(1, sums[index * 4 + 3])
-            for channel in 0..<3 {
-                result[index * 3 + channel] = UInt8((sums[index * 4 + channel] + count / 2) / count)
-            }
-        }
-        return PreviewImage(width: targetWidth, height: targetHeight, pixels: result)
-    }
 }

@@ -92,8 +92,9 @@ struct ShowCommand: Command {
             return KittyGraphics.encode(png: bytes, columns: columns)
         case .sixel:
             do {
-                let image = PreviewImage(try PNGCodec.decode(bytes).image)
-                return SixelEncoder.encode(image.fitting(width: columns * cellWidth))
+                // Shrunk before compositing: a box average of opaque pixels is the same either way.
+                let image = PreviewImage(try PNGCodec.decode(bytes).image.shrunk(toWidth: columns * cellWidth, height: .max))
+                return SixelEncoder.encode(image)
             } catch {
                 context.stderr.write(TerminalText.visible("no preview of \(path): \(error)") + "\n")
                 return nil

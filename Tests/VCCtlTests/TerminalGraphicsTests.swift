@@ -92,16 +92,6 @@ import TestSupport
         }
     }
 
-    @Test func imagesShrinkByAveragingAndNeverGrow() {
-        let pixels: [UInt8] = [0, 0, 0, 100, 100, 100, 200, 0, 0, 200, 0, 0, 0, 0, 0, 100, 100, 100, 0, 0, 200, 0, 0, 200]
-        let image = PreviewImage(width: 4, height: 2, pixels: pixels)
-        let half = image.fitting(width: 2)
-        #expect(half == PreviewImage(width: 2, height: 1, pixels: [50, 50, 50, 100, 0, 100]))
-        #expect(image.fitting(width: 40) == image)
-        let tall = PreviewImage(width: 512, height: 1024, red: 1, green: 2, blue: 3).fitting(width: 100)
-        #expect((tall.width, tall.height) == (100, 200))
-    }
-
     // MARK: Decoded PNGs (libpng) as previews: every pixel, transparency over black
 
     @Test func decodesRGBWithEveryFilter() throws {
