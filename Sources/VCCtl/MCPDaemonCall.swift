@@ -91,6 +91,8 @@ final class MCPDaemonCall {
     }
 
     private static func unreachable(_ detail: String) -> String {
-        "the visioncraft daemon cannot be reached: \(detail). Start it with 'vcctl daemon start' (its log says why it stopped), or check 'vcctl status'; jobs already submitted are kept."
+        // The client's own text says what to do when it knows (a missing socket, a refused start).
+        let advice = detail.contains("vcctl daemon start") ? "" : " Start it with 'vcctl daemon start' (its log says why it stopped), or check 'vcctl status'."
+        return "the visioncraft daemon cannot be reached: \(detail.hasSuffix(".") ? String(detail.dropLast()) : detail).\(advice) Jobs already submitted are kept."
     }
 }

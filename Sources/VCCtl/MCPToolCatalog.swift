@@ -169,6 +169,10 @@ enum MCPToolCatalog {
         ]
     }
 
+    private static func nullable(_ type: String) -> JSON {
+        ["type": [.string(type), "null"]]
+    }
+
     /// A job as the daemon describes it (job.get), with each saved image's URI.
     static let jobSchema: JSON = [
         "type": "object",
@@ -179,11 +183,12 @@ enum MCPToolCatalog {
                 "type": "array",
                 "items": [
                     "type": "object",
-                    "properties": ["index": ["type": "integer"], "state": ["type": "string"], "path": ["type": "string"], "uri": ["type": "string"]],
+                    "properties": ["index": ["type": "integer"], "state": ["type": "string"], "path": nullable("string"), "uri": nullable("string")],
                     "required": ["index", "state"],
                 ],
             ],
-            "error": ["type": "object", "properties": ["kind": ["type": "string"], "message": ["type": "string"]]],
+            // The daemon writes null for what a job does not have (yet).
+            "error": ["type": ["object", "null"], "properties": ["kind": ["type": "string"], "message": ["type": "string"]]],
         ],
         "required": ["id", "state"],
     ]
@@ -199,7 +204,7 @@ enum MCPToolCatalog {
 
     static let jobListSchema: JSON = [
         "type": "object",
-        "properties": ["jobs": ["type": "array", "items": jobSchema], "next": ["type": "string", "description": "Pass as before for the next page."]],
+        "properties": ["jobs": ["type": "array", "items": jobSchema], "next": ["type": ["string", "null"], "description": "Pass as before for the next page."]],
         "required": ["jobs"],
     ]
 }
