@@ -197,13 +197,15 @@ final class BigReplies: Sendable {
             // The big reply is written as a piece; the line stays open while
             // the batch waits at the gate.
             try client.sendLine(#"[{"jsonrpc":"2.0","id":1,"method":"big.build","params":{"bytes":\#(Self.replyBytes)}},{"jsonrpc":"2.0","id":2,"method":"gate.wait"}]"#)
-            let firstBytes = try client.readExactly(Self.replyBytes / 2)
+            // Long waits, as for a first start: the batch runs on a pool the suite keeps busy.
+            let within = TestTime.scaled(.seconds(60))
+            let firstBytes = try client.readExactly(Self.replyBytes / 2, timeout: within)
             // A reply and a notification arrive meanwhile; they must wait for the line's end.
             try client.sendLine(#"{"jsonrpc":"2.0","id":"quick","method":"math.add","params":{"a":1,"b":2}}"#)
             server.server.openSessions.first?.notify(RPCNotification(method: "job.updated", params: ["state": "queued"]))
             gate.open()
-            let batch = String(decoding: firstBytes, as: UTF8.self) + (try client.readLine())
-            return (firstBytes.count, batch, try client.readLines(2))
+            let batch = String(decoding: firstBytes, as: UTF8.self) + (try client.readLine(timeout: within))
+            return (firstBytes.count, batch, try client.readLines(2, timeout: within))
         }
         #expect(firstBytes == Self.replyBytes / 2, "half the batch's reply came before its last request finished")
         let elements = try #require(try JSONParser.parse(batch).arrayValue)
