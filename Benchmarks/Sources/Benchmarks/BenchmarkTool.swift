@@ -7,15 +7,15 @@ import Posix
 /// ```
 /// swift build -c release && swift build -c release --package-path Benchmarks
 /// export VISIONCRAFT_BIN_DIR=$PWD/.build/release      # the product's visioncraftd, vcctl, emulator, plugins
-/// Benchmarks/.build/release/visioncraft-bench [rpc|cli|upstream|queue|backends|plugins|scaling] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
+/// Benchmarks/.build/release/visioncraft-bench [rpc|cli|upstream|queue|backends|mcp|plugins|scaling] [--duration S] [--connections 1,8,64] [--no-aria2] [--no-startup]
 /// Benchmarks/.build/release/visioncraft-bench report [--out BENCHMARKS.md] [--plot BENCHMARKS-scaling.svg]
 /// ```
 public enum BenchmarkTool {
-    static let usage = "Usage: visioncraft-bench [rpc|cli|upstream|queue|backends|plugins|scaling] [--duration SECONDS] [--connections 1,8,64] [--no-aria2] [--no-startup]\n"
+    static let usage = "Usage: visioncraft-bench [rpc|cli|upstream|queue|backends|mcp|plugins|scaling] [--duration SECONDS] [--connections 1,8,64] [--no-aria2] [--no-startup]\n"
         + "       visioncraft-bench report [--out FILE] [--plot FILE] [--duration SECONDS] [--no-aria2]\n"
 
     static let help = """
-        Usage: visioncraft-bench [rpc|cli|upstream|queue|backends|plugins|scaling] [options]
+        Usage: visioncraft-bench [rpc|cli|upstream|queue|backends|mcp|plugins|scaling] [options]
                visioncraft-bench report [--out FILE] [--plot FILE] [options]
 
         rpc       JSON-RPC round trips on visioncraftd against aria2's JSON-RPC and a
@@ -26,8 +26,10 @@ public enum BenchmarkTool {
                   downloads) against a plain Python server, and the cost of one
                   VisionCraftClient call over the load generator's bare round trip.
         backends  one image a job through visioncraftd in front of each emulated kind
-                  of backend (a1111, openai) against Python's http.client asking
+                  of backend (a1111, openai, comfyui) against Python's http.client asking
                   the same emulator directly.
+        mcp       tools/call generate_image through one vcctl mcp against the same
+                  job on the daemon's socket and through vcctl submit --wait.
         queue     durable submits per second (1 and 16 clients) against SQLite's
                   one-insert-per-commit floor, images per second through the daemon
                   against the library alone and a plain Python requests.post loop,
@@ -36,7 +38,7 @@ public enum BenchmarkTool {
                   and file to file), and the cost of a hook that does nothing.
         scaling   how cost grows: a daemon holding 1 to 100,000 jobs, and 1 to 500
                   clients at once against aria2 and the C floor.
-        report    all six, then BENCHMARKS.md: the machine, every figure beside its
+        report    all seven, then BENCHMARKS.md: the machine, every figure beside its
                   peer as a ratio, the scaling plot (SVG), where we are behind and
                   why, and every table. .ci/benchmarks installs the peers, builds
                   and runs this.
@@ -78,7 +80,7 @@ public enum BenchmarkTool {
         while index < arguments.count {
             let argument = arguments[index]
             switch argument {
-            case "rpc", "cli", "upstream", "queue", "backends", "plugins", "scaling": suites.append(argument)
+            case "rpc", "cli", "upstream", "queue", "backends", "mcp", "plugins", "scaling": suites.append(argument)
             case "report": report = true
             case "-h", "--help":
                 write(to: .standardOutput, help)
@@ -117,7 +119,7 @@ public enum BenchmarkTool {
             let context = BenchmarkContext(binaries: binaries, findings: findings, print: progress)
             var wanted = suites
             if report {
-                wanted = ["rpc", "cli", "upstream", "plugins", "queue", "backends", "scaling"]
+                wanted = ["rpc", "cli", "upstream", "plugins", "queue", "backends", "mcp", "scaling"]
             } else if suites.isEmpty {
                 wanted = ["rpc"] + (includeCLI ? ["cli"] : []) + ["upstream", "plugins", "queue"]
             }
@@ -134,6 +136,8 @@ public enum BenchmarkTool {
                     sections.append(.init(title: "The emulator and the upstream client", text: try UpstreamBenchmark(settings: upstreamSettings, context: context).run()))
                 case "backends":
                     sections.append(.init(title: "In front of each kind of backend", text: try BackendsBenchmark(settings: .init(), context: context).run()))
+                case "mcp":
+                    sections.append(.init(title: "vcctl mcp for AI assistants", text: try MCPBenchmark(settings: .init(), context: context).run()))
                 case "plugins":
                     sections.append(.init(title: "Plugins against libvips and ImageMagick", text: try PluginBenchmark(settings: .init(), context: context).run()))
                 case "queue":

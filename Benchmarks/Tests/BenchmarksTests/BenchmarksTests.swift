@@ -117,3 +117,23 @@ import Glibc
         #expect(restart.advantage > 1, "the client holding ids in memory sent some prompts again: \(table)")
     }
 }
+
+/// The mcp suite, run small against the debug build: each way gives a
+/// time a job, and the table has its three rows.
+@Suite struct MCPBenchmarkTests {
+    @Test func eachWayTimesItsJobsAndTheTableHasTheirRows() throws {
+        var settings = MCPBenchmark.Settings()
+        settings.calls = 3
+        let context = BenchmarkContext(binaries: try Binaries())
+        let benchmark = MCPBenchmark(settings: settings, context: context)
+        let figures = try benchmark.measure()
+        for seconds in [figures.direct, figures.mcp, figures.submitWait] {
+            #expect(seconds.isFinite && seconds > 0 && seconds < 60, "\(figures)")
+        }
+        let table = try benchmark.run()
+        for row in ["job.submit + job.wait on the daemon's socket", "vcctl mcp: tools/call generate_image", "vcctl submit --wait"] {
+            #expect(table.contains(row), "\(table)")
+        }
+        #expect(context.findings.all.contains { $0.suite == "mcp" && $0.advantage.isFinite && $0.advantage > 0 })
+    }
+}
