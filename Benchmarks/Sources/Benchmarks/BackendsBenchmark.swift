@@ -73,7 +73,7 @@ public struct BackendsBenchmark {
             context.print("  \(kind.api): \(settings.images) images through visioncraftd ...")
             let daemon = try SandboxedDaemon.start(context.binaries, folder: "\(folder)/daemon", arguments: ["--config", config, "--requests-per-minute", "0"])
             defer { daemon.server.stop() }
-            let throughDaemon = try submitAndWait(daemon.socket, images: settings.images, params: kind.jobParams)
+            let throughDaemon = try Self.submitAndWait(daemon.socket, images: settings.images, params: kind.jobParams)
             context.print("  \(kind.api): \(settings.images) images with Python's http.client ...")
             let direct = try directClient(python, port: port, kind: kind, folder: "\(folder)/direct")
             let perImage = (daemon: throughDaemon.seconds / Double(settings.images), direct: direct / Double(settings.images))
@@ -94,8 +94,8 @@ public struct BackendsBenchmark {
     }
 
     /// Submits and waits for `images` jobs of one image each, one after the
-    /// other; `params` adds to each job's params.
-    private func submitAndWait(_ socket: String, images: Int, params: String) throws -> Duration {
+    /// other over one connection; `params` adds to each job's params.
+    static func submitAndWait(_ socket: String, images: Int, params: String) throws -> Duration {
         let client = try LineClient(path: socket)
         defer { client.close() }
         let replyWithin = Duration.seconds(120)

@@ -70,7 +70,7 @@ public struct MCPBenchmark {
         let calls = settings.calls
 
         context.print("  \(calls) jobs: job.submit + job.wait on the socket ...")
-        let direct = try directJobs(daemon.socket, count: calls)
+        let direct = try BackendsBenchmark.submitAndWait(daemon.socket, images: calls, params: "").seconds
         context.print("  \(calls) jobs: tools/call generate_image through one vcctl mcp ...")
         let mcp = try mcpCalls(vcctl, socket: daemon.socket, environment: environment, count: calls)
         context.print("  \(calls) jobs: vcctl submit --wait ...")
@@ -85,22 +85,6 @@ public struct MCPBenchmark {
         }
         let submitWait = started.elapsed.seconds
         return Figures(direct: direct / Double(calls), mcp: mcp / Double(calls), submitWait: submitWait / Double(calls))
-    }
-
-    /// job.submit and job.wait for `count` jobs over one connection; seconds.
-    private func directJobs(_ socket: String, count: Int) throws -> Double {
-        let client = try LineClient(path: socket)
-        defer { client.close() }
-        let started = MonotonicInstant.now()
-        for index in 0..<count {
-            try client.sendLine(#"{"jsonrpc":"2.0","id":1,"method":"job.submit","params":{"prompt":"bench \#(index)"}}"#)
-            let submitted = try JSONParser.parse(Array(try client.readLine(timeout: .seconds(120)).utf8))
-            guard let id = submitted["result"]?["id"]?.stringValue else { throw BenchmarkError("job.submit failed: \(submitted)") }
-            try client.sendLine(#"{"jsonrpc":"2.0","id":2,"method":"job.wait","params":{"id":"\#(id)","timeout_seconds":100}}"#)
-            let waited = try JSONParser.parse(Array(try client.readLine(timeout: .seconds(120)).utf8))
-            guard waited["result"]?["job"]?["state"] == "succeeded" else { throw BenchmarkError("a job did not succeed: \(waited)") }
-        }
-        return started.elapsed.seconds
     }
 
     /// `count` waiting generate_image calls through one `vcctl mcp` (a
