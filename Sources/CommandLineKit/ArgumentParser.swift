@@ -17,7 +17,7 @@ struct ArgumentParser {
         path = [root]
     }
 
-    var commandNames: [String] { path.map { $0.configuration.name } }
+    var commandNames: [String] { path.map { $0.name } }
 
     /// Options valid for the command reached: its own and every inherited
     /// one of its ancestors.
@@ -57,14 +57,14 @@ struct ArgumentParser {
             index += 1
             if optionsEnded || token == "-" || token.utf8.first != UInt8(ascii: "-") || isNegativeNumber(token) {
                 if !optionsEnded, positionals.isEmpty, let group = path.last?.configuration, group.isGroup {
-                    if let sub = group.subcommands.first(where: { $0.configuration.name == token }) {
+                    if let sub = group.subcommands.first(where: { $0.name == token }) {
                         path.append(sub)
                         continue
                     }
                     // A group with arguments of its own runs itself when the
                     // first word names none of its commands (`vcctl history fox`).
                     if group.arguments.isEmpty {
-                        let names = group.subcommands.filter { !$0.configuration.hidden }.map { $0.configuration.name }
+                        let names = group.subcommands.filter { !$0.configuration.hidden }.map { $0.name }
                         var message = "unknown command '\(token)' for '\(commandNames.joined(separator: " "))'"
                         if let close = Suggestions.closest(to: token, in: names) { message += ". Did you mean '\(close)'?" }
                         throw UsageError(message, commandPath: commandNames)
@@ -148,7 +148,7 @@ struct ArgumentParser {
             return ParsedArguments(commandPath: commandNames, optionValues: optionValues, flags: flags, positionals: [])
         }
         if command.isGroup, command.arguments.isEmpty {
-            let names = command.subcommands.filter { !$0.configuration.hidden }.map { $0.configuration.name }.joined(separator: ", ")
+            let names = command.subcommands.filter { !$0.configuration.hidden }.map { $0.name }.joined(separator: ", ")
             throw UsageError("missing command for '\(commandNames.joined(separator: " "))' (one of: \(names))", commandPath: commandNames)
         }
         return ParsedArguments(

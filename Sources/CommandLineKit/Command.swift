@@ -6,7 +6,12 @@
 /// parses the arguments against `configuration`, `init(_:)` reads and checks
 /// the typed values (throw `UsageError` for bad ones), then `run` does the work.
 package protocol Command {
-    /// The command's name, options, arguments and subcommands.
+    /// The word that runs the command (`status`), or the program's name at
+    /// the root. Apart from `configuration` so that finding the command a
+    /// word names builds nothing else: a tool that runs one command of
+    /// twenty sets up only that one's options.
+    static var name: String { get }
+    /// The command's options, arguments and subcommands.
     static var configuration: CommandConfiguration { get }
     /// Reads typed values from the parsed arguments.
     ///
@@ -19,11 +24,10 @@ package protocol Command {
     func run(_ context: CommandContext) throws -> ExitCode
 }
 
-/// What a command is: its name, help texts, options, arguments, subcommands.
+/// What a command is besides its name: help texts, options, arguments, subcommands.
 package struct CommandConfiguration: @unchecked Sendable {
     // `subcommands` holds metatypes, which are immutable; the struct is
     // built once, statically.
-    package var name: String
     /// One line, shown in lists of commands and under the usage line.
     package var abstract: String
     /// Paragraphs shown in the command's help.
@@ -36,7 +40,6 @@ package struct CommandConfiguration: @unchecked Sendable {
     package var hidden: Bool
 
     package init(
-        name: String,
         abstract: String,
         discussion: String? = nil,
         options: [Option] = [],
@@ -45,7 +48,6 @@ package struct CommandConfiguration: @unchecked Sendable {
         hidden: Bool = false
     ) {
         self.hidden = hidden
-        self.name = name
         self.abstract = abstract
         self.discussion = discussion
         self.options = options

@@ -11,7 +11,7 @@ package enum CommandLineTool {
         version: String
     ) -> ExitCode {
         var parser = ArgumentParser(root: root)
-        let program = root.configuration.name
+        let program = root.name
         do {
             let parsed: ParsedArguments
             do {
@@ -73,7 +73,7 @@ package enum CommandLineTool {
     package static func help(_ root: any Command.Type, path: [String] = []) -> String {
         var commands: [any Command.Type] = [root]
         for name in path {
-            guard let next = commands.last!.configuration.subcommands.first(where: { $0.configuration.name == name }) else { break }
+            guard let next = commands.last!.configuration.subcommands.first(where: { $0.name == name }) else { break }
             commands.append(next)
         }
         return HelpFormatter(path: commands, hasVersion: true).render()
@@ -97,7 +97,7 @@ extension CommandLineTool {
         var result: [CommandInfo] = []
         func visit(_ command: any Command.Type, path: [String], inherited: [Option]) {
             let configuration = command.configuration
-            let here = path + [configuration.name]
+            let here = path + [command.name]
             result.append(CommandInfo(path: here, configuration: configuration, options: configuration.options + inherited))
             let passDown = inherited + configuration.options.filter(\.inherited)
             for sub in configuration.subcommands where !sub.configuration.hidden { visit(sub, path: here, inherited: passDown) }

@@ -74,7 +74,7 @@ package enum CompletionScript {
         lines += ["    esac", "    local names flags values=\"\"", "    case \"$command_path\" in"]
         for command in commands {
             let path = command.path.joined(separator: " ")
-            var words = command.configuration.subcommands.filter { !$0.configuration.hidden }.map { $0.configuration.name }
+            var words = command.configuration.subcommands.filter { !$0.configuration.hidden }.map { $0.name }
             var flags = command.options.filter { !$0.hidden }.map { "--\($0.long)" } + ["--help"]
             if command.path.count == 1 { flags.append("--version") }
             var values = ""
@@ -141,7 +141,7 @@ package enum CompletionScript {
             // A command substitution is one argument (it splits at newlines only).
             let condition = quoted("test (\(function)) = \(quoted(command.path.joined(separator: " "), quote: "\""))")
             for sub in command.configuration.subcommands where !sub.configuration.hidden {
-                lines.append("complete -c \(tool) -n \(condition) -a \(sub.configuration.name) -d \(quoted(sub.configuration.abstract))")
+                lines.append("complete -c \(tool) -n \(condition) -a \(sub.name) -d \(quoted(sub.configuration.abstract))")
             }
             for option in command.options where !option.hidden {
                 var line = "complete -c \(tool) -n \(condition) -l \(option.long)"

@@ -5,7 +5,7 @@ struct HelpFormatter {
     let hasVersion: Bool
     let width = 80
 
-    var commandNames: [String] { path.map { $0.configuration.name } }
+    var commandNames: [String] { path.map { $0.name } }
 
     func render() -> String {
         let command = path.last!.configuration
@@ -40,7 +40,7 @@ struct HelpFormatter {
             sections.append("Global options:\n" + table(inherited.map { ($0.synopsis, $0.help) } + [("-h, --help", "Show this help.")]))
         }
         if command.isGroup {
-            let rows = command.subcommands.filter { !$0.configuration.hidden }.map { ($0.configuration.name, $0.configuration.abstract) }
+            let rows = command.subcommands.filter { !$0.configuration.hidden }.map { ($0.name, $0.configuration.abstract) }
             sections.append("Commands:\n" + table(rows))
             sections.append("Run '\(name) COMMAND --help' for a command's options.")
         }

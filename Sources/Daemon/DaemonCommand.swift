@@ -22,8 +22,8 @@ package struct VisionCraftDaemonCommand: Command {
     static let skipDatabaseCheckOption = Option(long: "skip-database-check", help: "Use the job database even if the start's check finds it damaged (an empty file, a lone write-ahead log, SQLite's quick check); the problem is logged as a warning.")
     static let allowCoreDumpsOption = Option(long: "allow-core-dumps", help: "For debugging: let a crash leave a core dump (it holds the API key), with the core limit the daemon was started with (ulimit -c), and work from the state folder, where the core then lands. Without it the daemon is not dumpable, its core limit is 0 and it works from /.")
     static let enableTestMethodsOption = Option(long: "enable-test-methods", help: "Register test.sleep and test.fail (for the test suite).", hidden: true)
+    package static let name = "visioncraftd"
     package static let configuration = CommandConfiguration(
-        name: "visioncraftd",
         abstract: "The per-user VisionCraft daemon: JSON-RPC 2.0 over a Unix socket.",
         discussion: "Runs in the foreground and logs to standard error. SIGTERM or SIGINT stop it gracefully. vcctl starts it in the background when none runs.",
         options: [

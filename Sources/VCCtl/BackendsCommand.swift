@@ -6,8 +6,8 @@ import VisionCraftProtocol
 /// `vcctl backends`: every backend the daemon runs jobs on, with its queue,
 /// its key and how it has been doing.
 struct BackendsCommand: Command {
+    static let name = "backends"
     static let configuration = CommandConfiguration(
-        name: "backends",
         abstract: "List the backends jobs run on: name, kind, URL, key, queue, limits and health.",
         discussion: "The default backend is marked '*'. config.toml names backends in [backends.NAME] sections; with none, the daemon runs one, 'visioncraft'."
     )

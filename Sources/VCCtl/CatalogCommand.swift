@@ -3,30 +3,35 @@ import JSONRPC
 import JSON
 import VisionCraftProtocol
 
-/// `vcctl models` and `vcctl samplers`: the upstream's names, one per line.
-struct CatalogCommand<List: CatalogKind>: Command {
-    static var refreshOption: Option { Option(long: "refresh", help: "Ask the backend again instead of using the daemon's cache.") }
-    static var backendOption: Option {
-        Option(long: "backend", valueName: "NAME", help: "A backend from 'vcctl backends' (default: the daemon's default).", completion: .dynamic("backends"))
-    }
-    static var configuration: CommandConfiguration {
-        CommandConfiguration(name: List.name, abstract: "List a backend's \(List.name), one per line.", options: [refreshOption, backendOption])
+/// What `vcctl models` and `vcctl samplers` share: a backend's names, one
+/// per line. Each is a command type of its own (see `JobCommand`).
+struct CatalogCommand {
+    static let refreshOption = Option(long: "refresh", help: "Ask the backend again instead of using the daemon's cache.")
+    static let backendOption = Option(
+        long: "backend", valueName: "NAME", help: "A backend from 'vcctl backends' (default: the daemon's default).", completion: .dynamic("backends")
+    )
+
+    /// The configuration of the command listing `list` ("models").
+    static func configuration(listing list: String) -> CommandConfiguration {
+        CommandConfiguration(abstract: "List a backend's \(list), one per line.", options: [refreshOption, backendOption])
     }
 
     let global: GlobalOptions
     let refresh: Bool
     let backend: String?
 
-    init(_ arguments: ParsedArguments) throws {
+    init(_ arguments: ParsedArguments) {
         global = GlobalOptions(arguments)
         refresh = arguments.flag(Self.refreshOption)
         backend = arguments.value(Self.backendOption)
     }
 
-    func run(_ context: CommandContext) throws -> ExitCode {
+    /// Calls `method` and prints the names.
+    func run<Method: RPCMethod>(_ method: Method.Type, _ context: CommandContext) throws -> ExitCode
+    where Method.Parameters == CatalogListParameters, Method.Result == CatalogListResult {
         let client = try global.connect(context)
         defer { client.close() }
-        let list = try global.call(client, List.Method.self, CatalogListParameters(refresh: refresh, backend: backend))
+        let list = try global.call(client, method, CatalogListParameters(refresh: refresh, backend: backend))
         if global.json {
             context.stdout.write(Output.json(.array(list.names.map(JSON.string)), context: context))
         } else {
@@ -36,18 +41,20 @@ struct CatalogCommand<List: CatalogKind>: Command {
     }
 }
 
-/// Which list a `CatalogCommand` shows.
-protocol CatalogKind {
-    associatedtype Method: RPCMethod where Method.Parameters == CatalogListParameters, Method.Result == CatalogListResult
-    static var name: String { get }
-}
-
-enum ModelsKind: CatalogKind {
-    typealias Method = ModelsList
+/// `vcctl models`.
+struct ModelsCommand: Command {
     static let name = "models"
+    static let configuration = CatalogCommand.configuration(listing: name)
+    let catalog: CatalogCommand
+    init(_ arguments: ParsedArguments) { catalog = CatalogCommand(arguments) }
+    func run(_ context: CommandContext) throws -> ExitCode { try catalog.run(ModelsList.self, context) }
 }
 
-enum SamplersKind: CatalogKind {
-    typealias Method = SamplersList
+/// `vcctl samplers`.
+struct SamplersCommand: Command {
     static let name = "samplers"
+    static let configuration = CatalogCommand.configuration(listing: name)
+    let catalog: CatalogCommand
+    init(_ arguments: ParsedArguments) { catalog = CatalogCommand(arguments) }
+    func run(_ context: CommandContext) throws -> ExitCode { try catalog.run(SamplersList.self, context) }
 }

@@ -6,8 +6,8 @@ import VisionCraftProtocol
 /// from the same command tree that parses arguments.
 struct CompletionCommand: Command {
     static let shellArgument = Argument(name: "SHELL", help: "bash, zsh or fish.", completion: .values(CompletionScript.Shell.allCases.map(\.rawValue)))
+    static let name = "completion"
     static let configuration = CommandConfiguration(
-        name: "completion",
         abstract: "Print the completion script for bash, zsh or fish.",
         discussion: "bash: vcctl completion bash > ~/.local/share/bash-completion/completions/vcctl. zsh: vcctl completion zsh > ~/.zfunc/_vcctl (with ~/.zfunc in fpath). fish: vcctl completion fish > ~/.config/fish/completions/vcctl.fish. Model, sampler and plugin names and job ids are completed from the running daemon (never started for it).",
         arguments: [Self.shellArgument]
@@ -33,8 +33,8 @@ struct CompletionCommand: Command {
 /// line, from a daemon already running; nothing (and success) otherwise.
 struct CompleteValuesCommand: Command {
     static let kindArgument = Argument(name: "KIND", help: "models, samplers, plugins, jobs or backends.")
+    static let name = "__complete"
     static let configuration = CommandConfiguration(
-        name: "__complete",
         abstract: "Values for shell completion (models, samplers, plugins, jobs, backends).",
         arguments: [Self.kindArgument],
         hidden: true

@@ -10,8 +10,8 @@ import VisionCraftProtocol
 /// `vcctl config path|get|set|keys`: the configuration file
 /// (visioncraft.conf(5)).
 struct ConfigCommand: Command {
+    static let name = "config"
     static let configuration = CommandConfiguration(
-        name: "config",
         abstract: "Show or change the configuration file (see visioncraft.conf(5)).",
         discussion: "The file is $XDG_CONFIG_HOME/visioncraft/config.toml, else ~/.config/visioncraft/config.toml. A running daemon reloads it after config set.",
         subcommands: [Path.self, Get.self, Set.self, Keys.self]
@@ -60,8 +60,9 @@ struct ConfigCommand: Command {
 
     /// `vcctl config path`.
     struct Path: Command {
+        static let name = "path"
         static let configuration = CommandConfiguration(
-            name: "path", abstract: "Print where the configuration file is (it may not exist yet); --json: {\"path\": ..., \"exists\": ...}."
+            abstract: "Print where the configuration file is (it may not exist yet); --json: {\"path\": ..., \"exists\": ...}."
         )
 
         let global: GlobalOptions
@@ -87,8 +88,8 @@ struct ConfigCommand: Command {
     /// `--json` says null, never the default as if it were set.
     struct Get: Command {
         static let keyArgument = Argument(name: "KEY", help: "A key such as jobs.model.", optional: true, completion: .values(Settings.keys.map(\.name)))
+        static let name = "get"
         static let configuration = CommandConfiguration(
-            name: "get",
             abstract: "Print a key's value as the file writes it (nothing, and the default on stderr, when the file does not set it), or every key as 'key = value' lines, unset ones as comments.",
             discussion: "--json: an object of each key asked for: {\"value\": the value or null, \"source\": \"file\" or \"default\", \"line\": its line in the file, \"default\": the default as a value, or in words where it depends on something (jobs.steps)}.",
             arguments: [Self.keyArgument]
@@ -149,8 +150,8 @@ struct ConfigCommand: Command {
     struct Set: Command {
         static let keyArgument = Argument(name: "KEY", help: "A key such as jobs.model (vcctl config keys lists them).", completion: .values(Settings.keys.map(\.name)))
         static let valueArgument = Argument(name: "VALUE", help: "The new value.")
+        static let name = "set"
         static let configuration = CommandConfiguration(
-            name: "set",
             abstract: "Set a key in the file (other lines and comments are kept), then have a running daemon reload it.",
             discussion: "VALUE as the file writes it: \"text\" (quotes optional for text), 3, 2.5, true, [\"a\", \"b\"]. jobs.model and jobs.sampler are checked against a running daemon's lists (written as the list spells them; an unknown name exits 64), or written unchecked when no daemon answers.",
             arguments: [
@@ -223,7 +224,8 @@ struct ConfigCommand: Command {
 
     /// `vcctl config keys`.
     struct Keys: Command {
-        static let configuration = CommandConfiguration(name: "keys", abstract: "List every key with what it takes and its default.")
+        static let name = "keys"
+        static let configuration = CommandConfiguration(abstract: "List every key with what it takes and its default.")
 
         let global: GlobalOptions
 

@@ -7,8 +7,8 @@ import VisionCraftProtocol
 
 /// `vcctl daemon start|stop|restart|reload|logs`.
 struct DaemonCommand: Command {
+    static let name = "daemon"
     static let configuration = CommandConfiguration(
-        name: "daemon",
         abstract: "Start, stop, restart or reload the daemon, or show its log.",
         subcommands: [Start.self, Stop.self, Restart.self, Reload.self, Logs.self]
     )
@@ -19,8 +19,8 @@ struct DaemonCommand: Command {
 
     /// `vcctl daemon start`.
     struct Start: Command {
+        static let name = "start"
         static let configuration = CommandConfiguration(
-            name: "start",
             abstract: "Start the daemon in the background unless one answers; print its process id."
         )
 
@@ -52,8 +52,8 @@ struct DaemonCommand: Command {
 
     /// `vcctl daemon stop`.
     struct Stop: Command {
+        static let name = "stop"
         static let configuration = CommandConfiguration(
-            name: "stop",
             abstract: "Stop the daemon gracefully and wait until it is gone; succeed if none runs."
         )
 
@@ -147,8 +147,8 @@ struct DaemonCommand: Command {
 
     /// `vcctl daemon restart`: check, stop (if running), then start.
     struct Restart: Command {
+        static let name = "restart"
         static let configuration = CommandConfiguration(
-            name: "restart",
             abstract: "Stop the daemon if it runs, then start it again (new flags, a new binary, plugins reloaded); print its process id.",
             discussion: "The configuration is checked first (visioncraftd --check-config): with an error the running daemon stays and vcctl exits 78 naming the line. A daemon a service manager started (socket activation) is started again by it, through its socket."
         )
@@ -220,8 +220,8 @@ struct DaemonCommand: Command {
 
     /// `vcctl daemon reload`: the daemon reads its configuration file again.
     struct Reload: Command {
+        static let name = "reload"
         static let configuration = CommandConfiguration(
-            name: "reload",
             abstract: "Have the daemon read its configuration file again (as SIGHUP does); print the keys that changed.",
             discussion: "New jobs get the new defaults at once; other keys need vcctl daemon restart. A file with an error changes nothing (exit 78)."
         )
@@ -253,8 +253,8 @@ struct DaemonCommand: Command {
     /// `vcctl daemon logs`: the end of the log of a daemon vcctl started.
     struct Logs: Command {
         static let linesOption = Option(long: "lines", short: "n", valueName: "N", help: "How many lines, 1 to 100000 (default 50).")
+        static let name = "logs"
         static let configuration = CommandConfiguration(
-            name: "logs",
             abstract: "Print the end of the log of the daemon that vcctl starts ($XDG_STATE_HOME/visioncraft/visioncraftd.log).",
             discussion: "A daemon run by systemd logs to the journal instead: journalctl --user -u visioncraftd.",
             options: [Self.linesOption]

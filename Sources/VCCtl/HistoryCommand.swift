@@ -8,8 +8,8 @@ struct HistoryCommand: Command {
     static let stateOption = Option(long: "state", valueName: "STATE", help: "Only jobs in this state.", completion: .values(JobState.allCases.map(\.rawValue)))
     static let limitOption = Option(long: "limit", valueName: "N", help: "At most N jobs, 1 to 1000 (default 50).")
     static let queryArgument = Argument(name: "QUERY", help: "Words the prompt must have.", optional: true, variadic: true)
+    static let name = "history"
     static let configuration = CommandConfiguration(
-        name: "history",
         abstract: "Search past prompts (full-text: every word, any case, word prefixes), newest first.",
         discussion: "Without QUERY, every job. --json prints each job whole: parameters, images, timings, errors.",
         options: [
@@ -44,8 +44,8 @@ struct HistoryCommand: Command {
         static let olderThanOption = Option(long: "older-than", valueName: "AGE", help: "Every job finished at least AGE ago: a number with s, m, h, d or w (30d, 12h); plain seconds without.")
         static let filesOption = Option(long: "files", help: "Also delete the jobs' image files.")
         static let idArgument = Argument(name: "ID", help: "Jobs to delete.", optional: true, variadic: true, completion: .dynamic("jobs"))
+        static let name = "rm"
         static let configuration = CommandConfiguration(
-            name: "rm",
             abstract: "Delete finished jobs from the history: the ones named, or with --older-than every one that finished that long ago.",
             discussion: "Image files are kept unless --files is given. Queued or running jobs are never deleted (cancel them first). Prints the ids deleted.",
             options: [

@@ -7,8 +7,8 @@ import VisionCraftProtocol
 /// `vcctl key set|status|clear`: each backend's key (`--backend`), the
 /// default backend's without it.
 struct KeyCommand: Command {
+    static let name = "key"
     static let configuration = CommandConfiguration(
-        name: "key",
         abstract: "Store a backend's API key, show whether one is set, or delete it.",
         subcommands: [Set.self, Status.self, Clear.self]
     )
@@ -26,8 +26,8 @@ struct KeyCommand: Command {
     /// from standard input; never from the command line, where other users
     /// could see it in the process list.
     struct Set: Command {
+        static let name = "set"
         static let configuration = CommandConfiguration(
-            name: "set",
             abstract: "Store a backend's API key: typed at a hidden prompt, or read from standard input (echo KEY | vcctl key set).",
             discussion: "The daemon writes it to $XDG_CONFIG_HOME/visioncraft/key (mode 0600), or key-NAME for backend NAME, and resumes that backend's jobs that wait for a key. An AUTOMATIC1111 server started with --api-auth takes user:password.",
             options: [KeyCommand.backendOption]
@@ -90,8 +90,8 @@ struct KeyCommand: Command {
 
     /// `vcctl key clear`.
     struct Clear: Command {
+        static let name = "clear"
         static let configuration = CommandConfiguration(
-            name: "clear",
             abstract: "Delete a backend's stored key; then show what is left (VISIONCRAFT_API_KEY or a systemd credential the daemon started with, else missing).",
             options: [KeyCommand.backendOption]
         )
@@ -113,8 +113,8 @@ struct KeyCommand: Command {
 
     /// `vcctl key status`.
     struct Status: Command {
+        static let name = "status"
         static let configuration = CommandConfiguration(
-            name: "status",
             abstract: "Show whether a backend's key is set, where it came from, and whether the backend refused it (exit 77 if missing or refused).",
             options: [KeyCommand.backendOption]
         )

@@ -9,8 +9,8 @@ struct ListCommand: Command {
     static let labelOption = Option(long: "label", valueName: "LABEL", help: "Only jobs with this label.")
     static let textOption = Option(long: "text", valueName: "TEXT", help: "Only jobs whose prompt contains TEXT.")
     static let limitOption = Option(long: "limit", valueName: "N", help: "At most N jobs, 1 to 1000 (default 50).")
+    static let name = "list"
     static let configuration = CommandConfiguration(
-        name: "list",
         abstract: "List jobs, newest first: id, state, images done, created, prompt.",
         options: [
             Self.stateOption,

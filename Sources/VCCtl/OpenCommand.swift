@@ -6,8 +6,8 @@ import VisionCraftProtocol
 /// `vcctl open ID`: the job's images in the desktop's viewer.
 struct OpenCommand: Command {
     static let idArgument = Argument(name: "ID", help: "The job.", completion: .dynamic("jobs"))
+    static let name = "open"
     static let configuration = CommandConfiguration(
-        name: "open",
         abstract: "Open a job's saved images with the desktop's viewer (xdg-open, or open on macOS).",
         arguments: [Self.idArgument]
     )

@@ -7,8 +7,8 @@ import VisionCraftProtocol
 struct PluginsCommand: Command {
     static let reloadOption = Option(long: "reload", help: "Load plugin files added since the daemon started first.")
     static let enableOption = Option(long: "enable", valueName: "NAME", help: "Turn a plugin back on that was disabled after a crash.", completion: .dynamic("plugins"))
+    static let name = "plugins"
     static let configuration = CommandConfiguration(
-        name: "plugins",
         abstract: "List the plugins the daemon found: name, version, hooks and the options each takes, or why a file was not loaded.",
         options: [
             Self.reloadOption,

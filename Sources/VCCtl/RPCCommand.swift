@@ -7,8 +7,8 @@ import Posix
 struct RPCCommand: Command {
     static let methodArgument = Argument(name: "METHOD", help: "The method's name, such as daemon.status (rpc.discover lists them).")
     static let paramsArgument = Argument(name: "PARAMS", help: "Parameters as JSON, or '-' for standard input.", optional: true)
+    static let name = "rpc"
     static let configuration = CommandConfiguration(
-        name: "rpc",
         abstract: "Call any method and print its result as JSON.",
         discussion: "PARAMS is a JSON object (or array), or '-' to read it from standard input. If the daemon answers with an error, its message goes to standard error and the exit status is 1; with --json the error object is also printed.",
         arguments: [

@@ -7,8 +7,8 @@ import VisionCraftProtocol
 struct RerunCommand: Command {
     static let promptOption = Option(long: "prompt", valueName: "TEXT", help: "Replace the prompt.")
     static let idArgument = Argument(name: "ID", help: "The job to run again.", completion: .dynamic("jobs"))
+    static let name = "rerun"
     static let configuration = CommandConfiguration(
-        name: "rerun",
         abstract: "Submit a new job with the parameters of job ID; options override them (as for submit).",
         discussion: "The new job has its own id and images; the old one is left as it is. Its idempotency key is not copied.",
         options: JobOptions.all + [Self.promptOption],

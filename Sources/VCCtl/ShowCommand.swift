@@ -23,8 +23,8 @@ struct ShowCommand: Command {
     )
 
     static let idArgument = Argument(name: "ID", help: "The job.", completion: .dynamic("jobs"))
+    static let name = "show"
     static let configuration = CommandConfiguration(
-        name: "show",
         abstract: "Preview a job's images in the terminal (kitty graphics or sixel when it supports them; else print the paths).",
         discussion: "Each preview is followed by the image's path. Off a terminal only the paths are printed, unless --protocol names a protocol. --json prints {\"id\", \"images\"} and no previews.",
         options: [protocolOption, widthOption],

@@ -6,8 +6,8 @@ import VisionCraftProtocol
 /// `vcctl status`: the daemon's version, pid, uptime, socket, connections,
 /// and the upstream with its health.
 struct StatusCommand: Command {
+    static let name = "status"
     static let configuration = CommandConfiguration(
-        name: "status",
         abstract: "Show the daemon's version, process id, uptime, socket, connections and upstream.",
         discussion: "The upstream's health: its last answered generation, its last failure with the reason, a rate-limit pause in force and when the next job tries again."
     )

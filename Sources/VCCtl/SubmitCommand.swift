@@ -9,8 +9,8 @@ import VisionCraftProtocol
 /// `--wait` the saved images' paths.
 struct SubmitCommand: Command {
     static let promptArgument = Argument(name: "PROMPT", help: "What to draw, or '-' to read prompts from standard input.")
+    static let name = "submit"
     static let configuration = CommandConfiguration(
-        name: "submit",
         abstract: "Queue a generation job and print its id (with --wait, the saved images' paths).",
         discussion: "PROMPT '-' reads prompts from standard input, one job per non-empty line; a prompt plugin may make several jobs of one prompt (all ids are printed). Exit status with --wait: 0 all succeeded, 1 a job failed, 2 a job was cancelled, 75 timeout, 77 the queue waits for an API key, 130 interrupted (Ctrl-C stops the wait, not the job).",
         options: JobOptions.all,

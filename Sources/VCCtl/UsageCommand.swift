@@ -12,8 +12,8 @@ struct UsageCommand: Command {
         long: "since", valueName: "Nd",
         help: "The last N days, today included (30d or 30), \(UsageList.Parameters.daysRange.lowerBound) to \(UsageList.Parameters.daysRange.upperBound) (default \(UsageList.Parameters.defaultDays)d)."
     )
+    static let name = "usage"
     static let configuration = CommandConfiguration(
-        name: "usage",
         abstract: "Show what each backend made per day: generations, images, the time they took and the tokens they cost.",
         discussion: "Days are local dates, newest first. Seconds are the backend's own where it reports them (ComfyUI's execution time), "
             + "else the daemon's measure of each request; tokens are the totals OpenAI's GPT image models report, - where none was reported "

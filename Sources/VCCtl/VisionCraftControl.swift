@@ -4,14 +4,14 @@ import VisionCraftProtocol
 
 /// `vcctl`: the command line for people and scripts.
 package struct VisionCraftControl: Command {
+    package static let name = "vcctl"
     package static let configuration = CommandConfiguration(
-        name: "vcctl",
         abstract: "Control the VisionCraft daemon.",
         discussion: "Talks to visioncraftd over its Unix socket and starts it when none answers. Standard output carries only data; messages go to standard error.",
         options: GlobalOptions.all,
         subcommands: [
-            SubmitCommand.self, WaitCommand.self, WatchCommand.self, JobCommand<GetAction>.self, ListCommand.self, JobCommand<CancelAction>.self,
-            JobCommand<RetryAction>.self, RerunCommand.self, OpenCommand.self, ShowCommand.self, HistoryCommand.self, CatalogCommand<ModelsKind>.self, CatalogCommand<SamplersKind>.self, BackendsCommand.self, UsageCommand.self, PluginsCommand.self, KeyCommand.self,
+            SubmitCommand.self, WaitCommand.self, WatchCommand.self, GetCommand.self, ListCommand.self, CancelCommand.self,
+            RetryCommand.self, RerunCommand.self, OpenCommand.self, ShowCommand.self, HistoryCommand.self, ModelsCommand.self, SamplersCommand.self, BackendsCommand.self, UsageCommand.self, PluginsCommand.self, KeyCommand.self,
             ConfigCommand.self, MCPCommand.self, StatusCommand.self, RPCCommand.self, DaemonCommand.self, CompletionCommand.self, CompleteValuesCommand.self,
         ]
     )

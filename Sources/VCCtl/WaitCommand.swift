@@ -5,8 +5,8 @@ import VisionCraftProtocol
 struct WaitCommand: Command {
     static let timeoutOption = Option(long: "timeout", valueName: "SECONDS", help: "Give up after SECONDS (exit 75).")
     static let idArgument = Argument(name: "ID", help: "Job ids.", variadic: true, completion: .dynamic("jobs"))
+    static let name = "wait"
     static let configuration = CommandConfiguration(
-        name: "wait",
         abstract: "Wait for jobs to finish and print their images' paths.",
         discussion: "Exit status: 0 all succeeded, 1 a job failed, 2 a job was cancelled, 75 timeout, 77 the queue waits for an API key, 130 interrupted (Ctrl-C stops the wait, not the job).",
         options: [Self.timeoutOption],

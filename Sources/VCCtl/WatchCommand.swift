@@ -6,8 +6,8 @@ import VisionCraftProtocol
 /// `vcctl watch [ID...]`: one line per job change, as they happen.
 struct WatchCommand: Command {
     static let idArgument = Argument(name: "ID", help: "Only these jobs.", optional: true, variadic: true, completion: .dynamic("jobs"))
+    static let name = "watch"
     static let configuration = CommandConfiguration(
-        name: "watch",
         abstract: "Print a line for every change of the jobs (or of the jobs named), as they happen.",
         discussion: "With ids, ends once they are all finished (exit status as for wait); without, runs until interrupted. --json prints each change as one JSON object per line (the job.updated notification's params).",
         arguments: [Self.idArgument]

@@ -53,8 +53,8 @@ package struct EmulatorCommand: Command {
     static let bombSideOption = Option(long: "bomb-side", valueName: "N", help: "The side of the bomb, a PNG of one grey (default 8192: about 63 KB, 256 MiB decoded).")
     static let rateLimitOption = Option(long: "rate-limit", valueName: "N/SECONDS", help: "Allow each token N successful generations per SECONDS.")
     static let rateLimitStyleOption = Option(long: "rate-limit-style", valueName: "STYLE", help: "How the limit answers: 429 (with Retry-After, the default) or 403 (a message stating the limit).", completion: .values(["429", "403"]))
+    package static let name = "visioncraft-emulator"
     package static let configuration = CommandConfiguration(
-        name: "visioncraft-emulator",
         abstract: "A local server that behaves like the VisionCraft API, AUTOMATIC1111's, OpenAI's images API or ComfyUI, for tests and offline use.",
         discussion: "Prints 'listening on http://HOST:PORT' once ready. SIGTERM or SIGINT stop it.",
         options: [

@@ -11,8 +11,8 @@ final class Recorder: Sendable {
 let recorder = Recorder()
 
 struct Tool: Command {
+    static let name = "tool"
     static let configuration = CommandConfiguration(
-        name: "tool",
         abstract: "A tool for tests.",
         discussion: "It has a group and leaves.",
         options: [
@@ -27,8 +27,8 @@ struct Tool: Command {
 }
 
 struct Submit: Command {
+    static let name = "submit"
     static let configuration = CommandConfiguration(
-        name: "submit",
         abstract: "Submit prompts.",
         options: [
             Option(long: "count", short: "n", valueName: "N", help: "How many images."),
@@ -68,15 +68,17 @@ struct Submit: Command {
 }
 
 struct Daemon: Command {
+    static let name = "daemon"
     static let configuration = CommandConfiguration(
-        name: "daemon", abstract: "Manage the daemon.", subcommands: [Start.self, Stop.self]
+        abstract: "Manage the daemon.", subcommands: [Start.self, Stop.self]
     )
     init(_ arguments: ParsedArguments) throws {}
     func run(_ context: CommandContext) throws -> ExitCode { .usage }
 
     struct Start: Command {
+        static let name = "start"
         static let configuration = CommandConfiguration(
-            name: "start", abstract: "Start it.",
+            abstract: "Start it.",
             options: [Option(long: "foreground", help: "Stay in the foreground.")]
         )
         let path: [String]
@@ -88,8 +90,9 @@ struct Daemon: Command {
     }
 
     struct Stop: Command {
+        static let name = "stop"
         static let configuration = CommandConfiguration(
-            name: "stop", abstract: "Stop it.",
+            abstract: "Stop it.",
             arguments: [Argument(name: "REASON", help: "Why.", optional: true)]
         )
         let reason: String?
@@ -102,8 +105,9 @@ struct Daemon: Command {
 }
 
 struct Fail: Command {
+    static let name = "fail"
     static let configuration = CommandConfiguration(
-        name: "fail", abstract: "Fail on purpose.",
+        abstract: "Fail on purpose.",
         options: [Option(long: "how", valueName: "KIND", help: "failure, usage or other.")]
     )
     let how: String

@@ -44,7 +44,7 @@ import Testing
 
     @Test func parseWithoutRunning() throws {
         let (command, parsed) = try CommandLineTool.parse(Tool.self, arguments: ["daemon", "stop", "now"])
-        #expect(command.configuration.name == "stop")
+        #expect(command.name == "stop")
         #expect(command is Daemon.Stop.Type)
         #expect(parsed.commandPath == ["tool", "daemon", "stop"])
         #expect(parsed.argument("REASON") == "now")

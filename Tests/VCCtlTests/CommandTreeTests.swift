@@ -8,7 +8,7 @@ import Testing
 @Suite struct CommandTreeTests {
     @Test func globalOptionsReachEveryCommand() throws {
         let (command, parsed) = try CommandLineTool.parse(VisionCraftControl.self, arguments: ["daemon", "stop", "--json", "--socket", "/s"])
-        #expect(command.configuration.name == "stop")
+        #expect(command.name == "stop")
         let global = GlobalOptions(parsed)
         #expect(global.json)
         #expect(global.socketPath == "/s")
