@@ -33,9 +33,8 @@ struct HistoryCommand: Command {
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {
-        let page = try global.request(JobList.self, parameters, context: context)
-        ListCommand.show(page.jobs, global: global, context: context)
-        if page.jobs.isEmpty, !global.json, let search = parameters.search { context.stderr.write("no job's prompt has: \(TerminalText.visible(search))\n") }
+        let shown = try ListCommand.show(parameters, global: global, context: context)
+        if shown == 0, !global.json, let search = parameters.search { context.stderr.write("no job's prompt has: \(TerminalText.visible(search))\n") }
         return .success
     }
 

@@ -25,18 +25,15 @@ enum JobDescription {
     }
 
     /// One line: id, state, images, created, prompt (cut to fit).
-    static func line(_ job: JobInfo, colour: Bool = false) -> String {
+    static func line(_ job: JobSummary, colour: Bool = false) -> String {
         let state = Output.state(job.state.rawValue, colour: colour)
-        let images = "\(job.imagesDone)/\(job.params.imageCount)".padding(7)
-        let created = String(job.createdAt.prefix(16).map { $0 == "T" ? " " : $0 })
-        var prompt = TerminalText.visible(job.params.prompt)
-        if prompt.count > 60 { prompt = String(prompt.prefix(59)) + "…" }
+        // ASCII but for the prompt: widths and cuts count bytes, not Characters.
+        var images = "\(job.imagesDone)/\(job.imageCount)"
+        if images.utf8.count < 7 { images += String(repeating: " ", count: 7 - images.utf8.count) }
+        let created = String(decoding: job.createdAt.utf8.prefix(16).map { $0 == UInt8(ascii: "T") ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+        var prompt = TerminalText.visible(job.prompt)
+        // At most as many Characters as bytes: count them only when it may matter.
+        if prompt.utf8.count > 60, prompt.count > 60 { prompt = String(prompt.prefix(59)) + "…" }
         return "\(TerminalText.visible(job.id))  \(state) \(images) \(created)  \(prompt)\n"
-    }
-}
-
-private extension String {
-    func padding(_ width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

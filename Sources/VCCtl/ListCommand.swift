@@ -32,21 +32,27 @@ struct ListCommand: Command {
     }
 
     func run(_ context: CommandContext) throws -> ExitCode {
-        let page = try global.request(JobList.self, parameters, context: context)
-        Self.show(page.jobs, global: global, context: context)
+        _ = try Self.show(parameters, global: global, context: context)
         return .success
     }
 
-    /// Jobs as `list` and `history` print them: a line each, ids with
-    /// `--quiet`, each job whole with `--json`.
-    static func show(_ jobs: [JobInfo], global: GlobalOptions, context: CommandContext) {
+    /// Jobs as `list` and `history` print them: each job whole with
+    /// `--json` (read and checked as `JobInfo`), else a line each, or ids
+    /// with `--quiet`, read as `JobSummary`s (a line shows a few fields; the
+    /// job's parameters are most of an entry). Returns how many it printed.
+    static func show(_ parameters: JobQuery, global: GlobalOptions, context: CommandContext) throws(CommandFailure) -> Int {
         if global.json {
+            let jobs = try global.request(JobList.self, parameters, context: context).jobs
             context.stdout.write(Output.json(.array(jobs.map(\.result)), context: context))
-        } else if global.quiet {
+            return jobs.count
+        }
+        let jobs = try global.request(JobList.Summaries.self, parameters, context: context).jobs
+        if global.quiet {
             context.stdout.write(jobs.map { TerminalText.visible($0.id) + "\n" }.joined())
         } else {
             let colour = Output.colours(context)
             for job in jobs { context.stdout.write(JobDescription.line(job, colour: colour)) }
         }
+        return jobs.count
     }
 }

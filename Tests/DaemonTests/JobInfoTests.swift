@@ -73,4 +73,31 @@ import VisionCraftProtocol
         #expect(info.params.prompt == "stored prompt")
         #expect(info.params.imageCount == 3)
     }
+
+    /// A listing reads the few fields a line shows from what the daemon
+    /// writes: the same as the job read whole, and a wrong one is refused
+    /// by name.
+    @Test func aSummaryReadsWhatALineShowsAndRefusesWhatIsWrong() throws {
+        let info = record(parameters: JSONSerializer.serializeToString(JobRequest(prompt: "a fox", imageCount: 3).json)).info()
+        let page: JSON = ["jobs": [info.result, info.result], "next": "01J"]
+        let read = try JobList.Summaries.Result(result: page)
+        #expect(read.jobs == [JobSummary(info), JobSummary(info)])
+        #expect(read.jobs.first?.prompt == "a fox" && read.jobs.first?.imageCount == 3)
+        #expect(read.next == "01J")
+        guard case .object(var entry) = info.result, case .object(var parameters)? = entry["params"] else {
+            Issue.record("not an object: \(info.result)")
+            return
+        }
+        var melted = entry
+        melted["state"] = "melted"
+        parameters["prompt"] = 7
+        entry["params"] = .object(parameters)
+        for (bad, field) in [(JSON.object(melted), "result.jobs[0].state"), (.object(entry), "result.jobs[0].params.prompt")] {
+            #expect {
+                _ = try JobList.Summaries.Result(result: ["jobs": [bad]])
+            } throws: { error in
+                "\(error)".contains(field)
+            }
+        }
+    }
 }

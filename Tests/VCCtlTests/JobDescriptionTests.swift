@@ -4,12 +4,12 @@ import Testing
 import VisionCraftProtocol
 
 @Suite struct JobDescriptionTests {
-    func job(prompt: String) -> JobInfo {
-        JobInfo(
+    func job(prompt: String) -> JobSummary {
+        JobSummary(JobInfo(
             id: "01J", state: .succeeded, params: JobRequest(prompt: prompt, imageCount: 2), images: [], imagesDone: 2,
             attempts: 1, error: nil, position: nil, nextAttemptAt: nil, createdAt: "2026-11-30T17:01:47.651Z",
             updatedAt: "2026-11-30T17:01:48.000Z", startedAt: nil, finishedAt: nil
-        )
+        ))
     }
 
     @Test func aListingLineIsOneLineWhateverThePromptHolds() {
@@ -21,5 +21,8 @@ import VisionCraftProtocol
     @Test func longPromptsAreCutTo60Characters() {
         let line = JobDescription.line(job(prompt: String(repeating: "x", count: 100)))
         #expect(line.hasSuffix("  " + String(repeating: "x", count: 59) + "…\n"))
+        // Characters, not bytes: 60 of them of two bytes each fit.
+        #expect(JobDescription.line(job(prompt: String(repeating: "é", count: 60))).hasSuffix("  " + String(repeating: "é", count: 60) + "\n"))
+        #expect(JobDescription.line(job(prompt: String(repeating: "é", count: 61))).hasSuffix("  " + String(repeating: "é", count: 59) + "…\n"))
     }
 }

@@ -64,3 +64,42 @@ extension JobQuery: RPCParameters {
         return .object(object)
     }
 }
+
+extension JobList {
+    /// `job.list` read for a listing: each entry a `JobSummary`, for a
+    /// client that shows a line a job (the same call on the wire).
+    package enum Summaries: RPCMethod {
+        package static let name = JobList.name
+        package typealias Parameters = JobQuery
+
+        package struct Result: RPCResult, Equatable {
+            package var jobs: [JobSummary]
+            package var next: String?
+
+            package init(result: JSON) throws(FieldError) {
+                var reader = try FieldReader(result, path: "result")
+                guard case .array(let entries)? = reader.value("jobs") else { throw FieldError(field: "result.jobs", detail: "expected an array") }
+                var jobs: [JobSummary] = []
+                jobs.reserveCapacity(entries.count)
+                for (index, entry) in entries.enumerated() {
+                    jobs.append(try JobSummary(json: entry, path: "result.jobs[\(index)]"))
+                }
+                self.jobs = jobs
+                next = try reader.string("next")
+            }
+
+            package var result: JSON {
+                var object: JSONObject = [
+                    "jobs": .array(jobs.map { job in
+                        [
+                            "id": .string(job.id), "state": .string(job.state.rawValue), "image_count": .number(JSONNumber(job.imageCount)),
+                            "images_done": .number(JSONNumber(job.imagesDone)), "created_at": .string(job.createdAt), "params": ["prompt": .string(job.prompt)],
+                        ]
+                    }),
+                ]
+                if let next { object["next"] = .string(next) }
+                return .object(object)
+            }
+        }
+    }
+}
