@@ -19,6 +19,8 @@ public struct RPCBenchmark {
     struct ServerFigures {
         var name: String
         var idleKilobytes: Int?
+        /// RssAnon: the heap and other private mappings, not the shared libraries.
+        var idleAnonymousKilobytes: Int?
         var results: [Int: LoadResult] = [:]
     }
 
@@ -80,7 +82,9 @@ public struct RPCBenchmark {
     // MARK: Private
 
     private func measure(_ name: String, _ server: ServerProcess, _ loadgen: LoadGenerator, _ target: LoadGenerator.Target) throws -> ServerFigures {
-        var figures = ServerFigures(name: name, idleKilobytes: server.residentKilobytes())
+        var figures = ServerFigures(
+            name: name, idleKilobytes: server.residentKilobytes(), idleAnonymousKilobytes: ResidentMemory.anonymousKilobytes(of: server.child.pid)
+        )
         for connections in settings.connectionCounts {
             context.print("  \(name): \(connections) connection(s) for \(Format.fixed(settings.duration.seconds, 1)) s ...")
             figures.results[connections] = try loadgen.run(target, connections: connections)
@@ -118,11 +122,16 @@ public struct RPCBenchmark {
             row("throughput, \(count) conn", { $0.results[count]?.requestsPerSecond }, format: Format.rate, lowerIsBetter: false)
         }
         row("idle resident memory", { $0.idleKilobytes.map(Double.init) }, format: { Format.megabytes(kilobytes: Int($0)) }, lowerIsBetter: true)
+        row("idle anonymous memory", { $0.idleAnonymousKilobytes.map(Double.init) }, format: { Format.megabytes(kilobytes: Int($0)) }, lowerIsBetter: true)
         return table.render() + "\n(ratios: peer/ours for latency and memory, ours/peer for throughput; above 1.00x means ours is better)"
     }
 
     /// Why visioncraftd can lose to `peer` on `figure`.
     static func whyBehind(peer: String, figure: String) -> String {
+        if figure.contains("anonymous") {
+            return "the daemon's own memory holds the Swift runtime's metadata caches, SQLite's page cache, an event loop per "
+                + "core with its buffers and the allocator's arenas of each thread; the floor holds a fixed reply"
+        }
         if figure.contains("memory") {
             return "most of the daemon's resident memory is shared libraries mapped once per machine (the Swift runtime, "
                 + "libcurl with its TLS stack, SQLite): about 13 MB of the RSS; its private memory is about 5 MB"

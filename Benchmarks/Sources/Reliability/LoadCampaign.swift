@@ -53,7 +53,7 @@ public struct LoadCampaign: Sendable {
     /// subscriber, an error answer, a p99 over the limit).
     public func run(progress: (String) -> Void = { _ in }) throws -> Report {
         Signals.ignoreBrokenPipe()
-        raiseDescriptorLimit(to: settings.connections + settings.subscribers + settings.writers + 64)
+        DescriptorLimit.raise(to: settings.connections + settings.subscribers + settings.writers + 64)
         // No key and an upstream that refuses: every job stays queued, so the
         // load is the daemon's own (queue, store, events), not generation.
         let daemon = try SandboxedDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:9"])
@@ -136,14 +136,6 @@ public struct LoadCampaign: Sendable {
             throw ReliabilityError("daemon.status p99 is \(report.statusLatency(at: 0.99)) under load, over \(settings.statusP99Limit)")
         }
         return report
-    }
-
-    /// Lifts the soft limit on open descriptors toward `count` (within the hard limit).
-    private func raiseDescriptorLimit(to count: Int) {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(count) else { return }
-        limit.rlim_cur = min(limit.rlim_max, rlim_t(count))
-        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 }
 

@@ -16,6 +16,7 @@ public enum ReliabilityTool {
                visioncraft-reliability load [--jobs N] [--connections N] [--subscribers N]
                visioncraft-reliability images [--bomb-side N] [--image-memory-mb N] [--daemon-dir PATH] [--no-limit-flags]
                visioncraft-reliability memory [--jobs N] [--requests N] [--limit N] [--watch-seconds N]
+               visioncraft-reliability growth [--jobs N] [--connections N] [--requests N]
         """
 
     static let help = """
@@ -55,16 +56,25 @@ public enum ReliabilityTool {
                The daemon's RSS, sampled every 10 ms, must stay within 256 MB of
                where it started, and come back within 16 MB of it once the
                client is gone.
+        growth reads the daemon's anonymous memory (RssAnon: its heap, not the
+               shared libraries) idle, after 100,000 queued jobs, after 500
+               connections at once, and 40 times through a soak of 1,000,000
+               requests (daemon.status, job.get, job.list) pipelined on 4
+               connections, each replaced every 50,000 requests. Past the soak's
+               first tenth it must grow by no more than 1 MiB.
 
         Options:
           --inputs N        fuzz: inputs to send (default 1,000,000)
           --huge-line-mb N  fuzz: one oversized line of N MiB first (default 100; 0: none)
           --jobs N          crash: jobs in the workload (default 200); soak: jobs (default 1,000);
-                            load: jobs queued (default 10,000); memory: jobs in the store (default 2,000)
-          --requests N      memory: job.list requests in the one write (default 300)
+                            load: jobs queued (default 10,000); memory: jobs in the store (default 2,000);
+                            growth: jobs queued (default 100,000)
+          --requests N      memory: job.list requests in the one write (default 300);
+                            growth: requests of the soak (default 1,000,000)
           --limit N         memory: their limit (default 1,000)
           --watch-seconds N memory: how long a client that does not read is watched (default 10)
-          --connections N   load: connections asking daemon.status (default 500)
+          --connections N   load: connections asking daemon.status (default 500);
+                            growth: connections at once (default 500)
           --subscribers N   load: event subscribers (default 20)
           --bomb-side N     images: the bomb's side (default 8192)
           --image-memory-mb N  images: the budget given, and the bound (default 1536)
@@ -85,7 +95,7 @@ public enum ReliabilityTool {
             write(to: .standardError, "visioncraft-reliability: \(message)\n\(usage)\n")
             return 64
         }
-        let checks = ["fuzz", "crash", "soak", "load", "images", "memory"]
+        let checks = ["fuzz", "crash", "soak", "load", "images", "memory", "growth"]
         guard let check = arguments.first else { return fail("name a check: \(checks.joined(separator: ", "))") }
         guard checks.contains(check) else {
             return fail("unknown check '\(check)' (there are: \(checks.joined(separator: ", ")))")
@@ -98,6 +108,7 @@ public enum ReliabilityTool {
         var load = LoadCampaign.Settings()
         var images = ImageMemoryCampaign.Settings()
         var memory = MemoryCampaign.Settings()
+        var growth = GrowthCampaign.Settings()
         var index = 1
         while index < arguments.count {
             let option = arguments[index]
@@ -129,6 +140,9 @@ public enum ReliabilityTool {
             case ("memory", "--jobs") where value > 0 && value <= 1_000_000: memory.jobs = Int(value)
             case ("memory", "--requests") where value > 0 && value <= 100_000: memory.requests = Int(value)
             case ("memory", "--limit") where value > 0 && value <= 1_000: memory.limit = Int(value)
+            case ("growth", "--jobs") where value > 0 && value <= 1_000_000: growth.jobs = Int(value)
+            case ("growth", "--connections") where value > 0 && value <= 10_000: growth.connections = Int(value)
+            case ("growth", "--requests") where value >= 1_000 && value <= 100_000_000: growth.requests = Int(value)
             case ("memory", "--watch-seconds") where value > 0 && value <= 3_600: memory.watch = .seconds(Int64(value))
             case (_, "--seed"):
                 fuzz.seed = value
@@ -151,6 +165,12 @@ public enum ReliabilityTool {
                 write(to: .standardOutput, render(report))
                 for failure in report.failures { write(to: .standardError, "visioncraft-reliability: \(failure)\n") }
                 return report.failures.isEmpty ? 0 : 1
+            }
+            if check == "growth" {
+                write(to: .standardError, "\(growth.jobs) jobs, \(growth.connections) connections, a soak of \(growth.requests) requests, in \(folder)\n")
+                let report = try GrowthCampaign(binaries: binaries, folder: folder, settings: growth).run(progress: progress)
+                write(to: .standardOutput, render(report))
+                return 0
             }
             if check == "load" {
                 write(to: .standardError, "\(load.connections) connections, \(load.subscribers) subscribers, \(load.jobs) jobs, in \(folder)\n")
@@ -226,6 +246,19 @@ public enum ReliabilityTool {
         table.append(["requests before a Retry-After expired", "\(report.earlyRequests)"])
         table.append(["time", Format.fixed(report.elapsed.seconds, 1) + " s"])
         return table.render() + "\n"
+    }
+
+    static func render(_ report: GrowthCampaign.Report) -> String {
+        func megabytes(_ kilobytes: Int) -> String { Format.fixed(Double(kilobytes) / 1024, 1) + " MB" }
+        var table = TextTable(header: ["visioncraftd anonymous memory (RssAnon)", "value"])
+        table.append(["idle", megabytes(report.idle)])
+        table.append(["after \(report.jobs) jobs queued", megabytes(report.afterJobs)])
+        table.append(["after \(report.connections) connections at once", megabytes(report.afterConnections)])
+        table.append(["a tenth into a soak of \(report.requests) requests", megabytes(report.warm)])
+        table.append(["at the end of the soak", megabytes(report.soak.last?.kilobytes ?? 0)])
+        table.append(["growth over the soak after its first tenth", Format.fixed(Double(report.growth), 0) + " KiB"])
+        table.append(["time", Format.fixed(report.elapsed.seconds, 1) + " s"])
+        return table.render() + "\n(readings over the soak, MB: " + report.soak.map { Format.fixed(Double($0.kilobytes) / 1024, 1) }.joined(separator: " ") + ")\n"
     }
 
     static func render(_ report: LoadCampaign.Report) -> String {
