@@ -20,14 +20,7 @@ package enum JobList: RPCMethod {
         }
 
         package init(result: JSON) throws(FieldError) {
-            var reader = try FieldReader(result, path: "result")
-            guard case .array(let entries)? = reader.value("jobs") else { throw FieldError(field: "result.jobs", detail: "expected an array") }
-            var jobs: [JobInfo] = []
-            for (index, entry) in entries.enumerated() {
-                jobs.append(try JobInfo(json: entry, path: "result.jobs[\(index)]"))
-            }
-            self.jobs = jobs
-            next = try reader.string("next")
+            (jobs, next) = try JobList.page(result) { entry, path throws(FieldError) in try JobInfo(json: entry, path: path) }
         }
 
         package var result: JSON {
@@ -66,6 +59,19 @@ extension JobQuery: RPCParameters {
 }
 
 extension JobList {
+    /// A page of `job.list`: each entry of `jobs` read by `entry` (given the
+    /// entry and its path, `result.jobs[3]`), and `next`.
+    static func page<Entry>(_ result: JSON, _ entry: (JSON, String) throws(FieldError) -> Entry) throws(FieldError) -> ([Entry], String?) {
+        var reader = try FieldReader(result, path: "result")
+        guard case .array(let entries)? = reader.value("jobs") else { throw FieldError(field: "result.jobs", detail: "expected an array") }
+        var jobs: [Entry] = []
+        jobs.reserveCapacity(entries.count)
+        for (index, value) in entries.enumerated() {
+            jobs.append(try entry(value, "result.jobs[\(index)]"))
+        }
+        return (jobs, try reader.string("next"))
+    }
+
     /// `job.list` read for a listing: each entry a `JobSummary`, for a
     /// client that shows a line a job (the same call on the wire).
     package enum Summaries: RPCMethod {
@@ -77,15 +83,7 @@ extension JobList {
             package var next: String?
 
             package init(result: JSON) throws(FieldError) {
-                var reader = try FieldReader(result, path: "result")
-                guard case .array(let entries)? = reader.value("jobs") else { throw FieldError(field: "result.jobs", detail: "expected an array") }
-                var jobs: [JobSummary] = []
-                jobs.reserveCapacity(entries.count)
-                for (index, entry) in entries.enumerated() {
-                    jobs.append(try JobSummary(json: entry, path: "result.jobs[\(index)]"))
-                }
-                self.jobs = jobs
-                next = try reader.string("next")
+                (jobs, next) = try JobList.page(result) { entry, path throws(FieldError) in try JobSummary(json: entry, path: path) }
             }
 
             package var result: JSON {
