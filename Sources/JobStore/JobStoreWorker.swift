@@ -172,7 +172,7 @@ public final class JobStoreWorker: Sendable {
                 try connection.statement("COMMIT").run()
             } catch {
                 failure = .storage(error)
-                try? connection.execute("ROLLBACK")
+                connection.rollBack()
             }
             batches.update { $0 += 1 }
             for complete in completions {

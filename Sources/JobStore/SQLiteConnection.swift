@@ -70,6 +70,27 @@ public final class SQLiteConnection {
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// Where the database's content stands: equal stamps taken at two
+    /// moments on this connection mean nothing was written, and nothing
+    /// undone, in between (SQLite's count of changed rows only grows, and a
+    /// rollback is counted here).
+    public struct WriteStamp: Equatable, Sendable {
+        let changes: Int64
+        let rollbacks: Int
+    }
+
+    /// The stamp of this moment.
+    public var writeStamp: WriteStamp { WriteStamp(changes: sqlite3_total_changes64(handle), rollbacks: rollbacks) }
+
+    /// Rollbacks of transactions and savepoints so far (see `WriteStamp`).
+    private var rollbacks = 0
+
+    /// Rolls back the transaction under way (after a failed commit).
+    public func rollBack() {
+        rollbacks += 1
+        try? execute("ROLLBACK")
+    }
+
     /// Replaces this database's content with `source`'s, page by page
     /// (`sqlite3_backup`), in one step.
     func copy(from source: SQLiteConnection) throws(SQLiteError) {
@@ -99,7 +120,7 @@ public final class SQLiteConnection {
             try execute("COMMIT")
             return result
         } catch {
-            try? execute("ROLLBACK")
+            rollBack()
             throw error
         }
     }
@@ -115,6 +136,7 @@ public final class SQLiteConnection {
             try statement("RELEASE step").run()
             return result
         } catch {
+            rollbacks += 1
             try? statement("ROLLBACK TO step").run()
             try? statement("RELEASE step").run()
             throw error

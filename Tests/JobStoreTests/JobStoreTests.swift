@@ -306,6 +306,46 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         #expect(deepPosition == (try store.position(of: deep)))
     }
 
+    /// A run of submits at one priority counts the queue once (`insert`
+    /// remembers the last position): each position still matches a count of
+    /// the queue across what may change it in between: a job that starts, an
+    /// insert undone by its savepoint, another priority, an older id, and a
+    /// failed commit.
+    @Test func positionsRememberedAcrossSubmitsMatchTheQueue() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        var number = 100
+        func insert(_ prefix: String = "K", priority: Int = 0) throws -> Int {
+            number += 1
+            guard case .created(let job, let position) = try store.insert(newJob(prefix + String(number), priority: priority)) else {
+                Issue.record("not created")
+                return -1
+            }
+            #expect(position == (try store.position(of: job)), "\(job.id) at priority \(priority)")
+            return position
+        }
+        #expect(try (0..<5).map { _ in try insert() } == [0, 1, 2, 3, 4])
+        try store.markRunning("K101", now: 2_000)
+        #expect(try insert() == 4, "K101 started: one fewer ahead")
+        struct Undone: Error {}
+        #expect(throws: Undone.self) {
+            try store.connection.savepoint {
+                _ = try insert()
+                throw Undone()
+            }
+        }
+        #expect(try insert() == 5, "the undone insert is not ahead")
+        #expect(try insert(priority: 3) == 0)
+        #expect(try insert() == 7, "behind the priority-3 job")
+        #expect(try insert("A") == 0 + 1, "an older id at priority 0: behind K* of priority 3 only")
+        #expect(try insert() == 9)
+        try store.connection.statement("BEGIN").run()
+        _ = try insert()
+        store.connection.rollBack()
+        #expect(try insert() == 10, "behind K112; the rolled-back insert is not ahead")
+    }
+
     @Test func runnableJobsComeByPriorityThenFIFO() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
