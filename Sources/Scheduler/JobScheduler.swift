@@ -517,6 +517,15 @@ package final class JobScheduler: Sendable {
                 // The lanes with room (and a key, for those that need one):
                 // a full or paused backend holds up only its own jobs.
                 let open = lanes.filter { keys.keyAllows($0) && runningCount(in: $0.name) < $0.maximumInFlight }
+                if open.isEmpty {
+                    // Nothing can start until a lane opens, which a key, a
+                    // job that ends or a poke says (each notifies `wake`):
+                    // no visit to the store, which a submit to a full or
+                    // keyless backend would otherwise cost. The backends'
+                    // next attempts (`status`) stay as last read till then.
+                    await wake.wait(timeout: nil)
+                    continue
+                }
                 let room = Dictionary(uniqueKeysWithValues: open.map { ($0.name, $0.maximumInFlight - runningCount(in: $0.name)) })
                 let busy = Set(state.withLock { Array($0.running.keys) })
                 let now = Self.now()
@@ -527,7 +536,7 @@ package final class JobScheduler: Sendable {
                 let (started, retries) = try await store.perform(synced: false) { store in
                     var left = room
                     var started: [JobRecord] = []
-                    let candidates = open.isEmpty ? [] : try store.runnable(now: now, limit: room.values.reduce(0, +) + busy.count, backends: names)
+                    let candidates = try store.runnable(now: now, limit: room.values.reduce(0, +) + busy.count, backends: names)
                     for job in candidates where !busy.contains(job.id) {
                         guard let free = left[job.backend], free > 0 else { continue }
                         left[job.backend] = free - 1
