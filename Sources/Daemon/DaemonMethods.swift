@@ -12,6 +12,9 @@ struct DaemonMethods: Sendable {
     /// `daemon.status` is the hot path.
     let startedAt: String
     let startInstant: MonotonicInstant
+    /// This process's id, read once: glibc asks the kernel on every
+    /// `getpid()`, a system call in each `daemon.status`.
+    let processID = Int(ProcessEnvironment.processID)
     let socketPath: String
     /// The service manager that passed the socket, if one did.
     let serviceManager: String?
@@ -149,7 +152,7 @@ struct DaemonMethods: Sendable {
     func status() -> DaemonStatus.Result {
         DaemonStatus.Result(
             version: VisionCraftVersion.current,
-            pid: Int(ProcessEnvironment.processID),
+            pid: processID,
             uptimeSeconds: startInstant.elapsed.seconds,
             startedAt: startedAt,
             socket: socketPath,
