@@ -323,13 +323,15 @@ void cposix_release_free_memory(void) {
 #endif
 }
 
-void cposix_fix_malloc_thresholds(size_t mmap_bytes, size_t trim_bytes) {
+void cposix_fix_malloc_thresholds(size_t mmap_bytes, size_t trim_bytes, int arenas) {
 #if defined(__GLIBC__)
     mallopt(M_MMAP_THRESHOLD, (int)mmap_bytes);
     mallopt(M_TRIM_THRESHOLD, (int)trim_bytes);
+    mallopt(M_ARENA_MAX, arenas);
 #else
     (void)mmap_bytes;
     (void)trim_bytes;
+    (void)arenas;
 #endif
 }
 

@@ -39,6 +39,7 @@ package final class RPCServer: Sendable {
     package let configuration: Configuration
     private let stream: StreamServer
     private let sessions = SessionTable()
+    private let burst = RequestBurst()
 
     /// Creates a server for `socket` (bound and listening; the caller closes
     /// it after `stop()`).
@@ -56,6 +57,7 @@ package final class RPCServer: Sendable {
     ) throws(SystemError) {
         self.configuration = configuration
         let sessions = self.sessions
+        let burst = self.burst
         stream = try StreamServer(listening: socket, configuration: configuration.stream, log: log) { connection in
             guard admit(connection.id, connection.peer) else { return nil }
             let session = RPCSession(
@@ -64,6 +66,7 @@ package final class RPCServer: Sendable {
                 maximumLineLength: configuration.maximumMessageBytes,
                 maximumInFlight: configuration.maximumInFlightPerConnection,
                 maximumBuilding: configuration.maximumBuildingPerConnection,
+                burst: burst,
                 onClose: { closed in sessions.remove(closed.connectionID) }
             )
             sessions.insert(session)

@@ -40,6 +40,8 @@ package final class RPCSession: ConnectionDelegate, @unchecked Sendable {
     private let onClose: @Sendable (RPCSession) -> Void
     /// Asynchronous requests and batches running.
     private let inFlight = Atomic<Int>(0)
+    /// The server's count of requests in flight on every connection.
+    private let burst: RequestBurst
     /// Those of them that build their replies.
     private let building = Atomic<Int>(0)
     private let inputEnded = Atomic<Bool>(false)
@@ -75,8 +77,10 @@ package final class RPCSession: ConnectionDelegate, @unchecked Sendable {
         maximumLineLength: Int,
         maximumInFlight: Int,
         maximumBuilding: Int,
+        burst: RequestBurst,
         onClose: @escaping @Sendable (RPCSession) -> Void
     ) {
+        self.burst = burst
         self.connection = connection
         self.connectionID = connection.id
         self.peer = connection.peer
@@ -200,9 +204,11 @@ package final class RPCSession: ConnectionDelegate, @unchecked Sendable {
     private func start(_ work: RPCMethodTable.Work, _ body: @escaping @Sendable () async -> Void) {
         inFlight.wrappingAdd(1, ordering: .sequentiallyConsistent)
         if work == .building { building.wrappingAdd(1, ordering: .sequentiallyConsistent) }
+        burst.started()
         Task { [self] in
             await body()
             requestFinished(work)
+            burst.finished()
         }
     }
 

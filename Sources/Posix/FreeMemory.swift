@@ -1,6 +1,14 @@
 import CPosix
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Memory the allocator holds free, handed back to the system.
 ///
 /// glibc's malloc keeps what a program frees in its arenas (one per thread
@@ -18,8 +26,14 @@ public enum FreeMemory {
     /// a block next to it is freed: four blocks of the size above.
     private static let keptAtArenaEndBytes = 16 << 20
 
-    /// Fixes glibc's mapping and trim thresholds. Left to itself, glibc
-    /// raises them after every large free (the mapping threshold to the
+    /// Caps glibc's arenas at one per core (at least two) and fixes its
+    /// mapping and trim thresholds.
+    ///
+    /// Left to itself, glibc gives each thread that allocates an arena of
+    /// its own, up to eight per core, and what is freed in one arena serves
+    /// only that one: after a burst of requests served by the task pool's
+    /// threads, each of their arenas holds its share free. It also raises
+    /// the thresholds after every large free (the mapping threshold to the
     /// freed block's size, up to 32 MiB, the trim threshold to twice that),
     /// so after a burst of large replies each arena keeps tens of megabytes
     /// free at its end, which `malloc_trim` does not touch (it trims only
@@ -27,7 +41,8 @@ public enum FreeMemory {
     /// fresh pages for every large reply. Nothing off glibc. Call once,
     /// early.
     public static func limitWhatArenasKeep() {
-        cposix_fix_malloc_thresholds(ownMappingBytes, keptAtArenaEndBytes)
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        cposix_fix_malloc_thresholds(ownMappingBytes, keptAtArenaEndBytes, Int32(max(2, cores)))
     }
 
     /// Calls to `returnToSystemSoon()` not yet served by a run.

@@ -91,9 +91,9 @@ void cposix_remove_alternate_signal_stack(void *mapping);
 void cposix_release_free_memory(void);
 
 /// Fixes glibc's mmap and trim thresholds (mallopt M_MMAP_THRESHOLD and
-/// M_TRIM_THRESHOLD), which turns off their growth after large frees.
-/// Nothing elsewhere.
-void cposix_fix_malloc_thresholds(size_t mmap_bytes, size_t trim_bytes);
+/// M_TRIM_THRESHOLD), which turns off their growth after large frees, and
+/// caps its arenas at `arenas` (M_ARENA_MAX). Nothing elsewhere.
+void cposix_fix_malloc_thresholds(size_t mmap_bytes, size_t trim_bytes, int arenas);
 
 /// Makes the process leave no core dump: RLIMIT_CORE 0 (soft and hard),
 /// and on Linux PR_SET_DUMPABLE 0, which also keeps the user's other
