@@ -57,10 +57,11 @@ public struct QueueBenchmark {
                 suite: "queue", figure: "durable job.submit, \(clients) client\(clients == 1 ? "" : "s")", ours: Format.rate(result.requestsPerSecond),
                 peer: "sqlite3, one insert per commit: \(Format.rate(floor))", advantage: result.requestsPerSecond / floor,
                 whyBehind: clients == 1
-                    ? "one client has nobody to share a commit with, and each submit writes a job row, one row per image and three "
-                        + "index entries (about six pages to the log and one fsync) where the floor writes one row"
-                    : "concurrent submits share commits, but each still writes about six pages and crosses three threads "
-                        + "(socket loop, async pool, store thread) on a 2-core machine"
+                    ? "one client has nobody to share a commit with; each submit writes a job row, its images and four index "
+                        + "entries (seven pages to the log, one fsync) where the floor writes one row, and crosses three threads "
+                        + "(socket loop, task pool, store thread, and back to the pool), each wake-up tens of microseconds here"
+                    : "concurrent submits share commits, but each still writes its rows and index entries and crosses three "
+                        + "threads (socket loop, task pool, store thread) on a 2-core machine"
             )
         }
         submits.append(["sqlite3 (python3), one insert per commit", Format.rate(floor), "", "", ""])
