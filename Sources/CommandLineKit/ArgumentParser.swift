@@ -30,7 +30,7 @@ struct ArgumentParser {
     }
 
     mutating func parse(_ tokens: [String]) throws(UsageError) -> ParsedArguments {
-        var optionValues: [(name: String, values: [String])] = []
+        var optionValues: [ParsedArguments.Entry] = []
         var flags: [String] = []
         var positionals: [String] = []
         var index = 0
@@ -45,7 +45,7 @@ struct ArgumentParser {
                         optionValues[index].values = [value]
                     }
                 } else {
-                    optionValues.append((option.long, [value]))
+                    optionValues.append(ParsedArguments.Entry(name: option.long, values: [value]))
                 }
             } else if !flags.contains(option.long) {
                 flags.append(option.long)
@@ -157,18 +157,18 @@ struct ArgumentParser {
         )
     }
 
-    private func assign(_ values: [String], to arguments: [Argument]) throws(UsageError) -> [(name: String, values: [String])] {
-        var result: [(name: String, values: [String])] = []
+    private func assign(_ values: [String], to arguments: [Argument]) throws(UsageError) -> [ParsedArguments.Entry] {
+        var result: [ParsedArguments.Entry] = []
         var remaining = values[...]
         for argument in arguments {
             if argument.variadic {
                 if remaining.isEmpty, !argument.optional {
                     throw UsageError("missing argument \(argument.name)", commandPath: commandNames)
                 }
-                result.append((argument.name, Array(remaining)))
+                result.append(ParsedArguments.Entry(name: argument.name, values: Array(remaining)))
                 remaining = []
             } else if let value = remaining.first {
-                result.append((argument.name, [value]))
+                result.append(ParsedArguments.Entry(name: argument.name, values: [value]))
                 remaining = remaining.dropFirst()
             } else if !argument.optional {
                 throw UsageError("missing argument \(argument.name)", commandPath: commandNames)

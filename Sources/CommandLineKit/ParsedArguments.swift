@@ -10,19 +10,27 @@ import NameMatching
 /// of entries, and hashed collections would cost a static binary like vcctl
 /// a runtime conformance lookup at start-up (see README, "Start-up").
 package struct ParsedArguments: Sendable, Equatable {
+    /// An option's or argument's name and its values. A struct, not a
+    /// tuple: the runtime builds a tuple type's metadata from its mangled
+    /// name at first use, a cost at every start.
+    struct Entry: Sendable, Equatable {
+        var name: String
+        var values: [String]
+    }
+
     /// The command's path: ["vcctl", "daemon", "start"].
     package let commandPath: [String]
     /// Option name and its values, in the order first given.
-    var optionValues: [(name: String, values: [String])]
+    var optionValues: [Entry]
     var flags: [String]
     /// Argument name and its values.
-    var positionals: [(name: String, values: [String])]
+    var positionals: [Entry]
 
     init(
         commandPath: [String],
-        optionValues: [(name: String, values: [String])],
+        optionValues: [Entry],
         flags: [String],
-        positionals: [(name: String, values: [String])]
+        positionals: [Entry]
     ) {
         self.commandPath = commandPath
         self.optionValues = optionValues
@@ -88,14 +96,6 @@ package struct ParsedArguments: Sendable, Equatable {
             throw UsageError(message)
         }
         return text
-    }
-
-    package static func == (lhs: ParsedArguments, rhs: ParsedArguments) -> Bool {
-        lhs.commandPath == rhs.commandPath && lhs.flags == rhs.flags
-            && lhs.optionValues.map(\.name) == rhs.optionValues.map(\.name)
-            && lhs.optionValues.map(\.values) == rhs.optionValues.map(\.values)
-            && lhs.positionals.map(\.name) == rhs.positionals.map(\.name)
-            && lhs.positionals.map(\.values) == rhs.positionals.map(\.values)
     }
 
     private static func describe<T>(_ range: ClosedRange<T>?) -> String {

@@ -111,7 +111,8 @@ public enum JobField: String, CaseIterable, Sendable {
         case .plugins: "--plugin"
         case .outputDirectory: "--out"
         case .workflow: "--workflow"
-        case .backend, .model, .sampler, .scheduler, .steps, .seed, .width, .height, .priority, .idempotencyKey: "--" + rawValue.replacing("_", with: "-")
+        case .idempotencyKey: "--idempotency-key"
+        case .backend, .model, .sampler, .scheduler, .steps, .seed, .width, .height, .priority: "--" + rawValue
         }
     }
 

@@ -7,7 +7,7 @@ import VisionCraftProtocol
 enum Failure {
     /// - Parameter flagsByField: the flag that set each parameter of the
     ///   call (`steps` -> `--steps`), for the daemon's invalid-params errors.
-    static func from(_ error: DaemonClientError, flagsByField: [(field: String, flag: String)] = []) -> CommandFailure {
+    static func from(_ error: DaemonClientError, flagsByField: [FieldFlag] = []) -> CommandFailure {
         switch error {
         case .unavailable, .startFailed, .socketMissing:
             return CommandFailure(error.description, exitCode: .unavailable)
@@ -31,7 +31,7 @@ enum Failure {
 
     /// The daemon refused an argument: a usage error (64), like one vcctl
     /// finds itself, naming the flag when the field came from one.
-    private static func refusedArgument(_ error: RPCError, flagsByField: [(field: String, flag: String)]) -> CommandFailure {
+    private static func refusedArgument(_ error: RPCError, flagsByField: [FieldFlag]) -> CommandFailure {
         guard let path = error.data?["field"]?.stringValue else { return CommandFailure(error.description, exitCode: .usage) }
         // "params.init_images[0]" is the field init_images.
         let field = String((path.hasPrefix("params.") ? path.dropFirst(7) : Substring(path)).prefix { $0 != "[" && $0 != "." })

@@ -37,7 +37,7 @@ struct GlobalOptions {
     /// Calls `method` on `client`, turning failures into messages and exit
     /// codes (see `Failure.from` for `flagsByField`).
     func call<Method: RPCMethod>(
-        _ client: DaemonClient, _ method: Method.Type, _ parameters: Method.Parameters, flagsByField: [(field: String, flag: String)] = []
+        _ client: DaemonClient, _ method: Method.Type, _ parameters: Method.Parameters, flagsByField: [FieldFlag] = []
     ) throws(CommandFailure) -> Method.Result {
         do {
             return try client.call(method, parameters)

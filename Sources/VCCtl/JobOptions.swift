@@ -5,10 +5,16 @@ import Posix
 /// The job options `submit` and `rerun` share: a flag for every field of a
 /// job (`JobField`: its flag, value name, help and range), and waiting.
 enum JobOptions {
+    /// A field and its flag. A struct, not a tuple (see `FieldFlag`).
+    struct FieldOption: Sendable {
+        let field: JobField
+        let option: Option
+    }
+
     static let wait = Option(long: "wait", help: "Wait for the job(s) and print the saved paths.")
     static let timeout = Option(long: "timeout", valueName: "SECONDS", help: "With --wait: give up after SECONDS (exit 75).")
     /// Each field's flag (every field but the prompt, vcctl's argument).
-    static let fieldOptions: [(field: JobField, option: Option)] = JobField.allCases.compactMap { field in option(field).map { (field, $0) } }
+    static let fieldOptions: [FieldOption] = JobField.allCases.compactMap { field in option(field).map { FieldOption(field: field, option: $0) } }
     static let all: [Option] = fieldOptions.map(\.option) + [wait, timeout]
 
     /// The flag of `field`, as help and completion show it.
@@ -41,10 +47,10 @@ enum JobOptions {
     /// `params.steps`); a field the job took from elsewhere, such as the
     /// configuration's default model, is not the flag's fault. `promptFlag`
     /// names what sets the prompt.
-    static func flagsGiven(_ arguments: ParsedArguments, promptFlag: String?) -> [(field: String, flag: String)] {
+    static func flagsGiven(_ arguments: ParsedArguments, promptFlag: String?) -> [FieldFlag] {
         JobField.allCases.compactMap { field in
-            guard let flag = field.flag else { return promptFlag.map { (field.wireName, $0) } }
-            return isGiven(field, in: arguments) ? (field.wireName, flag) : nil
+            guard let flag = field.flag else { return promptFlag.map { FieldFlag(field: field.wireName, flag: $0) } }
+            return isGiven(field, in: arguments) ? FieldFlag(field: field.wireName, flag: flag) : nil
         }
     }
 
@@ -58,7 +64,8 @@ enum JobOptions {
             return workingDirectory + "/" + path
         }
         var result = base
-        for (field, option) in fieldOptions {
+        for fieldOption in fieldOptions {
+            let field = fieldOption.field, option = fieldOption.option
             func text() -> String? { arguments.value(option) }
             func integer() throws -> Int? { try arguments.int(option, in: field.integerRange) }
             func list() -> [String]? {

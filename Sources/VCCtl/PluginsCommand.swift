@@ -31,7 +31,7 @@ struct PluginsCommand: Command {
         defer { client.close() }
         let list: PluginListResult
         if let enable {
-            list = try global.call(client, PluginsEnable.self, .init(name: enable), flagsByField: [("name", "--enable")])
+            list = try global.call(client, PluginsEnable.self, .init(name: enable), flagsByField: [FieldFlag(field: "name", flag: "--enable")])
         } else if reload {
             list = try global.call(client, PluginsReload.self, NoParameters())
         } else {

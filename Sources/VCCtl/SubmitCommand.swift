@@ -25,7 +25,7 @@ struct SubmitCommand: Command {
     let wait: Bool
     let timeout: Duration?
     /// The flags given, by the field each sets.
-    let flags: [(field: String, flag: String)]
+    let flags: [FieldFlag]
 
     init(_ arguments: ParsedArguments) throws {
         global = GlobalOptions(arguments)
@@ -55,7 +55,7 @@ struct SubmitCommand: Command {
     /// (prompts from standard input) an array of them, one per prompt.
     /// - Parameter flags: which flag set each field (`JobOptions.flagsGiven`).
     static func submit(
-        _ jobs: [JobRequest], flags: [(field: String, flag: String)], asList: Bool = false, global: GlobalOptions, wait: Bool,
+        _ jobs: [JobRequest], flags: [FieldFlag], asList: Bool = false, global: GlobalOptions, wait: Bool,
         timeout: Duration?, context: CommandContext
     ) throws -> ExitCode {
         let client = try global.connect(context)
@@ -67,7 +67,13 @@ struct SubmitCommand: Command {
             ids += submitted.ids
             if !wait {
                 // Ids as they are committed; JSON once, as one value.
-                if global.json { results.append(submitted.result) } else { context.stdout.write(submitted.ids.map { TerminalText.visible($0) + "\n" }.joined()) }
+                if global.json {
+                    results.append(submitted.result)
+                } else {
+                    var lines = ""
+                    for id in submitted.ids { lines += TerminalText.visible(id) + "\n" }
+                    context.stdout.write(lines)
+                }
             } else if submitted.existing {
                 context.stderr.write("job \(TerminalText.visible(submitted.id)) was already submitted with this idempotency key\n")
             } else if !global.quiet {
