@@ -12,6 +12,10 @@ public struct JobQuery: Sendable, Equatable {
     public var limit: Int
     /// Only jobs older than this id (the `next` of the previous page).
     public var before: String?
+    /// Each job as a listing line needs it (`job.list`'s `summary`): its id,
+    /// state, image counts, creation time and prompt, not the whole job.
+    /// Which jobs match does not depend on it.
+    public var summary: Bool
 
     /// The most a page holds, and what a listing gets when it does not say.
     public static let limitRange = 1...1000
@@ -19,7 +23,7 @@ public struct JobQuery: Sendable, Equatable {
 
     public init(
         state: JobState? = nil, label: String? = nil, text: String? = nil, search: String? = nil, limit: Int = defaultLimit,
-        before: String? = nil
+        before: String? = nil, summary: Bool = false
     ) {
         self.state = state
         self.label = label
@@ -27,5 +31,6 @@ public struct JobQuery: Sendable, Equatable {
         self.search = search
         self.limit = limit
         self.before = before
+        self.summary = summary
     }
 }

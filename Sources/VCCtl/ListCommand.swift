@@ -38,15 +38,18 @@ struct ListCommand: Command {
 
     /// Jobs as `list` and `history` print them: each job whole with
     /// `--json` (read and checked as `JobInfo`), else a line each, or ids
-    /// with `--quiet`, read as `JobSummary`s (a line shows a few fields; the
-    /// job's parameters are most of an entry). Returns how many it printed.
+    /// with `--quiet`, asked for and read as `JobSummary`s (a line shows a
+    /// few fields; the job's parameters and images are most of an entry).
+    /// Returns how many it printed.
     static func show(_ parameters: JobQuery, global: GlobalOptions, context: CommandContext) throws(CommandFailure) -> Int {
         if global.json {
             let jobs = try global.request(JobList.self, parameters, context: context).jobs
             context.stdout.write(Output.json(.array(jobs.map(\.result)), context: context))
             return jobs.count
         }
-        let jobs = try global.request(JobList.Summaries.self, parameters, context: context).jobs
+        var summaries = parameters
+        summaries.summary = true
+        let jobs = try global.request(JobList.Summaries.self, summaries, context: context).jobs
         if global.quiet {
             context.stdout.write(jobs.map { TerminalText.visible($0.id) + "\n" }.joined())
         } else {

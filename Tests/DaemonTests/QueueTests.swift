@@ -217,6 +217,20 @@ func emulatorAdmin(_ client: RPCClient, _ path: String, _ body: String) throws {
             #expect(page.next == other.id)
             #expect(try client.call(JobList.self, .init(limit: 1, before: page.next)).jobs.map(\.id) == [first.id])
 
+            // Summaries: the same jobs, only what a listing line shows.
+            let summaries = try client.call("job.list", params: ["summary": true])
+            guard case .array(let entries)? = summaries["jobs"] else {
+                Issue.record("no jobs in \(summaries)")
+                return
+            }
+            #expect(entries.map { $0.objectValue?.keys.sorted() ?? [] } == Array(repeating: ["created_at", "id", "image_count", "images_done", "params", "state"], count: 2))
+            #expect(entries.map { $0["params"]?.objectValue?.keys ?? [] } == [["prompt"], ["prompt"]])
+            #expect(try JobList.Summaries.Result(result: summaries).jobs == all.jobs.map(JobSummary.init))
+            #expect(try client.call(JobList.Summaries.self, .init(label: "a", summary: true)).jobs.map(\.id) == [first.id], "filters apply as before")
+            let notBoolean = serverError { _ = try client.call("job.list", params: ["summary": "yes"]) }
+            #expect(notBoolean?.code == .invalidParams)
+            #expect(notBoolean?.data?["field"] == "params.summary")
+
             let wrong = serverError { _ = try client.call(JobCancel.self, .init(id: first.id)) }
             #expect(wrong?.reason == "job_wrong_state")
             #expect(wrong?.data?["state"] == "succeeded")

@@ -13,18 +13,24 @@ package enum JobList: RPCMethod {
         package var jobs: [JobInfo]
         /// Pass as `before` for the next page; absent on the last page.
         package var next: String?
+        /// Whether `result` writes each job as its summary (`JobSummary.json`),
+        /// as a query with `summary` asks; a client reads that answer with
+        /// `JobList.Summaries`.
+        package var summarized: Bool
 
-        package init(jobs: [JobInfo], next: String?) {
+        package init(jobs: [JobInfo], next: String?, summarized: Bool = false) {
             self.jobs = jobs
             self.next = next
+            self.summarized = summarized
         }
 
         package init(result: JSON) throws(FieldError) {
             (jobs, next) = try JobList.page(result) { entry, path throws(FieldError) in try JobInfo(json: entry, path: path) }
+            summarized = false
         }
 
         package var result: JSON {
-            var object: JSONObject = ["jobs": .array(jobs.map(\.result))]
+            var object: JSONObject = ["jobs": .array(jobs.map { summarized ? JobSummary($0).json : $0.result })]
             if let next { object["next"] = .string(next) }
             return .object(object)
         }
@@ -39,7 +45,7 @@ extension JobQuery: RPCParameters {
                 state: try reader.enumeration("state", JobState.self), label: try reader.string("label", nonEmpty: true),
                 text: try reader.string("text", nonEmpty: true), search: try reader.string("search", nonEmpty: true),
                 limit: try reader.integer("limit", in: JobQuery.limitRange) ?? JobQuery.defaultLimit,
-                before: try reader.string("before", nonEmpty: true)
+                before: try reader.string("before", nonEmpty: true), summary: try reader.boolean("summary") ?? false
             )
             try reader.finish()
         } catch {
@@ -54,6 +60,7 @@ extension JobQuery: RPCParameters {
         if let text { object["text"] = .string(text) }
         if let search { object["search"] = .string(search) }
         if let before { object["before"] = .string(before) }
+        if summary { object["summary"] = .bool(true) }
         return .object(object)
     }
 }
@@ -87,14 +94,7 @@ extension JobList {
             }
 
             package var result: JSON {
-                var object: JSONObject = [
-                    "jobs": .array(jobs.map { job in
-                        [
-                            "id": .string(job.id), "state": .string(job.state.rawValue), "image_count": .number(JSONNumber(job.imageCount)),
-                            "images_done": .number(JSONNumber(job.imagesDone)), "created_at": .string(job.createdAt), "params": ["prompt": .string(job.prompt)],
-                        ]
-                    }),
-                ]
+                var object: JSONObject = ["jobs": .array(jobs.map(\.json))]
                 if let next { object["next"] = .string(next) }
                 return .object(object)
             }

@@ -38,6 +38,16 @@ package struct JobSummary: Sendable, Equatable {
         prompt = try parameters.required("prompt", try parameters.string("prompt"))
     }
 
+    /// The entry `job.list` writes for a job when asked for summaries: the
+    /// fields above, the prompt in `params` where a whole job has it, so
+    /// that the same reader takes either.
+    package var json: JSON {
+        [
+            "id": .string(id), "state": .string(state.rawValue), "image_count": .number(JSONNumber(imageCount)),
+            "images_done": .number(JSONNumber(imagesDone)), "created_at": .string(createdAt), "params": ["prompt": .string(prompt)],
+        ]
+    }
+
     /// The summary of a job read whole.
     package init(_ job: JobInfo) {
         self.init(id: job.id, state: job.state, imageCount: job.params.imageCount, imagesDone: job.imagesDone, createdAt: job.createdAt, prompt: job.params.prompt)
