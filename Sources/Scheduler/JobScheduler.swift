@@ -48,6 +48,12 @@ package final class JobScheduler: Sendable {
         lanes.first { $0.name == name }
     }
 
+    /// Whether a job on `lane` could start now: it has room, and a key if
+    /// it needs one.
+    private func canStart(on lane: BackendLane) -> Bool {
+        keys.keyAllows(lane) && runningCount(in: lane.name) < lane.maximumInFlight
+    }
+
     /// How backend `name` has been doing; nil for a name it does not run.
     package func health(ofBackend name: String) -> UpstreamHealth? {
         lane(named: name)?.health
@@ -235,7 +241,10 @@ package final class JobScheduler: Sendable {
             case .existing: existing = true
             }
         }
-        wake.notify()
+        // Only a job that can start now is news to the dispatcher: one on a
+        // lane without a key or room waits for whatever opens the lane (a
+        // key, a job that ends, a poke), which wakes the dispatcher itself.
+        if jobs.contains(where: { lane(named: $0.backend).map(canStart(on:)) ?? true }) { wake.notify() }
         let first = outcomes[0]
         let position: Int
         switch first {
@@ -516,7 +525,7 @@ package final class JobScheduler: Sendable {
             do {
                 // The lanes with room (and a key, for those that need one):
                 // a full or paused backend holds up only its own jobs.
-                let open = lanes.filter { keys.keyAllows($0) && runningCount(in: $0.name) < $0.maximumInFlight }
+                let open = lanes.filter(canStart(on:))
                 if open.isEmpty {
                     // Nothing can start until a lane opens, which a key, a
                     // job that ends or a poke says (each notifies `wake`):
