@@ -121,7 +121,8 @@ public struct FieldReader: Sendable {
     /// A required field: throws when `value` is nil.
     ///
     /// Inlinable: a client reading a list calls it for every field of every
-    /// entry, and the unspecialized generic call cost about 600 instructions.
+    /// entry, and the unspecialized generic call from another module costs
+    /// many times the check (BENCHMARKS.md, notes from profiles).
     @inlinable
     public func required<T>(_ name: String, _ value: T?) throws(FieldError) -> T {
         guard let value else { throw missing(name) }

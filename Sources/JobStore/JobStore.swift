@@ -118,9 +118,10 @@ public final class JobStore {
     /// The last job `insert` created while it was the newest in the store:
     /// its id, priority and position, and the store's write stamp right
     /// after it. Counting the queue ahead of a new job walks up to
-    /// `positionLimit` index entries (about 95 us with a thousand queued,
-    /// most of a submit's work on the store's thread); a run of submits at
-    /// one priority with nothing else written in between needs none of that.
+    /// `positionLimit` index entries on the store's thread, most of a
+    /// submit's work there once the queue is that long (BENCHMARKS.md, notes
+    /// from profiles); a run of submits at one priority with nothing else
+    /// written in between needs none of that.
     private var lastCreated: (id: String, priority: Int, position: Int, stamp: SQLiteConnection.WriteStamp)?
 
     /// The rows of a new queued job, without reading anything back (for
