@@ -494,9 +494,12 @@ region): [[file:PATH]] in Org buffers, ![PROMPT](PATH) elsewhere
 ;;;; Cancel
 
 (defun visioncraft--recent-jobs (&optional limit)
-  "The LIMIT (default `visioncraft-list-limit') newest jobs, as a list."
+  "The LIMIT (default `visioncraft-list-limit') newest jobs, as a list.
+Each job is its summary (id, state, image counts, creation time and
+prompt): what the listing and the job prompt show."
   (append (alist-get 'jobs (visioncraft-call "job.list"
-                                             `((limit . ,(or limit visioncraft-list-limit)))))
+                                             `((limit . ,(or limit visioncraft-list-limit))
+                                               (summary . t))))
           nil))
 
 (defun visioncraft--read-job (prompt)

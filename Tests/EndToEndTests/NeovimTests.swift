@@ -114,6 +114,9 @@ struct NeovimTests {
             vim.cmd('VisionCraft')
             wait_for(30000, function() return vc.last_job() ~= nil and vc.last_job().state == 'running' end, 'the job to run')
             if not vc.statusline():find('running') then error('statusline: ' .. vc.statusline()) end
+            -- The counts come from job.list summaries.
+            vim.cmd('VisionCraftStatus')
+            wait_for(10000, function() return note_matching('jobs: 1 running, 0 queued') ~= nil end, 'the status counts')
             vim.cmd('VisionCraftCancel')
             wait_for(20000, function() return note_matching('cancelled') ~= nil end, 'the cancellation')
             io.stdout:write('JOB ' .. vc.last_job().id .. '\\n')

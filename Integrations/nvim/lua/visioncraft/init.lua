@@ -548,8 +548,9 @@ function M.status()
   end
   client:request('daemon.status', nil, done('status'))
   client:request('key.status', nil, done('key'))
-  client:request('job.list', { state = 'running', limit = 1000 }, done('running'))
-  client:request('job.list', { state = 'queued', limit = 1000 }, done('queued'))
+  -- Only counted: summaries, not a thousand whole jobs.
+  client:request('job.list', { state = 'running', limit = 1000, summary = true }, done('running'))
+  client:request('job.list', { state = 'queued', limit = 1000, summary = true }, done('queued'))
 end
 
 return M
