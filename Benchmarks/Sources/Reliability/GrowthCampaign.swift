@@ -72,8 +72,7 @@ public struct GrowthCampaign: Sendable {
         Signals.ignoreBrokenPipe()
         DescriptorLimit.raise(to: settings.connections + settings.clients + 64)
         let started = MonotonicInstant.now()
-        // No key and an upstream that refuses: every job stays queued.
-        let daemon = try SandboxedDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:9"])
+        let daemon = try SandboxedDaemon.startIdle(binaries, folder: folder)
         defer { daemon.server.stop() }
         let pid = daemon.server.child.pid
         func anonymous() throws -> Int {

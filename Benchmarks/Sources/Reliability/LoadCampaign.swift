@@ -54,9 +54,7 @@ public struct LoadCampaign: Sendable {
     public func run(progress: (String) -> Void = { _ in }) throws -> Report {
         Signals.ignoreBrokenPipe()
         DescriptorLimit.raise(to: settings.connections + settings.subscribers + settings.writers + 64)
-        // No key and an upstream that refuses: every job stays queued, so the
-        // load is the daemon's own (queue, store, events), not generation.
-        let daemon = try SandboxedDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:9"])
+        let daemon = try SandboxedDaemon.startIdle(binaries, folder: folder)
         defer { daemon.server.stop() }
         let subscribers = try (0..<settings.subscribers).map { _ in try EventCounter(socket: daemon.socket) }
         defer { for subscriber in subscribers { subscriber.close() } }

@@ -151,7 +151,7 @@ public struct MemoryCampaign: Sendable {
         _ name: String, progress: (String) -> Void,
         _ client: (FileDescriptor, MemorySampler) throws -> (replies: Int, bytes: Int)
     ) throws -> Phase {
-        let daemon = try SandboxedDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:9"])
+        let daemon = try SandboxedDaemon.startIdle(binaries, folder: folder)
         defer { daemon.server.stop() }
         let pid = daemon.server.child.pid
         let status = RPCClient(descriptor: try UnixSocket.connect(to: daemon.socket))

@@ -197,7 +197,7 @@ public enum ReliabilityTool {
                 write(to: .standardOutput, render(report, settings: crash))
                 return 0
             }
-            let daemon = try SandboxedDaemon.start(binaries, folder: folder, arguments: ["--upstream", "http://127.0.0.1:9"])
+            let daemon = try SandboxedDaemon.startIdle(binaries, folder: folder)
             defer { daemon.server.stop() }
             write(to: .standardError, "fuzzing visioncraftd (pid \(daemon.server.child.pid)) with \(fuzz.inputs) inputs, seed \(fuzz.seed)\n")
             let campaign = RPCFuzzCampaign(socket: daemon.socket, daemonProcessID: daemon.server.child.pid, settings: fuzz)
