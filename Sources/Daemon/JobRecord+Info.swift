@@ -14,7 +14,7 @@ extension JobRecord {
     /// were stored (`JobInfo.keepStoredParameters`); a stored text that is
     /// not a JSON object (a hand-edited database) shows what the store knows.
     func info(position: Int? = nil) -> JobInfo {
-        func time(_ milliseconds: Int64?) -> String? { milliseconds.map { WallClock(milliseconds: $0).iso8601 } }
+        func time(_ milliseconds: Int64?) -> String? { milliseconds.map(Self.timestamp) }
         let known = knownParameters
         var info = JobInfo(
             id: id, state: state, params: known,
@@ -27,6 +27,17 @@ extension JobRecord {
             info.keepStoredParameters(document, fallback: known)
         }
         return info
+    }
+
+    /// The job as a listing line shows it (`job.list` with `summary`), from
+    /// the store's columns: its stored parameters are not read.
+    var summary: JobSummary {
+        JobSummary(id: id, state: state, imageCount: imageCount, imagesDone: imagesDone, createdAt: Self.timestamp(createdAt), prompt: prompt)
+    }
+
+    /// A stored time as the protocol writes it (RFC 3339).
+    private static func timestamp(_ milliseconds: Int64) -> String {
+        WallClock(milliseconds: milliseconds).iso8601
     }
 }
 

@@ -55,7 +55,8 @@ struct QueueMethods: Sendable {
         }
         table.register(JobList.self) { parameters, _ in
             let page = try await Self.mapped { try await scheduler.list(parameters) }
-            return JobList.Result(jobs: page.jobs.map { $0.info() }, next: page.next, summarized: parameters.summary)
+            guard !parameters.summary else { return JobList.Result(summaries: page.jobs.map(\.summary), next: page.next) }
+            return JobList.Result(jobs: page.jobs.map { $0.info() }, next: page.next)
         }
         let subscriptions = self.subscriptions
         table.register(EventsSubscribe.self) { _, context in

@@ -13,24 +13,28 @@ package enum JobList: RPCMethod {
         package var jobs: [JobInfo]
         /// Pass as `before` for the next page; absent on the last page.
         package var next: String?
-        /// Whether `result` writes each job as its summary (`JobSummary.json`),
-        /// as a query with `summary` asks; a client reads that answer with
-        /// `JobList.Summaries`.
-        package var summarized: Bool
+        /// What a query with `summary` gets instead of `jobs`: each job's
+        /// summary, which `result` writes in their place (a client reads that
+        /// answer with `JobList.Summaries`).
+        package var summaries: [JobSummary]?
 
-        package init(jobs: [JobInfo], next: String?, summarized: Bool = false) {
+        package init(jobs: [JobInfo], next: String?) {
             self.jobs = jobs
             self.next = next
-            self.summarized = summarized
+        }
+
+        /// The answer to a query with `summary`.
+        package init(summaries: [JobSummary], next: String?) {
+            self.init(jobs: [], next: next)
+            self.summaries = summaries
         }
 
         package init(result: JSON) throws(FieldError) {
             (jobs, next) = try JobList.page(result) { entry, path throws(FieldError) in try JobInfo(json: entry, path: path) }
-            summarized = false
         }
 
         package var result: JSON {
-            var object: JSONObject = ["jobs": .array(jobs.map { summarized ? JobSummary($0).json : $0.result })]
+            var object: JSONObject = ["jobs": .array(summaries.map { $0.map(\.json) } ?? jobs.map(\.result))]
             if let next { object["next"] = .string(next) }
             return .object(object)
         }
