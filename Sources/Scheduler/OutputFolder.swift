@@ -19,10 +19,19 @@ enum OutputFolder {
     ///
     /// - Throws: `ParameterProblem` for `output_dir`, naming the folder and
     ///   what is wrong with it (or why it cannot be checked now).
-    ///   With `ready`, a folder it found ready recently is not checked again.
+    ///   With `ready`, a folder it found ready recently is not checked again,
+    ///   and submits that find the same folder under check wait for that
+    ///   check instead of starting one each.
     static func prepare(_ path: String, ready: ReadyFolders? = nil) async throws(ParameterProblem) {
+        guard let ready else { return try await checkOnThread(path) }
         let now = MonotonicInstant.now()
-        if ready?.isFresh(path, now: now) == true { return }
+        if ready.isFresh(path, now: now) { return }
+        try await ready.sharing(path) { () async throws(ParameterProblem) in try await checkOnThread(path) }
+        ready.record(path, at: now)
+    }
+
+    /// `check(path)` on a thread of its own, within `timeout`.
+    private static func checkOnThread(_ path: String) async throws(ParameterProblem) {
         let outcome: Result<Void, ParameterProblem>?
         do {
             outcome = try await unfinished.run(name: "vc-output-dir", within: timeout) {
@@ -38,7 +47,6 @@ enum OutputFolder {
             )
         }
         try outcome.get()
-        ready?.record(path, at: now)
     }
 
     /// The blocking part of `prepare`.
@@ -77,6 +85,13 @@ final class ReadyFolders: Sendable {
     /// every submit).
     static let limit = 1024
     private let checked = Lock<[String: MonotonicInstant]>([:])
+    /// The checks under way, by folder: a burst of pipelined submits to a
+    /// folder not yet found ready shares one, instead of taking a thread each
+    /// (and being refused past `OutputFolder.maximumUnfinished`).
+    private let underWay = Lock<(checks: [String: Task<Result<Void, ParameterProblem>, Never>], joined: Int)>(([:], 0))
+
+    /// Callers that found a check under way and waited for it (for tests).
+    var callersJoined: Int { underWay.withLock { $0.joined } }
 
     init(freshFor: Duration = .seconds(10)) {
         self.freshFor = freshFor
@@ -84,6 +99,31 @@ final class ReadyFolders: Sendable {
 
     func isFresh(_ path: String, now: MonotonicInstant) -> Bool {
         checked.withLock { $0[path] }.map { $0.duration(to: now) < freshFor } ?? false
+    }
+
+    /// The outcome of `check` for `path`: of the one under way for it, if
+    /// any, else of a new one, which later callers share until it ends.
+    func sharing(_ path: String, _ check: @escaping @Sendable () async throws(ParameterProblem) -> Void) async throws(ParameterProblem) {
+        let task = underWay.withLock { underWay in
+            if let running = underWay.checks[path] {
+                underWay.joined += 1
+                return running
+            }
+            let started = Task { [underWay = self.underWay] () -> Result<Void, ParameterProblem> in
+                let outcome: Result<Void, ParameterProblem>
+                do throws(ParameterProblem) {
+                    try await check()
+                    outcome = .success(())
+                } catch {
+                    outcome = .failure(error)
+                }
+                underWay.withLock { _ = $0.checks.removeValue(forKey: path) }
+                return outcome
+            }
+            underWay.checks[path] = started
+            return started
+        }
+        try await task.value.get()
     }
 
     func record(_ path: String, at time: MonotonicInstant) {

@@ -41,6 +41,47 @@ import TestSupport
         #expect(try FileSystem.status(images)?.kind == .directory)
     }
 
+    /// A burst of submits to a folder not yet found ready shares one check
+    /// (a thread each would be refused past the limit of unfinished checks),
+    /// and each of them gets its outcome, a refusal included.
+    @Test func submitsToAFolderUnderCheckShareTheCheck() async throws {
+        let ready = ReadyFolders()
+        let runs = Lock(0)
+        let gate = AsyncGate()
+        let callers = OutputFolder.maximumUnfinished * 2
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<callers {
+                group.addTask {
+                    try await ready.sharing("/images") { () async throws(ParameterProblem) in
+                        runs.withLock { $0 += 1 }
+                        await gate.wait()
+                    }
+                }
+            }
+            // Every caller is waiting on the one check before it ends.
+            while ready.callersJoined < callers - 1 { await Task.yield() }
+            gate.open()
+            try await group.waitForAll()
+        }
+        #expect(runs.withLock { $0 } == 1)
+
+        let refusal = ParameterProblem(field: "output_dir", message: "cannot write in the folder /images")
+        let outcomes = await withTaskGroup(of: ParameterProblem?.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    do throws(ParameterProblem) {
+                        try await ready.sharing("/images") { () async throws(ParameterProblem) in throw refusal }
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes == [refusal, refusal, refusal], "a new check once the last ended, its refusal for each")
+    }
+
     @Test func aFolderThatCannotBeMadeOrIsNotOneIsRefusedSayingWhy() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
