@@ -54,6 +54,8 @@ package final class DaemonSocket: Sendable {
 
     private struct State {
         var descriptor: FileDescriptor
+        /// False once `stopListening()` closed the descriptor.
+        var listening = true
         var lock: FileLock?
         /// The file bound at `path` (for an activated socket: the file there
         /// at start, if any).
@@ -184,12 +186,33 @@ package final class DaemonSocket: Sendable {
     /// Closes the socket; a socket this daemon bound has its file removed
     /// (if it is still ours) and its lock released.
     package func close() {
-        let (descriptor, lock) = state.withLock { ($0.descriptor, $0.lock) }
+        let (descriptor, lock) = state.withLock { state in
+            defer { state.listening = false }
+            return (state.listening ? state.descriptor : nil, state.lock)
+        }
         if origin == .bound {
             removeFileIfOurs()
             lock?.release()
         }
-        try? descriptor.close()
+        try? descriptor?.close()
+    }
+
+    /// Closes the listening descriptor of a socket this daemon bound, for a
+    /// graceful stop once the server no longer accepts: a client connecting
+    /// while the daemon finishes is refused at once (ECONNREFUSED) and tries
+    /// again, where it would wait in the backlog and be reset at exit with
+    /// whatever it had sent. The file and the lock stay until `close()`, so
+    /// removing the file is still the daemon's last act (`vcctl daemon stop`
+    /// waits for it) and no second daemon starts before this one is done.
+    /// An activated socket is left open: its service manager keeps the
+    /// connections that arrive meanwhile for the next start.
+    package func stopListening() {
+        guard origin == .bound else { return }
+        let descriptor = state.withLock { state in
+            defer { state.listening = false }
+            return state.listening ? state.descriptor : nil
+        }
+        try? descriptor?.close()
     }
 
     /// Removes the socket file if it is still the one this daemon bound

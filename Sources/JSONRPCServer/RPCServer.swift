@@ -96,6 +96,12 @@ package final class RPCServer: Sendable {
         sessions.all
     }
 
+    /// Stops accepting new connections; the listening socket stays open
+    /// (its owner closes it). Waits until the listener is off its loop.
+    package func stopAccepting() {
+        stream.stopAccepting()
+    }
+
     /// Stops accepting, lets every connection finish the requests it has in
     /// flight (no new ones are read), and waits until all are closed or
     /// `timeout` passes. Then `stop()` closes whatever is left.

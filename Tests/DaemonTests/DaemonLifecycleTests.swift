@@ -85,7 +85,7 @@ import VisionCraftProtocol
         log.info("two\nlines")
         log.error("last")
         let lines = String(decoding: try FileSystem.readFile(folder.file("log")), as: UTF8.self).split(separator: "\n")
-        #expect(lines.count == 2)
+        try #require(lines.count == 2, "\(lines)")
         #expect(lines[0].hasSuffix("info: two lines"))
         #expect(lines[1].contains("visioncraftd["))
         #expect(lines[1].hasSuffix("error: last"))

@@ -163,6 +163,42 @@ import Darwin
         #expect(daemon.log().contains("stopping at once (second signal)"))
     }
 
+    /// An editor reconnecting while the daemon finishes must be refused, not
+    /// left in the backlog to be reset at exit with the request it sent.
+    @Test func aStoppingDaemonRefusesNewConnectionsWhileItFinishes() async throws {
+        let daemon = try await offPool { try DaemonProcess.start(arguments: ["--enable-test-methods", "--shutdown-timeout", "60"]) }
+        defer { daemon.cleanUp() }
+        let (refusal, fileWhileFinishing, stillRunning, termination) = try await offPool {
+            let client = try daemon.connect()
+            try client.sendLine(#"{"jsonrpc":"2.0","id":"slow","method":"test.sleep","params":{"milliseconds":60000}}"#)
+            try client.sendLine(#"{"jsonrpc":"2.0","id":"quick","method":"daemon.status"}"#)
+            _ = try client.readLine()  // the slow request is in flight
+            daemon.child.send(.terminate)
+            try waitForLog(daemon, containing: "stopping: received SIGTERM")
+            // The listener closes just after that line; a connection made
+            // before it is reset, so try until one is refused.
+            let deadline = MonotonicInstant.now().advanced(by: TestTime.scaled(.seconds(10)))
+            var refusal: SystemError?
+            while refusal == nil, MonotonicInstant.now() < deadline {
+                do {
+                    _ = try daemon.connect()
+                    pauseBriefly(milliseconds: 5)
+                } catch let error as SystemError {
+                    refusal = error
+                }
+            }
+            let file = try FileSystem.linkStatus(daemon.socketPath)?.kind
+            let running = Signals.isRunning(daemon.child.pid)
+            daemon.child.send(.terminate)
+            return (refusal, file, running, try daemon.child.wait())
+        }
+        #expect(refusal?.isConnectionRefused == true, "\(String(describing: refusal))")
+        #expect(fileWhileFinishing == .socket, "the file stays until the daemon's last act")
+        #expect(stillRunning)
+        #expect(termination == .exited(1))
+        #expect(try FileSystem.linkStatus(daemon.socketPath) == nil)
+    }
+
     @Test func theShutdownTimeoutBoundsTheWait() async throws {
         let daemon = try await offPool {
             try DaemonProcess.start(arguments: ["--enable-test-methods", "--shutdown-timeout", "0.3"])

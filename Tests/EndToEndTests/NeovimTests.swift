@@ -31,7 +31,7 @@ struct NeovimTests {
         )
         #expect(run.status == 0, "\(Neovim.describe(run))")
         let lines = try Neovim.lines(of: file)
-        #expect(lines.count == 5)
+        try #require(lines.count == 5, "\(lines)")
         #expect(lines[0] == "# Notes" && lines[1] == "before" && lines[4] == "after", "below the line: \(lines)")
         let links = lines.filter { $0.hasPrefix("![a lighthouse](") }
         #expect(links.count == 2, "\(lines)")
@@ -97,7 +97,7 @@ struct NeovimTests {
         )
         #expect(run.status == 0, "\(Neovim.describe(run))")
         let lines = try Neovim.lines(of: file)
-        #expect(lines.count == 6, "\(lines)")
+        try #require(lines.count == 6, "\(lines)")
         #expect(lines[3].hasPrefix("![a red lighthouse at dusk]("), "below the selection: \(lines)")
         #expect(lines[4] == "end")
         #expect(lines[5].hasPrefix("![end]("))
@@ -170,7 +170,7 @@ struct NeovimTests {
         let status = try await offPool { try neovim.finish(timeout: TestTime.scaled(.seconds(90))) }
         #expect(status == 0, "\(neovim.standardError())")
         let lines = try Neovim.lines(of: file)
-        #expect(lines.count == 4, "\(lines)")
+        try #require(lines.count == 4, "\(lines)")
         #expect(lines[1].hasPrefix("![a lighthouse]("))
         #expect(lines[3].hasPrefix("![an owl]("))
         try expectSavedPNG(String(lines[3].dropFirst("![an owl](".count).dropLast()))

@@ -86,7 +86,7 @@ import TestSupport
         #expect(output.hasPrefix("\u{1B}_Ga=T,f=100,"))
         // Each image: its escapes, a newline, its path.
         let lines = output.split(separator: "\n").map(String.init)
-        #expect(lines.count == 4)
+        try #require(lines.count == 4, "\(lines)")
         for (index, path) in paths.enumerated() {
             #expect(lines[index * 2 + 1] == path)
             let escapes = lines[index * 2].split(separator: "\u{1B}\\").map(String.init)
