@@ -1,6 +1,7 @@
 import JSON
 import JSONRPC
 import Posix
+import Synchronization
 
 /// `vcctl mcp` as an MCP client launches it: a child process whose stdin
 /// and stdout are pipes of ours, one JSON message a line; stderr goes to a
@@ -95,17 +96,30 @@ public final class MCPClientProcess: @unchecked Sendable {
 
     /// Closes stdin (the spec's shutdown) and waits for the exit.
     public func close() throws -> ChildProcess.Termination {
-        try? input.close()
+        closeInput()
         let termination = try child.wait()
-        try? output.close()
+        closeOutput()
         return termination
     }
 
-    /// Kills it (after a failed test).
+    /// Kills it (after a failed test; after `close` it only waits).
     public func kill() {
         child.send(.kill)
         _ = try? child.wait()
-        try? input.close()
-        try? output.close()
+        closeInput()
+        closeOutput()
+    }
+
+    // Each pipe end is closed once: a second close would close whatever
+    // another test running in this process opened under the same number
+    // since (a job database, a socket).
+    private let closed = Mutex<(input: Bool, output: Bool)>((false, false))
+
+    private func closeInput() {
+        if closed.withLock({ state in defer { state.input = true }; return !state.input }) { try? input.close() }
+    }
+
+    private func closeOutput() {
+        if closed.withLock({ state in defer { state.output = true }; return !state.output }) { try? output.close() }
     }
 }
