@@ -14,7 +14,7 @@ extension JobRecord {
     /// were stored (`JobInfo.keepStoredParameters`); a stored text that is
     /// not a JSON object (a hand-edited database) shows what the store knows.
     func info(position: Int? = nil) -> JobInfo {
-        func time(_ milliseconds: Int64?) -> String? { milliseconds.map(Self.timestamp) }
+        func time(_ milliseconds: Int64?) -> String? { milliseconds.map(storedTime) }
         let known = knownParameters
         var info = JobInfo(
             id: id, state: state, params: known,
@@ -28,20 +28,23 @@ extension JobRecord {
         }
         return info
     }
+}
 
-    /// The job as a listing line shows it (`job.list` with `summary`), from
-    /// the store's columns: its stored parameters are not read.
+extension JobSummaryRecord {
+    /// The job as a listing line shows it (`job.list` with `summary`).
     var summary: JobSummary {
-        JobSummary(id: id, state: state, imageCount: imageCount, imagesDone: imagesDone, createdAt: Self.timestamp(createdAt), prompt: prompt)
-    }
-
-    /// A stored time as the protocol writes it (RFC 3339).
-    private static func timestamp(_ milliseconds: Int64) -> String {
-        WallClock(milliseconds: milliseconds).iso8601
+        JobSummary(
+            id: id, state: state, imageCount: imageCount, imagesDone: imagesDone, createdAt: storedTime(createdAt), prompt: prompt
+        )
     }
 }
 
 extension QueuedJob {
     /// The job as the protocol shows it, with its queue position.
     var info: JobInfo { record.info(position: position) }
+}
+
+/// A stored time (milliseconds since 1970) as the protocol writes it (RFC 3339).
+private func storedTime(_ milliseconds: Int64) -> String {
+    WallClock(milliseconds: milliseconds).iso8601
 }

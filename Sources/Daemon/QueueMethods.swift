@@ -14,6 +14,11 @@ struct QueueMethods: Sendable {
     let keys: KeyRing
     let subscriptions: EventSubscriptions
 
+    /// The longest page of summaries built on the store's thread (about
+    /// 20 KB of reply; `vcctl list` asks for 20): a longer one, or a page
+    /// of whole jobs, is built on the pool instead (see `HandOffExecutor`).
+    static let summariesBuiltInPlace = 100
+
     /// Every `job.*` method but `job.list` waits (for the store's thread, a
     /// commit, a job) and answers with one job: `.waiting`. `job.list`
     /// builds a page of up to 1,000 jobs, each with up to 32 KiB of prompts:
@@ -54,8 +59,15 @@ struct QueueMethods: Sendable {
             return JobWait.Result(job: outcome.job.info, timedOut: outcome.timedOut)
         }
         table.register(JobList.self) { parameters, _ in
+            if parameters.summary {
+                let page = try await Self.mapped { try await scheduler.summaries(parameters) }
+                // A listing's page is built on the store's thread, where it was read; a long one on the pool.
+                if page.jobs.count > Self.summariesBuiltInPlace { await HandOffExecutor.continueOnPool() }
+                return JobList.Result(summaries: page.jobs.map(\.summary), next: page.next)
+            }
             let page = try await Self.mapped { try await scheduler.list(parameters) }
-            guard !parameters.summary else { return JobList.Result(summaries: page.jobs.map(\.summary), next: page.next) }
+            // Whole jobs: each one's stored parameters are parsed.
+            await HandOffExecutor.continueOnPool()
             return JobList.Result(jobs: page.jobs.map { $0.info() }, next: page.next)
         }
         let subscriptions = self.subscriptions

@@ -12,7 +12,12 @@ import JSONRPC
 ///   possibly after replies to later requests. What they spend their time
 ///   on (`Work`) sets how many one connection may run at once. One that
 ///   touches files does so on a thread of its own (`onOwnThread`), never on
-///   the task pool.
+///   the task pool. The task prefers `HandOffExecutor`: it starts on the
+///   event loop that read the request, up to its first suspension, and
+///   continues where it is resumed from a hand-off (the job store's thread
+///   after a commit), so a reply built from the store goes out from there
+///   without a hop to the pool. So the same rule holds: no blocking, and a
+///   long reply is built after `HandOffExecutor.continueOnPool()`.
 ///
 /// `placement(of:)` says which kind a method got, so that a test can hold a
 /// server's table to this rule.

@@ -205,10 +205,15 @@ package final class RPCSession: ConnectionDelegate, @unchecked Sendable {
         inFlight.wrappingAdd(1, ordering: .sequentiallyConsistent)
         if work == .building { building.wrappingAdd(1, ordering: .sequentiallyConsistent) }
         burst.started()
-        Task { [self] in
-            await body()
-            requestFinished(work)
-            burst.finished()
+        // Starts here, on the loop that read the request, and goes on where
+        // it is resumed from (see `RPCMethodTable`): no pool hop for a
+        // request that only waits for the store.
+        HandOffExecutor.runningHandedOff {
+            _ = Task(executorPreference: HandOffExecutor.shared) { [self] in
+                await body()
+                requestFinished(work)
+                burst.finished()
+            }
         }
     }
 

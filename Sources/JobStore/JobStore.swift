@@ -183,6 +183,33 @@ public final class JobStore {
 
     /// Jobs matching `query`, newest first.
     public func list(_ query: JobQuery) throws -> [JobRecord] {
+        let (filter, values) = try selection(query)
+        var records = try connection.statement("SELECT \(Self.jobColumns) FROM jobs \(filter) ORDER BY id DESC LIMIT ?").rows(values, Self.readJob)
+        for index in records.indices {
+            try fillDetails(&records[index])
+        }
+        return records
+    }
+
+    /// The jobs `query` selects, newest first, as listing lines: the same
+    /// jobs as `list`, in one query (a listing of 20 read 41 before).
+    public func summaries(_ query: JobQuery) throws -> [JobSummaryRecord] {
+        let (filter, values) = try selection(query)
+        return try connection.statement("""
+            SELECT id, state, image_count, created_at, prompt,
+                (SELECT count(*) FROM images WHERE images.job_id = jobs.id AND images.state = '\(ImageState.saved.rawValue)')
+            FROM jobs \(filter) ORDER BY id DESC LIMIT ?
+            """).rows(values) { row in
+                JobSummaryRecord(
+                    // The schema's CHECK admits only the five states: the default cannot be reached.
+                    id: row.text(0), state: JobState(rawValue: row.text(1)) ?? .failed, imageCount: row.int(2), imagesDone: row.int(5),
+                    createdAt: row.integer(3), prompt: row.text(4)
+                )
+            }
+    }
+
+    /// The WHERE clause and its values for `query`, the limit last.
+    private func selection(_ query: JobQuery) throws -> (filter: String, values: [SQLiteStatement.Value]) {
         var conditions: [String] = []
         var values: [SQLiteStatement.Value] = []
         if let state = query.state {
@@ -219,11 +246,7 @@ public final class JobStore {
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         values.append(.integer(Int64(max(0, query.limit))))
-        var records = try connection.statement("SELECT \(Self.jobColumns) FROM jobs \(filter) ORDER BY id DESC LIMIT ?").rows(values, Self.readJob)
-        for index in records.indices {
-            try fillDetails(&records[index])
-        }
-        return records
+        return (filter, values)
     }
 
     /// Queued jobs ahead of `job` (higher priority, or the same and older),

@@ -176,7 +176,10 @@ public final class JobStoreWorker: Sendable {
             }
             batches.update { $0 += 1 }
             for complete in completions {
-                complete(failure)
+                // No lock is held here and nothing waits on this thread: a
+                // request's task resumed by its result runs on here and
+                // sends its reply (`HandOffExecutor`), one hop fewer.
+                HandOffExecutor.runningHandedOff { complete(failure) }
             }
         }
     }

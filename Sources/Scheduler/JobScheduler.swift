@@ -273,12 +273,25 @@ package final class JobScheduler: Sendable {
     /// One page of jobs, newest first, and the id to list on from (`before`)
     /// when there are more.
     package func list(_ query: JobQuery) async throws -> (jobs: [JobRecord], next: String?) {
+        try await page(query, id: \.id) { store, probe in try store.list(probe) }
+    }
+
+    /// The same page as `list`, as listing lines (`job.list`'s `summary`).
+    package func summaries(_ query: JobQuery) async throws -> (jobs: [JobSummaryRecord], next: String?) {
+        try await page(query, id: \.id) { store, probe in try store.summaries(probe) }
+    }
+
+    /// One page of `query` read by `read`, and the id to list before for
+    /// the next page (nil on the last).
+    private func page<Entry: Sendable>(
+        _ query: JobQuery, id: @Sendable (Entry) -> String, _ read: @escaping @Sendable (JobStore, JobQuery) throws -> [Entry]
+    ) async throws -> (jobs: [Entry], next: String?) {
         var probe = query
         // One more than asked shows whether there is a next page.
         probe.limit = query.limit + 1
-        let jobs = try await store.perform { [probe] store in try store.list(probe) }
-        let page = jobs.prefix(query.limit)
-        return (Array(page), jobs.count > query.limit ? page.last?.id : nil)
+        let entries = try await store.perform { [probe] store in try read(store, probe) }
+        let page = entries.prefix(query.limit)
+        return (Array(page), entries.count > query.limit ? page.last.map(id) : nil)
     }
 
     /// Cancels a queued job at once, or a running one by aborting its request.

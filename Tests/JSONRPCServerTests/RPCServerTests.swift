@@ -174,7 +174,9 @@ final class Gate: Sendable {
             guard gate.waitForArrivals(1) else { throw TestFailure("the request never reached the gate") }
             let outcome = ThreadCondition<Bool?>(nil)
             let drainer = try OSThread.spawn(name: "drainer") {
-                let drained = server.server.drain(timeout: TestTime.scaled(.seconds(10)))
+                // Long: the reply is built on the pool, which queues behind the
+                // test bodies of the whole suite at its start.
+                let drained = server.server.drain(timeout: TestTime.scaled(.seconds(60)))
                 outcome.update { $0 = drained }
             }
             let finishedEarly = outcome.wait(timeout: .milliseconds(200)) { $0 != nil }

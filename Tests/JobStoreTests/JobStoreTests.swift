@@ -104,6 +104,37 @@ func newJob(_ id: String, priority: Int = 0, images: Int = 1, prompt: String = "
         #expect(try store.counts() == [.queued: 2, .running: 1])
     }
 
+    /// Summaries are the listing's jobs, read in one query: the same jobs
+    /// for every filter, each with its saved images counted.
+    @Test func summariesAreTheListedJobsWithTheirSavedImagesCounted() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try makeStore(folder)
+        _ = try store.insert(newJob("01", images: 3, prompt: "a red fox", labels: ["animals"], at: 1_001))
+        _ = try store.insert(newJob("02", images: 2, prompt: "100% cotton", labels: ["things"], at: 1_002))
+        _ = try store.insert(newJob("03", images: 7, prompt: "A RED CAR", labels: ["things"], at: 1_003))
+        try store.markRunning("03", now: 2_000)
+        try store.recordGenerated("03", request: 0, urls: ["u0", "u1", "u2", "u3", "u4"], now: 2_100)
+        try store.recordSaved("03", index: 0, path: "/out/0", now: 2_200)
+        try store.recordSaved("03", index: 4, path: "/out/4", now: 2_200)
+        func expected(_ record: JobRecord) -> JobSummaryRecord {
+            JobSummaryRecord(
+                id: record.id, state: record.state, imageCount: record.imageCount, imagesDone: record.imagesDone, createdAt: record.createdAt,
+                prompt: record.prompt
+            )
+        }
+        let queries: [JobQuery] = [
+            .init(), .init(state: .queued), .init(state: .running), .init(label: "things"), .init(text: "red"), .init(search: "cotton"),
+            .init(limit: 2), .init(limit: 2, before: "02"), .init(limit: 0),
+        ]
+        for query in queries {
+            #expect(try store.summaries(query) == store.list(query).map(expected), "\(query)")
+        }
+        let running = try #require(try store.summaries(.init(state: .running)).first)
+        #expect(running.imagesDone == 2 && running.imageCount == 7 && running.createdAt == 1_003 && running.prompt == "A RED CAR")
+        #expect(try store.summaries(.init()).map(\.imagesDone) == [2, 0, 0])
+    }
+
     @Test func aJobRunsGeneratesSavesAndSucceeds() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
