@@ -62,9 +62,8 @@ public struct QueueBenchmark {
                 context.findings.record(
                     suite: "queue", figure: "durable job.submit, 1 client", ours: Format.rate(result.requestsPerSecond),
                     peer: "sqlite3, a job's rows per commit: \(Format.rate(jobRowsFloor))", advantage: result.requestsPerSecond / jobRowsFloor,
-                    whyBehind: "the floor writes the same rows from one thread; a submit also reads and checks its request, crosses "
-                        + "three threads (socket loop, task pool, store thread, and back to the pool), each wake-up tens of "
-                        + "microseconds here, and answers"
+                    whyBehind: "the floor writes the same rows from one thread; a submit also reads and checks its request on the "
+                        + "socket loop, wakes the store thread (tens of microseconds here), and answers from there"
                 )
             }
             context.findings.record(
@@ -72,10 +71,10 @@ public struct QueueBenchmark {
                 peer: "sqlite3, one insert per commit: \(Format.rate(floor))", advantage: result.requestsPerSecond / floor,
                 whyBehind: clients == 1
                     ? "one client has nobody to share a commit with; each submit writes a job row, its images and four index "
-                        + "entries (seven pages to the log, one fsync) where the floor writes one row, and crosses three threads "
-                        + "(socket loop, task pool, store thread, and back to the pool), each wake-up tens of microseconds here"
-                    : "concurrent submits share commits, but each still writes its rows and index entries and crosses three "
-                        + "threads (socket loop, task pool, store thread) on a 2-core machine"
+                        + "entries (seven pages to the log, one fsync) where the floor writes one row, and goes from the socket "
+                        + "loop to the store thread, a wake-up of tens of microseconds here"
+                    : "concurrent submits share commits, but each still writes its rows and index entries, is checked on a "
+                        + "socket loop and answered from the one store thread, on a 2-core machine"
             )
         }
         submits.append(["sqlite3 (python3), one insert per commit", Format.rate(floor), "", "", "", ""])
