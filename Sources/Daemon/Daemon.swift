@@ -92,9 +92,7 @@ public final class Daemon: Sendable {
         phase.update { $0 = .stopping }
         // job.wait callers are answered now (timed_out) instead of holding the stop.
         running.scheduler.events.releaseWaiters()
-        running.server.stopAccepting()
-        running.socket.stopListening()
-        if !running.server.drain(timeout: options.shutdownTimeout) {
+        if !running.server.drain(timeout: options.shutdownTimeout, notAccepting: running.socket.stopListening) {
             log.warning("\(running.server.connectionCount) connection(s) still busy after \(options.shutdownTimeout.seconds) s; closing them")
         }
         services.stopAll(log: log)

@@ -186,15 +186,12 @@ package final class DaemonSocket: Sendable {
     /// Closes the socket; a socket this daemon bound has its file removed
     /// (if it is still ours) and its lock released.
     package func close() {
-        let (descriptor, lock) = state.withLock { state in
-            defer { state.listening = false }
-            return (state.listening ? state.descriptor : nil, state.lock)
-        }
+        let lock = state.withLock { $0.lock }
         if origin == .bound {
             removeFileIfOurs()
             lock?.release()
         }
-        try? descriptor?.close()
+        closeDescriptor()
     }
 
     /// Closes the listening descriptor of a socket this daemon bound, for a
@@ -208,6 +205,11 @@ package final class DaemonSocket: Sendable {
     /// connections that arrive meanwhile for the next start.
     package func stopListening() {
         guard origin == .bound else { return }
+        closeDescriptor()
+    }
+
+    /// Closes the listening descriptor unless `stopListening` did.
+    private func closeDescriptor() {
         let descriptor = state.withLock { state in
             defer { state.listening = false }
             return state.listening ? state.descriptor : nil

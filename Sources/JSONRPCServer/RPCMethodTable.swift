@@ -15,8 +15,8 @@ import JSONRPC
 ///   the task pool. The task prefers `HandOffExecutor`: it starts on the
 ///   event loop that read the request, up to its first suspension, and
 ///   continues where it is resumed from a hand-off (the job store's thread
-///   after a commit), so a reply built from the store goes out from there
-///   without a hop to the pool. So the same rule holds: no blocking, and a
+///   after committing it alone, with nothing waiting), so a reply built
+///   from the store goes out from there without a hop to the pool. So the same rule holds: no blocking, and a
 ///   long reply is built after `HandOffExecutor.continueOnPool()`.
 ///
 /// `placement(of:)` says which kind a method got, so that a test can hold a

@@ -96,21 +96,18 @@ package final class RPCServer: Sendable {
         sessions.all
     }
 
-    /// Stops accepting new connections; the listening socket stays open
-    /// (its owner closes it). Waits until the listener is off its loop.
-    package func stopAccepting() {
-        stream.stopAccepting()
-    }
-
     /// Stops accepting, lets every connection finish the requests it has in
     /// flight (no new ones are read), and waits until all are closed or
     /// `timeout` passes. Then `stop()` closes whatever is left.
     ///
+    /// - Parameter notAccepting: runs once the listener is off its loop and
+    ///   before the wait (its owner may close it there).
     /// - Returns: true if every connection finished in time.
     /// - Important: blocks; call from a thread of your own.
     @discardableResult
-    package func drain(timeout: Duration) -> Bool {
+    package func drain(timeout: Duration, notAccepting: () -> Void = {}) -> Bool {
         stream.stopAccepting()
+        notAccepting()
         for session in openSessions { session.beginDrain() }
         return stream.waitUntilIdle(timeout: timeout)
     }
